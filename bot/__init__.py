@@ -1,0 +1,1 @@
+"""newsbot: the WeCom bot of a county bureau's publicity office."""

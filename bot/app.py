@@ -1,0 +1,55 @@
+"""The FastAPI application: the WeCom callback, a health check, and the outbox dispatcher."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.outbox import DispatcherThread
+from bot.runtime import Runtime
+from bot.wecom import callback
+from bot.wecom.crypto import CallbackCrypto
+
+
+def create_app(runtime: Runtime, *, dispatcher: bool = True,
+               wall_clock: Callable[[], float] = time.time) -> FastAPI:
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.announce_mode()
+        worker = DispatcherThread(runtime.dispatcher(), settings.outbox_poll_seconds) if dispatcher else None
+        if worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker:
+                worker.stop()
+
+    app = FastAPI(title="newsbot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    crypto = None
+    if settings.callback_configured:
+        crypto = CallbackCrypto(settings.wecom_token.get_secret_value(),
+                                settings.wecom_aes_key.get_secret_value(), settings.wecom_corp_id)
+    app.state.runtime = runtime
+    app.state.app_callback = callback.AppCallback(
+        crypto, settings.wecom_corp_id, runtime.commands, settings.callback_max_bytes,
+        settings.callback_max_skew_seconds, wall_clock)
+    app.include_router(callback.router)
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with runtime.db.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "local_mode": settings.local_mode})
+
+    return app

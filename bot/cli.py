@@ -1,0 +1,203 @@
+"""The `newsbot` command line: serve, chat, db, members, drafts, outbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot import migrate
+from bot.config import Settings, get_settings
+from bot.domain.errors import UserError
+from bot.runtime import Runtime
+from bot.views import draft_json, member_json, outbox_json
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+class CliError(Exception):
+    """A mistake the operator can fix; printed without a traceback, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = get_settings()
+        return int(args.run(args, settings))
+    except ValidationError as exc:
+        print(f"配置有误：{exc}", file=sys.stderr)
+        return 2
+    except (CliError, UserError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description="宣传稿件机器人 newsbot")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="start the web server (callback + dispatcher)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-dispatcher", action="store_true", help="do not send the outbox in this process")
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database").add_subparsers(metavar="ACTION", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    chat = commands.add_parser("chat", help="talk to the bot from the terminal")
+    chat.add_argument("--as", dest="userid", required=True, metavar="USERID")
+    chat.set_defaults(run=_chat)
+
+    members = commands.add_parser("members", help="members and roles").add_subparsers(
+        metavar="ACTION", required=True)
+    imp = members.add_parser("import", help="import userid,name,department,roles from CSV")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(run=_members_import)
+    _with_json(members.add_parser("list", help="list members")).set_defaults(run=_members_list)
+    set_roles = members.add_parser("set-roles", help="replace a member's roles, e.g. editor|correspondent")
+    set_roles.add_argument("userid")
+    set_roles.add_argument("roles")
+    set_roles.set_defaults(run=_members_set_roles)
+
+    drafts = commands.add_parser("drafts", help="drafts").add_subparsers(metavar="ACTION", required=True)
+    _with_json(drafts.add_parser("list", help="list drafts, newest first")).set_defaults(run=_drafts_list)
+    show = _with_json(drafts.add_parser("show", help="one draft with its versions"))
+    show.add_argument("number", type=int)
+    show.set_defaults(run=_drafts_show)
+
+    out = commands.add_parser("outbox", help="outgoing messages").add_subparsers(metavar="ACTION", required=True)
+    _with_json(out.add_parser("list", help="newest outgoing messages")).set_defaults(run=_outbox_list)
+    return parser
+
+
+def _with_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _runtime(settings: Settings) -> Runtime:
+    if not migrate.is_current(settings.database_url):
+        raise CliError("数据库未初始化或不是最新结构：请先运行 `newsbot db upgrade`。")
+    return Runtime.build(settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = _runtime(settings)
+    app = create_app(runtime, dispatcher=not args.no_dispatcher)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    migrate.upgrade(settings.database_url)
+    print("数据库已是最新结构。")
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import run_chat
+
+    return run_chat(_runtime(settings), args.userid)
+
+
+def _members_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import members
+
+    try:
+        source = args.file.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise CliError(f"无法读取文件 {args.file}：{exc.strerror}") from exc
+    runtime = _runtime(settings)
+    with source, runtime.sessions.begin() as session:
+        result = members.import_csv(session, source, runtime.clock())
+    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。")
+    return 0
+
+
+def _members_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import members
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rows = [member_json(m) for m in members.all_members(session)]
+    _print(rows, args.json, lambda m: "\t".join([m["userid"], m["name"], m["department"] or "-",
+                                                 "|".join(m["roles"]) or "-", "" if m["active"] else "停用"]))
+    return 0
+
+
+def _members_set_roles(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import members
+
+    roles = members.parse_roles(args.roles)
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        member = members.set_roles(session, args.userid, roles, runtime.clock(), actor=None)
+        print(f"{member.userid}（{member.name}）的角色：{member.role_labels}")
+    return 0
+
+
+def _drafts_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import drafts
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rows = [draft_json(session, d, with_versions=False) for d in drafts.newest(session, limit=200)]
+    _print(rows, args.json, lambda d: f"#{d['number']}\t{d['state']}\t{d['author']}\t"
+                                      f"{d['editor'] or '-'}\t{d['title']}")
+    return 0
+
+
+def _drafts_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import drafts
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        data = draft_json(session, drafts.get(session, args.number), with_versions=True)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"#{data['number']} {data['title']}\n状态：{data['state']}  作者：{data['author']}  "
+          f"编辑：{data['editor'] or '-'}")
+    for version in data["versions"]:
+        print(f"\n--- v{version['number']} {version['created_at']} {version['author']} "
+              f"({version['words']} 字) ---\n{version['text']}")
+    return 0
+
+
+def _outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rows = [outbox_json(m) for m in outbox.newest(session, limit=200)]
+    _print(rows, args.json, lambda m: f"{m['id']}\t{m['state']}\t{m['channel']}:{m['recipient']}\t"
+                                      f"{m['attempts']}\t{m['summary']}")
+    return 0
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(line(row))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

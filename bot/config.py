@@ -1,0 +1,81 @@
+"""Settings from the environment (prefix NEWSBOT_) and an optional .env file."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; secrets are SecretStr so they never reach logs."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./newsbot.db"
+    timezone: str = "Asia/Shanghai"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    wecom_corp_id: str = ""
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr = SecretStr("")
+    wecom_token: SecretStr = SecretStr("")
+    wecom_aes_key: SecretStr = SecretStr("")
+    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+
+    admins: str = ""
+    callback_max_bytes: int = Field(default=65536, ge=1024)
+    callback_max_skew_seconds: int = Field(default=300, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: SecretStr) -> SecretStr:
+        key = value.get_secret_value()
+        if not key:
+            return value
+        try:
+            decoded = base64.b64decode(key + "=", validate=True)
+        except binascii.Error as exc:
+            raise ValueError("EncodingAESKey must be the 43-character key from the WeCom console") from exc
+        if len(key) != 43 or len(decoded) != 32:
+            raise ValueError("EncodingAESKey must be the 43-character key from the WeCom console")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def admin_userids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.admins.split(",") if part.strip())
+
+    @property
+    def callback_configured(self) -> bool:
+        """The app callback can verify and decrypt only with token, AES key and corp id."""
+        return bool(self.wecom_token.get_secret_value() and self.wecom_aes_key.get_secret_value()
+                    and self.wecom_corp_id)
+
+    @property
+    def local_mode(self) -> bool:
+        """Without API credentials outgoing messages are printed and stored, never sent."""
+        return not (self.wecom_corp_id and self.wecom_secret.get_secret_value() and self.wecom_agent_id)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

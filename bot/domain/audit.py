@@ -1,0 +1,26 @@
+"""Append-only audit events: written in the caller's transaction, never updated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AuditEvent
+
+
+def record(session: Session, at: datetime, actor: str | None, action: str, *, draft_id: int | None = None,
+           from_state: str | None = None, to_state: str | None = None, version: int | None = None,
+           comment: str | None = None) -> AuditEvent:
+    event = AuditEvent(at=at, actor=actor, action=action, draft_id=draft_id, from_state=from_state,
+                       to_state=to_state, version=version, comment=comment)
+    session.add(event)
+    return event
+
+
+def recent_for_draft(session: Session, draft_id: int, limit: int = 5) -> list[AuditEvent]:
+    """The newest `limit` events of a draft, oldest first."""
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft_id)
+                           .order_by(AuditEvent.id.desc()).limit(limit))
+    return list(reversed(rows.all()))

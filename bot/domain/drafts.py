@@ -1,0 +1,193 @@
+"""Drafts: submission, appending, editor assignment, visibility and listing."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.domain import audit, members
+from bot.domain.errors import NotFound, Refused, UsageError
+from bot.text import word_count
+from models import Draft, DraftState, DraftVersion, Member, Role
+
+TITLE_MAX_CHARS = 100
+TEXT_MAX_CHARS = 100_000
+LIST_LIMIT = 10
+
+# Drafts an editor is still working on: what "least loaded" counts.
+_EDITOR_LOAD_STATES = (DraftState.editing,)
+# Until approval the author may keep adding to the text with 续稿.
+_APPENDABLE_STATES = (DraftState.editing, DraftState.returned)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    draft: Draft
+    words: int
+
+
+def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
+    """A new draft, v1, in `editing`, assigned to the least-loaded editor who is not the author."""
+    title, text = title.strip(), text.strip()
+    if not title:
+        raise UsageError("请在「投稿」后写标题，下一行起写正文。例如：\n投稿 乐昌开展地质灾害应急演练\n（正文）")
+    if len(title) > TITLE_MAX_CHARS:
+        raise UsageError(f"标题有 {len(title)} 个字，最多 {TITLE_MAX_CHARS} 个字。请缩短标题后重新投稿。")
+    _check_text(text, "请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
+    editor = least_loaded_editor(session, exclude=author)
+    draft = Draft(title=title, state=DraftState.editing, author=author, editor=editor, current_version=1,
+                  state_since=now, created_at=now, updated_at=now)
+    session.add(draft)
+    session.flush()
+    _add_version(session, draft, 1, text, author, now)
+    audit.record(session, now, author.userid, "submit", draft_id=draft.id, to_state=DraftState.editing,
+                 version=1, comment=f"编辑：{editor.userid}" if editor else "暂无可分配的编辑")
+    words = word_count(text)
+    if editor is not None:
+        outbox.notify(session, [editor.userid],
+                      f"新稿件 {draft.number}《{title}》（{author.name}·{author.department or '未填部门'}，"
+                      f"{words} 字）已分配给您编辑。发送「稿件 {draft.number}」查看。",
+                      f"draft:{draft.id}:assigned:{editor.userid}", now)
+    else:
+        _tell_admins_unassigned(session, draft, now)
+    return Submitted(draft, words)
+
+
+def append(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
+    """续稿: the newest text plus `text`, as a new version; only the author, only before review."""
+    draft = get(session, draft_id)
+    if draft.author_id != member.id:
+        raise Refused(f"只有作者本人可以续稿 {draft.number}。", draft.id)
+    if draft.state not in _APPENDABLE_STATES:
+        raise Refused(f"稿件 {draft.number} 当前{DraftState(draft.state).label}，不能再续稿。"
+                      "如需改动请联系编辑。", draft.id)
+    text = text.strip()
+    if not text:
+        raise UsageError(f"请在「续稿 {draft.number}」的下一行写要追加的正文（同一条消息里换行）。")
+    newest = current_version(session, draft)
+    combined = f"{newest.text}\n{text}"
+    _check_text(combined, "")
+    number = draft.current_version + 1
+    version = _add_version(session, draft, number, combined, member, now)
+    draft.current_version, draft.updated_at = number, now
+    audit.record(session, now, member.userid, "append", draft_id=draft.id, from_state=draft.state,
+                 to_state=draft.state, version=number)
+    if draft.editor is not None:
+        outbox.notify(session, [draft.editor.userid],
+                      f"稿件 {draft.number}《{draft.title}》作者续稿，现为 v{number}"
+                      f"（{word_count(combined)} 字）。",
+                      f"draft:{draft.id}:v{number}:appended", now)
+    return version
+
+
+def get(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"没有稿件 #{draft_id}。发送「稿件」查看您的稿件和待办。")
+    return draft
+
+
+def current_version(session: Session, draft: Draft) -> DraftVersion:
+    return session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id,
+                                                      DraftVersion.number == draft.current_version)).one()
+
+
+def versions(session: Session, draft: Draft) -> list[DraftVersion]:
+    return list(session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id)
+                                .order_by(DraftVersion.number)))
+
+
+def can_view(member: Member, draft: Draft) -> bool:
+    """Author, editor, admins; approvers once a draft has reached review."""
+    if member.may(Role.admin) or member.id in (draft.author_id, draft.editor_id):
+        return True
+    return Role.approver in member.roles and draft.state not in (DraftState.editing, DraftState.returned)
+
+
+def holder(draft: Draft) -> str:
+    """Who has to act next, in words."""
+    match draft.state:
+        case DraftState.editing:
+            return f"编辑 {draft.editor.name}" if draft.editor else "待分配编辑"
+        case DraftState.returned:
+            return f"作者 {draft.author.name}"
+        case DraftState.pending:
+            return "审核人"
+        case DraftState.approved:
+            return f"编辑 {draft.editor.name}（待投递）" if draft.editor else "待投递"
+        case _:
+            return ""
+
+
+@dataclass(frozen=True)
+class Listing:
+    authored: list[Draft]
+    authored_total: int
+    queue: list[Draft]
+    queue_total: int
+
+
+def listing(session: Session, member: Member) -> Listing:
+    """The member's own drafts and the drafts waiting for them, newest first."""
+    mine = Draft.author_id == member.id
+    waiting = [(Draft.editor_id == member.id) & Draft.state.in_(_EDITOR_LOAD_STATES)]
+    if Role.approver in member.roles:
+        waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != member.id))
+    queue = or_(*waiting)
+    return Listing(_newest(session, mine), _count(session, mine), _newest(session, queue), _count(session, queue))
+
+
+def least_loaded_editor(session: Session, exclude: Member) -> Member | None:
+    """The active editor with the fewest drafts in editing, never the author (三审分离)."""
+    editors = [editor for editor in members.with_role(session, Role.editor) if editor.id != exclude.id]
+    if not editors:
+        return None
+    loads = dict(session.execute(
+        select(Draft.editor_id, func.count()).where(Draft.editor_id.in_([e.id for e in editors]),
+                                                    Draft.state.in_(_EDITOR_LOAD_STATES))
+        .group_by(Draft.editor_id)).tuples().all())
+    return min(editors, key=lambda editor: (loads.get(editor.id, 0), editor.id))
+
+
+def _newest(session: Session, where: object) -> list[Draft]:
+    return list(session.scalars(select(Draft).where(where).order_by(Draft.id.desc()).limit(LIST_LIMIT)))
+
+
+def _count(session: Session, where: object) -> int:
+    return session.scalar(select(func.count()).select_from(Draft).where(where)) or 0
+
+
+def _check_text(text: str, missing_message: str) -> None:
+    if not text:
+        raise UsageError(missing_message)
+    if len(text) > TEXT_MAX_CHARS:
+        raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS}。请精简后再提交。")
+
+
+def _add_version(session: Session, draft: Draft, number: int, text: str, author: Member,
+                 now: datetime) -> DraftVersion:
+    version = DraftVersion(draft_id=draft.id, number=number, text=text, hash=content_hash(text),
+                           author=author, created_at=now)
+    session.add(version)
+    return version
+
+
+def _tell_admins_unassigned(session: Session, draft: Draft, now: datetime) -> None:
+    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    outbox.notify(session, admins,
+                  f"稿件 {draft.number}《{draft.title}》暂无可分配的编辑（除作者外没有编辑）。"
+                  "请为成员设置编辑角色，稿件会在「编辑中」等待。",
+                  f"draft:{draft.id}:unassigned", now)
+
+
+def newest(session: Session, limit: int) -> list[Draft]:
+    return list(session.scalars(select(Draft).order_by(Draft.id.desc()).limit(limit)))

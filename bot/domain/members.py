@@ -1,0 +1,133 @@
+"""Members and roles: lookup, the NEWSBOT_ADMINS bootstrap, CSV import, role changes."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import audit
+from bot.domain.errors import NotFound, UsageError
+from models import Member, Role
+from models.member import ROLE_LABELS
+
+_ROLE_WORDS = {role.value: role for role in Role} | {label: role for role, label in ROLE_LABELS.items()}
+_ROLE_SEPARATORS = re.compile(r"[|,，、\s]+")
+CSV_HEADER = ["userid", "name", "department", "roles"]
+
+
+def parse_roles(text: str) -> frozenset[Role]:
+    """`editor|通讯员` → {editor, correspondent}; an unknown word is a UsageError naming it."""
+    roles = set()
+    for word in filter(None, _ROLE_SEPARATORS.split(text.strip())):
+        role = _ROLE_WORDS.get(word.lower())
+        if role is None:
+            known = "、".join(f"{r.value}/{r.label}" for r in Role)
+            raise UsageError(f"未知角色「{word}」。可用角色：{known}。")
+        roles.add(role)
+    return frozenset(roles)
+
+
+def get(session: Session, userid: str) -> Member | None:
+    return session.scalar(select(Member).where(Member.userid == userid))
+
+
+def require(session: Session, userid: str) -> Member:
+    member = get(session, userid)
+    if member is None:
+        raise NotFound(f"没有成员「{userid}」。")
+    return member
+
+
+def for_message(session: Session, userid: str, admin_userids: frozenset[str], now: datetime) -> Member | None:
+    """The sender as a member; a NEWSBOT_ADMINS userid is made an admin on first contact."""
+    member = get(session, userid)
+    if userid not in admin_userids or (member is not None and Role.admin in member.roles):
+        return member
+    if member is None:
+        member = Member(userid=userid, name=userid, department="", created_at=now)
+        session.add(member)
+    member.roles = member.roles | {Role.admin}
+    audit.record(session, now, None, "member.bootstrap_admin", comment=userid)
+    return member
+
+
+def with_role(session: Session, role: Role) -> list[Member]:
+    """Active members holding `role` itself (admins are not implied here), by id."""
+    rows = session.scalars(select(Member).where(Member.active.is_(True),
+                                                Member.role_names.contains(role.value))
+                           .order_by(Member.id))
+    return [member for member in rows if role in member.roles]
+
+
+def set_roles(session: Session, userid: str, roles: frozenset[Role], now: datetime,
+              actor: str | None) -> Member:
+    member = require(session, userid)
+    before = member.role_names
+    member.roles = roles
+    audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
+                 f"{member.role_names or '-'}")
+    return member
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+
+
+def import_csv(session: Session, source: TextIO, now: datetime, actor: str | None = None) -> ImportResult:
+    """Create or update members from `userid,name,department,roles`; any bad row changes nothing."""
+    reader = csv.reader(source)
+    header = [cell.strip().lstrip("\ufeff") for cell in next(reader, [])]
+    if header != CSV_HEADER:
+        raise UsageError(f"CSV 第 1 行应为表头：{','.join(CSV_HEADER)}（实际：{','.join(header) or '空'}）")
+    rows, errors = _read_rows(enumerate(reader, start=2))
+    if errors:
+        raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
+    created = updated = 0
+    for userid, name, department, roles in rows:
+        member = get(session, userid)
+        if member is None:
+            member = Member(userid=userid, created_at=now)
+            session.add(member)
+            created += 1
+        else:
+            updated += 1
+        member.name, member.department, member.roles, member.active = name, department, roles, True
+    audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
+    return ImportResult(created, updated)
+
+
+def _read_rows(numbered: Iterable[tuple[int, list[str]]]
+               ) -> tuple[list[tuple[str, str, str, frozenset[Role]]], list[str]]:
+    rows, errors, seen = [], [], set()
+    for line, cells in numbered:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(CSV_HEADER):
+            errors.append(f"第 {line} 行：应有 4 列，实际 {len(cells)} 列")
+            continue
+        userid, name, department, role_text = (cell.strip() for cell in cells)
+        if not userid or not name:
+            errors.append(f"第 {line} 行：userid 和 name 不能为空")
+            continue
+        if userid in seen:
+            errors.append(f"第 {line} 行：userid「{userid}」重复")
+            continue
+        seen.add(userid)
+        try:
+            rows.append((userid, name, department, parse_roles(role_text)))
+        except UsageError as error:
+            errors.append(f"第 {line} 行：{error.message}")
+    return rows, errors
+
+
+def all_members(session: Session) -> list[Member]:
+    return list(session.scalars(select(Member).order_by(Member.department, Member.id)))

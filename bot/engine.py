@@ -1,0 +1,196 @@
+"""The command engine: dedupe, normalise, route, check the member and role, one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.domain import audit, members
+from bot.domain.errors import Refused, UserError
+from bot.messages import Incoming, Reply
+from bot.text import clip, command_line
+from models import InboundMessage, Member, Role
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed command: its word, the normalised and raw arguments, and the lines below it."""
+
+    word: str
+    args: str
+    raw_args: str
+    body: str
+
+
+@dataclass
+class Context:
+    """Everything a handler may use. Handlers never commit: the engine owns the transaction."""
+
+    session: Session
+    member: Member
+    settings: Settings
+    now: datetime
+    command: Command
+    router: Router
+
+
+Handler = Callable[[Incoming, Context], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    words: tuple[str, ...]
+    handler: Handler
+    roles: frozenset[Role]  # empty: everyone
+    takes_body: bool
+
+    @property
+    def usage(self) -> str:
+        """The handler docstring: first line `syntax — what it does`, then `例：…` lines."""
+        return (self.handler.__doc__ or self.words[0]).strip()
+
+    def allows(self, member: Member) -> bool:
+        return not self.roles or any(member.may(role) for role in self.roles)
+
+
+@dataclass
+class Router:
+    """Command words → handlers, in registration order (which is also the order of 帮助)."""
+
+    routes: list[Route] = field(default_factory=list)
+    _by_word: dict[str, Route] = field(default_factory=dict)
+
+    def command(self, *words: str, roles: set[Role] | None = None,
+                takes_body: bool = False) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add(Route(words, handler, frozenset(roles or ()), takes_body))
+            return handler
+        return register
+
+    def add(self, route: Route) -> None:
+        for word in route.words:
+            if word.lower() in self._by_word:
+                raise ValueError(f"command word {word!r} registered twice")
+            self._by_word[word.lower()] = route
+        self.routes.append(route)
+
+    def include(self, other: Router) -> None:
+        for route in other.routes:
+            self.add(route)
+
+    def match(self, text: str) -> tuple[Route, Command] | None:
+        """Find the route for a message; `稿件#12` works as well as `稿件 #12`."""
+        line, raw_line, body = command_line(text)
+        first = line.split(" ", 1)[0]
+        word = first if first.lower() in self._by_word else self._longest_prefix(line)
+        if word is None:
+            return None
+        return self._by_word[word.lower()], Command(
+            word, line[len(word):].strip(), raw_line[len(word):].strip(), body)
+
+    def _longest_prefix(self, line: str) -> str | None:
+        candidates = [word for word in self._by_word if line.lower().startswith(word)]
+        # Only CJK command words glue to their argument; "helpme" is not "help".
+        candidates = [word for word in candidates if not word.isascii()]
+        return max(candidates, key=len) if candidates else None
+
+
+@dataclass
+class CommandEngine:
+    """Turns one incoming message into one reply, exactly once per dedupe key."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    router: Router
+    clock: Clock = utc_now
+
+    def handle(self, msg: Incoming) -> Reply | None:
+        try:
+            with self.sessions.begin() as session:
+                seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
+                if seen is not None:
+                    return _stored(seen)
+                record = InboundMessage(key=msg.key, channel=msg.channel, userid=msg.userid,
+                                        received_at=self.clock())
+                session.add(record)
+                session.flush()
+                reply = self._respond(session, msg)
+                record.reply = reply.text if reply else None
+                return reply
+        except IntegrityError:
+            # A concurrent delivery of the same message won the insert: answer as it did.
+            with self.sessions.begin() as session:
+                seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
+                if seen is None:
+                    raise
+                return _stored(seen)
+
+    def _respond(self, session: Session, msg: Incoming) -> Reply | None:
+        now = self.clock()
+        member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
+        if member is None:
+            audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
+            return Reply(f"您好，您的企业微信账号（{msg.userid}）还未登记为本系统成员。"
+                         "请联系宣传办管理员登记后再使用。")
+        if not member.active:
+            return Reply("您的账号已停用。如有疑问请联系宣传办管理员。")
+        if msg.kind == "event":
+            return self._on_event(msg)
+        if msg.kind != "text":
+            return Reply("暂时只能处理文字消息。请直接输入命令，发送「帮助」查看用法。")
+        matched = self.router.match(msg.text)
+        if matched is None:
+            return Reply(unknown_command_hint(msg.text))
+        route, command = matched
+        if not route.allows(member):
+            needed = "或".join(role.label for role in Role if role in route.roles)
+            message = (f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。"
+                       "如需开通请联系管理员。")
+            audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
+            return Reply(message)
+        ctx = Context(session, member, self.settings, now, command, self.router)
+        try:
+            with session.begin_nested():
+                reply = route.handler(msg, ctx)
+        except Refused as refusal:
+            audit.record(session, now, member.userid, f"refused:{route.words[0]}",
+                         draft_id=refusal.draft_id, comment=refusal.message)
+            return Reply(refusal.message)
+        except UserError as error:
+            return Reply(error.message)
+        return Reply(clip(reply.text))
+
+    def _on_event(self, msg: Incoming) -> Reply | None:
+        if msg.event == "enter_agent":
+            return Reply("您好！我是宣传稿件助手。发送「帮助」查看可用命令。")
+        return None
+
+
+def _stored(seen: InboundMessage) -> Reply | None:
+    return Reply(seen.reply) if seen.reply is not None else None
+
+
+def unknown_command_hint(text: str) -> str:
+    line = command_line(text)[0]
+    if not line:
+        return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
+    shown = line if len(line) <= 20 else line[:20] + "…"
+    return f"没有看懂「{shown}」。发送「帮助」查看可用命令。"
+
+
+__all__ = ["Clock", "Command", "Context", "CommandEngine", "Router", "UserError", "utc_now"]

@@ -1,0 +1,198 @@
+"""The transactional outbox: enqueue() in the caller's transaction; a dispatcher sends later.
+
+A row is claimed with a lease before it is sent, so a crashed dispatcher's rows are sent again
+after the lease runs out and two dispatchers never send one row at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import OutboxMessage, OutboxState
+
+log = logging.getLogger(__name__)
+
+APP = "app"  # a WeCom app message to one member; recipient = userid
+GROUP = "group"  # the work group; recipient = "" (the configured group)
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 12
+
+
+def text(content: str) -> dict[str, Any]:
+    return {"msgtype": "text", "text": {"content": content}}
+
+
+def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str, Any], dedupe_key: str,
+            now: datetime) -> None:
+    """Queue one message; a second message with the same dedupe key is silently dropped."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(OutboxMessage).values(
+        channel=channel, recipient=recipient, payload=payload, dedupe_key=dedupe_key,
+        state=OutboxState.pending, attempts=0, next_attempt_at=now, created_at=now,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+def notify(session: Session, userids: list[str], content: str, dedupe_key: str, now: datetime) -> None:
+    """A text to each member in `userids`, one row each (dedupe per recipient)."""
+    for userid in dict.fromkeys(userids):
+        enqueue(session, channel=APP, recipient=userid, payload=text(content),
+                dedupe_key=f"{dedupe_key}:{userid}", now=now)
+
+
+class RetryLater(Exception):
+    """The send failed for now (network, busy, rate limit); `delay` overrides the backoff."""
+
+    def __init__(self, reason: str, delay: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class Undeliverable(Exception):
+    """The send can never succeed (bad recipient, bad configuration): dead-letter it."""
+
+
+class Transport(Protocol):
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver or raise RetryLater / Undeliverable."""
+
+
+class LocalTransport:
+    """Local mode: print the message and count it as sent (it stays stored in the outbox)."""
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self._write = write
+
+    def send(self, message: OutboxMessage) -> None:
+        self._write(f"[本地模式·未发送] {describe(message)}")
+
+
+def describe(message: OutboxMessage) -> str:
+    target = f"发给 {message.recipient}" if message.channel == APP else f"发到 {message.channel}"
+    body = message.payload.get("text", {}).get("content") or message.payload
+    return f"{target}：{body}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter: about 2 s, 4 s, 8 s … capped at an hour."""
+    ceiling = min(MAX_BACKOFF.total_seconds(), 2.0 ** attempts)
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+class Dispatcher:
+    """Claims due rows, hands each to its channel's transport, records the outcome."""
+
+    def __init__(self, sessions: sessionmaker[Session], transports: Mapping[str, Transport],
+                 clock: Callable[[], datetime], batch: int = 50) -> None:
+        self._sessions = sessions
+        self._transports = transports
+        self._clock = clock
+        self._batch = batch
+        self._worker = uuid.uuid4().hex
+
+    def run_once(self) -> int:
+        """Send what is due now; returns how many rows were handled."""
+        claimed = self._claim()
+        for message in claimed:
+            self._deliver(message)
+        return len(claimed)
+
+    def _claim(self) -> list[OutboxMessage]:
+        now = self._clock()
+        due = or_(
+            (OutboxMessage.state == OutboxState.pending) & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.state == OutboxState.sending) & (OutboxMessage.lease_until < now),
+        )
+        with self._sessions.begin() as session:
+            query = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(self._batch)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+            if not ids:
+                return []
+            claim = f"{self._worker}:{uuid.uuid4().hex[:16]}"
+            # `due` again in the UPDATE: a row claimed by someone else meanwhile is not taken over.
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), due).values(
+                state=OutboxState.sending, lease_until=now + LEASE, claimed_by=claim,
+            ))
+            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == claim)
+                                   .order_by(OutboxMessage.id))
+            return list(rows)
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        transport = self._transports.get(message.channel)
+        try:
+            if transport is None:
+                raise Undeliverable(f"no transport for channel {message.channel!r}")
+            transport.send(message)
+        except RetryLater as exc:
+            self._finish(message, error=str(exc), delay=exc.delay or backoff(message.attempts + 1))
+        except Undeliverable as exc:
+            self._finish(message, error=str(exc), dead=True)
+        except Exception as exc:  # an unexpected bug must not kill the dispatcher or lose the row
+            log.exception("outbox %s: unexpected error", message.id)
+            self._finish(message, error=f"{type(exc).__name__}: {exc}", delay=backoff(message.attempts + 1))
+        else:
+            self._finish(message)
+
+    def _finish(self, message: OutboxMessage, *, error: str | None = None, delay: timedelta | None = None,
+                dead: bool = False) -> None:
+        now = self._clock()
+        attempts = message.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_error": error}
+        if error is None:
+            values |= {"state": OutboxState.sent, "sent_at": now}
+        elif dead or attempts >= MAX_ATTEMPTS:
+            values |= {"state": OutboxState.dead}
+            log.error("outbox %s dead after %d attempts: %s", message.id, attempts, error)
+        else:
+            values |= {"state": OutboxState.pending, "next_attempt_at": now + (delay or backoff(attempts))}
+        with self._sessions.begin() as session:
+            # Only the claim holder records the outcome: after an expired lease the row is someone else's.
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
+                                                        OutboxMessage.claimed_by == message.claimed_by)
+                            .values(**values))
+
+
+class DispatcherThread:
+    """Runs a Dispatcher in a background thread until stopped."""
+
+    def __init__(self, dispatcher: Dispatcher, interval: float) -> None:
+        self._dispatcher = dispatcher
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self._dispatcher.run_once()
+            except Exception:
+                log.exception("outbox dispatcher pass failed")
+                busy = 0
+            if not busy:
+                self._stop.wait(self._interval)
+
+
+def newest(session: Session, limit: int, after_id: int = 0) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.id > after_id)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -1,0 +1,53 @@
+"""Text rules shared by commands and replies: normalisation, 字数, WeCom's 2048-byte limit."""
+
+from __future__ import annotations
+
+import re
+
+# Full-width ASCII forms (！ to ～) and the ideographic space map one-to-one onto half-width,
+# so positions in the normalised line are positions in the raw line.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)?")
+_DRAFT_NUMBER = re.compile(r"#?(\d{1,9})")
+_BLANKS = re.compile(r"\s+")
+
+WECOM_TEXT_LIMIT = 2048
+
+
+def to_half_width(text: str) -> str:
+    return text.translate(_HALF_WIDTH)
+
+
+def command_line(text: str) -> tuple[str, str, str]:
+    """Split a message into (normalised first line, raw first line, body).
+
+    Only the first line is normalised (@-mention removed, full-width forms made half-width,
+    blanks trimmed): the body is the article and keeps its Chinese punctuation untouched.
+    Both lines have the same length, so an offset into one is an offset into the other.
+    """
+    first, _, body = text.partition("\n")
+    normalised = to_half_width(first)
+    start = _LEADING_MENTION.match(normalised)
+    offset = start.end() if start else 0
+    return normalised[offset:].rstrip(), first[offset:].rstrip(), body.strip()
+
+
+def parse_draft_number(token: str) -> int | None:
+    """`#12`, `12` (full-width forms already normalised) → 12; anything else → None."""
+    match = _DRAFT_NUMBER.fullmatch(token.strip())
+    return int(match.group(1)) if match else None
+
+
+def word_count(text: str) -> int:
+    """字数 as editors count it: every character except blanks."""
+    return len(_BLANKS.sub("", text))
+
+
+def clip(text: str, limit: int = WECOM_TEXT_LIMIT) -> str:
+    """Cut `text` to `limit` UTF-8 bytes at a character boundary, marking the cut."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    marker = "\n……（内容过长，已截断）"
+    head = data[: limit - len(marker.encode())].decode("utf-8", "ignore")
+    return head + marker

@@ -1,0 +1,1 @@
+"""Everything that speaks WeCom's protocol: crypto, callbacks, (later) the API client."""

@@ -1,0 +1,96 @@
+"""投稿, 续稿 and 稿件: submitting drafts and looking at them."""
+
+from __future__ import annotations
+
+from bot.domain import audit, drafts
+from bot.domain.errors import Refused, UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from bot.text import parse_draft_number, word_count
+from handlers.formatting import draft_line, duration, local_time
+from models import DraftState, Role
+
+router = Router()
+
+ACTION_LABELS = {
+    "submit": "投稿",
+    "append": "续稿",
+}
+
+
+@router.command("投稿", roles={Role.correspondent}, takes_body=True)
+def submit(msg: Incoming, ctx: Context) -> Reply:
+    """投稿 标题⏎正文 — 提交新稿件，自动分配编辑
+    例：投稿 乐昌开展地质灾害应急演练⏎（换行后写正文）
+    """
+    result = drafts.submit(ctx.session, ctx.member, ctx.command.raw_args, ctx.command.body, ctx.now)
+    draft = result.draft
+    assigned = (f"编辑：{draft.editor.name}（已通知）" if draft.editor
+                else "暂无可分配的编辑，已通知管理员，稿件在「编辑中」等待分配")
+    return Reply(f"已收到投稿 {draft.number}《{draft.title}》，{result.words} 字。\n{assigned}。\n"
+                 f"长稿可发送「续稿 {draft.number}」换行追加正文；发送「稿件 {draft.number}」查看进度。")
+
+
+@router.command("续稿", takes_body=True)
+def append(msg: Incoming, ctx: Context) -> Reply:
+    """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分多条发送）
+    例：续稿 #12⏎（换行后写接下来的正文）
+    """
+    number = _draft_number(ctx.command.args, "续稿")
+    version = drafts.append(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
+    return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
+
+
+@router.command("稿件", "我的稿件")
+def show(msg: Incoming, ctx: Context) -> Reply:
+    """稿件 [#编号] — 我的稿件和待办；带编号看详情
+    例：稿件 #12
+    """
+    if not ctx.command.args:
+        return _listing(ctx)
+    return _detail(ctx, _draft_number(ctx.command.args, "稿件"))
+
+
+def _listing(ctx: Context) -> Reply:
+    listing = drafts.listing(ctx.session, ctx.member)
+    lines = []
+    if listing.queue_total:
+        lines.append(f"待我处理（{listing.queue_total}）：")
+        lines += [draft_line(d) for d in listing.queue]
+    lines.append(f"我的稿件（{listing.authored_total}）：" if listing.authored_total else "您还没有投稿。")
+    lines += [draft_line(d) for d in listing.authored]
+    if max(listing.queue_total, listing.authored_total) > drafts.LIST_LIMIT:
+        lines.append(f"（各显示最新 {drafts.LIST_LIMIT} 篇）")
+    lines.append("发送「稿件 #编号」查看详情。")
+    return Reply("\n".join(lines))
+
+
+def _detail(ctx: Context, number: int) -> Reply:
+    draft = drafts.get(ctx.session, number)
+    if not drafts.can_view(ctx.member, draft):
+        raise Refused(f"稿件 {draft.number} 与您无关，无法查看。发送「稿件」查看您的稿件。", draft.id)
+    zone = ctx.settings.zone
+    holder = drafts.holder(draft)
+    state = DraftState(draft.state).label
+    if holder:
+        state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}）"
+    versions = drafts.versions(ctx.session, draft)
+    lines = [
+        f"{draft.number}《{draft.title}》",
+        f"状态：{state}",
+        f"作者：{draft.author.name}（{draft.author.department or '未填部门'}）",
+        "版本：" + "；".join(f"v{v.number} {local_time(v.created_at, zone)} {v.author.name} "
+                            f"{word_count(v.text)}字" for v in versions[-5:]),
+        "最近记录：",
+    ]
+    for event in audit.recent_for_draft(ctx.session, draft.id):
+        label = ACTION_LABELS.get(event.action, event.action)
+        lines.append(f"{local_time(event.at, zone)} {event.actor or '系统'} {label}")
+    return Reply("\n".join(lines))
+
+
+def _draft_number(args: str, word: str) -> int:
+    number = parse_draft_number(args.split(" ", 1)[0]) if args else None
+    if number is None:
+        raise UsageError(f"请写稿件编号，例如：{word} #12")
+    return number

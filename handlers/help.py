@@ -1,0 +1,33 @@
+"""帮助: the commands this member may use, generated from the handlers' docstrings."""
+
+from __future__ import annotations
+
+from bot.engine import Context, Route, Router
+from bot.messages import Incoming, Reply
+
+router = Router()
+
+
+@router.command("帮助", "help", "?")
+def help_(msg: Incoming, ctx: Context) -> Reply:
+    """帮助 [命令] — 查看可用命令；带命令名看该命令的说明
+    例：帮助 投稿
+    """
+    allowed = [route for route in ctx.router.routes if route.allows(ctx.member)]
+    wanted = ctx.command.args
+    if wanted:
+        for route in allowed:
+            if wanted in route.words:
+                return Reply(_describe(route, full=True))
+        return Reply(f"没有您可用的命令「{wanted}」。发送「帮助」查看全部可用命令。")
+    lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
+    lines += [_describe(route) for route in allowed]
+    lines.append("⏎ 表示在同一条消息里换行。")
+    return Reply("\n".join(lines))
+
+
+def _describe(route: Route, full: bool = False) -> str:
+    lines = [line.strip() for line in route.usage.splitlines() if line.strip()]
+    aliases = f"（也可用：{'、'.join(route.words[1:])}）" if full and route.words[1:] else ""
+    head, examples = lines[0], lines[1:] if full else lines[1:2]
+    return "\n".join([f"• {head}{aliases}", *(f"  {line}" for line in examples)])

@@ -1,0 +1,21 @@
+"""The database models, one aggregate per module; importing this registers them all."""
+
+from models.audit import AuditEvent
+from models.base import Base
+from models.draft import Draft, DraftState, DraftVersion
+from models.inbound import InboundMessage
+from models.member import Member, Role
+from models.outbox import OutboxMessage, OutboxState
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Draft",
+    "DraftState",
+    "DraftVersion",
+    "InboundMessage",
+    "Member",
+    "OutboxMessage",
+    "OutboxState",
+    "Role",
+]

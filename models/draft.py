@@ -1,0 +1,78 @@
+"""Drafts and their immutable versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.member import Member
+
+
+class DraftState(StrEnum):
+    editing = "editing"
+    returned = "returned"
+    pending = "pending"
+    approved = "approved"
+    submitted = "submitted"
+    published = "published"
+    withdrawn = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    DraftState.editing: "编辑中",
+    DraftState.returned: "已退回",
+    DraftState.pending: "待审核",
+    DraftState.approved: "已批准",
+    DraftState.submitted: "已投递",
+    DraftState.published: "已刊发",
+    DraftState.withdrawn: "已撤回",
+}
+
+
+class Draft(Base):
+    __tablename__ = "draft"
+    __table_args__ = (
+        Index("ix_draft_author_id_id", "author_id", "id"),
+        Index("ix_draft_editor_id_state", "editor_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    current_version: Mapped[int] = mapped_column(default=1)
+    # Since when the current holder (editor, approver, author) has had the draft: for SLAs.
+    state_since: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
+    editor: Mapped[Member | None] = relationship(foreign_keys=[editor_id], lazy="joined")
+
+    @property
+    def number(self) -> str:
+        return f"#{self.id}"
+
+
+class DraftVersion(Base):
+    __tablename__ = "draft_version"
+    __table_args__ = (UniqueConstraint("draft_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime]
+
+    author: Mapped[Member] = relationship(lazy="joined")

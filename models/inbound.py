@@ -1,0 +1,21 @@
+"""Inbound messages already handled, so that WeCom's retries get the first reply again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    userid: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    reply: Mapped[str | None] = mapped_column(Text)

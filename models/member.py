@@ -1,0 +1,59 @@
+"""Members: WeCom users with a name, a department and roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Role(StrEnum):
+    correspondent = "correspondent"
+    editor = "editor"
+    approver = "approver"
+    admin = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.correspondent: "通讯员",
+    Role.editor: "编辑",
+    Role.approver: "审核",
+    Role.admin: "管理员",
+}
+
+
+class Member(Base):
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    userid: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(64), default="")
+    # A short '|'-joined list ("correspondent|editor"): a handful of roles, read with the member.
+    role_names: Mapped[str] = mapped_column("roles", String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(name) for name in self.role_names.split("|") if name)
+
+    @roles.setter
+    def roles(self, roles: frozenset[Role] | set[Role]) -> None:
+        self.role_names = "|".join(role.value for role in Role if role in roles)
+
+    def may(self, role: Role) -> bool:
+        """Whether the member acts in `role`; admins may do everything."""
+        return role in self.roles or Role.admin in self.roles
+
+    @property
+    def role_labels(self) -> str:
+        return "、".join(role.label for role in Role if role in self.roles) or "无角色"
