@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import audit, drafts
+from bot.domain import audit, drafts, members
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -83,9 +83,11 @@ def _detail(ctx: Context, number: int) -> Reply:
                             f"{word_count(v.text)}字" for v in versions[-5:]),
         "最近记录：",
     ]
-    for event in audit.recent_for_draft(ctx.session, draft.id):
-        label = ACTION_LABELS.get(event.action, event.action)
-        lines.append(f"{local_time(event.at, zone)} {event.actor or '系统'} {label}")
+    events = audit.recent_for_draft(ctx.session, draft.id)
+    names = members.names(ctx.session, (e.actor for e in events if e.actor))
+    for event in events:
+        actor = names.get(event.actor, event.actor) if event.actor else "系统"
+        lines.append(f"{local_time(event.at, zone)} {actor} {ACTION_LABELS.get(event.action, event.action)}")
     return Reply("\n".join(lines))
 
 

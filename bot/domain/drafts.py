@@ -154,7 +154,7 @@ def least_loaded_editor(session: Session, exclude: Member) -> Member | None:
     loads = dict(session.execute(
         select(Draft.editor_id, func.count()).where(Draft.editor_id.in_([e.id for e in editors]),
                                                     Draft.state.in_(_EDITOR_LOAD_STATES))
-        .group_by(Draft.editor_id)).tuples().all())
+        .group_by(Draft.editor_id)).all())
     return min(editors, key=lambda editor: (loads.get(editor.id, 0), editor.id))
 
 

@@ -131,3 +131,11 @@ def _read_rows(numbered: Iterable[tuple[int, list[str]]]
 
 def all_members(session: Session) -> list[Member]:
     return list(session.scalars(select(Member).order_by(Member.department, Member.id)))
+
+
+def names(session: Session, userids: Iterable[str]) -> dict[str, str]:
+    """userid → display name for the members among `userids`."""
+    wanted = set(userids)
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Member.userid, Member.name).where(Member.userid.in_(wanted))).all())

@@ -1,0 +1,160 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL via NEWSBOT_TEST_DATABASE_URL), a frozen
+clock, the assembled runtime, and a chat driver that reads like the conversation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+import models
+from bot.config import Settings
+from bot.messages import Incoming
+from bot.migrate import upgrade
+from bot.outbox import LocalTransport
+from bot.runtime import Runtime
+from tests.wecom_sim import AES_KEY, CORP_ID, TOKEN
+
+PG_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
+OFFICE_CSV = """userid,name,department,roles
+zhangsan,张三,办公室,通讯员
+xiaoli,小李,规划股,correspondent
+lisi,李四,执法监察大队,editor|correspondent
+zhaoliu,赵六,地籍股,editor
+wangwu,王五,局领导,approver
+admin,钱主任,办公室,admin
+"""
+
+
+class FrozenClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def timestamp(self) -> float:
+        return self.current.timestamp()
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: a SQLite file copied per test, or the PostgreSQL test database."""
+    if PG_URL:
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "newsbot.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+    if not PG_URL:
+        shutil.copy(template_db, tmp_path / "newsbot.db")
+        yield f"sqlite:///{tmp_path / 'newsbot.db'}"
+        return
+    yield PG_URL
+    engine = create_engine(PG_URL)
+    tables = ", ".join(table.name for table in models.Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 5, 12, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai, a Tuesday
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, wecom_token=TOKEN, wecom_aes_key=AES_KEY,
+                    wecom_corp_id=CORP_ID, admins="")
+
+
+@dataclass
+class Sent:
+    """A LocalTransport that records instead of printing."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def transport(self) -> LocalTransport:
+        return LocalTransport(self.lines.append)
+
+
+@pytest.fixture
+def sent() -> Sent:
+    return Sent()
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FrozenClock, sent: Sent) -> Iterator[Runtime]:
+    transport = sent.transport()
+    rt = Runtime.build(settings, clock=clock, transports={"app": transport, "group": transport})
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def office(runtime: Runtime) -> Runtime:
+    """The runtime with the bureau's members loaded."""
+    import io
+
+    from bot.domain import members
+
+    with runtime.sessions.begin() as session:
+        members.import_csv(session, io.StringIO(OFFICE_CSV), runtime.clock())
+    return runtime
+
+
+class Speaker:
+    def __init__(self, runtime: Runtime, userid: str, counter: list[int]) -> None:
+        self._runtime, self._userid, self._counter = runtime, userid, counter
+
+    def says(self, message: str) -> str:
+        self._counter[0] += 1
+        reply = self._runtime.commands.handle(
+            Incoming("local", self._userid, f"test:{self._counter[0]}", text=message))
+        return reply.text if reply else ""
+
+
+class ChatDriver:
+    """`chat.as_member("zhangsan").says("投稿 …")` — the engine, as a member would use it."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._counter = [0]
+
+    def as_member(self, userid: str) -> Speaker:
+        return Speaker(self.runtime, userid, self._counter)
+
+    def count(self, model: type[models.Base]) -> int:
+        with self.runtime.sessions.begin() as session:
+            return session.scalar(select(func.count()).select_from(model)) or 0
+
+    def outbox(self) -> list[models.OutboxMessage]:
+        with self.runtime.sessions.begin() as session:
+            return list(session.scalars(select(models.OutboxMessage).order_by(models.OutboxMessage.id)))
+
+
+@pytest.fixture
+def chat(office: Runtime) -> ChatDriver:
+    return ChatDriver(office)
+
+
+def row_counts(runtime: Runtime) -> dict[str, int]:
+    with runtime.sessions.begin() as session:
+        return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
+                for table in models.Base.metadata.sorted_tables}

@@ -1,0 +1,101 @@
+"""投稿, 续稿 and 稿件 driven through the engine, as members would chat."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.domain import members
+from models import AuditEvent, Draft, DraftVersion, Role
+from tests.conftest import ChatDriver
+
+
+def test_submit_assigns_least_loaded_editor_and_notifies(chat: ChatDriver) -> None:
+    reply = chat.as_member("zhangsan").says("投稿 乐昌：开展地质灾害应急演练\n今天上午，演练在坪石镇举行。\n第二段。")
+    assert "#1《乐昌：开展地质灾害应急演练》" in reply
+    assert "18 字" in reply  # every character but blanks
+    assert "编辑：李四" in reply
+    [message] = chat.outbox()
+    assert message.recipient == "lisi"
+    assert "新稿件 #1" in message.payload["text"]["content"]
+    # lisi now has one draft in editing; the next goes to zhaoliu.
+    assert "编辑：赵六" in chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+
+
+def test_body_keeps_chinese_punctuation_and_title_keeps_raw_form(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿　乐昌：唱响主旋律\n正文：第一段（一）。")
+    with chat.runtime.sessions.begin() as session:
+        draft = session.scalars(select(Draft)).one()
+        version = session.scalars(select(DraftVersion)).one()
+        assert draft.title == "乐昌：唱响主旋律"
+        assert version.text == "正文：第一段（一）。"
+        assert version.number == 1 and len(version.hash) == 64
+
+
+def test_author_who_is_the_only_editor_is_never_assigned(chat: ChatDriver) -> None:
+    chat.as_member("admin").says("帮助")  # any message; admin exists
+    reply = chat.as_member("lisi").says("投稿 编辑自己的稿\n正文")
+    assert "编辑：赵六" in reply  # lisi is an editor but is the author
+
+
+def test_no_eligible_editor_waits_unassigned_and_tells_admins(chat: ChatDriver) -> None:
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhaoliu", frozenset(), chat.runtime.clock(), actor="admin")
+        members.set_roles(session, "lisi", frozenset({Role.correspondent}), chat.runtime.clock(), actor="admin")
+    reply = chat.as_member("zhangsan").says("投稿 无人编辑\n正文")
+    assert "暂无可分配的编辑" in reply
+    [message] = chat.outbox()
+    assert message.recipient == "admin" and "暂无可分配的编辑" in message.payload["text"]["content"]
+
+
+def test_submit_errors_say_what_to_type(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    assert "请在「投稿」后写标题" in zhangsan.says("投稿")
+    assert "下一行起写正文" in zhangsan.says("投稿 只有标题")
+    assert "最多 100 个字" in zhangsan.says("投稿 " + "长" * 101 + "\n正文")
+    assert chat.count(Draft) == 0
+
+
+def test_roles_are_checked_and_refusals_audited(chat: ChatDriver) -> None:
+    reply = chat.as_member("wangwu").says("投稿 审核人投稿\n正文")
+    assert "需要通讯员角色" in reply and "审核" in reply
+    with chat.runtime.sessions.begin() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("refused"))).one()
+        assert (event.actor, event.action) == ("wangwu", "refused:投稿")
+    assert chat.count(Draft) == 0
+
+
+def test_append_adds_a_version_for_the_author_only(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 长稿\n第一部分")
+    assert "现为 v2" in chat.as_member("zhangsan").says("续稿 #1\n第二部分")
+    assert "只有作者本人" in chat.as_member("lisi").says("续稿 #1\n编辑想续")
+    assert "请写稿件编号" in chat.as_member("zhangsan").says("续稿\n没有编号")
+    assert "下一行写要追加的正文" in chat.as_member("zhangsan").says("续稿 #1")
+    assert "没有稿件 #7" in chat.as_member("zhangsan").says("续稿 #7\n正文")
+    with chat.runtime.sessions.begin() as session:
+        texts = session.scalars(select(DraftVersion.text).order_by(DraftVersion.number)).all()
+        assert texts == ["第一部分", "第一部分\n第二部分"]
+        assert session.get(Draft, 1).current_version == 2
+    assert [m.payload["text"]["content"][:8] for m in chat.outbox()][-1].startswith("稿件 #1")
+
+
+def test_list_and_detail_show_state_holder_and_history(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    zhangsan.says("投稿 第一篇\n正文一")
+    zhangsan.says("投稿 第二篇\n正文二")
+    listing = zhangsan.says("稿件")
+    assert listing.index("#2《第二篇》编辑中") < listing.index("#1《第一篇》编辑中")
+    assert "待我处理（1）" in chat.as_member("lisi").says("我的稿件")
+    chat.runtime.clock.advance(hours=3)
+    detail = zhangsan.says("稿件＃１")  # full-width forms and no space
+    assert "状态：编辑中（编辑 李四，已 3 小时）" in detail
+    assert "作者：张三（办公室）" in detail
+    assert "v1 05-12 10:00 张三 3字" in detail  # Shanghai time
+    assert "张三 投稿" in detail
+
+
+def test_detail_is_private_to_the_people_involved(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 内部稿件\n正文")
+    assert "与您无关" in chat.as_member("xiaoli").says("稿件 #1")
+    assert "与您无关" in chat.as_member("wangwu").says("稿件 #1")  # approvers see it from review on
+    assert "内部稿件" in chat.as_member("admin").says("稿件 #1")
+    assert "内部稿件" in chat.as_member("lisi").says("稿件 #1")

@@ -1,0 +1,78 @@
+"""Plays WeCom's side of the app callback with wechatpy's own crypto (independent of bot.wecom)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import xmltodict
+from wechatpy.crypto import _get_signature
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+CORP_ID = "ww1436e0e65a779aee"
+
+_msg_ids = itertools.count(7_000_000_000_000_000_001)
+
+
+@dataclass
+class Callback:
+    query: dict[str, str]
+    body: bytes
+
+    def tampered(self, part: str) -> Callback:
+        """The same callback with one byte of `part` changed (encrypt, nonce, timestamp, signature)."""
+        query = dict(self.query)
+        if part == "encrypt":
+            text = self.body.decode()
+            start = text.index("<Encrypt><![CDATA[") + len("<Encrypt><![CDATA[")
+            flipped = "B" if text[start + 5] != "B" else "C"
+            return Callback(query, (text[: start + 5] + flipped + text[start + 6:]).encode())
+        key = {"nonce": "nonce", "timestamp": "timestamp", "signature": "msg_signature"}[part]
+        value = query[key]
+        query[key] = value[:-1] + ("1" if value[-1] != "1" else "2")
+        return Callback(query, self.body)
+
+
+@dataclass
+class WeComSimulator:
+    now: callable  # () -> float, the sender's clock
+    token: str = TOKEN
+    aes_key: str = AES_KEY
+    corp_id: str = CORP_ID
+    crypto: WeChatCrypto = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.crypto = WeChatCrypto(self.token, self.aes_key, self.corp_id)
+
+    def text(self, userid: str, content: str, msg_id: int | None = None) -> str:
+        return xmltodict.unparse({"xml": {
+            "ToUserName": self.corp_id, "FromUserName": userid, "CreateTime": int(self.now()),
+            "MsgType": "text", "Content": content, "MsgId": msg_id or next(_msg_ids), "AgentID": 1000002,
+        }}, full_document=False)
+
+    def event(self, userid: str, event: str, event_key: str = "") -> str:
+        return xmltodict.unparse({"xml": {
+            "ToUserName": self.corp_id, "FromUserName": userid, "CreateTime": int(self.now()),
+            "MsgType": "event", "Event": event, "EventKey": event_key, "AgentID": 1000002,
+        }}, full_document=False)
+
+    def callback(self, plaintext: str, timestamp: int | None = None, nonce: str = "1597212914") -> Callback:
+        ts = str(timestamp if timestamp is not None else int(self.now()))
+        envelope = xmltodict.parse(self.crypto.encrypt_message(plaintext, nonce, ts))["xml"]
+        encrypted = envelope["Encrypt"]
+        body = (f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>\n"
+                f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>\n<AgentID><![CDATA[1000002]]></AgentID>\n</xml>")
+        signature = _get_signature(self.token, ts, nonce, encrypted)
+        return Callback({"msg_signature": signature, "timestamp": ts, "nonce": nonce}, body.encode())
+
+    def reply_content(self, body: str, nonce: str = "1597212914") -> str:
+        """Decrypt a passive reply as WeCom would, checking its signature; the text Content."""
+        envelope = xmltodict.parse(body)["xml"]
+        assert envelope["Nonce"] == nonce
+        plaintext = self.crypto.decrypt_message(body, envelope["MsgSignature"], envelope["TimeStamp"], nonce)
+        message = xmltodict.parse(plaintext)["xml"]
+        assert message["MsgType"] == "text"
+        assert message["FromUserName"] == self.corp_id
+        return str(message["Content"])
