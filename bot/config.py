@@ -14,7 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Everything an operator can configure; secrets are SecretStr so they never reach logs."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", env_file=".env", extra="ignore")
+    # An empty value (NEWSBOT_WECOM_AGENT_ID=) means "not set", as in .env.example.
+    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", env_file=".env", extra="ignore",
+                                      env_ignore_empty=True)
 
     database_url: str = "sqlite:///./newsbot.db"
     timezone: str = "Asia/Shanghai"

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot import paging
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
-from bot.text import clip, command_line
+from bot.text import command_line
 from models import InboundMessage, Member, Role
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,15 @@ class CommandEngine:
     clock: Clock = utc_now
 
     def handle(self, msg: Incoming) -> Reply | None:
+        """The reply to `msg`; a repeat of an already handled message gets the first reply again."""
+        try:
+            return self._handle_once(msg)
+        except Exception:
+            # Nothing was committed; WeCom gets an answer instead of a 500 and the member a hint.
+            log.exception("message %s from %s failed", msg.key, msg.userid)
+            return Reply("抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。")
+
+    def _handle_once(self, msg: Incoming) -> Reply | None:
         try:
             with self.sessions.begin() as session:
                 seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
@@ -173,7 +183,7 @@ class CommandEngine:
             return Reply(refusal.message)
         except UserError as error:
             return Reply(error.message)
-        return Reply(clip(reply.text))
+        return Reply(paging.first_page(session, member.userid, reply.text, now))
 
     def _on_event(self, msg: Incoming) -> Reply | None:
         if msg.event == "enter_agent":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Full-width ASCII forms (！ to ～) and the ideographic space map one-to-one onto half-width,
 # so positions in the normalised line are positions in the raw line.
@@ -43,11 +44,22 @@ def word_count(text: str) -> int:
     return len(_BLANKS.sub("", text))
 
 
-def clip(text: str, limit: int = WECOM_TEXT_LIMIT) -> str:
-    """Cut `text` to `limit` UTF-8 bytes at a character boundary, marking the cut."""
-    data = text.encode()
-    if len(data) <= limit:
-        return text
-    marker = "\n……（内容过长，已截断）"
-    head = data[: limit - len(marker.encode())].decode("utf-8", "ignore")
-    return head + marker
+def paginate(text: str, limit: int) -> list[str]:
+    """Split `text` into pages of at most `limit` UTF-8 bytes, at line breaks where possible."""
+    pages, current = [], ""
+    for line in _lines_within(text.split("\n"), limit):
+        candidate = f"{current}\n{line}" if current else line
+        if current and len(candidate.encode()) > limit:
+            pages.append(current)
+            candidate = line
+        current = candidate
+    return [*pages, current]
+
+
+def _lines_within(lines: list[str], limit: int) -> Iterator[str]:
+    for line in lines:
+        while len(line.encode()) > limit:  # an over-long line is cut at a character boundary
+            head = line.encode()[:limit].decode("utf-8", "ignore")
+            yield head
+            line = line[len(head):]
+        yield line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import paging
 from bot.engine import Context, Route, Router
 from bot.messages import Incoming, Reply
 
@@ -24,6 +25,15 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
     lines += [_describe(route) for route in allowed]
     lines.append("⏎ 表示在同一条消息里换行。")
     return Reply("\n".join(lines))
+
+
+@router.command("更多")
+def more(msg: Incoming, ctx: Context) -> Reply:
+    """更多 — 长回复的下一页
+    例：更多
+    """
+    page = paging.next_page(ctx.session, ctx.member.userid)
+    return Reply(page or "没有更多内容了。")
 
 
 def _describe(route: Route, full: bool = False) -> str:

@@ -6,6 +6,7 @@ from models.draft import Draft, DraftState, DraftVersion
 from models.inbound import InboundMessage
 from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
+from models.paging import PendingPages
 
 __all__ = [
     "AuditEvent",
@@ -17,5 +18,6 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "OutboxState",
+    "PendingPages",
     "Role",
 ]

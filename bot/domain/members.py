@@ -51,7 +51,7 @@ def for_message(session: Session, userid: str, admin_userids: frozenset[str], no
     if userid not in admin_userids or (member is not None and Role.admin in member.roles):
         return member
     if member is None:
-        member = Member(userid=userid, name=userid, department="", created_at=now)
+        member = Member(userid=userid, name=userid, department="", role_names="", created_at=now)
         session.add(member)
     member.roles = member.roles | {Role.admin}
     audit.record(session, now, None, "member.bootstrap_admin", comment=userid)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 03:40:40.129910
+Create Date: 2026-11-26 03:43:23.540589
 """
 
 from collections.abc import Sequence
@@ -60,6 +60,13 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_message_state_next_attempt_at', ['state', 'next_attempt_at'], unique=False)
 
+    op.create_table('pending_pages',
+    sa.Column('userid', sa.String(length=64), nullable=False),
+    sa.Column('pages', sa.JSON(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('userid', name=op.f('pk_pending_pages'))
+    )
     op.create_table('draft',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -122,6 +129,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_draft_author_id_id')
 
     op.drop_table('draft')
+    op.drop_table('pending_pages')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_state_next_attempt_at')
 

@@ -1,0 +1,44 @@
+"""Long replies: WeCom shows at most 2048 bytes, so the rest waits for 「更多」."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.text import WECOM_TEXT_LIMIT, paginate
+from models import PendingPages
+
+_FOOTER_BYTES = 80  # room for "（第 12/34 页，发送「更多」看下一页）"
+
+
+def first_page(session: Session, userid: str, text: str, now: datetime) -> str:
+    """`text` if it fits; else its first page, the rest replacing any earlier pages for 「更多」."""
+    if len(text.encode()) <= WECOM_TEXT_LIMIT:
+        return text
+    pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES)
+    pending = session.get(PendingPages, userid)
+    if pending is None:
+        pending = PendingPages(userid=userid, pages=[], total=0, created_at=now)
+        session.add(pending)
+    pending.pages, pending.total, pending.created_at = pages[1:], len(pages), now
+    return _with_footer(pages[0], 1, len(pages))
+
+
+def next_page(session: Session, userid: str) -> str | None:
+    pending = session.get(PendingPages, userid)
+    if pending is None or not pending.pages:
+        return None
+    page, rest = pending.pages[0], pending.pages[1:]
+    number = pending.total - len(rest)
+    if rest:
+        pending.pages = rest
+    else:
+        session.delete(pending)
+    return _with_footer(page, number, pending.total)
+
+
+def _with_footer(page: str, number: int, total: int) -> str:
+    if number == total:
+        return f"{page}\n（第 {number}/{total} 页，完）"
+    return f"{page}\n（第 {number}/{total} 页，发送「更多」看下一页）"

@@ -1,0 +1,110 @@
+"""The `newsbot` command line, run as a real process against the test database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OFFICE_CSV
+
+
+class Cli:
+    def __init__(self, database_url: str, cwd: Path) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+        self.env["NEWSBOT_DATABASE_URL"] = database_url
+        self.cwd = cwd
+
+    def __call__(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                              text=True, env=self.env, cwd=self.cwd, timeout=60)
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path) -> Cli:
+    return Cli(database_url, tmp_path)
+
+
+@pytest.fixture
+def office_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "office.csv"
+    path.write_text(OFFICE_CSV, encoding="utf-8")
+    return path
+
+
+def test_members_import_list_and_reimport(cli: Cli, office_csv: Path) -> None:
+    result = cli("members", "import", str(office_csv))
+    assert result.returncode == 0, result.stderr
+    assert "新增 6 人" in result.stdout
+    office_csv.write_text(OFFICE_CSV.replace("张三,办公室", "张三,宣传股"), encoding="utf-8")
+    assert "新增 0 人，更新 6 人" in cli("members", "import", str(office_csv)).stdout
+    members = json.loads(cli("members", "list", "--json").stdout)
+    assert len(members) == 6
+    zhangsan = next(m for m in members if m["userid"] == "zhangsan")
+    assert zhangsan == {"userid": "zhangsan", "name": "张三", "department": "宣传股",
+                        "roles": ["correspondent"], "active": True}
+    assert next(m for m in members if m["userid"] == "lisi")["roles"] == ["correspondent", "editor"]
+
+
+def test_bad_csv_changes_nothing_and_names_each_line(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("userid,name,department,roles\nok,好人,办公室,通讯员\nx,,办公室,通讯员\ny,某人,办公室,局长\n"
+                   "ok,重复,办公室,editor\n", encoding="utf-8")
+    result = cli("members", "import", str(bad))
+    assert result.returncode == 2
+    assert "第 3 行" in result.stderr and "第 4 行：未知角色「局长」" in result.stderr and "第 5 行" in result.stderr
+    assert json.loads(cli("members", "list", "--json").stdout) == []
+    header = tmp_path / "header.csv"
+    header.write_text("id,name\n1,x\n", encoding="utf-8")
+    assert "表头" in cli("members", "import", str(header)).stderr
+    assert "无法读取文件" in cli("members", "import", str(tmp_path / "missing.csv")).stderr
+
+
+def test_set_roles(cli: Cli, office_csv: Path) -> None:
+    cli("members", "import", str(office_csv))
+    result = cli("members", "set-roles", "zhangsan", "通讯员|editor")
+    assert result.returncode == 0 and "通讯员、编辑" in result.stdout
+    bad = cli("members", "set-roles", "zhangsan", "boss")
+    assert bad.returncode == 2 and "未知角色「boss」" in bad.stderr
+    missing = cli("members", "set-roles", "nobody", "editor")
+    assert missing.returncode == 2 and "没有成员「nobody」" in missing.stderr
+
+
+def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
+    cli("members", "import", str(office_csv))
+    session = "帮助\n投稿 乐昌国土局开展土地日宣传\n6月25日，我局……\n第二段\n\n稿件\n稿件 #1\n"
+    result = cli("chat", "--as", "zhangsan", stdin=session)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "您可以使用" in out
+    assert "已收到投稿 #1《乐昌国土局开展土地日宣传》" in out
+    assert "[本地模式·未发送] 发给 lisi：新稿件 #1" in out  # the queued message, shown and stored
+    assert "状态：编辑中（编辑 李四" in out
+    draft = json.loads(cli("drafts", "show", "1", "--json").stdout)
+    assert {k: draft[k] for k in ("number", "title", "state", "author", "editor")} == {
+        "number": 1, "title": "乐昌国土局开展土地日宣传", "state": "editing", "author": "zhangsan", "editor": "lisi"}
+    assert [v["text"] for v in draft["versions"]] == ["6月25日，我局……\n第二段"]
+    assert json.loads(cli("drafts", "list", "--json").stdout)[0]["number"] == 1
+    [message] = json.loads(cli("outbox", "list", "--json").stdout)
+    assert (message["recipient"], message["state"]) == ("lisi", "sent")
+    assert "#1\tediting\tzhangsan\tlisi" in cli("drafts", "list").stdout
+
+
+def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
+    assert cli("drafts", "show", "99").stderr.strip() == "没有稿件 #99。发送「稿件」查看您的稿件和待办。"
+    assert cli("drafts", "show", "abc").returncode == 2
+    assert cli("members").returncode == 2
+    assert cli("chat").returncode == 2
+    fresh = Cli(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    result = fresh("drafts", "list")
+    assert result.returncode == 2 and "newsbot db upgrade" in result.stderr
+    assert fresh("db", "upgrade").returncode == 0
+    assert fresh("drafts", "list").returncode == 0
+    broken = Cli("sqlite:///x.db", tmp_path)
+    broken.env["NEWSBOT_TIMEZONE"] = "Nowhere/City"
+    result = broken("drafts", "list")
+    assert result.returncode == 2 and "配置有误" in result.stderr

@@ -1,0 +1,45 @@
+"""Settings: .env.example documents exactly the settings there are; validation; local mode."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_env_example_lists_every_setting_and_nothing_else() -> None:
+    names = re.findall(r"^NEWSBOT_([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE)
+    assert sorted(name.lower() for name in names) == sorted(Settings.model_fields)
+
+
+def test_env_example_values_are_valid_defaults(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text())
+    settings = Settings(_env_file=env)
+    assert settings.local_mode and not settings.callback_configured
+    assert settings.database_url == "sqlite:///./newsbot.db"
+    assert settings.timezone == "Asia/Shanghai"
+
+
+def test_secrets_are_hidden_and_admins_are_split() -> None:
+    settings = Settings(_env_file=None, wecom_secret="s3cret", admins=" zhang , li ,,")
+    assert "s3cret" not in repr(settings)
+    assert settings.admin_userids == {"zhang", "li"}
+
+
+@pytest.mark.parametrize(("field", "value"), [("timezone", "Mars/Base"), ("wecom_aes_key", "short"),
+                                               ("wecom_aes_key", "!" * 43), ("callback_max_bytes", 10)])
+def test_bad_values_are_refused(field: str, value: str | int) -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **{field: value})
+
+
+def test_credentials_leave_local_mode() -> None:
+    settings = Settings(_env_file=None, wecom_corp_id="ww1", wecom_secret="x", wecom_agent_id=1000002)
+    assert not settings.local_mode

@@ -1,0 +1,99 @@
+"""The engine: routing and normalisation, members and roles, 帮助, paging, failures."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from bot.runtime import Runtime
+from models import AuditEvent, Member, Role
+from tests.conftest import ChatDriver
+
+
+def test_help_lists_only_what_the_roles_allow(chat: ChatDriver) -> None:
+    correspondent = chat.as_member("zhangsan").says("帮助")
+    assert "张三（通讯员）" in correspondent
+    assert "• 投稿 标题⏎正文" in correspondent and "例：投稿" in correspondent
+    approver = chat.as_member("wangwu").says("help")
+    assert "• 投稿" not in approver and "• 稿件" in approver
+    assert "（也可用：我的稿件）" in chat.as_member("zhangsan").says("帮助 稿件")
+    assert "没有您可用的命令「投稿」" in chat.as_member("wangwu").says("? 投稿")
+
+
+def test_normalisation_mention_full_width_and_glued_arguments(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    zhangsan.says("投稿 标题\n正文")
+    for spelling in ("稿件 #1", "稿件 1", "稿件＃１", "  稿件#1  ", "@审稿机器人 稿件 #1", "@审稿机器人　稿件　＃1"):
+        assert "《标题》" in zhangsan.says(spelling), spelling
+    assert "没有看懂" in zhangsan.says("helpme")
+
+
+def test_unknown_input_gets_a_hint(chat: ChatDriver) -> None:
+    assert chat.as_member("zhangsan").says("你好") == "没有看懂「你好」。发送「帮助」查看可用命令。"
+    assert "请输入命令" in chat.as_member("zhangsan").says("   ")
+
+
+def test_admin_bootstrap_from_settings(office: Runtime) -> None:
+    office.settings = office.settings.model_copy(update={"admins": "boss,zhangsan"})
+    office.commands.settings = office.settings
+    chat = ChatDriver(office)
+    assert "管理员" in chat.as_member("boss").says("帮助")
+    assert "通讯员、管理员" in chat.as_member("zhangsan").says("帮助")
+    with office.sessions.begin() as session:
+        boss = session.scalars(select(Member).where(Member.userid == "boss")).one()
+        assert boss.roles == {Role.admin}
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "member.bootstrap_admin")).all()
+        assert sorted(e.comment for e in events) == ["boss", "zhangsan"]
+    chat.as_member("boss").says("帮助")
+    with office.sessions.begin() as session:  # once only
+        assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "member.bootstrap_admin"))
+                   .all()) == 2
+
+
+def test_inactive_member_is_told(chat: ChatDriver) -> None:
+    with chat.runtime.sessions.begin() as session:
+        session.scalars(select(Member).where(Member.userid == "xiaoli")).one().active = False
+    assert "已停用" in chat.as_member("xiaoli").says("帮助")
+
+
+def test_non_text_messages_get_a_clear_answer(office: Runtime) -> None:
+    reply = office.commands.handle(Incoming("app", "zhangsan", "k-image", kind="image"))
+    assert reply is not None and "文字消息" in reply.text
+    assert office.commands.handle(Incoming("app", "zhangsan", "k-ev", kind="event", event="view")) is None
+
+
+def test_long_replies_are_paged_with_more(office: Runtime) -> None:
+    router = Router()
+
+    @router.command("长文")
+    def long_text(msg: Incoming, ctx: Context) -> Reply:
+        """长文 — 测试"""
+        return Reply("\n".join(f"第 {n} 行：" + "字" * 40 for n in range(100)))
+
+    office.commands.router.include(router)
+    chat = ChatDriver(office)
+    pages = [chat.as_member("zhangsan").says("长文")]
+    while "发送「更多」" in pages[-1]:
+        pages.append(chat.as_member("zhangsan").says("更多"))
+    assert all(len(page.encode()) <= 2048 for page in pages)
+    assert pages[-1].endswith(f"（第 {len(pages)}/{len(pages)} 页，完）")
+    body = "\n".join(line for page in pages for line in page.split("\n") if not line.startswith("（第"))
+    assert body.split("\n") == [f"第 {n} 行：" + "字" * 40 for n in range(100)]
+    assert chat.as_member("zhangsan").says("更多") == "没有更多内容了。"
+
+
+def test_an_unexpected_error_rolls_back_and_says_so(office: Runtime) -> None:
+    router = Router()
+
+    @router.command("坏了")
+    def broken(msg: Incoming, ctx: Context) -> Reply:
+        """坏了 — 测试"""
+        ctx.session.add(AuditEvent(at=ctx.now, actor="x", action="half-done"))
+        raise RuntimeError("bug")
+
+    office.commands.router.include(router)
+    reply = ChatDriver(office).as_member("zhangsan").says("坏了")
+    assert "出错了，没有做任何修改" in reply and "bug" not in reply
+    with office.sessions.begin() as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "half-done")).all() == []

@@ -1,0 +1,134 @@
+"""The outbox: dedupe on enqueue, claim with a lease, retry with backoff, dead letters, no double send."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import outbox
+from bot.outbox import Dispatcher, RetryLater, Undeliverable
+from bot.runtime import Runtime
+from models import OutboxMessage, OutboxState
+from tests.conftest import FrozenClock
+
+
+def queue(runtime: Runtime, key: str, recipient: str = "lisi") -> None:
+    with runtime.sessions.begin() as session:
+        outbox.enqueue(session, channel=outbox.APP, recipient=recipient, payload=outbox.text(f"hello {key}"),
+                       dedupe_key=key, now=runtime.clock())
+
+
+def rows(runtime: Runtime) -> list[OutboxMessage]:
+    with runtime.sessions.begin() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+class Scripted:
+    """A transport that fails as told, then succeeds; records what it delivered."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.delivered: list[str] = []
+        self.lock = threading.Lock()
+
+    def send(self, message: OutboxMessage) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        with self.lock:
+            self.delivered.append(message.dedupe_key)
+
+
+def test_same_dedupe_key_is_queued_once(runtime: Runtime) -> None:
+    queue(runtime, "draft:1:approved")
+    queue(runtime, "draft:1:approved")
+    assert len(rows(runtime)) == 1
+
+
+def test_local_transport_prints_and_marks_sent(runtime: Runtime, sent: object) -> None:
+    queue(runtime, "k1")
+    assert runtime.dispatcher().run_once() == 1
+    [row] = rows(runtime)
+    assert row.state == OutboxState.sent and row.attempts == 1 and row.sent_at is not None
+    assert sent.lines == ["[本地模式·未发送] 发给 lisi：hello k1"]
+    assert runtime.dispatcher().run_once() == 0
+
+
+def test_transient_failure_backs_off_then_delivers(runtime: Runtime, clock: FrozenClock) -> None:
+    transport = Scripted(RetryLater("HTTP 502"), RetryLater("errcode -1"))
+    dispatcher = Dispatcher(runtime.sessions, {"app": transport}, clock)
+    queue(runtime, "k1")
+    dispatcher.run_once()
+    [row] = rows(runtime)
+    assert (row.state, row.attempts, row.last_error) == (OutboxState.pending, 1, "HTTP 502")
+    assert timedelta(seconds=1) <= row.next_attempt_at - clock() <= timedelta(seconds=2)
+    assert dispatcher.run_once() == 0  # not due yet
+    clock.advance(seconds=2)
+    dispatcher.run_once()
+    clock.advance(seconds=4)
+    dispatcher.run_once()
+    [row] = rows(runtime)
+    assert (row.state, row.attempts, transport.delivered) == (OutboxState.sent, 3, ["k1"])
+
+
+def test_rate_limit_delay_is_honoured(runtime: Runtime, clock: FrozenClock) -> None:
+    dispatcher = Dispatcher(runtime.sessions, {"app": Scripted(RetryLater("45009", timedelta(seconds=60)))},
+                            clock)
+    queue(runtime, "k1")
+    dispatcher.run_once()
+    assert rows(runtime)[0].next_attempt_at - clock() == timedelta(seconds=60)
+
+
+def test_undeliverable_and_unknown_channel_are_dead_letters(runtime: Runtime, clock: FrozenClock) -> None:
+    dispatcher = Dispatcher(runtime.sessions, {"app": Scripted(Undeliverable("81013 no valid recipient"))}, clock)
+    queue(runtime, "k1")
+    with runtime.sessions.begin() as session:
+        outbox.enqueue(session, channel="fax", recipient="x", payload={}, dedupe_key="k2", now=clock())
+    dispatcher.run_once()
+    assert [(r.state, r.last_error) for r in rows(runtime)] == [
+        (OutboxState.dead, "81013 no valid recipient"),
+        (OutboxState.dead, "no transport for channel 'fax'"),
+    ]
+
+
+def test_a_bug_in_a_transport_does_not_lose_the_row(runtime: Runtime, clock: FrozenClock) -> None:
+    dispatcher = Dispatcher(runtime.sessions, {"app": Scripted(ZeroDivisionError("oops"))}, clock)
+    queue(runtime, "k1")
+    dispatcher.run_once()
+    [row] = rows(runtime)
+    assert row.state == OutboxState.pending and "ZeroDivisionError" in (row.last_error or "")
+
+
+def test_crashed_dispatchers_lease_expires_and_the_row_is_sent(runtime: Runtime, clock: FrozenClock) -> None:
+    queue(runtime, "k1")
+    crashed = Dispatcher(runtime.sessions, {"app": Scripted()}, clock)
+    crashed._claim()  # claimed, then the process died before sending
+    survivor = Scripted()
+    other = Dispatcher(runtime.sessions, {"app": survivor}, clock)
+    assert other.run_once() == 0  # leased
+    clock.advance(minutes=3)
+    assert other.run_once() == 1
+    assert survivor.delivered == ["k1"]
+
+
+@pytest.mark.parametrize("workers", [4])
+def test_concurrent_dispatchers_never_send_a_row_twice(runtime: Runtime, clock: FrozenClock,
+                                                       workers: int) -> None:
+    for n in range(200):
+        queue(runtime, f"k{n}")
+    transport = Scripted()
+    dispatchers = [Dispatcher(runtime.sessions, {"app": transport}, clock, batch=7) for _ in range(workers)]
+
+    def drain(dispatcher: Dispatcher) -> None:
+        while dispatcher.run_once():
+            pass
+
+    threads = [threading.Thread(target=drain, args=(d,)) for d in dispatchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(transport.delivered) == sorted(f"k{n}" for n in range(200))
+    assert {r.state for r in rows(runtime)} == {OutboxState.sent}

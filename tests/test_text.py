@@ -1,0 +1,50 @@
+"""Property tests of the text rules: the normaliser, draft numbers, paging."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.text import command_line, paginate, parse_draft_number, to_half_width, word_count
+
+FULL_WIDTH_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF5F))
+
+
+@given(st.text())
+def test_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> None:
+    line, raw, body = command_line(text)
+    assert len(line) == len(raw)
+    assert line == to_half_width(raw)
+    assert "\n" not in line and body == text.partition("\n")[2].strip()
+
+
+@given(FULL_WIDTH_TEXT)
+def test_half_width_leaves_no_full_width_ascii(text: str) -> None:
+    converted = to_half_width(text)
+    assert not any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000" for ch in converted)
+    assert len(converted) == len(text)
+
+
+@given(st.integers(min_value=0, max_value=999_999_999))
+def test_draft_numbers_in_every_spelling(number: int) -> None:
+    assert parse_draft_number(str(number)) == number
+    assert parse_draft_number(f"#{number}") == number
+    assert parse_draft_number(to_half_width(f"＃{number}".translate({ord(d): ord(d) + 0xFEE0
+                                                                    for d in "0123456789"}))) == number
+
+
+@given(st.text())
+def test_draft_number_parser_rejects_or_returns_an_int(token: str) -> None:
+    result = parse_draft_number(token)
+    assert result is None or isinstance(result, int)
+
+
+@given(st.text(), st.integers(min_value=8, max_value=300))
+def test_paginate_keeps_every_character_within_the_limit(text: str, limit: int) -> None:
+    pages = paginate(text, limit)
+    assert all(len(page.encode()) <= limit for page in pages)
+    assert "".join(pages).replace("\n", "") == text.replace("\n", "")
+
+
+def test_word_count_ignores_blanks() -> None:
+    assert word_count("乐昌 国土\n局　开展") == 7
