@@ -22,6 +22,9 @@ from bot.runtime import Runtime
 from tests.wecom_sim import AES_KEY, CORP_ID, TOKEN
 
 PG_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
+# Tests are hermetic: the operator's NEWSBOT_* settings never leak into them.
+for _name in [n for n in os.environ if n.startswith("NEWSBOT_")]:
+    del os.environ[_name]
 OFFICE_CSV = """userid,name,department,roles
 zhangsan,张三,办公室,通讯员
 xiaoli,小李,规划股,correspondent
