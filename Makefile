@@ -20,5 +20,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+lint: install
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 clean:
 	rm -rf $(VENV) *.egg-info

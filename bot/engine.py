@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot import paging
+from bot.config import Settings
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
@@ -203,4 +203,4 @@ def unknown_command_hint(text: str) -> str:
     return f"没有看懂「{shown}」。发送「帮助」查看可用命令。"
 
 
-__all__ = ["Clock", "Command", "Context", "CommandEngine", "Router", "UserError", "utc_now"]
+__all__ = ["Clock", "Command", "CommandEngine", "Context", "Router", "UserError", "utc_now"]

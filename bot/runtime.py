@@ -43,7 +43,7 @@ class Runtime:
         if self.settings.local_mode:
             log.warning("本地模式：未配置企业微信凭据（NEWSBOT_WECOM_CORP_ID/SECRET/AGENT_ID），"
                         "发出的消息只打印并保存在发件箱，不会发送。")
-        if all(isinstance(t, LocalTransport) for t in self.transports.values()):
+        elif all(isinstance(t, LocalTransport) for t in self.transports.values()):
             log.warning("发件箱使用本地通道：消息打印并保存，不发送到企业微信。")
 
     def close(self) -> None:

@@ -116,21 +116,6 @@ def test_timestamp_window(skew: int, accepted: bool, client: TestClient, wecom: 
         assert row_counts(office) == before
 
 
-def test_oversized_bodies_get_413_before_parsing(client: TestClient, office: Runtime) -> None:
-    before = row_counts(office)
-    big = b"<xml>" + b"x" * 70_000 + b"</xml>"
-    params = {"msg_signature": "0" * 40, "timestamp": "1", "nonce": "1"}
-    assert client.post("/wecom/callback", params=params, content=big).status_code == 413
-
-    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap must count as it reads
-        for _ in range(100):
-            yield b"y" * 1024
-
-    response = client.post("/wecom/callback", params=params, content=chunks())
-    assert response.status_code == 413
-    assert row_counts(office) == before
-
-
 @pytest.mark.parametrize("body", [
     b"not xml at all",
     b"<xml><ToUserName>x</ToUserName></xml>",
@@ -192,6 +177,23 @@ def live_server(office: Runtime, clock: FrozenClock) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def test_oversized_bodies_get_413_before_parsing(live_server: str, office: Runtime) -> None:
+    before = row_counts(office)
+    url = f"{live_server}/wecom/callback?msg_signature={'0' * 40}&timestamp=1&nonce=1"
+    big = b"<xml>" + b"x" * 70_000 + b"</xml>"
+    assert httpx.post(url, content=big, timeout=10).status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap must count as it reads
+        for _ in range(100):
+            yield b"y" * 1024
+
+    with httpx.Client(timeout=10) as http:
+        request = http.build_request("POST", url, content=chunks())
+        assert "content-length" not in request.headers and request.headers["transfer-encoding"] == "chunked"
+        assert http.send(request).status_code == 413
+    assert row_counts(office) == before
 
 
 def test_same_callback_three_times_at_once_has_one_effect(live_server: str, wecom: WeComSimulator,

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -158,11 +158,11 @@ def least_loaded_editor(session: Session, exclude: Member) -> Member | None:
     return min(editors, key=lambda editor: (loads.get(editor.id, 0), editor.id))
 
 
-def _newest(session: Session, where: object) -> list[Draft]:
+def _newest(session: Session, where: ColumnElement[bool]) -> list[Draft]:
     return list(session.scalars(select(Draft).where(where).order_by(Draft.id.desc()).limit(LIST_LIMIT)))
 
 
-def _count(session: Session, where: object) -> int:
+def _count(session: Session, where: ColumnElement[bool]) -> int:
     return session.scalar(select(func.count()).select_from(Draft).where(where)) or 0
 
 
