@@ -74,12 +74,20 @@ class Router:
     """Command words → handlers, in registration order (which is also the order of 帮助)."""
 
     routes: list[Route] = field(default_factory=list)
+    events: dict[str, Handler] = field(default_factory=dict)
     _by_word: dict[str, Route] = field(default_factory=dict)
 
     def command(self, *words: str, roles: set[Role] | None = None,
                 takes_body: bool = False) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.add(Route(words, handler, frozenset(roles or ()), takes_body))
+            return handler
+        return register
+
+    def event(self, name: str) -> Callable[[Handler], Handler]:
+        """Register the handler of a WeCom event (enter_agent, template_card_event, …)."""
+        def register(handler: Handler) -> Handler:
+            self.events[name] = handler
             return handler
         return register
 
@@ -93,6 +101,7 @@ class Router:
     def include(self, other: Router) -> None:
         for route in other.routes:
             self.add(route)
+        self.events |= other.events
 
     def match(self, text: str) -> tuple[Route, Command] | None:
         """Find the route for a message; `稿件#12` works as well as `稿件 #12`."""
@@ -160,7 +169,10 @@ class CommandEngine:
         if not member.active:
             return Reply("您的账号已停用。如有疑问请联系宣传办管理员。")
         if msg.kind == "event":
-            return self._on_event(msg)
+            handler = self.router.events.get(msg.event)
+            if handler is None:
+                return None
+            return self._run(handler, f"event:{msg.event}", msg, session, member, Command(msg.event, "", "", ""), now)
         if msg.kind != "text":
             return Reply("暂时只能处理文字消息。请直接输入命令，发送「帮助」查看用法。")
         matched = self.router.match(msg.text)
@@ -173,22 +185,22 @@ class CommandEngine:
                        "如需开通请联系管理员。")
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message)
+        return self._run(route.handler, route.words[0], msg, session, member, command, now)
+
+    def _run(self, handler: Handler, name: str, msg: Incoming, session: Session, member: Member,
+             command: Command, now: datetime) -> Reply | None:
+        """Run a handler in a savepoint: a refusal undoes its changes and is audited instead."""
         ctx = Context(session, member, self.settings, now, command, self.router)
         try:
             with session.begin_nested():
-                reply = route.handler(msg, ctx)
+                reply = handler(msg, ctx)
         except Refused as refusal:
-            audit.record(session, now, member.userid, f"refused:{route.words[0]}",
-                         draft_id=refusal.draft_id, comment=refusal.message)
+            audit.record(session, now, member.userid, f"refused:{name}", draft_id=refusal.draft_id,
+                         comment=refusal.message)
             return Reply(refusal.message)
         except UserError as error:
             return Reply(error.message)
         return Reply(paging.first_page(session, member.userid, reply.text, now))
-
-    def _on_event(self, msg: Incoming) -> Reply | None:
-        if msg.event == "enter_agent":
-            return Reply("您好！我是宣传稿件助手。发送「帮助」查看可用命令。")
-        return None
 
 
 def _stored(seen: InboundMessage) -> Reply | None:

@@ -10,7 +10,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -35,6 +35,11 @@ def text(content: str) -> dict[str, Any]:
     return {"msgtype": "text", "text": {"content": content}}
 
 
+def template_card(card: dict[str, Any], fallback: str) -> dict[str, Any]:
+    """A WeCom template card; `fallback` is what local mode prints (and what a text-only channel sends)."""
+    return {"msgtype": "template_card", "template_card": card, "fallback": fallback}
+
+
 def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str, Any], dedupe_key: str,
             now: datetime) -> None:
     """Queue one message; a second message with the same dedupe key is silently dropped."""
@@ -45,10 +50,12 @@ def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str
     ).on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
 
-def notify(session: Session, userids: list[str], content: str, dedupe_key: str, now: datetime) -> None:
-    """A text to each member in `userids`, one row each (dedupe per recipient)."""
+def notify(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,
+           now: datetime) -> None:
+    """A text (or a ready payload) to each member in `userids`, one row each (dedupe per recipient)."""
+    payload = text(message) if isinstance(message, str) else message
     for userid in dict.fromkeys(userids):
-        enqueue(session, channel=APP, recipient=userid, payload=text(content),
+        enqueue(session, channel=APP, recipient=userid, payload=payload,
                 dedupe_key=f"{dedupe_key}:{userid}", now=now)
 
 
@@ -81,7 +88,8 @@ class LocalTransport:
 
 def describe(message: OutboxMessage) -> str:
     target = f"发给 {message.recipient}" if message.channel == APP else f"发到 {message.channel}"
-    body = message.payload.get("text", {}).get("content") or message.payload
+    payload = message.payload
+    body = payload.get("fallback") or payload.get("text", {}).get("content") or payload
     return f"{target}：{body}"
 
 

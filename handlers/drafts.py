@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain import audit, drafts, members
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
+from bot.engine import Command, Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import parse_draft_number, word_count
 from handlers.formatting import draft_line, duration, local_time
@@ -36,7 +36,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分多条发送）
     例：续稿 #12⏎（换行后写接下来的正文）
     """
-    number = _draft_number(ctx.command.args, "续稿")
+    number = draft_number(ctx.command.args, "续稿")
     version = drafts.append(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 
@@ -48,7 +48,7 @@ def show(msg: Incoming, ctx: Context) -> Reply:
     """
     if not ctx.command.args:
         return _listing(ctx)
-    return _detail(ctx, _draft_number(ctx.command.args, "稿件"))
+    return _detail(ctx, draft_number(ctx.command.args, "稿件"))
 
 
 def _listing(ctx: Context) -> Reply:
@@ -91,7 +91,13 @@ def _detail(ctx: Context, number: int) -> Reply:
     return Reply("\n".join(lines))
 
 
-def _draft_number(args: str, word: str) -> int:
+def number_and_rest(command: Command, word: str) -> tuple[int, str]:
+    """`#12 意见…` → (12, "意见…"), the rest as typed (Chinese punctuation kept)."""
+    head, space, _ = command.args.partition(" ")
+    return draft_number(head, word), command.raw_args[len(head) + len(space):].strip()
+
+
+def draft_number(args: str, word: str) -> int:
     number = parse_draft_number(args.split(" ", 1)[0]) if args else None
     if number is None:
         raise UsageError(f"请写稿件编号，例如：{word} #12")

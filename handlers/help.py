@@ -27,6 +27,12 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
+@router.event("enter_agent")
+def greet(msg: Incoming, ctx: Context) -> Reply:
+    """A member opened the app's chat."""
+    return Reply(f"您好，{ctx.member.name}！我是宣传稿件助手。发送「帮助」查看可用命令。")
+
+
 @router.command("更多")
 def more(msg: Incoming, ctx: Context) -> Reply:
     """更多 — 长回复的下一页

@@ -52,11 +52,16 @@ class Draft(Base):
     current_version: Mapped[int] = mapped_column(default=1)
     # Since when the current holder (editor, approver, author) has had the draft: for SLAs.
     state_since: Mapped[datetime]
+    # An approval binds to the hash of the version approved; a later text change voids it.
+    approved_hash: Mapped[str | None] = mapped_column(String(64))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
     editor: Mapped[Member | None] = relationship(foreign_keys=[editor_id], lazy="joined")
+    approved_by: Mapped[Member | None] = relationship(foreign_keys=[approved_by_id], lazy="joined")
 
     @property
     def number(self) -> str:

@@ -31,6 +31,7 @@ xiaoli,小李,规划股,correspondent
 lisi,李四,执法监察大队,editor|correspondent
 zhaoliu,赵六,地籍股,editor
 wangwu,王五,局领导,approver
+zhouqi,周七,局领导,approver
 admin,钱主任,办公室,admin
 """
 
@@ -142,6 +143,13 @@ class ChatDriver:
 
     def as_member(self, userid: str) -> Speaker:
         return Speaker(self.runtime, userid, self._counter)
+
+    def click(self, userid: str, event_key: str) -> str:
+        """A click on a template card button."""
+        self._counter[0] += 1
+        reply = self.runtime.commands.handle(Incoming("app", userid, f"click:{self._counter[0]}", kind="event",
+                                                      event="template_card_event", event_key=event_key))
+        return reply.text if reply else ""
 
     def count(self, model: type[models.Base]) -> int:
         with self.runtime.sessions.begin() as session:

@@ -39,11 +39,11 @@ def office_csv(tmp_path: Path) -> Path:
 def test_members_import_list_and_reimport(cli: Cli, office_csv: Path) -> None:
     result = cli("members", "import", str(office_csv))
     assert result.returncode == 0, result.stderr
-    assert "新增 6 人" in result.stdout
+    assert "新增 7 人" in result.stdout
     office_csv.write_text(OFFICE_CSV.replace("张三,办公室", "张三,宣传股"), encoding="utf-8")
-    assert "新增 0 人，更新 6 人" in cli("members", "import", str(office_csv)).stdout
+    assert "新增 0 人，更新 7 人" in cli("members", "import", str(office_csv)).stdout
     members = json.loads(cli("members", "list", "--json").stdout)
-    assert len(members) == 6
+    assert len(members) == 7
     zhangsan = next(m for m in members if m["userid"] == "zhangsan")
     assert zhangsan == {"userid": "zhangsan", "name": "张三", "department": "宣传股",
                         "roles": ["correspondent"], "active": True}

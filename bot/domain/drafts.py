@@ -48,7 +48,7 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
                   state_since=now, created_at=now, updated_at=now)
     session.add(draft)
     session.flush()
-    _add_version(session, draft, 1, text, author, now)
+    add_version(session, draft, 1, text, author, now)
     audit.record(session, now, author.userid, "submit", draft_id=draft.id, to_state=DraftState.editing,
                  version=1, comment=f"编辑：{editor.userid}" if editor else "暂无可分配的编辑")
     words = word_count(text)
@@ -77,7 +77,7 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     combined = f"{newest.text}\n{text}"
     _check_text(combined, "")
     number = draft.current_version + 1
-    version = _add_version(session, draft, number, combined, member, now)
+    version = add_version(session, draft, number, combined, member, now)
     draft.current_version, draft.updated_at = number, now
     audit.record(session, now, member.userid, "append", draft_id=draft.id, from_state=draft.state,
                  to_state=draft.state, version=number)
@@ -140,8 +140,12 @@ def listing(session: Session, member: Member) -> Listing:
     """The member's own drafts and the drafts waiting for them, newest first."""
     mine = Draft.author_id == member.id
     waiting = [(Draft.editor_id == member.id) & Draft.state.in_(_EDITOR_LOAD_STATES)]
+    if Role.editor in member.roles:  # unassigned drafts wait for whichever editor takes them
+        waiting.append(Draft.editor_id.is_(None) & (Draft.state == DraftState.editing)
+                       & (Draft.author_id != member.id))
     if Role.approver in member.roles:
-        waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != member.id))
+        waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != member.id)
+                       & or_(Draft.editor_id.is_(None), Draft.editor_id != member.id))
     queue = or_(*waiting)
     return Listing(_newest(session, mine), _count(session, mine), _newest(session, queue), _count(session, queue))
 
@@ -173,7 +177,7 @@ def _check_text(text: str, missing_message: str) -> None:
         raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS}。请精简后再提交。")
 
 
-def _add_version(session: Session, draft: Draft, number: int, text: str, author: Member,
+def add_version(session: Session, draft: Draft, number: int, text: str, author: Member,
                  now: datetime) -> DraftVersion:
     version = DraftVersion(draft_id=draft.id, number=number, text=text, hash=content_hash(text),
                            author=author, created_at=now)

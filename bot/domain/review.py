@@ -1,0 +1,238 @@
+"""The review workflow (层层把关): 修改, 送审, 批准, 退回, 撤回.
+
+Every transition is compare-and-set on the draft's state and version, writes one audit event and
+queues its notifications, all in the caller's transaction. 三审分离: nobody reviews what they wrote.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.domain import audit, members
+from bot.domain.drafts import add_version, content_hash, current_version, get
+from bot.domain.errors import Refused, UsageError
+from bot.text import word_count
+from models import Draft, DraftState, DraftVersion, Member, Role
+
+S = DraftState
+WITHDRAWABLE = (S.editing, S.returned, S.pending, S.approved)
+_TITLE_ON_CARD = 24
+
+
+def revise(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
+    """修改: a new version by the editor (editing, pending, approved) or the author (returned).
+
+    After the author's revision the draft goes back to its editor; a change after approval voids
+    the approval and the draft waits for the approver again.
+    """
+    draft = get(session, draft_id)
+    text = text.strip()
+    if not text:
+        raise UsageError(f"请在「修改 {draft.number}」的下一行写修改后的完整正文（同一条消息里换行）。")
+    if draft.state == S.returned:
+        if draft.author_id != member.id:
+            raise Refused(f"稿件 {draft.number} 已退回给作者 {draft.author.name}，由作者修改。", draft.id)
+        to_state = S.editing
+    else:
+        _require_editor(session, draft, member, "修改", (S.editing, S.pending, S.approved))
+        to_state = S.pending if draft.state == S.approved else S(draft.state)
+    old = current_version(session, draft)
+    if old.hash == content_hash(text):
+        raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
+    number = old.number + 1
+    from_state, editor_id = draft.state, draft.editor_id or _claim(draft, member)
+    voided = from_state == S.approved
+    _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
+          current_version=number, editor_id=editor_id,
+          **({"approved_hash": None, "approved_by_id": None, "approved_at": None} if voided else {}))
+    version = add_version(session, draft, number, text, member, now)
+    audit.record(session, now, member.userid, "revise", draft_id=draft.id, from_state=from_state,
+                 to_state=to_state, version=number, comment="批准已作废" if voided else None)
+    if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
+        outbox.notify(session, [draft.editor.userid],
+                      f"作者已修改稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
+                      f"draft:{draft.id}:revised:v{number}", now)
+    elif to_state == S.pending:
+        reason = (f"稿件批准后被 {member.name} 修改为 v{number}，原批准已作废，请重新审核。" if voided
+                  else f"{member.name} 更新了正文（v{number}）。")
+        _ask_approvers(session, draft, version, now, reason)
+    return version
+
+
+def send_for_approval(session: Session, draft_id: int, member: Member, now: datetime) -> list[Member]:
+    """送审: editing → pending; the eligible approvers get a card. Returns them."""
+    draft = get(session, draft_id)
+    _require_editor(session, draft, member, "送审", (S.editing,))
+    _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=draft.editor_id or _claim(draft, member))
+    audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
+                 to_state=S.pending, version=draft.current_version)
+    return _ask_approvers(session, draft, current_version(session, draft), now, "")
+
+
+def approve(session: Session, draft_id: int, member: Member, now: datetime, comment: str = "",
+            expected_hash: str | None = None) -> Draft:
+    """批准: pending → approved, bound to the current version's hash (a card carries the hash it showed)."""
+    draft = get(session, draft_id)
+    _require_approver(session, draft, member, "批准")
+    version = current_version(session, draft)
+    if expected_hash is not None and expected_hash != version.hash:
+        raise Refused(f"这张卡片是旧版本：稿件 {draft.number} 已更新为 v{version.number}。"
+                      f"请发送「稿件 {draft.number}」查看后，回复「批准 {draft.number}」。", draft.id)
+    _move(session, draft, (S.pending,), S.approved, now, "批准", approved_hash=version.hash, approved_by_id=member.id,
+          approved_at=now)
+    audit.record(session, now, member.userid, "approve", draft_id=draft.id, from_state=S.pending,
+                 to_state=S.approved, version=version.number, comment=comment or None)
+    note = f"，意见：{comment}" if comment else ""
+    outbox.notify(session, [draft.author.userid],
+                  f"您的稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}。",
+                  f"draft:{draft.id}:approved:v{version.number}", now)
+    if draft.editor is not None:
+        outbox.notify(session, [draft.editor.userid],
+                      f"稿件 {draft.number}《{draft.title}》已批准{note}，可以投递：「投递 {draft.number} 全部」。",
+                      f"draft:{draft.id}:approved:v{version.number}", now)
+    return draft
+
+
+def pending_for(session: Session, approver: Member) -> list[Draft]:
+    """Drafts waiting for `approver`: pending, and not written or edited by them."""
+    drafts = session.scalars(select(Draft).where(Draft.state == S.pending).order_by(Draft.id))
+    return [draft for draft in drafts if approver.id not in involved(session, draft)]
+
+
+def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
+    """退回: by the editor while editing or an approver while pending; the comment is required."""
+    draft = get(session, draft_id)
+    if not comment.strip():
+        raise UsageError(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实")
+    check_can_return(session, draft, member)
+    from_state = S(draft.state)
+    _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=draft.editor_id or _claim(draft, member))
+    audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
+                 to_state=S.returned, version=draft.current_version, comment=comment.strip())
+    outbox.notify(session, [draft.author.userid],
+                  f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment.strip()}\n"
+                  f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
+                  f"draft:{draft.id}:returned:v{draft.current_version}", now)
+    return draft
+
+
+def check_can_return(session: Session, draft: Draft, member: Member) -> None:
+    if draft.state == S.pending:
+        _require_approver(session, draft, member, "退回")
+    else:
+        _require_editor(session, draft, member, "退回", (S.editing,))
+
+
+def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> Draft:
+    """撤回: by the author or an admin, in any state before 投递."""
+    draft = get(session, draft_id)
+    is_author = draft.author_id == member.id
+    if not (is_author or member.may(Role.admin)):
+        raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。", draft.id)
+    if draft.state not in WITHDRAWABLE:
+        raise Refused(f"稿件 {draft.number} {S(draft.state).label}，不能撤回。", draft.id)
+    from_state = S(draft.state)
+    _move(session, draft, WITHDRAWABLE, S.withdrawn, now, "撤回")
+    audit.record(session, now, member.userid, "withdraw", draft_id=draft.id, from_state=from_state,
+                 to_state=S.withdrawn, version=draft.current_version)
+    told = [] if is_author else [draft.author.userid]
+    if draft.editor is not None and draft.editor_id != member.id:
+        told.append(draft.editor.userid)
+    outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》已被 {member.name} 撤回。",
+                  f"draft:{draft.id}:withdrawn", now)
+    return draft
+
+
+def involved(session: Session, draft: Draft) -> set[int]:
+    """Everyone who wrote or edited any version: none of them may approve (三审分离)."""
+    authors = session.scalars(select(DraftVersion.author_id).where(DraftVersion.draft_id == draft.id))
+    return {draft.author_id, *([draft.editor_id] if draft.editor_id else []), *authors}
+
+
+def _require_editor(session: Session, draft: Draft, member: Member, action: str,
+                    states: tuple[str, ...]) -> None:
+    if draft.author_id == member.id:
+        hint = f"；补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else ""
+        raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件{hint}。", draft.id)
+    unassigned_editor = draft.editor_id is None and Role.editor in member.roles
+    if not (draft.editor_id == member.id or unassigned_editor or member.may(Role.admin)):
+        who = f"编辑 {draft.editor.name}" if draft.editor else "编辑"
+        raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。", draft.id)
+    if draft.state not in states:
+        raise Refused(_state_refusal(draft, action), draft.id)
+
+
+def _require_approver(session: Session, draft: Draft, member: Member, action: str) -> None:
+    if Role.approver not in member.roles:
+        raise Refused(f"只有审核人可以{action}待审核的稿件。", draft.id)
+    if draft.state != S.pending:
+        raise Refused(_state_refusal(draft, action), draft.id)
+    if member.id in involved(session, draft):
+        raise Refused(f"您参与了稿件 {draft.number} 的写作或编辑，按三审分离不能{action}。", draft.id)
+
+
+def _state_refusal(draft: Draft, action: str) -> str:
+    if draft.state == S.approved and draft.approved_by is not None:
+        return f"稿件 {draft.number} 已由 {draft.approved_by.name} 批准，不能再{action}。"
+    return f"稿件 {draft.number} 当前{S(draft.state).label}，不能{action}。发送「稿件 {draft.number}」查看。"
+
+
+def _claim(draft: Draft, member: Member) -> int | None:
+    """An editor acting on an unassigned draft becomes its editor; an admin does not."""
+    return member.id if Role.editor in member.roles and draft.author_id != member.id else None
+
+
+def _move(session: Session, draft: Draft, expected: tuple[str, ...], to_state: DraftState,
+          now: datetime, action: str, keep_since: bool = False, **values: Any) -> None:
+    """Compare-and-set: move the draft only if nobody moved it since we read it."""
+    values |= {"state": to_state, "updated_at": now} | ({} if keep_since else {"state_since": now})
+    result = session.execute(
+        update(Draft)
+        .where(Draft.id == draft.id, Draft.state.in_(expected),
+               Draft.current_version == draft.current_version)
+        .values(**values).execution_options(synchronize_session=False))
+    session.refresh(draft)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Refused(_state_refusal(draft, action), draft.id)
+
+
+def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: datetime,
+                   reason: str) -> list[Member]:
+    excluded = involved(session, draft)
+    approvers = [a for a in members.with_role(session, Role.approver) if a.id not in excluded]
+    if not approvers:
+        admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+        outbox.notify(session, admins,
+                      f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑）。"
+                      "请指定审核人。", f"draft:{draft.id}:no-approver:v{version.number}", now)
+    for approver in approvers:
+        outbox.notify(session, [approver.userid], _review_card(draft, version, approver, reason),
+                      f"draft:{draft.id}:review:v{version.number}", now)
+    return approvers
+
+
+def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: str) -> dict[str, Any]:
+    words = word_count(version.text)
+    editor = draft.editor.name if draft.editor else "未分配"
+    department = draft.author.department or "未填部门"
+    facts = f"作者 {draft.author.name}（{department}）· 编辑 {editor} · v{version.number} · {words} 字"
+    title = draft.title if len(draft.title) <= _TITLE_ON_CARD else draft.title[:_TITLE_ON_CARD] + "…"
+    card = {
+        "card_type": "button_interaction",
+        "source": {"desc": "宣传稿件审核"},
+        "main_title": {"title": f"待审核 {draft.number}", "desc": title},
+        "sub_title_text": (reason + "\n" if reason else "") + facts,
+        "task_id": f"d{draft.id}v{version.number}-{version.hash[:8]}-{approver.id}",
+        "button_list": [
+            {"text": "批准", "style": 1, "key": f"approve:{draft.id}:{version.hash}"},
+            {"text": "退回", "style": 2, "key": f"return:{draft.id}"},
+        ],
+    }
+    fallback = (f"{reason}待审核：{draft.number}《{draft.title}》（{facts}）。\n"
+                f"回复「批准 {draft.number}」或「退回 {draft.number} 意见」；「稿件 {draft.number}」看详情。")
+    return outbox.template_card(card, fallback)

@@ -1,0 +1,93 @@
+"""修改, 送审, 批准, 退回, 撤回 and the 批准/退回 buttons of the review card."""
+
+from __future__ import annotations
+
+from bot.domain import review
+from bot.domain.drafts import get
+from bot.domain.errors import UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from bot.text import parse_draft_number
+from handlers.drafts import draft_number, number_and_rest
+from models import DraftState, Role
+
+router = Router()
+
+
+@router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True)
+def revise(msg: Incoming, ctx: Context) -> Reply:
+    """修改 #编号⏎完整正文 — 编辑修改稿件；稿件退回后作者修改
+    例：修改 #12⏎（换行后写修改后的完整正文）
+    """
+    number = draft_number(ctx.command.args, "修改")
+    version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
+    state = DraftState(get(ctx.session, number).state)
+    return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
+
+
+@router.command("送审", roles={Role.editor})
+def send(msg: Incoming, ctx: Context) -> Reply:
+    """送审 #编号 — 编辑改好后送分管领导审核
+    例：送审 #12
+    """
+    number = draft_number(ctx.command.args, "送审")
+    approvers = review.send_for_approval(ctx.session, number, ctx.member, ctx.now)
+    who = "、".join(a.name for a in approvers) or "（暂无可审核的人，已通知管理员）"
+    return Reply(f"稿件 #{number} 已送审，已通知审核人：{who}。")
+
+
+@router.command("批准", roles={Role.approver})
+def approve(msg: Incoming, ctx: Context) -> Reply:
+    """批准 [#编号] [意见] — 批准待审核的稿件；只有一篇待审时可省略编号
+    例：批准 #12 同意，注意核实数据
+    """
+    head = ctx.command.args.partition(" ")[0]
+    if parse_draft_number(head) is not None:
+        return _approved(ctx, *number_and_rest(ctx.command, "批准"))
+    waiting = review.pending_for(ctx.session, ctx.member)
+    if not waiting:
+        return Reply("目前没有待您审核的稿件。")
+    if len(waiting) > 1:
+        lines = [f"待您审核的稿件有 {len(waiting)} 篇，没有批准任何一篇。请写明编号，例如「批准 #{waiting[0].id}」："]
+        lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
+        return Reply("\n".join(lines))
+    return _approved(ctx, waiting[0].id, ctx.command.raw_args)
+
+
+@router.command("退回", roles={Role.editor, Role.approver})
+def return_(msg: Incoming, ctx: Context) -> Reply:
+    """退回 #编号 意见 — 退回给作者修改，必须写明意见
+    例：退回 #12 第二段数据请核实
+    """
+    number, comment = number_and_rest(ctx.command, "退回")
+    draft = review.return_to_author(ctx.session, number, ctx.member, comment, ctx.now)
+    return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
+
+
+@router.command("撤回", roles={Role.correspondent})
+def withdraw(msg: Incoming, ctx: Context) -> Reply:
+    """撤回 #编号 — 作者撤回自己的稿件（投递前）
+    例：撤回 #12
+    """
+    draft = review.withdraw(ctx.session, draft_number(ctx.command.args, "撤回"), ctx.member, ctx.now)
+    return Reply(f"稿件 {draft.number}《{draft.title}》已撤回。")
+
+
+@router.event("template_card_event")
+def card_button(msg: Incoming, ctx: Context) -> Reply:
+    """A click on the review card: `approve:N:HASH` approves that version; `return:N` asks for the comment."""
+    action, _, rest = msg.event_key.partition(":")
+    number_text, _, version_hash = rest.partition(":")
+    number = parse_draft_number(number_text)
+    if number is None or action not in ("approve", "return"):
+        raise UsageError("无法识别这个按钮，请直接回复命令，例如「批准 #12」。")
+    if action == "approve":
+        return _approved(ctx, number, "", version_hash or None)
+    draft = get(ctx.session, number)
+    review.check_can_return(ctx.session, draft, ctx.member)
+    return Reply(f"请回复「退回 {draft.number} 意见」，写明退回原因，例如：退回 {draft.number} 标题需要更具体")
+
+
+def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
+    draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
+    return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知作者和编辑。")

@@ -1,0 +1,222 @@
+"""The review workflow through the engine: every transition, notification and refusal."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain import review
+from models import AuditEvent, Draft, DraftState, OutboxMessage
+from tests.conftest import ChatDriver
+
+
+def draft(chat: ChatDriver, number: int = 1) -> Draft:
+    with chat.runtime.sessions.begin() as session:
+        return session.get(Draft, number)
+
+
+def new_messages(chat: ChatDriver, seen: list[int]) -> list[tuple[str, str]]:
+    """(recipient, text) of the outbox rows queued since the last call."""
+    fresh = [m for m in chat.outbox() if m.id not in seen]
+    seen.extend(m.id for m in fresh)
+    return [(m.recipient, m.payload.get("fallback") or m.payload["text"]["content"]) for m in fresh]
+
+
+def events(chat: ChatDriver, number: int = 1) -> list[tuple[str, str | None, str | None, str | None]]:
+    with chat.runtime.sessions.begin() as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.draft_id == number).order_by(AuditEvent.id))
+        return [(e.action, e.actor, e.to_state, e.comment) for e in rows]
+
+
+@pytest.fixture
+def submitted(chat: ChatDriver) -> list[int]:
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n今天上午，演练在坪石镇举行。")
+    seen: list[int] = []
+    new_messages(chat, seen)
+    return seen
+
+
+def test_happy_path_edit_send_bare_approve(chat: ChatDriver, submitted: list[int]) -> None:
+    lisi, wangwu = chat.as_member("lisi"), chat.as_member("wangwu")
+    assert "v2，当前编辑中" in lisi.says("修改 #1\n今天上午，应急演练在坪石镇举行，200 人参加。")
+    assert new_messages(chat, submitted) == []  # the editor's own edit notifies nobody
+    assert "已通知审核人：王五、周七" in lisi.says("送审 #1")
+    cards = chat.outbox()[-2:]
+    assert {c.recipient for c in cards} == {"wangwu", "zhouqi"}
+    card = cards[0].payload
+    assert card["msgtype"] == "template_card"
+    buttons = card["template_card"]["button_list"]
+    assert buttons[0]["key"] == f"approve:1:{review.content_hash('今天上午，应急演练在坪石镇举行，200 人参加。')}"
+    assert buttons[1]["key"] == "return:1"
+    assert "回复「批准 #1」" in card["fallback"]
+    new_messages(chat, submitted)
+    assert "已批准稿件 #1" in wangwu.says("批准")
+    d = draft(chat)
+    assert d.state == DraftState.approved and d.approved_by_id is not None
+    assert d.approved_hash == review.content_hash("今天上午，应急演练在坪石镇举行，200 人参加。")
+    assert sorted(new_messages(chat, submitted)) == [
+        ("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已批准，可以投递：「投递 #1 全部」。"),
+        ("zhangsan", "您的稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准。"),
+    ]
+    assert [(a, who, to) for a, who, to, _ in events(chat)] == [
+        ("submit", "zhangsan", "editing"), ("revise", "lisi", "editing"), ("send", "lisi", "pending"),
+        ("approve", "wangwu", "approved")]
+    assert "已由 王五 批准" in chat.as_member("zhouqi").says("批准 #1")
+
+
+def test_return_by_editor_then_author_revises_back_to_the_same_editor(chat: ChatDriver,
+                                                                     submitted: list[int]) -> None:
+    assert "退回必须写明意见" in chat.as_member("lisi").says("退回 #1")
+    assert "已将稿件 #1 退回给作者 张三" in chat.as_member("lisi").says("退回 #1 第二段请补充：参加人数？")
+    assert new_messages(chat, submitted) == [(
+        "zhangsan", "您的稿件 #1《乐昌开展地质灾害应急演练》被 李四 退回，意见：第二段请补充：参加人数？\n"
+                    "修改后请发送「修改 #1」，换行写完整正文。")]
+    assert draft(chat).state == DraftState.returned
+    assert "已退回给作者" in chat.as_member("lisi").says("修改 #1\n编辑想改")
+    assert "当前编辑中" in chat.as_member("zhangsan").says("修改 #1\n今天上午，演练举行，200 人参加。")
+    d = draft(chat)
+    assert (d.state, d.editor_id, d.current_version) == (DraftState.editing, draft(chat).editor_id, 2)
+    assert new_messages(chat, submitted) == [("lisi", "作者已修改稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
+
+
+def test_return_by_approver(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    new_messages(chat, submitted)
+    assert "已将稿件 #1 退回" in chat.as_member("zhouqi").says("退回 #1 标题太长，请压缩到20字以内")
+    assert draft(chat).state == DraftState.returned
+    [(to, text)] = new_messages(chat, submitted)
+    assert to == "zhangsan" and "被 周七 退回，意见：标题太长，请压缩到20字以内" in text
+
+
+def test_change_after_approval_voids_it_and_tells_the_approvers(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1 同意")
+    new_messages(chat, submitted)
+    assert "v2，当前待审核" in chat.as_member("lisi").says("修改 #1\n改过的正文")
+    d = draft(chat)
+    assert (d.state, d.approved_hash, d.approved_by_id) == (DraftState.pending, None, None)
+    notes = new_messages(chat, submitted)
+    assert {to for to, _ in notes} == {"wangwu", "zhouqi"}
+    assert all("批准后被 李四 修改为 v2，原批准已作废" in text for _, text in notes)
+    assert events(chat)[-1] == ("revise", "lisi", "pending", "批准已作废")
+
+
+def test_stale_card_changes_nothing(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    old_key = chat.outbox()[-1].payload["template_card"]["button_list"][0]["key"]
+    chat.as_member("lisi").says("修改 #1\n送审后又改了")
+    reply = chat.click("wangwu", old_key)
+    assert "旧版本" in reply and "v2" in reply
+    assert draft(chat).state == DraftState.pending
+    new_key = chat.outbox()[-1].payload["template_card"]["button_list"][0]["key"]
+    assert "已批准稿件 #1" in chat.click("wangwu", new_key)
+    assert "已由 王五 批准" in chat.click("zhouqi", new_key)
+    assert draft(chat).state == DraftState.approved
+
+
+def test_card_return_button_asks_for_the_comment(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    assert "请回复「退回 #1 意见」" in chat.click("wangwu", "return:1")
+    assert "只有审核人" in chat.click("zhangsan", "return:1")
+    assert draft(chat).state == DraftState.pending
+    assert "无法识别" in chat.click("wangwu", "launch:1")
+
+
+def test_withdraw_by_author_and_by_admin(chat: ChatDriver, submitted: list[int]) -> None:
+    assert "只有作者本人或管理员" in chat.as_member("lisi").says("撤回 #1")
+    assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
+    assert new_messages(chat, submitted) == [("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已被 张三 撤回。")]
+    assert "已撤回，不能撤回" in chat.as_member("zhangsan").says("撤回 #1")
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    new_messages(chat, submitted)
+    assert "已撤回" in chat.as_member("admin").says("撤回 #2")
+    assert sorted(new_messages(chat, submitted)) == [
+        ("lisi", "稿件 #2《第二篇》已被 钱主任 撤回。"), ("xiaoli", "稿件 #2《第二篇》已被 钱主任 撤回。")]
+
+
+def test_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: ChatDriver,
+                                                                         submitted: list[int]) -> None:
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文二")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("zhaoliu").says("送审 #2")
+    reply = chat.as_member("wangwu").says("批准")
+    assert "有 2 篇，没有批准任何一篇" in reply and "#1《乐昌开展地质灾害应急演练》" in reply and "#2《第二篇》" in reply
+    assert {draft(chat, 1).state, draft(chat, 2).state} == {DraftState.pending}
+    assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 ＃２　同意：很好")
+    assert events(chat, 2)[-1][3] == "同意：很好"
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 好的")  # one left: bare with a comment
+    assert "目前没有待您审核的稿件" in chat.as_member("wangwu").says("批准")
+
+
+@pytest.mark.parametrize(("who", "command", "expected"), [
+    ("zhangsan", "送审 #1", "需要编辑角色"),                       # wrong role
+    ("zhaoliu", "送审 #1", "只有稿件 #1 的编辑 李四可以送审"),       # not this draft's editor
+    ("zhaoliu", "修改 #1\n改", "只有稿件 #1 的编辑 李四可以修改"),
+    ("zhangsan", "修改 #1\n作者想改", "按三审分离不能修改自己的稿件；补充正文请用「续稿 #1」"),
+    ("lisi", "批准 #1", "需要审核角色"),
+    ("wangwu", "批准 #1", "当前编辑中，不能批准"),                  # wrong state
+    ("wangwu", "退回 #1 意见", "只有稿件 #1 的编辑 李四可以退回"),
+    ("lisi", "修改 #1\n今天上午，演练在坪石镇举行。", "正文与当前版本 v1 相同"),
+    ("lisi", "修改 #1", "下一行写修改后的完整正文"),
+    ("lisi", "送审", "请写稿件编号"),
+    ("lisi", "送审 #99", "没有稿件 #99"),
+])
+def test_refusals_are_clear_and_change_nothing(chat: ChatDriver, submitted: list[int], who: str, command: str,
+                                               expected: str) -> None:
+    before = draft(chat)
+    assert expected in chat.as_member(who).says(command)
+    after = draft(chat)
+    assert (after.state, after.current_version) == (before.state, before.current_version)
+    assert new_messages(chat, submitted) == []
+
+
+def test_refusals_are_audited(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("zhaoliu").says("送审 #1")
+    assert events(chat)[-1][:2] == ("refused:送审", "zhaoliu")
+
+
+def test_nobody_approves_a_draft_they_wrote_or_edited(chat: ChatDriver) -> None:
+    with chat.runtime.sessions.begin() as session:
+        from bot.domain import members
+        from models import Role
+
+        members.set_roles(session, "wangwu", frozenset({Role.approver, Role.correspondent}), chat.runtime.clock(),
+                          actor=None)
+    chat.as_member("wangwu").says("投稿 领导的稿子\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    assert "按三审分离不能批准" in chat.as_member("wangwu").says("批准 #1")
+    assert "目前没有待您审核" in chat.as_member("wangwu").says("批准")
+    assert [to for to in {m.recipient for m in chat.outbox() if m.payload["msgtype"] == "template_card"}] == [
+        "zhouqi"]
+
+
+def test_unassigned_draft_is_claimed_by_the_first_editor_who_acts(chat: ChatDriver) -> None:
+    from bot.domain import members
+
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhaoliu", frozenset(), chat.runtime.clock(), actor=None)
+    chat.as_member("lisi").says("投稿 编辑自己投的稿\n正文")  # lisi is the only editor: unassigned
+    assert draft(chat).editor_id is None
+    assert "按三审分离" in chat.as_member("lisi").says("送审 #1")
+    from models import Role
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhaoliu", frozenset({Role.editor}), chat.runtime.clock(), actor=None)
+    assert "待我处理（1）" in chat.as_member("zhaoliu").says("稿件")
+    assert "已送审" in chat.as_member("zhaoliu").says("送审 #1")
+    assert draft(chat).editor.userid == "zhaoliu"
+
+
+def test_no_eligible_approver_tells_admins(chat: ChatDriver, submitted: list[int]) -> None:
+    from bot.domain import members
+
+    with chat.runtime.sessions.begin() as session:
+        for userid in ("wangwu", "zhouqi"):
+            members.set_roles(session, userid, frozenset(), chat.runtime.clock(), actor=None)
+    assert "暂无可审核的人" in chat.as_member("lisi").says("送审 #1")
+    assert [(to, "没有可审核的人" in text) for to, text in new_messages(chat, submitted)] == [("admin", True)]
+
+
+def test_queue_shows_pending_drafts_to_approvers(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    assert "待我处理（1）" in chat.as_member("wangwu").says("稿件")
+    assert "待审核（审核人，已 0 分钟）" in chat.as_member("wangwu").says("稿件 #1")
