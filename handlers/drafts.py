@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from bot.domain import audit, drafts, members
+import re
+
+from bot.domain import audit, drafts, members, sla
+from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Command, Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import parse_draft_number, word_count
 from handlers.formatting import draft_line, duration, local_time
-from models import DraftState, Role
+from models import Draft, DraftState, Role
 
 router = Router()
 
 ACTION_LABELS = {
     "submit": "投稿",
     "append": "续稿",
+    "revise": "修改",
+    "send": "送审",
+    "approve": "批准",
+    "return": "退回",
+    "withdraw": "撤回",
 }
+_SHOWN_COMMENTS = ("approve", "return", "revise")
+_SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
+_VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 
 
 @router.command("投稿", roles={Role.correspondent}, takes_body=True)
@@ -43,12 +54,36 @@ def append(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("稿件", "我的稿件")
 def show(msg: Incoming, ctx: Context) -> Reply:
-    """稿件 [#编号] — 我的稿件和待办；带编号看详情
-    例：稿件 #12
+    """稿件 [#编号 [v版本|v1..v2]] — 我的稿件和待办；带编号看详情、全文或两版对比
+    例：稿件 #12 v1..v2
     """
     if not ctx.command.args:
         return _listing(ctx)
-    return _detail(ctx, draft_number(ctx.command.args, "稿件"))
+    number = draft_number(ctx.command.args, "稿件")
+    draft = drafts.get(ctx.session, number)
+    if not drafts.can_view(ctx.member, draft):
+        raise Refused(f"稿件 {draft.number} 与您无关，无法查看。发送「稿件」查看您的稿件。", draft.id)
+    wanted = ctx.command.args.partition(" ")[2].strip()
+    if not wanted:
+        return _detail(ctx, draft)
+    if wanted == "全文":
+        return _full_text(ctx, draft, draft.current_version)
+    single, pair = _SINGLE_VERSION.fullmatch(wanted), _VERSION_PAIR.fullmatch(wanted)
+    if single:
+        return _full_text(ctx, draft, int(single.group(1)))
+    if pair:
+        return _compare(ctx, draft, int(pair.group(1)), int(pair.group(2)))
+    raise UsageError(f"看不懂「{wanted}」。可以这样写：稿件 {draft.number}（详情）、稿件 {draft.number} 全文、"
+                     f"稿件 {draft.number} v2（某版全文）、稿件 {draft.number} v1..v2（两版对比）")
+
+
+def _line(ctx: Context, draft: Draft) -> str:
+    """A list line with how long the holder has had it, and a mark when overdue."""
+    line = draft_line(draft)
+    if sla.waited_hours(draft, ctx.now, ctx.settings) is None:
+        return line
+    late = "，已超时" if sla.is_overdue(draft, ctx.now, ctx.settings) else ""
+    return f"{line}（{duration(draft.state_since, ctx.now)}{late}）"
 
 
 def _listing(ctx: Context) -> Reply:
@@ -56,24 +91,22 @@ def _listing(ctx: Context) -> Reply:
     lines = []
     if listing.queue_total:
         lines.append(f"待我处理（{listing.queue_total}）：")
-        lines += [draft_line(d) for d in listing.queue]
+        lines += [_line(ctx, d) for d in listing.queue]
     lines.append(f"我的稿件（{listing.authored_total}）：" if listing.authored_total else "您还没有投稿。")
-    lines += [draft_line(d) for d in listing.authored]
+    lines += [_line(ctx, d) for d in listing.authored]
     if max(listing.queue_total, listing.authored_total) > drafts.LIST_LIMIT:
         lines.append(f"（各显示最新 {drafts.LIST_LIMIT} 篇）")
     lines.append("发送「稿件 #编号」查看详情。")
     return Reply("\n".join(lines))
 
 
-def _detail(ctx: Context, number: int) -> Reply:
-    draft = drafts.get(ctx.session, number)
-    if not drafts.can_view(ctx.member, draft):
-        raise Refused(f"稿件 {draft.number} 与您无关，无法查看。发送「稿件」查看您的稿件。", draft.id)
+def _detail(ctx: Context, draft: Draft) -> Reply:
     zone = ctx.settings.zone
     holder = drafts.holder(draft)
     state = DraftState(draft.state).label
     if holder:
-        state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}）"
+        late = "，已超时" if sla.is_overdue(draft, ctx.now, ctx.settings) else ""
+        state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}{late}）"
     versions = drafts.versions(ctx.session, draft)
     lines = [
         f"{draft.number}《{draft.title}》",
@@ -81,14 +114,35 @@ def _detail(ctx: Context, number: int) -> Reply:
         f"作者：{draft.author.name}（{draft.author.department or '未填部门'}）",
         "版本：" + "；".join(f"v{v.number} {local_time(v.created_at, zone)} {v.author.name} "
                             f"{word_count(v.text)}字" for v in versions[-5:]),
-        "最近记录：",
     ]
+    if draft.approved_by is not None and draft.approved_at is not None:
+        lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone)}")
+    lines.append("最近记录：")
     events = audit.recent_for_draft(ctx.session, draft.id)
     names = members.names(ctx.session, (e.actor for e in events if e.actor))
     for event in events:
         actor = names.get(event.actor, event.actor) if event.actor else "系统"
-        lines.append(f"{local_time(event.at, zone)} {actor} {ACTION_LABELS.get(event.action, event.action)}")
+        note = f"：{event.comment}" if event.comment and event.action in _SHOWN_COMMENTS else ""
+        lines.append(f"{local_time(event.at, zone)} {actor} {ACTION_LABELS.get(event.action, event.action)}{note}")
+    compare = f"；对比：稿件 {draft.number} v1..v{draft.current_version}" if draft.current_version > 1 else ""
+    lines.append(f"看全文：稿件 {draft.number} 全文{compare}")
     return Reply("\n".join(lines))
+
+
+def _full_text(ctx: Context, draft: Draft, number: int) -> Reply:
+    version = drafts.version(ctx.session, draft, number)
+    head = (f"{draft.number}《{draft.title}》v{version.number}（{version.author.name} "
+            f"{local_time(version.created_at, ctx.settings.zone)}，{word_count(version.text)} 字）")
+    return Reply(f"{head}\n{version.text}")
+
+
+def _compare(ctx: Context, draft: Draft, first: int, second: int) -> Reply:
+    old, new = drafts.version(ctx.session, draft, first), drafts.version(ctx.session, draft, second)
+    changes = version_diff(old.text, new.text)
+    head = f"{draft.number}《{draft.title}》v{first} → v{second}"
+    if not changes:
+        return Reply(f"{head}：正文没有变化。")
+    return Reply("\n".join([f"{head}，{len(changes)} 处改动（〔删：〕原文，〔增：〕新文）：", *changes]))
 
 
 def number_and_rest(command: Command, word: str) -> tuple[int, str]:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain import review
-from models import AuditEvent, Draft, DraftState, OutboxMessage
+from models import AuditEvent, Draft, DraftState
 from tests.conftest import ChatDriver
 
 
@@ -75,8 +75,9 @@ def test_return_by_editor_then_author_revises_back_to_the_same_editor(chat: Chat
     assert "已退回给作者" in chat.as_member("lisi").says("修改 #1\n编辑想改")
     assert "当前编辑中" in chat.as_member("zhangsan").says("修改 #1\n今天上午，演练举行，200 人参加。")
     d = draft(chat)
-    assert (d.state, d.editor_id, d.current_version) == (DraftState.editing, draft(chat).editor_id, 2)
-    assert new_messages(chat, submitted) == [("lisi", "作者已修改稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
+    assert (d.state, d.editor.userid, d.current_version) == (DraftState.editing, "lisi", 2)
+    assert new_messages(chat, submitted) == [
+        ("lisi", "作者已修改稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
 
 
 def test_return_by_approver(chat: ChatDriver, submitted: list[int]) -> None:
@@ -140,7 +141,8 @@ def test_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: 
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("zhaoliu").says("送审 #2")
     reply = chat.as_member("wangwu").says("批准")
-    assert "有 2 篇，没有批准任何一篇" in reply and "#1《乐昌开展地质灾害应急演练》" in reply and "#2《第二篇》" in reply
+    assert "有 2 篇，没有批准任何一篇" in reply
+    assert "#1《乐昌开展地质灾害应急演练》" in reply and "#2《第二篇》" in reply
     assert {draft(chat, 1).state, draft(chat, 2).state} == {DraftState.pending}
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 ＃２　同意：很好")
     assert events(chat, 2)[-1][3] == "同意：很好"

@@ -101,6 +101,14 @@ def current_version(session: Session, draft: Draft) -> DraftVersion:
                                                       DraftVersion.number == draft.current_version)).one()
 
 
+def version(session: Session, draft: Draft, number: int) -> DraftVersion:
+    found = session.scalar(select(DraftVersion).where(DraftVersion.draft_id == draft.id,
+                                                      DraftVersion.number == number))
+    if found is None:
+        raise NotFound(f"稿件 {draft.number} 没有 v{number}，现有 v1–v{draft.current_version}。")
+    return found
+
+
 def versions(session: Session, draft: Draft) -> list[DraftVersion]:
     return list(session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id)
                                 .order_by(DraftVersion.number)))

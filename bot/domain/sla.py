@@ -1,0 +1,83 @@
+"""Deadlines (催办): how long the current holder has had a draft, and which drafts are overdue.
+
+The editor's clock runs on working days only (Monday–Friday, in the office's zone); the approver's
+clock runs on calendar hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.domain import members, review
+from models import Draft, DraftState, Role
+
+
+def working_hours(start: datetime, end: datetime, zone: ZoneInfo) -> float:
+    """Hours between `start` and `end` that fall on Monday–Friday in `zone`."""
+    seconds = 0.0
+    cursor, end_local = start.astimezone(zone), end.astimezone(zone)
+    while cursor < end_local:
+        midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), zone)
+        segment_end = min(midnight, end_local)
+        if cursor.weekday() < 5:
+            seconds += (segment_end.astimezone(UTC) - cursor.astimezone(UTC)).total_seconds()
+        cursor = segment_end
+    return seconds / 3600
+
+
+def waited_hours(draft: Draft, now: datetime, settings: Settings) -> float | None:
+    """Hours counted against the holder's deadline, or None when no deadline applies."""
+    if draft.state == DraftState.editing:
+        return working_hours(draft.state_since, now, settings.zone)
+    if draft.state == DraftState.pending:
+        return (now - draft.state_since).total_seconds() / 3600
+    return None
+
+
+def limit_hours(draft: Draft, settings: Settings) -> float | None:
+    return {DraftState.editing: settings.edit_sla_hours,
+            DraftState.pending: settings.approve_sla_hours}.get(DraftState(draft.state))
+
+
+def is_overdue(draft: Draft, now: datetime, settings: Settings) -> bool:
+    waited, limit = waited_hours(draft, now, settings), limit_hours(draft, settings)
+    return waited is not None and limit is not None and waited > limit
+
+
+@dataclass(frozen=True)
+class Overdue:
+    draft: Draft
+    holders: list[str]  # userids to remind
+    waited_hours: float
+    limit_hours: float
+
+
+def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue]:
+    """Every draft past its holder's deadline, oldest first, with whom to remind."""
+    # Working hours never exceed calendar hours, so the calendar bound safely narrows the query.
+    editing = (Draft.state == DraftState.editing) & (
+        Draft.state_since < now - timedelta(hours=settings.edit_sla_hours))
+    pending = (Draft.state == DraftState.pending) & (
+        Draft.state_since < now - timedelta(hours=settings.approve_sla_hours))
+    found = []
+    for draft in session.scalars(select(Draft).where(or_(editing, pending)).order_by(Draft.state_since)):
+        waited, limit = waited_hours(draft, now, settings), limit_hours(draft, settings)
+        if waited is None or limit is None or waited <= limit:
+            continue
+        found.append(Overdue(draft, _holders(session, draft), waited, limit))
+    return found
+
+
+def _holders(session: Session, draft: Draft) -> list[str]:
+    if draft.state == DraftState.editing:
+        if draft.editor is not None:
+            return [draft.editor.userid]
+        return [admin.userid for admin in members.with_role(session, Role.admin)]
+    excluded = review.involved(session, draft)
+    return [a.userid for a in members.with_role(session, Role.approver) if a.id not in excluded]
