@@ -9,17 +9,18 @@ from collections.abc import Callable, Iterator
 from bot.messages import Incoming
 from bot.runtime import Runtime
 
-BANNER = ("以 {userid} 的身份与机器人对话。输入命令后回车发送；"
-          "投稿、续稿等需要正文的命令，在后面几行写正文，空一行发送。Ctrl-D 退出。")
+END_OF_BODY = ("发送", ".")
+BANNER = ("以 {userid} 的身份与机器人对话，输入命令后回车发送。投稿、续稿、修改等带正文的命令："
+          "先输入命令行，再逐行输入正文（可以有空行），最后单独一行输入「发送」。Ctrl-D 退出。")
+
+Reader = Callable[[str], "str | None"]  # prompt → a line, or None at the end of input
 
 
-def run_chat(runtime: Runtime, userid: str, lines: Iterator[str] | None = None,
-             write: Callable[[str], None] = print) -> int:
-    interactive = lines is None and sys.stdin.isatty()
-    source = lines if lines is not None else _stdin_lines(interactive)
+def run_chat(runtime: Runtime, userid: str, read: Reader | None = None, write: Callable[[str], None] = print) -> int:
+    read = read or terminal_reader()
     write(BANNER.format(userid=userid))
     dispatcher = runtime.dispatcher()
-    for message in _messages(runtime, source):
+    for message in _messages(runtime, read):
         reply = runtime.commands.handle(Incoming("local", userid, f"local:{uuid.uuid4().hex}", text=message))
         write(f"机器人：{reply.text if reply else '（无回复）'}")
         while dispatcher.run_once():
@@ -27,9 +28,9 @@ def run_chat(runtime: Runtime, userid: str, lines: Iterator[str] | None = None,
     return 0
 
 
-def _messages(runtime: Runtime, lines: Iterator[str]) -> Iterator[str]:
-    """One message per line; a command that takes a body collects lines up to a blank one."""
-    for line in lines:
+def _messages(runtime: Runtime, read: Reader) -> Iterator[str]:
+    """One message per line; a command that takes a body reads lines up to 「发送」 (or the end)."""
+    while (line := read("> ")) is not None:
         if not line.strip():
             continue
         matched = runtime.commands.router.match(line)
@@ -37,19 +38,19 @@ def _messages(runtime: Runtime, lines: Iterator[str]) -> Iterator[str]:
             yield line
             continue
         body = []
-        for more in lines:
-            if not more.strip():
-                break
+        while (more := read("正文> ")) is not None and more.strip() not in END_OF_BODY:
             body.append(more)
         yield "\n".join([line, *body])
 
 
-def _stdin_lines(interactive: bool) -> Iterator[str]:
-    if not interactive:
-        yield from (line.rstrip("\n") for line in sys.stdin)
-        return
-    while True:
-        try:
-            yield input("> ")
-        except EOFError:
-            return
+def terminal_reader() -> Reader:
+    """Prompted input on a terminal; plain lines when stdin is a pipe."""
+    if sys.stdin.isatty():
+        def prompt(text: str) -> str | None:
+            try:
+                return input(text)
+            except EOFError:
+                return None
+        return prompt
+    lines = (line.rstrip("\n") for line in sys.stdin)
+    return lambda _prompt: next(lines, None)

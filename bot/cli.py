@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from bot import migrate
 from bot.config import Settings, get_settings
-from bot.domain.errors import UserError
+from bot.domain.errors import NotFound, UserError
 from bot.runtime import Runtime
 from bot.views import draft_json, member_json, outbox_json
 
@@ -147,6 +147,9 @@ def _members_set_roles(args: argparse.Namespace, settings: Settings) -> int:
     roles = members.parse_roles(args.roles)
     runtime = _runtime(settings)
     with runtime.sessions.begin() as session:
+        if members.get(session, args.userid) is None:
+            raise CliError(f"没有成员「{args.userid}」。运行 `newsbot members list` 查看，"
+                           "或用 `newsbot members import FILE.csv` 导入。")
         member = members.set_roles(session, args.userid, roles, runtime.clock(), actor=None)
         print(f"{member.userid}（{member.name}）的角色：{member.role_labels}")
     return 0
@@ -168,7 +171,11 @@ def _drafts_show(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = _runtime(settings)
     with runtime.sessions.begin() as session:
-        data = draft_json(session, drafts.get(session, args.number), with_versions=True)
+        try:
+            draft = drafts.get(session, args.number)
+        except NotFound as exc:
+            raise CliError(f"没有稿件 #{args.number}。运行 `newsbot drafts list` 查看全部稿件。") from exc
+        data = draft_json(session, draft, with_versions=True)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0

@@ -167,6 +167,7 @@ class CommandEngine:
             return Reply(f"您好，您的企业微信账号（{msg.userid}）还未登记为本系统成员。"
                          "请联系宣传办管理员登记后再使用。")
         if not member.active:
+            audit.record(session, now, msg.userid, "inactive_member", comment=msg.text[:200] or msg.kind)
             return Reply("您的账号已停用。如有疑问请联系宣传办管理员。")
         if msg.kind == "event":
             handler = self.router.events.get(msg.event)

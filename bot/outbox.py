@@ -73,7 +73,7 @@ class Undeliverable(Exception):
 
 class Transport(Protocol):
     def send(self, message: OutboxMessage) -> None:
-        """Deliver or raise RetryLater / Undeliverable."""
+        """Deliver or raise RetryLater / Undeliverable, within a timeout well under LEASE."""
 
 
 class LocalTransport:
@@ -114,7 +114,10 @@ class Dispatcher:
         """Send what is due now; returns how many rows were handled."""
         claimed = self._claim()
         for message in claimed:
-            self._deliver(message)
+            if self._still_ours(message):
+                self._deliver(message)
+            else:
+                log.warning("outbox %s: lease lost before sending; another dispatcher has it", message.id)
         return len(claimed)
 
     def _claim(self) -> list[OutboxMessage]:
@@ -132,46 +135,61 @@ class Dispatcher:
                 return []
             claim = f"{self._worker}:{uuid.uuid4().hex[:16]}"
             # `due` again in the UPDATE: a row claimed by someone else meanwhile is not taken over.
+            # Attempts count claims, so a row whose sending crashes the process still ends as a dead letter.
             session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), due).values(
                 state=OutboxState.sending, lease_until=now + LEASE, claimed_by=claim,
+                attempts=OutboxMessage.attempts + 1,
             ))
             rows = session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == claim)
                                    .order_by(OutboxMessage.id))
             return list(rows)
 
+    def _still_ours(self, message: OutboxMessage) -> bool:
+        """Renew the lease just before sending: a batch slower than the lease must not send twice."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            renewed = session.execute(update(OutboxMessage).where(
+                OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by,
+                OutboxMessage.state == OutboxState.sending, OutboxMessage.lease_until > now,
+            ).values(lease_until=now + LEASE))
+            return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+
     def _deliver(self, message: OutboxMessage) -> None:
         transport = self._transports.get(message.channel)
         try:
+            if message.attempts > MAX_ATTEMPTS:
+                raise Undeliverable(f"gave up after {MAX_ATTEMPTS} attempts")
             if transport is None:
                 raise Undeliverable(f"no transport for channel {message.channel!r}")
             transport.send(message)
         except RetryLater as exc:
-            self._finish(message, error=str(exc), delay=exc.delay or backoff(message.attempts + 1))
+            self._finish(message, error=str(exc), delay=exc.delay or backoff(message.attempts))
         except Undeliverable as exc:
             self._finish(message, error=str(exc), dead=True)
         except Exception as exc:  # an unexpected bug must not kill the dispatcher or lose the row
             log.exception("outbox %s: unexpected error", message.id)
-            self._finish(message, error=f"{type(exc).__name__}: {exc}", delay=backoff(message.attempts + 1))
+            self._finish(message, error=f"{type(exc).__name__}: {exc}", delay=backoff(message.attempts))
         else:
             self._finish(message)
 
     def _finish(self, message: OutboxMessage, *, error: str | None = None, delay: timedelta | None = None,
                 dead: bool = False) -> None:
         now = self._clock()
-        attempts = message.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "last_error": error}
+        values: dict[str, Any] = {"lease_until": None, "last_error": error}
         if error is None:
             values |= {"state": OutboxState.sent, "sent_at": now}
-        elif dead or attempts >= MAX_ATTEMPTS:
+        elif dead or message.attempts >= MAX_ATTEMPTS:
             values |= {"state": OutboxState.dead}
-            log.error("outbox %s dead after %d attempts: %s", message.id, attempts, error)
+            log.error("outbox %s dead after %d attempts: %s", message.id, message.attempts, error)
         else:
-            values |= {"state": OutboxState.pending, "next_attempt_at": now + (delay or backoff(attempts))}
+            values |= {"state": OutboxState.pending, "next_attempt_at": now + (delay or backoff(message.attempts))}
         with self._sessions.begin() as session:
             # Only the claim holder records the outcome: after an expired lease the row is someone else's.
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
-                                                        OutboxMessage.claimed_by == message.claimed_by)
-                            .values(**values))
+            result = session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
+                                                                 OutboxMessage.claimed_by == message.claimed_by)
+                                     .values(**values))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                log.warning("outbox %s: lease lost while sending; outcome not recorded", message.id)
 
 
 class DispatcherThread:

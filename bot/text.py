@@ -9,7 +9,7 @@ from collections.abc import Iterator
 # so positions in the normalised line are positions in the raw line.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)?")
-_DRAFT_NUMBER = re.compile(r"#?(\d{1,9})")
+_DRAFT_NUMBER = re.compile(r"#?([0-9]{1,18})")
 _BLANKS = re.compile(r"\s+")
 
 WECOM_TEXT_LIMIT = 2048

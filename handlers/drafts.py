@@ -62,7 +62,8 @@ def show(msg: Incoming, ctx: Context) -> Reply:
     number = draft_number(ctx.command.args, "稿件")
     draft = drafts.get(ctx.session, number)
     if not drafts.can_view(ctx.member, draft):
-        raise Refused(f"稿件 {draft.number} 与您无关，无法查看。发送「稿件」查看您的稿件。", draft.id)
+        raise Refused(f"您不是稿件 {draft.number} 的作者、编辑或审核人，无权查看。发送「稿件」查看您的稿件。",
+                      draft.id)
     wanted = ctx.command.args.partition(" ")[2].strip()
     if not wanted:
         return _detail(ctx, draft)

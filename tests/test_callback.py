@@ -13,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -214,3 +215,28 @@ def test_same_callback_three_times_at_once_has_one_effect(live_server: str, weco
         assert len(session.scalars(select(InboundMessage)).all()) == 1
         assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "submit")).all()) == 1
         assert len(session.scalars(select(OutboxMessage)).all()) == 1
+
+
+@pytest.mark.parametrize("timestamp", ["²", "①", "١٢٣", " 1", "1e9"])
+def test_non_ascii_digit_timestamps_are_a_400_not_a_500(timestamp: str, office: Runtime) -> None:
+    with TestClient(create_app(office, dispatcher=False), raise_server_exceptions=False) as test_client:
+        params = {"msg_signature": "a", "timestamp": timestamp, "nonce": "1"}
+        assert test_client.post("/wecom/callback", params=params, content=b"<xml/>").status_code == 400
+
+
+def test_overlong_userid_is_rejected(client: TestClient, wecom: WeComSimulator, office: Runtime) -> None:
+    before = row_counts(office)
+    assert post(client, wecom.callback(wecom.text("u" * 65, "帮助"))).status_code == 400
+    assert row_counts(office) == before
+
+
+def test_url_verification_with_the_pre_encoded_query_of_vector_b(office: Runtime) -> None:
+    office.settings = office.settings.model_copy(update={
+        "wecom_token": SecretStr("QDG6eK"), "wecom_aes_key": SecretStr("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"),
+        "wecom_corp_id": "wx5823bf96d3bd56c7"})
+    with TestClient(create_app(office, dispatcher=False)) as test_client:
+        response = test_client.get(
+            "/wecom/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589"
+            "&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8"
+            "TgAE7OaBO%2BFZXvnaqQ%3D%3D")
+    assert response.status_code == 200 and response.content == b"1616140317555161061"

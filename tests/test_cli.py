@@ -71,12 +71,12 @@ def test_set_roles(cli: Cli, office_csv: Path) -> None:
     bad = cli("members", "set-roles", "zhangsan", "boss")
     assert bad.returncode == 2 and "未知角色「boss」" in bad.stderr
     missing = cli("members", "set-roles", "nobody", "editor")
-    assert missing.returncode == 2 and "没有成员「nobody」" in missing.stderr
+    assert missing.returncode == 2 and "没有成员「nobody」" in missing.stderr and "members list" in missing.stderr
 
 
 def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
     cli("members", "import", str(office_csv))
-    session = "帮助\n投稿 乐昌国土局开展土地日宣传\n6月25日，我局……\n第二段\n\n稿件\n稿件 #1\n"
+    session = "帮助\n投稿 乐昌国土局开展土地日宣传\n6月25日，我局……\n\n第二段\n发送\n稿件\n稿件 #1\n"
     result = cli("chat", "--as", "zhangsan", stdin=session)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -87,7 +87,7 @@ def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
     draft = json.loads(cli("drafts", "show", "1", "--json").stdout)
     assert {k: draft[k] for k in ("number", "title", "state", "author", "editor")} == {
         "number": 1, "title": "乐昌国土局开展土地日宣传", "state": "editing", "author": "zhangsan", "editor": "lisi"}
-    assert [v["text"] for v in draft["versions"]] == ["6月25日，我局……\n第二段"]
+    assert [v["text"] for v in draft["versions"]] == ["6月25日，我局……\n\n第二段"]
     assert json.loads(cli("drafts", "list", "--json").stdout)[0]["number"] == 1
     [message] = json.loads(cli("outbox", "list", "--json").stdout)
     assert (message["recipient"], message["state"]) == ("lisi", "sent")
@@ -95,7 +95,7 @@ def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
 
 
 def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
-    assert cli("drafts", "show", "99").stderr.strip() == "没有稿件 #99。发送「稿件」查看您的稿件和待办。"
+    assert cli("drafts", "show", "99").stderr.strip() == "没有稿件 #99。运行 `newsbot drafts list` 查看全部稿件。"
     assert cli("drafts", "show", "abc").returncode == 2
     assert cli("members").returncode == 2
     assert cli("chat").returncode == 2

@@ -95,7 +95,20 @@ def test_list_and_detail_show_state_holder_and_history(chat: ChatDriver) -> None
 
 def test_detail_is_private_to_the_people_involved(chat: ChatDriver) -> None:
     chat.as_member("zhangsan").says("投稿 内部稿件\n正文")
-    assert "与您无关" in chat.as_member("xiaoli").says("稿件 #1")
-    assert "与您无关" in chat.as_member("wangwu").says("稿件 #1")  # approvers see it from review on
+    assert "无权查看" in chat.as_member("xiaoli").says("稿件 #1")
+    assert "无权查看" in chat.as_member("wangwu").says("稿件 #1")  # approvers see it from review on
     assert "内部稿件" in chat.as_member("admin").says("稿件 #1")
     assert "内部稿件" in chat.as_member("lisi").says("稿件 #1")
+
+
+def test_refusals_do_not_push_the_history_out_of_view(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 历史\n正文")
+    for _ in range(6):
+        chat.as_member("xiaoli").says("稿件 #1")
+    detail = chat.as_member("zhangsan").says("稿件 #1")
+    assert "张三 投稿" in detail and "refused" not in detail
+
+
+def test_huge_draft_numbers_are_simply_not_found(chat: ChatDriver) -> None:
+    assert "没有稿件 #99999999999" in chat.as_member("zhangsan").says("稿件 99999999999")
+    assert "没有稿件 #99999999999" in chat.as_member("zhangsan").says("续稿 #99999999999\n正文")

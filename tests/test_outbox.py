@@ -113,6 +113,43 @@ def test_crashed_dispatchers_lease_expires_and_the_row_is_sent(runtime: Runtime,
     assert survivor.delivered == ["k1"]
 
 
+def test_a_batch_slower_than_the_lease_never_sends_twice(runtime: Runtime, clock: FrozenClock) -> None:
+    """Each of A's sends takes 90 s (under the 2 min lease, as transports' timeouts must); the batch as a
+    whole outlasts the lease and B takes over what A has not reached: nothing is sent twice."""
+    for n in range(3):
+        queue(runtime, f"k{n}")
+    log: list[tuple[str, str]] = []
+
+    class Slow:
+        def send(self, message: OutboxMessage) -> None:
+            log.append(("A", message.dedupe_key))
+            clock.advance(seconds=90)
+            b.run_once()
+
+    class Fast:
+        def send(self, message: OutboxMessage) -> None:
+            log.append(("B", message.dedupe_key))
+
+    a = Dispatcher(runtime.sessions, {"app": Slow()}, clock)
+    b = Dispatcher(runtime.sessions, {"app": Fast()}, clock)
+    a.run_once()
+    assert sorted(key for _, key in log) == ["k0", "k1", "k2"]
+    assert ("B", "k2") in log  # B did take over
+    assert {r.state for r in rows(runtime)} == {OutboxState.sent}
+
+
+def test_a_row_that_keeps_crashing_the_dispatcher_ends_as_a_dead_letter(runtime: Runtime,
+                                                                       clock: FrozenClock) -> None:
+    queue(runtime, "k1")
+    for _ in range(outbox.MAX_ATTEMPTS):
+        Dispatcher(runtime.sessions, {"app": Scripted()}, clock)._claim()  # the process dies mid-send
+        clock.advance(minutes=3)
+    dispatcher = Dispatcher(runtime.sessions, {"app": Scripted()}, clock)
+    dispatcher.run_once()
+    [row] = rows(runtime)
+    assert row.state == OutboxState.dead and "gave up" in (row.last_error or "")
+
+
 @pytest.mark.parametrize("workers", [4])
 def test_concurrent_dispatchers_never_send_a_row_twice(runtime: Runtime, clock: FrozenClock,
                                                        workers: int) -> None:

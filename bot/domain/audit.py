@@ -20,7 +20,8 @@ def record(session: Session, at: datetime, actor: str | None, action: str, *, dr
 
 
 def recent_for_draft(session: Session, draft_id: int, limit: int = 5) -> list[AuditEvent]:
-    """The newest `limit` events of a draft, oldest first."""
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft_id)
+    """The newest `limit` events of a draft, oldest first; refusals are not part of its history."""
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft_id,
+                                                    AuditEvent.action.not_like("refused:%"))
                            .order_by(AuditEvent.id.desc()).limit(limit))
     return list(reversed(rows.all()))

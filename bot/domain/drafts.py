@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -18,6 +19,7 @@ from models import Draft, DraftState, DraftVersion, Member, Role
 TITLE_MAX_CHARS = 100
 TEXT_MAX_CHARS = 100_000
 LIST_LIMIT = 10
+MAX_DRAFT_NUMBER = 2**31 - 1  # an INTEGER key: larger numbers cannot exist
 
 # Drafts an editor is still working on: what "least loaded" counts.
 _EDITOR_LOAD_STATES = (DraftState.editing,)
@@ -66,7 +68,8 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     """续稿: the newest text plus `text`, as a new version; only the author, only before review."""
     draft = get(session, draft_id)
     if draft.author_id != member.id:
-        raise Refused(f"只有作者本人可以续稿 {draft.number}。", draft.id)
+        raise Refused(f"只有作者本人可以续稿 {draft.number}。编辑请用「修改 {draft.number}」，换行写完整正文。",
+                      draft.id)
     if draft.state not in _APPENDABLE_STATES:
         raise Refused(f"稿件 {draft.number} 当前{DraftState(draft.state).label}，不能再续稿。"
                       "如需改动请联系编辑。", draft.id)
@@ -77,8 +80,10 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     combined = f"{newest.text}\n{text}"
     _check_text(combined, "")
     number = draft.current_version + 1
+    if not compare_and_set(session, draft, (draft.state,), current_version=number, updated_at=now):
+        raise Refused(f"稿件 {draft.number} 刚被别人改过。请发送「稿件 {draft.number}」查看最新版本后再续稿。",
+                      draft.id)
     version = add_version(session, draft, number, combined, member, now)
-    draft.current_version, draft.updated_at = number, now
     audit.record(session, now, member.userid, "append", draft_id=draft.id, from_state=draft.state,
                  to_state=draft.state, version=number)
     if draft.editor is not None:
@@ -90,7 +95,7 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
 
 
 def get(session: Session, draft_id: int) -> Draft:
-    draft = session.get(Draft, draft_id)
+    draft = session.get(Draft, draft_id) if draft_id <= MAX_DRAFT_NUMBER else None
     if draft is None:
         raise NotFound(f"没有稿件 #{draft_id}。发送「稿件」查看您的稿件和待办。")
     return draft
@@ -183,6 +188,16 @@ def _check_text(text: str, missing_message: str) -> None:
         raise UsageError(missing_message)
     if len(text) > TEXT_MAX_CHARS:
         raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS}。请精简后再提交。")
+
+
+def compare_and_set(session: Session, draft: Draft, states: tuple[str, ...], **values: Any) -> bool:
+    """Update the draft only if it is still in one of `states` at the version we read; reload it."""
+    result = session.execute(
+        update(Draft)
+        .where(Draft.id == draft.id, Draft.state.in_(states), Draft.current_version == draft.current_version)
+        .values(**values).execution_options(synchronize_session=False))
+    session.refresh(draft)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def add_version(session: Session, draft: Draft, number: int, text: str, author: Member,

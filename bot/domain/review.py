@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, members
-from bot.domain.drafts import add_version, content_hash, current_version, get
+from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get
 from bot.domain.errors import Refused, UsageError
 from bot.text import word_count
 from models import Draft, DraftState, DraftVersion, Member, Role
@@ -191,13 +191,7 @@ def _move(session: Session, draft: Draft, expected: tuple[str, ...], to_state: D
           now: datetime, action: str, keep_since: bool = False, **values: Any) -> None:
     """Compare-and-set: move the draft only if nobody moved it since we read it."""
     values |= {"state": to_state, "updated_at": now} | ({} if keep_since else {"state_since": now})
-    result = session.execute(
-        update(Draft)
-        .where(Draft.id == draft.id, Draft.state.in_(expected),
-               Draft.current_version == draft.current_version)
-        .values(**values).execution_options(synchronize_session=False))
-    session.refresh(draft)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not compare_and_set(session, draft, expected, **values):
         raise Refused(_state_refusal(draft, action), draft.id)
 
 

@@ -12,6 +12,8 @@ from defusedxml.ElementTree import fromstring
 from bot.messages import Incoming
 from bot.wecom.crypto import CallbackRejected
 
+MAX_USERID = 64  # WeCom userids are at most 64 bytes; the database column is as wide
+
 # Characters XML 1.0 cannot carry at all; they are dropped from replies.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -38,8 +40,8 @@ def to_incoming(plaintext: str) -> Incoming:
     """The decrypted message as an Incoming, keyed for dedupe as WeCom's retries repeat it."""
     fields = parse_xml(plaintext)
     userid, kind = fields.get("FromUserName", ""), fields.get("MsgType", "")
-    if not userid or not kind:
-        raise CallbackRejected(400, "message without sender or type")
+    if not userid or not kind or len(userid) > MAX_USERID:
+        raise CallbackRejected(400, "message without a valid sender or type")
     if kind == "event":
         event, event_key = fields.get("Event", ""), fields.get("EventKey", "")
         key = f"app:event:{userid}:{fields.get('CreateTime', '')}:{event}:{event_key}"
@@ -48,9 +50,14 @@ def to_incoming(plaintext: str) -> Incoming:
     return Incoming("app", userid, f"app:msg:{msg_id}"[:200], kind, text=fields.get("Content", ""))
 
 
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML cannot carry."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def cdata(text: str) -> str:
     """CDATA that survives any text, `]]>` included."""
-    return "<![CDATA[" + _XML_ILLEGAL.sub("", text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return "<![CDATA[" + xml_safe(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def text_reply(to_user: str, corp_id: str, create_time: int, content: str) -> str:

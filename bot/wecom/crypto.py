@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import string
 import struct
@@ -16,6 +17,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
 _ALPHABET = string.ascii_letters + string.digits
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class CallbackRejected(Exception):
@@ -90,7 +92,7 @@ class CallbackCrypto:
 
 def check_freshness(timestamp: str, now: float, max_skew_seconds: int) -> None:
     """Reject a timestamp that is not an integer or further than `max_skew_seconds` from now."""
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not _TIMESTAMP.fullmatch(timestamp):  # ASCII only: str.isdigit() also accepts "²"
         raise CallbackRejected(400, "bad timestamp")
     if abs(now - int(timestamp)) > max_skew_seconds:
         raise CallbackRejected(403, "stale timestamp")
