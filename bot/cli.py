@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from bot import migrate
 from bot.config import Settings, get_settings
 from bot.domain.errors import NotFound, UserError
 from bot.runtime import Runtime
 from bot.views import draft_json, member_json, outbox_json
+from models import Draft
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -75,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     show = _with_json(drafts.add_parser("show", help="one draft with its versions"))
     show.add_argument("number", type=int)
     show.set_defaults(run=_drafts_show)
+    form = drafts.add_parser("form", help="write the approval form (审批表) as .docx")
+    form.add_argument("number", type=int)
+    form.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.docx")
+    form.set_defaults(run=_drafts_form)
 
     out = commands.add_parser("outbox", help="outgoing messages").add_subparsers(metavar="ACTION", required=True)
     _with_json(out.add_parser("list", help="newest outgoing messages")).set_defaults(run=_outbox_list)
@@ -167,15 +173,9 @@ def _drafts_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _drafts_show(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import drafts
-
     runtime = _runtime(settings)
     with runtime.sessions.begin() as session:
-        try:
-            draft = drafts.get(session, args.number)
-        except NotFound as exc:
-            raise CliError(f"没有稿件 #{args.number}。运行 `newsbot drafts list` 查看全部稿件。") from exc
-        data = draft_json(session, draft, with_versions=True)
+        data = draft_json(session, _draft(session, args.number), with_versions=True)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
@@ -184,6 +184,20 @@ def _drafts_show(args: argparse.Namespace, settings: Settings) -> int:
     for version in data["versions"]:
         print(f"\n--- v{version['number']} {version['created_at']} {version['author']} "
               f"({version['words']} 字) ---\n{version['text']}")
+    return 0
+
+
+def _drafts_form(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.forms import write_approval_form
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        draft = _draft(session, args.number)
+        try:
+            write_approval_form(session, draft, args.output, settings.zone)
+        except OSError as exc:
+            raise CliError(f"无法写入 {args.output}：{exc.strerror}") from exc
+    print(f"审批表已写入 {args.output}")
     return 0
 
 
@@ -196,6 +210,15 @@ def _outbox_list(args: argparse.Namespace, settings: Settings) -> int:
     _print(rows, args.json, lambda m: f"{m['id']}\t{m['state']}\t{m['channel']}:{m['recipient']}\t"
                                       f"{m['attempts']}\t{m['summary']}")
     return 0
+
+
+def _draft(session: Session, number: int) -> Draft:
+    from bot.domain import drafts
+
+    try:
+        return drafts.get(session, number)
+    except NotFound as exc:
+        raise CliError(f"没有稿件 #{number}。运行 `newsbot drafts list` 查看全部稿件。") from exc
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:

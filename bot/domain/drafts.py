@@ -52,7 +52,7 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     session.flush()
     add_version(session, draft, 1, text, author, now)
     audit.record(session, now, author.userid, "submit", draft_id=draft.id, to_state=DraftState.editing,
-                 version=1, comment=f"编辑：{editor.userid}" if editor else "暂无可分配的编辑")
+                 version=1, comment=f"分配编辑 {editor.name}" if editor else "暂无可分配的编辑")
     words = word_count(text)
     if editor is not None:
         outbox.notify(session, [editor.userid],

@@ -1,0 +1,81 @@
+"""The approval form (审批表): a draft's paper trail as a Word document the office can file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import drafts, members
+from bot.text import word_count
+from models import AuditEvent, Draft, DraftState
+
+DECISIONS = {
+    "submit": "投稿",
+    "append": "续稿",
+    "revise": "修改",
+    "send": "送审",
+    "approve": "批准",
+    "return": "退回",
+    "withdraw": "撤回",
+}
+
+
+def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneInfo) -> None:
+    """Title, people, every version with who and when, every decision with its comment, the final text."""
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    document = Document()
+    document.add_heading("新闻稿件审批表", level=0)
+    facts = [
+        ("稿件编号", draft.number),
+        ("标题", draft.title),
+        ("作者", draft.author.name),
+        ("部门", draft.author.department or "未填"),
+        ("编辑", draft.editor.name if draft.editor else "未分配"),
+        ("状态", DraftState(draft.state).label),
+        ("投稿时间", when(draft.created_at)),
+        ("批准", f"{draft.approved_by.name} {when(draft.approved_at)}" if draft.approved_by else "未批准"),
+    ]
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in facts:
+        row = table.add_row().cells
+        row[0].text, row[1].text = label, value
+
+    document.add_heading("版本", level=1)
+    versions = drafts.versions(session, draft)
+    _table(document, ["版本", "修改人", "时间", "字数"],
+           [[f"v{v.number}", v.author.name, when(v.created_at), str(word_count(v.text))] for v in versions])
+
+    document.add_heading("审批记录", level=1)
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft.id,
+                                                           AuditEvent.action.in_(DECISIONS))
+                                  .order_by(AuditEvent.id)))
+    names = members.names(session, (e.actor for e in events if e.actor))
+    _table(document, ["时间", "经办人", "环节", "版本", "意见"],
+           [[when(e.at), names.get(e.actor or "", e.actor or "系统"), DECISIONS[e.action],
+             f"v{e.version}" if e.version else "", e.comment or ""] for e in events])
+
+    final = next((v for v in versions if v.hash == draft.approved_hash), versions[-1])
+    document.add_heading(f"正文（v{final.number}{'，已批准版本' if final.hash == draft.approved_hash else ''}）",
+                         level=1)
+    for paragraph in final.text.split("\n"):
+        document.add_paragraph(paragraph)
+    document.save(str(path))
+
+
+def _table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> None:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = text
