@@ -22,10 +22,12 @@ def shanghai(*args: int) -> datetime:
 
 
 def test_full_text_and_diff_between_versions(chat: ChatDriver) -> None:
-    chat.as_member("zhangsan").says("投稿 演练\n今天上午，乐昌市国土资源局在坪石镇开展地质灾害应急演练。\n第二段不变。")
-    chat.as_member("lisi").says("修改 #1\n今天下午，乐昌市国土资源局在坪石镇开展地质灾害应急演练，200人参加。\n第二段不变。")
+    v1 = "今天上午，乐昌市国土资源局在坪石镇开展地质灾害应急演练。\n第二段不变。"
+    v2 = "今天下午，乐昌市国土资源局在坪石镇开展地质灾害应急演练，200人参加。\n第二段不变。"
+    chat.as_member("zhangsan").says(f"投稿 演练\n{v1}")
+    chat.as_member("lisi").says(f"修改 #1\n{v2}")
     zhangsan = chat.as_member("zhangsan")
-    assert zhangsan.says("稿件 #1 v1").endswith("今天上午，乐昌市国土资源局在坪石镇开展地质灾害应急演练。\n第二段不变。")
+    assert zhangsan.says("稿件 #1 v1").endswith(v1)
     assert "v2（李四" in zhangsan.says("稿件 #1 全文")
     diff = zhangsan.says("稿件 #1 v1..v2")
     assert "v1 → v2，1 处改动" in diff
