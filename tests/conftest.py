@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
 import models
+from bot.app import create_app
 from bot.config import Settings
 from bot.messages import Incoming
 from bot.migrate import upgrade
 from bot.outbox import LocalTransport
 from bot.runtime import Runtime
-from tests.wecom_sim import AES_KEY, CORP_ID, TOKEN
+from tests.wecom_sim import AES_KEY, CORP_ID, TOKEN, WeComSimulator
 
 PG_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
 # Tests are hermetic: the operator's NEWSBOT_* settings never leak into them.
@@ -169,3 +175,32 @@ def row_counts(runtime: Runtime) -> dict[str, int]:
     with runtime.sessions.begin() as session:
         return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
                 for table in models.Base.metadata.sorted_tables}
+
+
+@pytest.fixture
+def wecom(clock: FrozenClock) -> WeComSimulator:
+    return WeComSimulator(now=clock.timestamp)
+
+
+@pytest.fixture
+def client(office: Runtime, clock: FrozenClock) -> Iterator[TestClient]:
+    with TestClient(create_app(office, dispatcher=False, wall_clock=clock.timestamp)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def live_server(office: Runtime, clock: FrozenClock) -> Iterator[str]:
+    """The app on a real uvicorn server on loopback, for requests that truly overlap."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(office, dispatcher=False, wall_clock=clock.timestamp)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

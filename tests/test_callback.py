@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -21,28 +17,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from models import AuditEvent, Draft, InboundMessage, OutboxMessage
 from tests.conftest import FrozenClock, row_counts
-from tests.wecom_sim import Callback, WeComSimulator
-
-
-@pytest.fixture
-def wecom(clock: FrozenClock) -> WeComSimulator:
-    return WeComSimulator(now=clock.timestamp)
-
-
-@pytest.fixture
-def client(office: Runtime, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(office, dispatcher=False, wall_clock=clock.timestamp)) as test_client:
-        yield test_client
-
-
-def post(client: TestClient, callback: Callback) -> httpx.Response:
-    return client.post("/wecom/callback", params=callback.query, content=callback.body)
-
-
-def say(client: TestClient, wecom: WeComSimulator, userid: str, text: str) -> str:
-    response = post(client, wecom.callback(wecom.text(userid, text)))
-    assert response.status_code == 200, response.text
-    return wecom.reply_content(response.text)
+from tests.wecom_sim import WeComSimulator, post, say
 
 
 def test_url_verification_answers_tencents_vector_exactly(client: TestClient) -> None:
@@ -160,24 +135,6 @@ def test_same_callback_three_times_in_a_row_has_one_effect(client: TestClient, w
     counts = row_counts(office)
     assert (counts["draft"], counts["draft_version"], counts["outbox_message"], counts["inbound_message"]) == (
         1, 1, 1, 1)
-
-
-@pytest.fixture
-def live_server(office: Runtime, clock: FrozenClock) -> Iterator[str]:
-    """The app on a real uvicorn server on loopback, for requests that truly overlap."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(office, dispatcher=False, wall_clock=clock.timestamp)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_oversized_bodies_get_413_before_parsing(live_server: str, office: Runtime) -> None:

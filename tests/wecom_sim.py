@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import httpx
 import xmltodict
+from fastapi.testclient import TestClient
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import WeChatCrypto
 
@@ -58,6 +60,13 @@ class WeComSimulator:
             "MsgType": "event", "Event": event, "EventKey": event_key, "AgentID": 1000002,
         }}, full_document=False)
 
+    def card_click(self, userid: str, button_key: str, task_id: str = "task") -> str:
+        return xmltodict.unparse({"xml": {
+            "ToUserName": self.corp_id, "FromUserName": userid, "CreateTime": int(self.now()),
+            "MsgType": "event", "Event": "template_card_event", "EventKey": button_key, "TaskId": task_id,
+            "CardType": "button_interaction", "ResponseCode": "RESPONSECODE", "AgentID": 1000002,
+        }}, full_document=False)
+
     def callback(self, plaintext: str, timestamp: int | None = None, nonce: str = "1597212914") -> Callback:
         ts = str(timestamp if timestamp is not None else int(self.now()))
         envelope = xmltodict.parse(self.crypto.encrypt_message(plaintext, nonce, ts))["xml"]
@@ -76,3 +85,13 @@ class WeComSimulator:
         assert message["MsgType"] == "text"
         assert message["FromUserName"] == self.corp_id
         return str(message["Content"])
+
+
+def post(client: TestClient, callback: Callback) -> httpx.Response:
+    return client.post("/wecom/callback", params=callback.query, content=callback.body)
+
+
+def say(client: TestClient, wecom: WeComSimulator, userid: str, text: str) -> str:
+    response = post(client, wecom.callback(wecom.text(userid, text)))
+    assert response.status_code == 200, response.text
+    return wecom.reply_content(response.text)
