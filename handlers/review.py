@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain import review
 from bot.domain.drafts import get
-from bot.domain.errors import UsageError
+from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import parse_draft_number
@@ -47,10 +47,10 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")
-    if len(waiting) > 1:
+    if len(waiting) > 1:  # never guess which one: refuse, list them, change nothing
         lines = [f"待您审核的稿件有 {len(waiting)} 篇，没有批准任何一篇。请写明编号，例如「批准 #{waiting[0].id}」："]
         lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
-        return Reply("\n".join(lines))
+        raise Refused("\n".join(lines))
     return _approved(ctx, waiting[0].id, ctx.command.raw_args)
 
 

@@ -174,7 +174,15 @@ def test_refusals_are_clear_and_change_nothing(chat: ChatDriver, submitted: list
 
 def test_refusals_are_audited(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("zhaoliu").says("送审 #1")
-    assert events(chat)[-1][:2] == ("refused:送审", "zhaoliu")
+    chat.as_member("lisi").says("退回 #1")
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    chat.as_member("zhaoliu").says("送审 #2")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准")  # two pending: ambiguous
+    with chat.runtime.sessions.begin() as session:
+        refusals = [(e.action, e.actor) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action.startswith("refused")).order_by(AuditEvent.id))]
+    assert refusals == [("refused:送审", "zhaoliu"), ("refused:退回", "lisi"), ("refused:批准", "wangwu")]
 
 
 def test_nobody_approves_a_draft_they_wrote_or_edited(chat: ChatDriver) -> None:

@@ -108,7 +108,7 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     """退回: by the editor while editing or an approver while pending; the comment is required."""
     draft = get(session, draft_id)
     if not comment.strip():
-        raise UsageError(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实")
+        raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
     check_can_return(session, draft, member)
     from_state = S(draft.state)
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=draft.editor_id or _claim(draft, member))
