@@ -11,19 +11,9 @@ from docx.document import Document as DocxDocument
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import drafts, members
+from bot.domain import audit, drafts, members
 from bot.text import word_count
 from models import AuditEvent, Draft, DraftState
-
-DECISIONS = {
-    "submit": "投稿",
-    "append": "续稿",
-    "revise": "修改",
-    "send": "送审",
-    "approve": "批准",
-    "return": "退回",
-    "withdraw": "撤回",
-}
 
 
 def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneInfo) -> None:
@@ -56,11 +46,11 @@ def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneIn
 
     document.add_heading("审批记录", level=1)
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft.id,
-                                                           AuditEvent.action.in_(DECISIONS))
+                                                           AuditEvent.action.in_(audit.ACTION_LABELS))
                                   .order_by(AuditEvent.id)))
     names = members.names(session, (e.actor for e in events if e.actor))
     _table(document, ["时间", "经办人", "环节", "版本", "意见"],
-           [[when(e.at), names.get(e.actor or "", e.actor or "系统"), DECISIONS[e.action],
+           [[when(e.at), names.get(e.actor or "", e.actor or "系统"), audit.ACTION_LABELS[e.action],
              f"v{e.version}" if e.version else "", e.comment or ""] for e in events])
 
     final = next((v for v in versions if v.hash == draft.approved_hash), versions[-1])

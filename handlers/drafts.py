@@ -15,15 +15,6 @@ from models import Draft, DraftState, Role
 
 router = Router()
 
-ACTION_LABELS = {
-    "submit": "投稿",
-    "append": "续稿",
-    "revise": "修改",
-    "send": "送审",
-    "approve": "批准",
-    "return": "退回",
-    "withdraw": "撤回",
-}
 _SHOWN_COMMENTS = ("approve", "return", "revise")
 _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
@@ -123,8 +114,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     names = members.names(ctx.session, (e.actor for e in events if e.actor))
     for event in events:
         actor = names.get(event.actor, event.actor) if event.actor else "系统"
+        label = audit.ACTION_LABELS.get(event.action, event.action)
         note = f"：{event.comment}" if event.comment and event.action in _SHOWN_COMMENTS else ""
-        lines.append(f"{local_time(event.at, zone)} {actor} {ACTION_LABELS.get(event.action, event.action)}{note}")
+        lines.append(f"{local_time(event.at, zone)} {actor} {label}{note}")
     compare = f"；对比：稿件 {draft.number} v1..v{draft.current_version}" if draft.current_version > 1 else ""
     lines.append(f"看全文：稿件 {draft.number} 全文{compare}")
     return Reply("\n".join(lines))

@@ -9,6 +9,17 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent
 
+# What the steps of a draft's life are called in chat and on the approval form.
+ACTION_LABELS = {
+    "submit": "投稿",
+    "append": "续稿",
+    "revise": "修改",
+    "send": "送审",
+    "approve": "批准",
+    "return": "退回",
+    "withdraw": "撤回",
+}
+
 
 def record(session: Session, at: datetime, actor: str | None, action: str, *, draft_id: int | None = None,
            from_state: str | None = None, to_state: str | None = None, version: int | None = None,
