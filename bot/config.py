@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
     wecom_token: SecretStr = SecretStr("")
     wecom_aes_key: SecretStr = SecretStr("")
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_api_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    group_channel: Literal["local", "appchat", "webhook"] = "local"
+    group_chat_id: str = ""
+    group_webhook_key: SecretStr = SecretStr("")
+    files_dir: str = ""
+    file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     admins: str = ""
     callback_max_bytes: int = Field(default=65536, ge=1024)
@@ -73,6 +80,14 @@ class Settings(BaseSettings):
         """The app callback can verify and decrypt only with token, AES key and corp id."""
         return bool(self.wecom_token.get_secret_value() and self.wecom_aes_key.get_secret_value()
                     and self.wecom_corp_id)
+
+    @model_validator(mode="after")
+    def _group_channel_complete(self) -> Settings:
+        if self.group_channel == "appchat" and not self.group_chat_id:
+            raise ValueError("NEWSBOT_GROUP_CHANNEL=appchat needs NEWSBOT_GROUP_CHAT_ID (see `newsbot group create`)")
+        if self.group_channel == "webhook" and not self.group_webhook_key.get_secret_value():
+            raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook needs NEWSBOT_GROUP_WEBHOOK_KEY (the robot's key)")
+        return self
 
     @property
     def local_mode(self) -> bool:

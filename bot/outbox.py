@@ -76,6 +76,9 @@ class Transport(Protocol):
         """Deliver or raise RetryLater / Undeliverable, within a timeout well under LEASE."""
 
 
+DeadLetterHook = Callable[[Session, OutboxMessage, str, datetime], None]
+
+
 class LocalTransport:
     """Local mode: print the message and count it as sent (it stays stored in the outbox)."""
 
@@ -103,11 +106,12 @@ class Dispatcher:
     """Claims due rows, hands each to its channel's transport, records the outcome."""
 
     def __init__(self, sessions: sessionmaker[Session], transports: Mapping[str, Transport],
-                 clock: Callable[[], datetime], batch: int = 50) -> None:
+                 clock: Callable[[], datetime], batch: int = 50, on_dead: DeadLetterHook | None = None) -> None:
         self._sessions = sessions
         self._transports = transports
         self._clock = clock
         self._batch = batch
+        self._on_dead = on_dead
         self._worker = uuid.uuid4().hex
 
     def run_once(self) -> int:
@@ -190,6 +194,8 @@ class Dispatcher:
                                      .values(**values))
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 log.warning("outbox %s: lease lost while sending; outcome not recorded", message.id)
+            elif values["state"] == OutboxState.dead and self._on_dead is not None:
+                self._on_dead(session, message, error or "", now)
 
 
 class DispatcherThread:

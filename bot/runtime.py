@@ -1,9 +1,10 @@
-"""The assembled bot: settings, database, command engine and outbox, shared by server and CLI."""
+"""The assembled bot: settings, database, command engine, outbox and transports, shared by server and CLI."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,11 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import outbox
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
+from bot.domain import members
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.outbox import Dispatcher, LocalTransport, Transport
+from bot.wecom.client import TokenStore, WeComClient
+from bot.wecom.transports import AppChatTransport, AppTransport, SendWindowLimit, WebhookTransport
 from handlers import ROUTER
+from models import OutboxMessage, Role
 
 log = logging.getLogger(__name__)
+
+ROBOT_LIMIT = 20  # group robot messages per rolling minute (WeCom's limit)
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Runtime:
     commands: CommandEngine
     clock: Clock
     transports: dict[str, Transport] = field(default_factory=dict)
+    client: WeComClient | None = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock = utc_now,
@@ -33,23 +41,57 @@ class Runtime:
         db = make_engine(settings.database_url)
         sessions = make_sessionmaker(db)
         commands = CommandEngine(sessions, settings, ROUTER, clock)
-        return cls(settings, db, sessions, commands, clock, transports or local_transports())
+        runtime = cls(settings, db, sessions, commands, clock)
+        runtime.client = None if settings.local_mode else runtime._client()
+        runtime.transports = transports if transports is not None else runtime._transports()
+        return runtime
+
+    def _client(self) -> WeComClient:
+        s = self.settings
+        tokens = TokenStore(self.sessions, f"{s.wecom_corp_id}:{s.wecom_agent_id}", self.clock)
+        return WeComClient(s.wecom_api_base_url, s.wecom_corp_id, s.wecom_secret.get_secret_value(),
+                           s.wecom_agent_id or 0, tokens, timeout=s.wecom_api_timeout_seconds)
+
+    def _transports(self) -> dict[str, Transport]:
+        s, local = self.settings, LocalTransport()
+        app: Transport = AppTransport(self.client) if self.client else local
+        group: Transport = local
+        if s.group_channel == "appchat" and self.client:
+            group = AppChatTransport(self.client, s.group_chat_id)
+        elif s.group_channel == "webhook":
+            # The robot's webhook needs no app credentials: only its key.
+            robot = self.client or WeComClient(s.wecom_api_base_url, "", "", 0,
+                                               TokenStore(self.sessions, "-", self.clock),
+                                               timeout=s.wecom_api_timeout_seconds)
+            window = SendWindowLimit(self.sessions, "group-robot", ROBOT_LIMIT, timedelta(minutes=1), self.clock)
+            group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
+        return {outbox.APP: app, outbox.GROUP: group}
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.sessions, self.transports, self.clock)
+        return Dispatcher(self.sessions, self.transports, self.clock, on_dead=tell_admins_of_dead_letter)
 
     def announce_mode(self) -> None:
         """Say once, at start, how outgoing messages leave."""
         if self.settings.local_mode:
             log.warning("本地模式：未配置企业微信凭据（NEWSBOT_WECOM_CORP_ID/SECRET/AGENT_ID），"
                         "发出的消息只打印并保存在发件箱，不会发送。")
-        elif all(isinstance(t, LocalTransport) for t in self.transports.values()):
-            log.warning("发件箱使用本地通道：消息打印并保存，不发送到企业微信。")
+        group = self.transports.get(outbox.GROUP)
+        if isinstance(group, LocalTransport) and not self.settings.local_mode:
+            log.warning("工作群消息只打印并保存：未设置 NEWSBOT_GROUP_CHANNEL（appchat 或 webhook）。")
 
     def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
         self.db.dispose()
 
 
-def local_transports() -> dict[str, Transport]:
-    local = LocalTransport()
-    return {outbox.APP: local, outbox.GROUP: local}
+def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:
+    """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
+    if message.dedupe_key.startswith("deadletter:"):
+        return
+    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    summary = outbox.describe(message)
+    outbox.notify(session, admins,
+                  f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"
+                  f"处理后可运行 newsbot outbox retry {message.id} 重新发送。",
+                  f"deadletter:{message.id}", now)

@@ -7,8 +7,10 @@ from models.inbound import InboundMessage
 from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
 from models.paging import PendingPages
+from models.wecom import AccessToken, SendWindow
 
 __all__ = [
+    "AccessToken",
     "AuditEvent",
     "Base",
     "Draft",
@@ -20,4 +22,5 @@ __all__ = [
     "OutboxState",
     "PendingPages",
     "Role",
+    "SendWindow",
 ]

@@ -1,0 +1,226 @@
+"""The WeCom API client: a small typed client on httpx, every call with a timeout.
+
+Why not wechatpy's client: it keeps the token per process, uses `requests` without timeouts on media
+downloads, and hides the errcode. Here the token lives in the database (one refresh at a time for all
+processes), every call has a timeout, and errors surface as WeComError(errcode) for the outbox policy.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import AccessToken
+
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+BATCH = 1000  # message/send takes at most 1000 userids
+_REFRESH_LEASE = timedelta(seconds=15)
+_EARLY = timedelta(minutes=5)  # treat a token as expired this long before WeCom does
+_FILENAME = re.compile(r"""filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?""", re.IGNORECASE)
+
+
+class WeComError(Exception):
+    """WeCom answered with a non-zero errcode, or not with the JSON it documents (errcode −1 then)."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+@dataclass(frozen=True)
+class Media:
+    content_type: str
+    filename: str
+    data: bytes
+
+
+class TokenStore:
+    """The access token in the database: shared by all processes, fetched by one at a time."""
+
+    def __init__(self, sessions: sessionmaker[Session], key: str, clock: Callable[[], datetime]) -> None:
+        self._sessions = sessions
+        self._key = key
+        self._clock = clock
+        self._lock = threading.Lock()  # threads of this process queue here rather than poll the database
+
+    def get(self, fetch: Callable[[], tuple[str, int]], stale: str | None = None, wait: float = 20.0) -> str:
+        """A valid token other than `stale`; calls `fetch` (→ token, expires_in) only when this process
+        holds the refresh lease. No transaction is held while fetching."""
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while True:
+                token = self._valid(stale)
+                if token is not None:
+                    return token
+                if self._take_lease():
+                    try:
+                        token, expires_in = fetch()
+                    except BaseException:
+                        self._store(None, None)
+                        raise
+                    self._store(token, self._clock() + timedelta(seconds=expires_in) - _EARLY)
+                    return token
+                if time.monotonic() > deadline:
+                    raise WeComError(-1, "timed out waiting for another process to refresh the token")
+                time.sleep(0.05)
+
+    def _valid(self, stale: str | None) -> str | None:
+        with self._sessions.begin() as session:
+            row = session.get(AccessToken, self._key)
+            if row and row.token and row.token != stale and row.expires_at and row.expires_at > self._clock():
+                return row.token
+            return None
+
+    def _take_lease(self) -> bool:
+        now = self._clock()
+        try:
+            with self._sessions.begin() as session:
+                if session.get(AccessToken, self._key) is None:
+                    session.add(AccessToken(key=self._key, refreshing_until=now + _REFRESH_LEASE))
+                    return True
+                taken = session.execute(update(AccessToken).where(
+                    AccessToken.key == self._key,
+                    (AccessToken.refreshing_until.is_(None)) | (AccessToken.refreshing_until < now),
+                ).values(refreshing_until=now + _REFRESH_LEASE))
+                return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+        except IntegrityError:  # another process inserted the row first: it holds the lease
+            return False
+
+    def _store(self, token: str | None, expires_at: datetime | None) -> None:
+        with self._sessions.begin() as session:
+            values: dict[str, Any] = {"refreshing_until": None}
+            if token is not None:
+                values |= {"token": token, "expires_at": expires_at}
+            session.execute(update(AccessToken).where(AccessToken.key == self._key).values(**values))
+
+    def cached(self) -> str | None:
+        with self._sessions.begin() as session:
+            return session.scalar(select(AccessToken.token).where(AccessToken.key == self._key))
+
+
+class WeComClient:
+    """The calls the bot makes. A token error refreshes the token once and retries once."""
+
+    def __init__(self, base_url: str, corp_id: str, secret: str, agent_id: int, tokens: TokenStore,
+                 timeout: float = 10.0, http: httpx.Client | None = None) -> None:
+        self._base = base_url.rstrip("/")
+        self._corp_id, self._secret, self.agent_id = corp_id, secret, agent_id
+        self._tokens = tokens
+        self._http = http or httpx.Client(timeout=timeout)
+
+    # -- messages --------------------------------------------------------------------------------
+    def send_message(self, userids: list[str], payload: dict[str, Any]) -> list[str]:
+        """message/send to `userids` (≤ 1000 per call); returns the userids WeCom called invalid."""
+        invalid: list[str] = []
+        for start in range(0, len(userids), BATCH):
+            body = {**payload, "touser": "|".join(userids[start:start + BATCH]), "agentid": self.agent_id,
+                    "enable_duplicate_check": 1, "duplicate_check_interval": 1800}
+            answer = self._call("POST", "message/send", json=body)
+            invalid += [u for u in str(answer.get("invaliduser") or "").split("|") if u]
+        return invalid
+
+    def create_group_chat(self, name: str, owner: str, userids: list[str]) -> str:
+        return str(self._call("POST", "appchat/create", json={"name": name, "owner": owner,
+                                                              "userlist": userids})["chatid"])
+
+    def send_group_chat(self, chat_id: str, payload: dict[str, Any]) -> None:
+        self._call("POST", "appchat/send", json={**payload, "chatid": chat_id})
+
+    def send_webhook(self, key: str, payload: dict[str, Any]) -> None:
+        self._checked(self._http.post(f"{self._base}/cgi-bin/webhook/send", params={"key": key}, json=payload))
+
+    # -- directory and media ---------------------------------------------------------------------
+    def departments(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "department/list")["department"])
+
+    def users(self, department_id: int = 1) -> list[dict[str, Any]]:
+        answer = self._call("GET", "user/list", params={"department_id": department_id, "fetch_child": 1})
+        return list(answer["userlist"])
+
+    def media(self, media_id: str, max_bytes: int) -> Media:
+        """media/get, streamed with a size cap; a JSON answer is an error."""
+        for attempt in (1, 2):
+            token = self._token()
+            with self._http.stream("GET", f"{self._base}/cgi-bin/media/get",
+                                   params={"access_token": token, "media_id": media_id}) as response:
+                content_type = response.headers.get("content-type", "").split(";")[0].strip()
+                if content_type in ("application/json", "text/plain"):
+                    response.read()
+                    try:
+                        self._checked(response)
+                    except WeComError as error:
+                        if error.errcode in TOKEN_ERRORS and attempt == 1:
+                            self._token(stale=token)
+                            continue
+                        raise
+                    raise WeComError(-1, "media/get answered JSON without an error")
+                if response.status_code >= 500:
+                    raise WeComError(-1, f"HTTP {response.status_code}")
+                data = bytearray()
+                for chunk in response.iter_bytes():
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise WeComError(-2, f"file larger than {max_bytes} bytes")
+                return Media(content_type, _filename(response.headers.get("content-disposition", "")), bytes(data))
+        raise WeComError(-1, "media/get failed")
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              json: dict[str, Any] | None = None) -> dict[str, Any]:
+        token = self._token()
+        try:
+            return self._once(method, path, token, params, json)
+        except WeComError as error:
+            if error.errcode not in TOKEN_ERRORS:
+                raise
+        return self._once(method, path, self._token(stale=token), params, json)
+
+    def _once(self, method: str, path: str, token: str, params: dict[str, Any] | None,
+              json: dict[str, Any] | None) -> dict[str, Any]:
+        response = self._http.request(method, f"{self._base}/cgi-bin/{path}",
+                                      params={**(params or {}), "access_token": token}, json=json)
+        return self._checked(response)
+
+    def _token(self, stale: str | None = None) -> str:
+        return self._tokens.get(self._fetch_token, stale)
+
+    def _fetch_token(self) -> tuple[str, int]:
+        answer = self._checked(self._http.get(f"{self._base}/cgi-bin/gettoken",
+                                              params={"corpid": self._corp_id, "corpsecret": self._secret}))
+        return str(answer["access_token"]), int(answer.get("expires_in", 7200))
+
+    @staticmethod
+    def _checked(response: httpx.Response) -> dict[str, Any]:
+        if response.status_code >= 500:
+            raise WeComError(-1, f"HTTP {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise WeComError(-1, f"HTTP {response.status_code}, not JSON") from exc
+        if not isinstance(answer, dict):
+            raise WeComError(-1, "unexpected answer")
+        if answer.get("errcode", 0) != 0:
+            raise WeComError(int(answer["errcode"]), str(answer.get("errmsg", "")))
+        return answer
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _filename(disposition: str) -> str:
+    match = _FILENAME.search(disposition)
+    if not match:
+        return ""
+    return unquote(match.group(1)) if match.group(1) else match.group(2)

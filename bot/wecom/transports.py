@@ -1,0 +1,112 @@
+"""Outbox transports that really reach WeCom, and the retry policy by errcode (quality.md 11)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.outbox import RetryLater, Undeliverable
+from bot.wecom.client import TOKEN_ERRORS, WeComClient, WeComError
+from models import OutboxMessage, SendWindow
+
+RATE_LIMITED = frozenset({45009, 130101})
+IP_NOT_TRUSTED = 60020
+IP_HINT = ("企业微信拒绝了本服务器的 IP（errcode 60020）：请在应用管理的「企业可信IP」中加入本服务器的出口 IP，"
+           "或通过固定 IP 的代理访问（设置 NEWSBOT_WECOM_API_BASE_URL）。")
+
+
+@contextmanager
+def wecom_policy() -> Iterator[None]:
+    """Map what went wrong to the outbox's retry policy."""
+    try:
+        yield
+    except (httpx.TimeoutException, httpx.TransportError) as exc:
+        raise RetryLater(f"network: {type(exc).__name__}") from exc
+    except WeComError as error:
+        if error.errcode == -1 or error.errcode in TOKEN_ERRORS:
+            raise RetryLater(str(error)) from error
+        if error.errcode in RATE_LIMITED:
+            raise RetryLater(str(error), timedelta(seconds=60 + random.uniform(0, 15))) from error
+        if error.errcode == IP_NOT_TRUSTED:
+            raise Undeliverable(IP_HINT) from error
+        raise Undeliverable(str(error)) from error
+
+
+def for_wecom(message: OutboxMessage) -> dict[str, Any]:
+    """The payload as WeCom takes it: without our keys, a card's task_id unique per outbox row."""
+    payload = {k: v for k, v in message.payload.items() if k not in ("fallback", "touser")}
+    if payload.get("msgtype") == "template_card":
+        card = dict(payload["template_card"])
+        card["task_id"] = f"{card.get('task_id', 'card')}-{message.id}"[:128]
+        payload["template_card"] = card
+    return payload
+
+
+class AppTransport:
+    """App messages to members: one row's recipient, or its `touser` list in batches of 1000."""
+
+    def __init__(self, client: WeComClient) -> None:
+        self._client = client
+
+    def send(self, message: OutboxMessage) -> None:
+        userids = list(message.payload.get("touser") or [message.recipient])
+        with wecom_policy():
+            self._client.send_message(userids, for_wecom(message))
+
+
+class AppChatTransport:
+    """The work group as a group chat the app created (`newsbot group create`)."""
+
+    def __init__(self, client: WeComClient, chat_id: str) -> None:
+        self._client, self._chat_id = client, chat_id
+
+    def send(self, message: OutboxMessage) -> None:
+        with wecom_policy():
+            self._client.send_group_chat(self._chat_id, for_wecom(message))
+
+
+class WebhookTransport:
+    """The work group through its group robot: at most `limit` messages in any rolling minute."""
+
+    def __init__(self, client: WeComClient, key: str, window: SendWindowLimit) -> None:
+        self._client, self._key, self._window = client, key, window
+
+    def send(self, message: OutboxMessage) -> None:
+        wait = self._window.take()
+        if wait is not None:
+            raise RetryLater("group robot: 20 messages a minute", wait)
+        with wecom_policy():
+            self._client.send_webhook(self._key, for_wecom(message))
+
+
+class SendWindowLimit:
+    """A rolling-window rate limit kept in the database, so it holds across dispatcher processes."""
+
+    def __init__(self, sessions: sessionmaker[Session], key: str, limit: int, window: timedelta,
+                 clock: Callable[[], datetime]) -> None:
+        self._sessions, self._key, self._limit, self._window, self._clock = sessions, key, limit, window, clock
+
+    def take(self) -> timedelta | None:
+        """Take a slot now (None), or say how long to wait for one."""
+        try:
+            with self._sessions.begin() as session:  # IMMEDIATE on SQLite; the row lock on PostgreSQL
+                row = session.get(SendWindow, self._key, with_for_update=True)
+                if row is None:
+                    row = SendWindow(key=self._key, sent=[])
+                    session.add(row)
+                now = self._clock()
+                recent = [t for t in row.sent if datetime.fromisoformat(t) > now - self._window]
+                if len(recent) >= self._limit:
+                    oldest = min(datetime.fromisoformat(t) for t in recent)
+                    return oldest + self._window - now + timedelta(seconds=1)
+                row.sent = [*recent, now.isoformat()]
+                return None
+        except IntegrityError:  # another process created the row at this instant: try again shortly
+            return timedelta(seconds=1)

@@ -1,0 +1,31 @@
+"""State shared by every process that talks to WeCom: the access token and the robot's send window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class AccessToken(Base):
+    """One cached token per app; `refreshing_until` is the lease of the one process fetching a new one."""
+
+    __tablename__ = "access_token"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(512))
+    expires_at: Mapped[datetime | None]
+    refreshing_until: Mapped[datetime | None]
+
+
+class SendWindow(Base):
+    """Recent send times of a rate-limited channel (the group robot: 20 per rolling minute)."""
+
+    __tablename__ = "send_window"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sent: Mapped[list[Any]] = mapped_column(JSON)  # ISO times of the sends in the current window

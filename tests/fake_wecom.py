@@ -1,0 +1,176 @@
+"""A fake WeCom API on loopback: the documented JSON, every request recorded, faults on demand.
+
+Faults are queued per API path and consumed one per request: an errcode (−1, 42001, 45009, 60020, …),
+"http502", or "hang" (answers after `hang_seconds`, longer than the client's timeout). `down()` closes
+the port (connection refused) and `up()` opens it again on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+CORP_ID = "wwfakecorp"
+SECRET = "fake-secret"
+AGENT_ID = 1000002
+WEBHOOK_KEY = "robot-key"
+ERRMSG = {-1: "system busy", 40014: "invalid access_token", 42001: "access_token expired",
+          45009: "api freq out of limit", 60020: "not allow to access from your ip",
+          81013: "user & party & tag all invalid", 86003: "chat not exist", 40007: "invalid media_id",
+          40001: "invalid credential", 93000: "invalid webhook url"}
+
+
+@dataclass
+class Call:
+    path: str
+    params: dict[str, str]
+    body: dict[str, Any] | None
+    at: float
+
+
+@dataclass
+class FakeWeCom:
+    hang_seconds: float = 2.0
+    calls: list[Call] = field(default_factory=list)
+    faults: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    tokens: set[str] = field(default_factory=set)
+    invalid_users: set[str] = field(default_factory=set)
+    departments: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+    media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    port: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    # -- control ---------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fail(self, path: str, *faults: Any) -> None:
+        with self._lock:
+            self.faults[path].extend(faults)
+
+    def expire_tokens(self) -> None:
+        with self._lock:
+            self.tokens.clear()
+
+    def of(self, path: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.path == path]
+
+    def up(self) -> FakeWeCom:
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        app = Starlette(routes=[Route("/cgi-bin/{path:path}", self._handle, methods=["GET", "POST"])])
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self
+
+    def down(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+            self._server = self._thread = None
+
+    # -- the API ---------------------------------------------------------------------------------
+    async def _handle(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        raw = await request.body()
+        body = json.loads(raw) if raw else None
+        params = dict(request.query_params)
+        with self._lock:
+            self.calls.append(Call(path, params, body, time.time()))
+            fault = self.faults[path].pop(0) if self.faults[path] else None
+        if fault == "hang":
+            await asyncio.sleep(self.hang_seconds)
+            return _error(-1)
+        if fault == "http502":
+            return Response("bad gateway", status_code=502)
+        if isinstance(fault, int):
+            return _error(fault)
+        if path == "gettoken":
+            return self._gettoken(params)
+        if path == "webhook/send":
+            return _ok() if params.get("key") == WEBHOOK_KEY else _error(93000)
+        with self._lock:
+            token_ok = params.get("access_token") in self.tokens
+        if not token_ok:
+            return _error(42001 if params.get("access_token", "").startswith("tok-") else 40014)
+        handler = {"message/send": self._message_send, "appchat/create": self._appchat_create,
+                   "appchat/send": self._appchat_send, "media/get": self._media_get,
+                   "department/list": self._department_list, "user/list": self._user_list}.get(path)
+        return handler(params, body) if handler else _error(40001)
+
+    def _gettoken(self, params: dict[str, str]) -> Response:
+        if params.get("corpid") != CORP_ID or params.get("corpsecret") != SECRET:
+            return _error(40001)
+        token = f"tok-{next(self._ids)}"
+        with self._lock:
+            self.tokens.add(token)
+        return _ok(access_token=token, expires_in=7200)
+
+    def _message_send(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        assert body is not None and body["agentid"] == AGENT_ID and body["msgtype"] in body
+        users = body["touser"].split("|")
+        assert len(users) <= 1000
+        invalid = [u for u in users if u in self.invalid_users]
+        if len(invalid) == len(users):
+            return _error(81013)
+        return _ok(invaliduser="|".join(invalid), msgid=f"msg-{next(self._ids)}")
+
+    def _appchat_create(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        assert body is not None and len(body["userlist"]) >= 2
+        chat_id = body.get("chatid") or f"chat{next(self._ids)}"
+        self.chats[chat_id] = body
+        return _ok(chatid=chat_id)
+
+    def _appchat_send(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        assert body is not None
+        return _ok() if body["chatid"] in self.chats else _error(86003)
+
+    def _media_get(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        found = self.media.get(params.get("media_id", ""))
+        if found is None:
+            return _error(40007)
+        content_type, filename, data = found
+        disposition = (f'attachment; filename="{filename}"' if filename.isascii()
+                       else f"attachment; filename*=UTF-8''{quote(filename)}")
+        return Response(data, media_type=content_type, headers={"Content-Disposition": disposition})
+
+    def _department_list(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        return _ok(department=self.departments)
+
+    def _user_list(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        return _ok(userlist=self.users)
+
+
+def _ok(**fields: Any) -> JSONResponse:
+    return JSONResponse({"errcode": 0, "errmsg": "ok", **fields})
+
+
+def _error(code: int) -> JSONResponse:
+    return JSONResponse({"errcode": code, "errmsg": ERRMSG.get(code, "error")})
