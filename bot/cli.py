@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -18,9 +22,11 @@ from bot.config import Settings, get_settings
 from bot.domain.errors import NotFound, UserError
 from bot.runtime import Runtime
 from bot.views import draft_json, member_json, outbox_json
+from bot.wecom.client import WeComClient, WeComError
 from models import Draft
 
 Command = Callable[[argparse.Namespace, Settings], int]
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -84,6 +90,25 @@ def _parser() -> argparse.ArgumentParser:
 
     out = commands.add_parser("outbox", help="outgoing messages").add_subparsers(metavar="ACTION", required=True)
     _with_json(out.add_parser("list", help="newest outgoing messages")).set_defaults(run=_outbox_list)
+    again = out.add_parser("retry", help="queue a dead or stuck message again")
+    again.add_argument("id", type=int)
+    again.set_defaults(run=_outbox_retry)
+    purge = out.add_parser("purge-sent", help="delete sent messages older than DAYS")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.set_defaults(run=_outbox_purge)
+
+    dispatcher = commands.add_parser("dispatcher", help="send the outbox (alone, beside web workers)")
+    dispatcher.add_argument("--until-idle", action="store_true", help="exit when nothing is due")
+    dispatcher.set_defaults(run=_dispatcher)
+
+    group = commands.add_parser("group", help="the work group").add_subparsers(metavar="ACTION", required=True)
+    create = group.add_parser("create", help="create the app's group chat; prints its chat id")
+    create.add_argument("name")
+    create.add_argument("userids", nargs="+", metavar="USERID", help="the first is the owner; at least two")
+    create.set_defaults(run=_group_create)
+
+    sync = members.add_parser("sync", help="read departments and users from WeCom")
+    sync.set_defaults(run=_members_sync)
     return parser
 
 
@@ -219,6 +244,94 @@ def _draft(session: Session, number: int) -> Draft:
         return drafts.get(session, number)
     except NotFound as exc:
         raise CliError(f"没有稿件 #{number}。运行 `newsbot drafts list` 查看全部稿件。") from exc
+
+
+def _outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        if outbox.retry(session, args.id, runtime.clock()) is None:
+            raise CliError(f"发件箱没有第 {args.id} 条。运行 `newsbot outbox list` 查看。")
+    print(f"第 {args.id} 条已重新排队。")
+    return 0
+
+
+def _outbox_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox
+
+    if args.older_than < 1:
+        raise CliError("--older-than 至少为 1 天。")
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        count = outbox.purge_sent(session, runtime.clock() - timedelta(days=args.older_than))
+    print(f"已删除 {count} 条 {args.older_than} 天前已发送的消息。")
+    return 0
+
+
+def _dispatcher(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.outbox import DispatcherThread
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = _runtime(settings)
+    runtime.announce_mode()
+    if args.until_idle:
+        dispatcher = runtime.dispatcher()
+        while dispatcher.run_once():
+            pass
+        return 0
+    worker = DispatcherThread(runtime.dispatcher(), settings.outbox_poll_seconds)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.start()
+    stop.wait()
+    worker.stop()
+    return 0
+
+
+def _group_create(args: argparse.Namespace, settings: Settings) -> int:
+    if len(args.userids) < 2:
+        raise CliError("群聊至少需要两名成员：newsbot group create 宣传工作群 群主USERID 成员USERID …")
+    client = _client(settings)
+    chat_id = _wecom(lambda: client.create_group_chat(args.name, args.userids[0], args.userids))
+    print(chat_id)
+    print(f"已创建群聊「{args.name}」。在 .env 中设置 NEWSBOT_GROUP_CHANNEL=appchat 和 NEWSBOT_GROUP_CHAT_ID={chat_id}",
+          file=sys.stderr)
+    return 0
+
+
+def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import directory
+
+    client = _client(settings)
+    departments = _wecom(client.departments)
+    users = _wecom(client.users)
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        result = directory.sync(session, departments, users, runtime.clock())
+    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，停用 {result.deactivated} 人（离职）。")
+    return 0
+
+
+def _client(settings: Settings) -> WeComClient:
+    if settings.local_mode:
+        raise CliError("需要企业微信凭据：设置 NEWSBOT_WECOM_CORP_ID、NEWSBOT_WECOM_SECRET、NEWSBOT_WECOM_AGENT_ID。")
+    client = _runtime(settings).client
+    assert client is not None
+    return client
+
+
+def _wecom(call: Callable[[], T]) -> T:
+    from bot.wecom.transports import IP_HINT
+
+    try:
+        return call()
+    except WeComError as error:
+        raise CliError(IP_HINT if error.errcode == 60020 else f"企业微信返回错误：{error}") from error
+    except httpx.HTTPError as error:
+        raise CliError(f"无法连接企业微信（{type(error).__name__}），"
+                       "请检查网络或 NEWSBOT_WECOM_API_BASE_URL。") from error
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:

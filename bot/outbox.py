@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +57,33 @@ def notify(session: Session, userids: Iterable[str], message: str | dict[str, An
     for userid in dict.fromkeys(userids):
         enqueue(session, channel=APP, recipient=userid, payload=payload,
                 dedupe_key=f"{dedupe_key}:{userid}", now=now)
+
+
+def broadcast(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,
+              now: datetime) -> None:
+    """One row for many members: the transport sends it with as few calls as WeCom allows."""
+    recipients = list(dict.fromkeys(userids))
+    if not recipients:
+        return
+    payload = {**(text(message) if isinstance(message, str) else message), "touser": recipients}
+    enqueue(session, channel=APP, recipient=f"{len(recipients)} 人", payload=payload, dedupe_key=dedupe_key, now=now)
+
+
+def retry(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:
+    """Put a dead (or stuck) row back in the queue, due now."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return None
+    message.state, message.next_attempt_at, message.attempts = OutboxState.pending, now, 0
+    message.lease_until = message.claimed_by = None
+    return message
+
+
+def purge_sent(session: Session, older_than: datetime) -> int:
+    """Delete sent rows older than `older_than`; pending and dead rows are kept."""
+    result = session.execute(delete(OutboxMessage).where(OutboxMessage.state == OutboxState.sent,
+                                                         OutboxMessage.sent_at < older_than))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class RetryLater(Exception):
