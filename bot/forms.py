@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit, drafts, members
-from bot.text import word_count
+from bot.text import word_count, xml_safe
 from models import AuditEvent, Draft, DraftState
 
 
@@ -37,7 +37,7 @@ def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneIn
     table.style = "Table Grid"
     for label, value in facts:
         row = table.add_row().cells
-        row[0].text, row[1].text = label, value
+        row[0].text, row[1].text = label, xml_safe(value)
 
     document.add_heading("版本", level=1)
     versions = drafts.versions(session, draft)
@@ -57,7 +57,7 @@ def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneIn
     document.add_heading(f"正文（v{final.number}{'，已批准版本' if final.hash == draft.approved_hash else ''}）",
                          level=1)
     for paragraph in final.text.split("\n"):
-        document.add_paragraph(paragraph)
+        document.add_paragraph(xml_safe(paragraph))
     document.save(str(path))
 
 
@@ -68,4 +68,4 @@ def _table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> 
         cell.text = text
     for values in rows:
         for cell, text in zip(table.add_row().cells, values, strict=True):
-            cell.text = text
+            cell.text = xml_safe(text)

@@ -11,8 +11,12 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000:
 _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)?")
 _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,18})")
 _BLANKS = re.compile(r"\s+")
+# `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
+_LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,18})|([0-9]{1,18})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
 
 WECOM_TEXT_LIMIT = 2048
+# Characters XML 1.0 cannot carry at all (replies, .docx files).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def to_half_width(text: str) -> str:
@@ -37,6 +41,17 @@ def parse_draft_number(token: str) -> int | None:
     """`#12`, `12` (full-width forms already normalised) → 12; anything else → None."""
     match = _DRAFT_NUMBER.fullmatch(token.strip())
     return int(match.group(1)) if match else None
+
+
+def leading_draft_number(text: str) -> tuple[int, int] | None:
+    """`#12，同意` → (12, 3): the number and where the rest begins (after blanks and a separator)."""
+    match = _LEADING_NUMBER.match(text)
+    return (int(match.group(1) or match.group(2)), match.end()) if match else None
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML cannot carry."""
+    return _XML_ILLEGAL.sub("", text)
 
 
 def word_count(text: str) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.domain import audit, drafts, members, sla
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Command, Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import parse_draft_number, word_count
+from bot.text import leading_draft_number, word_count
 from handlers.formatting import draft_line, duration, local_time
 from models import Draft, DraftState, Role
 
@@ -38,7 +39,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分多条发送）
     例：续稿 #12⏎（换行后写接下来的正文）
     """
-    number = draft_number(ctx.command.args, "续稿")
+    number = draft_number(ctx.command, "续稿")
     version = drafts.append(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 
@@ -50,12 +51,12 @@ def show(msg: Incoming, ctx: Context) -> Reply:
     """
     if not ctx.command.args:
         return _listing(ctx)
-    number = draft_number(ctx.command.args, "稿件")
+    number, rest = take_number(ctx.command, "稿件")
     draft = drafts.get(ctx.session, number)
     if not drafts.can_view(ctx.member, draft):
         raise Refused(f"您不是稿件 {draft.number} 的作者、编辑或审核人，无权查看。发送「稿件」查看您的稿件。",
                       draft.id)
-    wanted = ctx.command.args.partition(" ")[2].strip()
+    wanted = rest.args
     if not wanted:
         return _detail(ctx, draft)
     if wanted == "全文":
@@ -138,14 +139,14 @@ def _compare(ctx: Context, draft: Draft, first: int, second: int) -> Reply:
     return Reply("\n".join([f"{head}，{len(changes)} 处改动（〔删：〕原文，〔增：〕新文）：", *changes]))
 
 
-def number_and_rest(command: Command, word: str) -> tuple[int, str]:
-    """`#12 意见…` → (12, "意见…"), the rest as typed (Chinese punctuation kept)."""
-    head, space, _ = command.args.partition(" ")
-    return draft_number(head, word), command.raw_args[len(head) + len(space):].strip()
-
-
-def draft_number(args: str, word: str) -> int:
-    number = parse_draft_number(args.split(" ", 1)[0]) if args else None
-    if number is None:
+def take_number(command: Command, word: str) -> tuple[int, Command]:
+    """`#12，同意…` → 12 and the command with the rest as its arguments (raw: as typed)."""
+    found = leading_draft_number(command.args)
+    if found is None:
         raise UsageError(f"请写稿件编号，例如：{word} #12")
-    return number
+    number, end = found
+    return number, replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
+
+
+def draft_number(command: Command, word: str) -> int:
+    return take_number(command, word)[0]

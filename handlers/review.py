@@ -7,8 +7,8 @@ from bot.domain.drafts import get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import parse_draft_number
-from handlers.drafts import draft_number, number_and_rest
+from bot.text import leading_draft_number, parse_draft_number
+from handlers.drafts import draft_number, take_number
 from models import DraftState, Role
 
 router = Router()
@@ -19,7 +19,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     """修改 #编号⏎完整正文 — 编辑修改稿件；稿件退回后作者修改
     例：修改 #12⏎（换行后写修改后的完整正文）
     """
-    number = draft_number(ctx.command.args, "修改")
+    number = draft_number(ctx.command, "修改")
     version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     state = DraftState(get(ctx.session, number).state)
     return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
@@ -30,7 +30,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     """送审 #编号 — 编辑改好后送分管领导审核
     例：送审 #12
     """
-    number = draft_number(ctx.command.args, "送审")
+    number = draft_number(ctx.command, "送审")
     approvers = review.send_for_approval(ctx.session, number, ctx.member, ctx.now)
     who = "、".join(a.name for a in approvers) or "（暂无可审核的人，已通知管理员）"
     return Reply(f"稿件 #{number} 已送审，已通知审核人：{who}。")
@@ -41,9 +41,9 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 [#编号] [意见] — 批准待审核的稿件；只有一篇待审时可省略编号
     例：批准 #12 同意，注意核实数据
     """
-    head = ctx.command.args.partition(" ")[0]
-    if parse_draft_number(head) is not None:
-        return _approved(ctx, *number_and_rest(ctx.command, "批准"))
+    if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
+        number, rest = take_number(ctx.command, "批准")
+        return _approved(ctx, number, rest.raw_args)
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")
@@ -59,8 +59,8 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     """退回 #编号 意见 — 退回给作者修改，必须写明意见
     例：退回 #12 第二段数据请核实
     """
-    number, comment = number_and_rest(ctx.command, "退回")
-    draft = review.return_to_author(ctx.session, number, ctx.member, comment, ctx.now)
+    number, rest = take_number(ctx.command, "退回")
+    draft = review.return_to_author(ctx.session, number, ctx.member, rest.raw_args, ctx.now)
     return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
 
 
@@ -69,7 +69,7 @@ def withdraw(msg: Incoming, ctx: Context) -> Reply:
     """撤回 #编号 — 作者撤回自己的稿件（投递前）
     例：撤回 #12
     """
-    draft = review.withdraw(ctx.session, draft_number(ctx.command.args, "撤回"), ctx.member, ctx.now)
+    draft = review.withdraw(ctx.session, draft_number(ctx.command, "撤回"), ctx.member, ctx.now)
     return Reply(f"稿件 {draft.number}《{draft.title}》已撤回。")
 
 

@@ -51,8 +51,9 @@ class Member(Base):
         self.role_names = "|".join(role.value for role in Role if role in roles)
 
     def may(self, role: Role) -> bool:
-        """Whether the member acts in `role`; admins may do everything."""
-        return role in self.roles or Role.admin in self.roles
+        """Whether the member acts in `role`. Admins may act in every role but approver: approval
+        is the deputy director's stage of the review (quality.md: only approvers approve)."""
+        return role in self.roles or (Role.admin in self.roles and role is not Role.approver)
 
     @property
     def role_labels(self) -> str:

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Incoming
+from bot.text import xml_safe
 from bot.wecom import app_messages
 from bot.wecom.crypto import CallbackRejected
 
@@ -37,8 +38,8 @@ def test_any_userid_and_content_round_trip_through_the_reply_xml(userid: str, co
     """`]]>`, markup and control characters in user text never break or inject into the reply."""
     fields = app_messages.parse_xml(app_messages.text_reply(userid, "corp", 1, content))
     assert set(fields) == {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Content"}
-    assert fields["ToUserName"] == app_messages.xml_safe(userid)
-    assert fields["Content"] == app_messages.xml_safe(content)
+    assert fields["ToUserName"] == xml_safe(userid)
+    assert fields["Content"] == xml_safe(content)
 
 
 @pytest.mark.parametrize("body", [

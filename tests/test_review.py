@@ -55,7 +55,7 @@ def test_happy_path_edit_send_bare_approve(chat: ChatDriver, submitted: list[int
     assert d.state == DraftState.approved and d.approved_by_id is not None
     assert d.approved_hash == review.content_hash("今天上午，应急演练在坪石镇举行，200 人参加。")
     assert sorted(new_messages(chat, submitted)) == [
-        ("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已批准，可以投递：「投递 #1 全部」。"),
+        ("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准，可以投递了。"),
         ("zhangsan", "您的稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准。"),
     ]
     assert [(a, who, to) for a, who, to, _ in events(chat)] == [
@@ -77,7 +77,7 @@ def test_return_by_editor_then_author_revises_back_to_the_same_editor(chat: Chat
     d = draft(chat)
     assert (d.state, d.editor.userid, d.current_version) == (DraftState.editing, "lisi", 2)
     assert new_messages(chat, submitted) == [
-        ("lisi", "作者已修改稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
+        ("lisi", "作者张三 修改了稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
 
 
 def test_return_by_approver(chat: ChatDriver, submitted: list[int]) -> None:
@@ -105,13 +105,15 @@ def test_change_after_approval_voids_it_and_tells_the_approvers(chat: ChatDriver
 def test_stale_card_changes_nothing(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("lisi").says("送审 #1")
     old_key = chat.outbox()[-1].payload["template_card"]["button_list"][0]["key"]
-    chat.as_member("lisi").says("修改 #1\n送审后又改了")
-    reply = chat.click("wangwu", old_key)
+    assert "已批准稿件 #1" in chat.click("wangwu", old_key)
+    assert "已由 王五 批准" in chat.click("zhouqi", old_key)  # already decided
+    assert "已由 王五 批准" in chat.click("zhouqi", "return:1")
+    chat.as_member("lisi").says("修改 #1\n批准后又改了")  # voids the approval: pending again, new cards
+    reply = chat.click("zhouqi", old_key)
     assert "旧版本" in reply and "v2" in reply
     assert draft(chat).state == DraftState.pending
     new_key = chat.outbox()[-1].payload["template_card"]["button_list"][0]["key"]
-    assert "已批准稿件 #1" in chat.click("wangwu", new_key)
-    assert "已由 王五 批准" in chat.click("zhouqi", new_key)
+    assert "已批准稿件 #1" in chat.click("zhouqi", new_key)
     assert draft(chat).state == DraftState.approved
 
 
@@ -230,3 +232,91 @@ def test_queue_shows_pending_drafts_to_approvers(chat: ChatDriver, submitted: li
     chat.as_member("lisi").says("送审 #1")
     assert "待我处理（1）" in chat.as_member("wangwu").says("稿件")
     assert "待审核（审核人，已 0 分钟）" in chat.as_member("wangwu").says("稿件 #1")
+
+
+def test_numbers_glued_to_chinese_punctuation(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    # #2 is still being edited: 「批准 #2，同意」 must not approve #1 as if it were a bare 批准.
+    assert "#2 当前编辑中，不能批准" in chat.as_member("wangwu").says("批准 #2，同意")
+    assert draft(chat, 1).state == DraftState.pending
+    assert "已将稿件 #2 退回" in chat.as_member("zhaoliu").says("退回 #2，请补充时间")
+    assert events(chat, 2)[-1] == ("return", "zhaoliu", "returned", "请补充时间")
+    assert "请写稿件编号" in chat.as_member("wangwu").says("批准 #abc")
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 12点前发出")  # a comment, not draft 12
+    assert events(chat, 1)[-1][3] == "12点前发出"
+
+
+def test_author_revises_a_returned_draft_with_修改_not_续稿(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("退回 #1 请补充")
+    assert "已退回，请发送「修改 #1」" in chat.as_member("zhangsan").says("续稿 #1\n第二段")
+    assert "当前编辑中" in chat.as_member("zhangsan").says("修改 #1\n今天上午，演练举行。\n第二段")
+
+
+def test_no_edits_while_the_approver_has_it(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    assert "正在审核，不能修改" in chat.as_member("lisi").says("修改 #1\n偷偷改")
+    assert draft(chat).current_version == 1
+
+
+def test_admin_edits_are_attributed_and_admins_do_not_approve(chat: ChatDriver, submitted: list[int]) -> None:
+    assert "v2" in chat.as_member("admin").says("修改 #1\n管理员改过的正文")
+    assert new_messages(chat, submitted) == [
+        ("lisi", "钱主任 修改了稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
+    chat.as_member("lisi").says("送审 #1")
+    assert "需要审核角色" in chat.as_member("admin").says("批准 #1")
+    assert "• 批准" not in chat.as_member("admin").says("帮助")
+
+
+def test_approver_who_returns_a_draft_can_still_read_it_and_never_becomes_its_editor(
+        chat: ChatDriver) -> None:
+    from bot.domain import members
+    from models import Role
+
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhouqi", frozenset({Role.approver, Role.editor}), chat.runtime.clock(), None)
+        members.set_roles(session, "lisi", frozenset({Role.correspondent}), chat.runtime.clock(), None)
+        members.set_roles(session, "zhaoliu", frozenset(), chat.runtime.clock(), None)
+    chat.as_member("zhangsan").says("投稿 无编辑\n正文")  # assigned to zhouqi, the only editor
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhaoliu", frozenset({Role.editor}), chat.runtime.clock(), None)
+    chat.as_member("zhouqi").says("送审 #1")
+    assert draft(chat).editor.userid == "zhouqi"
+    assert "已将稿件 #1 退回" in chat.as_member("wangwu").says("退回 #1 重写")
+    assert "无编辑" in chat.as_member("wangwu").says("稿件 #1")
+
+
+def test_withdrawing_a_pending_draft_tells_the_approvers(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    new_messages(chat, submitted)
+    chat.as_member("zhangsan").says("撤回 #1")
+    assert sorted(to for to, _ in new_messages(chat, submitted)) == ["lisi", "wangwu", "zhouqi"]
+    assert events(chat)[-1] == ("withdraw", "zhangsan", "withdrawn", None)
+
+
+def test_compare_and_set_refuses_a_draft_changed_since_it_was_read(chat: ChatDriver, submitted: list[int]) -> None:
+    """The WHERE of every transition: what another transaction committed meanwhile wins."""
+    from sqlalchemy import update
+
+    from bot.domain.drafts import compare_and_set
+
+    with chat.runtime.sessions.begin() as session:
+        stale = session.get(Draft, 1)
+        session.execute(update(Draft).where(Draft.id == 1).values(current_version=2)
+                        .execution_options(synchronize_session=False))  # "another transaction" commits v2
+        assert not compare_and_set(session, stale, (DraftState.editing,), state=DraftState.pending)
+        assert stale.current_version == 2 and stale.state == DraftState.editing  # reloaded, unchanged
+        assert compare_and_set(session, stale, (DraftState.editing,), state=DraftState.pending)
+        session.rollback()
+
+
+def test_overdue_pending_draft_without_approvers_reminds_admins(chat: ChatDriver, submitted: list[int]) -> None:
+    from bot.domain import members, sla
+
+    chat.as_member("lisi").says("送审 #1")
+    with chat.runtime.sessions.begin() as session:
+        for userid in ("wangwu", "zhouqi"):
+            members.set_roles(session, userid, frozenset(), chat.runtime.clock(), None)
+    chat.runtime.clock.advance(hours=25)
+    with chat.runtime.sessions.begin() as session:
+        assert [o.holders for o in sla.overdue(session, chat.runtime.clock(), chat.runtime.settings)] == [["admin"]]

@@ -41,6 +41,11 @@ def test_full_text_and_diff_between_versions(chat: ChatDriver) -> None:
     assert "无权查看" in chat.as_member("xiaoli").says("稿件 #1 v1..v2")
 
 
+def test_diff_counts_paragraphs_as_a_reader_does_and_joins_scattered_characters() -> None:
+    assert version_diff("今天上午十点，我局开展演练。\n\n第二段。", "今天下午三点，我局开展演练。\n\n第二段改了。") == [
+        "第1段：今天〔删：上午十〕〔增：下午三〕点，我局开展演练。", "第2段：第二段〔增：改了〕。"]
+
+
 def test_diff_shows_rewritten_added_and_removed_paragraphs() -> None:
     assert version_diff("一\n二\n三", "一\n全新的内容完全不同\n三\n四") == [
         "－ 原第2段：二", "＋ 第2段：全新的内容完全不同", "＋ 第4段：四"]
@@ -98,6 +103,16 @@ def test_approval_form_docx(chat: ChatDriver, tmp_path: Path) -> None:
     assert decisions == [["张三", "投稿", "v1", "分配编辑 李四"], ["李四", "退回", "v1", "请补充参加人数"],
                          ["张三", "修改", "v2", ""], ["李四", "送审", "v2", ""], ["王五", "批准", "v2", "同意投稿"]]
     assert "正文（v2，已批准版本）" in text and "300余人参加" in text
+
+
+def test_approval_form_survives_control_characters(chat: ChatDriver, tmp_path: Path) -> None:
+    from bot.domain import drafts
+    from bot.forms import write_approval_form
+
+    chat.as_member("zhangsan").says("投稿 软回车\n第一行\x0b第二行\x00")
+    with chat.runtime.sessions.begin() as session:
+        write_approval_form(session, drafts.get(session, 1), tmp_path / "f.docx", SHANGHAI)
+    assert "第一行第二行" in "\n".join(p.text for p in Document(str(tmp_path / "f.docx")).paragraphs)
 
 
 def test_form_for_a_missing_draft(chat: ChatDriver, tmp_path: Path) -> None:

@@ -51,14 +51,27 @@ def test_submit_edit_send_and_bare_approve(client: TestClient, wecom: WeComSimul
     assert "已由 王五 批准" in say(client, wecom, "zhouqi", "批准 #1")
 
 
-def test_branches_through_the_endpoint(client: TestClient, wecom: WeComSimulator, office: Runtime) -> None:
+def trail(office: Runtime, number: int = 1) -> list[tuple[str, str | None, str | None]]:
+    with office.sessions.begin() as session:
+        return [(e.action, e.actor, e.to_state) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.draft_id == number).order_by(AuditEvent.id))]
+
+
+def test_branches_and_refusals_through_the_endpoint(client: TestClient, wecom: WeComSimulator,
+                                                    office: Runtime) -> None:
     say(client, wecom, "zhangsan", "投稿 分支\n第一稿")
-    assert "需要审核角色" in say(client, wecom, "zhangsan", "批准 #1")                 # wrong role
-    assert "退回必须写明意见" in say(client, wecom, "lisi", "退回 #1")                  # missing comment
-    assert "已将稿件 #1 退回" in say(client, wecom, "lisi", "退回 #1 请补充时间地点")      # return by editor
+    say(client, wecom, "lisi", "投稿 编辑自己的稿\n正文")                                  # #2, edited by zhaoliu
+    assert "需要审核角色" in say(client, wecom, "zhangsan", "批准 #1")                    # wrong role
+    assert "不能修改自己的稿件" in say(client, wecom, "lisi", "修改 #2\n自己改")            # own draft
+    assert "当前编辑中，不能批准" in say(client, wecom, "wangwu", "批准 #1")                 # wrong state
+    assert "退回必须写明意见" in say(client, wecom, "lisi", "退回 #1")                      # missing comment
+    assert "已将稿件 #1 退回" in say(client, wecom, "lisi", "退回 #1 请补充时间地点")          # return by editor
     assert "当前编辑中" in say(client, wecom, "zhangsan", "修改 #1\n第二稿：5月12日，在坪石镇")  # author revises
     say(client, wecom, "lisi", "送审 #1")
-    assert "已将稿件 #1 退回" in say(client, wecom, "zhouqi", "退回 #1 标题再具体些")       # return by approver
+    say(client, wecom, "zhaoliu", "送审 #2")
+    assert "没有批准任何一篇" in say(client, wecom, "wangwu", "批准")                        # ambiguous bare 批准
+    assert (state(office, 1), state(office, 2)) == (DraftState.pending, DraftState.pending)
+    assert "已将稿件 #1 退回" in say(client, wecom, "zhouqi", "退回 #1 标题再具体些")          # return by approver
     say(client, wecom, "zhangsan", "修改 #1\n第三稿")
     say(client, wecom, "lisi", "送审 #1")
     with office.sessions.begin() as session:
@@ -67,12 +80,42 @@ def test_branches_through_the_endpoint(client: TestClient, wecom: WeComSimulator
     approve_key = card.payload["template_card"]["button_list"][0]["key"]
     assert "已批准稿件 #1" in click(client, wecom, "wangwu", approve_key)              # approve by card
     assert "v4，当前待审核" in say(client, wecom, "lisi", "修改 #1\n第四稿")              # voids the approval
-    assert state(office) == DraftState.pending
     assert "旧版本" in click(client, wecom, "zhouqi", approve_key)                      # stale card
     assert state(office) == DraftState.pending
     assert "只有作者本人或管理员" in say(client, wecom, "lisi", "撤回 #1")
     assert "已撤回" in say(client, wecom, "zhangsan", "撤回 #1")                         # withdraw
-    assert state(office) == DraftState.withdrawn
+    assert [(a, who, to) for a, who, to in trail(office) if not a.startswith("refused")] == [
+        ("submit", "zhangsan", "editing"), ("return", "lisi", "returned"), ("revise", "zhangsan", "editing"),
+        ("send", "lisi", "pending"), ("return", "zhouqi", "returned"), ("revise", "zhangsan", "editing"),
+        ("send", "lisi", "pending"), ("approve", "wangwu", "approved"), ("revise", "lisi", "pending"),
+        ("withdraw", "zhangsan", "withdrawn")]
+    refusals = [who for a, who, _ in trail(office) if a.startswith("refused")]
+    assert refusals == ["wangwu", "lisi", "zhouqi", "lisi"]  # every refusal about #1 is audited
+    with office.sessions.begin() as session:  # a refusal by role, before any draft is looked at
+        assert session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "refused:批准",
+                                                              AuditEvent.draft_id.is_(None))).all() == [
+            "zhangsan", "wangwu"]  # the role refusal and the ambiguous bare 批准
+    told = [to for to, _ in queued(office)]
+    assert told.count("zhangsan") == 3  # two returns, the approval, nothing for the own withdrawal
+    assert told.count("wangwu") == 5 and told.count("zhouqi") == 5  # cards ×4 (#1 three times, #2), withdrawal
+
+
+def test_card_click_and_typed_command_have_the_same_effects(client: TestClient, wecom: WeComSimulator,
+                                                           office: Runtime) -> None:
+    for title in ("点卡片", "打命令"):
+        say(client, wecom, "zhangsan", f"投稿 {title}\n正文{title}")
+    say(client, wecom, "lisi", "送审 #1")
+    say(client, wecom, "zhaoliu", "送审 #2")
+    with office.sessions.begin() as session:
+        card = session.scalars(select(OutboxMessage)
+                               .where(OutboxMessage.dedupe_key == "draft:1:review:v1:wangwu")).one()
+    click(client, wecom, "wangwu", card.payload["template_card"]["button_list"][0]["key"])
+    say(client, wecom, "wangwu", "批准 #2")
+    assert trail(office, 1)[-1][:2] == trail(office, 2)[-1][:2] == ("approve", "wangwu")
+    with office.sessions.begin() as session:
+        notices = {n: sorted(m.recipient for m in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"draft:{n}:approved:%")))) for n in (1, 2)}
+    assert notices[1] == ["lisi", "zhangsan"] and notices[2] == ["zhangsan", "zhaoliu"]
 
 
 def test_a_card_click_retried_by_wecom_acts_once(client: TestClient, wecom: WeComSimulator,

@@ -23,8 +23,9 @@ MAX_DRAFT_NUMBER = 2**31 - 1  # an INTEGER key: larger numbers cannot exist
 
 # Drafts an editor is still working on: what "least loaded" counts.
 _EDITOR_LOAD_STATES = (DraftState.editing,)
-# Until approval the author may keep adding to the text with 续稿.
-_APPENDABLE_STATES = (DraftState.editing, DraftState.returned)
+# While the editor works on it the author may keep adding to the text with 续稿 (a returned draft is
+# revised as a whole with 修改, so the revision brings it back to the editor).
+_APPENDABLE_STATES = (DraftState.editing,)
 
 
 def content_hash(text: str) -> str:
@@ -70,6 +71,8 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if draft.author_id != member.id:
         raise Refused(f"只有作者本人可以续稿 {draft.number}。编辑请用「修改 {draft.number}」，换行写完整正文。",
                       draft.id)
+    if draft.state == DraftState.returned:
+        raise Refused(f"稿件 {draft.number} 已退回，请发送「修改 {draft.number}」，换行写修改后的完整正文。", draft.id)
     if draft.state not in _APPENDABLE_STATES:
         raise Refused(f"稿件 {draft.number} 当前{DraftState(draft.state).label}，不能再续稿。"
                       "如需改动请联系编辑。", draft.id)
@@ -120,10 +123,9 @@ def versions(session: Session, draft: Draft) -> list[DraftVersion]:
 
 
 def can_view(member: Member, draft: Draft) -> bool:
-    """Author, editor, admins; approvers once a draft has reached review."""
-    if member.may(Role.admin) or member.id in (draft.author_id, draft.editor_id):
-        return True
-    return Role.approver in member.roles and draft.state not in (DraftState.editing, DraftState.returned)
+    """Author, editor, admins and approvers (the deputy director sees every draft)."""
+    return (member.id in (draft.author_id, draft.editor_id) or member.may(Role.admin)
+            or Role.approver in member.roles)
 
 
 def holder(draft: Draft) -> str:

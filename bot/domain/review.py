@@ -25,7 +25,7 @@ _TITLE_ON_CARD = 24
 
 
 def revise(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
-    """修改: a new version by the editor (editing, pending, approved) or the author (returned).
+    """修改: a new version by the editor (editing, approved) or the author (returned).
 
     After the author's revision the draft goes back to its editor; a change after approval voids
     the approval and the draft waits for the approver again.
@@ -39,8 +39,10 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
             raise Refused(f"稿件 {draft.number} 已退回给作者 {draft.author.name}，由作者修改。", draft.id)
         to_state = S.editing
     else:
-        _require_editor(session, draft, member, "修改", (S.editing, S.pending, S.approved))
-        to_state = S.pending if draft.state == S.approved else S(draft.state)
+        if draft.state == S.pending:
+            raise Refused(f"稿件 {draft.number} 正在审核，不能修改。需要改动请审核人先「退回」。", draft.id)
+        _require_editor(session, draft, member, "修改", (S.editing, S.approved))
+        to_state = S.pending if draft.state == S.approved else S.editing
     old = current_version(session, draft)
     if old.hash == content_hash(text):
         raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
@@ -54,13 +56,13 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     audit.record(session, now, member.userid, "revise", draft_id=draft.id, from_state=from_state,
                  to_state=to_state, version=number, comment="批准已作废" if voided else None)
     if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
+        who = "作者" if member.id == draft.author_id else ""
         outbox.notify(session, [draft.editor.userid],
-                      f"作者已修改稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
+                      f"{who}{member.name} 修改了稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
                       f"draft:{draft.id}:revised:v{number}", now)
-    elif to_state == S.pending:
-        reason = (f"稿件批准后被 {member.name} 修改为 v{number}，原批准已作废，请重新审核。" if voided
-                  else f"{member.name} 更新了正文（v{number}）。")
-        _ask_approvers(session, draft, version, now, reason)
+    elif voided:
+        _ask_approvers(session, draft, version, now,
+                       f"稿件批准后被 {member.name} 修改为 v{number}，原批准已作废，请重新审核。")
     return version
 
 
@@ -93,7 +95,7 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
                   f"draft:{draft.id}:approved:v{version.number}", now)
     if draft.editor is not None:
         outbox.notify(session, [draft.editor.userid],
-                      f"稿件 {draft.number}《{draft.title}》已批准{note}，可以投递：「投递 {draft.number} 全部」。",
+                      f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，可以投递了。",
                       f"draft:{draft.id}:approved:v{version.number}", now)
     return draft
 
@@ -111,7 +113,8 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
         raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
     check_can_return(session, draft, member)
     from_state = S(draft.state)
-    _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=draft.editor_id or _claim(draft, member))
+    claimed = _claim(draft, member) if from_state == S.editing else None  # an approver never becomes editor
+    _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=draft.editor_id or claimed)
     audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                  to_state=S.returned, version=draft.current_version, comment=comment.strip())
     outbox.notify(session, [draft.author.userid],
@@ -124,8 +127,10 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
 def check_can_return(session: Session, draft: Draft, member: Member) -> None:
     if draft.state == S.pending:
         _require_approver(session, draft, member, "退回")
-    else:
+    elif draft.state == S.editing:
         _require_editor(session, draft, member, "退回", (S.editing,))
+    else:
+        raise Refused(_state_refusal(draft, "退回"), draft.id)
 
 
 def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> Draft:
@@ -137,12 +142,14 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
     if draft.state not in WITHDRAWABLE:
         raise Refused(f"稿件 {draft.number} {S(draft.state).label}，不能撤回。", draft.id)
     from_state = S(draft.state)
-    _move(session, draft, WITHDRAWABLE, S.withdrawn, now, "撤回")
+    _move(session, draft, (from_state,), S.withdrawn, now, "撤回")
     audit.record(session, now, member.userid, "withdraw", draft_id=draft.id, from_state=from_state,
                  to_state=S.withdrawn, version=draft.current_version)
     told = [] if is_author else [draft.author.userid]
     if draft.editor is not None and draft.editor_id != member.id:
         told.append(draft.editor.userid)
+    if from_state == S.pending:
+        told += [approver.userid for approver in eligible_approvers(session, draft)]
     outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》已被 {member.name} 撤回。",
                   f"draft:{draft.id}:withdrawn", now)
     return draft
@@ -191,14 +198,24 @@ def _move(session: Session, draft: Draft, expected: tuple[str, ...], to_state: D
           now: datetime, action: str, keep_since: bool = False, **values: Any) -> None:
     """Compare-and-set: move the draft only if nobody moved it since we read it."""
     values |= {"state": to_state, "updated_at": now} | ({} if keep_since else {"state_since": now})
-    if not compare_and_set(session, draft, expected, **values):
-        raise Refused(_state_refusal(draft, action), draft.id)
+    state, version = draft.state, draft.current_version
+    if compare_and_set(session, draft, expected, **values):
+        return
+    if draft.state == state and draft.current_version != version:
+        raise Refused(f"稿件 {draft.number} 刚被改为 v{draft.current_version}。"
+                      f"请发送「稿件 {draft.number}」查看后再{action}。", draft.id)
+    raise Refused(_state_refusal(draft, action), draft.id)
+
+
+def eligible_approvers(session: Session, draft: Draft) -> list[Member]:
+    """Approvers who had no hand in the draft's text."""
+    excluded = involved(session, draft)
+    return [a for a in members.with_role(session, Role.approver) if a.id not in excluded]
 
 
 def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: datetime,
                    reason: str) -> list[Member]:
-    excluded = involved(session, draft)
-    approvers = [a for a in members.with_role(session, Role.approver) if a.id not in excluded]
+    approvers = eligible_approvers(session, draft)
     if not approvers:
         admins = [admin.userid for admin in members.with_role(session, Role.admin)]
         outbox.notify(session, admins,

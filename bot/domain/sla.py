@@ -79,5 +79,5 @@ def _holders(session: Session, draft: Draft) -> list[str]:
         if draft.editor is not None:
             return [draft.editor.userid]
         return [admin.userid for admin in members.with_role(session, Role.admin)]
-    excluded = review.involved(session, draft)
-    return [a.userid for a in members.with_role(session, Role.approver) if a.id not in excluded]
+    approvers = [a.userid for a in review.eligible_approvers(session, draft)]
+    return approvers or [admin.userid for admin in members.with_role(session, Role.admin)]

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import xml.etree.ElementTree as ET
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from bot.messages import Incoming
+from bot.text import xml_safe
 from bot.wecom.crypto import CallbackRejected
 
 MAX_USERID = 64  # WeCom userids are at most 64 bytes; the database column is as wide
-
-# Characters XML 1.0 cannot carry at all; they are dropped from replies.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def parse_xml(data: bytes | str) -> dict[str, str]:
@@ -48,11 +45,6 @@ def to_incoming(plaintext: str) -> Incoming:
         return Incoming("app", userid, key[:200], kind, event=event, event_key=event_key)
     msg_id = fields.get("MsgId") or hashlib.sha256(plaintext.encode()).hexdigest()
     return Incoming("app", userid, f"app:msg:{msg_id}"[:200], kind, text=fields.get("Content", ""))
-
-
-def xml_safe(text: str) -> str:
-    """`text` without the characters XML cannot carry."""
-    return _XML_ILLEGAL.sub("", text)
 
 
 def cdata(text: str) -> str:
