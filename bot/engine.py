@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
-from bot.text import command_line
+from bot.text import command_line, xml_safe
 from models import InboundMessage, Member, Role
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ class CommandEngine:
 
     def handle(self, msg: Incoming) -> Reply | None:
         """The reply to `msg`; a repeat of an already handled message gets the first reply again."""
+        # Control characters mean nothing in chat, PostgreSQL refuses NUL, and XML (replies, .docx) can't hold them.
+        msg = replace(msg, text=xml_safe(msg.text))
         try:
             return self._handle_once(msg)
         except Exception:

@@ -105,12 +105,13 @@ def test_approval_form_docx(chat: ChatDriver, tmp_path: Path) -> None:
     assert "正文（v2，已批准版本）" in text and "300余人参加" in text
 
 
-def test_approval_form_survives_control_characters(chat: ChatDriver, tmp_path: Path) -> None:
+def test_control_characters_never_reach_drafts_or_the_form(chat: ChatDriver, tmp_path: Path) -> None:
     from bot.domain import drafts
     from bot.forms import write_approval_form
 
     chat.as_member("zhangsan").says("投稿 软回车\n第一行\x0b第二行\x00")
     with chat.runtime.sessions.begin() as session:
+        assert drafts.current_version(session, drafts.get(session, 1)).text == "第一行第二行"
         write_approval_form(session, drafts.get(session, 1), tmp_path / "f.docx", SHANGHAI)
     assert "第一行第二行" in "\n".join(p.text for p in Document(str(tmp_path / "f.docx")).paragraphs)
 
