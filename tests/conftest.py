@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import create_engine, func, select, text
 
 import models
@@ -25,6 +26,10 @@ from bot.messages import Incoming
 from bot.migrate import upgrade
 from bot.outbox import LocalTransport
 from bot.runtime import Runtime
+from tests.fake_wecom import AGENT_ID as FAKE_AGENT_ID
+from tests.fake_wecom import CORP_ID as FAKE_CORP_ID
+from tests.fake_wecom import SECRET as FAKE_SECRET
+from tests.fake_wecom import FakeWeCom
 from tests.wecom_sim import AES_KEY, CORP_ID, TOKEN, WeComSimulator
 
 PG_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
@@ -204,3 +209,34 @@ def live_server(office: Runtime, clock: FrozenClock) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def fake_wecom() -> Iterator[FakeWeCom]:
+    """The fake WeCom API on a loopback port."""
+    fake = FakeWeCom().up()
+    yield fake
+    fake.down()
+
+
+@pytest.fixture
+def wecom_settings(settings: Settings, fake_wecom: FakeWeCom) -> Settings:
+    """Settings that really send: to the fake WeCom, with short timeouts."""
+    return settings.model_copy(update={
+        "wecom_corp_id": FAKE_CORP_ID, "wecom_secret": SecretStr(FAKE_SECRET), "wecom_agent_id": FAKE_AGENT_ID,
+        "wecom_api_base_url": fake_wecom.base_url, "wecom_api_timeout_seconds": 0.5,
+        "admins": "", "wecom_token": settings.wecom_token, "wecom_aes_key": settings.wecom_aes_key})
+
+
+@pytest.fixture
+def live(wecom_settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
+    """The runtime with real transports to the fake WeCom, and the office's members."""
+    import io
+
+    from bot.domain import members
+
+    rt = Runtime.build(wecom_settings, clock=clock)
+    with rt.sessions.begin() as session:
+        members.import_csv(session, io.StringIO(OFFICE_CSV), clock())
+    yield rt
+    rt.close()

@@ -40,6 +40,7 @@ class Call:
     params: dict[str, str]
     body: dict[str, Any] | None
     at: float
+    errcode: int | None = None  # what the fake answered (None: not JSON, e.g. HTTP 502 or a file)
 
 
 @dataclass
@@ -72,9 +73,10 @@ class FakeWeCom:
         with self._lock:
             self.tokens.clear()
 
-    def of(self, path: str) -> list[Call]:
+    def of(self, path: str, accepted_only: bool = False) -> list[Call]:
+        """The requests to `path`; with `accepted_only`, those answered with errcode 0."""
         with self._lock:
-            return [call for call in self.calls if call.path == path]
+            return [call for call in self.calls if call.path == path and (not accepted_only or call.errcode == 0)]
 
     def up(self) -> FakeWeCom:
         if not self.port:
@@ -100,10 +102,17 @@ class FakeWeCom:
     async def _handle(self, request: Request) -> Response:
         path = request.path_params["path"]
         raw = await request.body()
-        body = json.loads(raw) if raw else None
-        params = dict(request.query_params)
+        call = Call(path, dict(request.query_params), json.loads(raw) if raw else None, time.time())
         with self._lock:
-            self.calls.append(Call(path, params, body, time.time()))
+            self.calls.append(call)
+        response = await self._answer(call)
+        if response.media_type == "application/json":
+            call.errcode = json.loads(bytes(response.body))["errcode"]
+        return response
+
+    async def _answer(self, call: Call) -> Response:
+        path, params, body = call.path, call.params, call.body
+        with self._lock:
             fault = self.faults[path].pop(0) if self.faults[path] else None
         if fault == "hang":
             await asyncio.sleep(self.hang_seconds)

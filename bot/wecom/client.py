@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,7 +64,7 @@ class TokenStore:
                 token = self._valid(stale)
                 if token is not None:
                     return token
-                if self._take_lease():
+                if self._take_lease(stale):
                     try:
                         token, expires_in = fetch()
                     except BaseException:
@@ -83,16 +83,20 @@ class TokenStore:
                 return row.token
             return None
 
-    def _take_lease(self) -> bool:
+    def _take_lease(self, stale: str | None) -> bool:
+        """Become the refresher, unless someone is refreshing or has just stored a good token."""
         now = self._clock()
+        needs_token = AccessToken.token.is_(None) | (AccessToken.expires_at <= now)
+        if stale is not None:
+            needs_token |= AccessToken.token == stale
         try:
             with self._sessions.begin() as session:
                 if session.get(AccessToken, self._key) is None:
                     session.add(AccessToken(key=self._key, refreshing_until=now + _REFRESH_LEASE))
                     return True
                 taken = session.execute(update(AccessToken).where(
-                    AccessToken.key == self._key,
-                    (AccessToken.refreshing_until.is_(None)) | (AccessToken.refreshing_until < now),
+                    AccessToken.key == self._key, needs_token,
+                    AccessToken.refreshing_until.is_(None) | (AccessToken.refreshing_until < now),
                 ).values(refreshing_until=now + _REFRESH_LEASE))
                 return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
         except IntegrityError:  # another process inserted the row first: it holds the lease
@@ -104,10 +108,6 @@ class TokenStore:
             if token is not None:
                 values |= {"token": token, "expires_at": expires_at}
             session.execute(update(AccessToken).where(AccessToken.key == self._key).values(**values))
-
-    def cached(self) -> str | None:
-        with self._sessions.begin() as session:
-            return session.scalar(select(AccessToken.token).where(AccessToken.key == self._key))
 
 
 class WeComClient:

@@ -1,0 +1,261 @@
+"""Real delivery to a fake WeCom API: the client, the transports and the retry policy by errcode."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot import outbox
+from bot.app import create_app
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.wecom.client import TokenStore, WeComClient
+from models import OutboxMessage, OutboxState
+from tests.conftest import FrozenClock
+from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, WEBHOOK_KEY, FakeWeCom
+from tests.wecom_sim import WeComSimulator, say
+
+
+def queue_texts(runtime: Runtime, *items: tuple[str, str]) -> None:
+    with runtime.sessions.begin() as session:
+        for n, (userid, content) in enumerate(items):
+            outbox.enqueue(session, channel=outbox.APP, recipient=userid, payload=outbox.text(content),
+                           dedupe_key=f"test:{n}:{content}", now=runtime.clock())
+
+
+def rows(runtime: Runtime) -> list[OutboxMessage]:
+    with runtime.sessions.begin() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def drain(runtime: Runtime) -> None:
+    dispatcher = runtime.dispatcher()
+    while dispatcher.run_once():
+        pass
+
+
+def sent_texts(fake: FakeWeCom) -> list[tuple[str, str]]:
+    """What WeCom accepted, in order."""
+    return [(c.body["touser"], c.body["text"]["content"]) for c in fake.of("message/send", accepted_only=True)
+            if c.body]
+
+
+def test_an_app_message_is_a_message_send_with_agentid_and_duplicate_check(live: Runtime,
+                                                                           fake_wecom: FakeWeCom) -> None:
+    queue_texts(live, ("lisi", "你好"))
+    drain(live)
+    [call] = fake_wecom.of("message/send")
+    assert call.body == {"msgtype": "text", "text": {"content": "你好"}, "touser": "lisi", "agentid": AGENT_ID,
+                         "enable_duplicate_check": 1, "duplicate_check_interval": 1800}
+    assert call.params["access_token"].startswith("tok-")
+    assert [r.state for r in rows(live)] == [OutboxState.sent]
+
+
+def test_wecom_down_then_back_delivers_everything_once_in_order(live: Runtime, fake_wecom: FakeWeCom,
+                                                                 clock: FrozenClock) -> None:
+    queue_texts(live, *[("lisi", f"第{n}条") for n in range(5)], ("zhaoliu", "另一位"))
+    drain(live)  # first the token: fine; then make the API fail in every way it can
+    fake_wecom.down()
+    queue_texts(live, *[("lisi", f"停机中{n}") for n in range(3)])
+    drain(live)  # refused connections
+    assert {r.state for r in rows(live)[6:]} == {OutboxState.pending}
+    fake_wecom.up()
+    fake_wecom.fail("message/send", "http502", -1, "hang")
+    for _ in range(4):
+        clock.advance(minutes=30)
+        drain(live)
+    assert {r.state for r in rows(live)} == {OutboxState.sent}
+    delivered = [text for to, text in sent_texts(fake_wecom) if to == "lisi"]
+    assert delivered == [f"第{n}条" for n in range(5)] + [f"停机中{n}" for n in range(3)]
+
+
+def test_token_expiry_mid_run_costs_one_refresh(live: Runtime, fake_wecom: FakeWeCom) -> None:
+    queue_texts(live, ("lisi", "一"))
+    drain(live)
+    fake_wecom.expire_tokens()  # WeCom revoked it early: the next call gets 42001
+    queue_texts(live, ("lisi", "二"), ("lisi", "三"))
+    drain(live)
+    assert len(fake_wecom.of("gettoken")) == 2
+    assert [text for _, text in sent_texts(fake_wecom)] == ["一", "二", "三"]
+
+
+def test_fifty_concurrent_sends_without_a_token_fetch_it_once(live: Runtime, fake_wecom: FakeWeCom,
+                                                              clock: FrozenClock) -> None:
+    clients = [WeComClient(fake_wecom.base_url, CORP_ID, SECRET, AGENT_ID,
+                           TokenStore(live.sessions, "shared", clock), timeout=5) for _ in range(5)]
+    barrier = threading.Barrier(50)
+
+    def send(n: int) -> None:
+        barrier.wait()
+        clients[n % 5].send_message(["lisi"], outbox.text(f"并发{n}"))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake_wecom.of("gettoken")) == 1
+    assert len(fake_wecom.of("message/send")) == 50
+    for client in clients:
+        client.close()
+
+
+def test_rate_limit_waits_at_least_a_minute(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    fake_wecom.fail("message/send", 45009)
+    queue_texts(live, ("lisi", "限频"))
+    drain(live)
+    [row] = rows(live)
+    assert row.state == OutboxState.pending and row.next_attempt_at - clock() >= timedelta(seconds=60)
+
+
+def test_untrusted_ip_is_a_dead_letter_that_says_what_to_do(live: Runtime, fake_wecom: FakeWeCom) -> None:
+    fake_wecom.fail("message/send", 60020)
+    queue_texts(live, ("lisi", "IP 不在白名单"))
+    drain(live)
+    dead, notice = rows(live)
+    assert dead.state == OutboxState.dead
+    assert "企业可信IP" in (dead.last_error or "") and "固定 IP 的代理" in (dead.last_error or "")
+    assert notice.recipient == "admin" and "发送失败" in notice.payload["text"]["content"]
+    assert "newsbot outbox retry 1" in notice.payload["text"]["content"]
+
+
+def test_no_valid_recipient_is_a_dead_letter(live: Runtime, fake_wecom: FakeWeCom) -> None:
+    fake_wecom.invalid_users.add("ghost")
+    queue_texts(live, ("ghost", "查无此人"))
+    drain(live)
+    assert rows(live)[0].state == OutboxState.dead and "81013" in (rows(live)[0].last_error or "")
+
+
+def test_1500_recipients_cost_two_calls(live: Runtime, fake_wecom: FakeWeCom) -> None:
+    userids = [f"user{n:04d}" for n in range(1500)]
+    with live.sessions.begin() as session:
+        outbox.broadcast(session, userids, "学习提醒", "study:2026-05", live.clock())
+    drain(live)
+    calls = fake_wecom.of("message/send")
+    assert len(calls) == 2
+    assert [len(c.body["touser"].split("|")) for c in calls if c.body] == [1000, 500]
+    assert rows(live)[0].recipient == "1500 人"
+
+
+def test_cards_go_out_with_a_unique_task_id_and_without_the_local_fallback(live: Runtime,
+                                                                          fake_wecom: FakeWeCom) -> None:
+    card = {"card_type": "button_interaction", "task_id": "d1v1-abc", "main_title": {"title": "待审核"}}
+    with live.sessions.begin() as session:
+        outbox.notify(session, ["wangwu", "zhouqi"], outbox.template_card(card, "回复「批准 #1」"), "card",
+                      live.clock())
+    drain(live)
+    bodies = [c.body for c in fake_wecom.of("message/send") if c.body]
+    assert [b["template_card"]["task_id"] for b in bodies] == ["d1v1-abc-1", "d1v1-abc-2"]
+    assert all("fallback" not in b for b in bodies)
+
+
+def test_a_hanging_api_times_out_and_is_retried(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    queue_texts(live, ("lisi", "一"))
+    drain(live)
+    fake_wecom.fail("message/send", "hang")
+    queue_texts(live, ("lisi", "二"))
+    drain(live)
+    assert rows(live)[1].state == OutboxState.pending and "Timeout" in (rows(live)[1].last_error or "")
+    clock.advance(minutes=1)
+    drain(live)
+    assert rows(live)[1].state == OutboxState.sent
+
+
+def group_runtime(settings: Settings, clock: FrozenClock, **update: object) -> Runtime:
+    return Runtime.build(settings.model_copy(update=update), clock=clock)
+
+
+def test_group_robot_never_sends_more_than_20_a_minute(wecom_settings: Settings, fake_wecom: FakeWeCom,
+                                                       clock: FrozenClock) -> None:
+    runtime = group_runtime(wecom_settings, clock, group_channel="webhook",
+                            group_webhook_key=SecretStr(WEBHOOK_KEY))
+    with runtime.sessions.begin() as session:
+        for n in range(25):
+            outbox.enqueue(session, channel=outbox.GROUP, recipient="", payload=outbox.text(f"用稿反馈{n}"),
+                           dedupe_key=f"feedback:{n}", now=clock())
+    drain(runtime)
+    assert len(fake_wecom.of("webhook/send", accepted_only=True)) == 20
+    waiting = [r for r in rows(runtime) if r.state == OutboxState.pending]
+    assert len(waiting) == 5 and all(r.next_attempt_at > clock() + timedelta(seconds=55) for r in waiting)
+    clock.advance(seconds=30)
+    drain(runtime)
+    assert len(fake_wecom.of("webhook/send")) == 20
+    clock.advance(seconds=35)
+    drain(runtime)
+    accepted = fake_wecom.of("webhook/send", accepted_only=True)
+    assert [c.body["text"]["content"] for c in accepted if c.body] == [f"用稿反馈{n}" for n in range(25)]
+    assert all(c.params["key"] == WEBHOOK_KEY for c in accepted)
+    runtime.close()
+
+
+def test_group_chat_created_by_the_app(wecom_settings: Settings, fake_wecom: FakeWeCom, clock: FrozenClock,
+                                       tmp_path: Path) -> None:
+    result = cli(wecom_settings, tmp_path, "group", "create", "宣传工作群", "admin", "lisi", "zhangsan")
+    assert result.returncode == 0, result.stderr
+    chat_id = result.stdout.strip()
+    assert fake_wecom.chats[chat_id]["userlist"] == ["admin", "lisi", "zhangsan"]
+    assert "NEWSBOT_GROUP_CHAT_ID=" in result.stderr
+    runtime = group_runtime(wecom_settings, clock, group_channel="appchat", group_chat_id=chat_id)
+    with runtime.sessions.begin() as session:
+        outbox.enqueue(session, channel=outbox.GROUP, recipient="", payload=outbox.text("用稿反馈"),
+                       dedupe_key="feedback", now=clock())
+    drain(runtime)
+    [call] = fake_wecom.of("appchat/send", accepted_only=True)
+    assert call.body == {"chatid": chat_id, "msgtype": "text", "text": {"content": "用稿反馈"}}
+    assert "至少需要两名成员" in cli(wecom_settings, tmp_path, "group", "create", "群", "admin").stderr
+    runtime.close()
+
+
+def test_members_sync_upserts_and_deactivates_but_keeps_roles(live: Runtime, wecom_settings: Settings,
+                                                              fake_wecom: FakeWeCom, tmp_path: Path) -> None:
+    fake_wecom.departments = [{"id": 1, "name": "乐昌市自然资源局", "parentid": 0},
+                              {"id": 2, "name": "办公室", "parentid": 1}, {"id": 3, "name": "规划股", "parentid": 1}]
+    fake_wecom.users = [
+        {"userid": "zhangsan", "name": "张三", "department": [3], "main_department": 3, "status": 1},
+        {"userid": "lisi", "name": "李四", "department": [2], "main_department": 2, "status": 1},
+        {"userid": "newbie", "name": "新同事", "department": [2], "main_department": 2, "status": 1},
+        {"userid": "zhaoliu", "name": "赵六", "department": [2], "main_department": 2, "status": 2},
+    ]
+    result = cli(wecom_settings, tmp_path, "members", "sync")
+    assert result.returncode == 0, result.stderr
+    assert "新增 1 人，更新 3 人，停用 4 人" in result.stdout  # xiaoli, wangwu, zhouqi, admin left; zhaoliu disabled
+    members = {m["userid"]: m for m in json.loads(cli(wecom_settings, tmp_path, "members", "list", "--json").stdout)}
+    assert members["zhangsan"]["department"] == "规划股" and members["zhangsan"]["roles"] == ["correspondent"]
+    assert members["lisi"]["roles"] == ["correspondent", "editor"]
+    assert members["newbie"] == {"userid": "newbie", "name": "新同事", "department": "办公室", "roles": [],
+                                 "active": True}
+    assert not members["wangwu"]["active"] and not members["zhaoliu"]["active"]
+
+
+def test_a_draft_from_the_encrypted_callback_reaches_its_editor(live: Runtime, fake_wecom: FakeWeCom,
+                                                                clock: FrozenClock) -> None:
+    wecom = WeComSimulator(now=clock.timestamp, corp_id=CORP_ID)  # the app's real corp id
+    with TestClient(create_app(live, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        assert "已收到投稿 #1" in say(client, wecom, "zhangsan", "投稿 乐昌开展防灾减灾日宣传\n5月12日，……")
+    drain(live)
+    [call] = fake_wecom.of("message/send", accepted_only=True)
+    assert call.body is not None and call.body["agentid"] == AGENT_ID and call.body["touser"] == "lisi"
+    assert call.body["text"]["content"].startswith("新稿件 #1《乐昌开展防灾减灾日宣传》（张三·办公室")
+
+
+def cli(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60,
+                          cwd=cwd, env=cli_env(settings))
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env |= {"NEWSBOT_DATABASE_URL": settings.database_url, "NEWSBOT_WECOM_CORP_ID": settings.wecom_corp_id,
+            "NEWSBOT_WECOM_SECRET": settings.wecom_secret.get_secret_value(),
+            "NEWSBOT_WECOM_AGENT_ID": str(settings.wecom_agent_id),
+            "NEWSBOT_WECOM_API_BASE_URL": settings.wecom_api_base_url}
+    return env
