@@ -75,6 +75,7 @@ class Router:
 
     routes: list[Route] = field(default_factory=list)
     events: dict[str, Handler] = field(default_factory=dict)
+    kinds: dict[str, Handler] = field(default_factory=dict)  # non-text messages: file, image, …
     _by_word: dict[str, Route] = field(default_factory=dict)
 
     def command(self, *words: str, roles: set[Role] | None = None,
@@ -91,6 +92,13 @@ class Router:
             return handler
         return register
 
+    def kind(self, name: str) -> Callable[[Handler], Handler]:
+        """Register the handler of a non-text message type (file, …)."""
+        def register(handler: Handler) -> Handler:
+            self.kinds[name] = handler
+            return handler
+        return register
+
     def add(self, route: Route) -> None:
         for word in route.words:
             if word.lower() in self._by_word:
@@ -102,6 +110,7 @@ class Router:
         for route in other.routes:
             self.add(route)
         self.events |= other.events
+        self.kinds |= other.kinds
 
     def match(self, text: str) -> tuple[Route, Command] | None:
         """Find the route for a message; `稿件#12` works as well as `稿件 #12`."""
@@ -177,7 +186,10 @@ class CommandEngine:
                 return None
             return self._run(handler, f"event:{msg.event}", msg, session, member, Command(msg.event, "", "", ""), now)
         if msg.kind != "text":
-            return Reply("暂时只能处理文字消息。请直接输入命令，发送「帮助」查看用法。")
+            handler = self.router.kinds.get(msg.kind)
+            if handler is None:
+                return Reply("暂时只能处理文字消息和 .docx/.txt 稿件文件。请直接输入命令，发送「帮助」查看用法。")
+            return self._run(handler, msg.kind, msg, session, member, Command(msg.kind, "", "", ""), now)
         matched = self.router.match(msg.text)
         if matched is None:
             return Reply(unknown_command_hint(msg.text))

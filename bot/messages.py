@@ -16,6 +16,8 @@ class Incoming:
     text: str = ""
     event: str = ""
     event_key: str = ""
+    media_id: str = ""  # files: WeCom's media id (valid 3 days) and the file's name when given
+    filename: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.domain import members
 from bot.engine import Clock, CommandEngine, utc_now
+from bot.file_drafts import FILE_JOB, FileDraftJob
 from bot.outbox import Dispatcher, LocalTransport, Transport
 from bot.wecom.client import TokenStore, WeComClient
 from bot.wecom.transports import AppChatTransport, AppTransport, SendWindowLimit, WebhookTransport
@@ -65,7 +66,8 @@ class Runtime:
                                                timeout=s.wecom_api_timeout_seconds)
             window = SendWindowLimit(self.sessions, "group-robot", ROBOT_LIMIT, timedelta(minutes=1), self.clock)
             group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
-        return {outbox.APP: app, outbox.GROUP: group}
+        files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None)
+        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files}
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.sessions, self.transports, self.clock, on_dead=tell_admins_of_dead_letter)

@@ -2,7 +2,7 @@
 
 from models.audit import AuditEvent
 from models.base import Base
-from models.draft import Draft, DraftState, DraftVersion
+from models.draft import Draft, DraftFile, DraftState, DraftVersion
 from models.inbound import InboundMessage
 from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Draft",
+    "DraftFile",
     "DraftState",
     "DraftVersion",
     "InboundMessage",

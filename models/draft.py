@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -81,3 +81,21 @@ class DraftVersion(Base):
     created_at: Mapped[datetime]
 
     author: Mapped[Member] = relationship(lazy="joined")
+
+
+class DraftFile(Base):
+    """The original file a draft was made from: kept in the database, or on disk when FILES_DIR is set."""
+
+    __tablename__ = "draft_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
+    # The inbound message it came from: a file is turned into a draft once, however often the job runs.
+    source_key: Mapped[str] = mapped_column(String(200), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]

@@ -95,3 +95,12 @@ def say(client: TestClient, wecom: WeComSimulator, userid: str, text: str) -> st
     response = post(client, wecom.callback(wecom.text(userid, text)))
     assert response.status_code == 200, response.text
     return wecom.reply_content(response.text)
+
+
+def file_message(sim: WeComSimulator, userid: str, media_id: str, filename: str = "") -> str:
+    """A file message as some tenants deliver it to apps (MsgType file, MediaId, FileName)."""
+    fields = {"ToUserName": sim.corp_id, "FromUserName": userid, "CreateTime": int(sim.now()), "MsgType": "file",
+              "MediaId": media_id, "MsgId": next(_msg_ids), "AgentID": 1000002}
+    if filename:
+        fields["FileName"] = filename
+    return xmltodict.unparse({"xml": fields}, full_document=False)

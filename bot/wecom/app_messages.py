@@ -44,7 +44,8 @@ def to_incoming(plaintext: str) -> Incoming:
         key = f"app:event:{userid}:{fields.get('CreateTime', '')}:{event}:{event_key}"
         return Incoming("app", userid, key[:200], kind, event=event, event_key=event_key)
     msg_id = fields.get("MsgId") or hashlib.sha256(plaintext.encode()).hexdigest()
-    return Incoming("app", userid, f"app:msg:{msg_id}"[:200], kind, text=fields.get("Content", ""))
+    return Incoming("app", userid, f"app:msg:{msg_id}"[:200], kind, text=fields.get("Content", ""),
+                    media_id=fields.get("MediaId", ""), filename=fields.get("FileName", "") or fields.get("Title", ""))
 
 
 def cdata(text: str) -> str:

@@ -156,7 +156,9 @@ class WeComClient:
             with self._http.stream("GET", f"{self._base}/cgi-bin/media/get",
                                    params={"access_token": token, "media_id": media_id}) as response:
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()
-                if content_type in ("application/json", "text/plain"):
+                disposition = response.headers.get("content-disposition", "")
+                # A file comes as an attachment; an error is a bare JSON body (a .txt file is text/plain too).
+                if not disposition and content_type in ("application/json", "text/plain"):
                     response.read()
                     try:
                         self._checked(response)
@@ -173,7 +175,7 @@ class WeComClient:
                     data += chunk
                     if len(data) > max_bytes:
                         raise WeComError(-2, f"file larger than {max_bytes} bytes")
-                return Media(content_type, _filename(response.headers.get("content-disposition", "")), bytes(data))
+                return Media(content_type, _filename(disposition), bytes(data))
         raise WeComError(-1, "media/get failed")
 
     # -- plumbing --------------------------------------------------------------------------------

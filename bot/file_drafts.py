@@ -1,0 +1,162 @@
+"""Drafts from files: a .docx or .txt sent to the bot becomes a draft, in the background.
+
+The callback only queues a job (an outbox row on the `file` channel); the dispatcher downloads the
+file, extracts the text, creates the draft and tells the member, never inside WeCom's 5 seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.config import Settings
+from bot.domain import drafts, members
+from bot.domain.errors import UserError
+from bot.messages import Incoming
+from bot.text import word_count, xml_safe
+from bot.wecom.client import Media, WeComError
+from bot.wecom.transports import wecom_policy
+from models import DraftFile, OutboxMessage, Role
+
+FILE_JOB = "file"
+DOCX = ".docx"
+TXT = ".txt"
+_EXPIRED_MEDIA = 40007
+_TOO_LARGE = -2
+
+
+class FileRefused(Exception):
+    """The file can't become a draft; the message tells the member why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def queue(session: Session, msg: Incoming, now: datetime) -> None:
+    """Queue the download of a file message (idempotent per message)."""
+    outbox.enqueue(session, channel=FILE_JOB, recipient=msg.userid,
+                   payload={"media_id": msg.media_id, "filename": msg.filename, "source_key": msg.key},
+                   dedupe_key=f"file:{msg.key}", now=now)
+
+
+def extract_text(filename: str, data: bytes) -> str:
+    """The text of a .docx (paragraphs) or .txt (UTF-8 or GB18030) file."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == DOCX or (not suffix and data.startswith(b"PK\x03\x04")):
+        text = _docx_text(data)
+    elif suffix == TXT:
+        text = _decode(data)
+    elif suffix in (".doc", ".wps"):
+        raise FileRefused(f"「{filename}」是旧版 Word 格式，请另存为 .docx 后再发送。")
+    else:
+        raise FileRefused(f"「{filename or '文件'}」不是 .docx 或 .txt 文件。"
+                          "请发送 Word（.docx）或纯文本（.txt）稿件。")
+    text = xml_safe(text).strip()
+    if not text:
+        raise FileRefused(f"「{filename}」里没有文字。请检查文件后重新发送。")
+    return text
+
+
+def _docx_text(data: bytes) -> str:
+    if not data.startswith(b"PK\x03\x04"):
+        raise FileRefused("文件不是有效的 .docx（可能改过扩展名）。请用 Word 另存为 .docx 后再发送。")
+    try:
+        document = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise FileRefused("无法打开这个 .docx 文件，可能已损坏。请用 Word 另存后再发送。") from exc
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused("无法识别这个 .txt 文件的编码。请另存为 UTF-8 编码后再发送。")
+
+
+class FileDraftJob:
+    """The outbox transport of the `file` channel: download, extract, create the draft, tell the member."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime],
+                 download: Callable[[str, int], Media] | None) -> None:
+        self._sessions, self._settings, self._clock, self._download = sessions, settings, clock, download
+
+    def send(self, message: OutboxMessage) -> None:
+        job: dict[str, Any] = message.payload
+        with self._sessions.begin() as session:
+            if session.scalar(select(DraftFile.id).where(DraftFile.source_key == job["source_key"])):
+                return  # done before a crash: the draft exists, so does its notice
+        try:
+            media = self._fetch(job["media_id"])
+            filename = job.get("filename") or media.filename or "稿件.docx"
+            text = extract_text(filename, media.data)
+        except FileRefused as refusal:
+            self._tell(message.recipient, refusal.message, job["source_key"])
+            return
+        self._create(message.recipient, job["source_key"], filename, media, text)
+
+    def _fetch(self, media_id: str) -> Media:
+        if self._download is None:
+            raise FileRefused("本地模式下无法从企业微信下载文件。请把正文复制出来，用「投稿 标题」换行发送。")
+        if not media_id:
+            raise FileRefused("没有收到文件内容。请重新发送文件。")
+        limit = self._settings.file_max_bytes
+        with wecom_policy():  # network trouble and busy WeCom: the job is retried later
+            try:
+                return self._download(media_id, limit)
+            except WeComError as error:
+                if error.errcode == _TOO_LARGE:
+                    raise FileRefused(f"文件超过 {limit // (1024 * 1024)} MB，请压缩图片或只发送文字稿。") from error
+                if error.errcode == _EXPIRED_MEDIA:
+                    raise FileRefused("文件已过期（企业微信只保留 3 天），请重新发送。") from error
+                raise
+
+    def _create(self, userid: str, source_key: str, filename: str, media: Media, text: str) -> None:
+        now = self._clock()
+        title = Path(filename).stem.strip()[: drafts.TITLE_MAX_CHARS] or "文件投稿"
+        try:
+            with self._sessions.begin() as session:
+                author = members.get(session, userid)
+                if author is None or not author.active or not author.may(Role.correspondent):
+                    raise UserError("投稿需要通讯员角色。如需开通请联系管理员。")
+                draft = drafts.submit(session, author, title, text, now).draft
+                session.add(self._keep(draft.id, source_key, filename, media, now))
+                editor = f"，编辑：{draft.editor.name}" if draft.editor else "，暂无可分配的编辑，已通知管理员"
+                outbox.notify(session, [userid],
+                              f"已根据文件「{filename}」创建稿件 {draft.number}《{title}》，"
+                              f"{word_count(text)} 字{editor}。标题取自文件名；发送「稿件 {draft.number}」查看。",
+                              f"file:{source_key}:done", now)
+        except UserError as error:
+            self._tell(userid, f"文件「{filename}」未能投稿：{error.message}", source_key)
+
+    def _keep(self, draft_id: int, source_key: str, filename: str, media: Media, now: datetime) -> DraftFile:
+        digest = hashlib.sha256(media.data).hexdigest()
+        record = DraftFile(draft_id=draft_id, source_key=source_key, filename=filename[:255],
+                           content_type=media.content_type[:100], size=len(media.data), sha256=digest,
+                           created_at=now)
+        if self._settings.files_dir:
+            folder = Path(self._settings.files_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{digest}{Path(filename).suffix.lower()}"
+            path.write_bytes(media.data)
+            record.path = str(path)
+        else:
+            record.data = media.data
+        return record
+
+    def _tell(self, userid: str, text: str, source_key: str) -> None:
+        with self._sessions.begin() as session:
+            outbox.notify(session, [userid], text, f"file:{source_key}:refused", self._clock())

@@ -1,0 +1,21 @@
+"""Files sent to the bot: a .docx or .txt becomes a draft (downloaded in the background)."""
+
+from __future__ import annotations
+
+from bot import file_drafts
+from bot.domain.errors import Refused
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from models import Role
+
+router = Router()
+
+
+@router.kind("file")
+def file_received(msg: Incoming, ctx: Context) -> Reply:
+    """A file message: queue its download; the member hears back when the draft is ready."""
+    if not ctx.member.may(Role.correspondent):
+        raise Refused(f"投稿需要通讯员角色，您当前的角色是：{ctx.member.role_labels}。如需开通请联系管理员。")
+    file_drafts.queue(ctx.session, msg, ctx.now)
+    name = f"「{msg.filename}」" if msg.filename else ""
+    return Reply(f"已收到文件{name}，正在读取，稍后告诉您结果（标题取自文件名）。")

@@ -1,0 +1,158 @@
+"""Files become drafts: queued by the callback, downloaded and read in the background."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.file_drafts import FileRefused, extract_text
+from bot.runtime import Runtime
+from models import Draft, DraftFile, DraftVersion, OutboxMessage, OutboxState
+from tests.conftest import ChatDriver, FrozenClock
+from tests.fake_wecom import CORP_ID, FakeWeCom
+from tests.test_delivery import drain
+from tests.wecom_sim import WeComSimulator, file_message
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    document = Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def send_file(runtime: Runtime, clock: FrozenClock, userid: str, media_id: str, filename: str = "") -> str:
+    wecom = WeComSimulator(now=clock.timestamp, corp_id=CORP_ID)
+    with TestClient(create_app(runtime, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        callback = wecom.callback(file_message(wecom, userid, media_id, filename))
+        response = client.post("/wecom/callback", params=callback.query, content=callback.body)
+        assert response.status_code == 200
+        return wecom.reply_content(response.text)
+
+
+def told(runtime: Runtime, userid: str) -> list[str]:
+    with runtime.sessions.begin() as session:
+        return [m.payload["text"]["content"] for m in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == userid, OutboxMessage.channel == "app")
+            .order_by(OutboxMessage.id))]
+
+
+def test_a_docx_becomes_a_draft_in_the_background(live: Runtime, fake_wecom: FakeWeCom,
+                                                  clock: FrozenClock) -> None:
+    data = docx_bytes("4月22日，我局在人民广场开展“世界地球日”宣传活动。", "", "活动吸引群众300余人。")
+    fake_wecom.media["M1"] = (DOCX_TYPE, "乐昌开展地球日宣传.docx", data)
+    reply = send_file(live, clock, "zhangsan", "M1")
+    assert reply.startswith("已收到文件，正在读取")
+    assert fake_wecom.of("media/get") == []  # nothing downloaded inside the callback
+    drain(live)
+    with live.sessions.begin() as session:
+        draft = session.scalars(select(Draft)).one()
+        version = session.scalars(select(DraftVersion)).one()
+        original = session.scalars(select(DraftFile)).one()
+        assert (draft.title, draft.editor.userid) == ("乐昌开展地球日宣传", "lisi")
+        assert version.text == "4月22日，我局在人民广场开展“世界地球日”宣传活动。\n\n活动吸引群众300余人。"
+        assert (original.filename, original.size, original.data) == ("乐昌开展地球日宣传.docx", len(data), data)
+    [notice] = told(live, "zhangsan")
+    assert notice.startswith("已根据文件「乐昌开展地球日宣传.docx」创建稿件 #1《乐昌开展地球日宣传》")
+    assert "编辑：李四" in notice
+    assert told(live, "lisi")[0].startswith("新稿件 #1《乐昌开展地球日宣传》")
+    assert {m.state for m in live_rows(live)} == {OutboxState.sent}
+
+
+def live_rows(runtime: Runtime) -> list[OutboxMessage]:
+    with runtime.sessions.begin() as session:
+        return list(session.scalars(select(OutboxMessage)))
+
+
+@pytest.mark.parametrize(("filename", "content_type", "data", "expected"), [
+    ("报告.pdf", "application/pdf", b"%PDF-1.4", "不是 .docx 或 .txt"),
+    ("旧稿.doc", "application/msword", b"\xd0\xcf\x11\xe0", "另存为 .docx"),
+    ("改名.docx", DOCX_TYPE, b"not a zip", "不是有效的 .docx"),
+    ("空白.docx", DOCX_TYPE, docx_bytes(""), "没有文字"),
+])
+def test_unusable_files_are_explained_and_make_no_draft(filename: str, content_type: str, data: bytes,
+                                                        expected: str, live: Runtime, fake_wecom: FakeWeCom,
+                                                        clock: FrozenClock) -> None:
+    fake_wecom.media["M"] = (content_type, filename, data)
+    send_file(live, clock, "zhangsan", "M")
+    drain(live)
+    assert expected in told(live, "zhangsan")[0]
+    with live.sessions.begin() as session:
+        assert session.scalars(select(Draft)).all() == []
+
+
+def test_too_large_and_expired_files(live: Runtime, wecom_settings: Settings, fake_wecom: FakeWeCom,
+                                     clock: FrozenClock) -> None:
+    live.transports["file"]._settings = wecom_settings.model_copy(update={"file_max_bytes": 1024})  # type: ignore[attr-defined]
+    fake_wecom.media["BIG"] = (DOCX_TYPE, "大.docx", docx_bytes("字" * 5000))
+    send_file(live, clock, "zhangsan", "BIG")
+    send_file(live, clock, "zhangsan", "GONE")
+    drain(live)
+    assert [("超过" in t, "已过期" in t) for t in told(live, "zhangsan")] == [(True, False), (False, True)]
+
+
+def test_download_trouble_is_retried_and_a_rerun_never_makes_a_second_draft(
+        live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    fake_wecom.media["M1"] = ("text/plain", "乡村振兴.txt", "第一段。\n第二段。".encode("gb18030"))
+    fake_wecom.fail("media/get", "http502", -1)
+    send_file(live, clock, "zhangsan", "M1")
+    for _ in range(3):
+        drain(live)
+        clock.advance(minutes=5)
+    with live.sessions.begin() as session:
+        assert session.scalars(select(DraftVersion.text)).all() == ["第一段。\n第二段。"]
+        job = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "file")).one()
+    live.transports["file"].send(job)  # as if the dispatcher died before marking the job sent
+    with live.sessions.begin() as session:
+        assert len(session.scalars(select(Draft)).all()) == 1
+
+
+def test_files_dir_keeps_originals_on_disk(live: Runtime, wecom_settings: Settings, fake_wecom: FakeWeCom,
+                                           clock: FrozenClock, tmp_path: Path) -> None:
+    live.transports["file"]._settings = wecom_settings.model_copy(update={"files_dir": str(tmp_path / "files")})  # type: ignore[attr-defined]
+    data = docx_bytes("正文")
+    fake_wecom.media["M1"] = (DOCX_TYPE, "稿.docx", data)
+    send_file(live, clock, "zhangsan", "M1", filename="稿.docx")
+    drain(live)
+    with live.sessions.begin() as session:
+        original = session.scalars(select(DraftFile)).one()
+    assert original.data is None and Path(original.path or "").read_bytes() == data
+
+
+def test_who_may_send_files_and_local_mode(chat: ChatDriver, sent: object) -> None:
+    from bot.messages import Incoming
+
+    reply = chat.runtime.commands.handle(Incoming("app", "wangwu", "f1", kind="file", media_id="M"))
+    assert reply is not None and "需要通讯员角色" in reply.text
+    reply = chat.runtime.commands.handle(Incoming("app", "zhangsan", "f2", kind="file", media_id="M",
+                                                  filename="稿.docx"))
+    assert reply is not None and "已收到文件「稿.docx」" in reply.text
+    chat.runtime.transports["file"] = chat.runtime._transports()["file"]  # the real job, without a client
+    drain(chat.runtime)
+    assert any("本地模式下无法从企业微信下载文件" in line for line in sent.lines)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("name", "data", "text"), [
+    ("a.txt", "中文".encode(), "中文"),
+    ("b.txt", "\ufeff带BOM".encode(), "带BOM"),
+    ("c.txt", "国标编码".encode("gb18030"), "国标编码"),
+    ("d.docx", docx_bytes("甲", "乙"), "甲\n乙"),
+])
+def test_extract_text(name: str, data: bytes, text: str) -> None:
+    assert extract_text(name, data) == text
+
+
+def test_undecodable_text_is_refused() -> None:
+    with pytest.raises(FileRefused):
+        extract_text("x.txt", b"\xff\xfe\x00\xd8" * 3)
