@@ -108,3 +108,29 @@ def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
     broken.env["NEWSBOT_TIMEZONE"] = "Nowhere/City"
     result = broken("drafts", "list")
     assert result.returncode == 2 and "配置有误" in result.stderr
+
+
+def test_outbox_retry_and_purge_sent(cli: Cli, office_csv: Path, database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from bot.db import make_engine, make_sessionmaker
+    from models import OutboxMessage, OutboxState
+
+    cli("members", "import", str(office_csv))
+    cli("chat", "--as", "zhangsan", stdin="投稿 一\n正文\n发送\n投稿 二\n正文\n发送\n")
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    with sessions.begin() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == 1).values(sent_at=long_ago))
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == 2).values(state=OutboxState.dead))
+    assert "第 2 条已重新排队" in cli("outbox", "retry", "2").stdout
+    assert "没有第 99 条" in cli("outbox", "retry", "99").stderr
+    assert "已删除 1 条 30 天前已发送的消息" in cli("outbox", "purge-sent", "--older-than", "30").stdout
+    assert "至少为 1 天" in cli("outbox", "purge-sent", "--older-than", "0").stderr
+    with sessions.begin() as session:
+        assert [(m.id, m.state) for m in session.scalars(select(OutboxMessage))] == [(2, OutboxState.pending)]
+    engine.dispose()
+    assert "需要企业微信凭据" in cli("members", "sync").stderr
