@@ -33,14 +33,19 @@ def create_app(runtime: Runtime, *, dispatcher: bool = True,
                 worker.stop()
 
     app = FastAPI(title="newsbot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    crypto = None
+    app_crypto = aibot_crypto = None
     if settings.callback_configured:
-        crypto = CallbackCrypto(settings.wecom_token.get_secret_value(),
-                                settings.wecom_aes_key.get_secret_value(), settings.wecom_corp_id)
+        app_crypto = CallbackCrypto(settings.wecom_token.get_secret_value(),
+                                    settings.wecom_aes_key.get_secret_value(), settings.wecom_corp_id)
+    if settings.aibot_configured:  # the AI bot's receive id is empty (wecom.md)
+        aibot_crypto = CallbackCrypto(settings.aibot_token.get_secret_value(),
+                                      settings.aibot_aes_key.get_secret_value(), "")
+    limits = (runtime.commands, settings.callback_max_bytes, settings.callback_max_skew_seconds, wall_clock)
     app.state.runtime = runtime
-    app.state.app_callback = callback.AppCallback(
-        crypto, settings.wecom_corp_id, runtime.commands, settings.callback_max_bytes,
-        settings.callback_max_skew_seconds, wall_clock)
+    app.state.app_callback = callback.AppCallback(app_crypto, *limits, name="app callback",
+                                                  corp_id=settings.wecom_corp_id)
+    app.state.aibot_callback = callback.AiBotCallback(aibot_crypto, *limits, name="AI bot callback",
+                                                      bot_name=settings.aibot_name)
     app.include_router(callback.router)
 
     @app.get("/healthz")

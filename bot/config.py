@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     wecom_token: SecretStr = SecretStr("")
     wecom_aes_key: SecretStr = SecretStr("")
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    aibot_token: SecretStr = SecretStr("")
+    aibot_aes_key: SecretStr = SecretStr("")
+    aibot_name: str = ""
     wecom_api_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     group_channel: Literal["local", "appchat", "webhook"] = "local"
     group_chat_id: str = ""
@@ -53,7 +56,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("wecom_aes_key")
+    @field_validator("wecom_aes_key", "aibot_aes_key")
     @classmethod
     def _aes_key_shape(cls, value: SecretStr) -> SecretStr:
         key = value.get_secret_value()
@@ -88,6 +91,10 @@ class Settings(BaseSettings):
         if self.group_channel == "webhook" and not self.group_webhook_key.get_secret_value():
             raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook needs NEWSBOT_GROUP_WEBHOOK_KEY (the robot's key)")
         return self
+
+    @property
+    def aibot_configured(self) -> bool:
+        return bool(self.aibot_token.get_secret_value() and self.aibot_aes_key.get_secret_value())
 
     @property
     def local_mode(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,10 +17,12 @@ from bot.config import Settings
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
-from bot.text import command_line, xml_safe
+from bot.text import command_line, leading_draft_number, to_half_width, xml_safe
 from models import InboundMessage, Member, Role
 
 log = logging.getLogger(__name__)
+
+_QUOTED_NUMBER = re.compile(r"#([0-9]{1,18})")
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +51,7 @@ class Context:
     now: datetime
     command: Command
     router: Router
+    in_group: bool = False  # said in the work group: replies must not carry a draft's text
 
 
 Handler = Callable[[Incoming, Context], Reply]
@@ -59,6 +63,7 @@ class Route:
     handler: Handler
     roles: frozenset[Role]  # empty: everyone
     takes_body: bool
+    takes_number: bool  # acts on a draft: in the group, a quoted `#N` stands in for a missing one
 
     @property
     def usage(self) -> str:
@@ -78,10 +83,10 @@ class Router:
     kinds: dict[str, Handler] = field(default_factory=dict)  # non-text messages: file, image, …
     _by_word: dict[str, Route] = field(default_factory=dict)
 
-    def command(self, *words: str, roles: set[Role] | None = None,
-                takes_body: bool = False) -> Callable[[Handler], Handler]:
+    def command(self, *words: str, roles: set[Role] | None = None, takes_body: bool = False,
+                takes_number: bool = False) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.add(Route(words, handler, frozenset(roles or ()), takes_body))
+            self.add(Route(words, handler, frozenset(roles or ()), takes_body, takes_number))
             return handler
         return register
 
@@ -149,6 +154,11 @@ class CommandEngine:
             log.exception("message %s from %s failed", msg.key, msg.userid)
             return Reply("抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。")
 
+    def stored_reply(self, key: str) -> str | None:
+        """The reply given to the message with this dedupe key, if any."""
+        with self.sessions.begin() as session:
+            return session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key))
+
     def _handle_once(self, msg: Incoming) -> Reply | None:
         try:
             with self.sessions.begin() as session:
@@ -200,12 +210,14 @@ class CommandEngine:
                        "如需开通请联系管理员。")
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message)
+        if route.takes_number and msg.quoted:
+            command = with_quoted_number(command, msg.quoted)
         return self._run(route.handler, route.words[0], msg, session, member, command, now)
 
     def _run(self, handler: Handler, name: str, msg: Incoming, session: Session, member: Member,
              command: Command, now: datetime) -> Reply | None:
         """Run a handler in a savepoint: a refusal undoes its changes and is audited instead."""
-        ctx = Context(session, member, self.settings, now, command, self.router)
+        ctx = Context(session, member, self.settings, now, command, self.router, msg.in_group)
         try:
             with session.begin_nested():
                 reply = handler(msg, ctx)
@@ -220,6 +232,15 @@ class CommandEngine:
 
 def _stored(seen: InboundMessage) -> Reply | None:
     return Reply(seen.reply) if seen.reply is not None else None
+
+
+def with_quoted_number(command: Command, quoted: str) -> Command:
+    """`批准` quoting a message about #12 → `批准 #12`; a number in the message itself wins."""
+    found = _QUOTED_NUMBER.search(to_half_width(quoted))
+    if found is None or leading_draft_number(command.args) is not None:
+        return command
+    number = f"#{found.group(1)}"
+    return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
 
 
 def unknown_command_hint(text: str) -> str:

@@ -33,6 +33,7 @@ DOCX = ".docx"
 TXT = ".txt"
 _EXPIRED_MEDIA = 40007
 _TOO_LARGE = -2
+_UNREADABLE = -3
 
 
 class FileRefused(Exception):
@@ -46,7 +47,8 @@ class FileRefused(Exception):
 def queue(session: Session, msg: Incoming, now: datetime) -> None:
     """Queue the download of a file message (idempotent per message)."""
     outbox.enqueue(session, channel=FILE_JOB, recipient=msg.userid,
-                   payload={"media_id": msg.media_id, "filename": msg.filename, "source_key": msg.key},
+                   payload={"media_id": msg.media_id, "url": msg.file_url, "filename": msg.filename,
+                            "source_key": msg.key, "reply": outbox.reply_route(msg, now)},
                    dedupe_key=f"file:{msg.key}", now=now)
 
 
@@ -55,7 +57,7 @@ def extract_text(filename: str, data: bytes) -> str:
     suffix = Path(filename).suffix.lower()
     if suffix == DOCX or (not suffix and data.startswith(b"PK\x03\x04")):
         text = _docx_text(data)
-    elif suffix == TXT:
+    elif suffix == TXT or (not suffix and b"\x00" not in data):  # a nameless file (AI bot): text if it decodes
         text = _decode(data)
     elif suffix in (".doc", ".wps"):
         raise FileRefused(f"「{filename}」是旧版 Word 格式，请另存为 .docx 后再发送。")
@@ -91,8 +93,10 @@ class FileDraftJob:
     """The outbox transport of the `file` channel: download, extract, create the draft, tell the member."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime],
-                 download: Callable[[str, int], Media] | None) -> None:
-        self._sessions, self._settings, self._clock, self._download = sessions, settings, clock, download
+                 download: Callable[[str, int], Media] | None,
+                 download_url: Callable[[str, int], Media] | None = None) -> None:
+        self._sessions, self._settings, self._clock = sessions, settings, clock
+        self._download, self._download_url = download, download_url
 
     def send(self, message: OutboxMessage) -> None:
         job: dict[str, Any] = message.payload
@@ -100,33 +104,37 @@ class FileDraftJob:
             if session.scalar(select(DraftFile.id).where(DraftFile.source_key == job["source_key"])):
                 return  # done before a crash: the draft exists, so does its notice
         try:
-            media = self._fetch(job["media_id"])
-            filename = job.get("filename") or media.filename or "稿件.docx"
+            media = self._fetch(job)
+            filename = job.get("filename") or media.filename
             text = extract_text(filename, media.data)
         except FileRefused as refusal:
-            self._tell(message.recipient, refusal.message, job["source_key"])
+            self._tell(message.recipient, refusal.message, job, "refused")
             return
-        self._create(message.recipient, job["source_key"], filename, media, text)
+        self._create(message.recipient, job, filename, media, text)
 
-    def _fetch(self, media_id: str) -> Media:
-        if self._download is None:
+    def _fetch(self, job: dict[str, Any]) -> Media:
+        url, media_id = job.get("url") or "", job.get("media_id") or ""
+        download = self._download_url if url else self._download
+        if download is None:
             raise FileRefused("本地模式下无法从企业微信下载文件。请把正文复制出来，用「投稿 标题」换行发送。")
-        if not media_id:
+        if not (url or media_id):
             raise FileRefused("没有收到文件内容。请重新发送文件。")
         limit = self._settings.file_max_bytes
         with wecom_policy():  # network trouble and busy WeCom: the job is retried later
             try:
-                return self._download(media_id, limit)
+                return download(url or media_id, limit)
             except WeComError as error:
+                if error.errcode == _UNREADABLE:
+                    raise FileRefused("无法解密这个文件，请重新发送。") from error
                 if error.errcode == _TOO_LARGE:
                     raise FileRefused(f"文件超过 {limit // (1024 * 1024)} MB，请压缩图片或只发送文字稿。") from error
                 if error.errcode == _EXPIRED_MEDIA:
                     raise FileRefused("文件已过期（企业微信只保留 3 天），请重新发送。") from error
                 raise
 
-    def _create(self, userid: str, source_key: str, filename: str, media: Media, text: str) -> None:
-        now = self._clock()
-        title = Path(filename).stem.strip()[: drafts.TITLE_MAX_CHARS] or "文件投稿"
+    def _create(self, userid: str, job: dict[str, Any], filename: str, media: Media, text: str) -> None:
+        now, source_key = self._clock(), job["source_key"]
+        title = _title(filename, text)
         try:
             with self._sessions.begin() as session:
                 author = members.get(session, userid)
@@ -135,14 +143,16 @@ class FileDraftJob:
                 draft = drafts.submit(session, author, title, text, now).draft
                 session.add(self._keep(draft.id, source_key, filename, media, now))
                 editor = f"，编辑：{draft.editor.name}" if draft.editor else "，暂无可分配的编辑，已通知管理员"
-                outbox.notify(session, [userid],
-                              f"已根据文件「{filename}」创建稿件 {draft.number}《{title}》，"
-                              f"{word_count(text)} 字{editor}。标题取自文件名；发送「稿件 {draft.number}」查看。",
-                              f"file:{source_key}:done", now)
+                origin = "标题取自文件名" if filename else "标题取自正文第一行"
+                outbox.reply(session, userid, job["reply"],
+                             f"已根据文件{_quoted(filename)}创建稿件 {draft.number}《{title}》，"
+                             f"{word_count(text)} 字{editor}。{origin}；发送「稿件 {draft.number}」查看。",
+                             f"file:{source_key}:done", now)
         except UserError as error:
-            self._tell(userid, f"文件「{filename}」未能投稿：{error.message}", source_key)
+            self._tell(userid, f"文件{_quoted(filename)}未能投稿：{error.message}", job, "refused")
 
     def _keep(self, draft_id: int, source_key: str, filename: str, media: Media, now: datetime) -> DraftFile:
+        filename = filename or ("稿件.docx" if media.data.startswith(b"PK\x03\x04") else "稿件.txt")
         digest = hashlib.sha256(media.data).hexdigest()
         record = DraftFile(draft_id=draft_id, source_key=source_key, filename=filename[:255],
                            content_type=media.content_type[:100], size=len(media.data), sha256=digest,
@@ -157,6 +167,19 @@ class FileDraftJob:
             record.data = media.data
         return record
 
-    def _tell(self, userid: str, text: str, source_key: str) -> None:
+    def _tell(self, userid: str, text: str, job: dict[str, Any], outcome: str) -> None:
         with self._sessions.begin() as session:
-            outbox.notify(session, [userid], text, f"file:{source_key}:refused", self._clock())
+            outbox.reply(session, userid, job.get("reply"), text, f"file:{job['source_key']}:{outcome}", self._clock())
+
+
+def _title(filename: str, text: str) -> str:
+    """The file name without its extension; for a nameless file, a short first line of the text."""
+    stem = Path(filename).stem.strip()
+    if stem:
+        return stem[: drafts.TITLE_MAX_CHARS]
+    first = text.strip().split("\n", 1)[0].strip()
+    return first if 0 < len(first) <= 30 else "文件投稿"
+
+
+def _quoted(filename: str) -> str:
+    return f"「{filename}」" if filename else ""

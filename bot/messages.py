@@ -18,6 +18,15 @@ class Incoming:
     event_key: str = ""
     media_id: str = ""  # files: WeCom's media id (valid 3 days) and the file's name when given
     filename: str = ""
+    file_url: str = ""  # AI bot files: an encrypted download URL
+    chat_type: str = "single"  # "group" when said in the work group (AI bot)
+    chat_id: str = ""
+    quoted: str = ""  # the text of the message this one quotes (AI bot)
+    response_url: str = ""  # AI bot: where a late reply goes (single use, valid 1 h)
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type == "group"
 
 
 @dataclass(frozen=True)

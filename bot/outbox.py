@@ -19,12 +19,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.messages import Incoming
 from models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 
 APP = "app"  # a WeCom app message to one member; recipient = userid
 GROUP = "group"  # the work group; recipient = "" (the configured group)
+AIBOT_REPLY = "aibot_reply"  # a late answer to an AI bot message, through its response_url
+RESPONSE_URL_TTL = timedelta(minutes=55)  # WeCom keeps a response_url for an hour; leave a margin
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
@@ -57,6 +60,25 @@ def notify(session: Session, userids: Iterable[str], message: str | dict[str, An
     for userid in dict.fromkeys(userids):
         enqueue(session, channel=APP, recipient=userid, payload=payload,
                 dedupe_key=f"{dedupe_key}:{userid}", now=now)
+
+
+def reply_route(msg: Incoming, now: datetime) -> dict[str, Any] | None:
+    """Where a late answer to `msg` goes: its AI bot response_url while valid; None for an app message."""
+    if not msg.response_url:
+        return None
+    return {"response_url": msg.response_url, "expires_at": (now + RESPONSE_URL_TTL).isoformat(),
+            "group": msg.in_group}
+
+
+def reply(session: Session, userid: str, route: dict[str, Any] | None, content: str, dedupe_key: str,
+          now: datetime) -> None:
+    """A late answer to a member, the way their message came in (see reply_route)."""
+    if route is None:
+        notify(session, [userid], content, dedupe_key, now)
+        return
+    enqueue(session, channel=AIBOT_REPLY, recipient=userid,
+            payload={"msgtype": "markdown", "markdown": {"content": content}, **route},
+            dedupe_key=f"{dedupe_key}:{userid}", now=now)
 
 
 def broadcast(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,
@@ -119,7 +141,8 @@ class LocalTransport:
 def describe(message: OutboxMessage) -> str:
     target = f"发给 {message.recipient}" if message.channel == APP else f"发到 {message.channel}"
     payload = message.payload
-    body = payload.get("fallback") or payload.get("text", {}).get("content") or payload
+    body = (payload.get("fallback") or payload.get("text", {}).get("content")
+            or payload.get("markdown", {}).get("content") or payload)
     return f"{target}：{body}"
 
 

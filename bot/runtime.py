@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,8 +18,15 @@ from bot.domain import members
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.file_drafts import FILE_JOB, FileDraftJob
 from bot.outbox import Dispatcher, LocalTransport, Transport
-from bot.wecom.client import TokenStore, WeComClient
-from bot.wecom.transports import AppChatTransport, AppTransport, SendWindowLimit, WebhookTransport
+from bot.wecom.client import Media, TokenStore, WeComClient, download_encrypted
+from bot.wecom.crypto import aes_key
+from bot.wecom.transports import (
+    AiBotReplyTransport,
+    AppChatTransport,
+    AppTransport,
+    SendWindowLimit,
+    WebhookTransport,
+)
 from handlers import ROUTER
 from models import OutboxMessage, Role
 
@@ -35,6 +44,7 @@ class Runtime:
     clock: Clock
     transports: dict[str, Transport] = field(default_factory=dict)
     client: WeComClient | None = None
+    http: httpx.Client = field(default_factory=httpx.Client)  # plain HTTP: AI bot files and response_urls
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock = utc_now,
@@ -42,7 +52,8 @@ class Runtime:
         db = make_engine(settings.database_url)
         sessions = make_sessionmaker(db)
         commands = CommandEngine(sessions, settings, ROUTER, clock)
-        runtime = cls(settings, db, sessions, commands, clock)
+        runtime = cls(settings, db, sessions, commands, clock,
+                      http=httpx.Client(timeout=settings.wecom_api_timeout_seconds))
         runtime.client = None if settings.local_mode else runtime._client()
         runtime.transports = transports if transports is not None else runtime._transports()
         return runtime
@@ -66,8 +77,17 @@ class Runtime:
                                                timeout=s.wecom_api_timeout_seconds)
             window = SendWindowLimit(self.sessions, "group-robot", ROBOT_LIMIT, timedelta(minutes=1), self.clock)
             group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
-        files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None)
-        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files}
+        files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
+                             self._aibot_download())
+        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files,
+                outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
+
+    def _aibot_download(self) -> Callable[[str, int], Media] | None:
+        """AI bot files: fetched from their URL, decrypted with the bot's key."""
+        if not self.settings.aibot_configured:
+            return None
+        key = aes_key(self.settings.aibot_aes_key.get_secret_value())
+        return lambda url, limit: download_encrypted(self.http, url, key, limit)
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.sessions, self.transports, self.clock, on_dead=tell_admins_of_dead_letter)
@@ -84,6 +104,7 @@ class Runtime:
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
+        self.http.close()
         self.db.dispose()
 
 

@@ -34,7 +34,7 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
                  f"长稿可发送「续稿 {draft.number}」换行追加正文；发送「稿件 {draft.number}」查看进度。")
 
 
-@router.command("续稿", takes_body=True)
+@router.command("续稿", takes_body=True, takes_number=True)
 def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分多条发送）
     例：续稿 #12⏎（换行后写接下来的正文）
@@ -44,7 +44,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 
 
-@router.command("稿件", "我的稿件")
+@router.command("稿件", "我的稿件", takes_number=True)
 def show(msg: Incoming, ctx: Context) -> Reply:
     """稿件 [#编号 [v版本|v1..v2]] — 我的稿件和待办；带编号看详情、全文或两版对比
     例：稿件 #12 v1..v2
@@ -57,6 +57,8 @@ def show(msg: Incoming, ctx: Context) -> Reply:
         raise Refused(f"您不是稿件 {draft.number} 的作者、编辑或审核人，无权查看。发送「稿件」查看您的稿件。",
                       draft.id)
     wanted = rest.args
+    if ctx.in_group:  # the group sees number, title and state; the text stays in 1:1 chats
+        return _group_summary(draft, wanted)
     if not wanted:
         return _detail(ctx, draft)
     if wanted == "全文":
@@ -121,6 +123,14 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     compare = f"；对比：稿件 {draft.number} v1..v{draft.current_version}" if draft.current_version > 1 else ""
     lines.append(f"看全文：稿件 {draft.number} 全文{compare}")
     return Reply("\n".join(lines))
+
+
+def _group_summary(draft: Draft, wanted: str) -> Reply:
+    holder = drafts.holder(draft)
+    state = DraftState(draft.state).label + (f"（{holder}）" if holder else "")
+    ask = f"稿件 {draft.number} {wanted}".strip()
+    return Reply(f"{draft.number}《{draft.title}》{state}\n"
+                 f"为保护稿件内容，详情、全文和版本对比请在与我的单聊中发送「{ask}」。")
 
 
 def _full_text(ctx: Context, draft: Draft, number: int) -> Reply:

@@ -28,6 +28,7 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
 
 
 @router.event("enter_agent")
+@router.event("enter_chat")  # the AI bot's 1:1 chat opened
 def greet(msg: Incoming, ctx: Context) -> Reply:
     """A member opened the app's chat."""
     return Reply(f"您好，{ctx.member.name}！我是宣传稿件助手。发送「帮助」查看可用命令。")

@@ -14,7 +14,7 @@ from models import DraftState, Role
 router = Router()
 
 
-@router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True)
+@router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
 def revise(msg: Incoming, ctx: Context) -> Reply:
     """修改 #编号⏎完整正文 — 编辑修改稿件；稿件退回后作者修改
     例：修改 #12⏎（换行后写修改后的完整正文）
@@ -25,7 +25,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
 
 
-@router.command("送审", roles={Role.editor})
+@router.command("送审", roles={Role.editor}, takes_number=True)
 def send(msg: Incoming, ctx: Context) -> Reply:
     """送审 #编号 — 编辑改好后送分管领导审核
     例：送审 #12
@@ -36,7 +36,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"稿件 #{number} 已送审，已通知审核人：{who}。")
 
 
-@router.command("批准", roles={Role.approver})
+@router.command("批准", roles={Role.approver}, takes_number=True)
 def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 [#编号] [意见] — 批准待审核的稿件；只有一篇待审时可省略编号
     例：批准 #12 同意，注意核实数据
@@ -54,7 +54,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     return _approved(ctx, waiting[0].id, ctx.command.raw_args)
 
 
-@router.command("退回", roles={Role.editor, Role.approver})
+@router.command("退回", roles={Role.editor, Role.approver}, takes_number=True)
 def return_(msg: Incoming, ctx: Context) -> Reply:
     """退回 #编号 意见 — 退回给作者修改，必须写明意见
     例：退回 #12 第二段数据请核实
@@ -64,7 +64,7 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
 
 
-@router.command("撤回", roles={Role.correspondent})
+@router.command("撤回", roles={Role.correspondent}, takes_number=True)
 def withdraw(msg: Incoming, ctx: Context) -> Reply:
     """撤回 #编号 — 作者撤回自己的稿件（投递前）
     例：撤回 #12

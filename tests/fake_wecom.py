@@ -53,6 +53,8 @@ class FakeWeCom:
     departments: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    aibot_files: dict[str, bytes] = field(default_factory=dict)  # already encrypted, as WeCom serves them
+    used_response_codes: set[str] = field(default_factory=set)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,7 +85,8 @@ class FakeWeCom:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 self.port = probe.getsockname()[1]
-        app = Starlette(routes=[Route("/cgi-bin/{path:path}", self._handle, methods=["GET", "POST"])])
+        app = Starlette(routes=[Route("/cgi-bin/{path:path}", self._handle, methods=["GET", "POST"]),
+                                Route("/aibot-files/{name}", self._aibot_file)])
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -125,6 +128,12 @@ class FakeWeCom:
             return self._gettoken(params)
         if path == "webhook/send":
             return _ok() if params.get("key") == WEBHOOK_KEY else _error(93000)
+        if path == "aibot/response":  # single use
+            code = params.get("response_code", "")
+            with self._lock:
+                fresh = code not in self.used_response_codes
+                self.used_response_codes.add(code)
+            return _ok() if fresh else _error(600039)
         with self._lock:
             token_ok = params.get("access_token") in self.tokens
         if not token_ok:
@@ -133,6 +142,10 @@ class FakeWeCom:
                    "appchat/send": self._appchat_send, "media/get": self._media_get,
                    "department/list": self._department_list, "user/list": self._user_list}.get(path)
         return handler(params, body) if handler else _error(40001)
+
+    async def _aibot_file(self, request: Request) -> Response:
+        data = self.aibot_files.get(request.path_params["name"])
+        return Response(data, media_type="application/octet-stream") if data else Response(status_code=404)
 
     def _gettoken(self, params: dict[str, str]) -> Response:
         if params.get("corpid") != CORP_ID or params.get("corpsecret") != SECRET:

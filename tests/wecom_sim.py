@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 
 import httpx
@@ -104,3 +105,60 @@ def file_message(sim: WeComSimulator, userid: str, media_id: str, filename: str 
     if filename:
         fields["FileName"] = filename
     return xmltodict.unparse({"xml": fields}, full_document=False)
+
+
+@dataclass
+class AiBotSimulator:
+    """Plays WeCom's side of the AI bot callback: JSON payloads, receive id "" (wechatpy's crypto)."""
+
+    now: callable
+    token: str = TOKEN
+    aes_key: str = AES_KEY
+    crypto: WeChatCrypto = field(init=False)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.crypto = WeChatCrypto(self.token, self.aes_key, "")
+
+    def text(self, userid: str, content: str, *, chat: str = "group", quote: str = "", msgid: str = "",
+             response_url: str = "") -> dict[str, object]:
+        payload: dict[str, object] = {
+            "msgid": msgid or f"aibot-msg-{next(self._ids)}", "aibotid": "AIBOTID", "chattype": chat,
+            "from": {"userid": userid}, "msgtype": "text", "text": {"content": content},
+        }
+        if response_url:
+            payload["response_url"] = response_url
+        if chat == "group":
+            payload["chatid"] = "CHATID"
+        if quote:
+            payload["quote"] = {"msgtype": "text", "text": {"content": quote}}
+        return payload
+
+    def callback(self, payload: dict[str, object] | str, timestamp: int | None = None,
+                 nonce: str = "987654321") -> Callback:
+        plaintext = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        ts = str(timestamp if timestamp is not None else int(self.now()))
+        encrypted = xmltodict.parse(self.crypto.encrypt_message(plaintext, nonce, ts))["xml"]["Encrypt"]
+        signature = _get_signature(self.token, ts, nonce, encrypted)
+        return Callback({"msg_signature": signature, "timestamp": ts, "nonce": nonce},
+                        json.dumps({"encrypt": encrypted}).encode())
+
+    def reply(self, body: str, nonce: str = "987654321") -> dict[str, object]:
+        """Decrypt the bot's JSON reply as WeCom would, checking its signature and nonce."""
+        envelope = json.loads(body)
+        assert envelope["nonce"] == nonce and isinstance(envelope["timestamp"], int)
+        plaintext = self.crypto.decrypt_message({"Encrypt": envelope["encrypt"]}, envelope["msgsignature"],
+                                                str(envelope["timestamp"]), nonce)
+        return dict(json.loads(plaintext))
+
+
+def aibot_say(client: TestClient, sim: AiBotSimulator, payload: dict[str, object]) -> str:
+    """The stream content the bot answers to `payload` ("" for an empty 200)."""
+    callback = sim.callback(payload)
+    response = client.post("/wecom/aibot", params=callback.query, content=callback.body)
+    assert response.status_code == 200, response.text
+    if not response.text:
+        return ""
+    reply = sim.reply(response.text)
+    assert reply["msgtype"] == "stream" and reply["stream"]["finish"] is True
+    return str(reply["stream"]["content"])

@@ -1,4 +1,4 @@
-"""The self-built app callback: GET answers URL verification, POST carries encrypted messages.
+"""The WeCom callbacks: the self-built app (XML) and the AI bot (JSON).
 
 Order matters: size cap → freshness → signature → decrypt → parse; nothing is written to the
 database before all of it has passed.
@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.engine import CommandEngine
-from bot.wecom import app_messages
+from bot.wecom import aibot, app_messages
 from bot.wecom.crypto import CallbackCrypto, CallbackRejected, check_freshness
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,15 @@ router = APIRouter()
 
 
 @dataclass
-class AppCallback:
-    """What the app callback needs: its crypto, the engine and the limits."""
+class Callback:
+    """What both callbacks share: crypto (None: not configured), the engine and the limits."""
 
     crypto: CallbackCrypto | None
-    corp_id: str
     engine: CommandEngine
     max_bytes: int
     max_skew_seconds: int
-    wall_clock: Callable[[], float] = time.time
+    wall_clock: Callable[[], float] = field(default=time.time)
+    name: str = "callback"
 
     def verify_url(self, query: dict[str, str]) -> str:
         """The plaintext echostr. No freshness check: it changes nothing and WeCom may re-verify any time."""
@@ -42,25 +42,58 @@ class AppCallback:
         crypto.verify(signature, timestamp, nonce, echostr)
         return crypto.decrypt(echostr)
 
-    def receive(self, query: dict[str, str], body: bytes) -> str:
-        """The encrypted passive reply, or "" when there is nothing to say."""
+    def open(self, query: dict[str, str], encrypted: Callable[[], str]) -> tuple[CallbackCrypto, str, str]:
+        """Check freshness and signature, then decrypt: (crypto, nonce, plaintext)."""
         crypto = self._crypto()
         signature, timestamp, nonce = _require(query, "msg_signature", "timestamp", "nonce")
         check_freshness(timestamp, self.wall_clock(), self.max_skew_seconds)
-        encrypted = app_messages.encrypted_field(body)
-        crypto.verify(signature, timestamp, nonce, encrypted)
-        incoming = app_messages.to_incoming(crypto.decrypt(encrypted))
+        ciphertext = encrypted()
+        crypto.verify(signature, timestamp, nonce, ciphertext)
+        return crypto, nonce, crypto.decrypt(ciphertext)
+
+    def _crypto(self) -> CallbackCrypto:
+        if self.crypto is None:
+            raise CallbackRejected(503, f"{self.name} not configured")
+        return self.crypto
+
+
+@dataclass
+class AppCallback(Callback):
+    """The self-built app: XML in, an encrypted XML text reply out."""
+
+    corp_id: str = ""
+
+    def receive(self, query: dict[str, str], body: bytes) -> str:
+        """The encrypted passive reply, or "" when there is nothing to say."""
+        crypto, nonce, plaintext = self.open(query, lambda: app_messages.encrypted_field(body))
+        incoming = app_messages.to_incoming(plaintext)
         reply = self.engine.handle(incoming)
         if reply is None or not reply.text:
             return ""
         now = int(self.wall_clock())
-        plaintext = app_messages.text_reply(incoming.userid, self.corp_id, now, reply.text)
-        return crypto.encrypt_xml(plaintext, nonce, str(now))
+        xml = app_messages.text_reply(incoming.userid, self.corp_id, now, reply.text)
+        return crypto.encrypt_xml(xml, nonce, str(now))
 
-    def _crypto(self) -> CallbackCrypto:
-        if self.crypto is None:
-            raise CallbackRejected(503, "WeCom callback not configured (NEWSBOT_WECOM_TOKEN, _AES_KEY, _CORP_ID)")
-        return self.crypto
+
+@dataclass
+class AiBotCallback(Callback):
+    """The AI bot: JSON in, a finished stream reply in the encrypted JSON envelope out."""
+
+    bot_name: str = ""
+
+    def receive(self, query: dict[str, str], body: bytes) -> str:
+        crypto, nonce, plaintext = self.open(query, lambda: aibot.encrypted_field(body))
+        message = aibot.to_incoming(plaintext, self.bot_name)
+        if isinstance(message, aibot.StreamRefresh):  # WeCom polls a stream: it was finished at once
+            stream_id = message.stream_id
+            content = self.engine.stored_reply(f"aibot:{stream_id}") or ""
+        else:
+            reply = self.engine.handle(message)
+            if reply is None or not reply.text:
+                return ""
+            stream_id, content = message.key.removeprefix("aibot:"), reply.text
+        envelope = crypto.encrypt(aibot.stream_reply(stream_id, content), nonce, str(int(self.wall_clock())))
+        return aibot.envelope_json(envelope)
 
 
 def _require(query: dict[str, str], *names: str) -> list[str]:
@@ -93,18 +126,14 @@ def _rejected(exc: CallbackRejected) -> Response:
     return PlainTextResponse(exc.reason, status_code=exc.status)
 
 
-@router.get("/wecom/callback")
-def verify_url(request: Request) -> Response:
-    callback: AppCallback = request.app.state.app_callback
+def _verify(callback: Callback, request: Request) -> Response:
     try:
         return PlainTextResponse(callback.verify_url(dict(request.query_params)))
     except CallbackRejected as exc:
         return _rejected(exc)
 
 
-@router.post("/wecom/callback")
-async def receive(request: Request) -> Response:
-    callback: AppCallback = request.app.state.app_callback
+async def _receive(callback: AppCallback | AiBotCallback, request: Request, media_type: str) -> Response:
     try:
         body = await read_capped(request, callback.max_bytes)
     except BodyTooLarge:
@@ -113,4 +142,24 @@ async def receive(request: Request) -> Response:
         reply = await run_in_threadpool(callback.receive, dict(request.query_params), body)
     except CallbackRejected as exc:
         return _rejected(exc)
-    return Response(reply, media_type="application/xml" if reply else "text/plain")
+    return Response(reply, media_type=media_type if reply else "text/plain")
+
+
+@router.get("/wecom/callback")
+def verify_app_url(request: Request) -> Response:
+    return _verify(request.app.state.app_callback, request)
+
+
+@router.post("/wecom/callback")
+async def receive_app(request: Request) -> Response:
+    return await _receive(request.app.state.app_callback, request, "application/xml")
+
+
+@router.get("/wecom/aibot")
+def verify_aibot_url(request: Request) -> Response:
+    return _verify(request.app.state.aibot_callback, request)
+
+
+@router.post("/wecom/aibot")
+async def receive_aibot(request: Request) -> Response:
+    return await _receive(request.app.state.aibot_callback, request, "application/json")

@@ -21,9 +21,11 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.wecom.crypto import decrypt_file
 from models import AccessToken
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+_EXPIRED_URL = 40007  # reported like an expired media id: the member must send the file again
 BATCH = 1000  # message/send takes at most 1000 userids
 _REFRESH_LEASE = timedelta(seconds=15)
 _EARLY = timedelta(minutes=5)  # treat a token as expired this long before WeCom does
@@ -219,6 +221,27 @@ class WeComClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+def download_encrypted(http: httpx.Client, url: str, key: bytes, max_bytes: int) -> Media:
+    """An AI bot file from its URL: streamed with a size cap, then decrypted with the bot's key."""
+    data = bytearray()
+    with http.stream("GET", url) as response:
+        if response.status_code >= 500:
+            raise WeComError(-1, f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise WeComError(_EXPIRED_URL, f"HTTP {response.status_code}: the file link has expired")
+        for chunk in response.iter_bytes():
+            data += chunk
+            if len(data) > max_bytes + 32:
+                raise WeComError(-2, f"file larger than {max_bytes} bytes")
+        disposition = response.headers.get("content-disposition", "")
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+    try:
+        plain = decrypt_file(key, bytes(data))
+    except ValueError as exc:
+        raise WeComError(-3, f"cannot decrypt the file: {exc}") from exc
+    return Media(content_type, _filename(disposition), plain)
 
 
 def _filename(disposition: str) -> str:

@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 
 from wechatpy.crypto import BaseWeChatCrypto
+from wechatpy.crypto.cryptography import WeChatCipher
 from wechatpy.enterprise.crypto import PrpCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
@@ -88,6 +89,28 @@ class CallbackCrypto:
             f"<Nonce><![CDATA[{env.nonce}]]></Nonce>\n"
             "</xml>"
         )
+
+
+def aes_key(encoding_aes_key: str) -> bytes:
+    """The 32-byte key of a 43-character EncodingAESKey."""
+    return bytes(BaseWeChatCrypto("", encoding_aes_key, "").key)
+
+
+def decrypt_file(key: bytes, data: bytes) -> bytes:
+    """An AI bot file: AES-256-CBC, IV = key[:16], PKCS#7 to 32 bytes (no framing, unlike messages)."""
+    if not data or len(data) % 16:
+        raise ValueError("not an AES-CBC ciphertext")
+    plain = WeChatCipher(key).decrypt(data)
+    pad = plain[-1]
+    if not 1 <= pad <= 32 or plain[-pad:] != bytes([pad]) * pad:
+        raise ValueError("bad padding: wrong key or not an encrypted file")
+    return bytes(plain[:-pad])
+
+
+def encrypt_file(key: bytes, data: bytes) -> bytes:
+    """The inverse of decrypt_file (what WeCom does; used by tests and tools)."""
+    pad = 32 - len(data) % 32
+    return bytes(WeChatCipher(key).encrypt(data + bytes([pad]) * pad))
 
 
 def check_freshness(timestamp: str, now: float, max_skew_seconds: int) -> None:

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox import RetryLater, Undeliverable
+from bot.outbox import RetryLater, Transport, Undeliverable
 from bot.wecom.client import TOKEN_ERRORS, WeComClient, WeComError
 from models import OutboxMessage, SendWindow
 
@@ -84,6 +84,38 @@ class WebhookTransport:
             raise RetryLater("group robot: 20 messages a minute", wait)
         with wecom_policy():
             self._client.send_webhook(self._key, for_wecom(message))
+
+
+class AiBotReplyTransport:
+    """A late answer to an AI bot message: to its response_url (single use, 1 h), else by the fallback —
+    the group for a group message, an app message for a 1:1 one (never a private answer in the group)."""
+
+    def __init__(self, http: httpx.Client, app: Transport, group: Transport, clock: Callable[[], datetime]) -> None:
+        self._http, self._app, self._group, self._clock = http, app, group, clock
+
+    def send(self, message: OutboxMessage) -> None:
+        payload = message.payload
+        body = {"msgtype": "markdown", "markdown": payload["markdown"]}
+        valid = self._clock() < datetime.fromisoformat(payload["expires_at"])
+        if valid and self._posted(payload["response_url"], body):
+            return
+        plain = OutboxMessage(id=message.id, channel=message.channel, recipient=message.recipient, payload=body,
+                              dedupe_key=message.dedupe_key, attempts=message.attempts)
+        (self._group if payload.get("group") else self._app).send(plain)
+
+    def _posted(self, url: str, body: dict[str, Any]) -> bool:
+        """True when WeCom took it; False when the URL is used up or expired (use the fallback)."""
+        with wecom_policy():
+            response = self._http.post(url, json=body)
+            if response.status_code >= 500:
+                raise WeComError(-1, f"HTTP {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError:
+            return False
+        if isinstance(answer, dict) and answer.get("errcode") == -1:
+            raise RetryLater("response_url: system busy")
+        return isinstance(answer, dict) and answer.get("errcode", 0) == 0 and response.status_code < 400
 
 
 class SendWindowLimit:

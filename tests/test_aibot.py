@@ -1,0 +1,212 @@
+"""The AI bot in the work group: its callback with real crypto, quoting, privacy, stream replies, files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.runtime import Runtime
+from bot.wecom.crypto import CallbackCrypto, aes_key, encrypt_file
+from models import AuditEvent, Draft, DraftState, InboundMessage, OutboxMessage
+from tests.conftest import FrozenClock, row_counts
+from tests.fake_wecom import FakeWeCom
+from tests.test_crypto_vectors import E_ENCRYPT, E_PLAINTEXT
+from tests.test_delivery import drain
+from tests.test_file_drafts import docx_bytes
+from tests.wecom_sim import AES_KEY, TOKEN, AiBotSimulator, WeComSimulator, aibot_say, say
+
+BOT = "审稿机器人"
+
+
+@pytest.fixture
+def bot_runtime(office: Runtime) -> Runtime:
+    office.settings = office.settings.model_copy(update={
+        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": BOT})
+    return office
+
+
+@pytest.fixture
+def client(bot_runtime: Runtime, clock: FrozenClock) -> Iterator[TestClient]:
+    with TestClient(create_app(bot_runtime, dispatcher=False, wall_clock=clock.timestamp)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def bot(clock: FrozenClock) -> AiBotSimulator:
+    return AiBotSimulator(now=clock.timestamp)
+
+
+def draft_state(runtime: Runtime, number: int) -> str:
+    with runtime.sessions.begin() as session:
+        return session.get(Draft, number).state
+
+
+def test_vector_e_decrypts_through_the_endpoint_and_the_stream_reply_round_trips(
+        client: TestClient, clock: FrozenClock, bot_runtime: Runtime) -> None:
+    clock.current = clock.current.fromtimestamp(1700000000, clock.current.tzinfo)
+    query = {"msg_signature": "579292079dda6c8a197c70925dbf441dee066bab", "timestamp": "1700000000",
+             "nonce": "987654321"}
+    response = client.post("/wecom/aibot", params=query, content=json.dumps({"encrypt": E_ENCRYPT}))
+    assert response.status_code == 200
+    envelope = json.loads(response.text)
+    box = CallbackCrypto(TOKEN, AES_KEY, "")
+    box.verify(envelope["msgsignature"], str(envelope["timestamp"]), envelope["nonce"], envelope["encrypt"])
+    reply = json.loads(box.decrypt(envelope["encrypt"]))
+    assert reply["stream"] == {"id": "CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=", "finish": True,
+                               "content": reply["stream"]["content"]}
+    assert "需要审核角色" in reply["stream"]["content"]  # vector E is zhangsan saying "@审稿机器人 批准"
+    assert json.loads(E_PLAINTEXT)["text"]["content"] == "@审稿机器人 批准"
+    with bot_runtime.sessions.begin() as session:
+        assert session.scalars(select(InboundMessage.key)).all() == ["aibot:CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI="]
+
+
+@pytest.mark.parametrize("part", ["encrypt", "nonce", "timestamp", "signature"])
+def test_tampering_is_rejected_with_no_rows(part: str, client: TestClient, bot: AiBotSimulator,
+                                            bot_runtime: Runtime) -> None:
+    before = row_counts(bot_runtime)
+    callback = bot.callback(bot.text("zhangsan", "@审稿机器人 稿件"))
+    query, body = dict(callback.query), callback.body
+    if part == "encrypt":
+        data = json.loads(body)
+        data["encrypt"] = data["encrypt"][:10] + ("A" if data["encrypt"][10] != "A" else "B") + data["encrypt"][11:]
+        body = json.dumps(data).encode()
+    else:
+        key = {"nonce": "nonce", "timestamp": "timestamp", "signature": "msg_signature"}[part]
+        query[key] = query[key][:-1] + ("1" if query[key][-1] != "1" else "2")
+    assert client.post("/wecom/aibot", params=query, content=body).status_code in (400, 403)
+    assert row_counts(bot_runtime) == before
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"encrypt": 5}', b"[" * 5000 + b"]" * 5000,
+                                  b'{"encrypt": "' + b"A" * 70000 + b'"}'])
+def test_bad_bodies_are_4xx_with_no_rows(body: bytes, client: TestClient, clock: FrozenClock,
+                                         bot_runtime: Runtime) -> None:
+    before = row_counts(bot_runtime)
+    query = {"msg_signature": "0" * 40, "timestamp": str(int(clock.timestamp())), "nonce": "1"}
+    assert client.post("/wecom/aibot", params=query, content=body).status_code in (400, 413)
+    assert row_counts(bot_runtime) == before
+
+
+def test_url_verification(client: TestClient, bot: AiBotSimulator) -> None:
+    envelope = bot.crypto.encrypt_message("4242", "123", "1700000000")
+    import xmltodict
+    from wechatpy.crypto import _get_signature
+
+    echostr = xmltodict.parse(envelope)["xml"]["Encrypt"]
+    params = {"msg_signature": _get_signature(TOKEN, "1700000000", "123", echostr), "timestamp": "1700000000",
+              "nonce": "123", "echostr": echostr}
+    assert client.get("/wecom/aibot", params=params).text == "4242"
+
+
+def test_group_scenario_submit_send_and_approve_by_quoting(client: TestClient, bot: AiBotSimulator,
+                                                           bot_runtime: Runtime, clock: FrozenClock) -> None:
+    app = WeComSimulator(now=clock.timestamp)
+    assert "已收到投稿 #1" in say(client, app, "zhangsan", "投稿 乐昌开展国家安全教育日宣传\n4月15日，……")
+    assert "已收到投稿 #2" in say(client, app, "xiaoli", "投稿 第二篇\n正文")
+    sent = aibot_say(client, bot, bot.text("lisi", f"@{BOT} 送审 #1"))
+    assert sent.startswith("稿件 #1 已送审")
+    assert "已送审" in aibot_say(client, bot, bot.text("zhaoliu", f"@{BOT} 送审 #2"))
+    # Two drafts wait for wangwu; quoting the request for #1 says which one.
+    assert "已由" not in (refused := aibot_say(client, bot, bot.text("xiaoli", f"@{BOT} 批准", quote=sent)))
+    assert "需要审核角色" in refused
+    payload = bot.text("wangwu", f"@{BOT} 批准", quote=sent)
+    replies = {aibot_say(client, bot, payload) for _ in range(3)}  # WeCom retries: one effect
+    assert len(replies) == 1 and replies.pop().startswith("已批准稿件 #1")
+    assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.approved, DraftState.pending)
+    with bot_runtime.sessions.begin() as session:
+        approvals = session.scalars(select(AuditEvent).where(AuditEvent.action == "approve")).all()
+        assert [(e.actor, e.draft_id) for e in approvals] == [("wangwu", 1)]
+        assert len(session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.like("draft:1:approved:%"))).all()) == 2
+
+
+def test_explicit_number_wins_over_the_quote(client: TestClient, bot: AiBotSimulator, bot_runtime: Runtime,
+                                             clock: FrozenClock) -> None:
+    app = WeComSimulator(now=clock.timestamp)
+    say(client, app, "zhangsan", "投稿 一\n正文")
+    say(client, app, "xiaoli", "投稿 二\n正文")
+    say(client, app, "lisi", "送审 #1")
+    say(client, app, "zhaoliu", "送审 #2")
+    reply = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准 #2 同意", quote="稿件 #1 已送审"))
+    assert reply.startswith("已批准稿件 #2")
+    assert draft_state(bot_runtime, 1) == DraftState.pending
+
+
+def test_the_group_never_sees_a_drafts_text(client: TestClient, bot: AiBotSimulator, clock: FrozenClock) -> None:
+    app = WeComSimulator(now=clock.timestamp)
+    say(client, app, "zhangsan", "投稿 保密的稿子\n内部数据：一二三")
+    for command in ("稿件 #1", "稿件 #1 全文", "稿件 #1 v1"):
+        reply = aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} {command}"))
+        assert "内部数据" not in reply and "单聊" in reply and "#1《保密的稿子》编辑中" in reply
+    single = aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 稿件 #1 全文", chat="single"))
+    assert "内部数据：一二三" in single
+
+
+def test_mixed_messages_and_stream_refresh(client: TestClient, bot: AiBotSimulator) -> None:
+    payload = bot.text("zhangsan", "")
+    payload.update({"msgtype": "mixed", "mixed": {"msg_item": [
+        {"msgtype": "text", "text": {"content": f"@{BOT} 帮助"}}, {"msgtype": "image", "image": {"url": "x"}}]}})
+    del payload["text"]
+    first = aibot_say(client, bot, payload)
+    assert "您可以使用" in first
+    refresh = {"msgid": "poll-1", "msgtype": "stream", "stream": {"id": payload["msgid"]},
+               "from": {"userid": "zhangsan"}}
+    assert aibot_say(client, bot, refresh) == first
+
+
+def test_unconfigured_aibot_answers_503(office: Runtime) -> None:
+    with TestClient(create_app(office, dispatcher=False)) as plain:
+        assert plain.post("/wecom/aibot?msg_signature=a&timestamp=1&nonce=1").status_code == 503
+
+
+@pytest.fixture
+def live_bot(live: Runtime) -> Runtime:
+    """Real transports to the fake WeCom, with the AI bot configured."""
+    live.settings = live.settings.model_copy(update={
+        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": BOT})
+    live.transports = live._transports()
+    return live
+
+
+def test_a_file_in_1to1_with_the_ai_bot_becomes_a_draft_answered_on_the_response_url(
+        live_bot: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    fake_wecom.aibot_files["f1"] = encrypt_file(aes_key(AES_KEY), docx_bytes("乐昌开展安全生产月活动", "正文第一段。"))
+    bot = AiBotSimulator(now=clock.timestamp)
+    payload = bot.text("zhangsan", "", chat="single",
+                       response_url=f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code=R1")
+    payload.update({"msgtype": "file", "file": {"url": f"{fake_wecom.base_url}/aibot-files/f1"}})
+    del payload["text"]
+    with TestClient(create_app(live_bot, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        assert aibot_say(client, bot, payload).startswith("已收到文件，正在读取")
+    drain(live_bot)
+    with live_bot.sessions.begin() as session:
+        draft = session.scalars(select(Draft)).one()
+        assert draft.title == "乐昌开展安全生产月活动"  # a nameless file: its first line
+    [answer] = fake_wecom.of("aibot/response", accepted_only=True)
+    assert answer.body is not None and answer.body["msgtype"] == "markdown"
+    assert answer.body["markdown"]["content"].startswith("已根据文件创建稿件 #1《乐昌开展安全生产月活动》")
+
+
+def test_a_used_or_expired_response_url_falls_back_to_a_private_app_message(
+        live_bot: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    from bot import outbox
+    from bot.messages import Incoming
+
+    fake_wecom.used_response_codes.add("USED")
+    with live_bot.sessions.begin() as session:
+        for code, chat in (("USED", "single"), ("OLD", "single")):
+            msg = Incoming("aibot", "zhangsan", f"k-{code}", chat_type=chat,
+                           response_url=f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code={code}")
+            route = outbox.reply_route(msg, clock() - (timedelta(hours=2) if code == "OLD" else timedelta()))
+            outbox.reply(session, "zhangsan", route, f"迟到的回复{code}", f"late:{code}", clock())
+    drain(live_bot)
+    assert [c.params["response_code"] for c in fake_wecom.of("aibot/response")] == ["USED"]  # OLD: not tried
+    assert [c.body["markdown"]["content"] for c in fake_wecom.of("message/send", accepted_only=True) if c.body] == [
+        "迟到的回复USED", "迟到的回复OLD"]
