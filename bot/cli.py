@@ -23,7 +23,7 @@ from bot.domain.errors import NotFound, UserError
 from bot.runtime import Runtime
 from bot.views import draft_json, member_json, outbox_json
 from bot.wecom.client import WeComClient, WeComError
-from models import Draft
+from models import Draft, OutboxMessage
 
 Command = Callable[[argparse.Namespace, Settings], int]
 T = TypeVar("T")
@@ -90,8 +90,10 @@ def _parser() -> argparse.ArgumentParser:
 
     out = commands.add_parser("outbox", help="outgoing messages").add_subparsers(metavar="ACTION", required=True)
     _with_json(out.add_parser("list", help="newest outgoing messages")).set_defaults(run=_outbox_list)
-    again = out.add_parser("retry", help="queue a dead or stuck message again")
-    again.add_argument("id", type=int)
+    again = out.add_parser("retry", help="queue dead messages again")
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", type=int, nargs="?")
+    which.add_argument("--all-dead", action="store_true", help="every dead message")
     again.set_defaults(run=_outbox_retry)
     purge = out.add_parser("purge-sent", help="delete sent messages older than DAYS")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
@@ -251,9 +253,13 @@ def _outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = _runtime(settings)
     with runtime.sessions.begin() as session:
-        if outbox.retry(session, args.id, runtime.clock()) is None:
-            raise CliError(f"发件箱没有第 {args.id} 条。运行 `newsbot outbox list` 查看。")
-    print(f"第 {args.id} 条已重新排队。")
+        count = outbox.retry(session, None if args.all_dead else [args.id], runtime.clock())
+        if not args.all_dead and count == 0:
+            message = session.get(OutboxMessage, args.id)
+            if message is None:
+                raise CliError(f"发件箱没有第 {args.id} 条。运行 `newsbot outbox list` 查看。")
+            raise CliError(f"第 {args.id} 条的状态是 {message.state}：只有发送失败（dead）的消息可以重试。")
+    print(f"已重新排队 {count} 条。")
     return 0
 
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.messages import Incoming
 from models import OutboxMessage, OutboxState
@@ -91,14 +91,17 @@ def broadcast(session: Session, userids: Iterable[str], message: str | dict[str,
     enqueue(session, channel=APP, recipient=f"{len(recipients)} 人", payload=payload, dedupe_key=dedupe_key, now=now)
 
 
-def retry(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:
-    """Put a dead (or stuck) row back in the queue, due now."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None:
-        return None
-    message.state, message.next_attempt_at, message.attempts = OutboxState.pending, now, 0
-    message.lease_until = message.claimed_by = None
-    return message
+def retry(session: Session, message_ids: Iterable[int] | None, now: datetime) -> int:
+    """Put dead rows (all of them when `message_ids` is None) back in the queue, due now.
+
+    Only dead rows: a sent row would go out twice, and a row being sent belongs to its dispatcher
+    (it comes back by itself when its lease runs out)."""
+    query = update(OutboxMessage).where(OutboxMessage.state == OutboxState.dead)
+    if message_ids is not None:
+        query = query.where(OutboxMessage.id.in_(list(message_ids)))
+    result = session.execute(query.values(state=OutboxState.pending, next_attempt_at=now, attempts=0,
+                                          lease_until=None, claimed_by=None))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def purge_sent(session: Session, older_than: datetime) -> int:
@@ -109,11 +112,14 @@ def purge_sent(session: Session, older_than: datetime) -> int:
 
 
 class RetryLater(Exception):
-    """The send failed for now (network, busy, rate limit); `delay` overrides the backoff."""
+    """The send failed for now (network, busy, rate limit); `delay` overrides the backoff.
 
-    def __init__(self, reason: str, delay: timedelta | None = None) -> None:
+    A wait for a rate limit is no failure (`counts=False`): it does not bring the row closer to dead."""
+
+    def __init__(self, reason: str, delay: timedelta | None = None, counts: bool = True) -> None:
         super().__init__(reason)
         self.delay = delay
+        self.counts = counts
 
 
 class Undeliverable(Exception):
@@ -180,8 +186,14 @@ class Dispatcher:
             (OutboxMessage.state == OutboxState.pending) & (OutboxMessage.next_attempt_at <= now),
             (OutboxMessage.state == OutboxState.sending) & (OutboxMessage.lease_until < now),
         )
+        # Per recipient in order: a row waits while an earlier one to the same recipient is unsent.
+        earlier = aliased(OutboxMessage)
+        first_in_line = ~exists().where(
+            earlier.channel == OutboxMessage.channel, earlier.recipient == OutboxMessage.recipient,
+            earlier.id < OutboxMessage.id, earlier.state.in_((OutboxState.pending, OutboxState.sending)))
         with self._sessions.begin() as session:
-            query = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(self._batch)
+            query = (select(OutboxMessage.id).where(due, first_in_line).order_by(OutboxMessage.id)
+                     .limit(self._batch))
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = list(session.scalars(query))
@@ -217,7 +229,7 @@ class Dispatcher:
                 raise Undeliverable(f"no transport for channel {message.channel!r}")
             transport.send(message)
         except RetryLater as exc:
-            self._finish(message, error=str(exc), delay=exc.delay or backoff(message.attempts))
+            self._finish(message, error=str(exc), delay=exc.delay or backoff(message.attempts), counts=exc.counts)
         except Undeliverable as exc:
             self._finish(message, error=str(exc), dead=True)
         except Exception as exc:  # an unexpected bug must not kill the dispatcher or lose the row
@@ -227,9 +239,11 @@ class Dispatcher:
             self._finish(message)
 
     def _finish(self, message: OutboxMessage, *, error: str | None = None, delay: timedelta | None = None,
-                dead: bool = False) -> None:
+                dead: bool = False, counts: bool = True) -> None:
         now = self._clock()
         values: dict[str, Any] = {"lease_until": None, "last_error": error}
+        if not counts:
+            values["attempts"] = message.attempts - 1
         if error is None:
             values |= {"state": OutboxState.sent, "sent_at": now}
         elif dead or message.attempts >= MAX_ATTEMPTS:

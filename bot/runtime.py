@@ -75,7 +75,8 @@ class Runtime:
             robot = self.client or WeComClient(s.wecom_api_base_url, "", "", 0,
                                                TokenStore(self.sessions, "-", self.clock),
                                                timeout=s.wecom_api_timeout_seconds)
-            window = SendWindowLimit(self.sessions, "group-robot", ROBOT_LIMIT, timedelta(minutes=1), self.clock)
+            # A second of margin: our clock and WeCom's need not agree on where a minute starts.
+            window = SendWindowLimit(self.sessions, "group-robot", ROBOT_LIMIT, timedelta(seconds=61), self.clock)
             group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())

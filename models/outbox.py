@@ -21,7 +21,10 @@ class OutboxState(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_outbox_message_channel_recipient_id", "channel", "recipient", "id"),  # per-recipient order
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))

@@ -185,7 +185,9 @@ def test_group_robot_never_sends_more_than_20_a_minute(wecom_settings: Settings,
     drain(runtime)
     assert len(fake_wecom.of("webhook/send", accepted_only=True)) == 20
     waiting = [r for r in rows(runtime) if r.state == OutboxState.pending]
-    assert len(waiting) == 5 and all(r.next_attempt_at > clock() + timedelta(seconds=55) for r in waiting)
+    assert len(waiting) == 5  # the first waits for the window; the others wait in line behind it
+    assert waiting[0].next_attempt_at > clock() + timedelta(seconds=55)
+    assert waiting[0].attempts == 0  # waiting for the rate limit is no failed attempt
     clock.advance(seconds=30)
     drain(runtime)
     assert len(fake_wecom.of("webhook/send")) == 20
@@ -259,3 +261,14 @@ def cli_env(settings: Settings) -> dict[str, str]:
             "NEWSBOT_WECOM_AGENT_ID": str(settings.wecom_agent_id),
             "NEWSBOT_WECOM_API_BASE_URL": settings.wecom_api_base_url}
     return env
+
+
+def test_a_failed_message_holds_back_the_later_ones_to_the_same_member(live: Runtime, fake_wecom: FakeWeCom,
+                                                                       clock: FrozenClock) -> None:
+    fake_wecom.fail("message/send", -1)
+    queue_texts(live, ("lisi", "第一条"), ("lisi", "第二条"), ("zhaoliu", "别人的"))
+    drain(live)
+    assert sent_texts(fake_wecom) == [("zhaoliu", "别人的")]  # lisi's second waits for her first
+    clock.advance(minutes=5)
+    drain(live)
+    assert sent_texts(fake_wecom) == [("zhaoliu", "别人的"), ("lisi", "第一条"), ("lisi", "第二条")]

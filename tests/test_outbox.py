@@ -117,7 +117,7 @@ def test_a_batch_slower_than_the_lease_never_sends_twice(runtime: Runtime, clock
     """Each of A's sends takes 90 s (under the 2 min lease, as transports' timeouts must); the batch as a
     whole outlasts the lease and B takes over what A has not reached: nothing is sent twice."""
     for n in range(3):
-        queue(runtime, f"k{n}")
+        queue(runtime, f"k{n}", recipient=f"member{n}")  # different recipients: one batch
     log: list[tuple[str, str]] = []
 
     class Slow:
@@ -154,7 +154,7 @@ def test_a_row_that_keeps_crashing_the_dispatcher_ends_as_a_dead_letter(runtime:
 def test_concurrent_dispatchers_never_send_a_row_twice(runtime: Runtime, clock: FrozenClock,
                                                        workers: int) -> None:
     for n in range(200):
-        queue(runtime, f"k{n}")
+        queue(runtime, f"k{n}", recipient=f"member{n % 7}")
     transport = Scripted()
     dispatchers = [Dispatcher(runtime.sessions, {"app": transport}, clock, batch=7) for _ in range(workers)]
 

@@ -33,7 +33,7 @@ def wecom_policy() -> Iterator[None]:
         if error.errcode == -1 or error.errcode in TOKEN_ERRORS:
             raise RetryLater(str(error)) from error
         if error.errcode in RATE_LIMITED:
-            raise RetryLater(str(error), timedelta(seconds=60 + random.uniform(0, 15))) from error
+            raise RetryLater(str(error), timedelta(seconds=60 + random.uniform(0, 15)), counts=False) from error
         if error.errcode == IP_NOT_TRUSTED:
             raise Undeliverable(IP_HINT) from error
         raise Undeliverable(str(error)) from error
@@ -81,7 +81,7 @@ class WebhookTransport:
     def send(self, message: OutboxMessage) -> None:
         wait = self._window.take()
         if wait is not None:
-            raise RetryLater("group robot: 20 messages a minute", wait)
+            raise RetryLater("group robot: 20 messages a minute", wait, counts=False)
         with wecom_policy():
             self._client.send_webhook(self._key, for_wecom(message))
 
