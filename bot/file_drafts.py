@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from lxml.etree import LxmlError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,13 @@ from models import DraftFile, OutboxMessage, Role
 FILE_JOB = "file"
 DOCX = ".docx"
 TXT = ".txt"
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_DOCUMENT_XML_BYTES = 10 * 1024 * 1024
+_GENERIC = frozenset({"application/octet-stream", "binary/octet-stream"})
+_CONTENT_TYPES = {
+    DOCX: _GENERIC | {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/zip"},
+    TXT: _GENERIC | {"text/plain"},
+}
 _EXPIRED_MEDIA = 40007
 _TOO_LARGE = -2
 _UNREADABLE = -3
@@ -73,20 +81,46 @@ def extract_text(filename: str, data: bytes) -> str:
 def _docx_text(data: bytes) -> str:
     if not data.startswith(b"PK\x03\x04"):
         raise FileRefused("文件不是有效的 .docx（可能改过扩展名）。请用 Word 另存为 .docx 后再发送。")
+    _check_unpacked_size(data)
     try:
         document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    except (zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
         raise FileRefused("无法打开这个 .docx 文件，可能已损坏。请用 Word 另存后再发送。") from exc
-    return "\n".join(paragraph.text for paragraph in document.paragraphs)
+    return "\n".join(paragraphs)
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a zip bomb before python-docx unpacks it: a real article's XML is a few hundred KB."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile as exc:
+        raise FileRefused("无法打开这个 .docx 文件，可能已损坏。请用 Word 另存后再发送。") from exc
+    unpacked = sum(member.file_size for member in members)
+    body = next((m.file_size for m in members if m.filename == "word/document.xml"), 0)
+    if unpacked > MAX_UNPACKED_BYTES or body > MAX_DOCUMENT_XML_BYTES:
+        raise FileRefused("这个 .docx 解压后过大，不像一篇稿件。请只保留正文另存后再发送。")
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise FileRefused("无法识别这个 .txt 文件的编码。请另存为 UTF-8 编码后再发送。")
+
+
+def check_content_type(filename: str, content_type: str) -> None:
+    """What WeCom says the file is must fit its name (a renamed image is no article)."""
+    suffix = Path(filename).suffix.lower()
+    allowed = _CONTENT_TYPES.get(suffix)
+    if allowed is not None and content_type and content_type not in allowed:
+        raise FileRefused(f"「{filename}」的内容类型是 {content_type}，不是 {suffix} 文件。请检查后重新发送。")
 
 
 class FileDraftJob:
@@ -106,6 +140,7 @@ class FileDraftJob:
         try:
             media = self._fetch(job)
             filename = job.get("filename") or media.filename
+            check_content_type(filename, media.content_type)
             text = extract_text(filename, media.data)
         except FileRefused as refusal:
             self._tell(message.recipient, refusal.message, job, "refused")

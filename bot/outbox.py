@@ -145,7 +145,10 @@ class LocalTransport:
 
 
 def describe(message: OutboxMessage) -> str:
-    target = f"发给 {message.recipient}" if message.channel == APP else f"发到 {message.channel}"
+    if message.channel == "file":
+        name = message.payload.get("filename") or "未命名文件"
+        return f"{message.recipient} 发来的文件「{name}」（读取为稿件）"
+    target = f"发给 {message.recipient}" if message.channel in (APP, AIBOT_REPLY) else f"发到 {message.channel}"
     payload = message.payload
     body = (payload.get("fallback") or payload.get("text", {}).get("content")
             or payload.get("markdown", {}).get("content") or payload)

@@ -113,6 +113,11 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
     if message.dedupe_key.startswith("deadletter:"):
         return
+    if message.channel == FILE_JOB:  # the member is waiting to hear about the file
+        outbox.reply(session, message.recipient, message.payload.get("reply"),
+                     "抱歉，您发来的文件暂时无法读取，已通知管理员。"
+                     "请稍后重新发送，或把正文复制出来用「投稿 标题」换行发送。",
+                     f"deadletter:{message.id}:member", now)
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     summary = outbox.describe(message)
     outbox.notify(session, admins,

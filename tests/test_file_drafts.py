@@ -156,3 +156,42 @@ def test_extract_text(name: str, data: bytes, text: str) -> None:
 def test_undecodable_text_is_refused() -> None:
     with pytest.raises(FileRefused):
         extract_text("x.txt", b"\xff\xfe\x00\xd8" * 3)
+
+
+def rezip(original: bytes, replace: dict[str, bytes]) -> bytes:
+    """A copy of a .docx with some parts replaced."""
+    import zipfile
+
+    source, target = zipfile.ZipFile(io.BytesIO(original)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            out.writestr(item.filename, replace.get(item.filename, source.read(item.filename)))
+    return target.getvalue()
+
+
+def test_hostile_and_broken_docx_are_refused_before_parsing() -> None:
+    bomb = rezip(docx_bytes("x"), {"word/document.xml": b"<" + b" " * (11 * 1024 * 1024)})
+    assert len(bomb) < 100_000
+    with pytest.raises(FileRefused, match="解压后过大"):
+        extract_text("炸弹.docx", bomb)
+    broken = rezip(docx_bytes("x"), {"word/document.xml": b"<w:document><unclosed"})
+    with pytest.raises(FileRefused, match="无法打开"):
+        extract_text("坏.docx", broken)
+
+
+def test_utf16_text_and_content_type_checks() -> None:
+    from bot.file_drafts import check_content_type
+
+    assert extract_text("记事本.txt", "记事本的Unicode".encode("utf-16")) == "记事本的Unicode"
+    check_content_type("稿.docx", DOCX_TYPE)
+    check_content_type("稿.txt", "application/octet-stream")
+    with pytest.raises(FileRefused, match="image/jpeg"):
+        check_content_type("照片.docx", "image/jpeg")
+
+
+def test_a_file_job_that_dies_tells_the_member(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    fake_wecom.fail("media/get", 60020)
+    send_file(live, clock, "zhangsan", "M1", filename="稿.docx")
+    drain(live)
+    assert "暂时无法读取" in told(live, "zhangsan")[-1]
+    assert any("zhangsan 发来的文件「稿.docx」" in text for text in told(live, "admin"))

@@ -172,6 +172,8 @@ class WeComClient:
                     raise WeComError(-1, "media/get answered JSON without an error")
                 if response.status_code >= 500:
                     raise WeComError(-1, f"HTTP {response.status_code}")
+                if response.status_code >= 400:  # a proxy's error page is no file
+                    raise WeComError(-1, f"HTTP {response.status_code} from media/get")
                 data = bytearray()
                 for chunk in response.iter_bytes():
                     data += chunk
