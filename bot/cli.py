@@ -22,7 +22,7 @@ from bot.config import Settings, get_settings
 from bot.domain.errors import NotFound, UserError
 from bot.runtime import Runtime
 from bot.views import draft_json, member_json, outbox_json
-from bot.wecom.client import WeComClient, WeComError
+from bot.wecom.client import TokenRefused, WeComClient, WeComError
 from models import Draft, OutboxMessage
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -329,12 +329,19 @@ def _client(settings: Settings) -> WeComClient:
 
 
 def _wecom(call: Callable[[], T]) -> T:
-    from bot.wecom.transports import IP_HINT
+    from bot.wecom.transports import CREDENTIALS_HINT, IP_HINT
 
     try:
         return call()
     except WeComError as error:
-        raise CliError(IP_HINT if error.errcode == 60020 else f"企业微信返回错误：{error}") from error
+        if error.errcode == 60020:
+            raise CliError(IP_HINT) from error
+        if isinstance(error, TokenRefused):
+            raise CliError(f"{CREDENTIALS_HINT}（{error}）") from error
+        if error.errcode == 60011:
+            raise CliError("应用的可见范围不包含要读取的部门或成员："
+                           "请在应用管理中把可见范围设为全单位（或相关部门）。") from error
+        raise CliError(f"企业微信返回错误：{error}") from error
     except httpx.HTTPError as error:
         raise CliError(f"无法连接企业微信（{type(error).__name__}），"
                        "请检查网络或 NEWSBOT_WECOM_API_BASE_URL。") from error

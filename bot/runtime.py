@@ -60,7 +60,9 @@ class Runtime:
 
     def _client(self) -> WeComClient:
         s = self.settings
-        tokens = TokenStore(self.sessions, f"{s.wecom_corp_id}:{s.wecom_agent_id}", self.clock)
+        # The lease outlasts a slow gettoken (httpx's timeout is per phase: connect, read, …).
+        tokens = TokenStore(self.sessions, f"{s.wecom_corp_id}:{s.wecom_agent_id}", self.clock,
+                            lease=timedelta(seconds=max(30.0, 4 * s.wecom_api_timeout_seconds)))
         return WeComClient(s.wecom_api_base_url, s.wecom_corp_id, s.wecom_secret.get_secret_value(),
                            s.wecom_agent_id or 0, tokens, timeout=s.wecom_api_timeout_seconds)
 

@@ -20,6 +20,9 @@ class AccessToken(Base):
     token: Mapped[str | None] = mapped_column(String(512))
     expires_at: Mapped[datetime | None]
     refreshing_until: Mapped[datetime | None]
+    # The last gettoken failure ("errcode|errmsg"), repeated to every caller until `failed_until`.
+    error: Mapped[str | None] = mapped_column(String(300))
+    failed_until: Mapped[datetime | None]
 
 
 class SendWindow(Base):

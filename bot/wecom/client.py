@@ -27,8 +27,10 @@ from models import AccessToken
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 _EXPIRED_URL = 40007  # reported like an expired media id: the member must send the file again
 BATCH = 1000  # message/send takes at most 1000 userids
-_REFRESH_LEASE = timedelta(seconds=15)
 _EARLY = timedelta(minutes=5)  # treat a token as expired this long before WeCom does
+# After a failed gettoken every process waits this long before the next try (WeCom limits gettoken).
+_AFTER_REFUSAL = timedelta(seconds=60)
+_AFTER_HICCUP = timedelta(seconds=5)
 _FILENAME = re.compile(r"""filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?""", re.IGNORECASE)
 
 
@@ -41,6 +43,10 @@ class WeComError(Exception):
         self.errmsg = errmsg
 
 
+class TokenRefused(WeComError):
+    """gettoken itself said no: wrong corp id or secret, untrusted IP — configuration, not a hiccup."""
+
+
 @dataclass(frozen=True)
 class Media:
     content_type: str
@@ -51,10 +57,12 @@ class Media:
 class TokenStore:
     """The access token in the database: shared by all processes, fetched by one at a time."""
 
-    def __init__(self, sessions: sessionmaker[Session], key: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], key: str, clock: Callable[[], datetime],
+                 lease: timedelta = timedelta(seconds=30)) -> None:
         self._sessions = sessions
         self._key = key
         self._clock = clock
+        self._lease = lease  # longer than a gettoken can take, or a second process would fetch too
         self._lock = threading.Lock()  # threads of this process queue here rather than poll the database
 
     def get(self, fetch: Callable[[], tuple[str, int]], stale: str | None = None, wait: float = 20.0) -> str:
@@ -69,8 +77,11 @@ class TokenStore:
                 if self._take_lease(stale):
                     try:
                         token, expires_in = fetch()
-                    except BaseException:
-                        self._store(None, None)
+                    except WeComError as error:
+                        self._failed(error, _AFTER_REFUSAL if isinstance(error, TokenRefused) else _AFTER_HICCUP)
+                        raise
+                    except BaseException as error:
+                        self._failed(WeComError(-1, f"gettoken: {type(error).__name__}"), _AFTER_HICCUP)
                         raise
                     self._store(token, self._clock() + timedelta(seconds=expires_in) - _EARLY)
                     return token
@@ -79,10 +90,18 @@ class TokenStore:
                 time.sleep(0.05)
 
     def _valid(self, stale: str | None) -> str | None:
+        """The stored token if good; a recent gettoken failure is raised again instead of asking anew."""
+        now = self._clock()
         with self._sessions.begin() as session:
             row = session.get(AccessToken, self._key)
-            if row and row.token and row.token != stale and row.expires_at and row.expires_at > self._clock():
+            if row is None:
+                return None
+            if row.token and row.token != stale and row.expires_at and row.expires_at > now:
                 return row.token
+            if row.error and row.failed_until and row.failed_until > now:
+                code, _, message = row.error.partition("|")
+                kind = WeComError if code == "-1" else TokenRefused
+                raise kind(int(code), f"{message} (gettoken failed moments ago; retrying after a pause)")
             return None
 
     def _take_lease(self, stale: str | None) -> bool:
@@ -94,22 +113,26 @@ class TokenStore:
         try:
             with self._sessions.begin() as session:
                 if session.get(AccessToken, self._key) is None:
-                    session.add(AccessToken(key=self._key, refreshing_until=now + _REFRESH_LEASE))
+                    session.add(AccessToken(key=self._key, refreshing_until=now + self._lease))
                     return True
                 taken = session.execute(update(AccessToken).where(
                     AccessToken.key == self._key, needs_token,
                     AccessToken.refreshing_until.is_(None) | (AccessToken.refreshing_until < now),
-                ).values(refreshing_until=now + _REFRESH_LEASE))
+                ).values(refreshing_until=now + self._lease))
                 return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
         except IntegrityError:  # another process inserted the row first: it holds the lease
             return False
 
-    def _store(self, token: str | None, expires_at: datetime | None) -> None:
+    def _store(self, token: str, expires_at: datetime) -> None:
         with self._sessions.begin() as session:
-            values: dict[str, Any] = {"refreshing_until": None}
-            if token is not None:
-                values |= {"token": token, "expires_at": expires_at}
-            session.execute(update(AccessToken).where(AccessToken.key == self._key).values(**values))
+            session.execute(update(AccessToken).where(AccessToken.key == self._key).values(
+                token=token, expires_at=expires_at, refreshing_until=None, error=None, failed_until=None))
+
+    def _failed(self, error: WeComError, pause: timedelta) -> None:
+        with self._sessions.begin() as session:
+            session.execute(update(AccessToken).where(AccessToken.key == self._key).values(
+                refreshing_until=None, error=f"{error.errcode}|{error.errmsg}"[:300],
+                failed_until=self._clock() + pause))
 
 
 class WeComClient:
@@ -203,8 +226,13 @@ class WeComClient:
         return self._tokens.get(self._fetch_token, stale)
 
     def _fetch_token(self) -> tuple[str, int]:
-        answer = self._checked(self._http.get(f"{self._base}/cgi-bin/gettoken",
-                                              params={"corpid": self._corp_id, "corpsecret": self._secret}))
+        try:
+            answer = self._checked(self._http.get(f"{self._base}/cgi-bin/gettoken",
+                                                  params={"corpid": self._corp_id, "corpsecret": self._secret}))
+        except WeComError as error:
+            if error.errcode == -1:
+                raise
+            raise TokenRefused(error.errcode, error.errmsg) from error
         return str(answer["access_token"]), int(answer.get("expires_in", 7200))
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,11 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox import RetryLater, Transport, Undeliverable
-from bot.wecom.client import TOKEN_ERRORS, WeComClient, WeComError
+from bot.wecom.client import TOKEN_ERRORS, TokenRefused, WeComClient, WeComError
 from models import OutboxMessage, SendWindow
+
+log = logging.getLogger(__name__)
 
 RATE_LIMITED = frozenset({45009, 130101})
 IP_NOT_TRUSTED = 60020
+CREDENTIALS_HINT = ("企业微信拒绝了应用凭据：请检查 NEWSBOT_WECOM_CORP_ID 和 NEWSBOT_WECOM_SECRET"
+                    "（应用管理 → 自建应用 → Secret），改好后消息会自动继续发送。")
 IP_HINT = ("企业微信拒绝了本服务器的 IP（errcode 60020）：请在应用管理的「企业可信IP」中加入本服务器的出口 IP，"
            "或通过固定 IP 的代理访问（设置 NEWSBOT_WECOM_API_BASE_URL）。")
 
@@ -29,6 +34,12 @@ def wecom_policy() -> Iterator[None]:
         yield
     except (httpx.TimeoutException, httpx.TransportError) as exc:
         raise RetryLater(f"network: {type(exc).__name__}") from exc
+    except TokenRefused as error:
+        if error.errcode == IP_NOT_TRUSTED:
+            raise Undeliverable(IP_HINT) from error
+        # Wrong corp id or secret: keep every message until the configuration is fixed.
+        log.error("%s %s", CREDENTIALS_HINT, error)
+        raise RetryLater(f"{CREDENTIALS_HINT}（{error}）", timedelta(minutes=10), counts=False) from error
     except WeComError as error:
         if error.errcode == -1 or error.errcode in TOKEN_ERRORS:
             raise RetryLater(str(error)) from error
