@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(run=_group_create)
 
     sync = members.add_parser("sync", help="read departments and users from WeCom")
+    sync.add_argument("--force", action="store_true", help="allow deactivating more than half of the members")
     sync.set_defaults(run=_members_sync)
     return parser
 
@@ -312,10 +313,10 @@ def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
 
     client = _client(settings)
     departments = _wecom(client.departments)
-    users = _wecom(client.users)
+    users = _wecom(lambda: client.users(directory.top_departments(departments)))
     runtime = _runtime(settings)
     with runtime.sessions.begin() as session:
-        result = directory.sync(session, departments, users, runtime.clock())
+        result = directory.sync(session, departments, users, runtime.clock(), force=args.force)
     print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，停用 {result.deactivated} 人（离职）。")
     return 0
 

@@ -226,16 +226,22 @@ def test_members_sync_upserts_and_deactivates_but_keeps_roles(live: Runtime, wec
         {"userid": "lisi", "name": "李四", "department": [2], "main_department": 2, "status": 1},
         {"userid": "newbie", "name": "新同事", "department": [2], "main_department": 2, "status": 1},
         {"userid": "zhaoliu", "name": "赵六", "department": [2], "main_department": 2, "status": 2},
+        {"userid": "lisi", "name": "李四", "department": [2, 3], "main_department": 2, "status": 1},  # twice
     ]
-    result = cli(wecom_settings, tmp_path, "members", "sync")
+    refused = cli(wecom_settings, tmp_path, "members", "sync")  # 4 of 7 would go: looks like a narrowed range
+    assert refused.returncode == 2 and "会停用 4/7 名成员，未做任何修改" in refused.stderr
+    result = cli(wecom_settings, tmp_path, "members", "sync", "--force")
     assert result.returncode == 0, result.stderr
     assert "新增 1 人，更新 3 人，停用 4 人" in result.stdout  # xiaoli, wangwu, zhouqi, admin left; zhaoliu disabled
+    assert [c.params["department_id"] for c in fake_wecom.of("user/list")][-1] == "1"  # the top visible one
     members = {m["userid"]: m for m in json.loads(cli(wecom_settings, tmp_path, "members", "list", "--json").stdout)}
     assert members["zhangsan"]["department"] == "规划股" and members["zhangsan"]["roles"] == ["correspondent"]
     assert members["lisi"]["roles"] == ["correspondent", "editor"]
     assert members["newbie"] == {"userid": "newbie", "name": "新同事", "department": "办公室", "roles": [],
                                  "active": True}
     assert not members["wangwu"]["active"] and not members["zhaoliu"]["active"]
+    fake_wecom.users = []
+    assert "成员列表为空，未做任何修改" in cli(wecom_settings, tmp_path, "members", "sync", "--force").stderr
 
 
 def test_a_draft_from_the_encrypted_callback_reaches_its_editor(live: Runtime, fake_wecom: FakeWeCom,

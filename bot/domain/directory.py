@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
+from bot.domain.errors import UsageError
 from models import Member
 
 ACTIVE = 1  # user/list status: 1 active, 2 disabled, 4 not yet activated, 5 left
@@ -23,22 +24,39 @@ class SyncResult:
     deactivated: int
 
 
+def top_departments(departments: Sequence[dict[str, Any]]) -> list[int]:
+    """The visible departments whose parent is not visible: listing their users (with children) covers all."""
+    visible = {int(d["id"]) for d in departments}
+    return sorted(int(d["id"]) for d in departments if int(d.get("parentid") or 0) not in visible)
+
+
 def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequence[dict[str, Any]],
-         now: datetime) -> SyncResult:
-    """Upsert every listed user; members no longer listed (or disabled) are deactivated, never deleted."""
+         now: datetime, force: bool = False) -> SyncResult:
+    """Upsert every listed user; members no longer listed (or disabled) are deactivated, never deleted.
+
+    An empty list, or one that would deactivate more than half of the active members, changes nothing
+    unless `force`: that is a narrowed visible range far more often than a mass departure."""
+    if not users:
+        raise UsageError("企业微信返回的成员列表为空，未做任何修改。请检查应用的可见范围。")
     department_names = {int(d["id"]): str(d.get("name", "")) for d in departments}
     existing = {m.userid: m for m in session.scalars(select(Member))}
+    listed_ids = {str(u.get("userid", "")).strip() for u in users}
+    active = [m for m in existing.values() if m.active]
+    leaving = [m for m in active if m.userid not in listed_ids]
+    if not force and len(leaving) * 2 > len(active):
+        raise UsageError(f"这次同步会停用 {len(leaving)}/{len(active)} 名成员，未做任何修改。"
+                         "请先检查应用的可见范围；确认无误再加 --force。")
     created = updated = 0
-    listed = set()
+    listed: set[str] = set()
     for user in users:
         userid = str(user.get("userid", "")).strip()
-        if not userid or len(userid) > 64:
+        if not userid or len(userid) > 64 or userid in listed:
             continue
         listed.add(userid)
         main = user.get("main_department") or next(iter(user.get("department") or []), None)
         member = existing.get(userid)
         if member is None:
-            member = Member(userid=userid, role_names="", created_at=now)
+            member = existing[userid] = Member(userid=userid, role_names="", created_at=now)
             session.add(member)
             created += 1
         else:

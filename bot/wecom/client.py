@@ -170,9 +170,13 @@ class WeComClient:
     def departments(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "department/list")["department"])
 
-    def users(self, department_id: int = 1) -> list[dict[str, Any]]:
-        answer = self._call("GET", "user/list", params={"department_id": department_id, "fetch_child": 1})
-        return list(answer["userlist"])
+    def users(self, department_ids: list[int]) -> list[dict[str, Any]]:
+        """The users of these departments and their children (a user in several appears more than once)."""
+        users: list[dict[str, Any]] = []
+        for department_id in department_ids:
+            answer = self._call("GET", "user/list", params={"department_id": department_id, "fetch_child": 1})
+            users += answer["userlist"]
+        return users
 
     def media(self, media_id: str, max_bytes: int) -> Media:
         """media/get, streamed with a size cap; a JSON answer is an error."""
