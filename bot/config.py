@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     group_channel: Literal["local", "appchat", "webhook"] = "local"
     group_chat_id: str = ""
     group_webhook_key: SecretStr = SecretStr("")
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_sender: str = ""
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    signature: str = "乐昌市自然资源局办公室\n联系电话：（请在 .env 中设置 NEWSBOT_SIGNATURE）"
     files_dir: str = ""
     file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
@@ -91,6 +99,10 @@ class Settings(BaseSettings):
         if self.group_channel == "webhook" and not self.group_webhook_key.get_secret_value():
             raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook needs NEWSBOT_GROUP_WEBHOOK_KEY (the robot's key)")
         return self
+
+    @property
+    def mail_configured(self) -> bool:
+        return bool(self.smtp_host and self.smtp_sender)
 
     @property
     def aibot_configured(self) -> bool:

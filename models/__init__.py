@@ -6,6 +6,7 @@ from models.draft import Draft, DraftFile, DraftState, DraftVersion
 from models.inbound import InboundMessage
 from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
+from models.outlet import Level, Outlet, RewardRules, Submission, SubmissionState
 from models.paging import PendingPages
 from models.wecom import AccessToken, SendWindow
 
@@ -18,10 +19,15 @@ __all__ = [
     "DraftState",
     "DraftVersion",
     "InboundMessage",
+    "Level",
     "Member",
     "OutboxMessage",
     "OutboxState",
+    "Outlet",
     "PendingPages",
+    "RewardRules",
     "Role",
     "SendWindow",
+    "Submission",
+    "SubmissionState",
 ]

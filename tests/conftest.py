@@ -74,17 +74,36 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+@pytest.fixture(scope="session")
+def seeded_rows(template_db: str) -> dict[str, list[dict[str, object]]]:
+    """What the migrations seed (outlets, reward rules): restored after each PostgreSQL test."""
+    if not PG_URL:
+        return {}
+    engine = create_engine(PG_URL)
+    with engine.connect() as connection:
+        rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                for table in models.Base.metadata.sorted_tables}
+    engine.dispose()
+    return {name: found for name, found in rows.items() if found}
+
+
 @pytest.fixture
-def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+def database_url(template_db: str, seeded_rows: dict[str, list[dict[str, object]]],
+                 tmp_path: Path) -> Iterator[str]:
     if not PG_URL:
         shutil.copy(template_db, tmp_path / "newsbot.db")
         yield f"sqlite:///{tmp_path / 'newsbot.db'}"
         return
     yield PG_URL
     engine = create_engine(PG_URL)
-    tables = ", ".join(table.name for table in models.Base.metadata.sorted_tables)
+    tables = {table.name: table for table in models.Base.metadata.sorted_tables}
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for name, rows in seeded_rows.items():
+            connection.execute(tables[name].insert(), rows)
+            if "id" in tables[name].c:
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                        f"(SELECT max(id) FROM {name}))"))
     engine.dispose()
 
 

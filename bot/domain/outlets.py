@@ -1,0 +1,147 @@
+"""Outlets as data: lookup by name or alias, admin changes, and the format rules each submission must pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import audit
+from bot.domain.errors import NotFound, UsageError
+from bot.text import word_count
+from models import Draft, Level, Outlet
+from models.outlet import LEVEL_LABELS
+
+_LEVEL_WORDS = {level.value: level for level in Level} | {label: level for level, label in LEVEL_LABELS.items()} | {
+    "中央": Level.central, "省": Level.provincial, "市": Level.city, "县": Level.county, "本单位": Level.own}
+EDITABLE = {
+    "name": "名称", "aliases": "别名", "level": "级别", "mailbox": "邮箱", "min_chars": "最少字数",
+    "max_chars": "最多字数", "max_title_chars": "标题字数", "photos_required": "需要配图", "byline": "署名",
+    "attachment": "附件", "subject_template": "邮件标题", "purpose": "用途",
+}
+_FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: field for field in EDITABLE}
+
+
+def active(session: Session) -> list[Outlet]:
+    return list(session.scalars(select(Outlet).where(Outlet.active.is_(True)).order_by(Outlet.id)))
+
+
+def everything(session: Session) -> list[Outlet]:
+    return list(session.scalars(select(Outlet).order_by(Outlet.id)))
+
+
+def find(session: Session, word: str, include_retired: bool = False) -> Outlet:
+    """The outlet called `word` (its name or an alias)."""
+    for outlet in everything(session) if include_retired else active(session):
+        if word in (outlet.name, *outlet.alias_list):
+            return outlet
+    names = "、".join(o.name for o in active(session))
+    raise NotFound(f"没有媒体「{word}」。可用的媒体：{names}。发送「媒体」查看详情。")
+
+
+def parse_level(word: str) -> Level:
+    level = _LEVEL_WORDS.get(word.strip().lower())
+    if level is None:
+        raise UsageError(f"未知级别「{word}」。可用：central/中央、provincial/省、city/市、county/县、own/本单位。")
+    return level
+
+
+def add(session: Session, name: str, level: str, mailbox: str, now: datetime, actor: str | None) -> Outlet:
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise UsageError("媒体名称不能为空，最多 64 个字。")
+    if session.scalar(select(Outlet.id).where(Outlet.name == name)):
+        raise UsageError(f"已经有媒体「{name}」。要修改请用「媒体 修改 {name} 字段=值」。")
+    outlet = Outlet(name=name, aliases="", level=parse_level(level), mailbox=_mailbox(mailbox),
+                    photos_required=False, byline="", attachment="docx", subject_template="{title}", purpose="",
+                    active=True, created_at=now)
+    session.add(outlet)
+    audit.record(session, now, actor, "outlet.add", comment=name)
+    return outlet
+
+
+def edit(session: Session, outlet: Outlet, changes: dict[str, str], now: datetime, actor: str | None) -> Outlet:
+    """Apply `字段=值` changes (Chinese or English field names), each validated."""
+    for word, raw in changes.items():
+        field = _FIELD_WORDS.get(word)
+        if field is None:
+            raise UsageError(f"不能修改「{word}」。可改的字段：{'、'.join(EDITABLE.values())}。")
+        setattr(outlet, field, _value(field, raw.strip()))
+    audit.record(session, now, actor, "outlet.edit", comment=f"{outlet.name}: {changes}")
+    return outlet
+
+
+def retire(session: Session, outlet: Outlet, now: datetime, actor: str | None) -> None:
+    """Stop offering an outlet; its submissions and publications stay in the history."""
+    outlet.active = False
+    audit.record(session, now, actor, "outlet.retire", comment=outlet.name)
+
+
+def _value(field: str, raw: str) -> Any:
+    if field in ("min_chars", "max_chars", "max_title_chars"):
+        if raw in ("", "不限"):
+            return None
+        if not raw.isdigit():
+            raise UsageError(f"{EDITABLE[field]}应为数字（或「不限」），不是「{raw}」。")
+        return int(raw)
+    if field == "photos_required":
+        if raw not in ("是", "否", "true", "false", "yes", "no"):
+            raise UsageError("需要配图应为「是」或「否」。")
+        return raw in ("是", "true", "yes")
+    if field == "level":
+        return parse_level(raw).value
+    if field == "mailbox":
+        return _mailbox(raw)
+    if field == "attachment":
+        if raw not in ("docx", "inline"):
+            raise UsageError("附件应为 docx（Word 附件）或 inline（只放正文）。")
+        return raw
+    if field == "aliases":
+        return "|".join(part for part in raw.replace("、", "|").replace(",", "|").split("|") if part)
+    if field == "subject_template":
+        try:
+            raw.format(title="", author="", department="", outlet="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise UsageError("邮件标题模板只能使用 {title} {author} {department} {outlet}。") from exc
+    return raw
+
+
+def _mailbox(raw: str) -> str:
+    raw = raw.strip()
+    if raw and ("@" not in raw or " " in raw or raw.startswith("@") or raw.endswith("@")):
+        raise UsageError(f"「{raw}」不是有效的邮箱地址。")
+    return raw
+
+
+@dataclass(frozen=True)
+class Check:
+    outlet: Outlet
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(outlet: Outlet, draft: Draft, text: str, has_photos: bool) -> Check:
+    """Every way the approved version breaks this outlet's format rules, in Chinese."""
+    problems = []
+    if not outlet.mailbox:
+        problems.append(f"媒体邮箱未设置（管理员发送「媒体 修改 {outlet.name} 邮箱=地址」）")
+    words = word_count(text)
+    if outlet.min_chars and words < outlet.min_chars:
+        problems.append(f"正文 {words} 字，少于 {outlet.min_chars} 字")
+    if outlet.max_chars and words > outlet.max_chars:
+        problems.append(f"正文 {words} 字，超过 {outlet.max_chars} 字")
+    if outlet.max_title_chars and len(draft.title) > outlet.max_title_chars:
+        problems.append(f"标题 {len(draft.title)} 字，超过 {outlet.max_title_chars} 字")
+    if outlet.photos_required and not has_photos:
+        problems.append("需要配图：请把带图片的 Word 稿件发给我")
+    if outlet.byline:
+        byline = outlet.byline.format(author=draft.author.name, department=draft.author.department)
+        if byline not in text:
+            problems.append(f"正文缺少署名「{byline}」")
+    return Check(outlet, problems)

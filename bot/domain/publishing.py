@@ -1,0 +1,181 @@
+"""投递, 刊发 and 不采用: approved drafts go out to outlets by e-mail and their publications come back."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.domain import audit, outlets, rewards
+from bot.domain.drafts import compare_and_set, get, versions
+from bot.domain.errors import Refused, UsageError
+from bot.mail import MAIL, new_message_id
+from models import Draft, DraftFile, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
+
+S = DraftState
+SUBMITTABLE = (S.approved, S.submitted, S.published)
+URL_MAX = 1000
+
+
+@dataclass
+class Sent:
+    queued: list[Outlet] = field(default_factory=list)
+    refused: list[outlets.Check] = field(default_factory=list)
+    already: list[Outlet] = field(default_factory=list)
+
+
+def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
+           now: datetime) -> Sent:
+    """投递: check the approved version against each outlet's rules and queue one e-mail per passing outlet."""
+    draft = get(session, draft_id)
+    if not (member.id == draft.editor_id or member.may(Role.admin)):
+        raise Refused(f"只有稿件 {draft.number} 的编辑或管理员可以投递。", draft.id)
+    if draft.state not in SUBMITTABLE or draft.approved_hash is None:
+        raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准后才能投递。", draft.id)
+    if not words:
+        raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
+    targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
+    approved = next(v for v in versions(session, draft) if v.hash == draft.approved_hash)
+    photos = _has_photos(session, draft)
+    done = {s.outlet_id for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
+    result = Sent()
+    for outlet in dict.fromkeys(targets):
+        if outlet.id in done:
+            result.already.append(outlet)
+            continue
+        verdict = outlets.check(outlet, draft, approved.text, photos)
+        if not verdict.ok:
+            result.refused.append(verdict)
+            continue
+        message_id = new_message_id(sender)
+        submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number,
+                                state=SubmissionState.queued, message_id=message_id, queued_at=now)
+        session.add(submission)
+        session.flush()
+        outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,
+                       payload={"submission_id": submission.id, "message_id": message_id},
+                       dedupe_key=f"mail:{draft.id}:{outlet.id}", now=now)
+        result.queued.append(outlet)
+    if result.queued:
+        if draft.state == S.approved and not compare_and_set(session, draft, (S.approved,), state=S.submitted,
+                                                             state_since=now, updated_at=now):
+            raise Refused(f"稿件 {draft.number} 刚被别人处理过，请发送「稿件 {draft.number}」查看。", draft.id)
+        audit.record(session, now, member.userid, "submit_outlets", draft_id=draft.id, from_state=S.approved,
+                     to_state=draft.state, version=approved.number,
+                     comment="、".join(o.name for o in result.queued))
+    return result
+
+
+@dataclass(frozen=True)
+class Published:
+    submission: Submission
+    added_points: float
+    first: bool  # the draft's first publication
+    repeated: bool  # the same publication was recorded before: nothing changed
+
+
+def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
+            today: date, now: datetime) -> Published:
+    """刊发: record a publication (once per draft and outlet), award points, post 用稿反馈 to the group."""
+    draft = get(session, draft_id)
+    _require_involved(session, draft, member, "登记刊发")
+    outlet = outlets.find(session, outlet_word, include_retired=True)
+    url = check_url(url)
+    if draft.state not in SUBMITTABLE or draft.approved_hash is None:
+        raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准并投递后才能登记刊发。", draft.id)
+    submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
+                                                         Submission.outlet_id == outlet.id))
+    if submission is not None and submission.state == SubmissionState.published:
+        return Published(submission, 0.0, False, True)
+    if submission is None:  # 转载: published without our e-mail
+        approved = next(v for v in versions(session, draft) if v.hash == draft.approved_hash)
+        submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
+                                state=SubmissionState.sent, queued_at=now)
+        session.add(submission)
+    rules = rewards.current(session)
+    before = rewards.draft_total(session, draft.id, rules)
+    submission.state, submission.url, submission.published_on = SubmissionState.published, url, today
+    submission.front_page, submission.points = front_page, rules.points(outlet.level, front_page)
+    session.flush()
+    added = rewards.draft_total(session, draft.id, rules) - before
+    first = draft.state != S.published
+    if first and not compare_and_set(session, draft, (S(draft.state),), state=S.published, state_since=now,
+                                     updated_at=now):
+        raise Refused(f"稿件 {draft.number} 刚被别人处理过，请再试一次。", draft.id)
+    audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
+                 version=submission.version, comment=f"{outlet.name} {url}")
+    _feedback(session, draft, outlet, url, front_page, submission.points, now)
+    return Published(submission, added, first, False)
+
+
+def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, now: datetime) -> Submission:
+    """不采用: the outlet did not use the draft."""
+    draft = get(session, draft_id)
+    _require_involved(session, draft, member, "登记不采用")
+    outlet = outlets.find(session, outlet_word, include_retired=True)
+    submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
+                                                         Submission.outlet_id == outlet.id))
+    if submission is None:
+        raise Refused(f"稿件 {draft.number} 没有投递给{outlet.name}。", draft.id)
+    if submission.state == SubmissionState.published:
+        raise Refused(f"{outlet.name}已刊发稿件 {draft.number}，不能登记为不采用。", draft.id)
+    submission.state = SubmissionState.not_used
+    audit.record(session, now, member.userid, "not_used", draft_id=draft.id, comment=outlet.name)
+    return submission
+
+
+def check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > URL_MAX or " " in url:
+        raise UsageError(f"「{url[:60]}」不是有效的文章链接。请粘贴以 http:// 或 https:// 开头的完整地址。")
+    return url
+
+
+def submissions(session: Session, draft: Draft) -> list[Submission]:
+    return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
+
+
+def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: float,
+              now: datetime) -> None:
+    author = draft.author
+    lines = [f"**用稿反馈**：《{draft.title}》",
+             f"> 媒体：{outlet.name}（{Level(outlet.level).label}）",
+             f"> 作者：{author.name}（{author.department or '未填部门'}）",
+             f"> 积分：{points:g}{'（头版）' if front_page else ''}",
+             f"> 链接：[{url}]({url})"]
+    outbox.enqueue(session, channel=outbox.GROUP, recipient="",
+                   payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
+                   dedupe_key=f"published:{draft.id}:{outlet.id}", now=now)
+
+
+def _require_involved(session: Session, draft: Draft, member: Member, action: str) -> None:
+    involved = member.id in (draft.author_id, draft.editor_id, draft.approved_by_id)
+    if not (involved or member.may(Role.admin) or Role.approver in member.roles):
+        raise Refused(f"只有稿件 {draft.number} 的作者、编辑、审核人或管理员可以{action}。", draft.id)
+
+
+def _has_photos(session: Session, draft: Draft) -> bool:
+    """Photos travel in the original Word file: a .docx with pictures counts."""
+    for original in session.scalars(select(DraftFile).where(DraftFile.draft_id == draft.id)):
+        data = original.data
+        if data is None and original.path:
+            try:
+                with open(original.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+        if data and data.startswith(b"PK\x03\x04"):
+            try:
+                names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            except zipfile.BadZipFile:
+                continue
+            if any(name.startswith("word/media/") for name in names):
+                return True
+    return False

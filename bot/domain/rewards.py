@@ -1,0 +1,110 @@
+"""Rewards (新闻用稿奖励办法): points per publication, per draft under the multi-outlet policy, rankings.
+
+Every total is an SQL aggregate: a draft's points are the max (policy `highest`: 多方采用按最高计，不累计)
+or the sum of its publications' points in the period; the author gets them less the editor's share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Subquery, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from models import Draft, Member, RewardRules, Submission, SubmissionState
+
+
+def current(session: Session) -> RewardRules:
+    rules = session.get(RewardRules, 1)
+    if rules is None:  # the migration seeds it; a database restored without it gets the defaults back
+        rules = RewardRules(id=1, central=10, provincial=5, city=3, county=2, own=1, front_page_multiplier=2,
+                            policy="highest", editor_share=0)
+        session.add(rules)
+        session.flush()
+    return rules
+
+
+def per_draft(rules: RewardRules, start: date | None = None, end: date | None = None) -> Subquery:
+    """draft_id → points (and publications) of the drafts published in [start, end)."""
+    where: list[ColumnElement[bool]] = [Submission.state == SubmissionState.published]
+    if start is not None:
+        where.append(Submission.published_on >= start)
+    if end is not None:
+        where.append(Submission.published_on < end)
+    combine = func.max if rules.policy == "highest" else func.sum
+    return (select(Submission.draft_id, combine(Submission.points).label("points"),
+                   func.count().label("publications"))
+            .where(*where).group_by(Submission.draft_id).subquery())
+
+
+def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
+    drafts = per_draft(rules)
+    return float(session.scalar(select(drafts.c.points).where(drafts.c.draft_id == draft_id)) or 0.0)
+
+
+@dataclass(frozen=True)
+class Standing:
+    name: str  # a member's name, or a department
+    department: str
+    points: float
+    articles: int
+
+
+def _shares(rules: RewardRules, start: date, end: date) -> Subquery:
+    """member_id, draft_id, points: the author's part and, with an editor's share, the editor's."""
+    drafts = per_draft(rules, start, end)
+    parts = [select(Draft.author_id.label("member_id"), Draft.id.label("draft_id"),
+                    (drafts.c.points * (1 - rules.editor_share)).label("points"))
+             .join(drafts, drafts.c.draft_id == Draft.id)]
+    if rules.editor_share:
+        parts.append(select(Draft.editor_id.label("member_id"), Draft.id.label("draft_id"),
+                            (drafts.c.points * literal(rules.editor_share)).label("points"))
+                     .join(drafts, drafts.c.draft_id == Draft.id).where(Draft.editor_id.is_not(None)))
+    return union_all(*parts).subquery()
+
+
+def people(session: Session, start: date, end: date) -> list[Standing]:
+    """Members by points in [start, end): the 优秀通讯员 ranking."""
+    shares = _shares(current(session), start, end)
+    rows = session.execute(
+        select(Member.name, Member.department, func.sum(shares.c.points), func.count(func.distinct(shares.c.draft_id)))
+        .join(shares, shares.c.member_id == Member.id)
+        .group_by(Member.id, Member.name, Member.department)
+        .order_by(func.sum(shares.c.points).desc(), Member.id))
+    return [Standing(name, department, float(points), int(articles)) for name, department, points, articles in rows]
+
+
+def departments(session: Session, start: date, end: date) -> list[Standing]:
+    """Departments by their authors' points in [start, end)."""
+    shares = _shares(current(session), start, end)
+    rows = session.execute(
+        select(Member.department, func.sum(shares.c.points), func.count(func.distinct(shares.c.draft_id)))
+        .join(shares, shares.c.member_id == Member.id)
+        .group_by(Member.department).order_by(func.sum(shares.c.points).desc(), Member.department))
+    return [Standing(department or "未填部门", department, float(points), int(articles))
+            for department, points, articles in rows]
+
+
+@dataclass(frozen=True)
+class Article:
+    draft: Draft
+    points: float
+    publications: list[Submission]
+
+
+def articles(session: Session, start: date, end: date, member: Member | None = None) -> list[Article]:
+    """The drafts published in [start, end) with their points and publications (links as proof)."""
+    rules = current(session)
+    drafts = per_draft(rules, start, end)
+    query = select(Draft, drafts.c.points).join(drafts, drafts.c.draft_id == Draft.id).order_by(Draft.id)
+    if member is not None:
+        query = query.where((Draft.author_id == member.id) | (Draft.editor_id == member.id))
+    found = []
+    for draft, points in session.execute(query):
+        published = list(session.scalars(select(Submission).where(
+            Submission.draft_id == draft.id, Submission.state == SubmissionState.published,
+            Submission.published_on >= start, Submission.published_on < end).order_by(Submission.published_on)))
+        share = rules.editor_share if member is not None and draft.author_id != member.id else 1 - rules.editor_share
+        found.append(Article(draft, float(points) * (share if member is not None else 1), published))
+    return found

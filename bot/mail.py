@@ -1,0 +1,109 @@
+"""E-mail to the outlets (一稿多投): the message, its .docx attachment, and the outbox transport over SMTP."""
+
+from __future__ import annotations
+
+import io
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from docx import Document
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.domain.drafts import version
+from bot.outbox import RetryLater, Undeliverable
+from bot.text import xml_safe
+from models import OutboxMessage, Submission, SubmissionState
+
+MAIL = "mail"  # the outbox channel; payload {"submission_id", "message_id"}
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+def new_message_id(sender: str) -> str:
+    domain = sender.rpartition("@")[2] or "newsbot.local"
+    return make_msgid(domain=domain)
+
+
+def compose(settings: Settings, submission: Submission, text: str, message_id: str) -> EmailMessage:
+    """The submission as the outlet receives it: subject from its template, the text inline, a .docx."""
+    draft, outlet, author = submission.draft, submission.outlet, submission.draft.author
+    fields = {"title": draft.title, "author": author.name, "department": author.department, "outlet": outlet.name}
+    signature = settings.signature.replace("\\n", "\n")
+    message = EmailMessage()
+    message["Subject"] = outlet.subject_template.format(**fields)
+    message["From"] = settings.smtp_sender or "newsbot@localhost"
+    message["To"] = outlet.mailbox
+    message["Message-ID"] = message_id
+    message.set_content(f"{draft.title}\n\n{text}\n\n作者：{author.name}（{author.department}）\n\n--\n{signature}\n")
+    if outlet.attachment == "docx":
+        message.add_attachment(docx_bytes(draft.title, text, f"{author.department} {author.name}"),
+                               maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=f"{draft.title[:60]}.docx")
+    return message
+
+
+def docx_bytes(title: str, text: str, byline: str) -> bytes:
+    document = Document()
+    document.add_heading(xml_safe(title), level=1)
+    document.add_paragraph(xml_safe(byline))
+    for paragraph in text.split("\n"):
+        document.add_paragraph(xml_safe(paragraph))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+class MailTransport:
+    """Sends a queued submission by SMTP and records it as sent (local mode: prints it instead)."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime],
+                 write: Callable[[str], None] | None = None) -> None:
+        self._sessions, self._settings, self._clock = sessions, settings, clock
+        self._write = write  # set: local mode
+
+    def send(self, message: OutboxMessage) -> None:
+        with self._sessions.begin() as session:
+            submission = session.get(Submission, message.payload["submission_id"])
+            if submission is None or submission.state != SubmissionState.queued:
+                return  # withdrawn or already recorded: nothing to send
+            text = version(session, submission.draft, submission.version).text
+            email = compose(self._settings, submission, text, message.payload["message_id"])
+        if self._write is not None:
+            self._write(f"[本地模式·未发送] 邮件给 {email['To']}：{email['Subject']}")
+        else:
+            self._smtp(email)
+        with self._sessions.begin() as session:
+            session.execute(update(Submission).where(Submission.id == message.payload["submission_id"],
+                                                     Submission.state == SubmissionState.queued)
+                            .values(state=SubmissionState.sent, sent_at=self._clock()))
+
+    def _smtp(self, email: EmailMessage) -> None:
+        s = self._settings
+        try:
+            smtp: smtplib.SMTP
+            if s.smtp_tls == "ssl":
+                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+            with smtp:
+                if s.smtp_tls == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_user:
+                    smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+                smtp.send_message(email)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise RetryLater(f"SMTP 登录失败：请检查 NEWSBOT_SMTP_USER/PASSWORD（{exc.smtp_code}）",
+                             timedelta(minutes=10), counts=False) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise Undeliverable(f"邮件服务器拒收收件人 {email['To']}：请检查该媒体的邮箱") from exc
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise Undeliverable(f"邮件服务器拒绝：{exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise RetryLater(f"SMTP {exc.smtp_code}") from exc
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, disconnected
+            raise RetryLater(f"SMTP: {type(exc).__name__}: {exc}") from exc
