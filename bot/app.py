@@ -45,7 +45,8 @@ def create_app(runtime: Runtime, *, dispatcher: bool = True,
     app.state.app_callback = callback.AppCallback(app_crypto, *limits, name="app callback",
                                                   corp_id=settings.wecom_corp_id)
     app.state.aibot_callback = callback.AiBotCallback(aibot_crypto, *limits, name="AI bot callback",
-                                                      bot_name=settings.aibot_name)
+                                                      bot_name=settings.aibot_name,
+                                                      url_hosts=settings.aibot_url_hosts)
     app.include_router(callback.router)
 
     @app.get("/healthz")

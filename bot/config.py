@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     aibot_token: SecretStr = SecretStr("")
     aibot_aes_key: SecretStr = SecretStr("")
     aibot_name: str = ""
+    # Hosts the AI bot's response_url and file URLs may point at (a leading dot: any subdomain).
+    aibot_url_hosts: str = "qyapi.weixin.qq.com,.qq.com,.myqcloud.com"
     wecom_api_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     group_channel: Literal["local", "appchat", "webhook"] = "local"
     group_chat_id: str = ""

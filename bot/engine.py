@@ -166,7 +166,7 @@ class CommandEngine:
                 if seen is not None:
                     return _stored(seen)
                 record = InboundMessage(key=msg.key, channel=msg.channel, userid=msg.userid,
-                                        received_at=self.clock())
+                                        chat_type=_chat(msg), chat_id=msg.chat_id[:100], received_at=self.clock())
                 session.add(record)
                 session.flush()
                 reply = self._respond(session, msg)
@@ -227,19 +227,25 @@ class CommandEngine:
             return Reply(refusal.message)
         except UserError as error:
             return Reply(error.message)
-        return Reply(paging.first_page(session, member.userid, reply.text, now))
+        return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg)))
 
 
 def _stored(seen: InboundMessage) -> Reply | None:
     return Reply(seen.reply) if seen.reply is not None else None
 
 
+def _chat(msg: Incoming) -> str:
+    return "group" if msg.in_group else "single"
+
+
 def with_quoted_number(command: Command, quoted: str) -> Command:
-    """`批准` quoting a message about #12 → `批准 #12`; a number in the message itself wins."""
-    found = _QUOTED_NUMBER.search(to_half_width(quoted))
-    if found is None or leading_draft_number(command.args) is not None:
+    """`批准` quoting a message about #12 → `批准 #12`.
+
+    A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
+    numbers = set(_QUOTED_NUMBER.findall(to_half_width(quoted)))
+    if len(numbers) != 1 or leading_draft_number(command.args) is not None or "#" in command.args:
         return command
-    number = f"#{found.group(1)}"
+    number = f"#{numbers.pop()}"
     return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
 
 

@@ -12,21 +12,21 @@ from models import PendingPages
 _FOOTER_BYTES = 80  # room for "（第 12/34 页，发送「更多」看下一页）"
 
 
-def first_page(session: Session, userid: str, text: str, now: datetime) -> str:
+def first_page(session: Session, userid: str, text: str, now: datetime, chat: str = "single") -> str:
     """`text` if it fits; else its first page, the rest replacing any earlier pages for 「更多」."""
     if len(text.encode()) <= WECOM_TEXT_LIMIT:
         return text
     pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES)
-    pending = session.get(PendingPages, userid)
+    pending = session.get(PendingPages, (userid, chat))
     if pending is None:
-        pending = PendingPages(userid=userid, pages=[], total=0, created_at=now)
+        pending = PendingPages(userid=userid, chat=chat, pages=[], total=0, created_at=now)
         session.add(pending)
     pending.pages, pending.total, pending.created_at = pages[1:], len(pages), now
     return _with_footer(pages[0], 1, len(pages))
 
 
-def next_page(session: Session, userid: str) -> str | None:
-    pending = session.get(PendingPages, userid)
+def next_page(session: Session, userid: str, chat: str = "single") -> str | None:
+    pending = session.get(PendingPages, (userid, chat))
     if pending is None or not pending.pages:
         return None
     page, rest = pending.pages[0], pending.pages[1:]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 # Full-width ASCII forms (！ to ～) and the ideographic space map one-to-one onto half-width,
 # so positions in the normalised line are positions in the raw line.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)?")
+_LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)*")  # "@张三 @审稿机器人 批准" → "批准"
 _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,18})")
 _BLANKS = re.compile(r"\s+")
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
@@ -16,7 +16,7 @@ _LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,18})|([0-9]{1,18})(?=$|[\s,，:�
 
 WECOM_TEXT_LIMIT = 2048
 # Characters XML 1.0 cannot carry at all (replies, .docx files).
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def to_half_width(text: str) -> str:

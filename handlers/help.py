@@ -39,7 +39,7 @@ def more(msg: Incoming, ctx: Context) -> Reply:
     """更多 — 长回复的下一页
     例：更多
     """
-    page = paging.next_page(ctx.session, ctx.member.userid)
+    page = paging.next_page(ctx.session, ctx.member.userid, "group" if ctx.in_group else "single")
     return Reply(page or "没有更多内容了。")
 
 

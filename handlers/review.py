@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain import review
 from bot.domain.drafts import get
 from bot.domain.errors import Refused, UsageError
@@ -12,6 +14,7 @@ from handlers.drafts import draft_number, take_number
 from models import DraftState, Role
 
 router = Router()
+_LATER_NUMBER = re.compile(r"#\s*([0-9]{1,18})")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
@@ -44,6 +47,11 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
         number, rest = take_number(ctx.command, "批准")
         return _approved(ctx, number, rest.raw_args)
+    later = _LATER_NUMBER.search(ctx.command.args)  # 「批准 同意发布 #12」: the number need not come first
+    if later is not None:
+        start, end = later.span()
+        comment = (ctx.command.raw_args[:start] + ctx.command.raw_args[end:]).strip()
+        return _approved(ctx, int(later.group(1)), comment)
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")

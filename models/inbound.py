@@ -17,5 +17,7 @@ class InboundMessage(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     userid: Mapped[str] = mapped_column(String(64))
+    chat_type: Mapped[str] = mapped_column(String(8), default="single", server_default="single")  # AI bot: where
+    chat_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
     received_at: Mapped[datetime]
     reply: Mapped[str | None] = mapped_column(Text)

@@ -14,6 +14,8 @@ class PendingPages(Base):
     __tablename__ = "pending_pages"
 
     userid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # "group" or "single": pages of a 1:1 reply never continue in the work group
+    chat: Mapped[str] = mapped_column(String(8), primary_key=True, default="single", server_default="single")
     pages: Mapped[list[str]] = mapped_column(JSON)
     total: Mapped[int]
     created_at: Mapped[datetime]

@@ -28,7 +28,8 @@ BOT = "审稿机器人"
 @pytest.fixture
 def bot_runtime(office: Runtime) -> Runtime:
     office.settings = office.settings.model_copy(update={
-        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": BOT})
+        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": BOT,
+        "aibot_url_hosts": "127.0.0.1"})
     return office
 
 
@@ -170,7 +171,8 @@ def test_unconfigured_aibot_answers_503(office: Runtime) -> None:
 def live_bot(live: Runtime) -> Runtime:
     """Real transports to the fake WeCom, with the AI bot configured."""
     live.settings = live.settings.model_copy(update={
-        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": BOT})
+        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": BOT,
+        "aibot_url_hosts": "127.0.0.1"})
     live.transports = live._transports()
     return live
 
@@ -210,3 +212,116 @@ def test_a_used_or_expired_response_url_falls_back_to_a_private_app_message(
     assert [c.params["response_code"] for c in fake_wecom.of("aibot/response")] == ["USED"]  # OLD: not tried
     assert [c.body["markdown"]["content"] for c in fake_wecom.of("message/send", accepted_only=True) if c.body] == [
         "迟到的回复USED", "迟到的回复OLD"]
+
+
+def test_more_in_the_group_never_continues_a_private_reply(client: TestClient, bot: AiBotSimulator,
+                                                           clock: FrozenClock) -> None:
+    app = WeComSimulator(now=clock.timestamp)
+    say(client, app, "zhangsan", "投稿 长稿\n" + "\n".join(f"机密段落{n}：" + "字" * 60 for n in range(40)))
+    assert "发送「更多」" in aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 稿件 #1 全文", chat="single"))
+    assert aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 更多")) == "没有更多内容了。"
+    assert "机密段落" in aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 更多", chat="single"))
+
+
+def test_an_unclear_chat_is_treated_as_the_group(client: TestClient, bot: AiBotSimulator,
+                                                 clock: FrozenClock, bot_runtime: Runtime) -> None:
+    say(client, WeComSimulator(now=clock.timestamp), "zhangsan", "投稿 保密\n内部数据")
+    payload = bot.text("zhangsan", f"@{BOT} 稿件 #1 全文")
+    del payload["chattype"]  # chatid present, chattype missing
+    assert "内部数据" not in aibot_say(client, bot, payload)
+    with bot_runtime.sessions.begin() as session:
+        recorded = session.scalars(select(InboundMessage).where(InboundMessage.channel == "aibot")).one()
+        assert (recorded.chat_type, recorded.chat_id) == ("group", "CHATID")
+
+
+def test_quotes_that_name_several_drafts_or_disagree_with_the_text_are_not_used(
+        client: TestClient, bot: AiBotSimulator, bot_runtime: Runtime, clock: FrozenClock) -> None:
+    app = WeComSimulator(now=clock.timestamp)
+    for author in ("zhangsan", "xiaoli"):
+        say(client, app, author, f"投稿 {author}的稿\n正文")
+    say(client, app, "lisi", "送审 #1")
+    say(client, app, "zhaoliu", "送审 #2")
+    listing = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准"))
+    assert "没有批准任何一篇" in listing
+    again = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote=listing))
+    assert "没有批准任何一篇" in again  # the quote names #1 and #2: no guessing
+    reply = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准 同意发布 #2", quote="稿件 #1 已送审"))
+    assert reply.startswith("已批准稿件 #2")  # the number in the text wins, wherever it stands
+    assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.approved)
+    with bot_runtime.sessions.begin() as session:
+        comment = session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "approve")).one()
+        assert comment == "同意发布"
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("审稿 机器人", "＠审稿 机器人 帮助", "您可以使用"),
+    (BOT, f"@张三 @{BOT} 帮助", "您可以使用"),
+    (BOT, f"帮助 @{BOT}", "您可以使用"),
+])
+def test_mentions_are_removed_wherever_and_however_typed(name: str, text: str, expected: str, office: Runtime,
+                                                        clock: FrozenClock) -> None:
+    office.settings = office.settings.model_copy(update={
+        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": name})
+    bot = AiBotSimulator(now=clock.timestamp)
+    with TestClient(create_app(office, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        assert expected in aibot_say(client, bot, bot.text("zhangsan", text))
+
+
+def test_hostile_decrypted_payloads_are_clean_rejections(client: TestClient, bot: AiBotSimulator,
+                                                         bot_runtime: Runtime) -> None:
+    before = row_counts(bot_runtime)
+    for payload in ('{"msgid": "s\\ud800", "msgtype": "text", "from": {"userid": "zhangsan"}}',
+                    '{"msgid": 5, "msgtype": "text", "from": "zhangsan"}', "[1, 2]", "not json"):
+        callback = bot.callback(payload)
+        assert client.post("/wecom/aibot", params=callback.query, content=callback.body).status_code == 400
+    assert row_counts(bot_runtime) == before
+
+
+def test_enter_chat_gets_a_text_reply_and_unknown_streams_an_empty_answer(client: TestClient,
+                                                                         bot: AiBotSimulator) -> None:
+    payload = bot.text("zhangsan", "", chat="single")
+    payload.update({"msgtype": "event", "event": {"eventtype": "enter_chat"}})
+    callback = bot.callback(payload)
+    reply = bot.reply(client.post("/wecom/aibot", params=callback.query, content=callback.body).text)
+    assert reply["msgtype"] == "text" and "帮助" in reply["text"]["content"]  # type: ignore[index]
+    refresh = bot.callback({"msgid": "p", "msgtype": "stream", "stream": {"id": "nope"}, "from": {"userid": "x"}})
+    response = client.post("/wecom/aibot", params=refresh.query, content=refresh.body)
+    assert response.status_code == 200 and response.text == ""
+
+
+def test_very_long_msgids_are_kept_whole(client: TestClient, bot: AiBotSimulator, bot_runtime: Runtime) -> None:
+    first = bot.text("zhangsan", f"@{BOT} 帮助", msgid="m" * 300)
+    second = bot.text("zhangsan", f"@{BOT} 稿件", msgid="m" * 299 + "n")
+    assert "您可以使用" in aibot_say(client, bot, first)
+    assert "您还没有投稿" in aibot_say(client, bot, second)  # not mistaken for the first
+    callback = bot.callback(first)
+    stream_id = bot.reply(client.post("/wecom/aibot", params=callback.query,
+                                      content=callback.body).text)["stream"]["id"]  # type: ignore[index]
+    refresh = {"msgid": "poll", "msgtype": "stream", "stream": {"id": stream_id}, "from": {"userid": "zhangsan"}}
+    assert "您可以使用" in aibot_say(client, bot, refresh)
+
+
+def test_urls_on_other_hosts_are_ignored(client: TestClient, bot: AiBotSimulator, bot_runtime: Runtime) -> None:
+    payload = bot.text("zhangsan", "", chat="single", response_url="http://10.0.0.1/steal")
+    payload.update({"msgtype": "file", "file": {"url": "http://169.254.169.254/latest/meta-data"}})
+    del payload["text"]
+    assert aibot_say(client, bot, payload).startswith("已收到文件")
+    with bot_runtime.sessions.begin() as session:
+        job = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "file")).one()
+        assert (job.payload["url"], job.payload["reply"]) == ("", None)
+
+
+def test_a_late_reply_to_a_group_message_falls_back_to_the_group(live_bot: Runtime, fake_wecom: FakeWeCom,
+                                                                  clock: FrozenClock,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import outbox
+    from bot.messages import Incoming
+
+    with live_bot.sessions.begin() as session:
+        msg = Incoming("aibot", "zhangsan", "k", chat_type="group", chat_id="CHATID",
+                       response_url=f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code=G")
+        outbox.reply(session, "zhangsan", outbox.reply_route(msg, clock() - timedelta(hours=2)), "群里的迟到回复",
+                     "late:group", clock())
+    drain(live_bot)
+    assert fake_wecom.of("aibot/response") == [] and fake_wecom.of("message/send") == []
+    assert "[本地模式·未发送] 发到 group：群里的迟到回复" in capsys.readouterr().out

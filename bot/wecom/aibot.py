@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.messages import Incoming
 from bot.wecom.crypto import CallbackRejected, Envelope
@@ -37,6 +39,12 @@ def encrypted_field(body: bytes) -> str:
     return encrypted
 
 
+def with_allowed_urls(message: Incoming, hosts: str) -> Incoming:
+    """Drop a response_url or file URL on a host WeCom does not use: the bot fetches and posts nowhere else."""
+    return replace(message, response_url=message.response_url if allowed_url(message.response_url, hosts) else "",
+                   file_url=message.file_url if allowed_url(message.file_url, hosts) else "")
+
+
 def to_incoming(plaintext: str, bot_name: str = "") -> Incoming | StreamRefresh:
     """The decrypted payload as an Incoming (keyed on msgid) or a stream refresh."""
     payload = parse_json(plaintext)
@@ -47,11 +55,14 @@ def to_incoming(plaintext: str, bot_name: str = "") -> Incoming | StreamRefresh:
     userid = _text(_obj(payload.get("from")).get("userid"))
     if not msgid or not userid or len(userid) > MAX_USERID or not kind:
         raise CallbackRejected(400, "payload without msgid, sender or type")
+    chat_id = _text(payload.get("chatid"))
+    # Only an explicit 1:1 chat is private; anything unclear is treated as the group (privacy first).
+    chat_type = "single" if payload.get("chattype") == "single" and not chat_id else "group"
     common: dict[str, Any] = {
-        "chat_type": _text(payload.get("chattype")) or "single", "chat_id": _text(payload.get("chatid")),
+        "chat_type": chat_type, "chat_id": chat_id,
         "quoted": _content(_obj(payload.get("quote"))), "response_url": _text(payload.get("response_url")),
     }
-    key = f"aibot:{msgid}"[:200]
+    key = message_key(msgid)
     if kind == "event":
         event = _text(_obj(payload.get("event")).get("eventtype"))
         return Incoming("aibot", userid, key, "event", event=event, **common)
@@ -62,19 +73,42 @@ def to_incoming(plaintext: str, bot_name: str = "") -> Incoming | StreamRefresh:
     return Incoming("aibot", userid, key, kind, **common)
 
 
+def allowed_url(url: str, hosts: str) -> bool:
+    """Whether `url` is https/http on one of `hosts` ("a.com" exactly, ".a.com" any subdomain)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        return False
+    for allowed in (h.strip().lower() for h in hosts.split(",") if h.strip()):
+        if host == allowed.lstrip(".") or (allowed.startswith(".") and host.endswith(allowed)):
+            return True
+    return False
+
+
+def message_key(msgid: str) -> str:
+    """The dedupe key of a msgid (hashed when too long to store whole, never cut)."""
+    key = f"aibot:{msgid}"
+    return key if len(key) <= 200 else f"aibot:sha256:{hashlib.sha256(msgid.encode()).hexdigest()}"
+
+
 def strip_mention(text: str, bot_name: str) -> str:
-    """Drop the leading "@审稿机器人" (the name may contain spaces, so it is matched whole)."""
-    stripped = text.lstrip()
-    mention = f"@{bot_name}" if bot_name else ""
-    if mention and stripped.startswith(mention):
-        return stripped[len(mention):].lstrip()
-    return text
+    """Drop "@审稿机器人" wherever it stands (the name may contain spaces, the @ may be full-width);
+    other leading mentions are dropped by the engine's normalisation."""
+    text = text.replace("＠", "@")
+    if bot_name:
+        text = text.replace(f"@{bot_name}", " ")
+    return text.strip()
 
 
 def envelope_json(envelope: Envelope) -> str:
     """The AI bot's encrypted reply body (the timestamp as a number, as WeCom sends it)."""
     return json.dumps({"encrypt": envelope.encrypt, "msgsignature": envelope.signature,
                        "timestamp": int(envelope.timestamp), "nonce": envelope.nonce})
+
+
+def text_reply(content: str) -> str:
+    """A plain text reply: what WeCom shows when a 1:1 chat with the bot is opened (enter_chat)."""
+    return json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False)
 
 
 def stream_reply(stream_id: str, content: str) -> str:
@@ -97,4 +131,11 @@ def _obj(value: object) -> dict[str, Any]:
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
+    """A string field, or "" for anything else (numbers, objects, lone surrogates)."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return value

@@ -80,19 +80,25 @@ class AiBotCallback(Callback):
     """The AI bot: JSON in, a finished stream reply in the encrypted JSON envelope out."""
 
     bot_name: str = ""
+    url_hosts: str = ""
 
     def receive(self, query: dict[str, str], body: bytes) -> str:
         crypto, nonce, plaintext = self.open(query, lambda: aibot.encrypted_field(body))
         message = aibot.to_incoming(plaintext, self.bot_name)
         if isinstance(message, aibot.StreamRefresh):  # WeCom polls a stream: it was finished at once
-            stream_id = message.stream_id
-            content = self.engine.stored_reply(f"aibot:{stream_id}") or ""
+            stored = self.engine.stored_reply(aibot.message_key(message.stream_id)) if message.stream_id else None
+            if not stored:
+                return ""
+            plaintext = aibot.stream_reply(message.stream_id, stored)
         else:
+            message = aibot.with_allowed_urls(message, self.url_hosts)
             reply = self.engine.handle(message)
             if reply is None or not reply.text:
                 return ""
-            stream_id, content = message.key.removeprefix("aibot:"), reply.text
-        envelope = crypto.encrypt(aibot.stream_reply(stream_id, content), nonce, str(int(self.wall_clock())))
+            stream_id = message.key.removeprefix("aibot:")  # the msgid, or its hash when very long
+            plaintext = (aibot.text_reply(reply.text) if message.kind == "event"
+                         else aibot.stream_reply(stream_id, reply.text))
+        envelope = crypto.encrypt(plaintext, nonce, str(int(self.wall_clock())))
         return aibot.envelope_json(envelope)
 
 

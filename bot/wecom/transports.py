@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox import RetryLater, Transport, Undeliverable
+from bot.outbox import APP, GROUP, RetryLater, Transport, Undeliverable
 from bot.wecom.client import TOKEN_ERRORS, TokenRefused, WeComClient, WeComError
 from models import OutboxMessage, SendWindow
 
@@ -110,9 +110,11 @@ class AiBotReplyTransport:
         valid = self._clock() < datetime.fromisoformat(payload["expires_at"])
         if valid and self._posted(payload["response_url"], body):
             return
-        plain = OutboxMessage(id=message.id, channel=message.channel, recipient=message.recipient, payload=body,
+        in_group = bool(payload.get("group"))
+        plain = OutboxMessage(id=message.id, channel=GROUP if in_group else APP,
+                              recipient="" if in_group else message.recipient, payload=body,
                               dedupe_key=message.dedupe_key, attempts=message.attempts)
-        (self._group if payload.get("group") else self._app).send(plain)
+        (self._group if in_group else self._app).send(plain)
 
     def _posted(self, url: str, body: dict[str, Any]) -> bool:
         """True when WeCom took it; False when the URL is used up or expired (use the fallback)."""
