@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from bot import migrate
 from bot.config import Settings, get_settings
 from bot.domain.errors import NotFound, UserError
 from bot.runtime import Runtime
-from bot.views import draft_json, member_json, outbox_json
+from bot.views import draft_json, member_json, outbox_json, outlet_json
 from bot.wecom.client import TokenRefused, WeComClient, WeComError
 from models import Draft, OutboxMessage
 
@@ -108,6 +108,32 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("userids", nargs="+", metavar="USERID", help="the first is the owner; at least two")
     create.set_defaults(run=_group_create)
+
+    outlets = commands.add_parser("outlets", help="outlets (媒体)").add_subparsers(metavar="ACTION", required=True)
+    _with_json(outlets.add_parser("list", help="the outlets, retired ones too")).set_defaults(run=_outlets_list)
+    add = outlets.add_parser("add", help="add an outlet")
+    add.add_argument("name")
+    add.add_argument("level", help="central|provincial|city|county|own (or 中央/省/市/县/本单位)")
+    add.add_argument("--mailbox", default="")
+    add.set_defaults(run=_outlets_add)
+    change = outlets.add_parser("edit", help="change fields: FIELD=VALUE (e.g. mailbox=a@b.cn max_chars=1500)")
+    change.add_argument("name")
+    change.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
+    change.set_defaults(run=_outlets_edit)
+    retire = outlets.add_parser("retire", help="stop offering an outlet (its history stays)")
+    retire.add_argument("name")
+    retire.set_defaults(run=_outlets_retire)
+
+    report = commands.add_parser("report", help="spreadsheets").add_subparsers(metavar="KIND", required=True)
+    money = report.add_parser("rewards", help="the reward settlement of a year or quarter (.xlsx)")
+    money.add_argument("--year", type=int, required=True)
+    money.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
+    money.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+    money.set_defaults(run=_report_rewards)
+    monthly = report.add_parser("monthly", help="the month's figures (.xlsx, or printed)")
+    monthly.add_argument("--month", required=True, metavar="YYYY-MM")
+    monthly.add_argument("-o", "--output", type=Path, metavar="FILE.xlsx")
+    monthly.set_defaults(run=_report_monthly)
 
     sync = members.add_parser("sync", help="read departments and users from WeCom")
     sync.add_argument("--force", action="store_true", help="allow deactivating more than half of the members")
@@ -346,6 +372,93 @@ def _wecom(call: Callable[[], T]) -> T:
     except httpx.HTTPError as error:
         raise CliError(f"无法连接企业微信（{type(error).__name__}），"
                        "请检查网络或 NEWSBOT_WECOM_API_BASE_URL。") from error
+
+
+def _outlets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rows = [outlet_json(o) for o in outlets.everything(session)]
+    _print(rows, args.json, lambda o: "\t".join([o["name"], o["level"], o["mailbox"] or "-",
+                                                 "" if o["active"] else "停用"]))
+    return 0
+
+
+def _outlets_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        outlet = outlets.add(session, args.name, args.level, args.mailbox, runtime.clock(), actor=None)
+        print(f"已添加媒体「{outlet.name}」。")
+    return 0
+
+
+def _outlets_edit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    changes = {}
+    for pair in args.changes:
+        field, sep, value = pair.partition("=")
+        if not sep:
+            raise CliError(f"「{pair}」应写成 FIELD=VALUE，例如 mailbox=tougao@example.com")
+        changes[field] = value
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        outlet = outlets.edit(session, outlets.find(session, args.name, include_retired=True), changes,
+                              runtime.clock(), actor=None)
+        print(json.dumps(outlet_json(outlet), ensure_ascii=False))
+    return 0
+
+
+def _outlets_retire(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        outlets.retire(session, outlets.find(session, args.name), runtime.clock(), actor=None)
+    print(f"已停用媒体「{args.name}」；投稿和刊发记录保留。")
+    return 0
+
+
+def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain.stats import parse_period
+    from bot.reports import rewards_workbook
+
+    period = f"{args.year}Q{args.quarter}" if args.quarter else str(args.year)
+    start, end, name = parse_period(period, date.today())
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        _writing(args.output, lambda: rewards_workbook(session, start, end, name, args.output))
+    print(f"{name}用稿奖励表已写入 {args.output}")
+    return 0
+
+
+def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import stats
+    from bot.reports import monthly_workbook
+
+    start, end = stats.parse_month(args.month, date.today())
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        if args.output:
+            _writing(args.output, lambda: monthly_workbook(session, start, end, settings.zone, args.output))
+            print(f"{args.month} 统计已写入 {args.output}")
+            return 0
+        figures = stats.month(session, start, end, settings.zone)
+    print(f"{args.month}：投稿 {figures.submitted}，批准 {figures.approved}，"
+          f"投递 {figures.sent}，刊发 {figures.published}")
+    for row in figures.outlets:
+        print(f"{row.name}\t投递 {row.sent}\t刊发 {row.published}\t上稿率 {row.rate}")
+    return 0
+
+
+def _writing(path: Path, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise CliError(f"无法写入 {path}：{exc.strerror}") from exc
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:

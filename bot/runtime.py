@@ -17,6 +17,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.domain import members
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.file_drafts import FILE_JOB, FileDraftJob
+from bot.mail import MAIL, MailTransport
 from bot.outbox import Dispatcher, LocalTransport, Transport
 from bot.wecom.client import Media, TokenStore, WeComClient, download_encrypted
 from bot.wecom.crypto import aes_key
@@ -82,7 +83,8 @@ class Runtime:
             group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())
-        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files,
+        mail = MailTransport(self.sessions, s, self.clock, write=None if s.mail_configured else print)
+        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, MAIL: mail,
                 outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
 
     def _aibot_download(self) -> Callable[[str, int], Media] | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.domain import drafts
 from bot.text import word_count
-from models import Draft, Member, OutboxMessage
+from models import Draft, Member, OutboxMessage, Outlet
 
 
 def member_json(member: Member) -> dict[str, Any]:
@@ -31,6 +31,13 @@ def draft_json(session: Session, draft: Draft, with_versions: bool) -> dict[str,
             for v in drafts.versions(session, draft)
         ]
     return data
+
+
+def outlet_json(outlet: Outlet) -> dict[str, Any]:
+    return {"name": outlet.name, "aliases": outlet.alias_list, "level": outlet.level, "mailbox": outlet.mailbox,
+            "min_chars": outlet.min_chars, "max_chars": outlet.max_chars, "max_title_chars": outlet.max_title_chars,
+            "photos_required": outlet.photos_required, "byline": outlet.byline, "attachment": outlet.attachment,
+            "subject_template": outlet.subject_template, "purpose": outlet.purpose, "active": outlet.active}
 
 
 def outbox_json(message: OutboxMessage) -> dict[str, Any]:

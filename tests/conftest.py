@@ -3,6 +3,8 @@ clock, the assembled runtime, and a chat driver that reads like the conversation
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import shutil
 import socket
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -259,3 +262,39 @@ def live(wecom_settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
         members.import_csv(session, io.StringIO(OFFICE_CSV), clock())
     yield rt
     rt.close()
+
+
+@dataclass
+class Mailbox:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    messages: list[Any] = field(default_factory=list)
+    port: int = 0
+    controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def up(self) -> Mailbox:
+        from aiosmtpd.controller import Controller
+
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def down(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox().up()
+    yield box
+    box.down()

@@ -1,0 +1,100 @@
+"""Monthly figures (统计): drafts, approvals, submissions, publications and 上稿率 — all SQL aggregates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import UsageError
+from models import AuditEvent, Draft, Member, Outlet, Submission
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_PERIOD = re.compile(r"(\d{4})(?:\s*[Qq]([1-4]))?")
+
+
+def parse_month(text: str, today: date) -> tuple[date, date]:
+    """`2026-05` (default: this month) → [first day, first day of next month)."""
+    if not text:
+        year, month = today.year, today.month
+    else:
+        match = _MONTH.fullmatch(text.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise UsageError(f"月份应写成 2026-05 这样，不是「{text}」。")
+        year, month = int(match.group(1)), int(match.group(2))
+    start = date(year, month, 1)
+    return start, date(year + month // 12, month % 12 + 1, 1)
+
+
+def parse_period(text: str, today: date) -> tuple[date, date, str]:
+    """`2026` or `2026Q3` (default: this year) → [start, end) and its name."""
+    if not text:
+        return date(today.year, 1, 1), date(today.year + 1, 1, 1), f"{today.year}年"
+    match = _PERIOD.fullmatch(text.strip())
+    if not match:
+        raise UsageError(f"时间应写成 2026 或 2026Q3 这样，不是「{text}」。")
+    year = int(match.group(1))
+    if match.group(2) is None:
+        return date(year, 1, 1), date(year + 1, 1, 1), f"{year}年"
+    quarter = int(match.group(2))
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, end, f"{year}年第{quarter}季度"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    sent: int
+    published: int
+
+    @property
+    def rate(self) -> str:
+        return f"{self.published / self.sent:.0%}" if self.sent else "—"
+
+
+@dataclass(frozen=True)
+class Month:
+    start: date
+    submitted: int
+    approved: int
+    sent: int
+    published: int
+    outlets: list[Row]
+    departments: list[Row]
+    silent_departments: list[str]  # 宣传无死角: departments with no draft this month
+
+
+def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
+    since, until = _instant(start, zone), _instant(end, zone)
+    submitted = session.scalar(select(func.count()).select_from(Draft)
+                               .where(Draft.created_at >= since, Draft.created_at < until)) or 0
+    approved = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0
+    sent_in = and_(Submission.sent_at >= since, Submission.sent_at < until)
+    published_in = and_(Submission.published_on >= start, Submission.published_on < end)
+    sent_count = func.count().filter(sent_in)
+    published_count = func.count().filter(published_in)
+    by_outlet = session.execute(
+        select(Outlet.name, sent_count, published_count).join(Submission, Submission.outlet_id == Outlet.id)
+        .group_by(Outlet.id, Outlet.name).order_by(Outlet.id))
+    by_department = session.execute(
+        select(Member.department, sent_count, published_count)
+        .select_from(Submission).join(Draft, Draft.id == Submission.draft_id).join(Member, Member.id == Draft.author_id)
+        .group_by(Member.department).order_by(Member.department))
+    active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
+    with_drafts = set(session.scalars(
+        select(Member.department).join(Draft, Draft.author_id == Member.id)
+        .where(Draft.created_at >= since, Draft.created_at < until)))
+    outlets = [Row(name, s, p) for name, s, p in by_outlet if s or p]
+    departments = [Row(name or "未填部门", s, p) for name, s, p in by_department if s or p]
+    return Month(start, submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
+                 outlets, departments, sorted(active - with_drafts))
+
+
+def _instant(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, zone)

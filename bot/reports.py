@@ -1,0 +1,62 @@
+"""Spreadsheets for the office: the reward settlement (用稿奖励) and the monthly figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
+
+from bot.domain import rewards, stats
+from models import Level
+
+
+def rewards_workbook(session: Session, start: date, end: date, name: str, path: Path) -> None:
+    """One row per published article with its links as proof; totals per person and per department."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "稿件"
+    _rows(sheet, ["编号", "标题", "作者", "部门", "编辑", "刊发媒体（级别）", "刊发日期", "链接", "积分"],
+          [[a.draft.id, a.draft.title, a.draft.author.name, a.draft.author.department,
+            a.draft.editor.name if a.draft.editor else "",
+            "、".join(f"{p.outlet.name}（{Level(p.outlet.level).label}{'，头版' if p.front_page else ''}）"
+                     for p in a.publications),
+            "、".join(f"{p.published_on:%Y-%m-%d}" for p in a.publications if p.published_on),
+            "\n".join(p.url or "" for p in a.publications), a.points]
+           for a in rewards.articles(session, start, end)])
+    _rows(book.create_sheet("个人"), ["姓名", "部门", "积分", "篇数"],
+          [[p.name, p.department, p.points, p.articles] for p in rewards.people(session, start, end)])
+    _rows(book.create_sheet("部门"), ["部门", "积分", "篇数"],
+          [[d.name, d.points, d.articles] for d in rewards.departments(session, start, end)])
+    rules = rewards.current(session)
+    _rows(book.create_sheet("规则"), ["项目", "值"], [
+        ["期间", name], ["中央", rules.central], ["省级", rules.provincial], ["市级", rules.city],
+        ["县级", rules.county], ["本单位新媒体", rules.own], ["头版倍数", rules.front_page_multiplier],
+        ["多方采用", "按最高计，不累计" if rules.policy == "highest" else "累计"], ["编辑分成", rules.editor_share]])
+    book.save(path)
+
+
+def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, path: Path) -> None:
+    figures = stats.month(session, start, end, zone)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "概况"
+    _rows(sheet, ["月份", "投稿", "批准", "投递", "刊发"],
+          [[f"{start:%Y-%m}", figures.submitted, figures.approved, figures.sent, figures.published]])
+    _rows(book.create_sheet("媒体"), ["媒体", "投递", "刊发", "上稿率"],
+          [[r.name, r.sent, r.published, r.rate] for r in figures.outlets])
+    _rows(book.create_sheet("部门"), ["部门", "投递", "刊发", "上稿率"],
+          [[r.name, r.sent, r.published, r.rate] for r in figures.departments])
+    _rows(book.create_sheet("未投稿部门"), ["部门"], [[name] for name in figures.silent_departments])
+    book.save(path)
+
+
+def _rows(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None:
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)

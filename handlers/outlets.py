@@ -1,0 +1,64 @@
+"""媒体: the outlet directory (一稿多投), and the admins' changes to it."""
+
+from __future__ import annotations
+
+from bot.domain import outlets
+from bot.domain.errors import Refused, UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from models import Level, Outlet, Role
+
+router = Router()
+
+
+@router.command("媒体", "投稿邮箱")
+def directory(msg: Incoming, ctx: Context) -> Reply:
+    """媒体 — 可投稿的媒体：级别、邮箱、格式要求、用途（管理员：媒体 添加|修改|停用）
+    例：媒体
+    """
+    words = ctx.command.raw_args.split()
+    if not words:
+        return Reply("\n\n".join(describe(o) for o in outlets.active(ctx.session)) or "还没有媒体。")
+    if not ctx.member.may(Role.admin):
+        raise Refused("只有管理员可以添加、修改或停用媒体。发送「媒体」查看媒体列表。")
+    action, rest = words[0], words[1:]
+    if action == "添加" and len(rest) in (2, 3):
+        outlet = outlets.add(ctx.session, rest[0], rest[1], rest[2] if len(rest) == 3 else "", ctx.now,
+                             ctx.member.userid)
+        return Reply(f"已添加媒体：\n{describe(outlet)}")
+    if action == "修改" and len(rest) >= 2:
+        changes = dict(_pair(part) for part in rest[1:])
+        outlet = outlets.edit(ctx.session, outlets.find(ctx.session, rest[0]), changes, ctx.now, ctx.member.userid)
+        return Reply(f"已修改：\n{describe(outlet)}")
+    if action == "停用" and len(rest) == 1:
+        outlet = outlets.find(ctx.session, rest[0])
+        outlets.retire(ctx.session, outlet, ctx.now, ctx.member.userid)
+        return Reply(f"已停用媒体「{outlet.name}」；它的投稿和刊发记录保留。")
+    raise UsageError("用法：媒体 添加 名称 级别 [邮箱]｜媒体 修改 名称 字段=值 …｜媒体 停用 名称\n"
+                     f"可改字段：{'、'.join(outlets.EDITABLE.values())}")
+
+
+def describe(outlet: Outlet) -> str:
+    rules = []
+    if outlet.min_chars or outlet.max_chars:
+        rules.append(f"{outlet.min_chars or 0}–{outlet.max_chars or '不限'} 字")
+    if outlet.max_title_chars:
+        rules.append(f"标题≤{outlet.max_title_chars}字")
+    if outlet.photos_required:
+        rules.append("需配图")
+    if outlet.byline:
+        rules.append(f"署名「{outlet.byline}」")
+    rules.append("Word 附件" if outlet.attachment == "docx" else "正文直接粘贴")
+    aliases = f"（{'、'.join(outlet.alias_list)}）" if outlet.alias_list else ""
+    lines = [f"{outlet.name}{aliases}·{Level(outlet.level).label}", f"邮箱：{outlet.mailbox or '未设置'}",
+             f"要求：{'，'.join(rules)}"]
+    if outlet.purpose:
+        lines.append(f"用途：{outlet.purpose}")
+    return "\n".join(lines)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    field, sep, value = text.partition("=")
+    if not sep:
+        raise UsageError(f"「{text}」应写成 字段=值，例如 邮箱=tougao@example.com")
+    return field, value

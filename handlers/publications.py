@@ -1,0 +1,64 @@
+"""投递, 刊发 and 不采用: sending approved drafts to outlets and recording what they published."""
+
+from __future__ import annotations
+
+from bot.domain import publishing
+from bot.domain.errors import UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from handlers.drafts import take_number
+from models import Level, Role
+
+router = Router()
+FRONT_PAGE_WORDS = ("头版", "头条")
+
+
+@router.command("投递", roles={Role.editor}, takes_number=True)
+def send(msg: Incoming, ctx: Context) -> Reply:
+    """投递 #编号 媒体… | 全部 — 按各媒体格式要求把批准的稿件发到投稿邮箱
+    例：投递 #12 韶关日报 南方网
+    """
+    number, rest = take_number(ctx.command, "投递")
+    result = publishing.submit(ctx.session, number, ctx.member, rest.raw_args.split(),
+                               ctx.settings.smtp_sender, ctx.now)
+    lines = []
+    if result.queued:
+        lines.append(f"稿件 #{number} 已排队投递：{'、'.join(o.name for o in result.queued)}。")
+    lines += [f"未投 {check.outlet.name}：{'；'.join(check.problems)}" for check in result.refused]
+    if result.already:
+        lines.append(f"之前已投递：{'、'.join(o.name for o in result.already)}")
+    return Reply("\n".join(lines))
+
+
+@router.command("刊发", takes_number=True)
+def published(msg: Incoming, ctx: Context) -> Reply:
+    """刊发 #编号 媒体 链接 [头版] — 登记用稿，计积分，并在工作群发用稿反馈
+    例：刊发 #12 韶关日报 https://www.sgrb.com/…
+    """
+    number, rest = take_number(ctx.command, "刊发")
+    words = rest.raw_args.split()
+    front_page = bool(words) and words[-1] in FRONT_PAGE_WORDS
+    if front_page:
+        words = words[:-1]
+    if len(words) != 2:
+        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版]，例如：刊发 #{number} 韶关日报 https://…")
+    result = publishing.publish(ctx.session, number, ctx.member, words[0], words[1], front_page,
+                                ctx.now.astimezone(ctx.settings.zone).date(), ctx.now)
+    outlet = result.submission.outlet
+    if result.repeated:
+        return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。")
+    gained = f"，积分 +{result.added_points:g}" if result.added_points else "（多方采用按最高计，本次不加分）"
+    return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{gained}，"
+                 "用稿反馈已发到工作群。")
+
+
+@router.command("不采用", takes_number=True)
+def not_used(msg: Incoming, ctx: Context) -> Reply:
+    """不采用 #编号 媒体 — 登记媒体未采用
+    例：不采用 #12 南方网
+    """
+    number, rest = take_number(ctx.command, "不采用")
+    if not rest.raw_args:
+        raise UsageError(f"请写媒体名称，例如：不采用 #{number} 南方网")
+    submission = publishing.not_used(ctx.session, number, ctx.member, rest.raw_args.split()[0], ctx.now)
+    return Reply(f"已登记：{submission.outlet.name}未采用稿件 #{number}。")

@@ -1,0 +1,70 @@
+"""积分, 排行 and 统计: points, the rankings (优秀通讯员评选) and the month's figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain import rewards, stats
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+
+router = Router()
+TOP = 10
+
+
+@router.command("积分")
+def points(msg: Incoming, ctx: Context) -> Reply:
+    """积分 [年份] — 我的用稿积分和刊发的稿件
+    例：积分 2026
+    """
+    start, end, name = stats.parse_period(ctx.command.args, _today(ctx))
+    mine = rewards.articles(ctx.session, start, end, ctx.member)
+    if not mine:
+        return Reply(f"{name}您还没有刊发的稿件。")
+    lines = [f"{name}积分：{sum(a.points for a in mine):g}（{len(mine)} 篇）"]
+    for article in mine:
+        where = "、".join(p.outlet.name for p in article.publications)
+        lines.append(f"{article.draft.number}《{article.draft.title}》{where} {article.points:g} 分")
+    return Reply("\n".join(lines))
+
+
+@router.command("排行")
+def ranking(msg: Incoming, ctx: Context) -> Reply:
+    """排行 [年份|2026Q3] — 通讯员和部门的用稿积分排行
+    例：排行 2026Q3
+    """
+    start, end, name = stats.parse_period(ctx.command.args, _today(ctx))
+    people = rewards.people(ctx.session, start, end)
+    if not people:
+        return Reply(f"{name}还没有刊发的稿件。")
+    lines = [f"{name}通讯员排行："]
+    lines += [f"{n}. {p.name}（{p.department or '未填部门'}）{p.points:g} 分，{p.articles} 篇"
+              for n, p in enumerate(people[:TOP], start=1)]
+    lines.append("部门排行：")
+    lines += [f"{n}. {d.name} {d.points:g} 分，{d.articles} 篇"
+              for n, d in enumerate(rewards.departments(ctx.session, start, end)[:TOP], start=1)]
+    return Reply("\n".join(lines))
+
+
+@router.command("统计")
+def month(msg: Incoming, ctx: Context) -> Reply:
+    """统计 [2026-05] — 本月投稿、批准、投递、刊发、上稿率和没有投稿的部门
+    例：统计 2026-05
+    """
+    start, end = stats.parse_month(ctx.command.args, _today(ctx))
+    figures = stats.month(ctx.session, start, end, ctx.settings.zone)
+    lines = [f"{start:%Y年%m月}：投稿 {figures.submitted}，批准 {figures.approved}，投递 {figures.sent}，"
+             f"刊发 {figures.published}"]
+    if figures.outlets:
+        lines.append("按媒体（投递/刊发/上稿率）：")
+        lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]
+    if figures.departments:
+        lines.append("按部门（投递/刊发/上稿率）：")
+        lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.departments]
+    if figures.silent_departments:
+        lines.append(f"本月没有投稿的部门：{'、'.join(figures.silent_departments)}")
+    return Reply("\n".join(lines))
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.settings.zone).date()
