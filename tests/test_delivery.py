@@ -261,43 +261,9 @@ def cli(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProces
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment a `newsbot` subprocess needs to act like `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    env |= {"NEWSBOT_DATABASE_URL": settings.database_url, "NEWSBOT_WECOM_CORP_ID": settings.wecom_corp_id,
-            "NEWSBOT_WECOM_SECRET": settings.wecom_secret.get_secret_value(),
-            "NEWSBOT_WECOM_AGENT_ID": str(settings.wecom_agent_id),
-            "NEWSBOT_WECOM_API_BASE_URL": settings.wecom_api_base_url}
-    return env
-
-
-def test_a_failed_message_holds_back_the_later_ones_to_the_same_member(live: Runtime, fake_wecom: FakeWeCom,
-                                                                       clock: FrozenClock) -> None:
-    fake_wecom.fail("message/send", -1)
-    queue_texts(live, ("lisi", "第一条"), ("lisi", "第二条"), ("zhaoliu", "别人的"))
-    drain(live)
-    assert sent_texts(fake_wecom) == [("zhaoliu", "别人的")]  # lisi's second waits for her first
-    clock.advance(minutes=5)
-    drain(live)
-    assert sent_texts(fake_wecom) == [("zhaoliu", "别人的"), ("lisi", "第一条"), ("lisi", "第二条")]
-
-
-def test_wrong_secret_keeps_messages_and_asks_gettoken_once_a_minute(wecom_settings: Settings, fake_wecom: FakeWeCom,
-                                                                     clock: FrozenClock) -> None:
-    runtime = Runtime.build(wecom_settings.model_copy(update={"wecom_secret": SecretStr("wrong")}), clock=clock)
-    queue_texts(runtime, *[(f"member{n}", f"消息{n}") for n in range(10)])
-    drain(runtime)
-    assert len(fake_wecom.of("gettoken")) == 1  # the refusal is remembered, not asked ten times
-    waiting = rows(runtime)
-    assert {r.state for r in waiting} == {OutboxState.pending} and {r.attempts for r in waiting} == {0}
-    assert all(r.next_attempt_at >= clock() + timedelta(minutes=10) for r in waiting)
-    assert "NEWSBOT_WECOM_SECRET" in (waiting[0].last_error or "")
-    runtime.close()
-
-
-def test_untrusted_ip_at_gettoken_dead_letters_with_the_hint_after_one_call(live: Runtime, fake_wecom: FakeWeCom,
-                                                                            clock: FrozenClock) -> None:
-    fake_wecom.fail("gettoken", 60020)
-    queue_texts(live, ("lisi", "一"), ("zhaoliu", "二"))
-    drain(live)
-    assert len(fake_wecom.of("gettoken")) == 1
-    assert all("企业可信IP" in (r.last_error or "") for r in rows(live) if r.state == OutboxState.dead)
-    assert [r.state for r in rows(live)[:2]] == [OutboxState.dead, OutboxState.dead]
+    values = {"DATABASE_URL": settings.database_url, "WECOM_CORP_ID": settings.wecom_corp_id,
+              "WECOM_SECRET": settings.wecom_secret.get_secret_value(),
+              "WECOM_AGENT_ID": str(settings.wecom_agent_id or ""), "WECOM_API_BASE_URL": settings.wecom_api_base_url}
+    return env | {f"NEWSBOT_{name}": value for name, value in values.items() if value}

@@ -1,0 +1,269 @@
+"""一稿多投 by e-mail to a real SMTP server on loopback, 用稿反馈, rewards, rankings and statistics."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from bot.domain import outlets
+from bot.runtime import Runtime
+from models import Draft, DraftState, OutboxMessage, OutboxState, RewardRules, Submission, SubmissionState
+from tests.conftest import OFFICE_CSV, ChatDriver, FrozenClock, Mailbox, Sent
+from tests.test_delivery import drain
+
+ARTICLE = "\n".join(["4月22日上午，乐昌市自然资源局在人民广场开展“世界地球日”主题宣传活动。" * 4] * 5)  # ~700 字
+MAILBOXES = {"韶关日报": "tougao@sgrb.example", "南方网": "news@southcn.example",
+             "乐昌市政府网": "xxgk@lechang.example", "局微信公众号": "wx@lcgt.example"}
+
+
+@pytest.fixture
+def newsroom(settings: object, clock: FrozenClock, mailbox: Mailbox, sent: Sent) -> Iterator[Runtime]:
+    """The office with SMTP pointed at the loopback mailbox and the outlets' mailboxes filled in."""
+    import io as _io
+
+    from bot.domain import members
+
+    config = settings.model_copy(update={  # type: ignore[attr-defined]
+        "smtp_host": "127.0.0.1", "smtp_port": mailbox.port, "smtp_tls": "none",
+        "smtp_sender": "xcb@lcgt.example", "signature": "乐昌市自然资源局办公室\\n电话：0751-0000000"})
+    runtime = Runtime.build(config, clock=clock)
+    runtime.transports["app"] = runtime.transports["group"] = sent.transport()
+    with runtime.sessions.begin() as session:
+        members.import_csv(session, _io.StringIO(OFFICE_CSV), clock())
+        for name, address in MAILBOXES.items():
+            outlets.edit(session, outlets.find(session, name), {"mailbox": address}, clock(), None)
+    yield runtime
+    runtime.close()
+
+
+def approved_draft(chat: ChatDriver, title: str = "乐昌开展世界地球日宣传", text: str = ARTICLE,
+                   author: str = "zhangsan") -> int:
+    reply = chat.as_member(author).says(f"投稿 {title}\n{text}")
+    number = int(reply.split("#")[1].split("《")[0])
+    editor = "lisi" if "编辑：李四" in reply else "zhaoliu"
+    chat.as_member(editor).says(f"送审 #{number}")
+    assert "已批准" in chat.as_member("wangwu").says(f"批准 #{number}")
+    return number
+
+
+def test_one_correct_mail_per_outlet_with_the_docx(newsroom: Runtime, mailbox: Mailbox) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    reply = chat.as_member("lisi").says("投递 #1 韶关日报 南方")
+    assert "已排队投递：韶关日报、南方网" in reply
+    drain(newsroom)
+    assert sorted(m["To"] for m in mailbox.messages) == ["news@southcn.example", "tougao@sgrb.example"]
+    message = next(m for m in mailbox.messages if m["To"] == "tougao@sgrb.example")
+    assert message["Subject"] == "【投稿】乐昌开展世界地球日宣传（乐昌市自然资源局 张三）"
+    assert message["From"] == "xcb@lcgt.example" and message["Message-ID"].endswith("@lcgt.example>")
+    body = message.get_body(("plain",)).get_content()
+    assert ARTICLE in body and "电话：0751-0000000" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "乐昌开展世界地球日宣传.docx"
+    paragraphs = [p.text for p in Document(io.BytesIO(attachment.get_content())).paragraphs]
+    assert paragraphs[:2] == ["乐昌开展世界地球日宣传", "办公室 张三"] and paragraphs[2:] == ARTICLE.split("\n")
+    with newsroom.sessions.begin() as session:
+        submissions = session.scalars(select(Submission)).all()
+        assert {s.state for s in submissions} == {SubmissionState.sent}
+        assert {s.message_id for s in submissions} == {m["Message-ID"] for m in mailbox.messages}
+        assert session.get(Draft, 1).state == DraftState.submitted
+    assert "之前已投递：韶关日报" in chat.as_member("lisi").says("投递 #1 韶关日报")
+    drain(newsroom)
+    assert len(mailbox.messages) == 2  # never twice to one outlet
+
+
+def test_format_violations_block_only_that_outlet(newsroom: Runtime, mailbox: Mailbox) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat, title="一个超过二十四个字的很长很长很长很长很长很长的新闻标题", text="短讯。" * 150)
+    reply = chat.as_member("lisi").says("投递 #1 全部")
+    assert "已排队投递：局微信公众号、乐昌市政府网。" in reply
+    assert "未投 韶关日报：正文 450 字，少于 600 字；标题 27 字，超过 24 字" in reply
+    assert "未投 韶关市国土资源局网站：媒体邮箱未设置" in reply
+    drain(newsroom)
+    assert sorted(m["To"] for m in mailbox.messages) == ["wx@lcgt.example", "xxgk@lechang.example"]
+    inline = next(m for m in mailbox.messages if m["To"] == "wx@lcgt.example")
+    assert list(inline.iter_attachments()) == []  # the WeChat account takes the text inline
+
+
+def test_smtp_down_for_a_while_then_delivered_once(newsroom: Runtime, mailbox: Mailbox,
+                                                   clock: FrozenClock) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    mailbox.down()
+    chat.as_member("lisi").says("投递 #1 韶关日报")
+    drain(newsroom)
+    with newsroom.sessions.begin() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
+        assert row.state == OutboxState.pending and "SMTP" in (row.last_error or "")
+        assert session.scalars(select(Submission.state)).one() == SubmissionState.queued
+    mailbox.up()
+    for _ in range(3):
+        clock.advance(minutes=10)
+        drain(newsroom)
+    assert [m["To"] for m in mailbox.messages] == ["tougao@sgrb.example"]
+
+
+def test_who_may_send_and_when(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    chat.as_member("zhangsan").says(f"投稿 未批准\n{ARTICLE}")
+    assert "批准后才能投递" in chat.as_member("lisi").says("投递 #1 韶关日报")
+    assert "需要编辑角色" in chat.as_member("zhangsan").says("投递 #1 韶关日报")
+    approved_draft(chat, title="已批准")  # #2
+    replies = [chat.as_member(who).says("投递 #2 人民日报") for who in ("lisi", "zhaoliu")]
+    assert any("没有媒体「人民日报」" in reply for reply in replies)  # from whichever edits #2
+    assert any("请写要投递的媒体" in chat.as_member(who).says("投递 #2") for who in ("lisi", "zhaoliu"))
+
+
+def publish_both(chat: ChatDriver) -> None:
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 韶关日报 南方网")
+
+
+@pytest.mark.parametrize(("policy", "expected_total"), [("highest", 5.0), ("sum", 8.0)])
+def test_publications_feedback_and_points(policy: str, expected_total: float, newsroom: Runtime, sent: Sent,
+                                          clock: FrozenClock) -> None:
+    with newsroom.sessions.begin() as session:
+        session.get(RewardRules, 1).policy = policy
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    drain(newsroom)
+    first = chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/2026/0512/1.html")
+    assert "刊发，积分 +3" in first
+    second = chat.as_member("lisi").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    assert f"积分 +{5 - 3 if policy == 'highest' else 5:g}" in second
+    assert "已登记" in chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    drain(newsroom)
+    feedback = [line for line in sent.lines if "用稿反馈" in line]
+    assert len(feedback) == 2 and "南方网（省级）" in feedback[1]
+    assert "https://news.southcn.example/a/1.html" in feedback[1]
+    assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
+    ranking = chat.as_member("xiaoli").says("排行 2026")
+    assert f"1. 张三（办公室）{expected_total:g} 分，1 篇" in ranking and f"1. 办公室 {expected_total:g} 分" in ranking
+    assert "2026年第2季度通讯员排行" in chat.as_member("xiaoli").says("排行 2026Q2")
+    assert "还没有刊发" in chat.as_member("xiaoli").says("排行 2026Q3")
+    with newsroom.sessions.begin() as session:
+        assert session.get(Draft, 1).state == DraftState.published
+
+
+def test_front_page_multiplier_and_the_editors_share(newsroom: Runtime) -> None:
+    with newsroom.sessions.begin() as session:
+        session.get(RewardRules, 1).editor_share = 0.2
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +6" in chat.as_member("lisi").says("刊发 #1 韶关日报 https://sgrb.example/1 头版")
+    ranking = chat.as_member("admin").says("排行")
+    assert "张三（办公室）4.8 分" in ranking and "李四（执法监察大队）1.2 分" in ranking
+
+
+def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    for link in ("sgrb.example/1", "ftp://sgrb.example/1", "https://", "javascript:alert(1)"):
+        assert "不是有效的文章链接" in chat.as_member("lisi").says(f"刊发 #1 韶关日报 {link}")
+    assert "用法：刊发 #1" in chat.as_member("lisi").says("刊发 #1 韶关日报")
+    refused = chat.as_member("xiaoli").says("刊发 #1 韶关日报 https://a.example/1")
+    assert "只有稿件 #1 的作者、编辑、审核人或管理员" in refused
+    assert "南方网未采用稿件 #1" in chat.as_member("lisi").says("不采用 #1 南方网")
+    assert "没有投递给乐昌市政府网" in chat.as_member("lisi").says("不采用 #1 政府网")
+
+
+def test_month_statistics(newsroom: Runtime, clock: FrozenClock) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    drain(newsroom)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    figures = chat.as_member("admin").says("统计 2026-05")
+    assert "2026年05月：投稿 1，批准 1，投递 2，刊发 1" in figures
+    assert "韶关日报 1/1/100%" in figures and "南方网 1/0/0%" in figures and "办公室 2/1/50%" in figures
+    assert "本月没有投稿的部门：地籍股、局领导、执法监察大队、规划股" in figures
+    assert "月份应写成 2026-05" in chat.as_member("admin").says("统计 五月")
+    assert "投稿 0" in chat.as_member("admin").says("统计 2026-04")
+
+
+def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    listing = chat.as_member("zhangsan").says("媒体")
+    assert "韶关日报（韶报）·市级\n邮箱：tougao@sgrb.example\n要求：600–1500 字，标题≤24字，Word 附件" in listing
+    assert "只有管理员" in chat.as_member("zhangsan").says("媒体 停用 南方网")
+    assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 学习强国 中央 xxqg@example.cn")
+    changed = chat.as_member("admin").says("媒体 修改 学习强国 最多字数=1200 需要配图=是 别名=强国")
+    assert "学习强国（强国）·中央" in changed and "0–1200 字" in changed and "需配图" in changed
+    assert "不能修改「颜色」" in chat.as_member("admin").says("媒体 修改 学习强国 颜色=红")
+    assert "不是有效的邮箱" in chat.as_member("admin").says("媒体 修改 学习强国 邮箱=nobody")
+    assert "已停用" in chat.as_member("admin").says("媒体 停用 强国")
+    assert "学习强国" not in chat.as_member("zhangsan").says("媒体")
+
+
+def test_the_whole_way_through_the_encrypted_endpoint_to_the_spreadsheet(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock, tmp_path: object) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
+
+    from bot.app import create_app
+    from tests.test_delivery import cli_env
+    from tests.wecom_sim import WeComSimulator, say
+
+    wecom = WeComSimulator(now=clock.timestamp)
+    with TestClient(create_app(newsroom, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        assert "已收到投稿 #1" in say(client, wecom, "zhangsan", f"投稿 乐昌开展世界地球日宣传\n{ARTICLE}")
+        say(client, wecom, "lisi", "送审 #1")
+        assert "已批准" in say(client, wecom, "wangwu", "批准")
+        assert "已排队投递：韶关日报、南方网" in say(client, wecom, "lisi", "投递 #1 韶关日报 南方网")
+        drain(newsroom)
+        clock.advance(days=2)
+        say(client, wecom, "zhangsan", "刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+        say(client, wecom, "lisi", "刊发 #1 南方网 https://news.southcn.example/1.html 头版")
+        drain(newsroom)
+        ranking = say(client, wecom, "admin", "排行 2026")
+        assert "刊发 2" in say(client, wecom, "admin", "统计 2026-05")
+    assert len(mailbox.messages) == 2
+    group = [line for line in sent.lines if line.startswith("[本地模式·未发送] 发到 group")]
+    assert len([line for line in group if "用稿反馈" in line]) == 2
+    assert "1. 张三（办公室）10 分，1 篇" in ranking  # highest: 南方网 province 5 × 头版 2
+    output = Path(str(tmp_path)) / "rewards.xlsx"
+    env = cli_env(newsroom.settings)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "report", "rewards", "--year", "2026", "-o",
+                             str(output)], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(output)
+    articles = list(book["稿件"].iter_rows(min_row=2, values_only=True))
+    assert len(articles) == 1 and articles[0][8] == 10
+    assert "https://www.sgrb.example/1.html" in articles[0][7] and "南方网（省级，头版）" in articles[0][5]
+    people = list(book["个人"].iter_rows(min_row=2, values_only=True))
+    assert people == [("张三", "办公室", 10, 1)]
+    assert list(book["部门"].iter_rows(min_row=2, values_only=True)) == [("办公室", 10, 1)]
+    monthly = Path(str(tmp_path)) / "monthly.xlsx"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "report", "monthly", "--month", "2026-05", "-o",
+                             str(monthly)], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert list(load_workbook(monthly)["概况"].iter_rows(min_row=2, values_only=True)) == [("2026-05", 1, 1, 2, 2)]
+
+
+def test_outlets_cli(newsroom: Runtime, tmp_path: object) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_delivery import cli_env
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "outlets", *args], capture_output=True, text=True,
+                              timeout=60, env=cli_env(newsroom.settings), cwd=str(tmp_path))
+
+    listed = json.loads(cli("list", "--json").stdout)
+    assert [o["name"] for o in listed][:3] == ["局微信公众号", "乐昌市政府网", "韶关日报"]
+    assert cli("add", "学习强国", "中央", "--mailbox", "xxqg@example.cn").returncode == 0
+    edited = json.loads(cli("edit", "学习强国", "max_chars=1200", "aliases=强国").stdout)
+    assert (edited["max_chars"], edited["aliases"], edited["level"]) == (1200, ["强国"], "central")
+    assert "未知级别" in cli("add", "某报", "乡").stderr
+    assert "应写成 FIELD=VALUE" in cli("edit", "学习强国", "max_chars").stderr
+    assert cli("retire", "强国").returncode == 0
+    assert json.loads(cli("list", "--json").stdout)[-1]["active"] is False
