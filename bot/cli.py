@@ -124,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("name")
     retire.set_defaults(run=_outlets_retire)
 
+    rules = commands.add_parser("rewards", help="the reward rules (新闻用稿奖励办法)").add_subparsers(
+        metavar="ACTION", required=True)
+    rules.add_parser("show", help="print the rules as JSON").set_defaults(run=_rewards_show)
+    set_rules = rules.add_parser("set", help="change rules: city=3 policy=sum editor_share=0.2 …")
+    set_rules.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
+    set_rules.set_defaults(run=_rewards_set)
+
     report = commands.add_parser("report", help="spreadsheets").add_subparsers(metavar="KIND", required=True)
     money = report.add_parser("rewards", help="the reward settlement of a year or quarter (.xlsx)")
     money.add_argument("--year", type=int, required=True)
@@ -398,12 +405,7 @@ def _outlets_add(args: argparse.Namespace, settings: Settings) -> int:
 def _outlets_edit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import outlets
 
-    changes = {}
-    for pair in args.changes:
-        field, sep, value = pair.partition("=")
-        if not sep:
-            raise CliError(f"「{pair}」应写成 FIELD=VALUE，例如 mailbox=tougao@example.com")
-        changes[field] = value
+    changes = dict(_field_value(pair) for pair in args.changes)
     runtime = _runtime(settings)
     with runtime.sessions.begin() as session:
         outlet = outlets.edit(session, outlets.find(session, args.name, include_retired=True), changes,
@@ -420,6 +422,34 @@ def _outlets_retire(args: argparse.Namespace, settings: Settings) -> int:
         outlets.retire(session, outlets.find(session, args.name), runtime.clock(), actor=None)
     print(f"已停用媒体「{args.name}」；投稿和刊发记录保留。")
     return 0
+
+
+def _rewards_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import rewards
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rules = rewards.current(session)
+        print(json.dumps({field: getattr(rules, field) for field in rewards.RULE_FIELDS}, ensure_ascii=False))
+    return 0
+
+
+def _rewards_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import rewards
+
+    changes = dict(_field_value(pair) for pair in args.changes)
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rules = rewards.change(session, changes, None, runtime.clock())
+        print(json.dumps({field: getattr(rules, field) for field in rewards.RULE_FIELDS}, ensure_ascii=False))
+    return 0
+
+
+def _field_value(pair: str) -> tuple[str, str]:
+    field, sep, value = pair.partition("=")
+    if not sep:
+        raise CliError(f"「{pair}」应写成 FIELD=VALUE，例如 mailbox=tougao@example.com")
+    return field, value
 
 
 def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:

@@ -42,6 +42,7 @@ class Draft(Base):
     __table_args__ = (
         Index("ix_draft_author_id_id", "author_id", "id"),
         Index("ix_draft_editor_id_state", "editor_id", "state"),
+        Index("ix_draft_created_at", "created_at"),  # the month's figures
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

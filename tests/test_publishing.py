@@ -267,3 +267,22 @@ def test_outlets_cli(newsroom: Runtime, tmp_path: object) -> None:
     assert "应写成 FIELD=VALUE" in cli("edit", "学习强国", "max_chars").stderr
     assert cli("retire", "强国").returncode == 0
     assert json.loads(cli("list", "--json").stdout)[-1]["active"] is False
+
+
+def test_reward_rules_cli(newsroom: Runtime, tmp_path: object) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_delivery import cli_env
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "rewards", *args], capture_output=True, text=True,
+                              timeout=60, env=cli_env(newsroom.settings), cwd=str(tmp_path))
+
+    assert json.loads(cli("show").stdout)["policy"] == "highest"
+    changed = json.loads(cli("set", "city=4", "policy=sum", "editor_share=0.25").stdout)
+    assert (changed["city"], changed["policy"], changed["editor_share"]) == (4, "sum", 0.25)
+    assert "policy 只能是" in cli("set", "policy=max").stderr
+    assert "编辑分成在 0 到 1 之间" in cli("set", "editor_share=2").stderr
+    assert "没有规则「town」" in cli("set", "town=1").stderr

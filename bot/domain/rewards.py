@@ -7,11 +7,13 @@ or the sum of its publications' points in the period; the author gets them less 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Subquery, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.domain import audit
+from bot.domain.errors import UsageError
 from models import Draft, Member, RewardRules, Submission, SubmissionState
 
 
@@ -22,6 +24,31 @@ def current(session: Session) -> RewardRules:
                             policy="highest", editor_share=0)
         session.add(rules)
         session.flush()
+    return rules
+
+
+RULE_FIELDS = ("central", "provincial", "city", "county", "own", "front_page_multiplier", "policy", "editor_share")
+
+
+def change(session: Session, changes: dict[str, str], actor: str | None, now: datetime) -> RewardRules:
+    """Set rule fields from text (`city=3`, `policy=sum`), each validated; one audit event."""
+    rules = current(session)
+    for field, raw in changes.items():
+        if field not in RULE_FIELDS:
+            raise UsageError(f"没有规则「{field}」。可改：{'、'.join(RULE_FIELDS)}。")
+        if field == "policy":
+            if raw not in ("highest", "sum"):
+                raise UsageError("policy 只能是 highest（多方采用按最高计）或 sum（累计）。")
+            rules.policy = raw
+            continue
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise UsageError(f"{field} 应为数字，不是「{raw}」。") from exc
+        if value < 0 or (field == "editor_share" and value > 1):
+            raise UsageError(f"{field} 超出范围（积分不能为负，编辑分成在 0 到 1 之间）。")
+        setattr(rules, field, value)
+    audit.record(session, now, actor, "rewards.change", comment=str(changes))
     return rules
 
 
