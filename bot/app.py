@@ -12,25 +12,32 @@ from sqlalchemy import text
 
 from bot.outbox import DispatcherThread
 from bot.runtime import Runtime
+from bot.scheduler import Calendar, SchedulerThread
 from bot.wecom import callback
 from bot.wecom.crypto import CallbackCrypto
 
 
-def create_app(runtime: Runtime, *, dispatcher: bool = True,
+def create_app(runtime: Runtime, *, dispatcher: bool = True, scheduler: bool | None = None,
                wall_clock: Callable[[], float] = time.time) -> FastAPI:
+    """The web app; the dispatcher and (unless NEWSBOT_SCHEDULER=off) the calendar run beside it."""
     settings = runtime.settings
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.announce_mode()
         worker = DispatcherThread(runtime.dispatcher(), settings.outbox_poll_seconds) if dispatcher else None
-        if worker:
-            worker.start()
+        calendar = None
+        if scheduler if scheduler is not None else settings.scheduler == "on":
+            calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings)
+        for background in (worker, calendar):
+            if background:
+                background.start()
         try:
             yield
         finally:
-            if worker:
-                worker.stop()
+            for background in (worker, calendar):
+                if background:
+                    background.stop()
 
     app = FastAPI(title="newsbot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app_crypto = aibot_crypto = None

@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-dispatcher", action="store_true", help="do not send the outbox in this process")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the calendar in this process")
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database").add_subparsers(metavar="ACTION", required=True)
@@ -102,6 +103,21 @@ def _parser() -> argparse.ArgumentParser:
     dispatcher = commands.add_parser("dispatcher", help="send the outbox (alone, beside web workers)")
     dispatcher.add_argument("--until-idle", action="store_true", help="exit when nothing is due")
     dispatcher.set_defaults(run=_dispatcher)
+
+    commands.add_parser("scheduler", help="run the calendar alone").set_defaults(run=_scheduler)
+    plan = commands.add_parser("schedule", help="the calendar's schedules").add_subparsers(
+        metavar="ACTION", required=True)
+    _with_json(plan.add_parser("list", help="schedules and their next firing")).set_defaults(run=_schedule_list)
+    for name, helptext in (("enable", "turn a schedule on"), ("disable", "turn a schedule off")):
+        toggle = plan.add_parser(name, help=helptext)
+        toggle.add_argument("id")
+        toggle.set_defaults(run=_schedule_toggle, enabled=name == "enable")
+    change_plan = plan.add_parser("set", help="change rule fields or parameters: hour=9 day=last_fri place=…")
+    change_plan.add_argument("id")
+    change_plan.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
+    change_plan.set_defaults(run=_schedule_set)
+    _with_json(plan.add_parser("runs", help="every firing: period, claimed by, outcome")).set_defaults(
+        run=_schedule_runs)
 
     group = commands.add_parser("group", help="the work group").add_subparsers(metavar="ACTION", required=True)
     create = group.add_parser("create", help="create the app's group chat; prints its chat id")
@@ -166,7 +182,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = _runtime(settings)
-    app = create_app(runtime, dispatcher=not args.no_dispatcher)
+    app = create_app(runtime, dispatcher=not args.no_dispatcher, scheduler=False if args.no_scheduler else None)
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
     return 0
 
@@ -321,12 +337,77 @@ def _dispatcher(args: argparse.Namespace, settings: Settings) -> int:
             pass
         return 0
     worker = DispatcherThread(runtime.dispatcher(), settings.outbox_poll_seconds)
-    stop = threading.Event()
+    _run_until_signalled(worker.start, worker.stop)
+    return 0
+
+
+def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler import Calendar, SchedulerThread
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = _runtime(settings)
+    calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings)
+    _run_until_signalled(calendar.start, calendar.stop)
+    return 0
+
+
+def _run_until_signalled(start: Callable[[], None], stop: Callable[[], None]) -> None:
+    stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    worker.start()
-    stop.wait()
-    worker.stop()
+        signal.signal(signum, lambda *_: stopped.set())
+    start()
+    stopped.wait()
+    stop()
+
+
+def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rows = []
+        for schedule in schedules.everything(session):
+            upcoming = schedules.next_fire(schedule, runtime.clock(), settings.zone)
+            rows.append({"id": schedule.id, "job": schedule.job, "rule": schedule.rule, "enabled": schedule.enabled,
+                         "params": schedule.params, "grace_minutes": schedule.grace_minutes,
+                         "next": upcoming.isoformat() if upcoming else None})
+    _print(rows, args.json, lambda r: "\t".join([r["id"], schedules.describe_rule(r["rule"]),
+                                                 r["next"] or "disabled"]))
+    return 0
+
+
+def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        schedules.enable(session, args.id, args.enabled, runtime.clock(), actor=None)
+    print(f"{args.id}: {'enabled' if args.enabled else 'disabled'}")
+    return 0
+
+
+def _schedule_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    changes = dict(_field_value(pair) for pair in args.changes)
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        schedule = schedules.change(session, args.id, changes, settings.zone, runtime.clock(), actor=None)
+        params = json.dumps(schedule.params, ensure_ascii=False)
+        print(f"{schedule.id}: {schedules.describe_rule(schedule.rule)} {params}")
+    return 0
+
+
+def _schedule_runs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        rows = [{"schedule": r.schedule_id, "period": r.period, "claimed_by": r.claimed_by,
+                 "claimed_at": r.claimed_at.isoformat(), "outcome": r.outcome, "detail": r.detail,
+                 "messages": r.messages} for r in schedules.runs(session)]
+    _print(rows, args.json, lambda r: "\t".join([r["schedule"], r["period"], r["outcome"], str(r["messages"]),
+                                                 r["claimed_by"]]))
     return 0
 
 

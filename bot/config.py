@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     callback_max_bytes: int = Field(default=65536, ge=1024)
     callback_max_skew_seconds: int = Field(default=300, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    scheduler: Literal["on", "off"] = "on"  # off in extra web workers: one `newsbot scheduler` is enough
+    scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     edit_sla_hours: float = Field(default=48, gt=0)
     approve_sla_hours: float = Field(default=24, gt=0)
 

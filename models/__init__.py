@@ -8,6 +8,7 @@ from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
 from models.outlet import Level, Outlet, RewardRules, Submission, SubmissionState
 from models.paging import PendingPages
+from models.schedule import JobRun, Lead, Schedule, StudyItem
 from models.wecom import AccessToken, SendWindow
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "DraftState",
     "DraftVersion",
     "InboundMessage",
+    "JobRun",
+    "Lead",
     "Level",
     "Member",
     "OutboxMessage",
@@ -27,7 +30,9 @@ __all__ = [
     "PendingPages",
     "RewardRules",
     "Role",
+    "Schedule",
     "SendWindow",
+    "StudyItem",
     "Submission",
     "SubmissionState",
 ]

@@ -118,7 +118,7 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(_env_file=None, database_url=database_url, wecom_token=TOKEN, wecom_aes_key=AES_KEY,
-                    wecom_corp_id=CORP_ID, admins="")
+                    wecom_corp_id=CORP_ID, admins="", scheduler="off")  # tests tick the calendar themselves
 
 
 @dataclass

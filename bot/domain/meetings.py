@@ -1,0 +1,91 @@
+"""The monthly publicity meeting (宣传工作例会), its leads (线索) and the month's study items (学习)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import audit
+from bot.domain.errors import UsageError
+from models import JobRun, Lead, Member, Schedule, StudyItem
+
+MEETING = "meeting"  # the schedule whose rule is the meeting itself (default: last Friday 15:00)
+LEAD_MAX_CHARS = 500
+
+
+def trigger(rule: dict[str, str], zone: ZoneInfo) -> CronTrigger:
+    return CronTrigger(timezone=zone, **rule)
+
+
+def next_meeting(session: Session, after: datetime, zone: ZoneInfo) -> tuple[datetime, Schedule] | None:
+    """The first meeting at or after `after` (local time), and its schedule (place, agenda)."""
+    schedule = session.get(Schedule, MEETING)
+    if schedule is None or not schedule.enabled:
+        return None
+    when = trigger(schedule.rule, zone).get_next_fire_time(None, after.astimezone(zone))
+    return (when, schedule) if when is not None else None
+
+
+def last_meeting(session: Session) -> datetime | None:
+    """When the last meeting was held (its schedule's last firing), as recorded by the calendar."""
+    return session.scalar(select(JobRun.claimed_at).where(JobRun.schedule_id == MEETING, JobRun.outcome == "done")
+                          .order_by(JobRun.id.desc()).limit(1))
+
+
+def leads_since_last_meeting(session: Session) -> list[tuple[Lead, str]]:
+    """The leads gathered since the last meeting, with their authors' names."""
+    since = last_meeting(session)
+    query = select(Lead, Member.name).join(Member, Member.userid == Lead.userid, isouter=True).order_by(Lead.id)
+    if since is not None:
+        query = query.where(Lead.created_at > since)
+    return [(lead, name or lead.userid) for lead, name in session.execute(query)]
+
+
+def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead:
+    text = text.strip()
+    if not text:
+        raise UsageError("请在「线索」后写线索内容，例如：线索 坪石镇垦造水田项目下月验收")
+    if len(text) > LEAD_MAX_CHARS:
+        raise UsageError(f"线索最多 {LEAD_MAX_CHARS} 字，请精简后再发。")
+    lead = Lead(userid=member.userid, text=text, created_at=now)
+    session.add(lead)
+    return lead
+
+
+def study_items(session: Session, month: str) -> str | None:
+    item = session.get(StudyItem, month)
+    return item.text if item else None
+
+
+def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> None:
+    text = text.strip()
+    if not text:
+        raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
+    item = session.get(StudyItem, month)
+    if item is None:
+        session.add(StudyItem(month=month, text=text, updated_at=now))
+    else:
+        item.text, item.updated_at = text, now
+    audit.record(session, now, actor, "study.set", comment=f"{month}: {text[:100]}")
+
+
+def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:
+    """Time, place, agenda and the leads so far: the body of a notice and of 例会."""
+    local = when.astimezone(zone)
+    weekday = "一二三四五六日"[local.weekday()]
+    lines = [f"时间：{local:%Y年%m月%d日}（星期{weekday}）{local:%H:%M}",
+             f"地点：{schedule.params.get('place') or '待定'}",
+             f"议程：{schedule.params.get('agenda') or '待定'}"]
+    leads = leads_since_last_meeting(session)
+    lines.append(f"已收集线索 {len(leads)} 条" + ("：" if leads else "（发送「线索 内容」提交）"))
+    lines += [f"· {lead.text}（{name}）" for lead, name in leads]
+    return lines
+
+
+def days_until(when: datetime, now: datetime, zone: ZoneInfo) -> int:
+    return (when.astimezone(zone).date() - now.astimezone(zone).date()).days
+

@@ -1,0 +1,129 @@
+"""What the calendar's jobs do. Each returns how many messages it queued; every message's dedupe key
+carries the period, so a job that somehow ran twice for one period would still send once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.config import Settings
+from bot.domain import meetings, members, rewards, sla, stats
+from models import OutboxMessage, Role, Schedule
+
+
+@dataclass(frozen=True)
+class JobContext:
+    session: Session
+    settings: Settings
+    schedule: Schedule
+    fire: datetime  # the firing's time, in the office's zone
+    now: datetime
+
+    def to_group(self, key: str, lines: list[str]) -> int:
+        outbox.enqueue(self.session, channel=outbox.GROUP, recipient="",
+                       payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
+                       dedupe_key=key, now=self.now)
+        return 1
+
+
+def monthly_report(ctx: JobContext) -> int:
+    """The 1st: last month's figures and the departments with no draft (宣传无死角)."""
+    this_month = ctx.fire.date().replace(day=1)
+    start = (this_month - timedelta(days=1)).replace(day=1)
+    figures = stats.month(ctx.session, start, this_month, ctx.settings.zone)
+    lines = [f"**{start:%Y年%m月}宣传工作月报**",
+             f"投稿 {figures.submitted} 篇，批准 {figures.approved} 篇，"
+             f"投递 {figures.sent} 次，刊发 {figures.published} 篇"]
+    lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
+    if figures.silent_departments:
+        lines.append(f"本月没有投稿的部门：{'、'.join(figures.silent_departments)}——宣传无死角，请各部门通讯员积极供稿。")
+    return ctx.to_group(f"report:{start:%Y-%m}", lines)
+
+
+def meeting(ctx: JobContext) -> int:
+    """The meeting itself: its firing marks it held, so leads after it count for the next one."""
+    return 0
+
+
+def meeting_notice(ctx: JobContext) -> int:
+    """`days_before` the meeting (and on the day): time, place, agenda and the leads gathered."""
+    found = meetings.next_meeting(ctx.session, ctx.fire.replace(hour=0, minute=0), ctx.settings.zone)
+    days_before = int(ctx.schedule.params.get("days_before", 0))
+    if found is None or meetings.days_until(found[0], ctx.fire, ctx.settings.zone) != days_before:
+        return 0
+    when, schedule = found
+    title = "今天" if days_before == 0 else f"{days_before} 天后"
+    details = meetings.meeting_lines(ctx.session, when, schedule, ctx.settings.zone)
+    lines = [f"**宣传工作例会通知**（{title}）", *details]
+    return ctx.to_group(f"meeting:{when:%Y-%m-%d}:{days_before}", lines)
+
+
+def study_reminder(ctx: JobContext) -> int:
+    """每月学习制度: this month's items to the group."""
+    month = f"{ctx.fire:%Y-%m}"
+    items = meetings.study_items(ctx.session, month)
+    lines = [f"**{ctx.fire:%m}月学习提醒**", items or "本月学习内容尚未设置（管理员发送「学习 设置 内容」）。",
+             "发送「学习」随时查看。"]
+    return ctx.to_group(f"study:{month}", lines)
+
+
+def theme_day_calls(ctx: JobContext) -> int:
+    """A call for drafts `days_before` each theme day (学雷锋日, 世界地球日, 全国土地日, …)."""
+    days_before = int(ctx.schedule.params.get("days_before", 10))
+    target = ctx.fire.date() + timedelta(days=days_before)
+    sent = 0
+    for month, day, name in ctx.schedule.params.get("days", []):
+        if (target.month, target.day) == (int(month), int(day)):
+            sent += ctx.to_group(f"theme:{target.isoformat()}:{name}", [
+                f"**{name}征稿**：{target:%m月%d日}是{name}，请各部门围绕主题策划宣传活动，",
+                "活动稿件请于当天及时「投稿 标题」换行写正文发送给我。"])
+    return sent
+
+
+def overdue_reminders(ctx: JobContext) -> int:
+    """催办: each holder of an overdue draft, 1:1; an admin is copied from the second reminder on."""
+    admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
+    sent = 0
+    for late in sla.overdue(ctx.session, ctx.now, ctx.settings):
+        draft = late.draft
+        holding = f"remind:{draft.id}:{draft.state}:{int(draft.state_since.timestamp())}"
+        earlier = ctx.session.scalar(select(func.count(func.distinct(OutboxMessage.dedupe_key))).where(
+            OutboxMessage.dedupe_key.like(f"{holding}:%"), OutboxMessage.recipient.in_(late.holders))) or 0
+        text = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited_hours:.0f} 小时"
+                f"（时限 {late.limit_hours:g} 小时），请尽快处理。发送「稿件 {draft.number}」查看。")
+        recipients = list(late.holders)
+        if earlier:  # the second reminder and later: an admin sees it too
+            recipients += [a for a in admins if a not in recipients]
+        period = f"{ctx.fire:%Y-%m-%dT%H:%M}"
+        for userid in recipients:
+            outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid, payload=outbox.text(text),
+                           dedupe_key=f"{holding}:{period}:{userid}", now=ctx.now)
+            sent += 1
+    return sent
+
+
+def year_end(ctx: JobContext) -> int:
+    """Dec 28: the year's ranking and its published articles (the material for 工作巡礼)."""
+    year = ctx.fire.year
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    people = rewards.people(ctx.session, start, end)[:10]
+    lines = [f"**{year}年度用稿排行（优秀通讯员评选参考）**"]
+    lines += [f"{n}. {p.name}（{p.department}）{p.points:g} 分，{p.articles} 篇" for n, p in enumerate(people, 1)]
+    articles = rewards.articles(ctx.session, start, end)
+    lines.append(f"全年刊发稿件 {len(articles)} 篇：")
+    lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles[:50]]
+    if len(articles) > 50:
+        lines.append(f"（完整清单：newsbot report rewards --year {year} -o 年度用稿.xlsx）")
+    return ctx.to_group(f"yearend:{year}", lines)
+
+
+JOBS: dict[str, Callable[[JobContext], int]] = {
+    "monthly_report": monthly_report, "meeting": meeting, "meeting_notice": meeting_notice,
+    "study_reminder": study_reminder, "theme_day_calls": theme_day_calls, "overdue_reminders": overdue_reminders,
+    "year_end": year_end,
+}

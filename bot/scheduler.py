@@ -1,0 +1,116 @@
+"""The calendar: every firing is claimed once in the database, then run — in Asia/Shanghai, whatever
+the server's zone, once across any number of processes, and once after downtime within its grace.
+
+APScheduler is only the clock: it calls `Calendar.tick` every few seconds. The tick reads the schedules
+from the database (so a change needs no restart), works out which firings are due since the last one
+recorded, claims each `(schedule, period)` with a unique row, and runs the latest if it is fresh enough.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.domain.meetings import trigger
+from bot.jobs import JOBS, JobContext
+from models import JobRun, Schedule
+
+log = logging.getLogger(__name__)
+
+MAX_CATCH_UP = 500  # firings looked at per schedule and tick (a schedule disabled for a year, say)
+
+
+def period_of(fire: datetime) -> str:
+    return f"{fire:%Y-%m-%dT%H:%M:%S}"
+
+
+class Calendar:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime],
+                 worker: str | None = None) -> None:
+        self._sessions, self._settings, self._clock = sessions, settings, clock
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+
+    def tick(self) -> list[tuple[str, str, str]]:
+        """Claim and run (or skip) every firing due now; returns (schedule, period, outcome) of those claimed."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            schedules = list(session.scalars(select(Schedule).where(Schedule.enabled.is_(True))
+                                             .order_by(Schedule.id)))
+            session.expunge_all()
+        claimed = []
+        for schedule in schedules:
+            try:
+                claimed += self._due(schedule, now)
+            except Exception:  # one broken schedule must not stop the others
+                log.exception("schedule %s failed", schedule.id)
+        return claimed
+
+    def _due(self, schedule: Schedule, now: datetime) -> list[tuple[str, str, str]]:
+        zone, grace = self._settings.zone, timedelta(minutes=schedule.grace_minutes)
+        with self._sessions.begin() as session:
+            last = session.scalar(select(JobRun.period).where(JobRun.schedule_id == schedule.id)
+                                  .order_by(JobRun.period.desc()).limit(1))
+        since = datetime.fromisoformat(last).replace(tzinfo=zone) if last else now.astimezone(zone) - grace
+        rule = trigger(schedule.rule, zone)
+        fires: list[datetime] = []
+        fire = rule.get_next_fire_time(None, since + timedelta(microseconds=1))
+        while fire is not None and fire <= now and len(fires) < MAX_CATCH_UP:
+            fires.append(fire)
+            fire = rule.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+        outcomes = []
+        for fire in fires:
+            fresh = fire == fires[-1] and now - fire <= grace  # only the latest runs; missed older ones are skipped
+            outcome = self._claim(schedule, fire, now, run=fresh)
+            if outcome is not None:
+                outcomes.append((schedule.id, period_of(fire), outcome))
+        return outcomes
+
+    def _claim(self, schedule: Schedule, fire: datetime, now: datetime, run: bool) -> str | None:
+        """Insert the (schedule, period) row and act in the same transaction; None if someone else has it."""
+        try:
+            with self._sessions.begin() as session:
+                record = JobRun(schedule_id=schedule.id, period=period_of(fire), claimed_by=self.worker,
+                                claimed_at=now, outcome="skipped" if not run else "done", detail="", messages=0)
+                session.add(record)
+                session.flush()
+                if not run:
+                    record.detail = "missed while the bot was down, beyond its grace period"
+                    return record.outcome
+                job = JOBS.get(schedule.job)
+                try:
+                    with session.begin_nested():
+                        if job is None:
+                            raise LookupError(f"unknown job {schedule.job!r}")
+                        record.messages = job(JobContext(session, self._settings, schedule, fire, now))
+                except Exception as exc:
+                    log.exception("job %s for %s failed", schedule.id, record.period)
+                    record.outcome, record.detail = "failed", f"{type(exc).__name__}: {exc}"[:500]
+                return record.outcome
+        except IntegrityError:
+            return None  # another process claimed this firing first
+
+
+class SchedulerThread:
+    """APScheduler's BackgroundScheduler calling `Calendar.tick` on an interval."""
+
+    def __init__(self, calendar: Calendar, settings: Settings) -> None:
+        self._calendar = calendar
+        self._scheduler = BackgroundScheduler(timezone=settings.zone)
+        self._scheduler.add_job(calendar.tick, "interval", seconds=settings.scheduler_tick_seconds,
+                                id="calendar-tick", max_instances=1, coalesce=True,
+                                next_run_time=datetime.now(settings.zone))
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        self._scheduler.shutdown(wait=True)

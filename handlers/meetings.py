@@ -1,0 +1,84 @@
+"""线索, 例会, 学习 and 日程: the office's rhythm (每月例会, 每月学习制度) and its calendar."""
+
+from __future__ import annotations
+
+from bot.domain import meetings, schedules
+from bot.domain.errors import Refused, UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from handlers.formatting import local_time
+from models import Role
+
+router = Router()
+
+
+@router.command("线索")
+def lead(msg: Incoming, ctx: Context) -> Reply:
+    """线索 内容 — 提交新闻线索，在下次例会上交流
+    例：线索 坪石镇垦造水田项目下月验收
+    """
+    meetings.add_lead(ctx.session, ctx.member, "\n".join(filter(None, [ctx.command.raw_args, ctx.command.body])),
+                      ctx.now)
+    return Reply("已记录线索，将在下次宣传工作例会上交流。发送「例会」查看。")
+
+
+@router.command("例会")
+def meeting(msg: Incoming, ctx: Context) -> Reply:
+    """例会 — 下次宣传工作例会的时间、地点、议程和已收集的线索
+    例：例会
+    """
+    found = meetings.next_meeting(ctx.session, ctx.now, ctx.settings.zone)
+    if found is None:
+        return Reply("例会日程已停用或未设置，请联系管理员。")
+    when, schedule = found
+    return Reply("\n".join(["下次宣传工作例会：", *meetings.meeting_lines(ctx.session, when, schedule,
+                                                                          ctx.settings.zone)]))
+
+
+@router.command("学习")
+def study(msg: Incoming, ctx: Context) -> Reply:
+    """学习 — 本月学习内容（管理员：学习 设置 内容）
+    例：学习
+    """
+    month = f"{ctx.now.astimezone(ctx.settings.zone):%Y-%m}"
+    words = ctx.command.raw_args
+    if words.startswith("设置"):
+        if not ctx.member.may(Role.admin):
+            raise Refused("只有管理员可以设置学习内容。发送「学习」查看本月内容。")
+        text = "\n".join(filter(None, [words.removeprefix("设置").strip(), ctx.command.body]))
+        meetings.set_study_items(ctx.session, month, text, ctx.now, ctx.member.userid)
+        return Reply(f"已设置 {month} 的学习内容。")
+    items = meetings.study_items(ctx.session, month)
+    return Reply(f"{month} 学习内容：\n{items}" if items else "本月学习内容还没有设置。")
+
+
+@router.command("日程", roles={Role.admin})
+def calendar(msg: Incoming, ctx: Context) -> Reply:
+    """日程 [启用|停用 编号｜设置 编号 字段=值…] — 查看和修改定时任务（管理员）
+    例：日程 设置 meeting hour=16 place=二楼会议室
+    """
+    words = ctx.command.raw_args.split()
+    if not words:
+        lines = []
+        for schedule in schedules.everything(ctx.session):
+            upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
+            when = local_time(upcoming, ctx.settings.zone) if upcoming else "已停用"
+            lines.append(f"{schedule.id}（{schedules.TITLES.get(schedule.id, schedule.job)}）"
+                         f"{schedules.describe_rule(schedule.rule)}，下次 {when}")
+        return Reply("\n".join(lines))
+    action, rest = words[0], words[1:]
+    if action in ("启用", "停用") and len(rest) == 1:
+        schedule = schedules.enable(ctx.session, rest[0], action == "启用", ctx.now, ctx.member.userid)
+        return Reply(f"日程 {schedule.id} 已{action}。")
+    if action == "设置" and len(rest) >= 2:
+        changes = {}
+        for pair in rest[1:]:
+            field, sep, value = pair.partition("=")
+            if not sep:
+                raise UsageError(f"「{pair}」应写成 字段=值，例如 hour=9")
+            changes[field] = value
+        schedule = schedules.change(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now, ctx.member.userid)
+        upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
+        return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}，"
+                     f"下次 {local_time(upcoming, ctx.settings.zone) if upcoming else '—'}")
+    raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …")
