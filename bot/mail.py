@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 from docx import Document
 from sqlalchemy import update
@@ -39,11 +40,17 @@ def compose(settings: Settings, submission: Submission, text: str, message_id: s
     message["From"] = settings.smtp_sender or "newsbot@localhost"
     message["To"] = outlet.mailbox
     message["Message-ID"] = message_id
+    message["Date"] = formatdate(localtime=True)
     message.set_content(f"{draft.title}\n\n{text}\n\n作者：{author.name}（{author.department}）\n\n--\n{signature}\n")
     if outlet.attachment == "docx":
         message.add_attachment(docx_bytes(draft.title, text, f"{author.department} {author.name}"),
-                               maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=f"{draft.title[:60]}.docx")
+                               maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=attachment_name(draft.title))
     return message
+
+
+def attachment_name(title: str) -> str:
+    """The title as a file name: no path separators or characters Windows refuses."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", title).strip(" .")[:60] + ".docx"
 
 
 def docx_bytes(title: str, text: str, byline: str) -> bytes:
@@ -83,23 +90,25 @@ class MailTransport:
 
     def _smtp(self, email: EmailMessage) -> None:
         s = self._settings
+        smtp: smtplib.SMTP | None = None
         try:
-            smtp: smtplib.SMTP
             if s.smtp_tls == "ssl":
                 smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
                                         context=ssl.create_default_context())
             else:
                 smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
-            with smtp:
-                if s.smtp_tls == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
-                smtp.send_message(email)
-        except smtplib.SMTPAuthenticationError as exc:
+            if s.smtp_tls == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+            smtp.send_message(email)
+        except smtplib.SMTPAuthenticationError as exc:  # counts: after MAX_ATTEMPTS it is a dead letter, admins told
             raise RetryLater(f"SMTP 登录失败：请检查 NEWSBOT_SMTP_USER/PASSWORD（{exc.smtp_code}）",
-                             timedelta(minutes=10), counts=False) from exc
+                             timedelta(minutes=10)) from exc
         except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(400 <= code < 500 for code in codes):  # greylisting, mailbox busy: later
+                raise RetryLater(f"SMTP {codes[0]}：收件服务器暂时拒收，稍后重试") from exc
             raise Undeliverable(f"邮件服务器拒收收件人 {email['To']}：请检查该媒体的邮箱") from exc
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600:
@@ -107,3 +116,13 @@ class MailTransport:
             raise RetryLater(f"SMTP {exc.smtp_code}") from exc
         except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, disconnected
             raise RetryLater(f"SMTP: {type(exc).__name__}: {exc}") from exc
+        finally:
+            if smtp is not None:
+                _quietly_quit(smtp)  # once DATA is accepted the mail is sent, whatever QUIT answers
+
+
+def _quietly_quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()

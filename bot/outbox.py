@@ -145,6 +145,8 @@ class LocalTransport:
 
 
 def describe(message: OutboxMessage) -> str:
+    if message.channel == "mail":
+        return f"投稿邮件（投递记录 {message.payload.get('submission_id')}）发往 {message.recipient}"
     if message.channel == "file":
         name = message.payload.get("filename") or "未命名文件"
         return f"{message.recipient} 发来的文件「{name}」（读取为稿件）"

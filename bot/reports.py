@@ -50,6 +50,8 @@ def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, p
           [[f"{start:%Y-%m}", figures.submitted, figures.approved, figures.sent, figures.published]])
     _rows(book.create_sheet("媒体"), ["媒体", "投递", "刊发", "上稿率"],
           [[r.name, r.sent, r.published, r.rate] for r in figures.outlets])
+    _rows(book.create_sheet("级别"), ["级别", "投递", "刊发", "上稿率"],
+          [[r.name, r.sent, r.published, r.rate] for r in figures.levels])
     _rows(book.create_sheet("部门"), ["部门", "投递", "刊发", "上稿率"],
           [[r.name, r.sent, r.published, r.rate] for r in figures.departments])
     _rows(book.create_sheet("未投稿部门"), ["部门"], [[name] for name in figures.silent_departments])
@@ -59,4 +61,13 @@ def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, p
 def _rows(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None:
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_cell(value) for value in row])
+
+
+def _cell(value: object) -> object:
+    """Text that looks like a formula stays text (a title "=HYPERLINK(…)" must not run); points are rounded."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    if isinstance(value, float):
+        return round(value, 2)
+    return value

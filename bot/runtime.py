@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import outbox
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
-from bot.domain import members
+from bot.domain import members, publishing
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.file_drafts import FILE_JOB, FileDraftJob
 from bot.mail import MAIL, MailTransport
@@ -117,6 +117,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
     if message.dedupe_key.startswith("deadletter:"):
         return
+    if message.channel == MAIL:
+        publishing.mail_failed(session, message.payload["submission_id"], error, now)
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"

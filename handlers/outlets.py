@@ -28,7 +28,8 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"已添加媒体：\n{describe(outlet)}")
     if action == "修改" and len(rest) >= 2:
         changes = dict(_pair(part) for part in rest[1:])
-        outlet = outlets.edit(ctx.session, outlets.find(ctx.session, rest[0]), changes, ctx.now, ctx.member.userid)
+        outlet = outlets.edit(ctx.session, outlets.find(ctx.session, rest[0], include_retired=True), changes,
+                              ctx.now, ctx.member.userid)
         return Reply(f"已修改：\n{describe(outlet)}")
     if action == "停用" and len(rest) == 1:
         outlet = outlets.find(ctx.session, rest[0])

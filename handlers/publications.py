@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import publishing
+from bot.domain import publishing, rewards
 from bot.domain.errors import UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -40,6 +40,8 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     front_page = bool(words) and words[-1] in FRONT_PAGE_WORDS
     if front_page:
         words = words[:-1]
+    if len(words) == 2 and words[0].startswith(("http://", "https://")):
+        words.reverse()  # 「刊发 #12 链接 媒体」 means the same
     if len(words) != 2:
         raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版]，例如：刊发 #{number} 韶关日报 https://…")
     result = publishing.publish(ctx.session, number, ctx.member, words[0], words[1], front_page,
@@ -47,7 +49,9 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     outlet = result.submission.outlet
     if result.repeated:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。")
-    gained = f"，积分 +{result.added_points:g}" if result.added_points else "（多方采用按最高计，本次不加分）"
+    gained = (f"，积分 +{result.added_points:g}" if result.added_points
+              else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).policy == "highest"
+              else "（本次积分为 0）")
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{gained}，"
                  "用稿反馈已发到工作群。")
 

@@ -58,6 +58,9 @@ def month(msg: Incoming, ctx: Context) -> Reply:
     if figures.outlets:
         lines.append("按媒体（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]
+    if figures.levels:
+        lines.append("按级别（投递/刊发/上稿率）：")
+        lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.levels]
     if figures.departments:
         lines.append("按部门（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.departments]

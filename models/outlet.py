@@ -57,10 +57,12 @@ class SubmissionState(StrEnum):
     sent = "sent"
     published = "published"
     not_used = "not_used"
+    failed = "failed"  # the e-mail could not be sent: 投递 again once the cause is fixed
 
     @property
     def label(self) -> str:
-        return {"queued": "待发送", "sent": "已投递", "published": "已刊发", "not_used": "未采用"}[self.value]
+        return {"queued": "待发送", "sent": "已投递", "published": "已刊发", "not_used": "未采用",
+                "failed": "发送失败"}[self.value]
 
 
 class Submission(Base):

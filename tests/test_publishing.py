@@ -286,3 +286,104 @@ def test_reward_rules_cli(newsroom: Runtime, tmp_path: object) -> None:
     assert "policy 只能是" in cli("set", "policy=max").stderr
     assert "编辑分成在 0 到 1 之间" in cli("set", "editor_share=2").stderr
     assert "没有规则「town」" in cli("set", "town=1").stderr
+
+
+def test_highest_is_never_paid_twice_across_quarters(newsroom: Runtime, clock: FrozenClock) -> None:
+    from datetime import UTC, datetime
+
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    clock.current = datetime(2026, 6, 30, 4, tzinfo=UTC)
+    assert "积分 +3" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    clock.current = datetime(2026, 7, 1, 4, tzinfo=UTC)
+    assert "积分 +2" in chat.as_member("zhangsan").says("刊发 #1 南方网 https://southcn.example/1")
+    assert "张三（办公室）3 分" in chat.as_member("admin").says("排行 2026Q2")
+    assert "张三（办公室）2 分" in chat.as_member("admin").says("排行 2026Q3")
+    assert "张三（办公室）5 分" in chat.as_member("admin").says("排行 2026")
+
+
+def test_without_an_editor_the_author_keeps_the_editors_share(newsroom: Runtime) -> None:
+    from sqlalchemy import update
+
+    with newsroom.sessions.begin() as session:
+        session.get(RewardRules, 1).editor_share = 0.5
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    with newsroom.sessions.begin() as session:
+        session.execute(update(Draft).values(editor_id=None))
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    assert "张三（办公室）3 分" in chat.as_member("admin").says("排行")
+    assert "李四" not in chat.as_member("admin").says("排行")
+
+
+def test_cohort_rate_and_levels_in_the_month(newsroom: Runtime, clock: FrozenClock) -> None:
+    from datetime import UTC, datetime
+
+    chat = ChatDriver(newsroom)
+    clock.current = datetime(2026, 4, 28, 2, tzinfo=UTC)
+    publish_both(chat)
+    drain(newsroom)  # sent in April
+    clock.current = datetime(2026, 5, 3, 2, tzinfo=UTC)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    april, may = chat.as_member("admin").says("统计 2026-04"), chat.as_member("admin").says("统计 2026-05")
+    assert "韶关日报 1/0/100%" in april and "南方网 1/0/0%" in april  # half of April's submissions were used
+    assert "韶关日报 0/1/—" in may and "市级 0/1/—" in may
+
+
+class GreylistingMailbox(Mailbox):
+    """Says "try later" to the first RCPT, as greylisting servers do."""
+
+    refused: int = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if not self.refused:
+            self.refused += 1
+            return "450 4.7.1 greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_greylisting_is_retried_and_a_dead_mail_is_reported_and_can_be_sent_again(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
+    mailbox.down()
+    grey = GreylistingMailbox(port=mailbox.port).up()
+    try:
+        chat = ChatDriver(newsroom)
+        approved_draft(chat)
+        chat.as_member("lisi").says("投递 #1 韶关日报")
+        drain(newsroom)
+        with newsroom.sessions.begin() as session:
+            assert session.scalars(select(Submission.state)).one() == SubmissionState.queued
+        clock.advance(minutes=5)
+        drain(newsroom)
+        assert [m["To"] for m in grey.messages] == ["tougao@sgrb.example"]
+        assert grey.messages[0]["Date"]
+    finally:
+        grey.down()
+    chat.as_member("lisi").says("投递 #1 南方网")
+    from bot import outbox as outbox_module
+    from models import OutboxMessage as Row
+
+    with newsroom.sessions.begin() as session:  # the mail server refuses for good: a dead letter
+        row = session.scalars(select(Row).where(Row.channel == "mail", Row.state == OutboxState.pending)).one()
+        row.attempts = outbox_module.MAX_ATTEMPTS
+    drain(newsroom)  # nothing listens: the last attempt fails
+    assert any("投递南方网失败" in line for line in sent.lines)
+    with newsroom.sessions.begin() as session:
+        states = dict(session.execute(select(Submission.outlet_id, Submission.state)).all())
+        assert SubmissionState.failed in states.values()
+    mailbox.up()
+    assert "已排队投递：南方网" in chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    assert [m["To"] for m in mailbox.messages] == ["news@southcn.example"]
+
+
+def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
+    from bot.reports import _cell
+
+    chat = ChatDriver(newsroom)
+    assert "署名模板只能使用" in chat.as_member("admin").says("媒体 修改 韶关日报 署名=通讯员{name}")
+    publish_both(chat)
+    assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 https://sgrb.example/1 韶关日报")  # swapped is fine
+    assert _cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
+    assert _cell(1 / 3) == 0.33

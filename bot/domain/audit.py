@@ -18,6 +18,9 @@ ACTION_LABELS = {
     "approve": "批准",
     "return": "退回",
     "withdraw": "撤回",
+    "submit_outlets": "投递",
+    "publish": "刊发",
+    "not_used": "不采用",
 }
 
 

@@ -20,7 +20,7 @@ _LEVEL_WORDS = {level.value: level for level in Level} | {label: level for level
 EDITABLE = {
     "name": "名称", "aliases": "别名", "level": "级别", "mailbox": "邮箱", "min_chars": "最少字数",
     "max_chars": "最多字数", "max_title_chars": "标题字数", "photos_required": "需要配图", "byline": "署名",
-    "attachment": "附件", "subject_template": "邮件标题", "purpose": "用途",
+    "attachment": "附件", "subject_template": "邮件标题", "purpose": "用途", "active": "启用",
 }
 _FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: field for field in EDITABLE}
 
@@ -87,9 +87,9 @@ def _value(field: str, raw: str) -> Any:
         if not raw.isdigit():
             raise UsageError(f"{EDITABLE[field]}应为数字（或「不限」），不是「{raw}」。")
         return int(raw)
-    if field == "photos_required":
+    if field in ("photos_required", "active"):
         if raw not in ("是", "否", "true", "false", "yes", "no"):
-            raise UsageError("需要配图应为「是」或「否」。")
+            raise UsageError(f"{EDITABLE[field]}应为「是」或「否」。")
         return raw in ("是", "true", "yes")
     if field == "level":
         return parse_level(raw).value
@@ -102,11 +102,18 @@ def _value(field: str, raw: str) -> Any:
     if field == "aliases":
         return "|".join(part for part in raw.replace("、", "|").replace(",", "|").split("|") if part)
     if field == "subject_template":
-        try:
-            raw.format(title="", author="", department="", outlet="")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise UsageError("邮件标题模板只能使用 {title} {author} {department} {outlet}。") from exc
+        _template(raw, "邮件标题", title="", author="", department="", outlet="")
+    if field == "byline":
+        _template(raw, "署名", author="", department="")
     return raw
+
+
+def _template(raw: str, what: str, **names: str) -> None:
+    try:
+        raw.format(**names)
+    except (KeyError, IndexError, ValueError) as exc:
+        allowed = " ".join(f"{{{name}}}" for name in names)
+        raise UsageError(f"{what}模板只能使用 {allowed}。") from exc
 
 
 def _mailbox(raw: str) -> str:

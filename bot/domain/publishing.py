@@ -8,15 +8,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, outlets, rewards
+from bot.domain import audit, members, outlets, rewards
 from bot.domain.drafts import compare_and_set, get, versions
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
-from models import Draft, DraftFile, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
+from models import (
+    Draft,
+    DraftFile,
+    DraftState,
+    Level,
+    Member,
+    OutboxMessage,
+    Outlet,
+    Role,
+    Submission,
+    SubmissionState,
+)
 
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
@@ -36,6 +47,8 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     draft = get(session, draft_id)
     if not (member.id == draft.editor_id or member.may(Role.admin)):
         raise Refused(f"只有稿件 {draft.number} 的编辑或管理员可以投递。", draft.id)
+    if draft.state == S.withdrawn:
+        raise Refused(f"稿件 {draft.number} 已撤回，不能投递。", draft.id)
     if draft.state not in SUBMITTABLE or draft.approved_hash is None:
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准后才能投递。", draft.id)
     if not words:
@@ -43,10 +56,11 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
     approved = next(v for v in versions(session, draft) if v.hash == draft.approved_hash)
     photos = _has_photos(session, draft)
-    done = {s.outlet_id for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
+    done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
     result = Sent()
     for outlet in dict.fromkeys(targets):
-        if outlet.id in done:
+        earlier = done.get(outlet.id)
+        if earlier is not None and earlier.state != SubmissionState.failed:
             result.already.append(outlet)
             continue
         verdict = outlets.check(outlet, draft, approved.text, photos)
@@ -54,13 +68,20 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
             result.refused.append(verdict)
             continue
         message_id = new_message_id(sender)
-        submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number,
-                                state=SubmissionState.queued, message_id=message_id, queued_at=now)
-        session.add(submission)
-        session.flush()
+        if earlier is None:
+            submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number,
+                                    state=SubmissionState.queued, message_id=message_id, queued_at=now)
+            session.add(submission)
+            session.flush()
+        else:  # a failed send, tried again
+            submission = earlier
+            submission.state, submission.message_id, submission.queued_at = SubmissionState.queued, message_id, now
+        key = f"mail:{draft.id}:{outlet.id}"
+        attempt = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            (OutboxMessage.dedupe_key == key) | OutboxMessage.dedupe_key.like(f"{key}:%"))) or 0
         outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,
                        payload={"submission_id": submission.id, "message_id": message_id},
-                       dedupe_key=f"mail:{draft.id}:{outlet.id}", now=now)
+                       dedupe_key=f"{key}:{attempt + 1}" if attempt else key, now=now)
         result.queued.append(outlet)
     if result.queued:
         if draft.state == S.approved and not compare_and_set(session, draft, (S.approved,), state=S.submitted,
@@ -88,7 +109,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     outlet = outlets.find(session, outlet_word, include_retired=True)
     url = check_url(url)
     if draft.state not in SUBMITTABLE or draft.approved_hash is None:
-        raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准并投递后才能登记刊发。", draft.id)
+        raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，不能登记刊发（只有批准过的稿件可以）。",
+                      draft.id)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
@@ -100,14 +122,19 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
         session.add(submission)
     rules = rewards.current(session)
     before = rewards.draft_total(session, draft.id, rules)
-    submission.state, submission.url, submission.published_on = SubmissionState.published, url, today
-    submission.front_page, submission.points = front_page, rules.points(outlet.level, front_page)
     session.flush()
+    recorded = session.execute(update(Submission).where(Submission.id == submission.id,
+                                                        Submission.state != SubmissionState.published).values(
+        state=SubmissionState.published, url=url, published_on=today, front_page=front_page,
+        points=rules.points(outlet.level, front_page)))
+    session.refresh(submission)
+    if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
+        return Published(submission, 0.0, False, True)
     added = rewards.draft_total(session, draft.id, rules) - before
     first = draft.state != S.published
-    if first and not compare_and_set(session, draft, (S(draft.state),), state=S.published, state_since=now,
-                                     updated_at=now):
-        raise Refused(f"稿件 {draft.number} 刚被别人处理过，请再试一次。", draft.id)
+    if first:  # from whichever state it had; a concurrent first 刊发 elsewhere is just as good
+        compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
+                        updated_at=now)
     audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
                  version=submission.version, comment=f"{outlet.name} {url}")
     _feedback(session, draft, outlet, url, front_page, submission.points, now)
@@ -128,6 +155,20 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
     submission.state = SubmissionState.not_used
     audit.record(session, now, member.userid, "not_used", draft_id=draft.id, comment=outlet.name)
     return submission
+
+
+def mail_failed(session: Session, submission_id: int, error: str, now: datetime) -> None:
+    """An e-mail became a dead letter: mark the submission failed and tell the editor which outlet and why."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.state != SubmissionState.queued:
+        return
+    submission.state = SubmissionState.failed
+    draft = submission.draft
+    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    told = [draft.editor.userid] if draft.editor is not None else admins
+    outlet = submission.outlet.name
+    outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》投递{outlet}失败：{error[:200]}\n"
+                  f"处理后发送「投递 {draft.number} {outlet}」重新投递。", f"mail-failed:{submission.id}", now)
 
 
 def check_url(url: str) -> str:

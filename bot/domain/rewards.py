@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Subquery, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Subquery, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
@@ -53,16 +53,22 @@ def change(session: Session, changes: dict[str, str], actor: str | None, now: da
 
 
 def per_draft(rules: RewardRules, start: date | None = None, end: date | None = None) -> Subquery:
-    """draft_id → points (and publications) of the drafts published in [start, end)."""
+    """draft_id → the points the draft earned in [start, end), and its publications there.
+
+    Under `highest` a draft earns, in a period, what its best publication so far adds to its best one
+    before the period — so quarters add up to the year and nothing is paid twice."""
     where: list[ColumnElement[bool]] = [Submission.state == SubmissionState.published]
-    if start is not None:
-        where.append(Submission.published_on >= start)
     if end is not None:
         where.append(Submission.published_on < end)
-    combine = func.max if rules.policy == "highest" else func.sum
-    return (select(Submission.draft_id, combine(Submission.points).label("points"),
-                   func.count().label("publications"))
-            .where(*where).group_by(Submission.draft_id).subquery())
+    in_period = Submission.published_on >= start if start is not None else literal(True)
+    if rules.policy == "highest":
+        before = func.max(Submission.points).filter(~in_period) if start is not None else literal(0.0)
+        points = func.max(Submission.points) - func.coalesce(before, 0.0)
+    else:
+        points = func.coalesce(func.sum(Submission.points).filter(in_period), 0.0)
+    publications = func.count().filter(in_period)
+    return (select(Submission.draft_id, points.label("points"), publications.label("publications"))
+            .where(*where).group_by(Submission.draft_id).having(publications > 0).subquery())
 
 
 def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
@@ -81,8 +87,10 @@ class Standing:
 def _shares(rules: RewardRules, start: date, end: date) -> Subquery:
     """member_id, draft_id, points: the author's part and, with an editor's share, the editor's."""
     drafts = per_draft(rules, start, end)
-    parts = [select(Draft.author_id.label("member_id"), Draft.id.label("draft_id"),
-                    (drafts.c.points * (1 - rules.editor_share)).label("points"))
+    # Without an editor the author keeps the editor's share too.
+    author_part = case((Draft.editor_id.is_(None), drafts.c.points),
+                       else_=drafts.c.points * (1 - rules.editor_share))
+    parts = [select(Draft.author_id.label("member_id"), Draft.id.label("draft_id"), author_part.label("points"))
              .join(drafts, drafts.c.draft_id == Draft.id)]
     if rules.editor_share:
         parts.append(select(Draft.editor_id.label("member_id"), Draft.id.label("draft_id"),
@@ -113,6 +121,13 @@ def departments(session: Session, start: date, end: date) -> list[Standing]:
             for department, points, articles in rows]
 
 
+def _part(rules: RewardRules, draft: Draft, member: Member | None) -> float:
+    """The member's part of a draft's points (the whole when no member is asked about)."""
+    if member is None or draft.editor_id is None:
+        return 1.0
+    return rules.editor_share if draft.author_id != member.id else 1 - rules.editor_share
+
+
 @dataclass(frozen=True)
 class Article:
     draft: Draft
@@ -126,12 +141,12 @@ def articles(session: Session, start: date, end: date, member: Member | None = N
     drafts = per_draft(rules, start, end)
     query = select(Draft, drafts.c.points).join(drafts, drafts.c.draft_id == Draft.id).order_by(Draft.id)
     if member is not None:
-        query = query.where((Draft.author_id == member.id) | (Draft.editor_id == member.id))
+        mine = Draft.author_id == member.id
+        query = query.where(mine | (Draft.editor_id == member.id) if rules.editor_share else mine)
     found = []
     for draft, points in session.execute(query):
         published = list(session.scalars(select(Submission).where(
             Submission.draft_id == draft.id, Submission.state == SubmissionState.published,
             Submission.published_on >= start, Submission.published_on < end).order_by(Submission.published_on)))
-        share = rules.editor_share if member is not None and draft.author_id != member.id else 1 - rules.editor_share
-        found.append(Article(draft, float(points) * (share if member is not None else 1), published))
+        found.append(Article(draft, float(points) * _part(rules, draft, member), published))
     return found

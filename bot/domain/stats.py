@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UsageError
-from models import AuditEvent, Draft, Member, Outlet, Submission
+from models import AuditEvent, Draft, Level, Member, Outlet, Submission, SubmissionState
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _PERIOD = re.compile(r"(\d{4})(?:\s*[Qq]([1-4]))?")
@@ -49,12 +49,14 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
 @dataclass(frozen=True)
 class Row:
     name: str
-    sent: int
-    published: int
+    sent: int  # e-mailed this month
+    published: int  # published this month (whenever sent)
+    used: int  # of those sent this month, how many were published (so far)
 
     @property
     def rate(self) -> str:
-        return f"{self.published / self.sent:.0%}" if self.sent else "—"
+        """上稿率: the share of this month's submissions that were published."""
+        return f"{self.used / self.sent:.0%}" if self.sent else "—"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Month:
     sent: int
     published: int
     outlets: list[Row]
+    levels: list[Row]
     departments: list[Row]
     silent_departments: list[str]  # 宣传无死角: departments with no draft this month
 
@@ -77,23 +80,27 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
         AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0
     sent_in = and_(Submission.sent_at >= since, Submission.sent_at < until)
     published_in = and_(Submission.published_on >= start, Submission.published_on < end)
-    sent_count = func.count().filter(sent_in)
-    published_count = func.count().filter(published_in)
-    by_outlet = session.execute(
-        select(Outlet.name, sent_count, published_count).join(Submission, Submission.outlet_id == Outlet.id)
-        .group_by(Outlet.id, Outlet.name).order_by(Outlet.id))
+    counts = (func.count().filter(sent_in), func.count().filter(published_in),
+              func.count().filter(sent_in & (Submission.state == SubmissionState.published)))
+    this_month = select(Submission.id).where(sent_in | published_in)  # the indexes on sent_at, published_on
+    base = (select().select_from(Submission).join(Outlet, Outlet.id == Submission.outlet_id)
+            .where(Submission.id.in_(this_month)))
+    by_outlet = session.execute(base.add_columns(Outlet.name, *counts).group_by(Outlet.id, Outlet.name)
+                                .order_by(Outlet.id))
+    by_level = session.execute(base.add_columns(Outlet.level, *counts).group_by(Outlet.level))
     by_department = session.execute(
-        select(Member.department, sent_count, published_count)
-        .select_from(Submission).join(Draft, Draft.id == Submission.draft_id).join(Member, Member.id == Draft.author_id)
-        .group_by(Member.department).order_by(Member.department))
+        base.join(Draft, Draft.id == Submission.draft_id).join(Member, Member.id == Draft.author_id)
+        .add_columns(Member.department, *counts).group_by(Member.department).order_by(Member.department))
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
     with_drafts = set(session.scalars(
         select(Member.department).join(Draft, Draft.author_id == Member.id)
         .where(Draft.created_at >= since, Draft.created_at < until)))
-    outlets = [Row(name, s, p) for name, s, p in by_outlet if s or p]
-    departments = [Row(name or "未填部门", s, p) for name, s, p in by_department if s or p]
+    outlets = [Row(name, *numbers) for name, *numbers in by_outlet]
+    ranked = sorted(by_level, key=lambda row: list(Level).index(Level(row[0])))  # 中央 first
+    levels = [Row(Level(level).label, *numbers) for level, *numbers in ranked]
+    departments = [Row(name or "未填部门", *numbers) for name, *numbers in by_department]
     return Month(start, submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
-                 outlets, departments, sorted(active - with_drafts))
+                 outlets, levels, departments, sorted(active - with_drafts))
 
 
 def _instant(day: date, zone: ZoneInfo) -> datetime:
