@@ -1,0 +1,238 @@
+"""The calendar with an injected clock (the machine's zone is UTC; the office's is Asia/Shanghai)."""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.domain import meetings
+from bot.runtime import Runtime
+from bot.scheduler import Calendar
+from models import JobRun, OutboxMessage, Schedule
+from tests.conftest import ChatDriver, FrozenClock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def only(runtime: Runtime, *schedule_ids: str) -> None:
+    """Leave just these schedules enabled, so a test sees one job at a time."""
+    with runtime.sessions.begin() as session:
+        session.execute(update(Schedule).values(enabled=Schedule.id.in_(schedule_ids)))
+
+
+def group_messages(runtime: Runtime) -> list[OutboxMessage]:
+    with runtime.sessions.begin() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "group")
+                                    .order_by(OutboxMessage.id)))
+
+
+def runs(runtime: Runtime) -> list[tuple[str, str, str]]:
+    with runtime.sessions.begin() as session:
+        return [(r.schedule_id, r.period, r.outcome) for r in session.scalars(select(JobRun).order_by(JobRun.id))]
+
+
+@pytest.fixture
+def cal(chat: ChatDriver, clock: FrozenClock) -> Calendar:
+    return Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="test")
+
+
+def test_monthly_report_fires_at_9_shanghai_on_the_1st_once(chat: ChatDriver, cal: Calendar,
+                                                             clock: FrozenClock) -> None:
+    only(chat.runtime, "monthly_report")
+    clock.current = utc(2026, 6, 1, 0, 59)
+    assert cal.tick() == []
+    clock.current = utc(2026, 6, 1, 1, 0)  # 09:00 in Shanghai
+    assert cal.tick() == [("monthly_report", "2026-06-01T09:00:00", "done")]
+    clock.advance(seconds=30)
+    assert cal.tick() == []
+    [report] = group_messages(chat.runtime)
+    assert report.dedupe_key == "report:2026-05" and "2026年05月宣传工作月报" in report.payload["markdown"]["content"]
+
+
+def test_the_last_friday_rule_for_every_month_of_two_years(chat: ChatDriver) -> None:
+    with chat.runtime.sessions.begin() as session:
+        for year in (2026, 2027):
+            for month in range(1, 13):
+                found = meetings.next_meeting(session, datetime(year, month, 1, tzinfo=SHANGHAI), SHANGHAI)
+                assert found is not None
+                weeks = stdlib_calendar.monthcalendar(year, month)
+                last_friday = max(week[stdlib_calendar.FRIDAY] for week in weeks)
+                assert found[0] == datetime(year, month, last_friday, 15, 0, tzinfo=SHANGHAI)
+
+
+def test_a_theme_day_call_goes_out_ten_days_before(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "theme_day_calls")
+    clock.current = utc(2026, 4, 11, 1, 0)  # 4/11 09:00: nothing is ten days ahead
+    cal.tick()
+    clock.current = utc(2026, 4, 12, 1, 0)  # 4/12 + 10 days = 4/22 世界地球日
+    cal.tick()
+    [call] = group_messages(chat.runtime)
+    assert call.dedupe_key == "theme:2026-04-22:世界地球日" and "世界地球日征稿" in call.payload["markdown"]["content"]
+
+
+def test_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: ChatDriver, cal: Calendar,
+                                                                     clock: FrozenClock) -> None:
+    only(chat.runtime, "monthly_report")
+    clock.current = utc(2026, 5, 31, 12)
+    cal.tick()  # the bot is up, then down across 06-01 09:00
+    clock.current = utc(2026, 6, 2, 8)  # back within the 3-day grace
+    assert cal.tick() == [("monthly_report", "2026-06-01T09:00:00", "done")]
+    assert cal.tick() == []
+    clock.current = utc(2026, 6, 30, 12)
+    cal.tick()  # down across 07-01 09:00 again …
+    clock.current = utc(2026, 7, 5, 8)  # … and back too late
+    assert cal.tick() == [("monthly_report", "2026-07-01T09:00:00", "skipped")]
+    assert len(group_messages(chat.runtime)) == 1
+    assert runs(chat.runtime)[-1] == ("monthly_report", "2026-07-01T09:00:00", "skipped")
+
+
+def test_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "study_reminder")
+    other = Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="other")
+    clock.current = utc(2026, 6, 5, 1, 0)
+    assert [outcome for *_, outcome in cal.tick() + other.tick()] == ["done"]
+    assert len(group_messages(chat.runtime)) == 1
+
+
+def test_overdue_reminders_reach_the_holders_and_an_admin_from_the_second(chat: ChatDriver, cal: Calendar,
+                                                                          clock: FrozenClock) -> None:
+    only(chat.runtime, "overdue_reminders")
+    clock.current = datetime(2026, 5, 15, 10, tzinfo=SHANGHAI).astimezone(UTC)  # Friday
+    chat.as_member("zhangsan").says("投稿 拖着的稿\n正文")  # lisi edits it: 48 working hours → Tue 10:00
+    chat.as_member("xiaoli").says("投稿 待审的稿\n正文")
+    chat.as_member("zhaoliu").says("送审 #2")  # approvers have 24 hours → Sat 10:00
+
+    def reminded_at(day: int) -> list[str]:
+        clock.current = datetime(2026, 5, day, 9, 30, tzinfo=SHANGHAI).astimezone(UTC)
+        cal.tick()
+        with chat.runtime.sessions.begin() as session:
+            return sorted(m.recipient for m in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.dedupe_key.like(f"remind:%:2026-05-{day:02d}T09:30%"))))
+
+    assert reminded_at(18) == ["wangwu", "zhouqi"]  # Monday: only the approval is late (weekends count)
+    assert reminded_at(19) == ["admin", "wangwu", "zhouqi"]  # Tuesday 09:30: the edit is not yet 48 working hours
+    assert reminded_at(20) == ["admin", "lisi", "wangwu", "zhouqi"]  # lisi's first; the approvers' third
+    assert reminded_at(21) == ["admin", "admin", "lisi", "wangwu", "zhouqi"]  # lisi's second: admin copied
+
+
+def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver, cal: Calendar,
+                                                               clock: FrozenClock) -> None:
+    only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
+    clock.current = datetime(2026, 5, 29, 15, 1, tzinfo=SHANGHAI).astimezone(UTC)  # May's meeting just held
+    cal.tick()
+    clock.advance(days=1)
+    assert "已记录线索" in chat.as_member("zhangsan").says("线索 坪石镇垦造水田项目下月验收")
+    reply = chat.as_member("xiaoli").says("例会")
+    assert "2026年06月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
+    clock.current = datetime(2026, 6, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)  # three days before
+    cal.tick()
+    clock.current = datetime(2026, 6, 26, 8, 30, tzinfo=SHANGHAI).astimezone(UTC)  # the day
+    cal.tick()
+    notices = [m.payload["markdown"]["content"] for m in group_messages(chat.runtime)]
+    assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
+    assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
+
+
+def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    assert "还没有设置" in chat.as_member("zhangsan").says("学习")
+    assert "只有管理员" in chat.as_member("zhangsan").says("学习 设置 某书")
+    assert "已设置 2026-05" in chat.as_member("admin").says("学习 设置 《习近平谈治国理政》第二卷")
+    assert "《习近平谈治国理政》第二卷" in chat.as_member("zhangsan").says("学习")
+    assert "需要管理员角色" in chat.as_member("zhangsan").says("日程")
+    listing = chat.as_member("admin").says("日程")
+    assert "monthly_report（月报）day=1 hour=9 minute=0，下次 06-01 09:00" in listing
+    changed = chat.as_member("admin").says("日程 设置 study_reminder day=6 hour=10")
+    assert "day=6 hour=10 minute=0，下次 06-06 10:00" in changed
+    assert "时间规则无效" in chat.as_member("admin").says("日程 设置 study_reminder hour=25")
+    assert "已停用" in chat.as_member("admin").says("日程 停用 theme_day_calls")
+    only_enabled = [line for line in chat.as_member("admin").says("日程").split("\n") if "theme_day_calls" in line]
+    assert only_enabled and "已停用" in only_enabled[0]
+    only(chat.runtime, "study_reminder")
+    clock.current = datetime(2026, 6, 6, 10, tzinfo=SHANGHAI).astimezone(UTC)  # the changed rule, no restart
+    assert cal.tick() == [("study_reminder", "2026-06-06T10:00:00", "done")]
+
+
+def test_a_failing_job_is_recorded_not_retried(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "monthly_report")
+    with chat.runtime.sessions.begin() as session:
+        session.get(Schedule, "monthly_report").job = "no_such_job"
+    clock.current = utc(2026, 6, 1, 1)
+    assert cal.tick() == [("monthly_report", "2026-06-01T09:00:00", "failed")]
+    assert cal.tick() == []
+
+
+def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "year_end")
+    clock.current = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
+    [message] = group_messages(chat.runtime)
+    assert "2026年度用稿排行" in message.payload["markdown"]["content"]
+
+
+def test_period_keys_are_local_times(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "overdue_reminders")
+    clock.current = utc(2026, 5, 12, 1, 30)  # Tuesday 09:30 in Shanghai
+    assert cal.tick() == [("overdue_reminders", "2026-05-12T09:30:00", "done")]
+
+
+def test_three_scheduler_processes_fire_each_period_once(chat: ChatDriver, tmp_path: object) -> None:
+    """Real `newsbot scheduler` processes on one database, with a rule firing every two seconds."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+
+    from tests.test_delivery import cli_env
+
+    env = cli_env(chat.runtime.settings) | {"NEWSBOT_SCHEDULER_TICK_SECONDS": "0.2"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+                              timeout=60, env=env, cwd=str(tmp_path))
+
+    only(chat.runtime, "study_reminder")
+    assert cli("schedule", "set", "study_reminder", "second=*/2", "minute=*", "hour=*", "day=*",
+               "grace=1").returncode == 0
+    processes = [subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], env=env, cwd=str(tmp_path),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
+    time.sleep(8)
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=30)
+    fired = json.loads(cli("schedule", "runs", "--json").stdout)
+    periods = Counter(run["period"] for run in fired)
+    assert len(periods) >= 3 and set(periods.values()) == {1}  # every period once
+    assert {run["outcome"] for run in fired} <= {"done", "skipped"}
+    assert len(group_messages(chat.runtime)) == 1  # and the month's study reminder once, by its dedupe key
+
+
+def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_delivery import cli_env
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "schedule", *args], capture_output=True,
+                              text=True, timeout=60, env=cli_env(chat.runtime.settings), cwd=str(tmp_path))
+
+    listed = {row["id"]: row for row in json.loads(cli("list", "--json").stdout)}
+    assert listed["meeting"]["rule"] == {"day": "last fri", "hour": "15", "minute": "0"}
+    assert cli("disable", "year_end").returncode == 0
+    assert json.loads(cli("list", "--json").stdout)[-1]["enabled"] is False
+    assert "meeting: day=last fri hour=16" in cli("set", "meeting", "hour=16", "place=二楼会议室").stdout
+    assert "时间规则无效" in cli("set", "meeting", "day=someday").stderr
+    assert "没有日程「nope」" in cli("enable", "nope").stderr
+    assert cli("runs").returncode == 0
