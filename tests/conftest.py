@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Integer, create_engine, func, select, text
 
 import models
 from bot.app import create_app
@@ -104,7 +104,7 @@ def database_url(template_db: str, seeded_rows: dict[str, list[dict[str, object]
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         for name, rows in seeded_rows.items():
             connection.execute(tables[name].insert(), rows)
-            if "id" in tables[name].c:
+            if "id" in tables[name].c and isinstance(tables[name].c.id.type, Integer):
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                         f"(SELECT max(id) FROM {name}))"))
     engine.dispose()
