@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     callback_max_bytes: int = Field(default=65536, ge=1024)
     callback_max_skew_seconds: int = Field(default=300, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    rate_limit_per_minute: int = Field(default=30, ge=1)  # messages a member may send in any minute
     scheduler: Literal["on", "off"] = "on"  # off in extra web workers: one `newsbot scheduler` is enough
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     edit_sla_hours: float = Field(default=48, gt=0)

@@ -6,9 +6,9 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -182,6 +182,10 @@ class CommandEngine:
 
     def _respond(self, session: Session, msg: Incoming) -> Reply | None:
         now = self.clock()
+        recent = session.scalar(select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.userid == msg.userid, InboundMessage.received_at > now - timedelta(minutes=1)))
+        if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
+            return Reply("您发送得太快了，请稍等一分钟再发。")
         member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
         if member is None:
             audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -12,6 +12,7 @@ from models.base import Base
 
 class InboundMessage(Base):
     __tablename__ = "inbound_message"
+    __table_args__ = (Index("ix_inbound_message_userid_received_at", "userid", "received_at"),)  # rate limit
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -118,7 +118,8 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(_env_file=None, database_url=database_url, wecom_token=TOKEN, wecom_aes_key=AES_KEY,
-                    wecom_corp_id=CORP_ID, admins="", scheduler="off")  # tests tick the calendar themselves
+                    wecom_corp_id=CORP_ID, admins="", scheduler="off",  # tests tick the calendar themselves
+                    rate_limit_per_minute=1000)  # the frozen clock packs whole conversations into one minute
 
 
 @dataclass

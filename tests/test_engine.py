@@ -100,3 +100,37 @@ def test_an_unexpected_error_rolls_back_and_says_so(office: Runtime) -> None:
     assert "出错了，没有做任何修改" in reply and "bug" not in reply
     with office.sessions.begin() as session:
         assert session.scalars(select(AuditEvent).where(AuditEvent.action == "half-done")).all() == []
+
+
+def test_per_member_rate_limit_is_counted_in_the_database(office: Runtime) -> None:
+    office.commands.settings = office.settings.model_copy(update={"rate_limit_per_minute": 3})
+    chat = ChatDriver(office)
+    replies = [chat.as_member("zhangsan").says("帮助") for _ in range(5)]
+    assert ["发送得太快" in reply for reply in replies] == [False, False, False, True, True]
+    assert "您可以使用" in chat.as_member("xiaoli").says("帮助")  # per member
+    office.clock.advance(seconds=61)
+    assert "您可以使用" in chat.as_member("zhangsan").says("帮助")
+
+
+def test_two_worker_processes_share_the_rate_limit(office: Runtime, tmp_path: object) -> None:
+    """Two real processes, each with its own engine, against one database: the limit is shared."""
+    import subprocess
+    import sys
+    import time
+
+    url = office.settings.database_url
+    start_at = time.time() + 2
+    script = (
+        "import sys, time, uuid\n"
+        "from bot.config import Settings\nfrom bot.messages import Incoming\nfrom bot.runtime import Runtime\n"
+        "rt = Runtime.build(Settings(_env_file=None, database_url=sys.argv[1], rate_limit_per_minute=10))\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "for _ in range(8):\n"
+        "    r = rt.commands.handle(Incoming('local', 'zhangsan', uuid.uuid4().hex, text='帮助'))\n"
+        "    print('LIMITED' if '太快' in r.text else 'OK')\n"
+    )
+    workers = [subprocess.Popen([sys.executable, "-c", script, url, str(start_at)], stdout=subprocess.PIPE,
+                                text=True) for _ in range(2)]
+    outputs = [worker.communicate(timeout=60)[0].split() for worker in workers]
+    answered = [line for output in outputs for line in output]
+    assert answered.count("OK") == 10 and answered.count("LIMITED") == 6
