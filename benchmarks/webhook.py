@@ -1,0 +1,195 @@
+"""Webhook throughput and latency: `newsbot serve` against a bare FastAPI endpoint on the same server stack.
+
+    .venv/bin/python benchmarks/webhook.py [--requests 2000] [--concurrency 1 16 64] [--database-url URL]
+    .venv/bin/python benchmarks/webhook.py --rate 200 --duration 30      # fixed-rate mode
+
+Every request is a distinct encrypted callback (real crypto, a new MsgId): a mix of 投稿, 稿件, 帮助 and
+批准 from registered members. Prints a table and writes the figures as JSON (--json FILE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import xmltodict
+from wechatpy.crypto import _get_signature
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+CORP_ID = "wwbench"
+BARE_APP = """from fastapi import FastAPI
+app = FastAPI()
+
+
+@app.post("/wecom/callback")
+def ok() -> str:
+    return ""
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare_database(url: str, members: int) -> None:
+    env = os.environ | {"NEWSBOT_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
+    rows = ["userid,name,department,roles", "approver,审核人,局领导,approver"]
+    rows += [f"editor{n},编辑{n},部门{n % 12},editor" for n in range(5)]
+    rows += [f"user{n},通讯员{n},部门{n % 12},correspondent" for n in range(members)]
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as csv:
+        csv.write("\n".join(rows))
+    subprocess.run([sys.executable, "-m", "bot.cli", "members", "import", csv.name], env=env, check=True,
+                   capture_output=True)
+
+
+def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
+    """`count` distinct, signed, encrypted callbacks, made before the clock starts."""
+    crypto, ids = WeChatCrypto(TOKEN, AES_KEY, CORP_ID), itertools.count(10**15)
+    mix = itertools.cycle(["投稿 基准测试稿件\n正文内容，用于测量处理时间。", "稿件", "帮助", "批准"])
+    made = []
+    for n in range(count):
+        text = next(mix)
+        sender = "approver" if text == "批准" else f"user{n % members}"
+        fields = {"ToUserName": CORP_ID, "FromUserName": sender, "CreateTime": int(time.time()),
+                  "MsgType": "text", "Content": text, "MsgId": next(ids), "AgentID": 1}
+        plain = xmltodict.unparse({"xml": fields}, full_document=False)
+        ts, nonce = str(int(time.time())), str(n)
+        encrypted = xmltodict.parse(crypto.encrypt_message(plain, nonce, ts))["xml"]["Encrypt"]
+        body = f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+        made.append(({"msg_signature": _get_signature(TOKEN, ts, nonce, encrypted), "timestamp": ts, "nonce": nonce},
+                     body.encode()))
+    return made
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+async def drive(url: str, requests: list[tuple[dict[str, str], bytes]], concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(requests)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for query, body in queue:
+            started = time.perf_counter()
+            response = await client.post(url, params=query, content=body)
+            latencies.append(time.perf_counter() - started)
+            errors += response.status_code != 200
+
+    began = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return summary(latencies, errors, time.perf_counter() - began)
+
+
+async def fixed_rate(url: str, requests: list[tuple[dict[str, str], bytes]], rate: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(client: httpx.AsyncClient, query: dict[str, str], body: bytes) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        response = await client.post(url, params=query, content=body)
+        latencies.append(time.perf_counter() - started)
+        errors += response.status_code != 200
+
+    began = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=500)) as client:
+        tasks = []
+        for n, (query, body) in enumerate(requests):
+            await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(client, query, body)))
+        await asyncio.gather(*tasks)
+    return summary(latencies, errors, time.perf_counter() - began)
+
+
+def summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return {"requests": len(ordered), "rps": len(ordered) / elapsed, "p50_ms": pct(0.50), "p90_ms": pct(0.90),
+            "p99_ms": pct(0.99), "mean_ms": statistics.fmean(ordered) * 1000, "errors": errors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--rate", type=float, help="fixed-rate mode: requests per second")
+    parser.add_argument("--duration", type=float, default=30, help="fixed-rate mode: seconds")
+    parser.add_argument("--members", type=int, default=300)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    prepare_database(url, args.members)
+    bot_port, bare_port = free_port(), free_port()
+    env = os.environ | {"NEWSBOT_DATABASE_URL": url, "NEWSBOT_WECOM_TOKEN": TOKEN, "NEWSBOT_WECOM_AES_KEY": AES_KEY,
+                        "NEWSBOT_WECOM_CORP_ID": CORP_ID, "NEWSBOT_SCHEDULER": "off",
+                        "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1000000"}
+    (workdir / "bare.py").write_text(BARE_APP)
+    servers = [start([sys.executable, "-m", "bot.cli", "serve", "--port", str(bot_port)], env, bot_port),
+               start([sys.executable, "-m", "uvicorn", "--app-dir", str(workdir), "bare:app", "--port", str(bare_port),
+                      "--log-level", "warning"], env, bare_port)]
+    results: list[dict[str, object]] = []
+    try:
+        runs = [("rate", args.rate)] if args.rate else [("concurrency", c) for c in args.concurrency]
+        for mode, level in runs:
+            count = int(args.rate * args.duration) if args.rate else args.requests
+            for target, port in (("newsbot", bot_port), ("bare FastAPI", bare_port)):
+                batch = callbacks(count, args.members)
+                endpoint = f"http://127.0.0.1:{port}/wecom/callback"
+                figures = asyncio.run(fixed_rate(endpoint, batch, level) if mode == "rate"
+                                      else drive(endpoint, batch, int(level)))
+                results.append({"target": target, mode: level, **figures})
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"database: {url.split(':', 1)[0]}")
+    print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for row in results:
+        mode = f"rate {row['rate']:g}/s" if "rate" in row else f"conc {row['concurrency']}"
+        print(f"{row['target']:14} {mode:>14} {row['rps']:8.0f} {row['p50_ms']:8.1f} {row['p90_ms']:8.1f} "
+              f"{row['p99_ms']:8.1f} {row['errors']:7d}")
+    for bot_row, bare_row in zip(results[::2], results[1::2], strict=True):
+        print(f"ratio at {bot_row.get('concurrency', bot_row.get('rate'))}: "
+              f"{bot_row['rps'] / bare_row['rps']:.0%} of the ceiling")  # type: ignore[operator]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
