@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     dispatcher.set_defaults(run=_dispatcher)
 
     commands.add_parser("scheduler", help="run the calendar alone").set_defaults(run=_scheduler)
+    study = commands.add_parser("study", help="the month's study items (学习)").add_subparsers(
+        metavar="ACTION", required=True)
+    set_study = study.add_parser("set", help="set a month's study items")
+    set_study.add_argument("--month", required=True, metavar="YYYY-MM")
+    set_study.add_argument("text")
+    set_study.set_defaults(run=_study_set)
     plan = commands.add_parser("schedule", help="the calendar's schedules").add_subparsers(
         metavar="ACTION", required=True)
     _with_json(plan.add_parser("list", help="schedules and their next firing")).set_defaults(run=_schedule_list)
@@ -348,6 +354,17 @@ def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings)
     calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings)
     _run_until_signalled(calendar.start, calendar.stop)
+    return 0
+
+
+def _study_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import meetings, stats
+
+    stats.parse_month(args.month, date.today())  # validates YYYY-MM
+    runtime = _runtime(settings)
+    with runtime.sessions.begin() as session:
+        meetings.set_study_items(session, args.month, args.text, runtime.clock(), actor=None)
+    print(f"已设置 {args.month} 的学习内容。")
     return 0
 
 

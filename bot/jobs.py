@@ -24,11 +24,24 @@ class JobContext:
     fire: datetime  # the firing's time, in the office's zone
     now: datetime
 
-    def to_group(self, key: str, lines: list[str]) -> int:
-        outbox.enqueue(self.session, channel=outbox.GROUP, recipient="",
-                       payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
-                       dedupe_key=key, now=self.now)
-        return 1
+    def to_group(self, key: str, lines: list[str], more: str = "") -> int:
+        """One markdown message to the group, cut to what every group channel accepts."""
+        return outbox.enqueue(self.session, channel=outbox.GROUP, recipient="",
+                              payload={"msgtype": "markdown", "markdown": {"content": fit(lines, more)}},
+                              dedupe_key=key, now=self.now)
+
+
+GROUP_LIMIT = 2000  # bytes: appchat takes 2048, the robot 4096
+
+
+def fit(lines: list[str], more: str) -> str:
+    """As many whole lines as fit, then `more` (where to read the rest) if anything was left out."""
+    kept: list[str] = []
+    for line in lines:
+        if len("\n".join([*kept, line, more]).encode()) > GROUP_LIMIT:
+            return "\n".join([*kept, more or "……"])
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def monthly_report(ctx: JobContext) -> int:
@@ -41,8 +54,9 @@ def monthly_report(ctx: JobContext) -> int:
              f"投递 {figures.sent} 次，刊发 {figures.published} 篇"]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:
-        lines.append(f"本月没有投稿的部门：{'、'.join(figures.silent_departments)}——宣传无死角，请各部门通讯员积极供稿。")
-    return ctx.to_group(f"report:{start:%Y-%m}", lines)
+        lines.append(f"{start:%m}月没有投稿的部门：{'、'.join(figures.silent_departments)}"
+                     "——宣传无死角，请各部门通讯员积极供稿。")
+    return ctx.to_group(f"report:{start:%Y-%m}", lines, f"完整数据：发送「统计 {start:%Y-%m}」")
 
 
 def meeting(ctx: JobContext) -> int:
@@ -60,7 +74,7 @@ def meeting_notice(ctx: JobContext) -> int:
     title = "今天" if days_before == 0 else f"{days_before} 天后"
     details = meetings.meeting_lines(ctx.session, when, schedule, ctx.settings.zone)
     lines = [f"**宣传工作例会通知**（{title}）", *details]
-    return ctx.to_group(f"meeting:{when:%Y-%m-%d}:{days_before}", lines)
+    return ctx.to_group(f"meeting:{when:%Y-%m-%d}:{days_before}", lines, "……更多线索：发送「例会」查看")
 
 
 def study_reminder(ctx: JobContext) -> int:
@@ -79,9 +93,10 @@ def theme_day_calls(ctx: JobContext) -> int:
     sent = 0
     for month, day, name in ctx.schedule.params.get("days", []):
         if (target.month, target.day) == (int(month), int(day)):
+            when = f"{target.month}月是" if str(name).endswith("月") else f"{target:%m月%d日}是"  # 安全生产月: all June
             sent += ctx.to_group(f"theme:{target.isoformat()}:{name}", [
-                f"**{name}征稿**：{target:%m月%d日}是{name}，请各部门围绕主题策划宣传活动，",
-                "活动稿件请于当天及时「投稿 标题」换行写正文发送给我。"])
+                f"**{name}征稿**：{when}{name}，请各部门围绕主题策划宣传活动，",
+                "活动稿件请及时用「投稿 标题」换行写正文发送给我。"])
     return sent
 
 
@@ -90,20 +105,26 @@ def overdue_reminders(ctx: JobContext) -> int:
     admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
     sent = 0
     for late in sla.overdue(ctx.session, ctx.now, ctx.settings):
+        if not late.holders:  # nobody to remind: no approver, no admin
+            continue
         draft = late.draft
         holding = f"remind:{draft.id}:{draft.state}:{int(draft.state_since.timestamp())}"
-        earlier = ctx.session.scalar(select(func.count(func.distinct(OutboxMessage.dedupe_key))).where(
-            OutboxMessage.dedupe_key.like(f"{holding}:%"), OutboxMessage.recipient.in_(late.holders))) or 0
+        day = f"{ctx.fire:%Y-%m-%d}"  # one reminder per holding and day, however the rule is moved
+        earlier_days = select(func.count(func.distinct(OutboxMessage.dedupe_key))).where(
+            OutboxMessage.dedupe_key.like(f"{holding}:%"), ~OutboxMessage.dedupe_key.like(f"{holding}:{day}:%"),
+            OutboxMessage.recipient == late.holders[0])  # one holder's keys: one per earlier day
+        earlier = ctx.session.scalar(earlier_days) or 0
         text = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited_hours:.0f} 小时"
                 f"（时限 {late.limit_hours:g} 小时），请尽快处理。发送「稿件 {draft.number}」查看。")
-        recipients = list(late.holders)
+        for userid in late.holders:
+            sent += outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid, payload=outbox.text(text),
+                                   dedupe_key=f"{holding}:{day}:{userid}", now=ctx.now)
         if earlier:  # the second reminder and later: an admin sees it too
-            recipients += [a for a in admins if a not in recipients]
-        period = f"{ctx.fire:%Y-%m-%dT%H:%M}"
-        for userid in recipients:
-            outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid, payload=outbox.text(text),
-                           dedupe_key=f"{holding}:{period}:{userid}", now=ctx.now)
-            sent += 1
+            names = "、".join(members.names(ctx.session, late.holders).values()) or "无人"
+            copy = f"抄送管理员：第 {earlier + 1} 次催办（经办：{names}）\n{text}"
+            for userid in (a for a in admins if a not in late.holders):
+                sent += outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid,
+                                       payload=outbox.text(copy), dedupe_key=f"{holding}:{day}:{userid}", now=ctx.now)
     return sent
 
 
@@ -116,10 +137,8 @@ def year_end(ctx: JobContext) -> int:
     lines += [f"{n}. {p.name}（{p.department}）{p.points:g} 分，{p.articles} 篇" for n, p in enumerate(people, 1)]
     articles = rewards.articles(ctx.session, start, end)
     lines.append(f"全年刊发稿件 {len(articles)} 篇：")
-    lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles[:50]]
-    if len(articles) > 50:
-        lines.append(f"（完整清单：newsbot report rewards --year {year} -o 年度用稿.xlsx）")
-    return ctx.to_group(f"yearend:{year}", lines)
+    lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles]
+    return ctx.to_group(f"yearend:{year}", lines, f"……完整清单请管理员导出：newsbot report rewards --year {year}")
 
 
 JOBS: dict[str, Callable[[JobContext], int]] = {

@@ -44,13 +44,14 @@ def template_card(card: dict[str, Any], fallback: str) -> dict[str, Any]:
 
 
 def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str, Any], dedupe_key: str,
-            now: datetime) -> None:
-    """Queue one message; a second message with the same dedupe key is silently dropped."""
+            now: datetime) -> int:
+    """Queue one message (returns 1); a second message with the same dedupe key is dropped (returns 0)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(OutboxMessage).values(
+    result = session.execute(insert(OutboxMessage).values(
         channel=channel, recipient=recipient, payload=payload, dedupe_key=dedupe_key,
         state=OutboxState.pending, attempts=0, next_attempt_at=now, created_at=now,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def notify(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,

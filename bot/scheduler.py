@@ -79,7 +79,9 @@ class Calendar:
         with self._sessions.begin() as session:
             last = session.scalar(select(JobRun.period).where(JobRun.schedule_id == schedule.id)
                                   .order_by(JobRun.period.desc()).limit(1))
-        since = datetime.fromisoformat(last).replace(tzinfo=zone) if last else now.astimezone(zone) - grace
+        # Firings before the schedule was installed, enabled or changed are not "missed": start from then.
+        since = max(datetime.fromisoformat(last).replace(tzinfo=zone) if last else now.astimezone(zone) - grace,
+                    schedule.updated_at.astimezone(zone))
         fire = latest_fire(trigger(schedule.rule, zone), since, now)
         if fire is None:
             return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain import meetings, schedules
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
@@ -10,6 +12,8 @@ from handlers.formatting import local_time
 from models import Role
 
 router = Router()
+_PAIR = re.compile(r"(\w+)=(.*?)(?=\s+\w+=|$)", re.DOTALL)
+_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 @router.command("线索")
@@ -37,7 +41,7 @@ def meeting(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("学习")
 def study(msg: Incoming, ctx: Context) -> Reply:
-    """学习 — 本月学习内容（管理员：学习 设置 内容）
+    """学习 — 本月学习内容（管理员：学习 设置 [2026-07] 内容）
     例：学习
     """
     month = f"{ctx.now.astimezone(ctx.settings.zone):%Y-%m}"
@@ -45,7 +49,10 @@ def study(msg: Incoming, ctx: Context) -> Reply:
     if words.startswith("设置"):
         if not ctx.member.may(Role.admin):
             raise Refused("只有管理员可以设置学习内容。发送「学习」查看本月内容。")
-        text = "\n".join(filter(None, [words.removeprefix("设置").strip(), ctx.command.body]))
+        text = words.removeprefix("设置").strip()
+        if _MONTH.match(text):  # 学习 设置 2026-07 …: next month's items ahead of the reminder
+            month, text = text[:7], text[7:].strip()
+        text = "\n".join(filter(None, [text, ctx.command.body]))
         meetings.set_study_items(ctx.session, month, text, ctx.now, ctx.member.userid)
         return Reply(f"已设置 {month} 的学习内容。")
     items = meetings.study_items(ctx.session, month)
@@ -71,12 +78,10 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         schedule = schedules.enable(ctx.session, rest[0], action == "启用", ctx.now, ctx.member.userid)
         return Reply(f"日程 {schedule.id} 已{action}。")
     if action == "设置" and len(rest) >= 2:
-        changes = {}
-        for pair in rest[1:]:
-            field, sep, value = pair.partition("=")
-            if not sep:
-                raise UsageError(f"「{pair}」应写成 字段=值，例如 hour=9")
-            changes[field] = value
+        tail = ctx.command.raw_args.split(None, 2)[2]  # values may contain spaces: agenda=一、线索 二、经验
+        changes = dict(_PAIR.findall(tail))
+        if not changes:
+            raise UsageError("请写 字段=值，例如：日程 设置 meeting hour=16 place=二楼会议室")
         schedule = schedules.change(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now, ctx.member.userid)
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
         return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}，"

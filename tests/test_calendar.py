@@ -23,9 +23,10 @@ def utc(*args: int) -> datetime:
 
 
 def only(runtime: Runtime, *schedule_ids: str) -> None:
-    """Leave just these schedules enabled, so a test sees one job at a time."""
+    """Leave just these schedules enabled (as if installed long ago), so a test sees one job at a time."""
     with runtime.sessions.begin() as session:
-        session.execute(update(Schedule).values(enabled=Schedule.id.in_(schedule_ids)))
+        session.execute(update(Schedule).values(enabled=Schedule.id.in_(schedule_ids),
+                                                updated_at=datetime(2000, 1, 1, tzinfo=UTC)))
 
 
 def group_messages(runtime: Runtime) -> list[OutboxMessage]:
@@ -115,7 +116,7 @@ def test_overdue_reminders_reach_the_holders_and_an_admin_from_the_second(chat: 
         cal.tick()
         with chat.runtime.sessions.begin() as session:
             return sorted(m.recipient for m in session.scalars(select(OutboxMessage).where(
-                OutboxMessage.dedupe_key.like(f"remind:%:2026-05-{day:02d}T09:30%"))))
+                OutboxMessage.dedupe_key.like(f"remind:%:2026-05-{day:02d}:%"))))
 
     assert reminded_at(18) == ["wangwu", "zhouqi"]  # Monday: only the approval is late (weekends count)
     assert reminded_at(19) == ["admin", "wangwu", "zhouqi"]  # Tuesday 09:30: the edit is not yet 48 working hours
@@ -236,3 +237,67 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert "时间规则无效" in cli("set", "meeting", "day=someday").stderr
     assert "没有日程「nope」" in cli("enable", "nope").stderr
     assert cli("runs").returncode == 0
+
+
+def test_installing_or_re_enabling_does_not_send_what_was_due_before(chat: ChatDriver, cal: Calendar,
+                                                                     clock: FrozenClock) -> None:
+    from bot.domain import schedules
+
+    only(chat.runtime, "monthly_report")
+    with chat.runtime.sessions.begin() as session:  # installed on 06-03: the June 1 report is not "missed"
+        session.get(Schedule, "monthly_report").updated_at = utc(2026, 6, 3, 4)
+    clock.current = utc(2026, 6, 3, 5)
+    assert cal.tick() == []
+    with chat.runtime.sessions.begin() as session:
+        schedules.enable(session, "monthly_report", False, utc(2026, 6, 20), None)
+    with chat.runtime.sessions.begin() as session:  # off across July 1, on again on July 3
+        schedules.enable(session, "monthly_report", True, utc(2026, 7, 3), None)
+    clock.current = utc(2026, 7, 3, 1)
+    assert cal.tick() == []
+    clock.current = utc(2026, 8, 1, 1)
+    assert cal.tick() == [("monthly_report", "2026-08-01T09:00:00", "done")]
+
+
+def test_moving_the_reminder_later_the_same_day_reminds_no_one_twice(chat: ChatDriver, cal: Calendar,
+                                                                      clock: FrozenClock) -> None:
+    only(chat.runtime, "overdue_reminders")
+    clock.current = datetime(2026, 5, 15, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    chat.as_member("xiaoli").says("投稿 待审\n正文")
+    assert "已送审" in chat.as_member("lisi").says("送审 #1")
+    clock.current = datetime(2026, 5, 18, 9, 30, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    assert "已修改" in chat.as_member("admin").says("日程 设置 overdue_reminders hour=10 minute=0")
+    clock.current = datetime(2026, 5, 18, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    with chat.runtime.sessions.begin() as session:
+        reminders = session.scalars(select(OutboxMessage.recipient).where(
+            OutboxMessage.dedupe_key.like("remind:%"))).all()
+    assert sorted(reminders) == ["wangwu", "zhouqi"]
+
+
+def test_admin_input_is_checked(chat: ChatDriver) -> None:
+    admin = chat.as_member("admin")
+    assert "没有「hours」" in admin.says("日程 设置 study_reminder hours=10")
+    assert "grace 应为至少 1" in admin.says("日程 设置 study_reminder grace=0")
+    assert "永远不会触发" in admin.says("日程 设置 study_reminder month=2 day=30")
+    admin.says("日程 设置 meeting agenda=一、线索 二、经验")
+    assert "议程：一、线索 二、经验" in admin.says("例会")
+    assert "已修改 theme_day_calls" in admin.says("日程 设置 theme_day_calls days=3-5 学雷锋日;6-1 安全生产月")
+    with chat.runtime.sessions.begin() as session:
+        assert session.get(Schedule, "theme_day_calls").params["days"] == [[3, 5, "学雷锋日"], [6, 1, "安全生产月"]]
+    assert "主题日应写成" in admin.says("日程 设置 theme_day_calls days=三月五日")
+    assert "已设置 2026-07" in admin.says("学习 设置 2026-07 《中国共产党纪律处分条例》")
+
+
+def test_month_long_theme_and_long_notices_are_cut_to_fit(chat: ChatDriver, cal: Calendar,
+                                                           clock: FrozenClock) -> None:
+    only(chat.runtime, "theme_day_calls", "meeting", "meeting_day_notice")
+    clock.current = datetime(2026, 5, 22, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)  # 5/22 + 10 = 6/1
+    cal.tick()
+    assert "6月是安全生产月" in group_messages(chat.runtime)[0].payload["markdown"]["content"]
+    for n in range(40):
+        chat.as_member("zhangsan").says(f"线索 第{n}条线索：" + "内容" * 30)
+    clock.current = datetime(2026, 5, 29, 8, 30, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    notice = group_messages(chat.runtime)[-1].payload["markdown"]["content"]
+    assert len(notice.encode()) <= 2000 and notice.endswith("更多线索：发送「例会」查看")

@@ -30,15 +30,16 @@ def next_meeting(session: Session, after: datetime, zone: ZoneInfo) -> tuple[dat
     return (when, schedule) if when is not None else None
 
 
-def last_meeting(session: Session) -> datetime | None:
-    """When the last meeting was held (its schedule's last firing), as recorded by the calendar."""
-    return session.scalar(select(JobRun.claimed_at).where(JobRun.schedule_id == MEETING, JobRun.outcome == "done")
-                          .order_by(JobRun.id.desc()).limit(1))
+def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:
+    """When the last meeting was due (its schedule's latest firing, held or not), as the calendar recorded it."""
+    period = session.scalar(select(JobRun.period).where(JobRun.schedule_id == MEETING)
+                            .order_by(JobRun.period.desc()).limit(1))
+    return datetime.fromisoformat(period).replace(tzinfo=zone) if period else None
 
 
-def leads_since_last_meeting(session: Session) -> list[tuple[Lead, str]]:
+def leads_since_last_meeting(session: Session, zone: ZoneInfo) -> list[tuple[Lead, str]]:
     """The leads gathered since the last meeting, with their authors' names."""
-    since = last_meeting(session)
+    since = last_meeting(session, zone)
     query = select(Lead, Member.name).join(Member, Member.userid == Lead.userid, isouter=True).order_by(Lead.id)
     if since is not None:
         query = query.where(Lead.created_at > since)
@@ -80,7 +81,7 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     lines = [f"时间：{local:%Y年%m月%d日}（星期{weekday}）{local:%H:%M}",
              f"地点：{schedule.params.get('place') or '待定'}",
              f"议程：{schedule.params.get('agenda') or '待定'}"]
-    leads = leads_since_last_meeting(session)
+    leads = leads_since_last_meeting(session, zone)
     lines.append(f"已收集线索 {len(leads)} 条" + ("：" if leads else "（发送「线索 内容」提交）"))
     lines += [f"· {lead.text}（{name}）" for lead, name in leads]
     return lines

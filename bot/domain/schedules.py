@@ -37,29 +37,59 @@ def enable(session: Session, schedule_id: str, enabled: bool, now: datetime, act
     return schedule
 
 
+# The parameters each job understands; anything else is a typo, not a new setting.
+PARAMS = {"meeting": ("place", "agenda"), "meeting_notice": ("days_before",),
+          "theme_day_calls": ("days_before", "days")}
+
+
 def change(session: Session, schedule_id: str, changes: dict[str, str], zone: ZoneInfo, now: datetime,
            actor: str | None) -> Schedule:
-    """Rule fields (hour=9, day=last fri, …), `grace` in minutes, or parameters (place=…, agenda=…)."""
+    """Rule fields (hour=9, day=last fri, …), `grace` in minutes, or the job's parameters (place=…, agenda=…,
+    days_before=3, days=3-5 学雷锋日;4-22 世界地球日)."""
     schedule = get(session, schedule_id)
     rule, params = dict(schedule.rule), dict(schedule.params)
+    known = PARAMS.get(schedule.job, ())
     for field, value in changes.items():
+        value = value.strip()
         if field in RULE_FIELDS:
             rule[field] = value.replace("_", " ")  # typed without spaces: day=last_fri → "last fri"
         elif field == "grace":
-            if not value.isdigit():
-                raise UsageError("grace 应为分钟数，例如 grace=360")
+            if not value.isdigit() or int(value) < 1:
+                raise UsageError("grace 应为至少 1 的分钟数，例如 grace=360")
             schedule.grace_minutes = int(value)
-        elif field in ("days", "days_before") or field.startswith("_"):
-            raise UsageError(f"「{field}」不能这样修改。")
-        else:
+        elif field == "days_before" and field in known:
+            if not value.isdigit():
+                raise UsageError("days_before 应为天数，例如 days_before=3")
+            params[field] = int(value)
+        elif field == "days" and field in known:
+            params[field] = _theme_days(value)
+        elif field in known:
             params[field] = value
+        else:
+            allowed = "、".join((*RULE_FIELDS, "grace", *known))
+            raise UsageError(f"日程 {schedule_id} 没有「{field}」。可改：{allowed}")
     try:
-        trigger(rule, zone)
+        upcoming = trigger(rule, zone).get_next_fire_time(None, now.astimezone(zone))
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"时间规则无效：{exc}。例如 day=1 hour=9 minute=0，或 day=last fri") from exc
+        raise UsageError(f"时间规则无效：{exc}。例如 day=1 hour=9 minute=0，或 day=last_fri") from exc
+    if upcoming is None:
+        raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
     schedule.rule, schedule.params, schedule.updated_at = rule, params, now
     audit.record(session, now, actor, "schedule.change", comment=f"{schedule_id}: {changes}")
     return schedule
+
+
+def _theme_days(text: str) -> list[list[object]]:
+    """`3-5 学雷锋日;4-22 世界地球日` → [[3, 5, "学雷锋日"], [4, 22, "世界地球日"]]."""
+    days: list[list[object]] = []
+    for part in filter(None, (p.strip() for p in text.replace("；", ";").split(";"))):
+        when, _, name = part.partition(" ")
+        month, _, day = when.partition("-")
+        if not (month.isdigit() and day.isdigit() and name.strip()):
+            raise UsageError("主题日应写成 月-日 名称，用分号分隔，例如 days=3-5 学雷锋日;4-22 世界地球日"
+                             f"（不是「{part}」）")
+        days.append([int(month), int(day), name.strip()])
+    return days
 
 
 def next_fire(schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetime | None:
