@@ -60,6 +60,11 @@ def per_draft(rules: RewardRules, start: date | None = None, end: date | None = 
     where: list[ColumnElement[bool]] = [Submission.state == SubmissionState.published]
     if end is not None:
         where.append(Submission.published_on < end)
+    if start is not None and end is not None:  # only drafts published in the period: cost follows the period
+        published_then = select(Submission.draft_id).where(
+            Submission.state == SubmissionState.published, Submission.published_on >= start,
+            Submission.published_on < end)
+        where.append(Submission.draft_id.in_(published_then))
     in_period = Submission.published_on >= start if start is not None else literal(True)
     if rules.policy == "highest":
         before = func.max(Submission.points).filter(~in_period) if start is not None else literal(0.0)
