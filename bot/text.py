@@ -11,6 +11,7 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000:
 _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)*")  # "@张三 @审稿机器人 批准" → "批准"
 _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,18})")
 _BLANKS = re.compile(r"\s+")
+_FIELD_VALUE = re.compile(r"(\w+)=(.*?)(?=\s+\w+=|$)", re.DOTALL)
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
 _LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,18})|([0-9]{1,18})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
 
@@ -52,6 +53,11 @@ def leading_draft_number(text: str) -> tuple[int, int] | None:
 def xml_safe(text: str) -> str:
     """`text` without the characters XML cannot carry."""
     return _XML_ILLEGAL.sub("", text)
+
+
+def field_values(text: str) -> dict[str, str]:
+    """`hour=16 place=二楼 会议室` → {"hour": "16", "place": "二楼 会议室"}: values may contain spaces."""
+    return {field: value.strip() for field, value in _FIELD_VALUE.findall(text)}
 
 
 def word_count(text: str) -> int:

@@ -8,11 +8,11 @@ from bot.domain import meetings, schedules
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.text import field_values
 from handlers.formatting import local_time
 from models import Role
 
 router = Router()
-_PAIR = re.compile(r"(\w+)=(.*?)(?=\s+\w+=|$)", re.DOTALL)
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
 
@@ -79,7 +79,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"日程 {schedule.id} 已{action}。")
     if action == "设置" and len(rest) >= 2:
         tail = ctx.command.raw_args.split(None, 2)[2]  # values may contain spaces: agenda=一、线索 二、经验
-        changes = dict(_PAIR.findall(tail))
+        changes = field_values(tail)
         if not changes:
             raise UsageError("请写 字段=值，例如：日程 设置 meeting hour=16 place=二楼会议室")
         schedule = schedules.change(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now, ctx.member.userid)

@@ -6,6 +6,7 @@ from bot.domain import outlets
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.text import field_values
 from models import Level, Outlet, Role
 
 router = Router()
@@ -27,7 +28,9 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
                              ctx.member.userid)
         return Reply(f"已添加媒体：\n{describe(outlet)}")
     if action == "修改" and len(rest) >= 2:
-        changes = dict(_pair(part) for part in rest[1:])
+        changes = field_values(ctx.command.raw_args.split(None, 2)[2])  # values may contain spaces
+        if not changes:
+            raise UsageError(f"请写 字段=值，例如：媒体 修改 {rest[0]} 邮箱=tougao@example.com")
         outlet = outlets.edit(ctx.session, outlets.find(ctx.session, rest[0], include_retired=True), changes,
                               ctx.now, ctx.member.userid)
         return Reply(f"已修改：\n{describe(outlet)}")
@@ -56,10 +59,3 @@ def describe(outlet: Outlet) -> str:
     if outlet.purpose:
         lines.append(f"用途：{outlet.purpose}")
     return "\n".join(lines)
-
-
-def _pair(text: str) -> tuple[str, str]:
-    field, sep, value = text.partition("=")
-    if not sep:
-        raise UsageError(f"「{text}」应写成 字段=值，例如 邮箱=tougao@example.com")
-    return field, value

@@ -117,6 +117,13 @@ def version(session: Session, draft: Draft, number: int) -> DraftVersion:
     return found
 
 
+def approved_version(session: Session, draft: Draft) -> DraftVersion:
+    """The version the approval is bound to (its hash)."""
+    return session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id,
+                                                      DraftVersion.hash == draft.approved_hash)
+                           .order_by(DraftVersion.number.desc())).first() or current_version(session, draft)
+
+
 def versions(session: Session, draft: Draft) -> list[DraftVersion]:
     return list(session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id)
                                 .order_by(DraftVersion.number)))

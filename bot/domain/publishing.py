@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, members, outlets, rewards
-from bot.domain.drafts import compare_and_set, get, versions
+from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
 from models import (
@@ -54,7 +54,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     if not words:
         raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
     targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
-    approved = next(v for v in versions(session, draft) if v.hash == draft.approved_hash)
+    approved = approved_version(session, draft)
     photos = _has_photos(session, draft)
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
     result = Sent()
@@ -116,7 +116,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     if submission is not None and submission.state == SubmissionState.published:
         return Published(submission, 0.0, False, True)
     if submission is None:  # 转载: published without our e-mail
-        approved = next(v for v in versions(session, draft) if v.hash == draft.approved_hash)
+        approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
                                 state=SubmissionState.sent, queued_at=now)
         session.add(submission)
