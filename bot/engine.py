@@ -182,6 +182,9 @@ class CommandEngine:
 
     def _respond(self, session: Session, msg: Incoming) -> Reply | None:
         now = self.clock()
+        # One member's messages take turns (a row lock on PostgreSQL; SQLite's IMMEDIATE already serialises),
+        # so concurrent workers cannot all count under the limit at once.
+        session.execute(select(Member.id).where(Member.userid == msg.userid).with_for_update())
         recent = session.scalar(select(func.count()).select_from(InboundMessage).where(
             InboundMessage.userid == msg.userid, InboundMessage.received_at > now - timedelta(minutes=1)))
         if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
