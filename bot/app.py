@@ -1,4 +1,4 @@
-"""The FastAPI application: the WeCom callback, a health check, and the outbox dispatcher."""
+"""The FastAPI application: the WeCom callbacks, a health check, metrics, and the outbox dispatcher."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from bot.config import Settings
+from bot.observability import metrics_text
 from bot.outbox import DispatcherThread
 from bot.runtime import Runtime
 from bot.scheduler import Calendar, SchedulerThread
@@ -17,18 +20,23 @@ from bot.wecom import callback
 from bot.wecom.crypto import CallbackCrypto
 
 
-def create_app(runtime: Runtime, *, dispatcher: bool = True, scheduler: bool | None = None,
+def from_environment() -> FastAPI:
+    """The app each `serve --workers N` process builds for itself, configured by the environment."""
+    return create_app(Runtime.build(Settings()))
+
+
+def create_app(runtime: Runtime, *, dispatcher: bool | None = None, scheduler: bool | None = None,
                wall_clock: Callable[[], float] = time.time) -> FastAPI:
-    """The web app; the dispatcher and (unless NEWSBOT_SCHEDULER=off) the calendar run beside it."""
+    """The web app; the dispatcher and the calendar run beside it unless switched off (here or in settings)."""
     settings = runtime.settings
+    dispatcher = dispatcher if dispatcher is not None else settings.dispatcher == "on"
+    scheduler = scheduler if scheduler is not None else settings.scheduler == "on"
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.announce_mode()
         worker = DispatcherThread(runtime.dispatcher(), settings.outbox_poll_seconds) if dispatcher else None
-        calendar = None
-        if scheduler if scheduler is not None else settings.scheduler == "on":
-            calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings)
+        calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings) if scheduler else None
         for background in (worker, calendar):
             if background:
                 background.start()
@@ -64,5 +72,9 @@ def create_app(runtime: Runtime, *, dispatcher: bool = True, scheduler: bool | N
         except Exception as exc:
             return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok", "local_mode": settings.local_mode})
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(metrics_text(runtime.sessions), media_type=CONTENT_TYPE_LATEST)
 
     return app

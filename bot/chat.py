@@ -22,7 +22,7 @@ def run_chat(runtime: Runtime, userid: str, read: Reader | None = None, write: C
     dispatcher = runtime.dispatcher()
     for message in _messages(runtime, read):
         reply = runtime.commands.handle(Incoming("local", userid, f"local:{uuid.uuid4().hex}", text=message))
-        write(f"机器人：{reply.text if reply else '（无回复）'}")
+        write(f"机器人：{reply.text or '（无回复）'}")
         while dispatcher.run_once():
             pass
     return 0

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     rate_limit_per_minute: int = Field(default=30, ge=1)  # messages a member may send in any minute
     scheduler: Literal["on", "off"] = "on"  # off in extra web workers: one `newsbot scheduler` is enough
+    dispatcher: Literal["on", "off"] = "on"  # off in web workers beside a `newsbot dispatcher`
     scheduler_tick_seconds: float = Field(default=20.0, gt=0)
     edit_sla_hours: float = Field(default=48, gt=0)
     approve_sla_hours: float = Field(default=24, gt=0)

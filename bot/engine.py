@@ -143,8 +143,8 @@ class CommandEngine:
     router: Router
     clock: Clock = utc_now
 
-    def handle(self, msg: Incoming) -> Reply | None:
-        """The reply to `msg`; a repeat of an already handled message gets the first reply again."""
+    def handle(self, msg: Incoming) -> Reply:
+        """The reply to `msg` (text "" for none); a repeat of an already handled message gets the first reply."""
         # Control characters mean nothing in chat, PostgreSQL refuses NUL, and XML (replies, .docx) can't hold them.
         msg = replace(msg, text=xml_safe(msg.text))
         try:
@@ -152,14 +152,15 @@ class CommandEngine:
         except Exception:
             # Nothing was committed; WeCom gets an answer instead of a 500 and the member a hint.
             log.exception("message %s from %s failed", msg.key, msg.userid)
-            return Reply("抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。")
+            return Reply("抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。",
+                         outcome="error")
 
     def stored_reply(self, key: str) -> str | None:
         """The reply given to the message with this dedupe key, if any."""
         with self.sessions.begin() as session:
             return session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key))
 
-    def _handle_once(self, msg: Incoming) -> Reply | None:
+    def _handle_once(self, msg: Incoming) -> Reply:
         try:
             with self.sessions.begin() as session:
                 seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
@@ -170,7 +171,7 @@ class CommandEngine:
                 session.add(record)
                 session.flush()
                 reply = self._respond(session, msg)
-                record.reply = reply.text if reply else None
+                record.reply = reply.text or None
                 return reply
         except IntegrityError:
             # A concurrent delivery of the same message won the insert: answer as it did.
@@ -180,7 +181,7 @@ class CommandEngine:
                     raise
                 return _stored(seen)
 
-    def _respond(self, session: Session, msg: Incoming) -> Reply | None:
+    def _respond(self, session: Session, msg: Incoming) -> Reply:
         now = self.clock()
         # One member's messages take turns (a row lock on PostgreSQL; SQLite's IMMEDIATE already serialises),
         # so concurrent workers cannot all count under the limit at once.
@@ -188,41 +189,42 @@ class CommandEngine:
         recent = session.scalar(select(func.count()).select_from(InboundMessage).where(
             InboundMessage.userid == msg.userid, InboundMessage.received_at > now - timedelta(minutes=1)))
         if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
-            return Reply("您发送得太快了，请稍等一分钟再发。")
+            return Reply("您发送得太快了，请稍等一分钟再发。", outcome="rate_limited")
         member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
         if member is None:
             audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
             return Reply(f"您好，您的企业微信账号（{msg.userid}）还未登记为本系统成员。"
-                         "请联系宣传办管理员登记后再使用。")
+                         "请联系宣传办管理员登记后再使用。", outcome="not_member")
         if not member.active:
             audit.record(session, now, msg.userid, "inactive_member", comment=msg.text[:200] or msg.kind)
-            return Reply("您的账号已停用。如有疑问请联系宣传办管理员。")
+            return Reply("您的账号已停用。如有疑问请联系宣传办管理员。", outcome="inactive")
         if msg.kind == "event":
             handler = self.router.events.get(msg.event)
             if handler is None:
-                return None
+                return Reply("", command=f"event:{msg.event}", outcome="ignored")
             return self._run(handler, f"event:{msg.event}", msg, session, member, Command(msg.event, "", "", ""), now)
         if msg.kind != "text":
             handler = self.router.kinds.get(msg.kind)
             if handler is None:
-                return Reply("暂时只能处理文字消息和 .docx/.txt 稿件文件。请直接输入命令，发送「帮助」查看用法。")
+                return Reply("暂时只能处理文字消息和 .docx/.txt 稿件文件。请直接输入命令，发送「帮助」查看用法。",
+                             outcome="unsupported")
             return self._run(handler, msg.kind, msg, session, member, Command(msg.kind, "", "", ""), now)
         matched = self.router.match(msg.text)
         if matched is None:
-            return Reply(unknown_command_hint(msg.text))
+            return Reply(unknown_command_hint(msg.text), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             needed = "或".join(role.label for role in Role if role in route.roles)
             message = (f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。"
                        "如需开通请联系管理员。")
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
-            return Reply(message)
+            return Reply(message, command=route.words[0], outcome="refused")
         if route.takes_number and msg.quoted:
             command = with_quoted_number(command, msg.quoted)
         return self._run(route.handler, route.words[0], msg, session, member, command, now)
 
     def _run(self, handler: Handler, name: str, msg: Incoming, session: Session, member: Member,
-             command: Command, now: datetime) -> Reply | None:
+             command: Command, now: datetime) -> Reply:
         """Run a handler in a savepoint: a refusal undoes its changes and is audited instead."""
         ctx = Context(session, member, self.settings, now, command, self.router, msg.in_group)
         try:
@@ -231,14 +233,14 @@ class CommandEngine:
         except Refused as refusal:
             audit.record(session, now, member.userid, f"refused:{name}", draft_id=refusal.draft_id,
                          comment=refusal.message)
-            return Reply(refusal.message)
+            return Reply(refusal.message, command=name, outcome="refused")
         except UserError as error:
-            return Reply(error.message)
-        return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg)))
+            return Reply(error.message, command=name, outcome="invalid")
+        return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg)), command=name)
 
 
-def _stored(seen: InboundMessage) -> Reply | None:
-    return Reply(seen.reply) if seen.reply is not None else None
+def _stored(seen: InboundMessage) -> Reply:
+    return Reply(seen.reply or "", outcome="duplicate")
 
 
 def _chat(msg: Incoming) -> str:

@@ -31,4 +31,6 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Reply:
-    text: str
+    text: str  # "" when there is nothing to say
+    command: str = ""  # set by the engine, for logs and metrics: the command word that answered
+    outcome: str = "ok"  # set by the engine: ok, duplicate, refused, invalid, unknown_command, error, …

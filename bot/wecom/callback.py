@@ -10,12 +10,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.engine import CommandEngine
+from bot.messages import Incoming, Reply
+from bot.observability import CallbackTrace, record_callback
 from bot.wecom import aibot, app_messages
 from bot.wecom.crypto import CallbackCrypto, CallbackRejected, check_freshness
 
@@ -28,6 +31,7 @@ router = APIRouter()
 class Callback:
     """What both callbacks share: crypto (None: not configured), the engine and the limits."""
 
+    endpoint: ClassVar[str]
     crypto: CallbackCrypto | None
     engine: CommandEngine
     max_bytes: int
@@ -61,45 +65,54 @@ class Callback:
 class AppCallback(Callback):
     """The self-built app: XML in, an encrypted XML text reply out."""
 
+    endpoint = "app"
     corp_id: str = ""
 
-    def receive(self, query: dict[str, str], body: bytes) -> str:
-        """The encrypted passive reply, or "" when there is nothing to say."""
+    def receive(self, query: dict[str, str], body: bytes) -> tuple[str, CallbackTrace]:
+        """The encrypted passive reply ("" when there is nothing to say) and what was done."""
         crypto, nonce, plaintext = self.open(query, lambda: app_messages.encrypted_field(body))
         incoming = app_messages.to_incoming(plaintext)
         reply = self.engine.handle(incoming)
-        if reply is None or not reply.text:
-            return ""
+        if not reply.text:
+            return "", _trace(self.endpoint, incoming, reply)
         now = int(self.wall_clock())
         xml = app_messages.text_reply(incoming.userid, self.corp_id, now, reply.text)
-        return crypto.encrypt_xml(xml, nonce, str(now))
+        return crypto.encrypt_xml(xml, nonce, str(now)), _trace(self.endpoint, incoming, reply)
 
 
 @dataclass
 class AiBotCallback(Callback):
     """The AI bot: JSON in, a finished stream reply in the encrypted JSON envelope out."""
 
+    endpoint = "aibot"
     bot_name: str = ""
     url_hosts: str = ""
 
-    def receive(self, query: dict[str, str], body: bytes) -> str:
+    def receive(self, query: dict[str, str], body: bytes) -> tuple[str, CallbackTrace]:
         crypto, nonce, plaintext = self.open(query, lambda: aibot.encrypted_field(body))
         message = aibot.to_incoming(plaintext, self.bot_name)
         if isinstance(message, aibot.StreamRefresh):  # WeCom polls a stream: it was finished at once
-            stored = self.engine.stored_reply(aibot.message_key(message.stream_id)) if message.stream_id else None
+            key = aibot.message_key(message.stream_id) if message.stream_id else "-"
+            trace = CallbackTrace(self.endpoint, "stream_refresh", key=key)
+            stored = self.engine.stored_reply(key) if message.stream_id else None
             if not stored:
-                return ""
+                return "", trace
             plaintext = aibot.stream_reply(message.stream_id, stored)
         else:
             message = aibot.with_allowed_urls(message, self.url_hosts)
             reply = self.engine.handle(message)
-            if reply is None or not reply.text:
-                return ""
+            trace = _trace(self.endpoint, message, reply)
+            if not reply.text:
+                return "", trace
             stream_id = message.key.removeprefix("aibot:")  # the msgid, or its hash when very long
             plaintext = (aibot.text_reply(reply.text) if message.kind == "event"
                          else aibot.stream_reply(stream_id, reply.text))
         envelope = crypto.encrypt(plaintext, nonce, str(int(self.wall_clock())))
-        return aibot.envelope_json(envelope)
+        return aibot.envelope_json(envelope), trace
+
+
+def _trace(endpoint: str, msg: Incoming, reply: Reply) -> CallbackTrace:
+    return CallbackTrace(endpoint, reply.outcome, key=msg.key, member=msg.userid, command=reply.command or "-")
 
 
 def _require(query: dict[str, str], *names: str) -> list[str]:
@@ -127,28 +140,28 @@ async def read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _rejected(exc: CallbackRejected) -> Response:
-    log.info("callback rejected: %s", exc.reason)
-    return PlainTextResponse(exc.reason, status_code=exc.status)
-
-
 def _verify(callback: Callback, request: Request) -> Response:
     try:
         return PlainTextResponse(callback.verify_url(dict(request.query_params)))
     except CallbackRejected as exc:
-        return _rejected(exc)
+        log.info("URL verification rejected: %s", exc.reason)
+        return PlainTextResponse(exc.reason, status_code=exc.status)
 
 
 async def _receive(callback: AppCallback | AiBotCallback, request: Request, media_type: str) -> Response:
+    started = time.perf_counter()
     try:
         body = await read_capped(request, callback.max_bytes)
+        reply, trace = await run_in_threadpool(callback.receive, dict(request.query_params), body)
+        response = Response(reply, media_type=media_type if reply else "text/plain")
     except BodyTooLarge:
-        return PlainTextResponse("body too large", status_code=413)
-    try:
-        reply = await run_in_threadpool(callback.receive, dict(request.query_params), body)
+        trace = CallbackTrace(callback.endpoint, "too_large")
+        response = PlainTextResponse("body too large", status_code=413)
     except CallbackRejected as exc:
-        return _rejected(exc)
-    return Response(reply, media_type=media_type if reply else "text/plain")
+        trace = CallbackTrace(callback.endpoint, "rejected", detail=exc.reason)
+        response = PlainTextResponse(exc.reason, status_code=exc.status)
+    record_callback(trace, time.perf_counter() - started)
+    return response
 
 
 @router.get("/wecom/callback")
