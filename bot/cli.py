@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the web server (callback + dispatcher)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1, help="web worker processes (PostgreSQL for more than 1)")
     serve.add_argument("--no-dispatcher", action="store_true", help="do not send the outbox in this process")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the calendar in this process")
     serve.set_defaults(run=_serve)
@@ -184,12 +187,20 @@ def _runtime(settings: Settings) -> Runtime:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from bot.app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = _runtime(settings)
-    app = create_app(runtime, dispatcher=not args.no_dispatcher, scheduler=False if args.no_scheduler else None)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    if args.workers < 1:
+        raise CliError("--workers 至少为 1。")
+    _runtime(settings)  # the schema check, once, before any worker starts
+    # Each worker builds its app from the environment (bot.app.from_environment): the flags travel there.
+    if args.no_dispatcher:
+        os.environ["NEWSBOT_DISPATCHER"] = "off"
+    if args.no_scheduler:
+        os.environ["NEWSBOT_SCHEDULER"] = "off"
+    with tempfile.TemporaryDirectory(prefix="newsbot-metrics-") as metrics_dir:
+        if args.workers > 1:  # the workers' counters add up in /metrics whichever worker is scraped
+            os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
+        uvicorn.run("bot.app:from_environment", factory=True, workers=args.workers,
+                    host=args.host or settings.host, port=args.port or settings.port)
     return 0
 
 
