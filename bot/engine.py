@@ -163,18 +163,15 @@ class CommandEngine:
     def _handle_once(self, msg: Incoming) -> Reply:
         try:
             with self.sessions.begin() as session:
-                seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
-                if seen is not None:
-                    return _stored(seen)
                 record = InboundMessage(key=msg.key, channel=msg.channel, userid=msg.userid,
                                         chat_type=_chat(msg), chat_id=msg.chat_id[:100], received_at=self.clock())
                 session.add(record)
-                session.flush()
+                session.flush()  # a message seen before fails here, before anything else is done
                 reply = self._respond(session, msg)
                 record.reply = reply.text or None
                 return reply
         except IntegrityError:
-            # A concurrent delivery of the same message won the insert: answer as it did.
+            # A retry, or a concurrent delivery that won the insert: answer as the first one did.
             with self.sessions.begin() as session:
                 seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
                 if seen is None:
@@ -183,14 +180,13 @@ class CommandEngine:
 
     def _respond(self, session: Session, msg: Incoming) -> Reply:
         now = self.clock()
-        # One member's messages take turns (a row lock on PostgreSQL; SQLite's IMMEDIATE already serialises),
-        # so concurrent workers cannot all count under the limit at once.
-        session.execute(select(Member.id).where(Member.userid == msg.userid).with_for_update())
+        # The sender's row is locked (on PostgreSQL; SQLite's IMMEDIATE already serialises): one member's
+        # messages take turns, so concurrent workers cannot all count under the limit at once.
+        member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
         recent = session.scalar(select(func.count()).select_from(InboundMessage).where(
             InboundMessage.userid == msg.userid, InboundMessage.received_at > now - timedelta(minutes=1)))
         if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
             return Reply("您发送得太快了，请稍等一分钟再发。", outcome="rate_limited")
-        member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
         if member is None:
             audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
             return Reply(f"您好，您的企业微信账号（{msg.userid}）还未登记为本系统成员。"
