@@ -83,14 +83,14 @@ def say(url: str, wecom: WeComSimulator, userid: str, text: str) -> str:
 
 def wait_until(condition: object, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
 
 
 def count(runtime: Runtime, model: type, *where: object) -> int:
     with runtime.sessions.begin() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def callbacks_total(url: str) -> float:
