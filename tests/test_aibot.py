@@ -69,8 +69,8 @@ def test_vector_e_decrypts_through_the_endpoint_and_the_stream_reply_round_trips
 
 
 @pytest.mark.parametrize("part", ["encrypt", "nonce", "timestamp", "signature"])
-def test_tampering_is_rejected_with_no_rows(part: str, client: TestClient, bot: AiBotSimulator,
-                                            bot_runtime: Runtime) -> None:
+def test_q01_aibot_tampering_is_rejected_with_no_rows(part: str, client: TestClient, bot: AiBotSimulator,
+                                                      bot_runtime: Runtime) -> None:
     before = row_counts(bot_runtime)
     callback = bot.callback(bot.text("zhangsan", "@审稿机器人 稿件"))
     query, body = dict(callback.query), callback.body
@@ -87,8 +87,8 @@ def test_tampering_is_rejected_with_no_rows(part: str, client: TestClient, bot: 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"encrypt": 5}', b"[" * 5000 + b"]" * 5000,
                                   b'{"encrypt": "' + b"A" * 70000 + b'"}'])
-def test_bad_bodies_are_4xx_with_no_rows(body: bytes, client: TestClient, clock: FrozenClock,
-                                         bot_runtime: Runtime) -> None:
+def test_q06_aibot_bad_bodies_are_4xx_with_no_rows(body: bytes, client: TestClient, clock: FrozenClock,
+                                                   bot_runtime: Runtime) -> None:
     before = row_counts(bot_runtime)
     query = {"msg_signature": "0" * 40, "timestamp": str(int(clock.timestamp())), "nonce": "1"}
     assert client.post("/wecom/aibot", params=query, content=body).status_code in (400, 413)
@@ -267,8 +267,8 @@ def test_mentions_are_removed_wherever_and_however_typed(name: str, text: str, e
         assert expected in aibot_say(client, bot, bot.text("zhangsan", text))
 
 
-def test_hostile_decrypted_payloads_are_clean_rejections(client: TestClient, bot: AiBotSimulator,
-                                                         bot_runtime: Runtime) -> None:
+def test_q06_aibot_hostile_decrypted_payloads_are_clean_rejections(client: TestClient, bot: AiBotSimulator,
+                                                                   bot_runtime: Runtime) -> None:
     before = row_counts(bot_runtime)
     for payload in ('{"msgid": "s\\ud800", "msgtype": "text", "from": {"userid": "zhangsan"}}',
                     '{"msgid": 5, "msgtype": "text", "from": "zhangsan"}', "[1, 2]", "not json"):

@@ -45,8 +45,8 @@ def cal(chat: ChatDriver, clock: FrozenClock) -> Calendar:
     return Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="test")
 
 
-def test_monthly_report_fires_at_9_shanghai_on_the_1st_once(chat: ChatDriver, cal: Calendar,
-                                                             clock: FrozenClock) -> None:
+def test_q15_monthly_report_fires_at_9_shanghai_on_the_1st_once(chat: ChatDriver, cal: Calendar,
+                                                                 clock: FrozenClock) -> None:
     only(chat.runtime, "monthly_report")
     clock.current = utc(2026, 6, 1, 0, 59)
     assert cal.tick() == []
@@ -79,8 +79,8 @@ def test_a_theme_day_call_goes_out_ten_days_before(chat: ChatDriver, cal: Calend
     assert call.dedupe_key == "theme:2026-04-22:世界地球日" and "世界地球日征稿" in call.payload["markdown"]["content"]
 
 
-def test_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: ChatDriver, cal: Calendar,
-                                                                     clock: FrozenClock) -> None:
+def test_q15_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: ChatDriver, cal: Calendar,
+                                                                         clock: FrozenClock) -> None:
     only(chat.runtime, "monthly_report")
     clock.current = utc(2026, 5, 31, 12)
     cal.tick()  # the bot is up, then down across 06-01 09:00
@@ -95,7 +95,7 @@ def test_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: ChatD
     assert runs(chat.runtime)[-1] == ("monthly_report", "2026-07-01T09:00:00", "skipped")
 
 
-def test_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
     only(chat.runtime, "study_reminder")
     other = Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="other")
     clock.current = utc(2026, 6, 5, 1, 0)
@@ -178,13 +178,13 @@ def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -
     assert "2026年度用稿排行" in message.payload["markdown"]["content"]
 
 
-def test_period_keys_are_local_times(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+def test_q15_period_keys_are_shanghai_local_times(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
     only(chat.runtime, "overdue_reminders")
     clock.current = utc(2026, 5, 12, 1, 30)  # Tuesday 09:30 in Shanghai
     assert cal.tick() == [("overdue_reminders", "2026-05-12T09:30:00", "done")]
 
 
-def test_three_scheduler_processes_fire_each_period_once(chat: ChatDriver, tmp_path: object) -> None:
+def test_q15_three_scheduler_processes_fire_each_period_once(chat: ChatDriver, tmp_path: object) -> None:
     """Real `newsbot scheduler` processes on one database, with a rule firing every two seconds."""
     import json
     import signal
@@ -195,7 +195,7 @@ def test_three_scheduler_processes_fire_each_period_once(chat: ChatDriver, tmp_p
 
     from tests.test_delivery import cli_env
 
-    env = cli_env(chat.runtime.settings) | {"NEWSBOT_SCHEDULER_TICK_SECONDS": "0.2"}
+    env = cli_env(chat.runtime.settings) | {"NEWSBOT_SCHEDULER_TICK_SECONDS": "0.2", "TZ": "UTC"}  # a UTC machine
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,

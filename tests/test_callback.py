@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+import io
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
@@ -14,9 +19,14 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.domain import members
 from bot.runtime import Runtime
+from bot.wecom import crypto
 from models import AuditEvent, Draft, InboundMessage, OutboxMessage
-from tests.conftest import FrozenClock, row_counts
+from tests.conftest import OFFICE_CSV, FrozenClock, row_counts
+from tests.fake_wecom import AGENT_ID as FAKE_AGENT_ID
+from tests.fake_wecom import CORP_ID as FAKE_CORP_ID
+from tests.fake_wecom import SECRET as FAKE_SECRET
 from tests.wecom_sim import WeComSimulator, post, say
 
 
@@ -65,23 +75,49 @@ def test_unregistered_member_gets_a_polite_answer_and_an_audit_event(client: Tes
         assert session.scalars(select(Draft)).all() == []
 
 
-def test_user_text_with_cdata_terminator_is_escaped(client: TestClient, wecom: WeComSimulator) -> None:
+def test_q06_user_text_with_cdata_terminator_is_escaped(client: TestClient, wecom: WeComSimulator) -> None:
     reply = say(client, wecom, "zhangsan", "]]><a>x</a>")
     assert reply == "没有看懂「]]><a>x</a>」。发送「帮助」查看可用命令。"
 
 
 @pytest.mark.parametrize("part", ["encrypt", "nonce", "timestamp", "signature"])
-def test_any_tampered_field_is_rejected_with_no_rows(part: str, client: TestClient, wecom: WeComSimulator,
-                                                     office: Runtime) -> None:
+def test_q01_any_tampered_field_is_rejected_with_no_rows(part: str, client: TestClient, wecom: WeComSimulator,
+                                                         office: Runtime) -> None:
     before = row_counts(office)
     callback = wecom.callback(wecom.text("zhangsan", "投稿 标题\n正文")).tampered(part)
     assert post(client, callback).status_code in (400, 403)
     assert row_counts(office) == before
 
 
+def test_q01_a_message_for_another_corp_is_rejected_with_no_rows(client: TestClient, office: Runtime,
+                                                                 clock: FrozenClock) -> None:
+    """Validly signed with our token and key, but encrypted for another receiveid (CorpID)."""
+    before = row_counts(office)
+    other = WeComSimulator(now=clock.timestamp, corp_id="ww_other_corp")
+    assert post(client, other.callback(other.text("zhangsan", "投稿 标题\n正文"))).status_code == 403
+    assert row_counts(office) == before
+
+
+def test_q01_signatures_are_compared_in_constant_time(client: TestClient, wecom: WeComSimulator,
+                                                      office: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    original, compared = hmac.compare_digest, []
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append(b)
+        return original(a, b)
+
+    monkeypatch.setattr(crypto.hmac, "compare_digest", spy)
+    callback = wecom.callback(wecom.text("zhangsan", "帮助"))
+    forged = callback.tampered("signature")
+    assert post(client, forged).status_code == 403
+    assert post(client, callback).status_code == 200
+    assert compared == [forged.query["msg_signature"].encode(), callback.query["msg_signature"].encode()]
+
+
 @pytest.mark.parametrize(("skew", "accepted"), [(299, True), (-299, True), (301, False), (-301, False)])
-def test_timestamp_window(skew: int, accepted: bool, client: TestClient, wecom: WeComSimulator,
-                          office: Runtime, clock: FrozenClock) -> None:
+def test_q02_timestamp_within_299_s_accepted_301_s_rejected(skew: int, accepted: bool, client: TestClient,
+                                                            wecom: WeComSimulator, office: Runtime,
+                                                            clock: FrozenClock) -> None:
     before = row_counts(office)
     callback = wecom.callback(wecom.text("zhangsan", "帮助"), timestamp=int(clock.timestamp()) + skew)
     response = post(client, callback)
@@ -92,6 +128,16 @@ def test_timestamp_window(skew: int, accepted: bool, client: TestClient, wecom: 
         assert row_counts(office) == before
 
 
+@pytest.mark.parametrize(("skew", "accepted"), [(59, True), (-59, True), (61, False), (-61, False)])
+def test_q02_the_freshness_window_is_configurable(skew: int, accepted: bool, office: Runtime,
+                                                  clock: FrozenClock) -> None:
+    office.settings = office.settings.model_copy(update={"callback_max_skew_seconds": 60})
+    wecom = WeComSimulator(now=clock.timestamp)
+    callback = wecom.callback(wecom.text("zhangsan", "帮助"), timestamp=int(clock.timestamp()) + skew)
+    with TestClient(create_app(office, dispatcher=False, wall_clock=clock.timestamp)) as configured:
+        assert post(configured, callback).status_code == (200 if accepted else 403)
+
+
 @pytest.mark.parametrize("body", [
     b"not xml at all",
     b"<xml><ToUserName>x</ToUserName></xml>",
@@ -100,8 +146,8 @@ def test_timestamp_window(skew: int, accepted: bool, client: TestClient, wecom: 
     b'<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Encrypt>&xxe;</Encrypt></xml>',
     b"<xml><Encrypt>\xff\xfe</Encrypt></xml>",
 ])
-def test_malformed_bodies_are_rejected_with_no_rows(body: bytes, client: TestClient, office: Runtime,
-                                                    clock: FrozenClock) -> None:
+def test_q06_malformed_and_hostile_bodies_are_rejected_with_no_rows(body: bytes, client: TestClient, office: Runtime,
+                                                                    clock: FrozenClock) -> None:
     before = row_counts(office)
     params = {"msg_signature": "0" * 40, "timestamp": str(int(clock.timestamp())), "nonce": "1"}
     assert client.post("/wecom/callback", params=params, content=body).status_code == 400
@@ -126,8 +172,8 @@ def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "local_mode": True}
 
 
-def test_same_callback_three_times_in_a_row_has_one_effect(client: TestClient, wecom: WeComSimulator,
-                                                           office: Runtime) -> None:
+def test_q03_same_callback_three_times_in_a_row_has_one_effect(client: TestClient, wecom: WeComSimulator,
+                                                               office: Runtime) -> None:
     callback = wecom.callback(wecom.text("zhangsan", "投稿 重试的稿件\n正文"))
     replies = [wecom.reply_content(post(client, callback).text) for _ in range(3)]
     assert replies[0] == replies[1] == replies[2]
@@ -135,9 +181,11 @@ def test_same_callback_three_times_in_a_row_has_one_effect(client: TestClient, w
     counts = row_counts(office)
     assert (counts["draft"], counts["draft_version"], counts["outbox_message"], counts["inbound_message"]) == (
         1, 1, 1, 1)
+    with office.sessions.begin() as session:
+        assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "submit")).all()) == 1
 
 
-def test_oversized_bodies_get_413_before_parsing(live_server: str, office: Runtime) -> None:
+def test_q05_oversized_and_chunked_bodies_get_413_before_parsing(live_server: str, office: Runtime) -> None:
     before = row_counts(office)
     url = f"{live_server}/wecom/callback?msg_signature={'0' * 40}&timestamp=1&nonce=1"
     big = b"<xml>" + b"x" * 70_000 + b"</xml>"
@@ -154,8 +202,8 @@ def test_oversized_bodies_get_413_before_parsing(live_server: str, office: Runti
     assert row_counts(office) == before
 
 
-def test_same_callback_three_times_at_once_has_one_effect(live_server: str, wecom: WeComSimulator,
-                                                          office: Runtime) -> None:
+def test_q03_same_callback_three_times_at_once_has_one_effect(live_server: str, wecom: WeComSimulator,
+                                                              office: Runtime) -> None:
     callback = wecom.callback(wecom.text("zhangsan", "投稿 并发的稿件\n正文"))
 
     def deliver(_: int) -> httpx.Response:
@@ -197,3 +245,72 @@ def test_url_verification_with_the_pre_encoded_query_of_vector_b(office: Runtime
             "&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8"
             "TgAE7OaBO%2BFZXvnaqQ%3D%3D")
     assert response.status_code == 200 and response.content == b"1616140317555161061"
+
+
+class Blackhole:
+    """A WeCom API that accepts connections and never answers, until closed."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self.connections.append(self.listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    def close(self) -> None:
+        """Hang up on everyone: a client waiting for an answer fails at once."""
+        self._closed.set()
+        self._thread.join(timeout=5)
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+def test_q04_callbacks_answer_in_under_a_second_while_the_wecom_api_hangs(settings: Settings,
+                                                                         clock: FrozenClock) -> None:
+    """`newsbot serve` as deployed: the dispatcher runs beside the callback and is stuck in a call to
+    WeCom that would take 30 s; every callback still answers well under a second (no callback waits on
+    the API, and the dispatcher holds no database transaction while it waits)."""
+    api = Blackhole()
+    runtime = Runtime.build(settings.model_copy(update={
+        "wecom_corp_id": FAKE_CORP_ID, "wecom_secret": SecretStr(FAKE_SECRET), "wecom_agent_id": FAKE_AGENT_ID,
+        "wecom_api_base_url": api.url, "wecom_api_timeout_seconds": 30, "outbox_poll_seconds": 0.05}),
+        clock=clock)
+    with runtime.sessions.begin() as session:
+        members.import_csv(session, io.StringIO(OFFICE_CSV), clock())
+    wecom = WeComSimulator(now=clock.timestamp, corp_id=FAKE_CORP_ID)
+    elapsed: list[float] = []
+    try:
+        with TestClient(create_app(runtime, wall_clock=clock.timestamp)) as client:
+
+            def timed_say(userid: str, text: str) -> str:
+                start = time.perf_counter()
+                reply = say(client, wecom, userid, text)
+                elapsed.append(time.perf_counter() - start)
+                return reply
+
+            assert "已收到投稿 #1" in timed_say("zhangsan", "投稿 第一篇\n正文")  # queues a notice to its editor
+            deadline = time.monotonic() + 10
+            while not api.connections and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert api.connections, "the dispatcher never called the WeCom API"
+            assert "已收到投稿 #2" in timed_say("xiaoli", "投稿 第二篇\n正文")
+            assert "待我处理（1）" in timed_say("lisi", "稿件")
+            assert "已送审" in timed_say("lisi", "送审 #1")
+            api.close()  # the hanging call fails now, so the dispatcher stops promptly
+    finally:
+        api.close()
+        runtime.close()
+    assert max(elapsed) < 1.0, elapsed
+    with runtime.sessions.begin() as session:
+        assert session.scalars(select(OutboxMessage.state).where(OutboxMessage.recipient == "lisi")).first() in (
+            "pending", "sending")  # not lost: it waits for WeCom

@@ -165,7 +165,7 @@ def test_vector_e_stream_reply_encrypts_exactly(fixed_prefix: None) -> None:
     assert envelope.signature == E_REPLY["msgsignature"]
 
 
-def test_receiver_id_is_checked() -> None:
+def test_q01_receiver_id_is_checked() -> None:
     """Vector A's payload, opened as if it were meant for another corp: rejected."""
     box = CallbackCrypto(A[0], A[1], "ww_other_corp")
     with pytest.raises(CallbackRejected) as rejected:
@@ -181,7 +181,7 @@ def test_malformed_ciphertext_is_a_clean_rejection(garbage: str) -> None:
 
 @pytest.mark.parametrize(("timestamp", "ok"), [("1000299", True), ("999701", True), ("1000301", False),
                                                ("999699", False), ("abc", False), ("-5", False), ("", False)])
-def test_freshness_window(timestamp: str, ok: bool) -> None:
+def test_q02_freshness_window_edges(timestamp: str, ok: bool) -> None:
     if ok:
         crypto.check_freshness(timestamp, 1_000_000.0, 300)
     else:

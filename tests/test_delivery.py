@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -60,8 +61,8 @@ def test_an_app_message_is_a_message_send_with_agentid_and_duplicate_check(live:
     assert [r.state for r in rows(live)] == [OutboxState.sent]
 
 
-def test_wecom_down_then_back_delivers_everything_once_in_order(live: Runtime, fake_wecom: FakeWeCom,
-                                                                 clock: FrozenClock) -> None:
+def test_q10_wecom_down_then_back_delivers_everything_once_in_order(live: Runtime, fake_wecom: FakeWeCom,
+                                                                     clock: FrozenClock) -> None:
     queue_texts(live, *[("lisi", f"第{n}条") for n in range(5)], ("zhaoliu", "另一位"))
     drain(live)  # first the token: fine; then make the API fail in every way it can
     fake_wecom.down()
@@ -78,7 +79,7 @@ def test_wecom_down_then_back_delivers_everything_once_in_order(live: Runtime, f
     assert delivered == [f"第{n}条" for n in range(5)] + [f"停机中{n}" for n in range(3)]
 
 
-def test_token_expiry_mid_run_costs_one_refresh(live: Runtime, fake_wecom: FakeWeCom) -> None:
+def test_q11_token_expiry_mid_run_costs_one_refresh(live: Runtime, fake_wecom: FakeWeCom) -> None:
     queue_texts(live, ("lisi", "一"))
     drain(live)
     fake_wecom.expire_tokens()  # WeCom revoked it early: the next call gets 42001
@@ -88,8 +89,8 @@ def test_token_expiry_mid_run_costs_one_refresh(live: Runtime, fake_wecom: FakeW
     assert [text for _, text in sent_texts(fake_wecom)] == ["一", "二", "三"]
 
 
-def test_fifty_concurrent_sends_without_a_token_fetch_it_once(live: Runtime, fake_wecom: FakeWeCom,
-                                                              clock: FrozenClock) -> None:
+def test_q13_fifty_concurrent_sends_without_a_token_fetch_it_once(live: Runtime, fake_wecom: FakeWeCom,
+                                                                  clock: FrozenClock) -> None:
     clients = [WeComClient(fake_wecom.base_url, CORP_ID, SECRET, AGENT_ID,
                            TokenStore(live.sessions, "shared", clock), timeout=5) for _ in range(5)]
     barrier = threading.Barrier(50)
@@ -109,15 +110,30 @@ def test_fifty_concurrent_sends_without_a_token_fetch_it_once(live: Runtime, fak
         client.close()
 
 
-def test_rate_limit_waits_at_least_a_minute(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
-    fake_wecom.fail("message/send", 45009)
+@pytest.mark.parametrize("errcode", [40014, 42001])
+def test_q11_a_token_error_refreshes_the_token_once_and_retries(errcode: int, live: Runtime,
+                                                                fake_wecom: FakeWeCom) -> None:
+    queue_texts(live, ("lisi", "一"))
+    drain(live)
+    fake_wecom.fail("message/send", errcode)
+    queue_texts(live, ("lisi", "二"))
+    drain(live)
+    assert len(fake_wecom.of("gettoken")) == 2
+    assert [text for _, text in sent_texts(fake_wecom)] == ["一", "二"]
+    assert rows(live)[1].state == OutboxState.sent and rows(live)[1].attempts == 1
+
+
+@pytest.mark.parametrize("errcode", [45009, 130101])
+def test_q11_rate_limit_waits_at_least_a_minute(errcode: int, live: Runtime, fake_wecom: FakeWeCom,
+                                                    clock: FrozenClock) -> None:
+    fake_wecom.fail("message/send", errcode)
     queue_texts(live, ("lisi", "限频"))
     drain(live)
     [row] = rows(live)
     assert row.state == OutboxState.pending and row.next_attempt_at - clock() >= timedelta(seconds=60)
 
 
-def test_untrusted_ip_is_a_dead_letter_that_says_what_to_do(live: Runtime, fake_wecom: FakeWeCom) -> None:
+def test_q11_untrusted_ip_is_a_dead_letter_that_says_what_to_do(live: Runtime, fake_wecom: FakeWeCom) -> None:
     fake_wecom.fail("message/send", 60020)
     queue_texts(live, ("lisi", "IP 不在白名单"))
     drain(live)
@@ -128,14 +144,19 @@ def test_untrusted_ip_is_a_dead_letter_that_says_what_to_do(live: Runtime, fake_
     assert "newsbot outbox retry 1" in notice.payload["text"]["content"]
 
 
-def test_no_valid_recipient_is_a_dead_letter(live: Runtime, fake_wecom: FakeWeCom) -> None:
+def test_q11_no_valid_recipient_is_a_dead_letter_listed_by_newsbot_outbox(live: Runtime, wecom_settings: Settings,
+                                                                          fake_wecom: FakeWeCom,
+                                                                          tmp_path: Path) -> None:
     fake_wecom.invalid_users.add("ghost")
     queue_texts(live, ("ghost", "查无此人"))
     drain(live)
     assert rows(live)[0].state == OutboxState.dead and "81013" in (rows(live)[0].last_error or "")
+    listed = {m["recipient"]: m for m in json.loads(cli(wecom_settings, tmp_path, "outbox", "list", "--json").stdout)}
+    assert listed["ghost"]["state"] == "dead" and "81013" in listed["ghost"]["last_error"]
+    assert listed["admin"]["dedupe_key"].startswith("deadletter:")  # and the admins were told
 
 
-def test_1500_recipients_cost_two_calls(live: Runtime, fake_wecom: FakeWeCom) -> None:
+def test_q19_1500_recipients_cost_two_message_send_calls(live: Runtime, fake_wecom: FakeWeCom) -> None:
     userids = [f"user{n:04d}" for n in range(1500)]
     with live.sessions.begin() as session:
         outbox.broadcast(session, userids, "学习提醒", "study:2026-05", live.clock())
@@ -158,7 +179,7 @@ def test_cards_go_out_with_a_unique_task_id_and_without_the_local_fallback(live:
     assert all("fallback" not in b for b in bodies)
 
 
-def test_a_hanging_api_times_out_and_is_retried(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+def test_q11_a_hanging_api_times_out_and_is_retried(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
     queue_texts(live, ("lisi", "一"))
     drain(live)
     fake_wecom.fail("message/send", "hang")
@@ -174,8 +195,8 @@ def group_runtime(settings: Settings, clock: FrozenClock, **update: object) -> R
     return Runtime.build(settings.model_copy(update=update), clock=clock)
 
 
-def test_group_robot_never_sends_more_than_20_a_minute(wecom_settings: Settings, fake_wecom: FakeWeCom,
-                                                       clock: FrozenClock) -> None:
+def test_q14_group_robot_never_sends_more_than_20_a_minute(wecom_settings: Settings, fake_wecom: FakeWeCom,
+                                                           clock: FrozenClock) -> None:
     runtime = group_runtime(wecom_settings, clock, group_channel="webhook",
                             group_webhook_key=SecretStr(WEBHOOK_KEY))
     with runtime.sessions.begin() as session:

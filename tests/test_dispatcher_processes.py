@@ -39,8 +39,8 @@ def dispatcher(settings: Settings, cwd: Path, *args: str) -> subprocess.Popen[st
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_kill_9_mid_batch_loses_nothing(live: Runtime, wecom_settings: Settings, fake_wecom: FakeWeCom,
-                                        tmp_path: Path) -> None:
+def test_q10_kill_9_mid_batch_loses_nothing(live: Runtime, wecom_settings: Settings, fake_wecom: FakeWeCom,
+                                            tmp_path: Path) -> None:
     texts = queue(live, 30)
     fake_wecom.hang_seconds = 5
     fake_wecom.fail("message/send", *([None] * 4), "hang")  # the fifth send hangs: the process is mid-batch
@@ -62,8 +62,8 @@ def test_kill_9_mid_batch_loses_nothing(live: Runtime, wecom_settings: Settings,
     assert {r.state for r in rows(live)} == {OutboxState.sent}
 
 
-def test_two_dispatcher_processes_send_every_row_exactly_once(live: Runtime, wecom_settings: Settings,
-                                                              fake_wecom: FakeWeCom, tmp_path: Path) -> None:
+def test_q12_two_dispatcher_processes_send_every_row_exactly_once(live: Runtime, wecom_settings: Settings,
+                                                                  fake_wecom: FakeWeCom, tmp_path: Path) -> None:
     texts = queue(live, 200)
     first, second = dispatcher(wecom_settings, tmp_path, "--until-idle"), dispatcher(wecom_settings, tmp_path,
                                                                                       "--until-idle")

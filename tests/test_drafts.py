@@ -55,7 +55,7 @@ def test_submit_errors_say_what_to_type(chat: ChatDriver) -> None:
     assert chat.count(Draft) == 0
 
 
-def test_roles_are_checked_and_refusals_audited(chat: ChatDriver) -> None:
+def test_q16_roles_are_checked_and_refusals_audited(chat: ChatDriver) -> None:
     reply = chat.as_member("wangwu").says("投稿 审核人投稿\n正文")
     assert "需要通讯员角色" in reply and "审核" in reply
     with chat.runtime.sessions.begin() as session:

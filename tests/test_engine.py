@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot import outbox
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.runtime import Runtime
-from models import AuditEvent, Member, Role
+from models import AuditEvent, Draft, DraftState, Member, OutboxMessage, Role
 from tests.conftest import ChatDriver
 
 
@@ -86,23 +87,32 @@ def test_long_replies_are_paged_with_more(office: Runtime) -> None:
     assert chat.as_member("zhangsan").says("更多") == "没有更多内容了。"
 
 
-def test_an_unexpected_error_rolls_back_and_says_so(office: Runtime) -> None:
+def test_q09_an_unexpected_error_rolls_back_the_whole_action(office: Runtime) -> None:
+    """A step that fails half-way leaves no trace: not the state change, its audit event or its notice."""
     router = Router()
 
     @router.command("坏了")
     def broken(msg: Incoming, ctx: Context) -> Reply:
         """坏了 — 测试"""
+        ctx.session.get(Draft, 1).state = DraftState.approved
         ctx.session.add(AuditEvent(at=ctx.now, actor="x", action="half-done"))
+        outbox.enqueue(ctx.session, channel=outbox.APP, recipient="zhangsan", payload=outbox.text("已批准"),
+                       dedupe_key="draft:1:half-done", now=ctx.now)
+        ctx.session.flush()
         raise RuntimeError("bug")
 
     office.commands.router.include(router)
-    reply = ChatDriver(office).as_member("zhangsan").says("坏了")
+    chat = ChatDriver(office)
+    chat.as_member("zhangsan").says("投稿 标题\n正文")
+    reply = chat.as_member("zhangsan").says("坏了")
     assert "出错了，没有做任何修改" in reply and "bug" not in reply
     with office.sessions.begin() as session:
+        assert session.get(Draft, 1).state == DraftState.editing
         assert session.scalars(select(AuditEvent).where(AuditEvent.action == "half-done")).all() == []
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "draft:1:half-done")).all() == []
 
 
-def test_per_member_rate_limit_is_counted_in_the_database(office: Runtime) -> None:
+def test_q18_per_member_rate_limit_is_counted_in_the_database(office: Runtime) -> None:
     office.commands.settings = office.settings.model_copy(update={"rate_limit_per_minute": 3})
     chat = ChatDriver(office)
     replies = [chat.as_member("zhangsan").says("帮助") for _ in range(5)]
@@ -112,7 +122,7 @@ def test_per_member_rate_limit_is_counted_in_the_database(office: Runtime) -> No
     assert "您可以使用" in chat.as_member("zhangsan").says("帮助")
 
 
-def test_two_worker_processes_share_the_rate_limit(office: Runtime, tmp_path: object) -> None:
+def test_q18_two_worker_processes_share_the_rate_limit(office: Runtime, tmp_path: object) -> None:
     """Two real processes, each with its own engine, against one database: the limit is shared."""
     import subprocess
     import sys

@@ -41,7 +41,7 @@ def test_upgrade_head_on_empty_database_matches_models(empty_database: str) -> N
     engine.dispose()
 
 
-def test_sqlite_connections_are_tuned(tmp_path: Path) -> None:
+def test_q08_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
     from bot.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'tuned.db'}")

@@ -41,7 +41,7 @@ class Scripted:
             self.delivered.append(message.dedupe_key)
 
 
-def test_same_dedupe_key_is_queued_once(runtime: Runtime) -> None:
+def test_q10_same_dedupe_key_is_queued_once(runtime: Runtime) -> None:
     queue(runtime, "draft:1:approved")
     queue(runtime, "draft:1:approved")
     assert len(rows(runtime)) == 1
@@ -56,7 +56,7 @@ def test_local_transport_prints_and_marks_sent(runtime: Runtime, sent: object) -
     assert runtime.dispatcher().run_once() == 0
 
 
-def test_transient_failure_backs_off_then_delivers(runtime: Runtime, clock: FrozenClock) -> None:
+def test_q11_transient_failure_backs_off_then_delivers(runtime: Runtime, clock: FrozenClock) -> None:
     transport = Scripted(RetryLater("HTTP 502"), RetryLater("errcode -1"))
     dispatcher = Dispatcher(runtime.sessions, {"app": transport}, clock)
     queue(runtime, "k1")
@@ -81,7 +81,7 @@ def test_rate_limit_delay_is_honoured(runtime: Runtime, clock: FrozenClock) -> N
     assert rows(runtime)[0].next_attempt_at - clock() == timedelta(seconds=60)
 
 
-def test_undeliverable_and_unknown_channel_are_dead_letters(runtime: Runtime, clock: FrozenClock) -> None:
+def test_q11_undeliverable_and_unknown_channel_are_dead_letters(runtime: Runtime, clock: FrozenClock) -> None:
     dispatcher = Dispatcher(runtime.sessions, {"app": Scripted(Undeliverable("81013 no valid recipient"))}, clock)
     queue(runtime, "k1")
     with runtime.sessions.begin() as session:
@@ -101,7 +101,7 @@ def test_a_bug_in_a_transport_does_not_lose_the_row(runtime: Runtime, clock: Fro
     assert row.state == OutboxState.pending and "ZeroDivisionError" in (row.last_error or "")
 
 
-def test_crashed_dispatchers_lease_expires_and_the_row_is_sent(runtime: Runtime, clock: FrozenClock) -> None:
+def test_q10_crashed_dispatchers_lease_expires_and_the_row_is_sent(runtime: Runtime, clock: FrozenClock) -> None:
     queue(runtime, "k1")
     crashed = Dispatcher(runtime.sessions, {"app": Scripted()}, clock)
     crashed._claim()  # claimed, then the process died before sending
@@ -113,7 +113,7 @@ def test_crashed_dispatchers_lease_expires_and_the_row_is_sent(runtime: Runtime,
     assert survivor.delivered == ["k1"]
 
 
-def test_a_batch_slower_than_the_lease_never_sends_twice(runtime: Runtime, clock: FrozenClock) -> None:
+def test_q12_a_batch_slower_than_the_lease_never_sends_twice(runtime: Runtime, clock: FrozenClock) -> None:
     """Each of A's sends takes 90 s (under the 2 min lease, as transports' timeouts must); the batch as a
     whole outlasts the lease and B takes over what A has not reached: nothing is sent twice."""
     for n in range(3):
@@ -151,8 +151,8 @@ def test_a_row_that_keeps_crashing_the_dispatcher_ends_as_a_dead_letter(runtime:
 
 
 @pytest.mark.parametrize("workers", [4])
-def test_concurrent_dispatchers_never_send_a_row_twice(runtime: Runtime, clock: FrozenClock,
-                                                       workers: int) -> None:
+def test_q12_concurrent_dispatcher_threads_never_send_a_row_twice(runtime: Runtime, clock: FrozenClock,
+                                                                  workers: int) -> None:
     for n in range(200):
         queue(runtime, f"k{n}", recipient=f"member{n % 7}")
     transport = Scripted()

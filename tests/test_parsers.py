@@ -14,7 +14,7 @@ from bot.wecom.crypto import CallbackRejected
 
 @settings(max_examples=300)
 @given(st.binary(max_size=2000))
-def test_envelope_parser_accepts_or_rejects_cleanly(data: bytes) -> None:
+def test_q06_envelope_parser_accepts_or_rejects_cleanly(data: bytes) -> None:
     try:
         assert app_messages.encrypted_field(data)
     except CallbackRejected as rejected:
@@ -23,7 +23,7 @@ def test_envelope_parser_accepts_or_rejects_cleanly(data: bytes) -> None:
 
 @settings(max_examples=300)
 @given(st.text(max_size=2000))
-def test_message_parser_accepts_or_rejects_cleanly(text: str) -> None:
+def test_q06_message_parser_accepts_or_rejects_cleanly(text: str) -> None:
     try:
         assert isinstance(app_messages.to_incoming(text), Incoming)
     except CallbackRejected as rejected:
@@ -34,7 +34,7 @@ XML_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_ch
 
 
 @given(XML_TEXT, XML_TEXT)
-def test_any_userid_and_content_round_trip_through_the_reply_xml(userid: str, content: str) -> None:
+def test_q06_any_userid_and_content_round_trip_through_the_reply_xml(userid: str, content: str) -> None:
     """`]]>`, markup and control characters in user text never break or inject into the reply."""
     fields = app_messages.parse_xml(app_messages.text_reply(userid, "corp", 1, content))
     assert set(fields) == {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Content"}
@@ -51,6 +51,8 @@ def test_any_userid_and_content_round_trip_through_the_reply_xml(userid: str, co
     b"<xml>" + b"<a>" * 20000 + b"</a>" * 20000 + b"</xml>",
     b"<xml><Encrypt>\xc3\x28</Encrypt></xml>",
 ])
-def test_hostile_xml_is_rejected(body: bytes) -> None:
-    with pytest.raises(CallbackRejected):
+def test_q06_hostile_xml_is_rejected(body: bytes) -> None:
+    """How fast, and with how much memory, against a real server: benchmarks/hostile.py."""
+    with pytest.raises(CallbackRejected) as rejected:
         app_messages.encrypted_field(body)
+    assert rejected.value.status == 400

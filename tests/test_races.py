@@ -57,12 +57,12 @@ def approve_together(chat: ChatDriver, draft: int) -> list[str]:
     return pair
 
 
-def test_two_approvers_in_threads(chat: ChatDriver) -> None:
+def test_q07_two_approvers_in_threads_approve_once(chat: ChatDriver) -> None:
     pending_drafts(chat, ROUNDS)
     assert_one_approval_each(chat, [approve_together(chat, draft) for draft in range(1, ROUNDS + 1)])
 
 
-def test_two_approvers_in_separate_processes(chat: ChatDriver) -> None:
+def test_q07_two_approvers_in_separate_processes_approve_once(chat: ChatDriver) -> None:
     pending_drafts(chat, ROUNDS)
     url = chat.runtime.settings.database_url
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}

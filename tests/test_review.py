@@ -137,8 +137,8 @@ def test_withdraw_by_author_and_by_admin(chat: ChatDriver, submitted: list[int])
         ("lisi", "稿件 #2《第二篇》已被 钱主任 撤回。"), ("xiaoli", "稿件 #2《第二篇》已被 钱主任 撤回。")]
 
 
-def test_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: ChatDriver,
-                                                                         submitted: list[int]) -> None:
+def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: ChatDriver,
+                                                                             submitted: list[int]) -> None:
     chat.as_member("xiaoli").says("投稿 第二篇\n正文二")
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("zhaoliu").says("送审 #2")
@@ -165,8 +165,8 @@ def test_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: 
     ("lisi", "送审", "请写稿件编号"),
     ("lisi", "送审 #99", "没有稿件 #99"),
 ])
-def test_refusals_are_clear_and_change_nothing(chat: ChatDriver, submitted: list[int], who: str, command: str,
-                                               expected: str) -> None:
+def test_q16_refusals_are_clear_and_change_nothing(chat: ChatDriver, submitted: list[int], who: str, command: str,
+                                                   expected: str) -> None:
     before = draft(chat)
     assert expected in chat.as_member(who).says(command)
     after = draft(chat)
@@ -174,7 +174,7 @@ def test_refusals_are_clear_and_change_nothing(chat: ChatDriver, submitted: list
     assert new_messages(chat, submitted) == []
 
 
-def test_refusals_are_audited(chat: ChatDriver, submitted: list[int]) -> None:
+def test_q16_refusals_are_audited(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("zhaoliu").says("送审 #1")
     chat.as_member("lisi").says("退回 #1")
     chat.as_member("xiaoli").says("投稿 第二篇\n正文")
@@ -187,7 +187,7 @@ def test_refusals_are_audited(chat: ChatDriver, submitted: list[int]) -> None:
     assert refusals == [("refused:送审", "zhaoliu"), ("refused:退回", "lisi"), ("refused:批准", "wangwu")]
 
 
-def test_nobody_approves_a_draft_they_wrote_or_edited(chat: ChatDriver) -> None:
+def test_q16_nobody_approves_a_draft_they_wrote_or_edited(chat: ChatDriver) -> None:
     with chat.runtime.sessions.begin() as session:
         from bot.domain import members
         from models import Role
@@ -294,7 +294,7 @@ def test_withdrawing_a_pending_draft_tells_the_approvers(chat: ChatDriver, submi
     assert events(chat)[-1] == ("withdraw", "zhangsan", "withdrawn", None)
 
 
-def test_compare_and_set_refuses_a_draft_changed_since_it_was_read(chat: ChatDriver, submitted: list[int]) -> None:
+def test_q07_compare_and_set_refuses_a_draft_changed_since_it_was_read(chat: ChatDriver, submitted: list[int]) -> None:
     """The WHERE of every transition: what another transaction committed meanwhile wins."""
     from sqlalchemy import update
 

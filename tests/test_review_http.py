@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.runtime import Runtime
 from models import AuditEvent, Draft, DraftState, OutboxMessage
 from tests.conftest import FrozenClock
-from tests.wecom_sim import WeComSimulator, post, say
+from tests.wecom_sim import Callback, WeComSimulator, post, say
 
 
 def state(office: Runtime, number: int = 1) -> str:
@@ -118,8 +118,8 @@ def test_card_click_and_typed_command_have_the_same_effects(client: TestClient, 
     assert notices[1] == ["lisi", "zhangsan"] and notices[2] == ["zhangsan", "zhaoliu"]
 
 
-def test_a_card_click_retried_by_wecom_acts_once(client: TestClient, wecom: WeComSimulator,
-                                                 office: Runtime) -> None:
+def test_q03_a_card_click_retried_by_wecom_acts_once(client: TestClient, wecom: WeComSimulator,
+                                                     office: Runtime) -> None:
     say(client, wecom, "zhangsan", "投稿 重试\n正文")
     say(client, wecom, "lisi", "送审 #1")
     with office.sessions.begin() as session:
@@ -129,3 +129,21 @@ def test_a_card_click_retried_by_wecom_acts_once(client: TestClient, wecom: WeCo
     assert len(replies) == 1 and "已批准稿件 #1" in replies.pop()
     with office.sessions.begin() as session:
         assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "approve")).all()) == 1
+
+
+def test_q16_identity_comes_only_from_the_encrypted_message(client: TestClient, wecom: WeComSimulator,
+                                                            office: Runtime) -> None:
+    """zhangsan's signed message, with an approver's name wherever it is not encrypted: still zhangsan."""
+    say(client, wecom, "zhangsan", "投稿 冒名\n正文")
+    say(client, wecom, "lisi", "送审 #1")
+    callback = wecom.callback(wecom.text("zhangsan", "批准 #1"))
+    spoofed = Callback({**callback.query, "userid": "wangwu", "FromUserName": "wangwu"},
+                       callback.body.replace(b"<Encrypt>", b"<FromUserName><![CDATA[wangwu]]></FromUserName><Encrypt>"))
+    response = post(client, spoofed)
+    assert response.status_code == 200
+    assert "需要审核角色" in wecom.reply_content(response.text)
+    assert state(office) == DraftState.pending
+    with office.sessions.begin() as session:
+        assert [(e.actor, e.action) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action.in_(["approve", "refused:批准"])))] == [
+            ("zhangsan", "refused:批准")]

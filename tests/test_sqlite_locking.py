@@ -27,7 +27,7 @@ print("done")
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="SQLite's locking; PostgreSQL has row locks")
-def test_eight_processes_never_see_database_is_locked(database_url: str) -> None:
+def test_q08_eight_processes_never_see_database_is_locked(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))

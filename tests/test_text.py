@@ -11,7 +11,7 @@ FULL_WIDTH_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoi
 
 
 @given(st.text())
-def test_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> None:
+def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> None:
     line, raw, body = command_line(text)
     assert len(line) == len(raw)
     assert line == to_half_width(raw)
@@ -19,7 +19,7 @@ def test_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> None:
 
 
 @given(FULL_WIDTH_TEXT)
-def test_half_width_leaves_no_full_width_ascii(text: str) -> None:
+def test_q06_half_width_leaves_no_full_width_ascii(text: str) -> None:
     converted = to_half_width(text)
     assert not any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000" for ch in converted)
     assert len(converted) == len(text)
