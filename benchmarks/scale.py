@@ -20,7 +20,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -79,6 +79,9 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
             session.execute(insert(Draft), drafts)
             session.execute(insert(DraftVersion), versions)
             session.execute(insert(Submission), submissions)
+            if session.bind is not None and session.bind.dialect.name == "postgresql":  # explicit ids: 投稿 needs
+                session.execute(text("SELECT setval(pg_get_serial_sequence('draft', 'id'), :last)"),  # the next
+                                {"last": first + size - 1})
         have += size
 
 

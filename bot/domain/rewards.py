@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Subquery, case, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain import audit
 from bot.domain.errors import UsageError
@@ -57,14 +57,11 @@ def per_draft(rules: RewardRules, start: date | None = None, end: date | None = 
 
     Under `highest` a draft earns, in a period, what its best publication so far adds to its best one
     before the period — so quarters add up to the year and nothing is paid twice."""
+    if start is not None and end is not None:
+        return _per_draft_in(rules, start, end)
     where: list[ColumnElement[bool]] = [Submission.state == SubmissionState.published]
     if end is not None:
         where.append(Submission.published_on < end)
-    if start is not None and end is not None:  # only drafts published in the period: cost follows the period
-        published_then = select(Submission.draft_id).where(
-            Submission.state == SubmissionState.published, Submission.published_on >= start,
-            Submission.published_on < end)
-        where.append(Submission.draft_id.in_(published_then))
     in_period = Submission.published_on >= start if start is not None else literal(True)
     if rules.policy == "highest":
         before = func.max(Submission.points).filter(~in_period) if start is not None else literal(0.0)
@@ -74,6 +71,26 @@ def per_draft(rules: RewardRules, start: date | None = None, end: date | None = 
     publications = func.count().filter(in_period)
     return (select(Submission.draft_id, points.label("points"), publications.label("publications"))
             .where(*where).group_by(Submission.draft_id).having(publications > 0).subquery())
+
+
+def _per_draft_in(rules: RewardRules, start: date, end: date) -> Subquery:
+    """per_draft for [start, end), driven by the period's publications so that its cost follows the period,
+    not the history: one range of ix_submission_state_published_on_draft_id_points, then, under `highest`,
+    each of those drafts' publications up to the end (ix_submission_draft_id_state_published_on_points)."""
+    if rules.policy == "highest":
+        earlier = aliased(Submission)
+        points: ColumnElement[float] = (
+            select(func.max(earlier.points)
+                   - func.coalesce(func.max(earlier.points).filter(earlier.published_on < start), 0.0))
+            .where(earlier.draft_id == Submission.draft_id, earlier.state == SubmissionState.published,
+                   earlier.published_on < end)
+            .scalar_subquery())
+    else:
+        points = func.sum(Submission.points)
+    return (select(Submission.draft_id, points.label("points"), func.count().label("publications"))
+            .where(Submission.state == SubmissionState.published, Submission.published_on >= start,
+                   Submission.published_on < end)
+            .group_by(Submission.draft_id).subquery())
 
 
 def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
