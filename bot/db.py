@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,19 +17,51 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for `url`; SQLite connections are tuned for many short writers."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        turns = type("TakingTurns", (TakingTurns,), {"turn": threading.Lock()})  # one lock per engine
+        engine = create_engine(url, connect_args={"check_same_thread": False, "factory": turns}, **kwargs)
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def writer_gate(engine: Engine) -> AbstractContextManager[Any]:
-    """What a process's threads queue on before a write transaction: a lock on SQLite, nothing on PostgreSQL.
+class TakingTurns(sqlite3.Connection):
+    """A SQLite connection whose transactions take turns with those of the engine's other connections.
 
-    SQLite admits one writer at a time, and its busy handler waits by sleeping (up to 100 ms a try), so
-    dozens of threads contending for the write lock waste most of their time asleep. Queued on a lock
-    they take turns at once; other processes still wait in the busy handler."""
-    return threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+    SQLite admits one writer at a time and its busy handler waits by sleeping (up to 100 ms a try), so
+    threads contending for the write lock (web requests, the dispatcher, the calendar) spend their time
+    asleep. Queued on a lock, they go as soon as the previous transaction ends; other processes still
+    wait in the busy handler."""
+
+    turn: threading.Lock  # set per engine by make_engine
+    _holding = False
+
+    def take_turn(self) -> None:
+        if not self.turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked (waited for this process's other transactions)")
+        self._holding = True
+
+    def end_turn(self) -> None:
+        if self._holding:
+            self._holding = False
+            self.turn.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -47,7 +80,13 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a read-then-write transaction never fails
         # half-way with "database is locked"; it waits for busy_timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.take_turn()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.end_turn()
+            raise
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -144,15 +142,13 @@ class CommandEngine:
     settings: Settings
     router: Router
     clock: Clock = utc_now
-    gate: AbstractContextManager[Any] = field(default_factory=nullcontext)  # see bot.db.writer_gate
 
     def handle(self, msg: Incoming) -> Reply:
         """The reply to `msg` (text "" for none); a repeat of an already handled message gets the first reply."""
         # Control characters mean nothing in chat, PostgreSQL refuses NUL, and XML (replies, .docx) can't hold them.
         msg = replace(msg, text=xml_safe(msg.text))
         try:
-            with self.gate:
-                return self._handle_once(msg)
+            return self._handle_once(msg)
         except Exception:
             # Nothing was committed; WeCom gets an answer instead of a 500 and the member a hint.
             log.exception("message %s from %s failed", msg.key, msg.userid)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker, writer_gate
+from bot.db import make_engine, make_sessionmaker
 from bot.domain import members, publishing
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.file_drafts import FILE_JOB, FileDraftJob
@@ -52,7 +52,7 @@ class Runtime:
               transports: dict[str, Transport] | None = None) -> Runtime:
         db = make_engine(settings.database_url)
         sessions = make_sessionmaker(db)
-        commands = CommandEngine(sessions, settings, ROUTER, clock, gate=writer_gate(db))
+        commands = CommandEngine(sessions, settings, ROUTER, clock)
         runtime = cls(settings, db, sessions, commands, clock,
                       http=httpx.Client(timeout=settings.wecom_api_timeout_seconds))
         runtime.client = None if settings.local_mode else runtime._client()
