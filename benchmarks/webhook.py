@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 CORP_ID = "wwbench"
+APPROVERS = 20
 BARE_APP = """from fastapi import FastAPI
 app = FastAPI()
 
@@ -51,7 +52,8 @@ def free_port() -> int:
 def prepare_database(url: str, members: int) -> None:
     env = os.environ | {"NEWSBOT_DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
-    rows = ["userid,name,department,roles", "approver,审核人,局领导,approver"]
+    rows = ["userid,name,department,roles"]
+    rows += [f"approver{n},审核人{n},局领导,approver" for n in range(APPROVERS)]
     rows += [f"editor{n},编辑{n},部门{n % 12},editor" for n in range(5)]
     rows += [f"user{n},通讯员{n},部门{n % 12},correspondent" for n in range(members)]
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as csv:
@@ -67,7 +69,8 @@ def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
     made = []
     for n in range(count):
         text = next(mix)
-        sender = "approver" if text == "批准" else f"user{n % members}"
+        # One member's messages take turns (a row lock), so no single member sends the whole 批准 share.
+        sender = f"approver{n // 4 % APPROVERS}" if text == "批准" else f"user{n % members}"
         fields = {"ToUserName": CORP_ID, "FromUserName": sender, "CreateTime": int(time.time()),
                   "MsgType": "text", "Content": text, "MsgId": next(ids), "AgentID": 1}
         plain = xmltodict.unparse({"xml": fields}, full_document=False)

@@ -18,6 +18,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for `url`; SQLite connections are tuned for many short writers."""
     if url.startswith("sqlite"):
         turns = type("TakingTurns", (TakingTurns,), {"turn": threading.Lock()})  # one lock per engine
+        # Enough pooled connections for the web threadpool (40) and the background threads: an overflow
+        # connection is closed on return and reopened (with its PRAGMAs) on the next burst.
+        kwargs = {"pool_size": 50, "max_overflow": 10} | kwargs
         engine = create_engine(url, connect_args={"check_same_thread": False, "factory": turns}, **kwargs)
         _tune_sqlite(engine)
         return engine
