@@ -179,9 +179,13 @@ def _with_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _runtime(settings: Settings) -> Runtime:
+    _require_current_schema(settings)
+    return Runtime.build(settings)
+
+
+def _require_current_schema(settings: Settings) -> None:
     if not migrate.is_current(settings.database_url):
         raise CliError("数据库未初始化或不是最新结构：请先运行 `newsbot db upgrade`。")
-    return Runtime.build(settings)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -190,7 +194,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.workers < 1:
         raise CliError("--workers 至少为 1。")
-    _runtime(settings)  # the schema check, once, before any worker starts
+    _require_current_schema(settings)  # once, before any worker starts
     # Each worker builds its app from the environment (bot.app.from_environment): the flags travel there.
     if args.no_dispatcher:
         os.environ["NEWSBOT_DISPATCHER"] = "off"

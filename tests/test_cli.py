@@ -102,8 +102,12 @@ def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
     fresh = Cli(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
     result = fresh("drafts", "list")
     assert result.returncode == 2 and "newsbot db upgrade" in result.stderr
+    result = fresh("serve", "--workers", "2")  # refuses before starting any worker
+    assert result.returncode == 2 and "newsbot db upgrade" in result.stderr
     assert fresh("db", "upgrade").returncode == 0
     assert fresh("drafts", "list").returncode == 0
+    result = fresh("serve", "--workers", "0")
+    assert result.returncode == 2 and "--workers 至少为 1" in result.stderr
     broken = Cli("sqlite:///x.db", tmp_path)
     broken.env["NEWSBOT_TIMEZONE"] = "Nowhere/City"
     result = broken("drafts", "list")

@@ -73,11 +73,12 @@ class AppCallback(Callback):
         crypto, nonce, plaintext = self.open(query, lambda: app_messages.encrypted_field(body))
         incoming = app_messages.to_incoming(plaintext)
         reply = self.engine.handle(incoming)
+        trace = _trace(self.endpoint, incoming, reply)
         if not reply.text:
-            return "", _trace(self.endpoint, incoming, reply)
+            return "", trace
         now = int(self.wall_clock())
         xml = app_messages.text_reply(incoming.userid, self.corp_id, now, reply.text)
-        return crypto.encrypt_xml(xml, nonce, str(now)), _trace(self.endpoint, incoming, reply)
+        return crypto.encrypt_xml(xml, nonce, str(now)), trace
 
 
 @dataclass
