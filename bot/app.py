@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.observability import metrics_text
+from bot.observability import configure_logging, metrics_text
 from bot.outbox import DispatcherThread
 from bot.runtime import Runtime
 from bot.scheduler import Calendar, SchedulerThread
@@ -22,6 +22,7 @@ from bot.wecom.crypto import CallbackCrypto
 
 def from_environment() -> FastAPI:
     """The app each `serve --workers N` process builds for itself, configured by the environment."""
+    configure_logging()  # a spawned worker starts with uvicorn's loggers only
     return create_app(Runtime.build(Settings()))
 
 

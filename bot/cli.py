@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import signal
 import sys
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot import migrate
 from bot.config import Settings, get_settings
 from bot.domain.errors import NotFound, UserError
+from bot.observability import configure_logging
 from bot.runtime import Runtime
 from bot.views import draft_json, member_json, outbox_json, outlet_json
 from bot.wecom.client import TokenRefused, WeComClient, WeComError
@@ -191,7 +191,7 @@ def _require_current_schema(settings: Settings) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     if args.workers < 1:
         raise CliError("--workers 至少为 1。")
     _require_current_schema(settings)  # once, before any worker starts
@@ -349,7 +349,7 @@ def _outbox_purge(args: argparse.Namespace, settings: Settings) -> int:
 def _dispatcher(args: argparse.Namespace, settings: Settings) -> int:
     from bot.outbox import DispatcherThread
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     runtime = _runtime(settings)
     runtime.announce_mode()
     if args.until_idle:
@@ -365,7 +365,7 @@ def _dispatcher(args: argparse.Namespace, settings: Settings) -> int:
 def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scheduler import Calendar, SchedulerThread
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     runtime = _runtime(settings)
     calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings)
     _run_until_signalled(calendar.start, calendar.stop)

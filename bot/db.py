@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -16,11 +16,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for `url`; SQLite connections are tuned for many short writers."""
+    kwargs = {"hide_parameters": True} | kwargs  # a logged database error must not carry a draft's text
     if url.startswith("sqlite"):
         turns = type("TakingTurns", (TakingTurns,), {"turn": threading.Lock()})  # one lock per engine
-        # Enough pooled connections for the web threadpool (40) and the background threads: an overflow
-        # connection is closed on return and reopened (with its PRAGMAs) on the next burst.
-        kwargs = {"pool_size": 50, "max_overflow": 10} | kwargs
+        if make_url(url).database not in (None, "", ":memory:"):
+            # Enough pooled connections for the web threadpool (40) and the background threads: an overflow
+            # connection is closed on return and reopened (with its PRAGMAs) on the next burst.
+            kwargs = {"pool_size": 50, "max_overflow": 10} | kwargs
         engine = create_engine(url, connect_args={"check_same_thread": False, "factory": turns}, **kwargs)
         _tune_sqlite(engine)
         return engine

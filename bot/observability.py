@@ -43,6 +43,11 @@ class CallbackTrace:
     detail: str = ""  # why a callback was rejected: "bad signature", "stale timestamp", …
 
 
+def configure_logging() -> None:
+    """INFO and up to stderr with a timestamp; every process calls it (uvicorn's workers included)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def record_callback(trace: CallbackTrace, seconds: float) -> None:
     CALLBACKS.labels(trace.endpoint, trace.outcome).inc()
     if trace.command != "-":
@@ -54,7 +59,7 @@ def record_callback(trace: CallbackTrace, seconds: float) -> None:
 
 def _token(value: str) -> str:
     """One logfmt token: ids from WeCom are plain, but a user id is not ours to trust."""
-    return "".join(c if c.isprintable() and not c.isspace() and c != '"' else "_" for c in value)[:80] or "-"
+    return "".join(c if c.isprintable() and not c.isspace() and c not in '"=' else "_" for c in value)[:80] or "-"
 
 
 class DatabaseCollector(Collector):
@@ -64,13 +69,14 @@ class DatabaseCollector(Collector):
         self.sessions = sessions
 
     def collect(self) -> Iterator[Metric]:
-        outbox = GaugeMetricFamily("newsbot_outbox_messages", "Outbox rows by state", labels=["state"])
+        outbox = GaugeMetricFamily("newsbot_outbox_messages", "Outbox rows not yet sent, by state", labels=["state"])
         runs = GaugeMetricFamily("newsbot_scheduler_runs", "Calendar firings claimed, by schedule and outcome",
                                  labels=["schedule", "outcome"])
         with self.sessions() as session:
-            counts = dict(session.execute(
-                select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
-            for state in OutboxState:
+            unsent = (OutboxState.pending, OutboxState.sending, OutboxState.dead)  # sent rows pile up until purged
+            counts = dict(session.execute(select(OutboxMessage.state, func.count())
+                                          .where(OutboxMessage.state.in_(unsent)).group_by(OutboxMessage.state)).all())
+            for state in unsent:
                 outbox.add_metric([state], counts.get(state, 0))
             for schedule, outcome, count in session.execute(
                     select(JobRun.schedule_id, JobRun.outcome, func.count())

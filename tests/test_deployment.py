@@ -40,32 +40,43 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def newsbot(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[bytes]:
+def newsbot(env: dict[str, str], cwd: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    stderr = log.open("ab") if log else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=stderr)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a server stops its workers), then SIGKILL if it takes too long."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(env: dict[str, str], cwd: Path, *args: str,
+            log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`newsbot serve` on a free loopback port, ready when /healthz answers; stopped (or found killed) after."""
     port = free_port()
-    process = newsbot(env, cwd, "serve", "--port", str(port), *args)
+    process = newsbot(env, cwd, "serve", "--port", str(port), *args, log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "newsbot serve did not start"
-        time.sleep(0.1)
     try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "newsbot serve did not start"
+            time.sleep(0.1)
         yield url, process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+        stop(process)
 
 
 def deliver(url: str, callback: Callback) -> httpx.Response:
@@ -110,8 +121,9 @@ def test_four_web_workers_a_dispatcher_and_a_scheduler_run_the_whole_workflow(
                               env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert schedule.returncode == 0, schedule.stderr
     helpers = [newsbot(env, tmp_path, "dispatcher"), newsbot(env, tmp_path, "scheduler")]
+    log = tmp_path / "serve.log"
     try:
-        with serving(env, tmp_path, "--workers", "4", "--no-scheduler", "--no-dispatcher") as (url, _):
+        with serving(env, tmp_path, "--workers", "4", "--no-scheduler", "--no-dispatcher", log=log) as (url, _):
             assert "已收到投稿 #1" in say(url, wecom, "zhangsan", "投稿 乐昌开展世界地球日宣传\n4月22日上午，……")
             assert "v2，当前编辑中" in say(url, wecom, "lisi", "修改 #1\n4月22日上午，我局在人民广场开展宣传。")
             assert "已通知审核人" in say(url, wecom, "lisi", "送审 #1")
@@ -129,9 +141,11 @@ def test_four_web_workers_a_dispatcher_and_a_scheduler_run_the_whole_workflow(
             wait_until(lambda: count(live, OutboxMessage, OutboxMessage.state != OutboxState.sent) == 0)
     finally:
         for process in helpers:
-            process.send_signal(signal.SIGTERM)
-        for process in helpers:
-            process.wait(timeout=30)
+            stop(process)
+    lines = [line for line in log.read_text().splitlines() if " newsbot.callback: callback endpoint=app " in line]
+    assert len(lines) == 74  # every worker logs its callbacks: one line each
+    assert sum(" command=批准 outcome=ok " in line for line in lines) == 1
+    assert not any("乐昌" in line for line in lines)  # never the message text
 
     with live.sessions.begin() as session:
         assert session.get(Draft, 1).state == DraftState.approved
@@ -148,7 +162,7 @@ def test_q09_kill_9_of_serve_mid_burst_then_retries_handle_each_message_once(
     env = server_env(wecom_settings, NEWSBOT_SCHEDULER="off", NEWSBOT_DISPATCHER="off")
     wecom = WeComSimulator(now=time.time, corp_id=wecom_settings.wecom_corp_id)
     authors = ["zhangsan", "xiaoli", "lisi"]
-    burst = [wecom.callback(wecom.text(authors[n % 3], f"投稿 稿件{n:03d}\n第{n}篇的正文。")) for n in range(120)]
+    burst = [wecom.callback(wecom.text(authors[n % 3], f"投稿 稿件{n:03d}\n第{n}篇的正文。")) for n in range(400)]
     answered: dict[int, str] = {}
 
     def send(n: int) -> None:

@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.app import create_app
 from bot.runtime import Runtime
 from models import JobRun
+from tests.conftest import FrozenClock
 from tests.wecom_sim import WeComSimulator, post, say
 
 
@@ -77,3 +79,21 @@ def test_one_log_line_per_callback_without_text_or_secrets(client: TestClient, w
     everything = caplog.text
     assert "机密" not in everything
     assert wecom.token not in everything and wecom.aes_key not in everything
+
+
+def test_an_unexpected_failure_is_still_logged_and_counted(office: Runtime, wecom: WeComSimulator,
+                                                           clock: FrozenClock, caplog: pytest.LogCaptureFixture,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(office, dispatcher=False, wall_clock=clock.timestamp)
+
+    def broken(*_args: object) -> str:
+        raise RuntimeError("the reply could not be encrypted")
+
+    monkeypatch.setattr(app.state.app_callback.crypto, "encrypt_xml", broken)
+    caplog.set_level(logging.INFO, logger="newsbot.callback")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        before = callbacks(scrape(client), "error")
+        assert post(client, wecom.callback(wecom.text("zhangsan", "帮助"))).status_code == 500
+        assert callbacks(scrape(client), "error") - before == 1
+    lines = [record.getMessage() for record in caplog.records if record.name == "newsbot.callback"]
+    assert len(lines) == 1 and "outcome=error" in lines[0]

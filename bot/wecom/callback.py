@@ -161,6 +161,9 @@ async def _receive(callback: AppCallback | AiBotCallback, request: Request, medi
     except CallbackRejected as exc:
         trace = CallbackTrace(callback.endpoint, "rejected", detail=exc.reason)
         response = PlainTextResponse(exc.reason, status_code=exc.status)
+    except Exception:  # a bug or a dropped client: still one line and one count, then the usual 500
+        record_callback(CallbackTrace(callback.endpoint, "error"), time.perf_counter() - started)
+        raise
     record_callback(trace, time.perf_counter() - started)
     return response
 
