@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
@@ -12,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import UsageError
 from models import AuditEvent, Draft, Level, Member, Outlet, Submission, SubmissionState
+
+K = TypeVar("K", bound=Hashable)
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _PERIOD = re.compile(r"(\d{4})(?:\s*[Qq]([1-4]))?")
@@ -80,27 +84,37 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
         AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0
     sent_in = and_(Submission.sent_at >= since, Submission.sent_at < until)
     published_in = and_(Submission.published_on >= start, Submission.published_on < end)
-    counts = (func.count().filter(sent_in), func.count().filter(published_in),
-              func.count().filter(sent_in & (Submission.state == SubmissionState.published)))
     this_month = select(Submission.id).where(sent_in | published_in)  # the indexes on sent_at, published_on
-    base = (select().select_from(Submission).join(Outlet, Outlet.id == Submission.outlet_id)
-            .where(Submission.id.in_(this_month)))
-    by_outlet = session.execute(base.add_columns(Outlet.name, *counts).group_by(Outlet.id, Outlet.name)
-                                .order_by(Outlet.id))
-    by_level = session.execute(base.add_columns(Outlet.level, *counts).group_by(Outlet.level))
-    by_department = session.execute(
-        base.join(Draft, Draft.id == Submission.draft_id).join(Member, Member.id == Draft.author_id)
-        .add_columns(Member.department, *counts).group_by(Member.department).order_by(Member.department))
+    # One pass over the month's submissions, by outlet and author's department; the three views add it up.
+    cells = session.execute(
+        select(Outlet.id, Outlet.name, Outlet.level, Member.department, func.count().filter(sent_in),
+               func.count().filter(published_in),
+               func.count().filter(sent_in & (Submission.state == SubmissionState.published)))
+        .select_from(Submission).join(Outlet, Outlet.id == Submission.outlet_id)
+        .join(Draft, Draft.id == Submission.draft_id).join(Member, Member.id == Draft.author_id)
+        .where(Submission.id.in_(this_month))
+        .group_by(Outlet.id, Outlet.name, Outlet.level, Member.department)).all()
+    by_outlet = _totals(((outlet_id, name), counts) for outlet_id, name, _, _, *counts in cells)
+    by_level = _totals((level, counts) for _, _, level, _, *counts in cells)
+    by_department = _totals((department, counts) for _, _, _, department, *counts in cells)
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
     with_drafts = set(session.scalars(
         select(Member.department).join(Draft, Draft.author_id == Member.id)
         .where(Draft.created_at >= since, Draft.created_at < until)))
-    outlets = [Row(name, *numbers) for name, *numbers in by_outlet]
-    ranked = sorted(by_level, key=lambda row: list(Level).index(Level(row[0])))  # 中央 first
-    levels = [Row(Level(level).label, *numbers) for level, *numbers in ranked]
-    departments = [Row(name or "未填部门", *numbers) for name, *numbers in by_department]
+    outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
+    levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
+    departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
     return Month(start, submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
                  outlets, levels, departments, sorted(active - with_drafts))
+
+
+def _totals(cells: Iterable[tuple[K, Sequence[int]]]) -> dict[K, tuple[int, int, int]]:
+    """(sent, published, used) added up per key."""
+    totals: dict[K, tuple[int, int, int]] = {}
+    for key, (sent, published, used) in cells:
+        before = totals.get(key, (0, 0, 0))
+        totals[key] = (before[0] + sent, before[1] + published, before[2] + used)
+    return totals
 
 
 def _instant(day: date, zone: ZoneInfo) -> datetime:
