@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
 
-    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='newsbot-hostile-')) / 'bench.db'}"
+    workdir = Path(tempfile.mkdtemp(prefix="newsbot-hostile-"))
+    url = f"sqlite:///{workdir / 'bench.db'}"
     prepare_database(url, 10)
     port = free_port()
     env = os.environ | {"NEWSBOT_DATABASE_URL": url, "NEWSBOT_WECOM_TOKEN": TOKEN, "NEWSBOT_WECOM_AES_KEY": AES_KEY,
@@ -112,6 +114,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"{args.repeat} requests each; server peak RSS after warm-up {baseline:.1f} MB")

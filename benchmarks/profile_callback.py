@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -35,7 +36,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
 
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='newsbot-profile-')) / 'bench.db'}"
+    workdir = Path(tempfile.mkdtemp(prefix="newsbot-profile-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     prepare_database(url, args.members)
     settings = Settings(_env_file=None, database_url=url, wecom_token=TOKEN, wecom_aes_key=AES_KEY,
                         wecom_corp_id=CORP_ID, scheduler="off", rate_limit_per_minute=1_000_000)
@@ -59,6 +61,7 @@ def main() -> None:
         print(f"\n--- by {order} ---")
         stats.sort_stats(order).print_stats(args.top)
     runtime.close()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -102,7 +103,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='newsbot-scale-')) / 'scale.db'}"
+    workdir = Path(tempfile.mkdtemp(prefix="newsbot-scale-"))
+    url = args.database_url or f"sqlite:///{workdir / 'scale.db'}"
     upgrade(url)
     runtime = Runtime.build(Settings(_env_file=None, database_url=url, scheduler="off",
                                      rate_limit_per_minute=10**9))
@@ -130,6 +132,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     runtime.close()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -56,10 +57,11 @@ def prepare_database(url: str, members: int) -> None:
     rows += [f"approver{n},审核人{n},局领导,approver" for n in range(APPROVERS)]
     rows += [f"editor{n},编辑{n},部门{n % 12},editor" for n in range(5)]
     rows += [f"user{n},通讯员{n},部门{n % 12},correspondent" for n in range(members)]
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as csv:
-        csv.write("\n".join(rows))
-    subprocess.run([sys.executable, "-m", "bot.cli", "members", "import", csv.name], env=env, check=True,
-                   capture_output=True)
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "members.csv"
+        csv.write_text("\n".join(rows), encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "bot.cli", "members", "import", str(csv)], env=env, check=True,
+                       capture_output=True)
 
 
 def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
@@ -188,6 +190,7 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"database: {url.split(':', 1)[0]}")
     print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")

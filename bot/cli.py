@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -200,9 +201,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["NEWSBOT_DISPATCHER"] = "off"
     if args.no_scheduler:
         os.environ["NEWSBOT_SCHEDULER"] = "off"
-    with tempfile.TemporaryDirectory(prefix="newsbot-metrics-") as metrics_dir:
-        if args.workers > 1:  # the workers' counters add up in /metrics whichever worker is scraped
-            os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
+    # Several workers' counters add up in /metrics, whichever worker is scraped, through a shared folder.
+    shared = args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    with tempfile.TemporaryDirectory(prefix="newsbot-metrics-") if shared else nullcontext() as metrics_dir:
+        if metrics_dir:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         uvicorn.run("bot.app:from_environment", factory=True, workers=args.workers,
                     host=args.host or settings.host, port=args.port or settings.port)
     return 0
