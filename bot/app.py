@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from bot.config import Settings
+from bot.config import get_settings
 from bot.observability import configure_logging, metrics_text
 from bot.outbox import DispatcherThread
 from bot.runtime import Runtime
@@ -23,7 +23,7 @@ from bot.wecom.crypto import CallbackCrypto
 def from_environment() -> FastAPI:
     """The app each `serve --workers N` process builds for itself, configured by the environment."""
     configure_logging()  # a spawned worker starts with uvicorn's loggers only
-    return create_app(Runtime.build(Settings()))
+    return create_app(Runtime.build(get_settings()))
 
 
 def create_app(runtime: Runtime, *, dispatcher: bool | None = None, scheduler: bool | None = None,

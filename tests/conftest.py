@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from tests.fake_wecom import AGENT_ID as FAKE_AGENT_ID
 from tests.fake_wecom import CORP_ID as FAKE_CORP_ID
 from tests.fake_wecom import SECRET as FAKE_SECRET
 from tests.fake_wecom import FakeWeCom
+from tests.loopback import free_port
 from tests.wecom_sim import AES_KEY, CORP_ID, TOKEN, WeComSimulator
 
 PG_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
@@ -219,9 +219,7 @@ def client(office: Runtime, clock: FrozenClock) -> Iterator[TestClient]:
 @pytest.fixture
 def live_server(office: Runtime, clock: FrozenClock) -> Iterator[str]:
     """The app on a real uvicorn server on loopback, for requests that truly overlap."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     app = create_app(office, dispatcher=False, wall_clock=clock.timestamp)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -280,10 +278,7 @@ class Mailbox:
     def up(self) -> Mailbox:
         from aiosmtpd.controller import Controller
 
-        if not self.port:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                self.port = probe.getsockname()[1]
+        self.port = self.port or free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self

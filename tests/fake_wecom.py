@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -23,6 +22,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.loopback import free_port
 
 CORP_ID = "wwfakecorp"
 SECRET = "fake-secret"
@@ -81,10 +82,7 @@ class FakeWeCom:
             return [call for call in self.calls if call.path == path and (not accepted_only or call.errcode == 0)]
 
     def up(self) -> FakeWeCom:
-        if not self.port:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                self.port = probe.getsockname()[1]
+        self.port = self.port or free_port()
         app = Starlette(routes=[Route("/cgi-bin/{path:path}", self._handle, methods=["GET", "POST"]),
                                 Route("/aibot-files/{name}", self._aibot_file)])
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from models import AuditEvent, Draft, DraftState, InboundMessage, JobRun, OutboxMessage, OutboxState
 from tests.fake_wecom import FakeWeCom
+from tests.loopback import free_port
 from tests.test_delivery import cli_env
 from tests.wecom_sim import Callback, WeComSimulator
 
@@ -32,12 +32,6 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         "NEWSBOT_WECOM_AES_KEY": settings.wecom_aes_key.get_secret_value(),
         "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1000", "NEWSBOT_OUTBOX_POLL_SECONDS": "0.1",
         "NEWSBOT_SCHEDULER_TICK_SECONDS": "0.2"} | extra
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def newsbot(env: dict[str, str], cwd: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
