@@ -18,7 +18,20 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate; at the newest revision, also fill what is derived from the data (the points ledger)."""
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":
+        from sqlalchemy.orm import Session
+
+        from bot.db import make_engine
+        from bot.domain import ledger
+
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session, session.begin():
+                ledger.rebuild_if_missing(session)
+        finally:
+            engine.dispose()
 
 
 def is_current(url: str) -> bool:

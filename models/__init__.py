@@ -8,6 +8,7 @@ from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
 from models.outlet import Level, Outlet, RewardRules, Submission, SubmissionState
 from models.paging import PendingPages
+from models.points import DraftMonth, MemberMonth, Share
 from models.schedule import JobRun, Lead, Schedule, StudyItem
 from models.wecom import AccessToken, SendWindow
 
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Draft",
     "DraftFile",
+    "DraftMonth",
     "DraftState",
     "DraftVersion",
     "InboundMessage",
@@ -24,6 +26,7 @@ __all__ = [
     "Lead",
     "Level",
     "Member",
+    "MemberMonth",
     "OutboxMessage",
     "OutboxState",
     "Outlet",
@@ -32,6 +35,7 @@ __all__ = [
     "Role",
     "Schedule",
     "SendWindow",
+    "Share",
     "StudyItem",
     "Submission",
     "SubmissionState",

@@ -71,9 +71,6 @@ class Submission(Base):
     __tablename__ = "submission"
     __table_args__ = (
         UniqueConstraint("draft_id", "outlet_id"),
-        # The rankings (排行): the period's publications, then each of those drafts' publications up to its end.
-        Index("ix_submission_state_published_on_draft_id_points", "state", "published_on", "draft_id", "points"),
-        Index("ix_submission_draft_id_state_published_on_points", "draft_id", "state", "published_on", "points"),
         Index("ix_submission_outlet_id_sent_at", "outlet_id", "sent_at"),
         Index("ix_submission_sent_at", "sent_at"),  # the month's figures: sent OR published in the month
         Index("ix_submission_published_on", "published_on"),

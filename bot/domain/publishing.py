@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, members, outlets, rewards
+from bot.domain import audit, ledger, members, outlets, rewards
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
@@ -130,6 +130,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
         return Published(submission, 0.0, False, True)
+    ledger.refresh(session, draft.id)
     added = rewards.draft_total(session, draft.id, rules) - before
     first = draft.state != S.published
     if first:  # from whichever state it had; a concurrent first 刊发 elsewhere is just as good

@@ -1,0 +1,191 @@
+"""The points ledger: rankings, points and articles read from it equal a plain computation from the publications."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.domain import ledger, rewards
+from bot.messages import Incoming
+from bot.migrate import upgrade
+from bot.runtime import Runtime
+from models import Draft, DraftMonth, Member, MemberMonth, Outlet, RewardRules, Submission
+from tests.conftest import ChatDriver
+from tests.test_publishing import approved_draft, newsroom  # noqa: F401  # the fixture
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+USERIDS = ["zhangsan", "xiaoli", "lisi", "zhaoliu", "wangwu", "admin"]
+PERIODS = [(date(2025, 1, 1), date(2026, 1, 1)), (date(2026, 1, 1), date(2027, 1, 1)),
+           (date(2026, 1, 1), date(2026, 4, 1)), (date(2026, 4, 1), date(2026, 7, 1)),
+           (date(2026, 7, 1), date(2026, 10, 1)), (date(2026, 10, 1), date(2027, 1, 1))]
+Totals = dict[str, list[float]]  # name → [points, articles]
+
+
+@dataclass(frozen=True)
+class Plan:
+    author: int  # an index into USERIDS
+    editor: int | None
+    publications: list[tuple[date, float]]  # each to another outlet
+
+
+plans = st.lists(st.builds(
+    Plan, st.integers(0, len(USERIDS) - 1), st.none() | st.integers(0, len(USERIDS) - 1),
+    st.lists(st.tuples(st.dates(date(2025, 1, 1), date(2026, 12, 31)), st.sampled_from([0.0, 1.0, 2.0, 3.0, 10.0])),
+             min_size=1, max_size=4)), min_size=1, max_size=6)
+
+
+def expected(session: Session, rules: RewardRules, start: date, end: date) -> tuple[Totals, Totals]:
+    """Members' and departments' totals straight from the submissions."""
+    people: Totals = defaultdict(lambda: [0.0, 0])
+    departments: Totals = defaultdict(lambda: [0.0, 0])
+    for draft in session.scalars(select(Draft)):
+        days = [(p.published_on or date.min, p.points) for p in session.scalars(
+            select(Submission).where(Submission.draft_id == draft.id, Submission.state == "published"))]
+        inside = [points for day, points in days if start <= day < end]
+        if not inside:
+            continue
+        if rules.policy == "highest":
+            before = [points for day, points in days if day < start]
+            earned = max(before + inside) - max(before, default=0.0)
+        else:
+            earned = sum(inside)
+        alone = draft.editor_id in (None, draft.author_id)
+        parts = [(draft.author, earned if alone else earned * (1 - rules.editor_share))]
+        if not alone and rules.editor_share:
+            parts.append((draft.editor, earned * rules.editor_share))
+        for member, points in parts:
+            people[member.name][0] += points
+            people[member.name][1] += 1
+            departments[member.department or "未填部门"][0] += points
+        departments[draft.author.department or "未填部门"][1] += 1
+    return dict(people), dict(departments)
+
+
+def read(standings: list[rewards.Standing]) -> dict[str, list[object]]:
+    points = [s.points for s in standings]
+    assert points == sorted(points, reverse=True)
+    return {s.name: [pytest.approx(s.points), s.articles] for s in standings}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plans, st.sampled_from(["highest", "sum"]), st.sampled_from([0.0, 0.25]), st.randoms())
+def test_rankings_equal_a_computation_from_the_publications(office: Runtime, plan: list[Plan], policy: str,
+                                                            share: float, rng: random.Random) -> None:
+    with office.sessions() as session:
+        ids = {m.userid: m.id for m in session.scalars(select(Member))}
+        outlets = list(session.scalars(select(Outlet.id)))
+        publications = []
+        for n, p in enumerate(plan):
+            draft = Draft(title=f"稿件{n}", state="published", author_id=ids[USERIDS[p.author]],
+                          editor_id=None if p.editor is None else ids[USERIDS[p.editor]],
+                          state_since=NOW, created_at=NOW, updated_at=NOW)
+            session.add(draft)
+            session.flush()
+            publications += [Submission(draft_id=draft.id, outlet_id=outlet, version=1, state="published",
+                                        message_id="", queued_at=NOW, published_on=day, points=points)
+                             for outlet, (day, points) in zip(outlets, p.publications, strict=False)]
+        rng.shuffle(publications)  # recorded in any order, each one refreshing
+        for publication in publications:
+            session.add(publication)
+            session.flush()
+            ledger.refresh(session, publication.draft_id)
+        rules = rewards.current(session)
+        rules.policy, rules.editor_share = policy, share  # the rules apply when reading: no rewrite
+        for start, end in PERIODS:
+            people, departments = expected(session, rules, start, end)
+            assert read(rewards.people(session, start, end)) == people
+            assert read(rewards.departments(session, start, end)) == departments
+            found = rewards.articles(session, start, end)
+            assert pytest.approx(sum(a.points for a in found)) == sum(p for p, _ in people.values())
+            assert all(start <= (p.published_on or date.min) < end for a in found for p in a.publications)
+        incremental = _ledger(session)
+        ledger.rebuild(session)
+        assert _ledger(session) == incremental
+        session.rollback()
+
+
+def _ledger(session: Session) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    drafts = session.execute(select(DraftMonth.draft_id, DraftMonth.month, DraftMonth.highest, DraftMonth.total,
+                                    DraftMonth.first_in_quarter, DraftMonth.first_in_year)
+                             .order_by(DraftMonth.draft_id, DraftMonth.month)).all()
+    members = session.execute(select(MemberMonth.month, MemberMonth.member_id, MemberMonth.share,
+                                     MemberMonth.highest, MemberMonth.total, MemberMonth.new_in_quarter,
+                                     MemberMonth.new_in_year)
+                              .order_by(MemberMonth.month, MemberMonth.member_id, MemberMonth.share)).all()
+    return [tuple(r) for r in drafts], [tuple(r) for r in members]
+
+
+def test_a_draft_raised_across_quarters_counts_once_a_year(office: Runtime) -> None:
+    rows = ledger.months([(date(2026, 2, 1), 2.0), (date(2026, 5, 3), 5.0), (date(2026, 5, 9), 3.0),
+                          (date(2027, 1, 2), 10.0)])
+    assert rows == [
+        {"month": 202602, "highest": 2.0, "total": 2.0, "first_in_quarter": True, "first_in_year": True},
+        {"month": 202605, "highest": 3.0, "total": 8.0, "first_in_quarter": True, "first_in_year": False},
+        {"month": 202701, "highest": 5.0, "total": 10.0, "first_in_quarter": True, "first_in_year": True}]
+
+
+def test_rankings_are_by_year_or_quarter(office: Runtime) -> None:
+    with office.sessions() as session, pytest.raises(ValueError, match="year or quarter"):
+        rewards.people(session, date(2026, 5, 1), date(2026, 6, 1))
+
+
+def test_the_upgrade_fills_a_missing_ledger_from_the_publications(newsroom: Runtime) -> None:  # noqa: F811
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat)
+    chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 https://sgrb.example/1")
+    before = chat.as_member("admin").says("排行")
+    assert "张三（办公室）3 分，1 篇" in before
+    with newsroom.sessions.begin() as session:
+        session.execute(delete(MemberMonth))
+        session.execute(delete(DraftMonth))
+    assert "还没有刊发" in chat.as_member("admin").says("排行")
+    upgrade(newsroom.settings.database_url)
+    assert chat.as_member("admin").says("排行") == before
+    with newsroom.sessions.begin() as session:
+        assert not ledger.rebuild_if_missing(session)  # once filled, the upgrade leaves it alone
+
+
+def test_rule_changes_apply_to_the_ranking_at_once(newsroom: Runtime) -> None:  # noqa: F811
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat)
+    chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 https://sgrb.example/1")
+    chat.as_member("lisi").says(f"刊发 #{number} 南方网 https://southcn.example/1")
+    assert "张三（办公室）5 分，1 篇" in chat.as_member("admin").says("排行")
+    with newsroom.sessions.begin() as session:
+        session.execute(update(RewardRules).values(policy="sum", editor_share=0.2))
+    ranking = chat.as_member("admin").says("排行")
+    assert "张三（办公室）6.4 分，1 篇" in ranking and "李四（执法监察大队）1.6 分，1 篇" in ranking
+    assert "办公室 6.4 分，1 篇" in ranking and "执法监察大队 1.6 分，0 篇" in ranking
+
+
+def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(newsroom: Runtime) -> None:  # noqa: F811
+    """Three people record three of 张三's publications at the same instant: the totals hold all three."""
+    chat = ChatDriver(newsroom)
+    numbers = [approved_draft(chat, title=f"同时刊发第{n}篇") for n in range(3)]
+    barrier = threading.Barrier(3)
+
+    def publish(userid: str, number: int) -> None:
+        barrier.wait()
+        newsroom.commands.handle(Incoming("local", userid, f"t:{number}",
+                                          text=f"刊发 #{number} 韶关日报 https://sgrb.example/{number}"))
+
+    senders = ("wangwu", "zhouqi", "admin")
+    threads = [threading.Thread(target=publish, args=pair) for pair in zip(senders, numbers, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "张三（办公室）9 分，3 篇" in chat.as_member("admin").says("排行")
+    with newsroom.sessions.begin() as session:
+        kept = _ledger(session)
+        ledger.rebuild(session)
+        assert _ledger(session) == kept
