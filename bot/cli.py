@@ -212,7 +212,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, zone=settings.zone)
     print("数据库已是最新结构。")
     return 0
 

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.domain import stats
 from bot.domain.drafts import version
 from bot.outbox import RetryLater, Undeliverable
 from bot.text import xml_safe
@@ -84,9 +85,11 @@ class MailTransport:
         else:
             self._smtp(email)
         with self._sessions.begin() as session:
-            session.execute(update(Submission).where(Submission.id == message.payload["submission_id"],
-                                                     Submission.state == SubmissionState.queued)
-                            .values(state=SubmissionState.sent, sent_at=self._clock()))
+            sent = session.execute(update(Submission).where(Submission.id == message.payload["submission_id"],
+                                                            Submission.state == SubmissionState.queued)
+                                   .values(state=SubmissionState.sent, sent_at=self._clock()))
+            if sent.rowcount == 1:  # type: ignore[attr-defined]
+                stats.recount(session, message.payload["submission_id"], self._settings.zone)
 
     def _smtp(self, email: EmailMessage) -> None:
         s = self._settings

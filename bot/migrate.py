@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -17,19 +18,22 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate; at the newest revision, also fill what is derived from the data (the points ledger)."""
+def upgrade(url: str, revision: str = "head", zone: ZoneInfo | None = None) -> None:
+    """Migrate; at the newest revision, also fill what is derived from the data once (the points ledger, the
+    month's figures), with the current models: a migration must not depend on code that later changes."""
     command.upgrade(alembic_config(url), revision)
     if revision == "head":
         from sqlalchemy.orm import Session
 
+        from bot.config import get_settings
         from bot.db import make_engine
-        from bot.domain import ledger
+        from bot.domain import ledger, stats
 
         engine = make_engine(url)
         try:
             with Session(engine) as session, session.begin():
                 ledger.rebuild_if_missing(session)
+                stats.rebuild_if_missing(session, zone or get_settings().zone)
         finally:
             engine.dispose()
 

@@ -44,8 +44,8 @@ def published(msg: Incoming, ctx: Context) -> Reply:
         words.reverse()  # 「刊发 #12 链接 媒体」 means the same
     if len(words) != 2:
         raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版]，例如：刊发 #{number} 韶关日报 https://…")
-    result = publishing.publish(ctx.session, number, ctx.member, words[0], words[1], front_page,
-                                ctx.now.astimezone(ctx.settings.zone).date(), ctx.now)
+    result = publishing.publish(ctx.session, number, ctx.member, words[0], words[1], front_page, ctx.now,
+                                ctx.settings.zone)
     outlet = result.submission.outlet
     if result.repeated:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。")

@@ -3,6 +3,7 @@
 from models.audit import AuditEvent
 from models.base import Base
 from models.draft import Draft, DraftFile, DraftState, DraftVersion
+from models.figures import OutletMonth
 from models.inbound import InboundMessage
 from models.member import Member, Role
 from models.outbox import OutboxMessage, OutboxState
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "Outlet",
+    "OutletMonth",
     "PendingPages",
     "RewardRules",
     "Role",

@@ -72,8 +72,6 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("draft_id", "outlet_id"),
         Index("ix_submission_outlet_id_sent_at", "outlet_id", "sent_at"),
-        Index("ix_submission_sent_at", "sent_at"),  # the month's figures: sent OR published in the month
-        Index("ix_submission_published_on", "published_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
-"""The points ledger: rankings, points and articles read from it equal a plain computation from the publications."""
+"""The kept totals — the points ledger (排行, 积分) and the month's figures (统计) — equal a plain computation
+from the submissions, however the submissions were recorded."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import random
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,15 +16,16 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import ledger, rewards
+from bot.domain import ledger, rewards, stats
 from bot.messages import Incoming
 from bot.migrate import upgrade
 from bot.runtime import Runtime
-from models import Draft, DraftMonth, Member, MemberMonth, Outlet, RewardRules, Submission
+from models import Draft, DraftMonth, Member, MemberMonth, Outlet, OutletMonth, RewardRules, Submission
 from tests.conftest import ChatDriver
 from tests.test_publishing import approved_draft, newsroom  # noqa: F401  # the fixture
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Shanghai")
 USERIDS = ["zhangsan", "xiaoli", "lisi", "zhaoliu", "wangwu", "admin"]
 PERIODS = [(date(2025, 1, 1), date(2026, 1, 1)), (date(2026, 1, 1), date(2027, 1, 1)),
            (date(2026, 1, 1), date(2026, 4, 1)), (date(2026, 4, 1), date(2026, 7, 1)),
@@ -138,20 +141,25 @@ def test_rankings_are_by_year_or_quarter(office: Runtime) -> None:
         rewards.people(session, date(2026, 5, 1), date(2026, 6, 1))
 
 
-def test_the_upgrade_fills_a_missing_ledger_from_the_publications(newsroom: Runtime) -> None:  # noqa: F811
+def test_the_upgrade_fills_missing_totals_from_the_submissions(newsroom: Runtime) -> None:  # noqa: F811
     chat = ChatDriver(newsroom)
     number = approved_draft(chat)
     chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 https://sgrb.example/1")
     before = chat.as_member("admin").says("排行")
     assert "张三（办公室）3 分，1 篇" in before
+    figures = chat.as_member("admin").says("统计")
+    assert "韶关日报 0/1/—" in figures
     with newsroom.sessions.begin() as session:
-        session.execute(delete(MemberMonth))
-        session.execute(delete(DraftMonth))
+        for table in (MemberMonth, DraftMonth, OutletMonth):
+            session.execute(delete(table))
     assert "还没有刊发" in chat.as_member("admin").says("排行")
+    assert "韶关日报" not in chat.as_member("admin").says("统计")
     upgrade(newsroom.settings.database_url)
     assert chat.as_member("admin").says("排行") == before
-    with newsroom.sessions.begin() as session:
-        assert not ledger.rebuild_if_missing(session)  # once filled, the upgrade leaves it alone
+    assert chat.as_member("admin").says("统计") == figures
+    with newsroom.sessions.begin() as session:  # once filled, the upgrade leaves them alone
+        assert not ledger.rebuild_if_missing(session)
+        assert not stats.rebuild_if_missing(session, ZONE)
 
 
 def test_rule_changes_apply_to_the_ranking_at_once(newsroom: Runtime) -> None:  # noqa: F811
@@ -186,6 +194,77 @@ def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(new
         thread.join()
     assert "张三（办公室）9 分，3 篇" in chat.as_member("admin").says("排行")
     with newsroom.sessions.begin() as session:
-        kept = _ledger(session)
+        kept, cells = _ledger(session), _cells(session)
         ledger.rebuild(session)
-        assert _ledger(session) == kept
+        stats.rebuild(session, ZONE)
+        assert (_ledger(session), _cells(session)) == (kept, cells)
+
+
+MONTHS = [(date(2026, 4, 1), date(2026, 5, 1)), (date(2026, 5, 1), date(2026, 6, 1)),
+          (date(2026, 6, 1), date(2026, 7, 1))]
+# Around the turns of the months, where UTC and Shanghai (eight hours ahead) disagree on the month.
+instants = st.builds(lambda turn, hours: turn + timedelta(hours=hours),
+                     st.sampled_from([datetime(2026, 4, 30, tzinfo=UTC), datetime(2026, 5, 31, tzinfo=UTC)]),
+                     st.integers(-30, 48))
+sendings = st.lists(st.lists(st.tuples(st.none() | instants, st.none() | st.dates(date(2026, 4, 20), date(2026, 6, 5))),
+                             min_size=1, max_size=3), min_size=1, max_size=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sendings, st.lists(st.integers(0, len(USERIDS) - 1), min_size=6, max_size=6), st.randoms())
+def test_the_months_figures_equal_a_count_of_the_submissions(
+        office: Runtime, drafts: list[list[tuple[datetime | None, date | None]]], authors: list[int],
+        rng: random.Random) -> None:
+    with office.sessions() as session:
+        ids = {m.userid: m.id for m in session.scalars(select(Member))}
+        outlets = list(session.scalars(select(Outlet.id)))
+        submissions = []
+        for n, sent in enumerate(drafts):
+            draft = Draft(title=f"稿件{n}", state="submitted", author_id=ids[USERIDS[authors[n]]],
+                          state_since=NOW, created_at=NOW, updated_at=NOW)
+            session.add(draft)
+            session.flush()
+            for outlet, (sent_at, published_on) in zip(outlets, sent, strict=False):
+                submission = Submission(draft_id=draft.id, outlet_id=outlet, version=1, state="queued",
+                                        message_id="", queued_at=NOW)
+                session.add(submission)
+                submissions.append((submission, sent_at, published_on))
+        session.flush()
+        rng.shuffle(submissions)  # e-mailed and published in any order, each change counted at once
+        for submission, sent_at, published_on in submissions:
+            for change in ({"sent_at": sent_at, "state": "sent"} if sent_at else None,
+                           {"published_on": published_on, "state": "published"} if published_on else None):
+                if change:
+                    session.execute(update(Submission).where(Submission.id == submission.id).values(**change))
+                    stats.recount(session, submission.id, ZONE)
+        for start, end in MONTHS:
+            figures = stats.month(session, start, end, ZONE)
+            by_outlet, by_department = _counted(session, start, end)
+            assert {r.name: (r.sent, r.published, r.used) for r in figures.outlets} == by_outlet
+            assert {r.name: (r.sent, r.published, r.used) for r in figures.departments} == by_department
+        counted = _cells(session)
+        stats.rebuild(session, ZONE)
+        assert _cells(session) == counted
+        session.rollback()
+
+
+def _counted(session: Session, start: date, end: date) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """(sent, published, used) by outlet and by the author's department, counted one submission at a time."""
+    by_outlet: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_department: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for s in session.scalars(select(Submission)):
+        sent = s.sent_at is not None and start <= s.sent_at.astimezone(ZONE).date() < end
+        published = s.published_on is not None and start <= s.published_on < end
+        for totals in (by_outlet[s.outlet.name], by_department[s.draft.author.department or "未填部门"]):
+            totals[0] += sent
+            totals[1] += published
+            totals[2] += sent and s.state == "published"
+    return ({k: tuple(v) for k, v in by_outlet.items() if any(v)},
+            {k: tuple(v) for k, v in by_department.items() if any(v)})
+
+
+def _cells(session: Session) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in session.execute(
+        select(OutletMonth.month, OutletMonth.outlet_id, OutletMonth.author_id, OutletMonth.sent,
+               OutletMonth.published, OutletMonth.used)
+        .order_by(OutletMonth.month, OutletMonth.outlet_id, OutletMonth.author_id))]

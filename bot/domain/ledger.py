@@ -52,10 +52,14 @@ def months(publications: Iterable[tuple[date, float]]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+def serialize(session: Session) -> None:
+    """One writer of derived totals at a time: two publications of one author rewrite the same rows."""
+    session.get(RewardRules, 1, with_for_update=True)
+
+
 def refresh(session: Session, draft_id: int) -> None:
     """Rewrite one draft's months from its publications, and its author's and editor's totals for them."""
-    # One refresh at a time: two publications by one author rewrite the same member totals.
-    session.get(RewardRules, 1, with_for_update=True)
+    serialize(session)
     touched = set(session.scalars(select(DraftMonth.month).where(DraftMonth.draft_id == draft_id)))
     session.execute(delete(DraftMonth).where(DraftMonth.draft_id == draft_id))
     touched |= _write_months(session, Submission.draft_id == draft_id)
@@ -66,7 +70,7 @@ def refresh(session: Session, draft_id: int) -> None:
 
 def rebuild(session: Session) -> None:
     """Rewrite the whole ledger from the published submissions, a slice of drafts at a time."""
-    session.get(RewardRules, 1, with_for_update=True)
+    serialize(session)
     session.execute(delete(MemberMonth))
     session.execute(delete(DraftMonth))
     last = session.scalar(select(func.max(Submission.draft_id))) or 0

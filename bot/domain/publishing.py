@@ -5,14 +5,15 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, ledger, members, outlets, rewards
+from bot.domain import audit, ledger, members, outlets, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
@@ -102,7 +103,7 @@ class Published:
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
-            today: date, now: datetime) -> Published:
+            now: datetime, zone: ZoneInfo) -> Published:
     """刊发: record a publication (once per draft and outlet), award points, post 用稿反馈 to the group."""
     draft = get(session, draft_id)
     _require_involved(session, draft, member, "登记刊发")
@@ -125,12 +126,13 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
-        state=SubmissionState.published, url=url, published_on=today, front_page=front_page,
+        state=SubmissionState.published, url=url, published_on=now.astimezone(zone).date(), front_page=front_page,
         points=rules.points(outlet.level, front_page)))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
         return Published(submission, 0.0, False, True)
     ledger.refresh(session, draft.id)
+    stats.recount(session, submission.id, zone)
     added = rewards.draft_total(session, draft.id, rules) - before
     first = draft.state != S.published
     if first:  # from whichever state it had; a concurrent first 刊发 elsewhere is just as good

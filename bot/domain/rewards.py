@@ -7,12 +7,13 @@ from the ledger (bot.domain.ledger), with the rules applied when reading.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.domain import audit, ledger
 from bot.domain.errors import UsageError
@@ -138,21 +139,22 @@ class Article:
 def articles(session: Session, start: date, end: date, member: Member | None = None) -> list[Article]:
     """The drafts published in [start, end) with their points and publications (links as proof)."""
     rules = current(session)
-    earned = (select(DraftMonth.draft_id, func.sum(_points(rules, DraftMonth)).label("points"))
-              .where(DraftMonth.month >= ledger.month_key(start), DraftMonth.month < ledger.month_key(end)))
+    in_period = select(DraftMonth.draft_id).where(DraftMonth.month >= ledger.month_key(start),
+                                                  DraftMonth.month < ledger.month_key(end))
     if member is not None:
         mine = Draft.author_id == member.id
-        earned = earned.join(Draft, Draft.id == DraftMonth.draft_id).where(
+        in_period = in_period.join(Draft, Draft.id == DraftMonth.draft_id).where(
             mine | (Draft.editor_id == member.id) if rules.editor_share else mine)
-    chosen = earned.group_by(DraftMonth.draft_id).subquery()
-    query = select(Draft, chosen.c.points).join(chosen, chosen.c.draft_id == Draft.id).order_by(Draft.id)
-    found = session.execute(query).all()
-    publications: dict[int, list[Submission]] = {}
+    earned = (in_period.add_columns(func.sum(_points(rules, DraftMonth)).label("points"))
+              .group_by(DraftMonth.draft_id).subquery())
+    found = session.execute(select(Draft, earned.c.points).join(earned, earned.c.draft_id == Draft.id)
+                            .order_by(Draft.id)).all()
+    publications: dict[int, list[Submission]] = defaultdict(list)
     for publication in session.scalars(
-            select(Submission).where(Submission.draft_id.in_(select(chosen.c.draft_id)),
-                                     Submission.state == SubmissionState.published,
+            select(Submission).where(Submission.draft_id.in_(in_period), Submission.state == SubmissionState.published,
                                      Submission.published_on >= start, Submission.published_on < end)
+            .options(lazyload(Submission.draft))  # loaded just above
             .order_by(Submission.published_on)):
-        publications.setdefault(publication.draft_id, []).append(publication)
+        publications[publication.draft_id].append(publication)
     return [Article(draft, float(points) * _part(rules, draft, member), publications[draft.id])
             for draft, points in found]

@@ -1,21 +1,28 @@
-"""Monthly figures (统计): drafts, approvals, submissions, publications and 上稿率 — all SQL aggregates."""
+"""Monthly figures (统计): drafts, approvals, submissions, publications and 上稿率.
+
+The submissions are read from cells kept per month, outlet and author (models.figures): `recount` rewrites
+a submission's cells whenever it is e-mailed or published, `rebuild` all of them.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from bot.domain import ledger
 from bot.domain.errors import UsageError
-from models import AuditEvent, Draft, Level, Member, Outlet, Submission, SubmissionState
+from models import AuditEvent, Draft, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
 
 K = TypeVar("K", bound=Hashable)
+_BATCH = 20_000
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _PERIOD = re.compile(r"(\d{4})(?:\s*[Qq]([1-4]))?")
@@ -31,7 +38,7 @@ def parse_month(text: str, today: date) -> tuple[date, date]:
             raise UsageError(f"月份应写成 2026-05 这样，不是「{text}」。")
         year, month = int(match.group(1)), int(match.group(2))
     start = date(year, month, 1)
-    return start, date(year + month // 12, month % 12 + 1, 1)
+    return start, _next_month(start)
 
 
 def parse_period(text: str, today: date) -> tuple[date, date, str]:
@@ -82,30 +89,83 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
                                .where(Draft.created_at >= since, Draft.created_at < until)) or 0
     approved = session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0
-    sent_in = and_(Submission.sent_at >= since, Submission.sent_at < until)
-    published_in = and_(Submission.published_on >= start, Submission.published_on < end)
-    this_month = select(Submission.id).where(sent_in | published_in)  # the indexes on sent_at, published_on
-    # One pass over the month's submissions, by outlet and author's department; the three views add it up.
+    # The month's cells by outlet and author (bot.domain.stats.recount keeps them); three views add them up.
     cells = session.execute(
-        select(Outlet.id, Outlet.name, Outlet.level, Member.department, func.count().filter(sent_in),
-               func.count().filter(published_in),
-               func.count().filter(sent_in & (Submission.state == SubmissionState.published)))
-        .select_from(Submission).join(Outlet, Outlet.id == Submission.outlet_id)
-        .join(Draft, Draft.id == Submission.draft_id).join(Member, Member.id == Draft.author_id)
-        .where(Submission.id.in_(this_month))
-        .group_by(Outlet.id, Outlet.name, Outlet.level, Member.department)).all()
+        select(Outlet.id, Outlet.name, Outlet.level, Member.department, OutletMonth.sent, OutletMonth.published,
+               OutletMonth.used)
+        .join(Outlet, Outlet.id == OutletMonth.outlet_id).join(Member, Member.id == OutletMonth.author_id)
+        .where(OutletMonth.month == ledger.month_key(start))).all()
     by_outlet = _totals(((outlet_id, name), counts) for outlet_id, name, _, _, *counts in cells)
     by_level = _totals((level, counts) for _, _, level, _, *counts in cells)
     by_department = _totals((department, counts) for _, _, _, department, *counts in cells)
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
-    with_drafts = set(session.scalars(
-        select(Member.department).join(Draft, Draft.author_id == Member.id)
-        .where(Draft.created_at >= since, Draft.created_at < until)))
+    with_drafts = set(session.scalars(select(Member.department).where(exists().where(  # one probe per member
+        Draft.author_id == Member.id, Draft.created_at >= since, Draft.created_at < until))))
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
     return Month(start, submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
                  outlets, levels, departments, sorted(active - with_drafts))
+
+
+def recount(session: Session, submission_id: int, zone: ZoneInfo) -> None:
+    """Rewrite the cells one submission counts in: its outlet and author in the months it was sent and published."""
+    ledger.serialize(session)
+    outlet_id, author_id, sent_at, published_on = session.execute(
+        select(Submission.outlet_id, Draft.author_id, Submission.sent_at, Submission.published_on)
+        .join(Draft, Draft.id == Submission.draft_id).where(Submission.id == submission_id)).one()
+    days = [sent_at.astimezone(zone).date() if sent_at else None, published_on]
+    for key in sorted({ledger.month_key(day) for day in days if day is not None}):
+        start = date(key // 100, key % 100, 1)
+        since, until = _instant(start, zone), _instant(_next_month(start), zone)
+        sent_in = (Submission.sent_at >= since) & (Submission.sent_at < until)
+        published_in = (Submission.published_on >= start) & (Submission.published_on < _next_month(start))
+        sent, published, used = session.execute(
+            select(func.count().filter(sent_in), func.count().filter(published_in),
+                   func.count().filter(sent_in & (Submission.state == SubmissionState.published)))
+            .join(Draft, Draft.id == Submission.draft_id)
+            .where(Submission.outlet_id == outlet_id, Draft.author_id == author_id, sent_in | published_in)).one()
+        cell = [OutletMonth.month == key, OutletMonth.outlet_id == outlet_id, OutletMonth.author_id == author_id]
+        session.execute(delete(OutletMonth).where(*cell))
+        if sent or published:
+            session.execute(insert(OutletMonth).values(month=key, outlet_id=outlet_id, author_id=author_id,
+                                                       sent=sent, published=published, used=used))
+
+
+def rebuild(session: Session, zone: ZoneInfo) -> None:
+    """Rewrite every cell from the submissions, a slice at a time."""
+    ledger.serialize(session)
+    session.execute(delete(OutletMonth))
+    cells: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    last = session.scalar(select(func.max(Submission.id))) or 0
+    for low in range(0, last + 1, _BATCH):
+        for outlet_id, author_id, sent_at, published_on, state in session.execute(
+                select(Submission.outlet_id, Draft.author_id, Submission.sent_at, Submission.published_on,
+                       Submission.state).join(Draft, Draft.id == Submission.draft_id)
+                .where(Submission.id >= low, Submission.id < low + _BATCH)):
+            if sent_at is not None:
+                cell = cells[ledger.month_key(sent_at.astimezone(zone).date()), outlet_id, author_id]
+                cell[0] += 1
+                cell[2] += int(state == SubmissionState.published)
+            if published_on is not None:
+                cells[ledger.month_key(published_on), outlet_id, author_id][1] += 1
+    rows = [{"month": month, "outlet_id": outlet_id, "author_id": author_id, "sent": sent, "published": published,
+             "used": used} for (month, outlet_id, author_id), (sent, published, used) in cells.items()]
+    for first in range(0, len(rows), _BATCH):
+        session.execute(insert(OutletMonth), rows[first:first + _BATCH])
+
+
+def rebuild_if_missing(session: Session, zone: ZoneInfo) -> bool:
+    """Fill the cells once on a database that has submissions but no cells yet (the upgrade that adds them)."""
+    counted = exists().where(Submission.sent_at.is_not(None) | Submission.published_on.is_not(None))
+    if not session.scalar(select(counted & ~exists().select_from(OutletMonth))):
+        return False
+    rebuild(session, zone)
+    return True
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _totals(cells: Iterable[tuple[K, Sequence[int]]]) -> dict[K, tuple[int, int, int]]:
