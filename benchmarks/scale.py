@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--database-url URL]
 
 Bulk-inserts drafts (each with a version and three submissions, a third of them published) spread over
-ten years among 300 members, rebuilds the kept totals (as `newsbot db upgrade` does after such a load)
-and times 统计, 排行, 积分, 稿件 (list and detail) and 投稿 through the engine at each size. Prints a table;
---json FILE keeps the figures.
+ten years among 300 members, rewrites the kept totals (`newsbot db rebuild-totals`) and times 统计, 排行,
+积分, 稿件 (list and detail) and 投稿 through the engine at each size. Prints a table; --json FILE keeps the
+figures.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from sqlalchemy import func, insert, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
-from bot.domain import ledger, stats
 from bot.messages import Incoming
-from bot.migrate import upgrade
+from bot.migrate import rebuild_totals, upgrade
 from bot.runtime import Runtime
 from models import Draft, DraftVersion, Member, Outlet, Submission
 
@@ -132,9 +131,7 @@ def main() -> None:
         grow(runtime, size, member_ids, rng)
         loaded = time.perf_counter() - began
         began = time.perf_counter()
-        with runtime.sessions.begin() as session:  # what `newsbot db upgrade` does for a database loaded in bulk
-            ledger.rebuild(session)
-            stats.rebuild(session, runtime.settings.zone)
+        rebuild_totals(url, runtime.settings.zone)  # `newsbot db rebuild-totals`, as after any bulk load
         rebuilt = time.perf_counter() - began
         analyze(runtime)
         row = {"drafts": size, "load_s": round(loaded, 1), "totals_s": round(rebuilt, 1)}

@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database").add_subparsers(metavar="ACTION", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+    db.add_parser("rebuild-totals", help="rewrite the totals behind 排行, 积分 and 统计 from the data").set_defaults(
+        run=_db_rebuild_totals)
 
     chat = commands.add_parser("chat", help="talk to the bot from the terminal")
     chat.add_argument("--as", dest="userid", required=True, metavar="USERID")
@@ -214,6 +216,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url, zone=settings.zone)
     print("数据库已是最新结构。")
+    return 0
+
+
+def _db_rebuild_totals(args: argparse.Namespace, settings: Settings) -> int:
+    _require_current_schema(settings)
+    migrate.rebuild_totals(settings.database_url, settings.zone)
+    print("积分、排行和统计的汇总已按现有数据重写。")
     return 0
 
 

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 import migrations
+from bot.db import make_engine
 
 
 def alembic_config(url: str) -> Config:
@@ -18,37 +21,48 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Revisions that bring totals kept beside the data (the points ledger, the month's figures): an upgrade that
+# passes one fills them, with the current code — a migration must not depend on code that later changes.
+KEPT_TOTALS = frozenset({"0014", "0015"})
+
+
 def upgrade(url: str, revision: str = "head", zone: ZoneInfo | None = None) -> None:
-    """Migrate; at the newest revision, also fill what is derived from the data once (the points ledger, the
-    month's figures), with the current models: a migration must not depend on code that later changes."""
+    """Migrate; an upgrade to the newest revision past one that brings kept totals also fills them."""
+    before = current_heads(url)
     command.upgrade(alembic_config(url), revision)
-    if revision == "head":
-        from sqlalchemy.orm import Session
+    if revision != "head" or not before:  # a new database has nothing to count
+        return
+    scripts = ScriptDirectory.from_config(alembic_config(url))
+    if {script.revision for script in scripts.iterate_revisions("heads", before)} & KEPT_TOTALS:
+        rebuild_totals(url, zone)
 
-        from bot.config import get_settings
-        from bot.db import make_engine
-        from bot.domain import ledger, stats
 
-        engine = make_engine(url)
-        try:
-            with Session(engine) as session, session.begin():
-                ledger.rebuild_if_missing(session)
-                stats.rebuild_if_missing(session, zone or get_settings().zone)
-        finally:
-            engine.dispose()
+def rebuild_totals(url: str, zone: ZoneInfo | None = None) -> None:
+    """Rewrite every kept total from the data (`newsbot db rebuild-totals`)."""
+    from sqlalchemy.orm import Session
+
+    from bot.config import get_settings
+    from bot.domain import ledger, stats
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            ledger.rebuild(session)
+            stats.rebuild(session, zone or get_settings().zone)
+    finally:
+        engine.dispose()
+
+
+def current_heads(url: str) -> tuple[str, ...]:
+    """The revisions the database is at (empty for a new database)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return tuple(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
 
 
 def is_current(url: str) -> bool:
     """Whether the database is at the newest revision (False for an empty database)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from bot.db import make_engine
-
-    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return set(MigrationContext.configure(connection).get_current_heads()) == heads
-    finally:
-        engine.dispose()
+    return set(current_heads(url)) == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())

@@ -71,7 +71,9 @@ class Submission(Base):
     __tablename__ = "submission"
     __table_args__ = (
         UniqueConstraint("draft_id", "outlet_id"),
+        # The month's figures of one outlet (bot.domain.stats.recount).
         Index("ix_submission_outlet_id_sent_at", "outlet_id", "sent_at"),
+        Index("ix_submission_outlet_id_published_on", "outlet_id", "published_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,24 +1,27 @@
 """The points ledger (models.points): rewritten from the published submissions whenever a draft is published.
 
-`refresh` rewrites one draft's months and the member totals they touch; `rebuild` rewrites everything (after
-an upgrade that brought the tables, or a bulk load). Publications only ever get added, and a draft's author
-and editor are settled before its first publication, so a draft's publications are all its rows depend on.
+`refresh` rewrites one draft's months and the member totals they touch; `rebuild` rewrites everything (the
+upgrade that brought the tables, `newsbot db rebuild-totals`, a bulk load). Publications only ever get added,
+and a draft's author and editor are settled before its first publication (a revision racing a first 刊发 could
+still change the editor after it: a rebuild puts that right), so a draft's publications are all its rows
+depend on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, insert, literal, select
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from models import Draft, DraftMonth, MemberMonth, RewardRules, Share, Submission, SubmissionState
+from models import Draft, DraftMonth, MemberMonth, Share, Submission, SubmissionState
 
 _BATCH = 10_000
+_TOTALS_LOCK = 0x6E657773  # "news": the advisory lock of lock_totals
 
 # Who takes which share of a draft: exactly one row per member and draft.
 _other_editor = Draft.editor_id.is_not(None) & (Draft.editor_id != Draft.author_id)
@@ -52,40 +55,32 @@ def months(publications: Iterable[tuple[date, float]]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def serialize(session: Session) -> None:
-    """One writer of derived totals at a time: two publications of one author rewrite the same rows."""
-    session.get(RewardRules, 1, with_for_update=True)
+def lock_totals(session: Session) -> None:
+    """One writer of the kept totals (this ledger and the month's figures) at a time, until the transaction
+    ends: two publications of one author rewrite the same rows. SQLite runs one transaction at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_TOTALS_LOCK)))
 
 
 def refresh(session: Session, draft_id: int) -> None:
     """Rewrite one draft's months from its publications, and its author's and editor's totals for them."""
-    serialize(session)
+    lock_totals(session)
     touched = set(session.scalars(select(DraftMonth.month).where(DraftMonth.draft_id == draft_id)))
     session.execute(delete(DraftMonth).where(DraftMonth.draft_id == draft_id))
     touched |= _write_months(session, Submission.draft_id == draft_id)
-    draft = session.get(Draft, draft_id)
-    if draft is not None and touched:
-        _recount(session, [m for m in (draft.author_id, draft.editor_id) if m is not None], sorted(touched))
+    people = session.execute(select(Draft.author_id, Draft.editor_id).where(Draft.id == draft_id)).one_or_none()
+    if people is not None and touched:
+        _recount(session, (sorted(m for m in people if m is not None), sorted(touched)))
 
 
 def rebuild(session: Session) -> None:
     """Rewrite the whole ledger from the published submissions, a slice of drafts at a time."""
-    serialize(session)
-    session.execute(delete(MemberMonth))
+    lock_totals(session)
     session.execute(delete(DraftMonth))
     last = session.scalar(select(func.max(Submission.draft_id))) or 0
     for low in range(0, last + 1, _BATCH):
         _write_months(session, Submission.draft_id >= low, Submission.draft_id < low + _BATCH)
     _recount(session)
-
-
-def rebuild_if_missing(session: Session) -> bool:
-    """Fill the ledger once on a database that has publications but no ledger yet (the upgrade that adds it)."""
-    published = exists().where(Submission.state == SubmissionState.published)
-    if not session.scalar(select(published & ~exists().select_from(DraftMonth))):
-        return False
-    rebuild(session)
-    return True
 
 
 def _write_months(session: Session, *where: ColumnElement[bool]) -> set[int]:
@@ -100,20 +95,16 @@ def _write_months(session: Session, *where: ColumnElement[bool]) -> set[int]:
     return {row["month"] for row in rows}
 
 
-def _recount(session: Session, member_ids: Sequence[int] | None = None,
-             months_: Sequence[int] | None = None) -> None:
-    """Rewrite the member totals from the draft months: for these members and months, or all."""
-    where: list[ColumnElement[bool]] = []
-    if member_ids is not None and months_ is not None:
-        where = [MemberMonth.member_id.in_(member_ids), MemberMonth.month.in_(months_)]
-    session.execute(delete(MemberMonth).where(*where))
+def _recount(session: Session, only: tuple[list[int], list[int]] | None = None) -> None:
+    """Rewrite the member totals from the draft months: for `only` (members, months), or all of them."""
+    session.execute(delete(MemberMonth).where(
+        *([MemberMonth.member_id.in_(only[0]), MemberMonth.month.in_(only[1])] if only else [])))
     for share, member, condition in _SHARES:
-        wanted = [condition] if member_ids is None or months_ is None else [
-            condition, member.in_(member_ids), DraftMonth.month.in_(months_)]
+        narrowed = [member.in_(only[0]), DraftMonth.month.in_(only[1])] if only else []
         session.execute(insert(MemberMonth).from_select(
             ["month", "member_id", "share", "highest", "total", "new_in_quarter", "new_in_year"],
             select(DraftMonth.month, member, literal(share.value), func.sum(DraftMonth.highest),
                    func.sum(DraftMonth.total), func.count().filter(DraftMonth.first_in_quarter),
                    func.count().filter(DraftMonth.first_in_year))
-            .join(Draft, Draft.id == DraftMonth.draft_id).where(*wanted)
+            .join(Draft, Draft.id == DraftMonth.draft_id).where(condition, *narrowed)
             .group_by(DraftMonth.month, member)))

@@ -48,7 +48,9 @@ def require(session: Session, userid: str) -> Member:
 def for_message(session: Session, userid: str, admin_userids: frozenset[str], now: datetime) -> Member | None:
     """The sender as a member, row locked for this message; a NEWSBOT_ADMINS userid is made an admin on first
     contact."""
-    member = session.scalar(select(Member).where(Member.userid == userid).with_for_update())
+    # NO KEY UPDATE (PostgreSQL): one message of a member at a time, yet rows that merely refer to the member
+    # (their drafts' totals, written by others' messages and the dispatcher) need not wait for it.
+    member = session.scalar(select(Member).where(Member.userid == userid).with_for_update(key_share=True))
     if userid not in admin_userids or (member is not None and Role.admin in member.roles):
         return member
     if member is None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
 from bot.domain import audit, ledger
 from bot.domain.errors import UsageError
@@ -92,11 +91,11 @@ def departments(session: Session, start: date, end: date) -> list[Standing]:
             for department, points, articles in rows]
 
 
-def _points(rules: RewardRules, table: type[DraftMonth] | type[MemberMonth]) -> Any:
+def _points(rules: RewardRules, table: type[DraftMonth] | type[MemberMonth]) -> InstrumentedAttribute[float]:
     return table.highest if rules.policy == "highest" else table.total
 
 
-def _weighted(rules: RewardRules) -> Any:
+def _weighted(rules: RewardRules) -> ColumnElement[float]:
     """A member's points from their totals: the editor's share goes to the editor, the rest to the author."""
     share = literal(rules.editor_share)
     weight = case((MemberMonth.share == Share.solo, literal(1.0)), (MemberMonth.share == Share.authored, 1 - share),
@@ -112,7 +111,7 @@ def _within(rules: RewardRules, start: date, end: date) -> list[ColumnElement[bo
     return where
 
 
-def _new_in(start: date, end: date) -> Any:
+def _new_in(start: date, end: date) -> InstrumentedAttribute[int]:
     """The column counting a period's articles (each once, in the month of its first publication there)."""
     months = (end.year - start.year) * 12 + end.month - start.month
     if (start.day, end.day) == (1, 1) and start.month == 1 and months == 12:

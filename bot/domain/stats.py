@@ -84,6 +84,8 @@ class Month:
 
 
 def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
+    if start.day != 1 or end != _next_month(start):
+        raise ValueError(f"the figures are by calendar month, not {start}–{end}")
     since, until = _instant(start, zone), _instant(end, zone)
     submitted = session.scalar(select(func.count()).select_from(Draft)
                                .where(Draft.created_at >= since, Draft.created_at < until)) or 0
@@ -110,23 +112,23 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
 
 def recount(session: Session, submission_id: int, zone: ZoneInfo) -> None:
     """Rewrite the cells one submission counts in: its outlet and author in the months it was sent and published."""
-    ledger.serialize(session)
+    ledger.lock_totals(session)
     outlet_id, author_id, sent_at, published_on = session.execute(
         select(Submission.outlet_id, Draft.author_id, Submission.sent_at, Submission.published_on)
         .join(Draft, Draft.id == Submission.draft_id).where(Submission.id == submission_id)).one()
     days = [sent_at.astimezone(zone).date() if sent_at else None, published_on]
     for key in sorted({ledger.month_key(day) for day in days if day is not None}):
         start = date(key // 100, key % 100, 1)
-        since, until = _instant(start, zone), _instant(_next_month(start), zone)
-        sent_in = (Submission.sent_at >= since) & (Submission.sent_at < until)
-        published_in = (Submission.published_on >= start) & (Submission.published_on < _next_month(start))
-        sent, published, used = session.execute(
-            select(func.count().filter(sent_in), func.count().filter(published_in),
-                   func.count().filter(sent_in & (Submission.state == SubmissionState.published)))
-            .join(Draft, Draft.id == Submission.draft_id)
-            .where(Submission.outlet_id == outlet_id, Draft.author_id == author_id, sent_in | published_in)).one()
-        cell = [OutletMonth.month == key, OutletMonth.outlet_id == outlet_id, OutletMonth.author_id == author_id]
-        session.execute(delete(OutletMonth).where(*cell))
+        end = _next_month(start)
+        theirs = (select(func.count()).select_from(Submission).join(Draft, Draft.id == Submission.draft_id)
+                  .where(Submission.outlet_id == outlet_id, Draft.author_id == author_id))
+        # Two queries, each a range of one of the outlet's indexes (sent_at, published_on).
+        sent, used = session.execute(theirs.add_columns(
+            func.count().filter(Submission.state == SubmissionState.published)).where(
+            Submission.sent_at >= _instant(start, zone), Submission.sent_at < _instant(end, zone))).one()
+        published = session.scalar(theirs.where(Submission.published_on >= start, Submission.published_on < end))
+        session.execute(delete(OutletMonth).where(OutletMonth.month == key, OutletMonth.outlet_id == outlet_id,
+                                                  OutletMonth.author_id == author_id))
         if sent or published:
             session.execute(insert(OutletMonth).values(month=key, outlet_id=outlet_id, author_id=author_id,
                                                        sent=sent, published=published, used=used))
@@ -134,7 +136,7 @@ def recount(session: Session, submission_id: int, zone: ZoneInfo) -> None:
 
 def rebuild(session: Session, zone: ZoneInfo) -> None:
     """Rewrite every cell from the submissions, a slice at a time."""
-    ledger.serialize(session)
+    ledger.lock_totals(session)
     session.execute(delete(OutletMonth))
     cells: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     last = session.scalar(select(func.max(Submission.id))) or 0
@@ -153,15 +155,6 @@ def rebuild(session: Session, zone: ZoneInfo) -> None:
              "used": used} for (month, outlet_id, author_id), (sent, published, used) in cells.items()]
     for first in range(0, len(rows), _BATCH):
         session.execute(insert(OutletMonth), rows[first:first + _BATCH])
-
-
-def rebuild_if_missing(session: Session, zone: ZoneInfo) -> bool:
-    """Fill the cells once on a database that has submissions but no cells yet (the upgrade that adds them)."""
-    counted = exists().where(Submission.sent_at.is_not(None) | Submission.published_on.is_not(None))
-    if not session.scalar(select(counted & ~exists().select_from(OutletMonth))):
-        return False
-    rebuild(session, zone)
-    return True
 
 
 def _next_month(day: date) -> date:

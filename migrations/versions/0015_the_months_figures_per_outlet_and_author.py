@@ -1,8 +1,9 @@
 """the month's figures per outlet and author
 
 The table starts empty: `bot.migrate.upgrade` fills it from the submissions once the schema is current.
-统计 no longer reads the submissions by month, so their month indexes go; departments without drafts are
-found by one probe per member.
+统计 no longer reads all submissions of a month, so those indexes go; recounting one outlet's month reads
+its range of (outlet, sent_at) or (outlet, published_on), and departments without drafts are found by one
+probe per member.
 
 Revision ID: 0015
 Revises: 0014
@@ -37,10 +38,12 @@ def upgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submission_published_on'))
         batch_op.drop_index(batch_op.f('ix_submission_sent_at'))
+        batch_op.create_index('ix_submission_outlet_id_published_on', ['outlet_id', 'published_on'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_submission_outlet_id_published_on')
         batch_op.create_index(batch_op.f('ix_submission_sent_at'), ['sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_published_on'), ['published_on'], unique=False)
     with op.batch_alter_table('draft', schema=None) as batch_op:
