@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
-from bot.text import command_line, leading_draft_number, to_half_width, xml_safe
+from bot.text import URL, command_line, leading_draft_number, to_half_width, xml_safe
 from models import InboundMessage, Member, Role
 
 log = logging.getLogger(__name__)
@@ -206,6 +206,8 @@ class CommandEngine:
                              outcome="unsupported")
             return self._run(handler, msg.kind, msg, session, member, Command(msg.kind, "", "", ""), now)
         matched = self.router.match(msg.text)
+        if matched is None and URL.search(msg.text) and "link" in self.router.kinds:  # a bare link
+            return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
             return Reply(unknown_command_hint(msg.text), outcome="unknown_command")
         route, command = matched

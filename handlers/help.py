@@ -23,7 +23,7 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"没有您可用的命令「{wanted}」。发送「帮助」查看全部可用命令。")
     lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
     lines += [_describe(route) for route in allowed]
-    lines.append("⏎ 表示在同一条消息里换行。")
+    lines.append("⏎ 表示在同一条消息里换行。也可以直接发来 .docx/.txt 文件投稿，或发来刊发的文章链接。")
     return Reply("\n".join(lines))
 
 

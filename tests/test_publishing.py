@@ -387,3 +387,42 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
     assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 https://sgrb.example/1 韶关日报")  # swapped is fine
     assert _cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
     assert _cell(1 / 3) == 0.33
+
+
+def test_a_bare_link_asks_which_draft_and_outlet_and_records_nothing(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)  # #1 乐昌开展世界地球日宣传, sent to 韶关日报 and 南方网
+    approved_draft(chat, title="自然资源局开展防灾演练")  # #2, not sent anywhere yet
+    link = "https://www.sgrb.example/content/2026-04/23/1.html"
+    asked = chat.as_member("zhangsan").says(link)
+    assert "尚未登记" in asked and f"刊发 #编号 媒体名称 {link}" in asked
+    assert "#1《乐昌开展世界地球日宣传》，已投递：韶关日报、南方网" in asked and "#2《自然资源局开展防灾演练》" in asked
+
+    titled = chat.as_member("zhangsan").says(f"《乐昌开展世界地球日宣传》{link}")
+    assert "这是稿件 #1《乐昌开展世界地球日宣传》的刊发链接吗" in titled
+    assert f"刊发 #1 韶关日报 {link}" in titled and f"刊发 #1 南方网 {link}" in titled
+    outlet_named = chat.as_member("zhangsan").says(f"韶关日报刊发了 乐昌开展世界地球日宣传 {link}，请登记")
+    assert f"刊发 #1 韶关日报 {link}" in outlet_named and "南方网" not in outlet_named
+    assert "不是有效的文章链接" in chat.as_member("zhangsan").says("看看这个 https://")
+    assert "没有等待登记刊发的稿件" in chat.as_member("xiaoli").says(link)  # 小李 has no approved draft
+    with newsroom.sessions.begin() as session:
+        assert session.scalar(select(Submission).where(Submission.state == SubmissionState.published)) is None
+
+    confirmed = chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {link}")  # the suggested command, sent back
+    assert "已登记稿件 #1 在韶关日报" in confirmed
+
+
+def test_a_shared_link_card_from_the_app_is_a_bare_link(newsroom: Runtime) -> None:
+    from bot.messages import Incoming
+    from bot.wecom.app_messages import to_incoming
+
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    card = to_incoming("<xml><ToUserName>ww1</ToUserName><FromUserName>zhangsan</FromUserName>"
+                       "<CreateTime>1776900000</CreateTime><MsgType>link</MsgType>"
+                       "<Title><![CDATA[乐昌开展世界地球日宣传]]></Title><Description>韶关日报</Description>"
+                       "<Url><![CDATA[https://www.sgrb.example/a/1.html]]></Url><MsgId>987654321</MsgId></xml>")
+    assert isinstance(card, Incoming) and card.kind == "link"
+    reply = newsroom.commands.handle(card).text
+    assert "这是稿件 #1《乐昌开展世界地球日宣传》的刊发链接吗" in reply
+    assert "刊发 #1 韶关日报 https://www.sgrb.example/a/1.html" in reply

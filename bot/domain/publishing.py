@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -17,6 +18,7 @@ from bot.domain import audit, ledger, members, outlets, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
+from bot.text import URL
 from models import (
     Draft,
     DraftFile,
@@ -33,6 +35,8 @@ from models import (
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
 URL_MAX = 1000
+_LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
+_NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
 
 
 @dataclass
@@ -172,6 +176,49 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime)
     outlet = submission.outlet.name
     outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》投递{outlet}失败：{error[:200]}\n"
                   f"处理后发送「投递 {draft.number} {outlet}」重新投递。", f"mail-failed:{submission.id}", now)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a bare link may belong: drafts it could be a publication of, each with the outlets to name."""
+
+    url: str
+    by_title: bool  # the message named the draft(s) by title
+    drafts: list[tuple[Draft, list[Outlet]]]
+
+
+def place_link(session: Session, member: Member, text: str) -> Placement:
+    """A link sent without 刊发: nothing is fetched or recorded. The drafts it may be a publication of are
+    those whose title the message gives, else the member's approved drafts still waiting for one; the outlets
+    are those the message names, else those the draft was sent to and that have not published it yet."""
+    found = URL.search(text)
+    if found is None:
+        raise UsageError("没有找到链接。登记刊发请发送：刊发 #编号 媒体名称 链接")
+    url = check_url(found.group())
+    hint = _plain(text[:found.start()] + text[found.end():])
+    named = [o for o in outlets.everything(session) if any(w in hint for w in (o.name, *o.alias_list))]
+    for word in (w for o in named for w in (o.name, *o.alias_list)):
+        hint = hint.replace(word, "")  # what is left may be a title
+    query = (select(Draft).where(Draft.state.in_(SUBMITTABLE), Draft.approved_hash.is_not(None))
+             .order_by(Draft.id.desc()).limit(_LINK_CANDIDATES))
+    if not (member.may(Role.admin) or Role.approver in member.roles):
+        query = query.where(or_(Draft.author_id == member.id, Draft.editor_id == member.id))
+    recent = list(session.scalars(query))
+    by_title = [d for d in recent if hint and (_plain(d.title) in hint or (len(hint) >= 4 and hint in _plain(d.title)))]
+    drafts = by_title or [d for d in recent if d.state != S.published]
+    return Placement(url, bool(by_title), [(d, named or _waiting_outlets(session, d)) for d in drafts[:5]])
+
+
+def _waiting_outlets(session: Session, draft: Draft) -> list[Outlet]:
+    """The outlets a draft was e-mailed to that have not published it (yet)."""
+    return list(session.scalars(select(Outlet).join(Submission, Submission.outlet_id == Outlet.id).where(
+        Submission.draft_id == draft.id, Submission.state.in_((SubmissionState.queued, SubmissionState.sent)))
+        .order_by(Outlet.id)))
+
+
+def _plain(text: str) -> str:
+    """Text without blanks and the quotes around titles, for matching a title inside a message."""
+    return _NOT_IN_TITLES.sub("", text)
 
 
 def check_url(url: str) -> str:

@@ -44,7 +44,9 @@ def to_incoming(plaintext: str) -> Incoming:
         key = f"app:event:{userid}:{fields.get('CreateTime', '')}:{event}:{event_key}"
         return Incoming("app", userid, key[:200], kind, event=event, event_key=event_key)
     msg_id = fields.get("MsgId") or hashlib.sha256(plaintext.encode()).hexdigest()
-    return Incoming("app", userid, f"app:msg:{msg_id}"[:200], kind, text=fields.get("Content", ""),
+    # A shared link card (MsgType link) carries its title and address instead of Content.
+    text = fields.get("Content", "") if kind != "link" else f"{fields.get('Title', '')} {fields.get('Url', '')}"
+    return Incoming("app", userid, f"app:msg:{msg_id}"[:200], kind, text=text,
                     media_id=fields.get("MediaId", ""), filename=fields.get("FileName", "") or fields.get("Title", ""))
 
 
