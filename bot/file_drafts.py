@@ -10,24 +10,24 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from docx import Document
 from lxml.etree import LxmlError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.config import Settings
-from bot.domain import drafts, members
+from bot.domain import audit, drafts, members
 from bot.domain.errors import UserError
 from bot.messages import Incoming
 from bot.text import word_count, xml_safe
 from bot.wecom.client import Media, WeComError
 from bot.wecom.transports import wecom_policy
-from models import DraftFile, OutboxMessage, Role
+from models import Draft, DraftFile, DraftState, Member, OutboxMessage, OutboxState, Role
 
 FILE_JOB = "file"
 DOCX = ".docx"
@@ -42,6 +42,7 @@ _CONTENT_TYPES = {
 _EXPIRED_MEDIA = 40007
 _TOO_LARGE = -2
 _UNREADABLE = -3
+FOLLOW_UP = timedelta(minutes=30)  # how soon after a file 「投稿 标题」 (with no text) titles its draft
 
 
 class FileRefused(Exception):
@@ -58,6 +59,36 @@ def queue(session: Session, msg: Incoming, now: datetime) -> None:
                    payload={"media_id": msg.media_id, "url": msg.file_url, "filename": msg.filename,
                             "source_key": msg.key, "reply": outbox.reply_route(msg, now)},
                    dedupe_key=f"file:{msg.key}", now=now)
+
+
+def title_recent_file(session: Session, member: Member, title: str, now: datetime) -> str | None:
+    """「投稿 标题」 without text, soon after a file: the file's draft takes that title (product: a file followed
+    by 投稿 标题). Returns the reply, or None when the member sent no file lately (or it made no draft)."""
+    job = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.channel == FILE_JOB, OutboxMessage.recipient == member.userid,
+        OutboxMessage.created_at >= now - FOLLOW_UP).order_by(OutboxMessage.id.desc())).first()
+    if job is None:
+        return None
+    title = drafts.check_title(title)
+    named = _quoted(job.payload.get("filename", ""))
+    waiting = session.execute(update(OutboxMessage).where(
+        OutboxMessage.id == job.id, OutboxMessage.state == OutboxState.pending).values(payload=job.payload | {
+            "title": title}))
+    if waiting.rowcount == 1:  # type: ignore[attr-defined]
+        return f"文件{named}正在读取，稿件将以《{title}》为标题，创建后告诉您。"
+    session.refresh(job)
+    if job.state == OutboxState.sending:
+        return f"文件{named}正在读取，请在收到创建结果后再发送「投稿 {title}」。"
+    draft = session.scalar(select(Draft).join(DraftFile, DraftFile.draft_id == Draft.id).where(
+        DraftFile.source_key == job.payload["source_key"]))
+    if draft is None:
+        return None  # the file was refused (the member was told why): 投稿 needs its text
+    if draft.state != DraftState.editing or draft.current_version != 1:
+        return (f"稿件 {draft.number}《{draft.title}》已在编辑或审核中，不再改标题。"
+                f"需要改标题请联系编辑，或发送「投稿 {title}」并换行写正文投一篇新稿。")
+    before, draft.title, draft.updated_at = draft.title, title, now
+    audit.record(session, now, member.userid, "retitle", draft_id=draft.id, comment=f"{before} → {title}")
+    return f"已将稿件 {draft.number} 的标题改为《{title}》（原为《{before}》，正文取自文件{named}）。"
 
 
 def extract_text(filename: str, data: bytes) -> str:
@@ -169,7 +200,7 @@ class FileDraftJob:
 
     def _create(self, userid: str, job: dict[str, Any], filename: str, media: Media, text: str) -> None:
         now, source_key = self._clock(), job["source_key"]
-        title = _title(filename, text)
+        title = job.get("title") or _title(filename, text)
         try:
             with self._sessions.begin() as session:
                 author = members.get(session, userid)
@@ -178,7 +209,8 @@ class FileDraftJob:
                 draft = drafts.submit(session, author, title, text, now).draft
                 session.add(self._keep(draft.id, source_key, filename, media, now))
                 editor = f"，编辑：{draft.editor.name}" if draft.editor else "，暂无可分配的编辑，已通知管理员"
-                origin = "标题取自文件名" if filename else "标题取自正文第一行"
+                origin = ("标题取自您的「投稿」" if job.get("title") else "标题取自文件名" if filename
+                          else "标题取自正文第一行")
                 outbox.reply(session, userid, job["reply"],
                              f"已根据文件{_quoted(filename)}创建稿件 {draft.number}《{title}》，"
                              f"{word_count(text)} 字{editor}。{origin}；发送「稿件 {draft.number}」查看。",

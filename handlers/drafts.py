@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot import file_drafts
 from bot.domain import audit, drafts, members, sla
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
@@ -26,6 +27,10 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
     """投稿 标题⏎正文 — 提交新稿件，自动分配编辑
     例：投稿 乐昌开展地质灾害应急演练⏎（换行后写正文）
     """
+    if ctx.command.raw_args and not ctx.command.body.strip():  # a title for the file just sent?
+        titled = file_drafts.title_recent_file(ctx.session, ctx.member, ctx.command.raw_args, ctx.now)
+        if titled:
+            return Reply(titled)
     result = drafts.submit(ctx.session, ctx.member, ctx.command.raw_args, ctx.command.body, ctx.now)
     draft = result.draft
     assigned = (f"编辑：{draft.editor.name}（已通知）" if draft.editor

@@ -14,7 +14,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.file_drafts import FileRefused, extract_text
 from bot.runtime import Runtime
-from models import Draft, DraftFile, DraftVersion, OutboxMessage, OutboxState
+from models import AuditEvent, Draft, DraftFile, DraftVersion, OutboxMessage, OutboxState
 from tests.conftest import ChatDriver, FrozenClock
 from tests.fake_wecom import CORP_ID, FakeWeCom
 from tests.test_delivery import drain
@@ -195,3 +195,51 @@ def test_a_file_job_that_dies_tells_the_member(live: Runtime, fake_wecom: FakeWe
     drain(live)
     assert "暂时无法读取" in told(live, "zhangsan")[-1]
     assert any("zhangsan 发来的文件「稿.docx」" in text for text in told(live, "admin"))
+
+
+def test_a_file_followed_by_a_title_takes_that_title(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    """Product: a file with caption or followed by 「投稿 标题」."""
+    chat = ChatDriver(live)
+    fake_wecom.media["M1"] = (DOCX_TYPE, "新建文档.docx", docx_bytes("4月22日，我局开展世界地球日宣传活动。"))
+    fake_wecom.media["M2"] = (DOCX_TYPE, "稿子2.docx", docx_bytes("我局开展地质灾害应急演练。"))
+    send_file(live, clock, "zhangsan", "M1", "新建文档.docx")
+    waiting = chat.as_member("zhangsan").says("投稿 乐昌开展世界地球日宣传")  # before the file was read
+    assert "文件「新建文档.docx」正在读取，稿件将以《乐昌开展世界地球日宣传》为标题" in waiting
+    drain(live)
+    assert "创建稿件 #1《乐昌开展世界地球日宣传》" in told(live, "zhangsan")[-1]
+    assert "标题取自您的「投稿」" in told(live, "zhangsan")[-1]
+
+    send_file(live, clock, "zhangsan", "M2", "稿子2.docx")
+    drain(live)  # read first, titled after
+    assert "已将稿件 #2 的标题改为《乐昌开展地质灾害应急演练》（原为《稿子2》" in chat.as_member("zhangsan").says(
+        "投稿 乐昌开展地质灾害应急演练")
+    with live.sessions.begin() as session:
+        assert [d.title for d in session.scalars(select(Draft).order_by(Draft.id))] == [
+            "乐昌开展世界地球日宣传", "乐昌开展地质灾害应急演练"]
+        assert session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "retitle")) == (
+            "稿子2 → 乐昌开展地质灾害应急演练")
+
+    assert "最多 100 个字" in chat.as_member("zhangsan").says("投稿 " + "长" * 101)
+    with live.sessions.begin() as session:
+        editor = session.get(Draft, 2).editor.userid
+    assert "v2" in chat.as_member(editor).says("修改 #2\n我局开展地质灾害应急演练，群众参与。")  # the editor is at it
+    assert "已在编辑或审核中，不再改标题" in chat.as_member("zhangsan").says("投稿 另一个标题")
+    clock.advance(minutes=31)  # long after the file: 「投稿 标题」 needs its text as always
+    assert "请在标题的下一行起写正文" in chat.as_member("zhangsan").says("投稿 另一个标题")
+    assert "请在标题的下一行起写正文" in chat.as_member("xiaoli").says("投稿 小李的标题")  # sent no file at all
+
+
+def test_a_title_for_a_file_being_read_or_refused(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    from sqlalchemy import update
+
+    chat = ChatDriver(live)
+    fake_wecom.media["M1"] = ("image/png", "照片.png", b"\x89PNG....")
+    send_file(live, clock, "zhangsan", "M1", "照片.png")
+    with live.sessions.begin() as session:  # the dispatcher has claimed the job and is downloading
+        session.execute(update(OutboxMessage).where(OutboxMessage.channel == "file").values(state="sending"))
+    assert "请在收到创建结果后再发送「投稿 标题一」" in chat.as_member("zhangsan").says("投稿 标题一")
+    with live.sessions.begin() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.channel == "file").values(state="pending"))
+    drain(live)  # refused: not a .docx or .txt
+    assert "不是 .docx 或 .txt 文件" in told(live, "zhangsan")[-1]
+    assert "请在标题的下一行起写正文" in chat.as_member("zhangsan").says("投稿 标题一")

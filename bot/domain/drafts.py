@@ -40,11 +40,7 @@ class Submitted:
 
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
     """A new draft, v1, in `editing`, assigned to the least-loaded editor who is not the author."""
-    title, text = title.strip(), text.strip()
-    if not title:
-        raise UsageError("请在「投稿」后写标题，下一行起写正文。例如：\n投稿 乐昌开展地质灾害应急演练\n（正文）")
-    if len(title) > TITLE_MAX_CHARS:
-        raise UsageError(f"标题有 {len(title)} 个字，最多 {TITLE_MAX_CHARS} 个字。请缩短标题后重新投稿。")
+    title, text = check_title(title), text.strip()
     _check_text(text, "请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
     editor = least_loaded_editor(session, exclude=author)
     draft = Draft(title=title, state=DraftState.editing, author=author, editor=editor, current_version=1,
@@ -63,6 +59,15 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     else:
         _tell_admins_unassigned(session, draft, now)
     return Submitted(draft, words)
+
+
+def check_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise UsageError("请在「投稿」后写标题，下一行起写正文。例如：\n投稿 乐昌开展地质灾害应急演练\n（正文）")
+    if len(title) > TITLE_MAX_CHARS:
+        raise UsageError(f"标题有 {len(title)} 个字，最多 {TITLE_MAX_CHARS} 个字。请缩短标题后重新投稿。")
+    return title
 
 
 def append(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
