@@ -206,7 +206,7 @@ class CommandEngine:
                              outcome="unsupported")
             return self._run(handler, msg.kind, msg, session, member, Command(msg.kind, "", "", ""), now)
         matched = self.router.match(msg.text)
-        if matched is None and URL.search(msg.text) and "link" in self.router.kinds:  # a bare link
+        if matched is None and URL.search(command_line(msg.text)[0]) and "link" in self.router.kinds:  # a bare link
             return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
             return Reply(unknown_command_hint(msg.text), outcome="unknown_command")

@@ -42,7 +42,7 @@ _CONTENT_TYPES = {
 _EXPIRED_MEDIA = 40007
 _TOO_LARGE = -2
 _UNREADABLE = -3
-FOLLOW_UP = timedelta(minutes=30)  # how soon after a file 「投稿 标题」 (with no text) titles its draft
+FOLLOW_UP = timedelta(minutes=10)  # how soon after a file 「投稿 标题」 (with no text) titles its draft
 
 
 class FileRefused(Exception):
@@ -63,11 +63,12 @@ def queue(session: Session, msg: Incoming, now: datetime) -> None:
 
 def title_recent_file(session: Session, member: Member, title: str, now: datetime) -> str | None:
     """「投稿 标题」 without text, soon after a file: the file's draft takes that title (product: a file followed
-    by 投稿 标题). Returns the reply, or None when the member sent no file lately (or it made no draft)."""
+    by 投稿 标题). Returns the reply, or None when it does not apply: no file lately, the file made no draft,
+    or its draft has a title of its own already (then 投稿 needs its text, as always)."""
     job = session.scalars(select(OutboxMessage).where(
         OutboxMessage.channel == FILE_JOB, OutboxMessage.recipient == member.userid,
         OutboxMessage.created_at >= now - FOLLOW_UP).order_by(OutboxMessage.id.desc())).first()
-    if job is None:
+    if job is None or job.payload.get("title"):
         return None
     title = drafts.check_title(title)
     named = _quoted(job.payload.get("filename", ""))
@@ -79,16 +80,21 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
     session.refresh(job)
     if job.state == OutboxState.sending:
         return f"文件{named}正在读取，请在收到创建结果后再发送「投稿 {title}」。"
-    draft = session.scalar(select(Draft).join(DraftFile, DraftFile.draft_id == Draft.id).where(
-        DraftFile.source_key == job.payload["source_key"]))
-    if draft is None:
-        return None  # the file was refused (the member was told why): 投稿 needs its text
-    if draft.state != DraftState.editing or draft.current_version != 1:
-        return (f"稿件 {draft.number}《{draft.title}》已在编辑或审核中，不再改标题。"
-                f"需要改标题请联系编辑，或发送「投稿 {title}」并换行写正文投一篇新稿。")
-    before, draft.title, draft.updated_at = draft.title, title, now
+    found = session.execute(select(Draft, DraftFile.filename).join(DraftFile, DraftFile.draft_id == Draft.id)
+                            .where(DraftFile.source_key == job.payload["source_key"])).first()
+    if found is None or found[0].title != _title(found[1], ""):
+        return None
+    draft, before = found[0], found[0].title
+    if draft.current_version != 1 or not drafts.compare_and_set(session, draft, (DraftState.editing,),
+                                                                 title=title, updated_at=now):
+        return (f"稿件 {draft.number}《{before}》当前{DraftState(draft.state).label}，编辑已在处理，不再改标题。"
+                "需要改标题请联系编辑。")
     audit.record(session, now, member.userid, "retitle", draft_id=draft.id, comment=f"{before} → {title}")
-    return f"已将稿件 {draft.number} 的标题改为《{title}》（原为《{before}》，正文取自文件{named}）。"
+    if draft.editor is not None and draft.editor_id != member.id:
+        outbox.notify(session, [draft.editor.userid], f"作者把稿件 {draft.number} 的标题改为《{title}》。",
+                      f"draft:{draft.id}:retitled", now)
+    return (f"已将稿件 {draft.number} 的标题改为《{title}》（原为文件名《{before}》）。"
+            f"如果您是要投一篇新稿，请在同一条消息里写「投稿 标题」，换行再写正文。")
 
 
 def extract_text(filename: str, data: bytes) -> str:

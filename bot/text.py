@@ -15,8 +15,8 @@ _FIELD_VALUE = re.compile(r"(\w+)=(.*?)(?=\s+\w+=|$)", re.DOTALL)
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
 _LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,18})|([0-9]{1,18})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
 
-# A web address in a message: up to a blank, a quote or Chinese punctuation that ends a sentence.
-URL = re.compile(r"https?://[^\s<>\"'，。；！？、）》]*")
+# A web address in a message: up to a blank, a quote, a closing bracket or Chinese punctuation.
+URL = re.compile(r"https?://[^\s<>\"'“”‘’「」『』【】（）()《》\[\]，。；！？、]*")
 
 WECOM_TEXT_LIMIT = 2048
 # Characters XML 1.0 cannot carry at all (replies, .docx files).

@@ -63,15 +63,16 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
     usage = f"刊发 #编号 媒体名称 {placed.url}"
     if not placed.drafts:
         return Reply(f"收到链接。您没有等待登记刊发的稿件（批准后的稿件才能登记）。登记格式：{usage}")
-    if placed.by_title and len(placed.drafts) == 1:
-        draft, outlets = placed.drafts[0]
+    if placed.named and len(placed.drafts) == 1:
+        draft, sent_to = placed.drafts[0]
         lines = [f"这是稿件 {draft.number}《{draft.title}》的刊发链接吗？确认请发送（尚未登记）："]
-        lines += [f"刊发 {draft.number} {outlet.name} {placed.url}" for outlet in outlets] or [
+        lines += [f"刊发 {draft.number} {outlet.name} {placed.url}" for outlet in placed.outlets or sent_to] or [
             f"刊发 {draft.number} 媒体名称 {placed.url}"]
         return Reply("\n".join(lines))
-    lines = [f"收到链接（尚未登记）。是哪篇稿件、哪家媒体刊发的？请发送：{usage}", "可登记的稿件："]
-    for draft, outlets in placed.drafts:
-        sent = f"，已投递：{'、'.join(o.name for o in outlets)}" if outlets else ""
+    lines = [f"收到链接（尚未登记）。是哪篇稿件、哪家媒体刊发的？请发送：{usage}",
+             "可登记的稿件（最近 5 篇）：" if placed.more else "可登记的稿件："]
+    for draft, sent_to in placed.drafts:
+        sent = f"，已投递：{'、'.join(o.name for o in sent_to)}" if sent_to else ""
         lines.append(f"{draft.number}《{draft.title}》{sent}")
     return Reply("\n".join(lines))
 

@@ -211,22 +211,36 @@ def test_a_file_followed_by_a_title_takes_that_title(live: Runtime, fake_wecom: 
 
     send_file(live, clock, "zhangsan", "M2", "稿子2.docx")
     drain(live)  # read first, titled after
-    assert "已将稿件 #2 的标题改为《乐昌开展地质灾害应急演练》（原为《稿子2》" in chat.as_member("zhangsan").says(
-        "投稿 乐昌开展地质灾害应急演练")
+    retitled = chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练")
+    assert "已将稿件 #2 的标题改为《乐昌开展地质灾害应急演练》（原为文件名《稿子2》）" in retitled
+    assert "如果您是要投一篇新稿" in retitled
+    with live.sessions.begin() as session:
+        editor = session.get(Draft, 2).editor.userid
+    assert told(live, editor)[-1] == "作者把稿件 #2 的标题改为《乐昌开展地质灾害应急演练》。"
+    # Titled once, the draft keeps it: a later 「投稿 标题」 is a new draft's first line, which needs its text.
+    assert "请在标题的下一行起写正文" in chat.as_member("zhangsan").says("投稿 另一篇的标题")
     with live.sessions.begin() as session:
         assert [d.title for d in session.scalars(select(Draft).order_by(Draft.id))] == [
             "乐昌开展世界地球日宣传", "乐昌开展地质灾害应急演练"]
         assert session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "retitle")) == (
             "稿子2 → 乐昌开展地质灾害应急演练")
 
+    assert "请在标题的下一行起写正文" in chat.as_member("xiaoli").says("投稿 小李的标题")  # sent no file at all
+
+
+def test_a_title_comes_too_late_for_a_revised_draft_or_an_old_file(live: Runtime, fake_wecom: FakeWeCom,
+                                                                    clock: FrozenClock) -> None:
+    chat = ChatDriver(live)
+    fake_wecom.media["M1"] = (DOCX_TYPE, "稿子.docx", docx_bytes("我局开展地质灾害应急演练。"))
+    send_file(live, clock, "zhangsan", "M1", "稿子.docx")
+    drain(live)
     assert "最多 100 个字" in chat.as_member("zhangsan").says("投稿 " + "长" * 101)
     with live.sessions.begin() as session:
-        editor = session.get(Draft, 2).editor.userid
-    assert "v2" in chat.as_member(editor).says("修改 #2\n我局开展地质灾害应急演练，群众参与。")  # the editor is at it
-    assert "已在编辑或审核中，不再改标题" in chat.as_member("zhangsan").says("投稿 另一个标题")
-    clock.advance(minutes=31)  # long after the file: 「投稿 标题」 needs its text as always
+        editor = session.get(Draft, 1).editor.userid
+    assert "v2" in chat.as_member(editor).says("修改 #1\n我局开展地质灾害应急演练，群众参与。")  # the editor is at it
+    assert "编辑已在处理，不再改标题" in chat.as_member("zhangsan").says("投稿 另一个标题")
+    clock.advance(minutes=11)  # long after the file: 「投稿 标题」 needs its text as always
     assert "请在标题的下一行起写正文" in chat.as_member("zhangsan").says("投稿 另一个标题")
-    assert "请在标题的下一行起写正文" in chat.as_member("xiaoli").says("投稿 小李的标题")  # sent no file at all
 
 
 def test_a_title_for_a_file_being_read_or_refused(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:

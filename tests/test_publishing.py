@@ -403,7 +403,12 @@ def test_a_bare_link_asks_which_draft_and_outlet_and_records_nothing(newsroom: R
     assert f"刊发 #1 韶关日报 {link}" in titled and f"刊发 #1 南方网 {link}" in titled
     outlet_named = chat.as_member("zhangsan").says(f"韶关日报刊发了 乐昌开展世界地球日宣传 {link}，请登记")
     assert f"刊发 #1 韶关日报 {link}" in outlet_named and "南方网" not in outlet_named
+    assert f"刊发 #2 媒体名称 {link}\n" not in asked  # a list, not a guess
+    numbered = chat.as_member("zhangsan").says(f"＃2 链接：“{link}”")
+    assert numbered.endswith(f"刊发 #2 媒体名称 {link}")  # the quotes around it are not part of the address
     assert "不是有效的文章链接" in chat.as_member("zhangsan").says("看看这个 https://")
+    typo = chat.as_member("zhangsan").says(f"投搞 标题\n正文，来源：{link}")  # a link in the body of a typo
+    assert typo.startswith("没有看懂「投搞 标题」")
     assert "没有等待登记刊发的稿件" in chat.as_member("xiaoli").says(link)  # 小李 has no approved draft
     with newsroom.sessions.begin() as session:
         assert session.scalar(select(Submission).where(Submission.state == SubmissionState.published)) is None

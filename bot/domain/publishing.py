@@ -18,7 +18,7 @@ from bot.domain import audit, ledger, members, outlets, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
-from bot.text import URL
+from bot.text import URL, to_half_width
 from models import (
     Draft,
     DraftFile,
@@ -37,6 +37,8 @@ SUBMITTABLE = (S.approved, S.submitted, S.published)
 URL_MAX = 1000
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
 _NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
+_NUMBER = re.compile(r"#([0-9]{1,18})")
+_LISTED = 5
 
 
 @dataclass
@@ -180,33 +182,35 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime)
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a bare link may belong: drafts it could be a publication of, each with the outlets to name."""
+    """Where a bare link may belong: the drafts it could be a publication of, and the outlets to name."""
 
     url: str
-    by_title: bool  # the message named the draft(s) by title
-    drafts: list[tuple[Draft, list[Outlet]]]
+    named: bool  # the message named the draft(s), by number or title
+    drafts: list[tuple[Draft, list[Outlet]]]  # each with the outlets it was e-mailed to and not published by
+    outlets: list[Outlet]  # the outlets the message names
+    more: bool  # there are more drafts than listed
 
 
 def place_link(session: Session, member: Member, text: str) -> Placement:
     """A link sent without 刊发: nothing is fetched or recorded. The drafts it may be a publication of are
-    those whose title the message gives, else the member's approved drafts still waiting for one; the outlets
-    are those the message names, else those the draft was sent to and that have not published it yet."""
+    the one whose number or title the message gives, else the member's approved drafts still waiting for a
+    publication (every one for approvers and admins, as 刊发 allows them)."""
     found = URL.search(text)
     if found is None:
         raise UsageError("没有找到链接。登记刊发请发送：刊发 #编号 媒体名称 链接")
     url = check_url(found.group())
-    hint = _plain(text[:found.start()] + text[found.end():])
-    named = [o for o in outlets.everything(session) if any(w in hint for w in (o.name, *o.alias_list))]
-    for word in (w for o in named for w in (o.name, *o.alias_list)):
-        hint = hint.replace(word, "")  # what is left may be a title
+    hint = _plain(to_half_width(text[:found.start()] + text[found.end():]))
     query = (select(Draft).where(Draft.state.in_(SUBMITTABLE), Draft.approved_hash.is_not(None))
              .order_by(Draft.id.desc()).limit(_LINK_CANDIDATES))
     if not (member.may(Role.admin) or Role.approver in member.roles):
         query = query.where(or_(Draft.author_id == member.id, Draft.editor_id == member.id))
     recent = list(session.scalars(query))
-    by_title = [d for d in recent if hint and (_plain(d.title) in hint or (len(hint) >= 4 and hint in _plain(d.title)))]
-    drafts = by_title or [d for d in recent if d.state != S.published]
-    return Placement(url, bool(by_title), [(d, named or _waiting_outlets(session, d)) for d in drafts[:5]])
+    number = _NUMBER.search(hint)
+    named = [d for d in recent if (number and d.id == int(number.group(1))) or (
+        not number and hint and (_plain(d.title) in hint or (len(hint) >= 4 and hint in _plain(d.title))))]
+    drafts = named or [d for d in recent if d.state != S.published]
+    return Placement(url, bool(named), [(d, _waiting_outlets(session, d)) for d in drafts[:_LISTED]],
+                     [o for o in outlets.everything(session) if o.name in hint], len(drafts) > _LISTED)
 
 
 def _waiting_outlets(session: Session, draft: Draft) -> list[Outlet]:
