@@ -205,12 +205,19 @@ def place_link(session: Session, member: Member, text: str) -> Placement:
     if not (member.may(Role.admin) or Role.approver in member.roles):
         query = query.where(or_(Draft.author_id == member.id, Draft.editor_id == member.id))
     recent = list(session.scalars(query))
-    number = _NUMBER.search(hint)
-    named = [d for d in recent if (number and d.id == int(number.group(1))) or (
-        not number and hint and (_plain(d.title) in hint or (len(hint) >= 4 and hint in _plain(d.title))))]
+    named = [d for d in recent if _names(hint, d)]
     drafts = named or [d for d in recent if d.state != S.published]
     return Placement(url, bool(named), [(d, _waiting_outlets(session, d)) for d in drafts[:_LISTED]],
                      [o for o in outlets.everything(session) if o.name in hint], len(drafts) > _LISTED)
+
+
+def _names(hint: str, draft: Draft) -> bool:
+    """Whether the rest of the message names the draft: by `#number` if it has one, else by title."""
+    number = _NUMBER.search(hint)
+    if number:
+        return draft.id == int(number.group(1))
+    title = _plain(draft.title)
+    return bool(hint) and (title in hint or (len(hint) >= 4 and hint in title))
 
 
 def _waiting_outlets(session: Session, draft: Draft) -> list[Outlet]:
