@@ -70,7 +70,7 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
             f"刊发 {draft.number} 媒体名称 {placed.url}"]
         return Reply("\n".join(lines))
     lines = [f"收到链接（尚未登记）。是哪篇稿件、哪家媒体刊发的？请发送：{usage}",
-             "可登记的稿件（最近 5 篇）：" if placed.more else "可登记的稿件："]
+             f"可登记的稿件（最近 {len(placed.drafts)} 篇）：" if placed.more else "可登记的稿件："]
     for draft, sent_to in placed.drafts:
         sent = f"，已投递：{'、'.join(o.name for o in sent_to)}" if sent_to else ""
         lines.append(f"{draft.number}《{draft.title}》{sent}")

@@ -205,18 +205,16 @@ def place_link(session: Session, member: Member, text: str) -> Placement:
     if not (member.may(Role.admin) or Role.approver in member.roles):
         query = query.where(or_(Draft.author_id == member.id, Draft.editor_id == member.id))
     recent = list(session.scalars(query))
-    named = [d for d in recent if _names(hint, d)]
+    number = _NUMBER.search(hint)  # a #number names the draft; else its title may
+    named = ([d for d in recent if d.id == int(number.group(1))] if number
+             else [d for d in recent if _titled(hint, _plain(d.title))])
     drafts = named or [d for d in recent if d.state != S.published]
     return Placement(url, bool(named), [(d, _waiting_outlets(session, d)) for d in drafts[:_LISTED]],
                      [o for o in outlets.everything(session) if o.name in hint], len(drafts) > _LISTED)
 
 
-def _names(hint: str, draft: Draft) -> bool:
-    """Whether the rest of the message names the draft: by `#number` if it has one, else by title."""
-    number = _NUMBER.search(hint)
-    if number:
-        return draft.id == int(number.group(1))
-    title = _plain(draft.title)
+def _titled(hint: str, title: str) -> bool:
+    """Whether the rest of a message gives this title (or, being long enough, a part of it)."""
     return bool(hint) and (title in hint or (len(hint) >= 4 and hint in title))
 
 

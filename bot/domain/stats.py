@@ -117,9 +117,8 @@ def recount(session: Session, submission_id: int, zone: ZoneInfo) -> None:
         select(Submission.outlet_id, Draft.author_id, Submission.sent_at, Submission.published_on)
         .join(Draft, Draft.id == Submission.draft_id).where(Submission.id == submission_id)).one()
     days = [sent_at.astimezone(zone).date() if sent_at else None, published_on]
-    for key in sorted({ledger.month_key(day) for day in days if day is not None}):
-        start = date(key // 100, key % 100, 1)
-        end = _next_month(start)
+    for start in sorted({day.replace(day=1) for day in days if day is not None}):
+        key, end = ledger.month_key(start), _next_month(start)
         theirs = (select(func.count()).select_from(Submission).join(Draft, Draft.id == Submission.draft_id)
                   .where(Submission.outlet_id == outlet_id, Draft.author_id == author_id))
         # Two queries, each a range of one of the outlet's indexes (sent_at, published_on).
