@@ -84,6 +84,15 @@ def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
     return made
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """The user and system time the server process has used so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
@@ -180,11 +189,13 @@ def main() -> None:
         runs = [("rate", args.rate)] if args.rate else [("concurrency", c) for c in args.concurrency]
         for mode, level in runs:
             count = int(args.rate * args.duration) if args.rate else args.requests
-            for target, port in (("newsbot", bot_port), ("bare FastAPI", bare_port)):
+            for target, port, server in (("newsbot", bot_port, servers[0]), ("bare FastAPI", bare_port, servers[1])):
                 batch = callbacks(count, args.members)
                 endpoint = f"http://127.0.0.1:{port}/wecom/callback"
+                cpu_before = cpu_seconds(server)
                 figures = asyncio.run(fixed_rate(endpoint, batch, level) if mode == "rate"
                                       else drive(endpoint, batch, int(level)))
+                figures["cpu_ms"] = (cpu_seconds(server) - cpu_before) * 1000 / count
                 results.append({"target": target, mode: level, **figures})
     finally:
         for server in servers:
@@ -193,11 +204,11 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"database: {url.split(':', 1)[0]}")
-    print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'cpu ms':>7}")
     for row in results:
         mode = f"rate {row['rate']:g}/s" if "rate" in row else f"conc {row['concurrency']}"
         print(f"{row['target']:14} {mode:>14} {row['rps']:8.0f} {row['p50_ms']:8.1f} {row['p90_ms']:8.1f} "
-              f"{row['p99_ms']:8.1f} {row['errors']:7d}")
+              f"{row['p99_ms']:8.1f} {row['errors']:7d} {row['cpu_ms']:7.2f}")
     for bot_row, bare_row in zip(results[::2], results[1::2], strict=True):
         print(f"ratio at {bot_row.get('concurrency', bot_row.get('rate'))}: "
               f"{bot_row['rps'] / bare_row['rps']:.0%} of the ceiling")  # type: ignore[operator]
