@@ -33,7 +33,9 @@ from models import OutboxMessage, Role
 
 log = logging.getLogger(__name__)
 
-ROBOT_LIMIT = 20  # group robot messages per rolling minute (WeCom's limit)
+# WeCom's sending limits, with a second of margin: our clock and WeCom's need not agree on where a minute starts.
+ROBOT_LIMITS = [(20, timedelta(seconds=61))]  # a group robot's messages
+MEMBER_LIMITS = [(30, timedelta(seconds=61)), (1000, timedelta(seconds=3601))]  # an app's messages to one member
 
 
 @dataclass
@@ -69,7 +71,9 @@ class Runtime:
 
     def _transports(self) -> dict[str, Transport]:
         s, local = self.settings, LocalTransport()
-        app: Transport = AppTransport(self.client) if self.client else local
+        app: Transport = local
+        if self.client:
+            app = AppTransport(self.client, SendWindowLimit(self.sessions, MEMBER_LIMITS, self.clock))
         group: Transport = local
         if s.group_channel == "appchat" and self.client:
             group = AppChatTransport(self.client, s.group_chat_id)
@@ -78,8 +82,7 @@ class Runtime:
             robot = self.client or WeComClient(s.wecom_api_base_url, "", "", 0,
                                                TokenStore(self.sessions, "-", self.clock),
                                                timeout=s.wecom_api_timeout_seconds)
-            # A second of margin: our clock and WeCom's need not agree on where a minute starts.
-            window = SendWindowLimit(self.sessions, "group-robot", ROBOT_LIMIT, timedelta(seconds=61), self.clock)
+            window = SendWindowLimit(self.sessions, ROBOT_LIMITS, self.clock)
             group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())

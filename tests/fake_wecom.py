@@ -3,6 +3,9 @@
 Faults are queued per API path and consumed one per request: an errcode (−1, 42001, 45009, 60020, …),
 "http502", or "hang" (answers after `hang_seconds`, longer than the client's timeout). `down()` closes
 the port (connection refused) and `up()` opens it again on the same port.
+
+Like WeCom, app messages to a member beyond 30 in a minute or 1000 in an hour (by `clock`) are answered
+with errcode 0 and dropped: `delivered` holds what reached each member, `dropped` what did not.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -57,6 +61,9 @@ class FakeWeCom:
     aibot_files: dict[str, bytes] = field(default_factory=dict)  # already encrypted, as WeCom serves them
     used_response_codes: set[str] = field(default_factory=set)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+    delivered: dict[str, list[tuple[float, dict[str, Any]]]] = field(default_factory=lambda: defaultdict(list))
+    dropped: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -160,6 +167,14 @@ class FakeWeCom:
         invalid = [u for u in users if u in self.invalid_users]
         if len(invalid) == len(users):
             return _error(81013)
+        now = self.clock()
+        with self._lock:
+            for user in (u for u in users if u not in invalid):
+                times = [at for at, _ in self.delivered[user]]
+                if sum(at > now - 60 for at in times) >= 30 or sum(at > now - 3600 for at in times) >= 1000:
+                    self.dropped.append((user, body))
+                else:
+                    self.delivered[user].append((now, body))
         return _ok(invaliduser="|".join(invalid), msgid=f"msg-{next(self._ids)}")
 
     def _appchat_create(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:

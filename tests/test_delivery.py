@@ -18,8 +18,9 @@ from sqlalchemy import select
 from bot import outbox
 from bot.app import create_app
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.runtime import MEMBER_LIMITS, Runtime
 from bot.wecom.client import TokenStore, WeComClient
+from bot.wecom.transports import SendWindowLimit
 from models import OutboxMessage, OutboxState
 from tests.conftest import FrozenClock
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, WEBHOOK_KEY, FakeWeCom
@@ -218,6 +219,57 @@ def test_q14_group_robot_never_sends_more_than_20_a_minute(wecom_settings: Setti
     assert [c.body["text"]["content"] for c in accepted if c.body] == [f"用稿反馈{n}" for n in range(25)]
     assert all(c.params["key"] == WEBHOOK_KEY for c in accepted)
     runtime.close()
+
+
+def test_a_member_is_never_sent_more_than_wecom_delivers(live: Runtime, fake_wecom: FakeWeCom,
+                                                         clock: FrozenClock) -> None:
+    """WeCom drops what an app sends a member beyond 30 a minute: the 31st waits instead of being lost."""
+    fake_wecom.clock = clock.timestamp
+    queue_texts(live, *[("lisi", f"通知{n}") for n in range(35)], ("zhangsan", "另一位成员的通知"))
+    drain(live)
+    assert len(fake_wecom.delivered["lisi"]) == 30
+    assert len(fake_wecom.delivered["zhangsan"]) == 1  # one member's limit holds up no one else
+    waiting = [r for r in rows(live) if r.state == OutboxState.pending]
+    assert len(waiting) == 5
+    assert waiting[0].next_attempt_at > clock() + timedelta(seconds=55)
+    assert waiting[0].attempts == 0  # waiting for the limit is no failed attempt
+    clock.advance(seconds=62)
+    drain(live)
+    assert [body["text"]["content"] for _, body in fake_wecom.delivered["lisi"]] == [f"通知{n}" for n in range(35)]
+    assert fake_wecom.dropped == []
+
+
+def test_a_broadcast_waits_until_every_recipient_has_room(live: Runtime, fake_wecom: FakeWeCom,
+                                                         clock: FrozenClock) -> None:
+    fake_wecom.clock = clock.timestamp
+    queue_texts(live, *[("lisi", f"通知{n}") for n in range(30)])
+    drain(live)
+    with live.sessions.begin() as session:
+        outbox.broadcast(session, ["zhangsan", "lisi"], "本月学习提醒", "study:2026-05", clock())
+    drain(live)
+    assert fake_wecom.delivered["zhangsan"] == []  # lisi has had 30 this minute
+    clock.advance(seconds=62)
+    drain(live)
+    assert [body["text"]["content"] for _, body in fake_wecom.delivered["zhangsan"]] == ["本月学习提醒"]
+    assert len(fake_wecom.delivered["lisi"]) == 31
+    assert fake_wecom.dropped == []
+
+
+def test_the_member_limit_also_holds_1000_an_hour_and_takes_all_slots_or_none(live: Runtime,
+                                                                            clock: FrozenClock) -> None:
+    windows = SendWindowLimit(live.sessions, MEMBER_LIMITS, clock)
+    start, sent = clock(), 0
+    while sent < 1000:  # 30 a minute, as fast as the minute limit allows
+        if windows.take(["member:lisi"]) is None:
+            sent += 1
+        else:
+            clock.advance(seconds=61)
+    assert clock() < start + timedelta(minutes=40)
+    wait = windows.take(["member:zhangsan", "member:lisi"])
+    assert wait is not None and clock() + wait == start + timedelta(hours=1, seconds=2)
+    assert all(windows.take(["member:zhangsan"]) is None for _ in range(30))  # none of its slots was taken
+    clock.advance(seconds=wait.total_seconds())
+    assert windows.take(["member:lisi"]) is None
 
 
 def test_group_chat_created_by_the_app(wecom_settings: Settings, fake_wecom: FakeWeCom, clock: FrozenClock,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,13 +62,20 @@ def for_wecom(message: OutboxMessage) -> dict[str, Any]:
 
 
 class AppTransport:
-    """App messages to members: one row's recipient, or its `touser` list in batches of 1000."""
+    """App messages to members: one row's recipient, or its `touser` list in batches of 1000.
 
-    def __init__(self, client: WeComClient) -> None:
-        self._client = client
+    WeCom silently drops what an app sends a member beyond 30 a minute or 1000 an hour, so a row waits
+    until every one of its recipients has room (`member_windows`)."""
+
+    def __init__(self, client: WeComClient, member_windows: SendWindowLimit) -> None:
+        self._client, self._windows = client, member_windows
 
     def send(self, message: OutboxMessage) -> None:
         userids = list(message.payload.get("touser") or [message.recipient])
+        wait = self._windows.take(f"member:{userid}" for userid in userids)
+        if wait is not None:
+            raise RetryLater("a recipient has had 30 app messages this minute or 1000 this hour", wait,
+                             counts=False)
         with wecom_policy():
             self._client.send_message(userids, for_wecom(message))
 
@@ -90,7 +98,7 @@ class WebhookTransport:
         self._client, self._key, self._window = client, key, window
 
     def send(self, message: OutboxMessage) -> None:
-        wait = self._window.take()
+        wait = self._window.take(["group-robot"])
         if wait is not None:
             raise RetryLater("group robot: 20 messages a minute", wait, counts=False)
         with wecom_policy():
@@ -132,26 +140,40 @@ class AiBotReplyTransport:
 
 
 class SendWindowLimit:
-    """A rolling-window rate limit kept in the database, so it holds across dispatcher processes."""
+    """Rolling-window rate limits per key, kept in the database so that they hold across dispatcher
+    processes: at most `count` sends in any `window`, for each (count, window) in `limits`."""
 
-    def __init__(self, sessions: sessionmaker[Session], key: str, limit: int, window: timedelta,
+    def __init__(self, sessions: sessionmaker[Session], limits: Sequence[tuple[int, timedelta]],
                  clock: Callable[[], datetime]) -> None:
-        self._sessions, self._key, self._limit, self._window, self._clock = sessions, key, limit, window, clock
+        self._sessions, self._limits, self._clock = sessions, limits, clock
+        self._longest = max(window for _, window in limits)
 
-    def take(self) -> timedelta | None:
-        """Take a slot now (None), or say how long to wait for one."""
+    def take(self, keys: Iterable[str]) -> timedelta | None:
+        """A slot now under every key (None), or how long to wait until all have one: all or none."""
+        keys = sorted(set(keys))  # one lock order for every process
         try:
-            with self._sessions.begin() as session:  # IMMEDIATE on SQLite; the row lock on PostgreSQL
-                row = session.get(SendWindow, self._key, with_for_update=True)
-                if row is None:
-                    row = SendWindow(key=self._key, sent=[])
-                    session.add(row)
+            with self._sessions.begin() as session:  # IMMEDIATE on SQLite; row locks on PostgreSQL
+                rows = {row.key: row for row in session.scalars(
+                    select(SendWindow).where(SendWindow.key.in_(keys)).order_by(SendWindow.key).with_for_update())}
                 now = self._clock()
-                recent = [t for t in row.sent if datetime.fromisoformat(t) > now - self._window]
-                if len(recent) >= self._limit:
-                    oldest = min(datetime.fromisoformat(t) for t in recent)
-                    return oldest + self._window - now + timedelta(seconds=1)
-                row.sent = [*recent, now.isoformat()]
+                recent = {key: [t for t in map(datetime.fromisoformat, rows[key].sent if key in rows else [])
+                                if t > now - self._longest] for key in keys}
+                waits = [wait for times in recent.values() if (wait := self._wait(times, now))]
+                if waits:
+                    return max(waits)
+                for key in keys:
+                    row = rows.get(key) or SendWindow(key=key)
+                    session.add(row)
+                    row.sent = [t.isoformat() for t in (*recent[key], now)]
                 return None
-        except IntegrityError:  # another process created the row at this instant: try again shortly
+        except IntegrityError:  # another process created a row at this instant: try again shortly
             return timedelta(seconds=1)
+
+    def _wait(self, times: list[datetime], now: datetime) -> timedelta | None:
+        """How long until one more send fits every limit, given the earlier send `times`."""
+        waits = []
+        for count, window in self._limits:
+            inside = sorted(t for t in times if t > now - window)
+            if len(inside) >= count:  # room comes when enough of them have left the window
+                waits.append(inside[len(inside) - count] + window - now + timedelta(seconds=1))
+        return max(waits, default=None)
