@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.domain import ledger, members, publishing, rewards, stats
+from bot.domain import ledger, members, publishing, review, rewards, stats
 from bot.messages import Incoming
 from bot.migrate import alembic_config, upgrade
 from bot.runtime import Runtime
@@ -204,6 +204,42 @@ def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(new
         ledger.rebuild(session)
         stats.rebuild(session, ZONE)
         assert (_ledger(session), _cells(session)) == (kept, cells)
+
+
+def test_q07_a_publication_racing_a_revision_that_claims_the_draft(newsroom: Runtime) -> None:  # noqa: F811
+    """李四 revises an approved draft nobody edited (claiming it, voiding the approval) while 张三 records its
+    publication: the publication waits for the revision and is refused, so no points are split wrongly."""
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat)
+    with newsroom.sessions.begin() as session:
+        session.execute(update(Draft).values(editor_id=None))
+        session.execute(update(RewardRules).values(editor_share=0.5))
+    revising, release, replies = threading.Event(), threading.Event(), []
+
+    def revise() -> None:
+        with newsroom.sessions.begin() as session:
+            review.revise(session, number, members.require(session, "lisi"), "改过的正文", newsroom.clock())
+            revising.set()
+            release.wait(timeout=10)
+
+    def publish() -> None:
+        replies.append(newsroom.commands.handle(Incoming(
+            "local", "zhangsan", "t:race", text=f"刊发 #{number} 韶关日报 https://sgrb.example/1")).text)
+
+    reviser, publisher = threading.Thread(target=revise), threading.Thread(target=publish)
+    reviser.start()
+    assert revising.wait(timeout=10)
+    publisher.start()
+    publisher.join(timeout=1)  # it waits for the revision's transaction
+    release.set()
+    reviser.join()
+    publisher.join()
+    assert "不能登记刊发" in replies[0]
+    with newsroom.sessions.begin() as session:
+        assert session.get(Draft, number).editor.userid == "lisi"
+        kept = _ledger(session)
+        ledger.rebuild(session)
+        assert _ledger(session) == kept
 
 
 MONTHS = [(date(2026, 4, 1), date(2026, 5, 1)), (date(2026, 5, 1), date(2026, 6, 1)),

@@ -111,7 +111,9 @@ class Published:
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
             now: datetime, zone: ZoneInfo) -> Published:
     """刊发: record a publication (once per draft and outlet), award points, post 用稿反馈 to the group."""
-    draft = get(session, draft_id)
+    # Locked: a change made to the draft at the same moment (a revision voiding its approval, an editor
+    # claiming it) comes wholly before this publication or wholly after, and the points follow it.
+    draft = get(session, draft_id, lock=True)
     _require_involved(session, draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     url = check_url(url)
