@@ -204,7 +204,8 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"database: {url.split(':', 1)[0]}")
-    print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'cpu ms':>7}")
+    print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'cpu ms':>7}")
     for row in results:
         mode = f"rate {row['rate']:g}/s" if "rate" in row else f"conc {row['concurrency']}"
         print(f"{row['target']:14} {mode:>14} {row['rps']:8.0f} {row['p50_ms']:8.1f} {row['p90_ms']:8.1f} "
