@@ -26,7 +26,7 @@ class AccessToken(Base):
 
 
 class SendWindow(Base):
-    """Recent send times of a rate-limited channel (the group robot: 20 per rolling minute)."""
+    """Recent send times under a rate limit: the group robot's, or an app's messages to one member."""
 
     __tablename__ = "send_window"
 

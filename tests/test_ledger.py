@@ -8,6 +8,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -206,6 +207,7 @@ def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(new
         assert (_ledger(session), _cells(session)) == (kept, cells)
 
 
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row locks; SQLite runs one transaction at a time")
 def test_q07_a_publication_racing_a_revision_that_claims_the_draft(newsroom: Runtime) -> None:  # noqa: F811
     """李四 revises an approved draft nobody edited (claiming it, voiding the approval) while 张三 records its
     publication: the publication waits for the revision and is refused, so no points are split wrongly."""
@@ -240,6 +242,33 @@ def test_q07_a_publication_racing_a_revision_that_claims_the_draft(newsroom: Run
         kept = _ledger(session)
         ledger.rebuild(session)
         assert _ledger(session) == kept
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row locks; SQLite runs one transaction at a time")
+@pytest.mark.parametrize("command", ["投递 #{n} 韶关日报", "刊发 #{n} 韶关日报 https://sgrb.example/1"])
+def test_q07_submitting_and_publishing_lock_the_draft_before_writing(newsroom: Runtime,  # noqa: F811
+                                                                    command: str) -> None:
+    """Both lock the draft first: one that had written its submission before waiting for the other's lock
+    would deadlock with it (each waiting on a row the other holds)."""
+    number = approved_draft(ChatDriver(newsroom))
+    replies: list[str] = []
+    with newsroom.db.connect() as holder:
+        holder.execute(text("SELECT id FROM draft WHERE id = :n FOR NO KEY UPDATE"), {"n": number})
+        sender = threading.Thread(target=lambda: replies.append(newsroom.commands.handle(
+            Incoming("local", "admin", "t:lock", text=command.format(n=number))).text))
+        sender.start()
+        waiting: str | None = None
+        for _ in range(100):  # a fresh transaction each time: pg_stat_activity is read once per transaction
+            with newsroom.db.connect() as probe:
+                waiting = probe.execute(text("SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))\
+                    .scalar()
+            if waiting:
+                break
+            time.sleep(0.05)
+        holder.rollback()
+    sender.join()
+    assert waiting is not None and waiting.startswith("SELECT draft.id") and "FOR NO KEY UPDATE" in waiting
+    assert "已" in replies[0]
 
 
 MONTHS = [(date(2026, 4, 1), date(2026, 5, 1)), (date(2026, 5, 1), date(2026, 6, 1)),

@@ -2,8 +2,8 @@
 
 `refresh` rewrites one draft's months and the member totals they touch; `rebuild` rewrites everything (the
 upgrade that brought the tables, `newsbot db rebuild-totals`, a bulk load). Publications only ever get added,
-and a draft's author and editor are settled before its first publication (a revision racing a first 刊发 could
-still change the editor after it: a rebuild puts that right), so a draft's publications are all its rows
+and a draft's author and editor are settled before its first publication (刊发 locks the draft, so a revision
+claiming it comes wholly before or after; after, it is refused), so a draft's publications are all its rows
 depend on.
 """
 

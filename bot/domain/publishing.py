@@ -51,7 +51,7 @@ class Sent:
 def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
            now: datetime) -> Sent:
     """投递: check the approved version against each outlet's rules and queue one e-mail per passing outlet."""
-    draft = get(session, draft_id)
+    draft = get(session, draft_id, lock=True)  # before any write: 刊发 takes the same lock first too
     if not (member.id == draft.editor_id or member.may(Role.admin)):
         raise Refused(f"只有稿件 {draft.number} 的编辑或管理员可以投递。", draft.id)
     if draft.state == S.withdrawn:
@@ -111,8 +111,8 @@ class Published:
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
             now: datetime, zone: ZoneInfo) -> Published:
     """刊发: record a publication (once per draft and outlet), award points, post 用稿反馈 to the group."""
-    # Locked: a change made to the draft at the same moment (a revision voiding its approval, an editor
-    # claiming it) comes wholly before this publication or wholly after, and the points follow it.
+    # Locked before any write: a change made to the draft at the same moment (a revision voiding its approval,
+    # an editor claiming it, an e-mail to the same outlet) comes wholly before this publication or after it.
     draft = get(session, draft_id, lock=True)
     _require_involved(session, draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)

@@ -74,8 +74,7 @@ class AppTransport:
         userids = list(message.payload.get("touser") or [message.recipient])
         wait = self._windows.take(f"member:{userid}" for userid in userids)
         if wait is not None:
-            raise RetryLater("a recipient has had 30 app messages this minute or 1000 this hour", wait,
-                             counts=False)
+            raise RetryLater("a recipient is at WeCom's limit of app messages per member", wait, counts=False)
         with wecom_policy():
             self._client.send_message(userids, for_wecom(message))
 
@@ -158,7 +157,7 @@ class SendWindowLimit:
                 now = self._clock()
                 recent = {key: [t for t in map(datetime.fromisoformat, rows[key].sent if key in rows else [])
                                 if t > now - self._longest] for key in keys}
-                waits = [wait for times in recent.values() if (wait := self._wait(times, now))]
+                waits = [wait for times in recent.values() if (wait := self._wait(times, now)) is not None]
                 if waits:
                     return max(waits)
                 for key in keys:
@@ -175,5 +174,5 @@ class SendWindowLimit:
         for count, window in self._limits:
             inside = sorted(t for t in times if t > now - window)
             if len(inside) >= count:  # room comes when enough of them have left the window
-                waits.append(inside[len(inside) - count] + window - now + timedelta(seconds=1))
+                waits.append(inside[len(inside) - count] + window - now)
         return max(waits, default=None)
