@@ -1,0 +1,44 @@
+"""The `newsbot` command line: one module per area, each adding its own commands.
+
+serving (serve, dispatcher, scheduler, db, chat) · people (members, group) · records (drafts, outbox) ·
+office (study, schedule, outlets, rewards, report)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.cli import office, people, records, serving
+from bot.cli.common import CliError
+from bot.config import get_settings
+from bot.domain.errors import UserError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cli = parser()
+    args = cli.parse_args(argv)
+    if not hasattr(args, "run"):
+        cli.print_help()
+        return 2
+    try:
+        settings = get_settings()
+        return int(args.run(args, settings))
+    except ValidationError as exc:
+        print(f"配置有误：{exc}", file=sys.stderr)
+        return 2
+    except (CliError, UserError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    root = argparse.ArgumentParser(prog="newsbot", description="宣传稿件机器人 newsbot")
+    commands = root.add_subparsers(metavar="COMMAND")
+    for area in (serving, people, records, office):
+        area.add_commands(commands)
+    return root

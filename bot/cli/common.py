@@ -1,0 +1,56 @@
+"""What the command modules share: the operator's error, the runtime, and output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from bot import migrate
+from bot.config import Settings
+from bot.runtime import Runtime
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # what add_subparsers returns
+
+
+class CliError(Exception):
+    """A mistake the operator can fix; printed without a traceback, exit status 2."""
+
+
+def with_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    require_current_schema(settings)
+    return Runtime.build(settings)
+
+
+def require_current_schema(settings: Settings) -> None:
+    if not migrate.is_current(settings.database_url):
+        raise CliError("数据库未初始化或不是最新结构：请先运行 `newsbot db upgrade`。")
+
+
+def field_value(pair: str) -> tuple[str, str]:
+    field, sep, value = pair.partition("=")
+    if not sep:
+        raise CliError(f"「{pair}」应写成 FIELD=VALUE，例如 mailbox=tougao@example.com")
+    return field, value
+
+
+def writing(path: Path, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise CliError(f"无法写入 {path}：{exc.strerror}") from exc
+
+
+def print_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(line(row))

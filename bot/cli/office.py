@@ -1,0 +1,225 @@
+"""`newsbot study`, `schedule`, `outlets`, `rewards` and `report`: the office's settings and figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from bot.cli.common import Commands, field_value, print_rows, runtime_for, with_json, writing
+from bot.config import Settings
+from bot.views import outlet_json
+
+
+def add_commands(commands: Commands) -> None:
+    study = commands.add_parser("study", help="the month's study items (学习)").add_subparsers(
+        metavar="ACTION", required=True)
+    set_study = study.add_parser("set", help="set a month's study items")
+    set_study.add_argument("--month", required=True, metavar="YYYY-MM")
+    set_study.add_argument("text")
+    set_study.set_defaults(run=_study_set)
+    plan = commands.add_parser("schedule", help="the calendar's schedules").add_subparsers(
+        metavar="ACTION", required=True)
+    with_json(plan.add_parser("list", help="schedules and their next firing")).set_defaults(run=_schedule_list)
+    for name, helptext in (("enable", "turn a schedule on"), ("disable", "turn a schedule off")):
+        toggle = plan.add_parser(name, help=helptext)
+        toggle.add_argument("id")
+        toggle.set_defaults(run=_schedule_toggle, enabled=name == "enable")
+    change_plan = plan.add_parser("set", help="change rule fields or parameters: hour=9 day=last_fri place=…")
+    change_plan.add_argument("id")
+    change_plan.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
+    change_plan.set_defaults(run=_schedule_set)
+    with_json(plan.add_parser("runs", help="every firing: period, claimed by, outcome")).set_defaults(
+        run=_schedule_runs)
+
+    outlets = commands.add_parser("outlets", help="outlets (媒体)").add_subparsers(metavar="ACTION", required=True)
+    with_json(outlets.add_parser("list", help="the outlets, retired ones too")).set_defaults(run=_outlets_list)
+    add = outlets.add_parser("add", help="add an outlet")
+    add.add_argument("name")
+    add.add_argument("level", help="central|provincial|city|county|own (or 中央/省/市/县/本单位)")
+    add.add_argument("--mailbox", default="")
+    add.set_defaults(run=_outlets_add)
+    change = outlets.add_parser("edit", help="change fields: FIELD=VALUE (e.g. mailbox=a@b.cn max_chars=1500)")
+    change.add_argument("name")
+    change.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
+    change.set_defaults(run=_outlets_edit)
+    retire = outlets.add_parser("retire", help="stop offering an outlet (its history stays)")
+    retire.add_argument("name")
+    retire.set_defaults(run=_outlets_retire)
+
+    rules = commands.add_parser("rewards", help="the reward rules (新闻用稿奖励办法)").add_subparsers(
+        metavar="ACTION", required=True)
+    rules.add_parser("show", help="print the rules as JSON").set_defaults(run=_rewards_show)
+    set_rules = rules.add_parser("set", help="change rules: city=3 policy=sum editor_share=0.2 …")
+    set_rules.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
+    set_rules.set_defaults(run=_rewards_set)
+
+    report = commands.add_parser("report", help="spreadsheets").add_subparsers(metavar="KIND", required=True)
+    money = report.add_parser("rewards", help="the reward settlement of a year or quarter (.xlsx)")
+    money.add_argument("--year", type=int, required=True)
+    money.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
+    money.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+    money.set_defaults(run=_report_rewards)
+    monthly = report.add_parser("monthly", help="the month's figures (.xlsx, or printed)")
+    monthly.add_argument("--month", required=True, metavar="YYYY-MM")
+    monthly.add_argument("-o", "--output", type=Path, metavar="FILE.xlsx")
+    monthly.set_defaults(run=_report_monthly)
+
+
+def _study_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import meetings, stats
+
+    stats.parse_month(args.month, date.today())  # validates YYYY-MM
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        meetings.set_study_items(session, args.month, args.text, runtime.clock(), actor=None)
+    print(f"已设置 {args.month} 的学习内容。")
+    return 0
+
+
+def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rows = []
+        for schedule in schedules.everything(session):
+            upcoming = schedules.next_fire(schedule, runtime.clock(), settings.zone)
+            rows.append({"id": schedule.id, "job": schedule.job, "rule": schedule.rule, "enabled": schedule.enabled,
+                         "params": schedule.params, "grace_minutes": schedule.grace_minutes,
+                         "next": upcoming.isoformat() if upcoming else None})
+    print_rows(rows, args.json, lambda r: "\t".join([r["id"], schedules.describe_rule(r["rule"]),
+                                                 r["next"] or "disabled"]))
+    return 0
+
+
+def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        schedules.enable(session, args.id, args.enabled, runtime.clock(), actor=None)
+    print(f"{args.id}: {'enabled' if args.enabled else 'disabled'}")
+    return 0
+
+
+def _schedule_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    changes = dict(field_value(pair) for pair in args.changes)
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        schedule = schedules.change(session, args.id, changes, settings.zone, runtime.clock(), actor=None)
+        params = json.dumps(schedule.params, ensure_ascii=False)
+        print(f"{schedule.id}: {schedules.describe_rule(schedule.rule)} {params}")
+    return 0
+
+
+def _schedule_runs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import schedules
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rows = [{"schedule": r.schedule_id, "period": r.period, "claimed_by": r.claimed_by,
+                 "claimed_at": r.claimed_at.isoformat(), "outcome": r.outcome, "detail": r.detail,
+                 "messages": r.messages} for r in schedules.runs(session)]
+    print_rows(rows, args.json, lambda r: "\t".join([r["schedule"], r["period"], r["outcome"], str(r["messages"]),
+                                                 r["claimed_by"]]))
+    return 0
+
+
+def _outlets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rows = [outlet_json(o) for o in outlets.everything(session)]
+    print_rows(rows, args.json, lambda o: "\t".join([o["name"], o["level"], o["mailbox"] or "-",
+                                                 "" if o["active"] else "停用"]))
+    return 0
+
+
+def _outlets_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        outlet = outlets.add(session, args.name, args.level, args.mailbox, runtime.clock(), actor=None)
+        print(f"已添加媒体「{outlet.name}」。")
+    return 0
+
+
+def _outlets_edit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    changes = dict(field_value(pair) for pair in args.changes)
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        outlet = outlets.edit(session, outlets.find(session, args.name, include_retired=True), changes,
+                              runtime.clock(), actor=None)
+        print(json.dumps(outlet_json(outlet), ensure_ascii=False))
+    return 0
+
+
+def _outlets_retire(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import outlets
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        outlets.retire(session, outlets.find(session, args.name), runtime.clock(), actor=None)
+    print(f"已停用媒体「{args.name}」；投稿和刊发记录保留。")
+    return 0
+
+
+def _rewards_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import rewards
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rules = rewards.current(session)
+        print(json.dumps({field: getattr(rules, field) for field in rewards.RULE_FIELDS}, ensure_ascii=False))
+    return 0
+
+
+def _rewards_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import rewards
+
+    changes = dict(field_value(pair) for pair in args.changes)
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rules = rewards.change(session, changes, None, runtime.clock())
+        print(json.dumps({field: getattr(rules, field) for field in rewards.RULE_FIELDS}, ensure_ascii=False))
+    return 0
+
+
+def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain.stats import parse_period
+    from bot.reports import rewards_workbook
+
+    period = f"{args.year}Q{args.quarter}" if args.quarter else str(args.year)
+    start, end, name = parse_period(period, date.today())
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        writing(args.output, lambda: rewards_workbook(session, start, end, name, args.output))
+    print(f"{name}用稿奖励表已写入 {args.output}")
+    return 0
+
+
+def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import stats
+    from bot.reports import monthly_workbook
+
+    start, end = stats.parse_month(args.month, date.today())
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        if args.output:
+            writing(args.output, lambda: monthly_workbook(session, start, end, settings.zone, args.output))
+            print(f"{args.month} 统计已写入 {args.output}")
+            return 0
+        figures = stats.month(session, start, end, settings.zone)
+    print(f"{args.month}：投稿 {figures.submitted}，批准 {figures.approved}，"
+          f"投递 {figures.sent}，刊发 {figures.published}")
+    for row in figures.outlets:
+        print(f"{row.name}\t投递 {row.sent}\t刊发 {row.published}\t上稿率 {row.rate}")
+    return 0

@@ -1,0 +1,130 @@
+"""`newsbot members` and `group`: the members, their roles, the WeCom directory and the work group."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_json
+from bot.config import Settings
+from bot.views import member_json
+from bot.wecom.client import TokenRefused, WeComClient, WeComError
+
+T = TypeVar("T")
+
+
+def add_commands(commands: Commands) -> None:
+    members = commands.add_parser("members", help="members and roles").add_subparsers(
+        metavar="ACTION", required=True)
+    imp = members.add_parser("import", help="import userid,name,department,roles from CSV")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(run=_members_import)
+    with_json(members.add_parser("list", help="list members")).set_defaults(run=_members_list)
+    set_roles = members.add_parser("set-roles", help="replace a member's roles, e.g. editor|correspondent")
+    set_roles.add_argument("userid")
+    set_roles.add_argument("roles")
+    set_roles.set_defaults(run=_members_set_roles)
+    sync = members.add_parser("sync", help="read departments and users from WeCom")
+    sync.add_argument("--force", action="store_true", help="allow deactivating more than half of the members")
+    sync.set_defaults(run=_members_sync)
+
+    group = commands.add_parser("group", help="the work group").add_subparsers(metavar="ACTION", required=True)
+    create = group.add_parser("create", help="create the app's group chat; prints its chat id")
+    create.add_argument("name")
+    create.add_argument("userids", nargs="+", metavar="USERID", help="the first is the owner; at least two")
+    create.set_defaults(run=_group_create)
+
+
+def _members_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import members
+
+    try:
+        source = args.file.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise CliError(f"无法读取文件 {args.file}：{exc.strerror}") from exc
+    runtime = runtime_for(settings)
+    with source, runtime.sessions.begin() as session:
+        result = members.import_csv(session, source, runtime.clock())
+    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。")
+    return 0
+
+
+def _members_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import members
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rows = [member_json(m) for m in members.all_members(session)]
+    print_rows(rows, args.json, lambda m: "\t".join([m["userid"], m["name"], m["department"] or "-",
+                                                 "|".join(m["roles"]) or "-", "" if m["active"] else "停用"]))
+    return 0
+
+
+def _members_set_roles(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import members
+
+    roles = members.parse_roles(args.roles)
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        if members.get(session, args.userid) is None:
+            raise CliError(f"没有成员「{args.userid}」。运行 `newsbot members list` 查看，"
+                           "或用 `newsbot members import FILE.csv` 导入。")
+        member = members.set_roles(session, args.userid, roles, runtime.clock(), actor=None)
+        print(f"{member.userid}（{member.name}）的角色：{member.role_labels}")
+    return 0
+
+
+def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import directory
+
+    client = _client(settings)
+    departments = _wecom(client.departments)
+    users = _wecom(lambda: client.users(directory.top_departments(departments)))
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        result = directory.sync(session, departments, users, runtime.clock(), force=args.force)
+    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，停用 {result.deactivated} 人（离职）。")
+    return 0
+
+
+def _group_create(args: argparse.Namespace, settings: Settings) -> int:
+    if len(args.userids) < 2:
+        raise CliError("群聊至少需要两名成员：newsbot group create 宣传工作群 群主USERID 成员USERID …")
+    client = _client(settings)
+    chat_id = _wecom(lambda: client.create_group_chat(args.name, args.userids[0], args.userids))
+    print(chat_id)
+    print(f"已创建群聊「{args.name}」。在 .env 中设置 NEWSBOT_GROUP_CHANNEL=appchat 和 NEWSBOT_GROUP_CHAT_ID={chat_id}",
+          file=sys.stderr)
+    return 0
+
+
+def _client(settings: Settings) -> WeComClient:
+    if settings.local_mode:
+        raise CliError("需要企业微信凭据：设置 NEWSBOT_WECOM_CORP_ID、NEWSBOT_WECOM_SECRET、NEWSBOT_WECOM_AGENT_ID。")
+    client = runtime_for(settings).client
+    assert client is not None
+    return client
+
+
+def _wecom(call: Callable[[], T]) -> T:
+    from bot.wecom.transports import CREDENTIALS_HINT, IP_HINT
+
+    try:
+        return call()
+    except WeComError as error:
+        if error.errcode == 60020:
+            raise CliError(IP_HINT) from error
+        if isinstance(error, TokenRefused):
+            raise CliError(f"{CREDENTIALS_HINT}（{error}）") from error
+        if error.errcode == 60011:
+            raise CliError("应用的可见范围不包含要读取的部门或成员："
+                           "请在应用管理中把可见范围设为全单位（或相关部门）。") from error
+        raise CliError(f"企业微信返回错误：{error}") from error
+    except httpx.HTTPError as error:
+        raise CliError(f"无法连接企业微信（{type(error).__name__}），"
+                       "请检查网络或 NEWSBOT_WECOM_API_BASE_URL。") from error

@@ -1,0 +1,126 @@
+"""`newsbot drafts` and `outbox`: what was written and what was sent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_json
+from bot.config import Settings
+from bot.domain.errors import NotFound
+from bot.views import draft_json, outbox_json
+from models import Draft, OutboxMessage
+
+
+def add_commands(commands: Commands) -> None:
+    drafts = commands.add_parser("drafts", help="drafts").add_subparsers(metavar="ACTION", required=True)
+    with_json(drafts.add_parser("list", help="list drafts, newest first")).set_defaults(run=_drafts_list)
+    show = with_json(drafts.add_parser("show", help="one draft with its versions"))
+    show.add_argument("number", type=int)
+    show.set_defaults(run=_drafts_show)
+    form = drafts.add_parser("form", help="write the approval form (审批表) as .docx")
+    form.add_argument("number", type=int)
+    form.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.docx")
+    form.set_defaults(run=_drafts_form)
+
+    out = commands.add_parser("outbox", help="outgoing messages").add_subparsers(metavar="ACTION", required=True)
+    with_json(out.add_parser("list", help="newest outgoing messages")).set_defaults(run=_outbox_list)
+    again = out.add_parser("retry", help="queue dead messages again")
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", type=int, nargs="?")
+    which.add_argument("--all-dead", action="store_true", help="every dead message")
+    again.set_defaults(run=_outbox_retry)
+    purge = out.add_parser("purge-sent", help="delete sent messages older than DAYS")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.set_defaults(run=_outbox_purge)
+
+
+def _drafts_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import drafts
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rows = [draft_json(session, d, with_versions=False) for d in drafts.newest(session, limit=200)]
+    print_rows(rows, args.json, lambda d: f"#{d['number']}\t{d['state']}\t{d['author']}\t"
+                                      f"{d['editor'] or '-'}\t{d['title']}")
+    return 0
+
+
+def _drafts_show(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        data = draft_json(session, _draft(session, args.number), with_versions=True)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"#{data['number']} {data['title']}\n状态：{data['state']}  作者：{data['author']}  "
+          f"编辑：{data['editor'] or '-'}")
+    for version in data["versions"]:
+        print(f"\n--- v{version['number']} {version['created_at']} {version['author']} "
+              f"({version['words']} 字) ---\n{version['text']}")
+    return 0
+
+
+def _drafts_form(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.forms import write_approval_form
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        draft = _draft(session, args.number)
+        try:
+            write_approval_form(session, draft, args.output, settings.zone)
+        except OSError as exc:
+            raise CliError(f"无法写入 {args.output}：{exc.strerror}") from exc
+    print(f"审批表已写入 {args.output}")
+    return 0
+
+
+def _draft(session: Session, number: int) -> Draft:
+    from bot.domain import drafts
+
+    try:
+        return drafts.get(session, number)
+    except NotFound as exc:
+        raise CliError(f"没有稿件 #{number}。运行 `newsbot drafts list` 查看全部稿件。") from exc
+
+
+def _outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        rows = [outbox_json(m) for m in outbox.newest(session, limit=200)]
+    print_rows(rows, args.json, lambda m: f"{m['id']}\t{m['state']}\t{m['channel']}:{m['recipient']}\t"
+                                      f"{m['attempts']}\t{m['summary']}")
+    return 0
+
+
+def _outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        count = outbox.retry(session, None if args.all_dead else [args.id], runtime.clock())
+        if not args.all_dead and count == 0:
+            message = session.get(OutboxMessage, args.id)
+            if message is None:
+                raise CliError(f"发件箱没有第 {args.id} 条。运行 `newsbot outbox list` 查看。")
+            raise CliError(f"第 {args.id} 条的状态是 {message.state}：只有发送失败（dead）的消息可以重试。")
+    print(f"已重新排队 {count} 条。")
+    return 0
+
+
+def _outbox_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import outbox
+
+    if args.older_than < 1:
+        raise CliError("--older-than 至少为 1 天。")
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        count = outbox.purge_sent(session, runtime.clock() - timedelta(days=args.older_than))
+    print(f"已删除 {count} 条 {args.older_than} 天前已发送的消息。")
+    return 0
