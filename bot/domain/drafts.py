@@ -105,11 +105,11 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
 def get(session: Session, draft_id: int, *, lock: bool = False) -> Draft:
     """The draft; with `lock`, its row stays locked until the transaction ends (on PostgreSQL: FOR NO KEY
     UPDATE, so rows that merely refer to the draft can still be written) and is read after the lock."""
-    if draft_id > MAX_DRAFT_NUMBER:
-        raise NotFound(f"没有稿件 #{draft_id}。发送「稿件」查看您的稿件和待办。")
-    if lock:
-        session.execute(select(Draft.id).where(Draft.id == draft_id).with_for_update(key_share=True))
-    draft = session.get(Draft, draft_id, populate_existing=lock)
+    draft = None
+    if draft_id <= MAX_DRAFT_NUMBER:
+        if lock:
+            session.execute(select(Draft.id).where(Draft.id == draft_id).with_for_update(key_share=True))
+        draft = session.get(Draft, draft_id, populate_existing=lock)
     if draft is None:
         raise NotFound(f"没有稿件 #{draft_id}。发送「稿件」查看您的稿件和待办。")
     return draft
