@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -17,12 +16,11 @@ from bot.config import Settings
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
-from bot.text import URL, command_line, leading_draft_number, to_half_width, xml_safe
+from bot.text import QUOTED_NUMBER, URL, command_line, leading_draft_number, to_half_width, xml_safe
 from models import InboundMessage, Member, Role
 
 log = logging.getLogger(__name__)
 
-_QUOTED_NUMBER = re.compile(r"#([0-9]{1,18})")
 
 Clock = Callable[[], datetime]
 
@@ -249,7 +247,7 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
     A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
-    numbers = set(_QUOTED_NUMBER.findall(to_half_width(quoted)))
+    numbers = set(QUOTED_NUMBER.findall(to_half_width(quoted)))
     if len(numbers) != 1 or leading_draft_number(command.args) is not None or "#" in command.args:
         return command
     number = f"#{numbers.pop()}"

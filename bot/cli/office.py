@@ -90,7 +90,7 @@ def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
                          "params": schedule.params, "grace_minutes": schedule.grace_minutes,
                          "next": upcoming.isoformat() if upcoming else None})
     print_rows(rows, args.json, lambda r: "\t".join([r["id"], schedules.describe_rule(r["rule"]),
-                                                 r["next"] or "disabled"]))
+                                                     r["next"] or "disabled"]))
     return 0
 
 
@@ -125,7 +125,7 @@ def _schedule_runs(args: argparse.Namespace, settings: Settings) -> int:
                  "claimed_at": r.claimed_at.isoformat(), "outcome": r.outcome, "detail": r.detail,
                  "messages": r.messages} for r in schedules.runs(session)]
     print_rows(rows, args.json, lambda r: "\t".join([r["schedule"], r["period"], r["outcome"], str(r["messages"]),
-                                                 r["claimed_by"]]))
+                                                     r["claimed_by"]]))
     return 0
 
 
@@ -136,7 +136,7 @@ def _outlets_list(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         rows = [outlet_json(o) for o in outlets.everything(session)]
     print_rows(rows, args.json, lambda o: "\t".join([o["name"], o["level"], o["mailbox"] or "-",
-                                                 "" if o["active"] else "停用"]))
+                                                     "" if o["active"] else "停用"]))
     return 0
 
 

@@ -61,7 +61,7 @@ def _members_list(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         rows = [member_json(m) for m in members.all_members(session)]
     print_rows(rows, args.json, lambda m: "\t".join([m["userid"], m["name"], m["department"] or "-",
-                                                 "|".join(m["roles"]) or "-", "" if m["active"] else "停用"]))
+                                                     "|".join(m["roles"]) or "-", "" if m["active"] else "停用"]))
     return 0
 
 

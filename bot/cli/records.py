@@ -46,7 +46,7 @@ def _drafts_list(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         rows = [draft_json(session, d, with_versions=False) for d in drafts.newest(session, limit=200)]
     print_rows(rows, args.json, lambda d: f"#{d['number']}\t{d['state']}\t{d['author']}\t"
-                                      f"{d['editor'] or '-'}\t{d['title']}")
+                                          f"{d['editor'] or '-'}\t{d['title']}")
     return 0
 
 
@@ -95,7 +95,7 @@ def _outbox_list(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         rows = [outbox_json(m) for m in outbox.newest(session, limit=200)]
     print_rows(rows, args.json, lambda m: f"{m['id']}\t{m['state']}\t{m['channel']}:{m['recipient']}\t"
-                                      f"{m['attempts']}\t{m['summary']}")
+                                          f"{m['attempts']}\t{m['summary']}")
     return 0
 
 

@@ -18,7 +18,7 @@ from bot.domain import audit, ledger, members, outlets, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
-from bot.text import URL, to_half_width
+from bot.text import QUOTED_NUMBER, URL, to_half_width
 from models import (
     Draft,
     DraftFile,
@@ -37,7 +37,6 @@ SUBMITTABLE = (S.approved, S.submitted, S.published)
 URL_MAX = 1000
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
 _NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
-_NUMBER = re.compile(r"#([0-9]{1,18})")
 _LISTED = 5
 
 
@@ -207,7 +206,7 @@ def place_link(session: Session, member: Member, text: str) -> Placement:
     if not (member.may(Role.admin) or Role.approver in member.roles):
         query = query.where(or_(Draft.author_id == member.id, Draft.editor_id == member.id))
     recent = list(session.scalars(query))
-    number = _NUMBER.search(hint)  # a #number names the draft; else its title may
+    number = QUOTED_NUMBER.search(hint)  # a #number names the draft; else its title may
     named = ([d for d in recent if d.id == int(number.group(1))] if number
              else [d for d in recent if _titled(hint, _plain(d.title))])
     drafts = named or [d for d in recent if d.state != S.published]
