@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 import xmltodict
+from prometheus_client.parser import text_string_to_metric_families
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import WeChatCrypto
 
@@ -34,6 +35,7 @@ TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 CORP_ID = "wwbench"
 APPROVERS = 20
+MSG_IDS = itertools.count(10**15)  # one sequence for the whole run: every callback is a new message, never a retry
 BARE_APP = """from fastapi import FastAPI
 app = FastAPI()
 
@@ -66,7 +68,7 @@ def prepare_database(url: str, members: int) -> None:
 
 def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
     """`count` distinct, signed, encrypted callbacks, made before the clock starts."""
-    crypto, ids = WeChatCrypto(TOKEN, AES_KEY, CORP_ID), itertools.count(10**15)
+    crypto = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
     mix = itertools.cycle(["投稿 基准测试稿件\n正文内容，用于测量处理时间。", "稿件", "帮助", "批准"])
     made = []
     for n in range(count):
@@ -74,7 +76,7 @@ def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
         # One member's messages take turns (a row lock), so no single member sends the whole 批准 share.
         sender = f"approver{n // 4 % APPROVERS}" if text == "批准" else f"user{n % members}"
         fields = {"ToUserName": CORP_ID, "FromUserName": sender, "CreateTime": int(time.time()),
-                  "MsgType": "text", "Content": text, "MsgId": next(ids), "AgentID": 1}
+                  "MsgType": "text", "Content": text, "MsgId": next(MSG_IDS), "AgentID": 1}
         plain = xmltodict.unparse({"xml": fields}, full_document=False)
         ts, nonce = str(int(time.time())), str(n)
         encrypted = xmltodict.parse(crypto.encrypt_message(plain, nonce, ts))["xml"]["Encrypt"]
@@ -150,6 +152,16 @@ async def fixed_rate(url: str, requests: list[tuple[dict[str, str], bytes]], rat
     return summary(latencies, errors, time.perf_counter() - began)
 
 
+def outcomes(port: int) -> dict[str, int]:
+    """How newsbot answered the callbacks, from its /metrics (ok, invalid, duplicate, …)."""
+    counts: dict[str, int] = {}
+    for family in text_string_to_metric_families(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text):
+        for sample in family.samples:
+            if sample.name == "newsbot_callbacks_total":
+                counts[sample.labels["outcome"]] = counts.get(sample.labels["outcome"], 0) + int(sample.value)
+    return counts
+
+
 def summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
     ordered = sorted(latencies)
 
@@ -197,6 +209,7 @@ def main() -> None:
                                       else drive(endpoint, batch, int(level)))
                 figures["cpu_ms"] = (cpu_seconds(server) - cpu_before) * 1000 / count
                 results.append({"target": target, mode: level, **figures})
+        answers = outcomes(bot_port)
     finally:
         for server in servers:
             server.terminate()
@@ -210,11 +223,14 @@ def main() -> None:
         mode = f"rate {row['rate']:g}/s" if "rate" in row else f"conc {row['concurrency']}"
         print(f"{row['target']:14} {mode:>14} {row['rps']:8.0f} {row['p50_ms']:8.1f} {row['p90_ms']:8.1f} "
               f"{row['p99_ms']:8.1f} {row['errors']:7d} {row['cpu_ms']:7.2f}")
+    print("newsbot's answers:", ", ".join(f"{outcome} {count}" for outcome, count in sorted(answers.items())))
     for bot_row, bare_row in zip(results[::2], results[1::2], strict=True):
         print(f"ratio at {bot_row.get('concurrency', bot_row.get('rate'))}: "
               f"{bot_row['rps'] / bare_row['rps']:.0%} of the ceiling")  # type: ignore[operator]
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"results": results, "answers": answers}, indent=2))
+    if answers.get("duplicate"):  # a repeated MsgId is answered from the stored reply: not what is measured here
+        raise SystemExit("some callbacks were answered as duplicates: the figures above do not measure new messages")
 
 
 if __name__ == "__main__":
