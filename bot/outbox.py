@@ -12,9 +12,9 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import Table, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -30,8 +30,10 @@ AIBOT_REPLY = "aibot_reply"  # a late answer to an AI bot message, through its r
 RESPONSE_URL_TTL = timedelta(minutes=55)  # WeCom keeps a response_url for an hour; leave a margin
 
 LEASE = timedelta(minutes=2)
+FRESH_LEASE = timedelta(seconds=5)  # a lease this young still covers a send as well as a renewed one
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 12
+OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
 
 
 def text(content: str) -> dict[str, Any]:
@@ -47,10 +49,10 @@ def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str
             now: datetime) -> int:
     """Queue one message (returns 1); a second message with the same dedupe key is dropped (returns 0)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(insert(OutboxMessage).values(
-        channel=channel, recipient=recipient, payload=payload, dedupe_key=dedupe_key,
-        state=OutboxState.pending, attempts=0, next_attempt_at=now, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    # A Core insert with the values as parameters: half the time of .values(), which builds a new statement.
+    result = session.execute(insert(OUTBOX_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]), {
+        "channel": channel, "recipient": recipient, "payload": payload, "dedupe_key": dedupe_key,
+        "state": OutboxState.pending, "attempts": 0, "next_attempt_at": now, "created_at": now})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -217,8 +219,12 @@ class Dispatcher:
             return list(rows)
 
     def _still_ours(self, message: OutboxMessage) -> bool:
-        """Renew the lease just before sending: a batch slower than the lease must not send twice."""
+        """Renew the lease just before sending: a batch slower than the lease must not send twice.
+
+        A lease taken moments ago is left as it is, which saves a transaction per row of a quick batch."""
         now = self._clock()
+        if message.lease_until is not None and message.lease_until - now > LEASE - FRESH_LEASE:
+            return True
         with self._sessions.begin() as session:
             renewed = session.execute(update(OutboxMessage).where(
                 OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by,

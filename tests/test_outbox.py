@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot import outbox
 from bot.outbox import Dispatcher, RetryLater, Undeliverable
@@ -135,6 +135,29 @@ def test_q12_a_batch_slower_than_the_lease_never_sends_twice(runtime: Runtime, c
     a.run_once()
     assert sorted(key for _, key in log) == ["k0", "k1", "k2"]
     assert ("B", "k2") in log  # B did take over
+    assert {r.state for r in rows(runtime)} == {OutboxState.sent}
+
+
+def test_a_lease_taken_moments_ago_is_not_renewed_but_an_older_one_is(runtime: Runtime, clock: FrozenClock) -> None:
+    for n in range(3):
+        queue(runtime, f"k{n}", recipient=f"member{n}")
+    renewals: list[str] = []
+
+    def watch(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("UPDATE outbox_message SET lease_until"):  # the renewal sets nothing else
+            renewals.append(statement)
+
+    class SlowSecond:
+        def send(self, message: OutboxMessage) -> None:
+            if message.dedupe_key == "k1":
+                clock.advance(seconds=10)  # k2's lease is now 10 s old: renewed before k2 is sent
+
+    event.listen(runtime.db, "before_cursor_execute", watch)
+    try:
+        assert Dispatcher(runtime.sessions, {"app": SlowSecond()}, clock).run_once() == 3
+    finally:
+        event.remove(runtime.db, "before_cursor_execute", watch)
+    assert len(renewals) == 1
     assert {r.state for r in rows(runtime)} == {OutboxState.sent}
 
 
