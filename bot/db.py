@@ -88,7 +88,7 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         dbapi_connection.take_turn()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_connection.execute("BEGIN IMMEDIATE")  # straight to sqlite3: SQLAlchemy has nothing to track here
         except BaseException:
             dbapi_connection.end_turn()
             raise
