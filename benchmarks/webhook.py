@@ -86,13 +86,15 @@ def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
     return made
 
 
-def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
-    """The user and system time the server process has used so far (Linux; 0 elsewhere)."""
+def cpu_seconds(pid: int) -> float:
+    """The user and system time a server has used so far, its worker processes included (Linux; 0 elsewhere)."""
     try:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -123,7 +125,8 @@ async def drive(url: str, requests: list[tuple[dict[str, str], bytes]], concurre
         nonlocal errors
         for query, body in queue:
             started = time.perf_counter()
-            errors += not await answered(client, url, query, body)
+            ok = await answered(client, url, query, body)
+            errors += not ok  # not `errors += not await …`: that reads `errors` before the other tasks add theirs
             latencies.append(time.perf_counter() - started)
 
     began = time.perf_counter()
@@ -139,7 +142,8 @@ async def fixed_rate(url: str, requests: list[tuple[dict[str, str], bytes]], rat
     async def one(client: httpx.AsyncClient, query: dict[str, str], body: bytes) -> None:
         nonlocal errors
         started = time.perf_counter()
-        errors += not await answered(client, url, query, body)
+        ok = await answered(client, url, query, body)
+        errors += not ok
         latencies.append(time.perf_counter() - started)
 
     began = time.perf_counter()
@@ -178,6 +182,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--rate", type=float, help="fixed-rate mode: requests per second")
     parser.add_argument("--duration", type=float, default=30, help="fixed-rate mode: seconds")
+    parser.add_argument("--workers", type=int, default=1, help="server processes, for both targets (default 1)")
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -191,9 +196,10 @@ def main() -> None:
                         "NEWSBOT_WECOM_CORP_ID": CORP_ID, "NEWSBOT_SCHEDULER": "off",
                         "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1000000"}
     (workdir / "bare.py").write_text(BARE_APP)
-    servers = [start([sys.executable, "-m", "bot.cli", "serve", "--port", str(bot_port)], env, bot_port),
+    workers = ["--workers", str(args.workers)]
+    servers = [start([sys.executable, "-m", "bot.cli", "serve", "--port", str(bot_port), *workers], env, bot_port),
                start([sys.executable, "-m", "uvicorn", "--app-dir", str(workdir), "bare:app", "--port", str(bare_port),
-                      "--log-level", "warning"], env, bare_port)]
+                      "--log-level", "warning", *workers], env, bare_port)]
     results: list[dict[str, object]] = []
     try:
         for port in (bot_port, bare_port):  # warm up: imports, compiled SQL, connection pools; not measured
@@ -206,10 +212,10 @@ def main() -> None:
             for target, port, server in (("newsbot", bot_port, servers[0]), ("bare FastAPI", bare_port, servers[1])):
                 batch = callbacks(count, args.members)
                 endpoint = f"http://127.0.0.1:{port}/wecom/callback"
-                cpu_before = cpu_seconds(server)
+                cpu_before = cpu_seconds(server.pid)
                 figures = asyncio.run(fixed_rate(endpoint, batch, level) if mode == "rate"
                                       else drive(endpoint, batch, int(level)))
-                figures["cpu_ms"] = (cpu_seconds(server) - cpu_before) * 1000 / count
+                figures["cpu_ms"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / count
                 results.append({"target": target, mode: level, **figures})
                 if target == "newsbot":
                     answered_200 += figures["requests"] - figures["errors"]
@@ -220,7 +226,7 @@ def main() -> None:
             server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"database: {url.split(':', 1)[0]}")
+          f"database: {url.split(':', 1)[0]}, {args.workers} server process(es) each")
     print(f"{'target':14} {'mode':>14} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} "
           f"{'cpu ms':>7}")
     for row in results:
