@@ -144,7 +144,7 @@ def test_a_lease_taken_moments_ago_is_not_renewed_but_an_older_one_is(runtime: R
     renewals: list[str] = []
 
     def watch(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.startswith("UPDATE outbox_message SET lease_until"):  # the renewal sets nothing else
+        if statement.startswith("UPDATE outbox_message SET lease_until="):  # claim and finish set state first
             renewals.append(statement)
 
     class SlowSecond:
