@@ -1,0 +1,43 @@
+"""The benchmark scripts run from a checkout and measure what they claim to, at small sizes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_the_webhook_benchmark_sends_only_new_messages(tmp_path: Path) -> None:
+    """A repeated MsgId would be answered from the stored reply and measure a retry, not a message."""
+    figures = tmp_path / "webhook.json"
+    done = run("webhook.py", "--requests", "40", "--concurrency", "1", "4", "--json", str(figures))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(figures.read_text())
+    assert [(row["target"], row["requests"], row["errors"]) for row in report["results"]] == [
+        ("newsbot", 40, 0), ("bare FastAPI", 40, 0)] * 2
+    assert report["answers"] == {"ok": 300 + 2 * 40}  # the warm-up and both levels, each handled once
+
+
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="valgrind is not installed")
+def test_the_instruction_count_covers_only_the_measured_callbacks() -> None:
+    counts = {}
+    for requests in (10, 20):
+        done = run("instructions.py", "--requests", str(requests))
+        assert done.returncode == 0, done.stderr
+        per_callback = re.search(r"([\d.]+) M$", done.stdout.strip())
+        assert per_callback, done.stdout
+        counts[requests] = float(per_callback.group(1))
+    # Per callback, 10 and 20 callbacks cost about the same: start-up and warm-up are not counted.
+    assert 1 < counts[10] < 50 and abs(counts[10] - counts[20]) < 0.25 * counts[20]
