@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 INBOUND = cast(Table, InboundMessage.__table__)
+RECENT_MESSAGES = select(func.count()).select_from(INBOUND).where(
+    INBOUND.c.userid == bindparam("userid"), INBOUND.c.received_at > bindparam("since"))
 
 
 def utc_now() -> datetime:
@@ -186,8 +188,7 @@ class CommandEngine:
         # The sender's row is locked (on PostgreSQL; SQLite's IMMEDIATE already serialises): one member's
         # messages take turns, so concurrent workers cannot all count under the limit at once.
         member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
-        recent = session.scalar(select(func.count()).select_from(InboundMessage).where(
-            InboundMessage.userid == msg.userid, InboundMessage.received_at > now - timedelta(minutes=1)))
+        recent = session.scalar(RECENT_MESSAGES, {"userid": msg.userid, "since": now - timedelta(minutes=1)})
         if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
             return Reply("您发送得太快了，请稍等一分钟再发。", outcome="rate_limited")
         if member is None:
