@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
@@ -20,6 +20,10 @@ from models.member import ROLE_LABELS
 _ROLE_WORDS = {role.value: role for role in Role} | {label: role for role, label in ROLE_LABELS.items()}
 _ROLE_SEPARATORS = re.compile(r"[|,，、\s]+")
 CSV_HEADER = ["userid", "name", "department", "roles"]
+# Built once, as every message looks its sender up. NO KEY UPDATE (PostgreSQL): one message of a member at a
+# time, yet rows that merely refer to the member (their drafts' totals, written by others' messages and the
+# dispatcher) need not wait for it.
+_SENDER = select(Member).where(Member.userid == bindparam("userid")).with_for_update(key_share=True)
 
 
 def parse_roles(text: str) -> frozenset[Role]:
@@ -48,9 +52,7 @@ def require(session: Session, userid: str) -> Member:
 def for_message(session: Session, userid: str, admin_userids: frozenset[str], now: datetime) -> Member | None:
     """The sender as a member, row locked for this message; a NEWSBOT_ADMINS userid is made an admin on first
     contact."""
-    # NO KEY UPDATE (PostgreSQL): one message of a member at a time, yet rows that merely refer to the member
-    # (their drafts' totals, written by others' messages and the dispatcher) need not wait for it.
-    member = session.scalar(select(Member).where(Member.userid == userid).with_for_update(key_share=True))
+    member = session.scalar(_SENDER, {"userid": userid})
     if userid not in admin_userids or (member is not None and Role.admin in member.roles):
         return member
     if member is None:
