@@ -265,8 +265,9 @@ class Dispatcher:
             values |= {"state": OutboxState.pending, "next_attempt_at": now + (delay or backoff(message.attempts))}
         with self._sessions.begin() as session:
             # Only the claim holder records the outcome: after an expired lease the row is someone else's.
-            result = session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
-                                                                 OutboxMessage.claimed_by == message.claimed_by)
+            # A Core update: the ORM's would also work out how to refresh loaded rows, and there are none here.
+            result = session.execute(update(OUTBOX_TABLE).where(OUTBOX_TABLE.c.id == message.id,
+                                                                OUTBOX_TABLE.c.claimed_by == message.claimed_by)
                                      .values(**values))
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 log.warning("outbox %s: lease lost while sending; outcome not recorded", message.id)
