@@ -6,9 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,14 +18,15 @@ from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
 from bot.text import QUOTED_NUMBER, URL, command_line, leading_draft_number, to_half_width, xml_safe
 from models import InboundMessage, Member, Role
+from models.base import table
 
 log = logging.getLogger(__name__)
 
 
 Clock = Callable[[], datetime]
-INBOUND = cast(Table, InboundMessage.__table__)
-RECENT_MESSAGES = select(func.count()).select_from(INBOUND).where(
-    INBOUND.c.userid == bindparam("userid"), INBOUND.c.received_at > bindparam("since"))
+INBOUND_TABLE = table(InboundMessage)
+RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
+    INBOUND_TABLE.c.userid == bindparam("userid"), INBOUND_TABLE.c.received_at > bindparam("since"))
 
 
 def utc_now() -> datetime:
@@ -167,12 +167,12 @@ class CommandEngine:
             with self.sessions.begin() as session:
                 # A message seen before fails here, before anything else is done. Core statements with
                 # parameters: the row is never needed as an object, and the ORM's flush costs more.
-                session.execute(insert(INBOUND), {
+                session.execute(insert(INBOUND_TABLE), {
                     "key": msg.key, "channel": msg.channel, "userid": msg.userid, "chat_type": _chat(msg),
                     "chat_id": msg.chat_id[:100], "received_at": self.clock()})
                 reply = self._respond(session, msg)
                 if reply.text:  # kept for the retries
-                    session.execute(update(INBOUND).where(INBOUND.c.key == bindparam("message_key")),
+                    session.execute(update(INBOUND_TABLE).where(INBOUND_TABLE.c.key == bindparam("message_key")),
                                     {"message_key": msg.key, "reply": reply.text})
                 return reply
         except IntegrityError:

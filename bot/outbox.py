@@ -12,15 +12,16 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import Table, delete, exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.messages import Incoming
 from models import OutboxMessage, OutboxState
+from models.base import table
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ LEASE = timedelta(minutes=2)
 FRESH_LEASE = timedelta(seconds=5)  # a lease this young still covers a send as well as a renewed one
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 12
-OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
+OUTBOX_TABLE = table(OutboxMessage)
 
 
 def text(content: str) -> dict[str, Any]:
