@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, Table, create_engine, event, make_url
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -103,3 +105,14 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with sessions.begin() as session:
         yield session
+
+
+def insert_if_new(session: Session, table: Table, values: dict[str, Any], unique: str) -> bool:
+    """Insert the row unless one with the same `unique` column exists; whether it was inserted.
+
+    ON CONFLICT DO NOTHING: a row seen before is no error, so nothing is rolled back or logged as one. On
+    PostgreSQL a concurrent insert of the same key is waited for, then counts as seen."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # SQLAlchemy keeps an INSERT's rowcount only when asked (PostgreSQL would report -1).
+    statement = insert(table).on_conflict_do_nothing(index_elements=[unique]).execution_options(preserve_rowcount=True)
+    return bool(session.execute(statement, values).rowcount == 1)  # type: ignore[attr-defined]

@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from bot.db import insert_if_new
 from bot.messages import Incoming
 from models import OutboxMessage, OutboxState
 from models.base import table
@@ -49,12 +48,9 @@ def template_card(card: dict[str, Any], fallback: str) -> dict[str, Any]:
 def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str, Any], dedupe_key: str,
             now: datetime) -> int:
     """Queue one message (returns 1); a second message with the same dedupe key is dropped (returns 0)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # A Core insert with the values as parameters: half the time of .values(), which builds a new statement.
-    result = session.execute(insert(OUTBOX_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]), {
+    return int(insert_if_new(session, OUTBOX_TABLE, {
         "channel": channel, "recipient": recipient, "payload": payload, "dedupe_key": dedupe_key,
-        "state": OutboxState.pending, "attempts": 0, "next_attempt_at": now, "created_at": now})
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        "state": OutboxState.pending, "attempts": 0, "next_attempt_at": now, "created_at": now}, "dedupe_key"))
 
 
 def notify(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,

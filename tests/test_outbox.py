@@ -15,10 +15,10 @@ from models import OutboxMessage, OutboxState
 from tests.conftest import FrozenClock
 
 
-def queue(runtime: Runtime, key: str, recipient: str = "lisi") -> None:
+def queue(runtime: Runtime, key: str, recipient: str = "lisi") -> int:
     with runtime.sessions.begin() as session:
-        outbox.enqueue(session, channel=outbox.APP, recipient=recipient, payload=outbox.text(f"hello {key}"),
-                       dedupe_key=key, now=runtime.clock())
+        return outbox.enqueue(session, channel=outbox.APP, recipient=recipient,
+                              payload=outbox.text(f"hello {key}"), dedupe_key=key, now=runtime.clock())
 
 
 def rows(runtime: Runtime) -> list[OutboxMessage]:
@@ -42,8 +42,7 @@ class Scripted:
 
 
 def test_q10_same_dedupe_key_is_queued_once(runtime: Runtime) -> None:
-    queue(runtime, "draft:1:approved")
-    queue(runtime, "draft:1:approved")
+    assert [queue(runtime, "draft:1:approved") for _ in range(2)] == [1, 0]  # the jobs add these up
     assert len(rows(runtime)) == 1
 
 
