@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import paging
 from bot.config import Settings
+from bot.db import insert_if_new
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 
 Clock = Callable[[], datetime]
+# The statements every message runs, built once.
 INBOUND_TABLE = table(InboundMessage)
+STORED_REPLY = select(INBOUND_TABLE.c.reply).where(INBOUND_TABLE.c.key == bindparam("message_key"))
+STORE_REPLY = update(INBOUND_TABLE).where(INBOUND_TABLE.c.key == bindparam("message_key"))
 RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
     INBOUND_TABLE.c.userid == bindparam("userid"), INBOUND_TABLE.c.received_at > bindparam("since"))
 
@@ -160,28 +163,22 @@ class CommandEngine:
     def stored_reply(self, key: str) -> str | None:
         """The reply given to the message with this dedupe key, if any."""
         with self.sessions.begin() as session:
-            return session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key))
+            return session.scalar(STORED_REPLY, {"message_key": key})
 
     def _handle_once(self, msg: Incoming) -> Reply:
-        try:
-            with self.sessions.begin() as session:
-                # A message seen before fails here, before anything else is done. Core statements with
-                # parameters: the row is never needed as an object, and the ORM's flush costs more.
-                session.execute(insert(INBOUND_TABLE), {
-                    "key": msg.key, "channel": msg.channel, "userid": msg.userid, "chat_type": _chat(msg),
-                    "chat_id": msg.chat_id[:100], "received_at": self.clock()})
-                reply = self._respond(session, msg)
-                if reply.text:  # kept for the retries
-                    session.execute(update(INBOUND_TABLE).where(INBOUND_TABLE.c.key == bindparam("message_key")),
-                                    {"message_key": msg.key, "reply": reply.text})
-                return reply
-        except IntegrityError:
-            # A retry, or a concurrent delivery that won the insert: answer as the first one did.
-            with self.sessions.begin() as session:
-                seen = session.scalar(select(InboundMessage).where(InboundMessage.key == msg.key))
-                if seen is None:
-                    raise
-                return _stored(seen)
+        with self.sessions.begin() as session:
+            # Before anything else: a message seen before (a WeCom retry, or a concurrent delivery that got
+            # here first) is answered as it was the first time. Core statements with parameters: the row is
+            # never needed as an object, and the ORM's flush costs more.
+            first_time = insert_if_new(session, INBOUND_TABLE, {
+                "key": msg.key, "channel": msg.channel, "userid": msg.userid, "chat_type": _chat(msg),
+                "chat_id": msg.chat_id[:100], "received_at": self.clock()}, "key")
+            if not first_time:
+                return Reply(session.scalar(STORED_REPLY, {"message_key": msg.key}) or "", outcome="duplicate")
+            reply = self._respond(session, msg)
+            if reply.text:  # kept for the retries
+                session.execute(STORE_REPLY, {"message_key": msg.key, "reply": reply.text})
+            return reply
 
     def _respond(self, session: Session, msg: Incoming) -> Reply:
         now = self.clock()
@@ -239,10 +236,6 @@ class CommandEngine:
         except UserError as error:
             return Reply(error.message, command=name, outcome="invalid")
         return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg)), command=name)
-
-
-def _stored(seen: InboundMessage) -> Reply:
-    return Reply(seen.reply or "", outcome="duplicate")
 
 
 def _chat(msg: Incoming) -> str:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import create_app
 from bot.config import Settings
@@ -175,9 +175,17 @@ def test_healthz(client: TestClient) -> None:
 def test_q03_same_callback_three_times_in_a_row_has_one_effect(client: TestClient, wecom: WeComSimulator,
                                                                office: Runtime) -> None:
     callback = wecom.callback(wecom.text("zhangsan", "投稿 重试的稿件\n正文"))
-    replies = [wecom.reply_content(post(client, callback).text) for _ in range(3)]
+    replies = [wecom.reply_content(post(client, callback).text)]
+    rollbacks: list[object] = []
+    watch = rollbacks.append
+    event.listen(office.db, "rollback", watch)
+    try:
+        replies += [wecom.reply_content(post(client, callback).text) for _ in range(2)]
+    finally:
+        event.remove(office.db, "rollback", watch)
     assert replies[0] == replies[1] == replies[2]
     assert "#1《重试的稿件》" in replies[0]
+    assert rollbacks == []  # a retry is no error: nothing fails, so PostgreSQL logs nothing either
     counts = row_counts(office)
     assert (counts["draft"], counts["draft_version"], counts["outbox_message"], counts["inbound_message"]) == (
         1, 1, 1, 1)
