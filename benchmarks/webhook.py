@@ -202,10 +202,10 @@ def main() -> None:
                       "--log-level", "warning", *workers], env, bare_port)]
     results: list[dict[str, object]] = []
     try:
-        for port in (bot_port, bare_port):  # warm up: imports, compiled SQL, connection pools; not measured
-            warm_up = asyncio.run(drive(f"http://127.0.0.1:{port}/wecom/callback", callbacks(300, args.members), 4))
-            if port == bot_port:
-                answered_200 = warm_up["requests"] - warm_up["errors"]
+        # Warm up: imports, compiled SQL, connection pools; not measured.
+        warm_ups = {port: asyncio.run(drive(f"http://127.0.0.1:{port}/wecom/callback", callbacks(300, args.members), 4))
+                    for port in (bot_port, bare_port)}
+        answered_200 = warm_ups[bot_port]["requests"] - warm_ups[bot_port]["errors"]
         runs = [("rate", args.rate)] if args.rate else [("concurrency", c) for c in args.concurrency]
         for mode, level in runs:
             count = int(args.rate * args.duration) if args.rate else args.requests
