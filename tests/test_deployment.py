@@ -35,9 +35,8 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def newsbot(env: dict[str, str], cwd: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
-    stderr = log.open("ab") if log else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=stderr)
+    output = log.open("ab") if log else subprocess.DEVNULL  # stdout too: uvicorn's access log goes there
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, stdout=output, stderr=output)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -140,6 +139,9 @@ def test_four_web_workers_a_dispatcher_and_a_scheduler_run_the_whole_workflow(
     assert len(lines) == 74  # every worker logs its callbacks: one line each
     assert sum(" command=批准 outcome=ok " in line for line in lines) == 1
     assert not any("乐昌" in line for line in lines)  # never the message text
+    access = [line for line in log.read_text().splitlines() if " HTTP/1.1" in line]
+    assert any("GET /metrics" in line for line in access)  # uvicorn's access line stays for other requests,
+    assert not any("POST /wecom/callback" in line for line in access)  # not beside the callback's own
 
     with live.sessions.begin() as session:
         assert session.get(Draft, 1).state == DraftState.approved
