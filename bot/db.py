@@ -14,12 +14,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_MINIMUM = (3, 35)  # RETURNING (the outbox's claim) and ON CONFLICT DO NOTHING
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for `url`; SQLite connections are tuned for many short writers."""
     kwargs = {"hide_parameters": True} | kwargs  # a logged database error must not carry a draft's text
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old: newsbot needs "
+                               f"{'.'.join(map(str, SQLITE_MINIMUM))} or newer (a newer Python brings one)")
         turns = type("TakingTurns", (TakingTurns,), {"turn": threading.Lock()})  # one lock per engine
         if make_url(url).database not in (None, "", ":memory:"):
             # Enough pooled connections for the web threadpool (40) and the background threads: an overflow

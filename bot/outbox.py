@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db import insert_if_new
@@ -34,6 +34,29 @@ FRESH_LEASE = timedelta(seconds=5)  # a lease this young still covers a send as 
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 12
 OUTBOX_TABLE = table(OutboxMessage)
+
+# The dispatcher's statements, built once. A row is due when pending and due, or when its lease ran out;
+# per recipient in order, a row waits while an earlier one to the same recipient is unsent.
+_DUE = or_((OutboxMessage.state == OutboxState.pending) & (OutboxMessage.next_attempt_at <= bindparam("now")),
+           (OutboxMessage.state == OutboxState.sending) & (OutboxMessage.lease_until < bindparam("now")))
+_EARLIER = aliased(OutboxMessage)
+_FIRST_IN_LINE = ~exists().where(
+    _EARLIER.channel == OutboxMessage.channel, _EARLIER.recipient == OutboxMessage.recipient,
+    _EARLIER.id < OutboxMessage.id, _EARLIER.state.in_((OutboxState.pending, OutboxState.sending)))
+# One statement takes a batch: on PostgreSQL rows another dispatcher holds are skipped (SQLite's write lock
+# already serialises), and `_DUE` again in the UPDATE leaves a row someone claimed meanwhile alone.
+# Attempts count claims, so a row whose sending crashes the process still ends as a dead letter.
+CLAIM = (update(OutboxMessage)
+         .where(OutboxMessage.id.in_(select(OutboxMessage.id).where(_DUE, _FIRST_IN_LINE).order_by(OutboxMessage.id)
+                                     .limit(bindparam("batch")).with_for_update(skip_locked=True)), _DUE)
+         .values(state=OutboxState.sending, lease_until=bindparam("lease_until"), claimed_by=bindparam("claim"),
+                 attempts=OutboxMessage.attempts + 1)
+         .returning(OutboxMessage)
+         .execution_options(synchronize_session=False))
+# Only the claim holder records the outcome: after an expired lease the row is someone else's. Core: the
+# ORM's update would also work out how to refresh loaded rows, and there are none here.
+FINISH = update(OUTBOX_TABLE).where(OUTBOX_TABLE.c.id == bindparam("message_id"),
+                                    OUTBOX_TABLE.c.claimed_by == bindparam("claim"))
 
 
 def text(content: str) -> dict[str, Any]:
@@ -187,33 +210,11 @@ class Dispatcher:
 
     def _claim(self) -> list[OutboxMessage]:
         now = self._clock()
-        due = or_(
-            (OutboxMessage.state == OutboxState.pending) & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.state == OutboxState.sending) & (OutboxMessage.lease_until < now),
-        )
-        # Per recipient in order: a row waits while an earlier one to the same recipient is unsent.
-        earlier = aliased(OutboxMessage)
-        first_in_line = ~exists().where(
-            earlier.channel == OutboxMessage.channel, earlier.recipient == OutboxMessage.recipient,
-            earlier.id < OutboxMessage.id, earlier.state.in_((OutboxState.pending, OutboxState.sending)))
+        claim = f"{self._worker}:{uuid.uuid4().hex[:16]}"
         with self._sessions.begin() as session:
-            query = (select(OutboxMessage.id).where(due, first_in_line).order_by(OutboxMessage.id)
-                     .limit(self._batch))
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = list(session.scalars(query))
-            if not ids:
-                return []
-            claim = f"{self._worker}:{uuid.uuid4().hex[:16]}"
-            # `due` again in the UPDATE: a row claimed by someone else meanwhile is not taken over.
-            # Attempts count claims, so a row whose sending crashes the process still ends as a dead letter.
-            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), due).values(
-                state=OutboxState.sending, lease_until=now + LEASE, claimed_by=claim,
-                attempts=OutboxMessage.attempts + 1,
-            ))
-            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == claim)
-                                   .order_by(OutboxMessage.id))
-            return list(rows)
+            claimed = session.scalars(CLAIM, {"now": now, "batch": self._batch, "claim": claim,
+                                              "lease_until": now + LEASE})
+            return sorted(claimed, key=lambda message: message.id)  # RETURNING keeps no order
 
     def _still_ours(self, message: OutboxMessage) -> bool:
         """Renew the lease just before sending: a batch slower than the lease must not send twice.
@@ -261,11 +262,7 @@ class Dispatcher:
         else:
             values |= {"state": OutboxState.pending, "next_attempt_at": now + (delay or backoff(message.attempts))}
         with self._sessions.begin() as session:
-            # Only the claim holder records the outcome: after an expired lease the row is someone else's.
-            # A Core update: the ORM's would also work out how to refresh loaded rows, and there are none here.
-            result = session.execute(update(OUTBOX_TABLE).where(OUTBOX_TABLE.c.id == message.id,
-                                                                OUTBOX_TABLE.c.claimed_by == message.claimed_by)
-                                     .values(**values))
+            result = session.execute(FINISH, {"message_id": message.id, "claim": message.claimed_by, **values})
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 log.warning("outbox %s: lease lost while sending; outcome not recorded", message.id)
             elif values["state"] == OutboxState.dead and self._on_dead is not None:

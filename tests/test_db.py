@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -54,3 +55,10 @@ def test_the_turn_is_held_for_a_transaction_and_released_however_it_ends(engine:
 def test_in_memory_databases_still_work(url: str) -> None:
     with make_engine(url).begin() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_sqlite_too_old_for_returning_is_named_at_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(RuntimeError, match=r"SQLite 3\.31\.1 is too old: newsbot needs 3\.35 or newer"):
+        make_engine(f"sqlite:///{tmp_path / 'old.db'}")
