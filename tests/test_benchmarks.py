@@ -41,3 +41,14 @@ def test_the_instruction_count_covers_only_the_measured_callbacks() -> None:
         counts[requests] = float(per_callback.group(1))
     # Per callback, 10 and 20 callbacks cost about the same: start-up and warm-up are not counted.
     assert 1 < counts[10] < 50 and abs(counts[10] - counts[20]) < 0.25 * counts[20]
+
+
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="valgrind is not installed")
+def test_the_server_instruction_count_sets_newsbot_beside_the_bare_endpoint() -> None:
+    done = run("instructions.py", "--server", "--requests", "20")
+    assert done.returncode == 0, done.stderr
+    counts = dict(re.findall(r"^(sqlite|bare FastAPI) +20 +([\d.]+) M$", done.stdout, re.MULTILINE))
+    assert counts.keys() == {"sqlite", "bare FastAPI"}, done.stdout
+    # Both are counted, after their warm-ups: the bare endpoint costs something, and less than newsbot.
+    assert 0.2 < float(counts["bare FastAPI"]) < float(counts["sqlite"]) < 50
+    assert re.search(r"^bare / newsbot: \d+%$", done.stdout, re.MULTILINE)
