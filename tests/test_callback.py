@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import io
 import socket
@@ -20,8 +21,10 @@ from sqlalchemy import event, select
 from bot.app import create_app
 from bot.config import Settings
 from bot.domain import members
+from bot.observability import CallbackTrace
 from bot.runtime import Runtime
 from bot.wecom import crypto
+from bot.wecom.callback import AppCallback
 from models import AuditEvent, Draft, InboundMessage, OutboxMessage
 from tests.conftest import OFFICE_CSV, FrozenClock, row_counts
 from tests.fake_wecom import AGENT_ID as FAKE_AGENT_ID
@@ -170,6 +173,25 @@ def test_unconfigured_callback_answers_503(office: Runtime, clock: FrozenClock) 
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "local_mode": True}
+
+
+def test_on_sqlite_a_callback_runs_on_the_event_loop_and_on_postgresql_in_a_worker_thread(
+        client: TestClient, wecom: WeComSimulator, office: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's transactions take turns in a process anyway: worker threads would only add GIL hand-offs."""
+    on_event_loop: list[bool] = []
+    receive = AppCallback.receive
+
+    def watched(self: AppCallback, query: dict[str, str], body: bytes) -> tuple[str, CallbackTrace]:
+        try:
+            asyncio.get_running_loop()
+            on_event_loop.append(True)
+        except RuntimeError:
+            on_event_loop.append(False)
+        return receive(self, query, body)
+
+    monkeypatch.setattr(AppCallback, "receive", watched)
+    assert "稿件" in say(client, wecom, "zhangsan", "帮助")
+    assert on_event_loop == [office.db.dialect.name == "sqlite"]
 
 
 def test_q03_same_callback_three_times_in_a_row_has_one_effect(client: TestClient, wecom: WeComSimulator,

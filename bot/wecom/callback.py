@@ -153,7 +153,11 @@ async def _receive(callback: AppCallback | AiBotCallback, request: Request, medi
     started = time.perf_counter()
     try:
         body = await read_capped(request, callback.max_bytes)
-        reply, trace = await run_in_threadpool(callback.receive, dict(request.query_params), body)
+        query = dict(request.query_params)
+        if request.app.state.callbacks_inline:
+            reply, trace = callback.receive(query, body)
+        else:
+            reply, trace = await run_in_threadpool(callback.receive, query, body)
         response = Response(reply, media_type=media_type if reply else "text/plain")
     except BodyTooLarge:
         trace = CallbackTrace(callback.endpoint, "too_large")
