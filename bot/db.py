@@ -32,7 +32,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "factory": turns}, **kwargs)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pool_pre_ping (a round trip at every checkout, 5 % of a callback): after a database restart the
+    # first statement on a dead connection fails, SQLAlchemy then replaces every pooled connection, and the
+    # command engine handles that message again (nothing was committed).
+    return create_engine(url, **kwargs)
 
 
 class TakingTurns(sqlite3.Connection):

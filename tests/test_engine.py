@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import psycopg
+import pytest
 from sqlalchemy import select
 
 from bot import outbox
@@ -9,7 +11,7 @@ from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.runtime import Runtime
 from models import AuditEvent, Draft, DraftState, Member, OutboxMessage, Role
-from tests.conftest import ChatDriver
+from tests.conftest import PG_URL, ChatDriver
 
 
 def test_help_lists_only_what_the_roles_allow(chat: ChatDriver) -> None:
@@ -144,3 +146,17 @@ def test_q18_two_worker_processes_share_the_rate_limit(office: Runtime, tmp_path
     outputs = [worker.communicate(timeout=60)[0].split() for worker in workers]
     answered = [line for output in outputs for line in output]
     assert answered.count("OK") == 10 and answered.count("LIMITED") == 6
+
+
+@pytest.mark.skipif(not PG_URL, reason="a PostgreSQL server that drops its connections, as a restart does")
+def test_a_message_after_the_database_dropped_its_connections_is_handled_not_failed(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    assert "已收到投稿 #1" in zhangsan.says("投稿 重启之前\n正文")  # the pool now holds a live connection
+    engine = chat.runtime.db
+    with psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as admin:
+        dropped = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+    assert dropped and dropped[0] >= 1
+    assert "已收到投稿 #2" in zhangsan.says("投稿 重启之后\n正文")
+    assert chat.count(Draft) == 2
