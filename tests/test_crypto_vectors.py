@@ -187,3 +187,9 @@ def test_q02_freshness_window_edges(timestamp: str, ok: bool) -> None:
     else:
         with pytest.raises(CallbackRejected):
             crypto.check_freshness(timestamp, 1_000_000.0, 300)
+
+
+def test_the_random_prefix_is_16_fresh_ascii_bytes() -> None:
+    prefixes = {crypto.random_prefix() for _ in range(100)}
+    assert len(prefixes) == 100
+    assert all(len(prefix.encode()) == 16 and prefix.isascii() for prefix in prefixes)

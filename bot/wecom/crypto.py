@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import string
 import struct
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ from wechatpy.enterprise.crypto import PrpCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-_ALPHABET = string.ascii_letters + string.digits
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
@@ -35,8 +33,9 @@ def signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
 
 
 def random_prefix() -> str:
-    """The 16 random bytes before each plaintext (wechatpy uses `random`; this uses `secrets`)."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(16))
+    """The 16 random bytes before each plaintext (wechatpy uses `random`; this uses `secrets`): 96 bits as
+    16 URL-safe characters, from one read of the system's random source rather than one per character."""
+    return secrets.token_urlsafe(12)
 
 
 class _Prp(PrpCrypto):  # type: ignore[misc]
