@@ -26,8 +26,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                                f"{'.'.join(map(str, SQLITE_MINIMUM))} or newer (a newer Python brings one)")
         turns = type("TakingTurns", (TakingTurns,), {"turn": threading.Lock()})  # one lock per engine
         if make_url(url).database not in (None, "", ":memory:"):
-            # Enough pooled connections for the web threadpool (40) and the background threads: an overflow
-            # connection is closed on return and reopened (with its PRAGMAs) on the next burst.
+            # Enough pooled connections for the web threadpool (40: /healthz, /metrics; SQLite's callbacks run
+            # on the event loop) and the background threads: an overflow connection is closed on return and
+            # reopened (with its PRAGMAs) on the next burst.
             kwargs = {"pool_size": 50, "max_overflow": 10} | kwargs
         engine = create_engine(url, connect_args={"check_same_thread": False, "factory": turns}, **kwargs)
         _tune_sqlite(engine)
