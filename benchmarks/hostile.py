@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook import AES_KEY, CORP_ID, TOKEN, free_port, prepare_database, start
+from webhook import AES_KEY, TOKEN, free_port, prepare_database, server_env, start
 
 CAP = 65536
 
@@ -93,10 +93,8 @@ def main() -> None:
     url = f"sqlite:///{workdir / 'bench.db'}"
     prepare_database(url, 10)
     port = free_port()
-    env = os.environ | {"NEWSBOT_DATABASE_URL": url, "NEWSBOT_WECOM_TOKEN": TOKEN, "NEWSBOT_WECOM_AES_KEY": AES_KEY,
-                        "NEWSBOT_WECOM_CORP_ID": CORP_ID, "NEWSBOT_AIBOT_TOKEN": TOKEN,
-                        "NEWSBOT_AIBOT_AES_KEY": AES_KEY, "NEWSBOT_SCHEDULER": "off",
-                        "NEWSBOT_CALLBACK_MAX_BYTES": str(CAP)}
+    env = server_env(url) | {"NEWSBOT_AIBOT_TOKEN": TOKEN, "NEWSBOT_AIBOT_AES_KEY": AES_KEY,
+                             "NEWSBOT_CALLBACK_MAX_BYTES": str(CAP)}
     server = start([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-dispatcher"], env, port)
     base, rows = f"http://127.0.0.1:{port}", []
     try:

@@ -28,13 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook import AES_KEY, BARE_APP, CORP_ID, TOKEN, callbacks, drive, free_port, prepare_database
+from webhook import AES_KEY, BARE_APP, CORP_ID, TOKEN, callbacks, drive, free_port, prepare_database, server_env, start
 
 from bot.app import create_app
 from bot.config import Settings
@@ -117,24 +116,15 @@ def server_run(target: str, folder: Path, url: str, requests: int, members: int)
     """Instructions per request of a whole server process under callgrind, after a warm-up, at concurrency 1;
     for newsbot, until its dispatcher has sent what the requests queued."""
     port = free_port()
-    env = os.environ | {"NEWSBOT_DATABASE_URL": url, "NEWSBOT_WECOM_TOKEN": TOKEN, "NEWSBOT_WECOM_AES_KEY": AES_KEY,
-                        "NEWSBOT_WECOM_CORP_ID": CORP_ID, "NEWSBOT_SCHEDULER": "off",
-                        "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1000000"}
     (folder / "bare.py").write_text(BARE_APP)
     command = ([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)] if target == "newsbot" else
                [sys.executable, "-m", "uvicorn", "--app-dir", str(folder), "bare:app", "--port", str(port),
                 "--log-level", "warning"])
-    server = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                               f"--callgrind-out-file={folder}/{target}.out", *command],
-                              env=env, cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    server = start(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                    f"--callgrind-out-file={folder}/{target}.out", *command], server_env(url), port,
+                   seconds=300, stderr=subprocess.PIPE)
     try:
         endpoint = f"http://127.0.0.1:{port}/wecom/callback"
-        deadline = time.monotonic() + 300
-        while not answers(f"http://127.0.0.1:{port}/"):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"{target} did not start under valgrind")
-            time.sleep(0.5)
         asyncio.run(drive(endpoint, callbacks(WARM_UP, members), 1))
         drained(url, target)
         batch = callbacks(requests, members)
@@ -147,15 +137,7 @@ def server_run(target: str, folder: Path, url: str, requests: int, members: int)
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=120)
-    return collected(stderr) / requests
-
-
-def answers(url: str) -> bool:
-    try:
-        httpx.get(url, timeout=1)
-        return True
-    except httpx.HTTPError:
-        return False
+    return collected(stderr.decode()) / requests
 
 
 def drained(url: str, target: str) -> None:

@@ -99,14 +99,25 @@ def cpu_seconds(pid: int) -> float:
     return own + sum(cpu_seconds(int(child)) for child in children)
 
 
-def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
+def server_env(url: str) -> dict[str, str]:
+    """The environment of a benchmarked `newsbot serve`: the test crypto, no calendar, no rate limit."""
+    return os.environ | {"NEWSBOT_DATABASE_URL": url, "NEWSBOT_WECOM_TOKEN": TOKEN, "NEWSBOT_WECOM_AES_KEY": AES_KEY,
+                         "NEWSBOT_WECOM_CORP_ID": CORP_ID, "NEWSBOT_SCHEDULER": "off",
+                         "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1000000"}
+
+
+def start(command: list[str], env: dict[str, str], port: int, *, seconds: float = 10,
+          stderr: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """Start a server and wait until it answers on `port`."""
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
             return process
         except httpx.HTTPError:
             time.sleep(0.05)
+    process.kill()
     raise SystemExit(f"server on port {port} did not start")
 
 
@@ -243,9 +254,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     prepare_database(url, args.members)
     bot_port, bare_port = free_port(), free_port()
-    env = os.environ | {"NEWSBOT_DATABASE_URL": url, "NEWSBOT_WECOM_TOKEN": TOKEN, "NEWSBOT_WECOM_AES_KEY": AES_KEY,
-                        "NEWSBOT_WECOM_CORP_ID": CORP_ID, "NEWSBOT_SCHEDULER": "off",
-                        "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1000000"}
+    env = server_env(url)
     (workdir / "bare.py").write_text(BARE_APP)
     workers = ["--workers", str(args.workers)]
     servers = [start([sys.executable, "-m", "bot.cli", "serve", "--port", str(bot_port), *workers], env, bot_port),
