@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -18,6 +19,8 @@ from bot.runtime import Runtime
 from bot.scheduler import Calendar, SchedulerThread
 from bot.wecom import callback
 from bot.wecom.crypto import CallbackCrypto
+
+POSTGRESQL_CALLBACK_THREADS = 8
 
 
 def from_environment() -> FastAPI:
@@ -59,10 +62,12 @@ def create_app(runtime: Runtime, *, dispatcher: bool | None = None, scheduler: b
     limits = (runtime.commands, settings.callback_max_bytes, settings.callback_max_skew_seconds, wall_clock)
     app.state.runtime = runtime
     # On SQLite a process's transactions take turns anyway (bot.db.TakingTurns), so a callback runs on the
-    # event loop: handing it to a worker thread only added hand-offs of the GIL, which at 200 callbacks/s
-    # cost more CPU and several times the latency. On PostgreSQL transactions run side by side, and a
-    # callback waits for the database in a worker thread.
-    app.state.callbacks_inline = runtime.db.dialect.name == "sqlite"
+    # event loop (None): handing it to a worker thread only added hand-offs of the GIL, which at 200
+    # callbacks/s cost more CPU and several times the latency. On PostgreSQL transactions run side by side,
+    # and a callback waits for the database in one of a few worker threads: enough to overlap the round
+    # trips, few enough not to fight over the GIL as Starlette's 40 did.
+    app.state.callback_threads = (None if runtime.db.dialect.name == "sqlite"
+                                  else anyio.CapacityLimiter(POSTGRESQL_CALLBACK_THREADS))
     app.state.app_callback = callback.AppCallback(app_crypto, *limits, name="app callback",
                                                   corp_id=settings.wecom_corp_id)
     app.state.aibot_callback = callback.AiBotCallback(aibot_crypto, *limits, name="AI bot callback",

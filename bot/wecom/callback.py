@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from bot.engine import CommandEngine
 from bot.messages import Incoming, Reply
@@ -153,11 +153,11 @@ async def _receive(callback: AppCallback | AiBotCallback, request: Request, medi
     started = time.perf_counter()
     try:
         body = await read_capped(request, callback.max_bytes)
-        query = dict(request.query_params)
-        if request.app.state.callbacks_inline:
+        query, threads = dict(request.query_params), request.app.state.callback_threads
+        if threads is None:
             reply, trace = callback.receive(query, body)
         else:
-            reply, trace = await run_in_threadpool(callback.receive, query, body)
+            reply, trace = await anyio.to_thread.run_sync(callback.receive, query, body, limiter=threads)
         response = Response(reply, media_type=media_type if reply else "text/plain")
     except BodyTooLarge:
         trace = CallbackTrace(callback.endpoint, "too_large")
