@@ -120,9 +120,11 @@ def server_run(target: str, folder: Path, url: str, requests: int, members: int)
     command = ([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)] if target == "newsbot" else
                [sys.executable, "-m", "uvicorn", "--app-dir", str(folder), "bare:app", "--port", str(port),
                 "--log-level", "warning"])
-    server = start(["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                    f"--callgrind-out-file={folder}/{target}.out", *command], server_env(url), port,
-                   seconds=300, stderr=subprocess.PIPE)
+    log = folder / f"{target}.log"  # a file, not a pipe: newsbot logs a line per callback there
+    with log.open("wb") as stderr:
+        server = start(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                        f"--callgrind-out-file={folder}/{target}.out", *command], server_env(url), port,
+                       seconds=300, stderr=stderr.fileno())
     try:
         endpoint = f"http://127.0.0.1:{port}/wecom/callback"
         asyncio.run(drive(endpoint, callbacks(WARM_UP, members), 1))
@@ -136,8 +138,8 @@ def server_run(target: str, folder: Path, url: str, requests: int, members: int)
             raise SystemExit(f"{target}: {figures['errors']} callbacks failed")
     finally:
         server.terminate()
-        _, stderr = server.communicate(timeout=120)
-    return collected(stderr.decode()) / requests
+        server.wait(timeout=120)
+    return collected(log.read_text(errors="replace")) / requests
 
 
 def drained(url: str, target: str) -> None:
@@ -146,7 +148,8 @@ def drained(url: str, target: str) -> None:
         return
     engine = create_engine(url)
     with engine.connect() as connection:
-        while connection.execute(text("SELECT count(*) FROM outbox_message WHERE state != 'sent'")).scalar():
+        while connection.execute(text("SELECT count(*) FROM outbox_message "
+                                      "WHERE state IN ('pending', 'sending')")).scalar():
             connection.rollback()  # a fresh snapshot for the next look
             time.sleep(0.5)
     engine.dispose()

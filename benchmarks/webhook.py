@@ -138,17 +138,24 @@ class Client:
                 f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
 
     async def send(self, request: bytes) -> int:
-        """The response's status; 0 when the connection failed (counted as an error, as WeCom would retry)."""
-        reader, writer = await self.connection()
+        """The response's status; 0 when the connection failed or took over 30 s (counted as an error, as
+        WeCom would retry). Responses carry a Content-Length: uvicorn sends no chunked ones here."""
+        writer = None
         try:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = CONTENT_LENGTH.search(head)
-            await reader.readexactly(int(length.group(1)) if length else 0)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            writer.close()
+            async with asyncio.timeout(30):
+                reader, writer = await self.connection()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = CONTENT_LENGTH.search(head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            if writer is not None:
+                writer.close()
             return 0
-        self.idle.append((reader, writer))
+        if CLOSE.search(head):
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
         return int(head[9:12])
 
     async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -168,6 +175,7 @@ class Client:
 
 
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+CLOSE = re.compile(rb"\r\nconnection: *close", re.IGNORECASE)
 
 
 async def drive(url: str, requests: list[tuple[dict[str, str], bytes]], concurrency: int) -> dict[str, float]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import paging
@@ -154,15 +153,7 @@ class CommandEngine:
         # Control characters mean nothing in chat, PostgreSQL refuses NUL, and XML (replies, .docx) can't hold them.
         msg = replace(msg, text=xml_safe(msg.text))
         try:
-            try:
-                return self._handle_once(msg)
-            except DBAPIError as exc:
-                if not exc.connection_invalidated:
-                    raise
-                # The database dropped its connections (a restart) since this one was pooled; the pool now
-                # replaces them all. Nothing was committed, so the message is simply handled again.
-                log.warning("message %s: the database connection was lost; handling it again", msg.key)
-                return self._handle_once(msg)
+            return self._handle_once(msg)
         except Exception:
             # Nothing was committed; WeCom gets an answer instead of a 500 and the member a hint.
             log.exception("message %s from %s failed", msg.key, msg.userid)

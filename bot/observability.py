@@ -50,10 +50,11 @@ def configure_logging() -> None:
 
 
 def skip_callback_access(record: logging.LogRecord) -> bool:
-    """Drop uvicorn's access line for a callback POST: the callback's own line says more, and formatting
-    uvicorn's cost about 4 % of a callback's instructions. Other requests (/metrics, /healthz, strays) keep theirs."""
+    """Drop uvicorn's access line for an answered callback POST: the callback's own line says more, and
+    formatting uvicorn's cost about 4 % of a callback's instructions. A refused callback keeps it (it names
+    the client's address), and so do other requests (/metrics, /healthz, strays)."""
     args = record.args  # uvicorn's: client, method, path with query, HTTP version, status
-    return not (isinstance(args, tuple) and len(args) == 5 and args[1] == "POST"
+    return not (isinstance(args, tuple) and len(args) == 5 and args[1] == "POST" and args[4] == 200
                 and str(args[2]).startswith(("/wecom/callback", "/wecom/aibot")))
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
+from bot.observability import skip_callback_access
 from bot.runtime import Runtime
 from models import JobRun
 from tests.conftest import FrozenClock
@@ -97,3 +98,17 @@ def test_an_unexpected_failure_is_still_logged_and_counted(office: Runtime, weco
         assert callbacks(scrape(client), "error") - before == 1
     lines = [record.getMessage() for record in caplog.records if record.name == "newsbot.callback"]
     assert len(lines) == 1 and "outcome=error" in lines[0]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "kept"), [
+    ("POST", "/wecom/callback?msg_signature=x", 200, False),  # its own line says more
+    ("POST", "/wecom/aibot?msg_signature=x", 200, False),
+    ("POST", "/wecom/callback?msg_signature=x", 403, True),  # refused: the access line names the client
+    ("GET", "/wecom/callback?echostr=x", 200, True),
+    ("GET", "/metrics", 200, True),
+])
+def test_uvicorns_access_line_is_dropped_only_for_answered_callbacks(method: str, path: str, status: int,
+                                                                      kept: bool) -> None:
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("10.0.0.7:5000", method, path, "1.1", status), None)
+    assert skip_callback_access(record) is kept
