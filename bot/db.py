@@ -6,9 +6,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, make_url
+from sqlalchemy import Engine, Insert, Table, create_engine, event, make_url
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -120,7 +121,13 @@ def insert_if_new(session: Session, table: Table, values: dict[str, Any], unique
 
     ON CONFLICT DO NOTHING: a row seen before is no error, so nothing is rolled back or logged as one. On
     PostgreSQL a concurrent insert of the same key is waited for, then counts as seen."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return bool(session.execute(_insert_new(session.get_bind().dialect.name, table, unique), values)
+                .rowcount == 1)  # type: ignore[attr-defined]
+
+
+@cache
+def _insert_new(dialect: str, table: Table, unique: str) -> Insert:
+    """Built once per table: every message runs one (its dedupe row), most run two."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # SQLAlchemy keeps an INSERT's rowcount only when asked (PostgreSQL would report -1).
-    statement = insert(table).on_conflict_do_nothing(index_elements=[unique]).execution_options(preserve_rowcount=True)
-    return bool(session.execute(statement, values).rowcount == 1)  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=[unique]).execution_options(preserve_rowcount=True)
