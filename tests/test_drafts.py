@@ -21,6 +21,19 @@ def test_submit_assigns_least_loaded_editor_and_notifies(chat: ChatDriver) -> No
     assert "编辑：赵六" in chat.as_member("xiaoli").says("投稿 第二篇\n正文")
 
 
+def test_only_active_editors_are_assigned_and_only_drafts_in_editing_count(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    assert "编辑：李四" in zhangsan.says("投稿 第一篇\n正文")
+    chat.as_member("lisi").says("送审 #1")  # no longer lisi's to edit: both editors are free, the lower id wins
+    assert "编辑：李四" in zhangsan.says("投稿 第二篇\n正文")
+    with chat.runtime.sessions.begin() as session:
+        members.require(session, "zhaoliu").active = False
+    assert "编辑：李四" in zhangsan.says("投稿 第三篇\n正文")  # zhaoliu has none, but is inactive
+    with chat.runtime.sessions.begin() as session:
+        members.require(session, "lisi").active = False
+    assert "暂无可分配的编辑" in zhangsan.says("投稿 第四篇\n正文")  # an admin may edit, but is not assigned
+
+
 def test_body_keeps_chinese_punctuation_and_title_keeps_raw_form(chat: ChatDriver) -> None:
     chat.as_member("zhangsan").says("投稿　乐昌：唱响主旋律\n正文：第一段（一）。")
     with chat.runtime.sessions.begin() as session:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -26,6 +26,12 @@ _EDITOR_LOAD_STATES = (DraftState.editing,)
 # While the editor works on it the author may keep adding to the text with 续稿 (a returned draft is
 # revised as a whole with 修改, so the revision brings it back to the editor).
 _APPENDABLE_STATES = (DraftState.editing,)
+# Built once, as every submission runs it: the editors with their load, fewest first, then by id.
+_LEAST_LOADED_EDITOR = (
+    select(Member)
+    .outerjoin(Draft, (Draft.editor_id == Member.id) & Draft.state.in_(_EDITOR_LOAD_STATES))
+    .where(Member.active.is_(True), members.holds(Role.editor), Member.id != bindparam("author_id"))
+    .group_by(Member.id).order_by(func.count(Draft.id), Member.id).limit(1))
 
 
 def content_hash(text: str) -> str:
@@ -180,19 +186,15 @@ def listing(session: Session, member: Member) -> Listing:
         waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != member.id)
                        & or_(Draft.editor_id.is_(None), Draft.editor_id != member.id))
     queue = or_(*waiting)
-    return Listing(_newest(session, mine), _count(session, mine), _newest(session, queue), _count(session, queue))
+    authored_total, queue_total = _count(session, mine), _count(session, queue)
+    # Most members have nothing waiting for them: a count of 0 needs no list.
+    return Listing(_newest(session, mine) if authored_total else [], authored_total,
+                   _newest(session, queue) if queue_total else [], queue_total)
 
 
 def least_loaded_editor(session: Session, exclude: Member) -> Member | None:
     """The active editor with the fewest drafts in editing, never the author (三审分离)."""
-    editors = [editor for editor in members.with_role(session, Role.editor) if editor.id != exclude.id]
-    if not editors:
-        return None
-    loads = dict(session.execute(
-        select(Draft.editor_id, func.count()).where(Draft.editor_id.in_([e.id for e in editors]),
-                                                    Draft.state.in_(_EDITOR_LOAD_STATES))
-        .group_by(Draft.editor_id)).all())
-    return min(editors, key=lambda editor: (loads.get(editor.id, 0), editor.id))
+    return session.scalar(_LEAST_LOADED_EDITOR, {"author_id": exclude.id})
 
 
 def _newest(session: Session, where: ColumnElement[bool]) -> list[Draft]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
@@ -63,12 +63,14 @@ def for_message(session: Session, userid: str, admin_userids: frozenset[str], no
     return member
 
 
+def holds(role: Role) -> ColumnElement[bool]:
+    """SQL: the member holds `role` itself (admins are not implied here)."""
+    return (literal("|") + Member.role_names + "|").contains(f"|{role.value}|")
+
+
 def with_role(session: Session, role: Role) -> list[Member]:
     """Active members holding `role` itself (admins are not implied here), by id."""
-    rows = session.scalars(select(Member).where(Member.active.is_(True),
-                                                Member.role_names.contains(role.value))
-                           .order_by(Member.id))
-    return [member for member in rows if role in member.roles]
+    return list(session.scalars(select(Member).where(Member.active.is_(True), holds(role)).order_by(Member.id)))
 
 
 def set_roles(session: Session, userid: str, roles: frozenset[Role], now: datetime,
