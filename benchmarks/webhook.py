@@ -140,17 +140,20 @@ class Client:
     async def send(self, request: bytes) -> int:
         """The response's status; 0 when the connection failed or took over 30 s (counted as an error, as
         WeCom would retry). Responses carry a Content-Length: uvicorn sends no chunked ones here."""
-        writer = None
         try:
             async with asyncio.timeout(30):
-                reader, writer = await self.connection()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = CONTENT_LENGTH.search(head)
-                await reader.readexactly(int(length.group(1)) if length else 0)
+                reader, writer, reused = await self.connection()
+                try:
+                    head = await self.exchange(reader, writer, request)
+                except (OSError, asyncio.IncompleteReadError):
+                    writer.close()
+                    if not reused:
+                        raise
+                    # uvicorn closed this idle connection as the request went out, so it never read it:
+                    # like any keep-alive client, try once more on a new connection.
+                    reader, writer = await self.open()
+                    head = await self.exchange(reader, writer, request)
         except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            if writer is not None:
-                writer.close()
             return 0
         if CLOSE.search(head):
             writer.close()
@@ -158,13 +161,26 @@ class Client:
             self.idle.append((reader, writer))
         return int(head[9:12])
 
-    async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """An idle connection the server has not closed (uvicorn closes one idle for 5 s), or a new one."""
+    @staticmethod
+    async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bytes:
+        """Send the request, read the whole response; its head."""
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = CONTENT_LENGTH.search(head)
+        await reader.readexactly(int(length.group(1)) if length else 0)
+        return head
+
+    async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+        """An idle connection the server has not closed (uvicorn closes one idle for 5 s), or a new one; and
+        whether it was reused."""
         while self.idle:
             reader, writer = self.idle.pop()
             if not reader.at_eof():
-                return reader, writer
+                return reader, writer, True
             writer.close()
+        return *await self.open(), False
+
+    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await asyncio.open_connection(self.host, self.port)
         self.opened.append(writer)
         return reader, writer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -28,6 +29,41 @@ def test_the_webhook_benchmark_sends_only_new_messages(tmp_path: Path) -> None:
     assert [(row["target"], row["requests"], row["errors"]) for row in report["results"]] == [
         ("newsbot", 40, 0), ("bare FastAPI", 40, 0)] * 2
     assert report["answers"] == {"ok": 300 + 2 * 40}  # the warm-up and both levels, each handled once
+
+
+def test_the_load_client_retries_once_when_an_idle_connection_was_closed_under_it() -> None:
+    """uvicorn closes a keep-alive connection idle for 5 s; a request sent as it closes was never read."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from webhook import Client
+
+    async def scenario() -> tuple[list[int], int, int]:
+        requests_read = []
+
+        async def answer_once_then_drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            answered = False
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                await reader.readexactly(int(re.search(rb"Content-Length: (\d+)", head)[1]))  # type: ignore[index]
+                requests_read.append(head)
+                if answered or b"drop" in head:  # closed with the request unanswered
+                    writer.close()
+                    return
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                answered = True
+
+        server = await asyncio.start_server(answer_once_then_drop, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/cb"
+        client = Client(url)
+        statuses = [await client.send(client.prepare({}, b"x")) for _ in range(2)]  # the 2nd reuses, is dropped
+        retried = len(requests_read)
+        # Dropped on the reused connection, then on the new one too: one retry only, then an error.
+        statuses.append(await client.send(Client(url.replace("/cb", "/drop")).prepare({}, b"x")))
+        client.close()
+        server.close()
+        return statuses, retried, len(requests_read)
+
+    statuses, retried, read = asyncio.run(scenario())
+    assert statuses == [200, 200, 0]
+    assert (retried, read) == (3, 5)
 
 
 @pytest.mark.skipif(not shutil.which("valgrind"), reason="valgrind is not installed")
