@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/webhook.py [--requests 2000] [--concurrency 1 16 64] [--database-url URL]
     .venv/bin/python benchmarks/webhook.py --rate 200 --duration 30      # fixed-rate mode
 
-Every request is a distinct encrypted callback (real crypto, a new MsgId): a mix of 投稿, 稿件, 帮助 and
-批准 from registered members. Prints a table and writes the figures as JSON (--json FILE).
+Every request is a distinct encrypted callback (real crypto, a new MsgId): rounds of a member's 投稿, 稿件
+(listing the drafts they submitted) and 帮助, and an approver's 批准 (nothing is pending: it answers so).
+Prints a table and writes the figures as JSON (--json FILE).
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
     made = []
     for n in range(count):
         text = next(mix)
-        # One member's messages take turns (a row lock), so no single member sends the whole 批准 share.
-        sender = f"approver{n // 4 % APPROVERS}" if text == "批准" else f"user{n % members}"
+        # Each round of four is one member's 投稿, 稿件 (which lists what they submitted) and 帮助, and one
+        # approver's 批准: a member's messages take turns (a row lock), so the approvers take turns too.
+        sender = f"approver{n // 4 % APPROVERS}" if text == "批准" else f"user{n // 4 % members}"
         fields = {"ToUserName": CORP_ID, "FromUserName": sender, "CreateTime": int(time.time()),
                   "MsgType": "text", "Content": text, "MsgId": next(MSG_IDS), "AgentID": 1}
         plain = xmltodict.unparse({"xml": fields}, full_document=False)
