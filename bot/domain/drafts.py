@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -32,6 +33,32 @@ _LEAST_LOADED_EDITOR = (
     .outerjoin(Draft, (Draft.editor_id == Member.id) & Draft.state.in_(_EDITOR_LOAD_STATES))
     .where(Member.active.is_(True), members.holds(Role.editor), Member.id != bindparam("author_id"))
     .group_by(Member.id).order_by(func.count(Draft.id), Member.id).limit(1))
+
+
+def _count(where: ColumnElement[bool]) -> Select[int]:
+    return select(func.count()).select_from(Draft).where(where)
+
+
+def _newest(where: ColumnElement[bool]) -> Select[Draft]:
+    return select(Draft).where(where).order_by(Draft.id.desc()).limit(LIST_LIMIT)
+
+
+# 稿件's statements, built once (the queue's per role combination): every 稿件 runs two to four of them.
+_ME = bindparam("member_id", type_=Integer)
+_COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author_id == _ME)
+
+
+@cache
+def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
+    """Counting and listing what waits for a member: the drafts they edit; unassigned ones for an editor
+    (whichever editor takes them); pending ones for an approver."""
+    waiting = [(Draft.editor_id == _ME) & Draft.state.in_(_EDITOR_LOAD_STATES)]
+    if editor:
+        waiting.append(Draft.editor_id.is_(None) & (Draft.state == DraftState.editing) & (Draft.author_id != _ME))
+    if approver:
+        waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != _ME)
+                       & or_(Draft.editor_id.is_(None), Draft.editor_id != _ME))
+    return _count(or_(*waiting)), _newest(or_(*waiting))
 
 
 def content_hash(text: str) -> str:
@@ -177,32 +204,17 @@ class Listing:
 
 def listing(session: Session, member: Member) -> Listing:
     """The member's own drafts and the drafts waiting for them, newest first."""
-    mine = Draft.author_id == member.id
-    waiting = [(Draft.editor_id == member.id) & Draft.state.in_(_EDITOR_LOAD_STATES)]
-    if Role.editor in member.roles:  # unassigned drafts wait for whichever editor takes them
-        waiting.append(Draft.editor_id.is_(None) & (Draft.state == DraftState.editing)
-                       & (Draft.author_id != member.id))
-    if Role.approver in member.roles:
-        waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != member.id)
-                       & or_(Draft.editor_id.is_(None), Draft.editor_id != member.id))
-    queue = or_(*waiting)
-    authored_total, queue_total = _count(session, mine), _count(session, queue)
+    count_queue, newest_queue = _queue(Role.editor in member.roles, Role.approver in member.roles)
+    me = {"member_id": member.id}
+    authored_total, queue_total = session.scalar(_COUNT_MINE, me) or 0, session.scalar(count_queue, me) or 0
     # Most members have nothing waiting for them: a count of 0 needs no list.
-    return Listing(_newest(session, mine) if authored_total else [], authored_total,
-                   _newest(session, queue) if queue_total else [], queue_total)
+    return Listing(list(session.scalars(_NEWEST_MINE, me)) if authored_total else [], authored_total,
+                   list(session.scalars(newest_queue, me)) if queue_total else [], queue_total)
 
 
 def least_loaded_editor(session: Session, exclude: Member) -> Member | None:
     """The active editor with the fewest drafts in editing, never the author (三审分离)."""
     return session.scalar(_LEAST_LOADED_EDITOR, {"author_id": exclude.id})
-
-
-def _newest(session: Session, where: ColumnElement[bool]) -> list[Draft]:
-    return list(session.scalars(select(Draft).where(where).order_by(Draft.id.desc()).limit(LIST_LIMIT)))
-
-
-def _count(session: Session, where: ColumnElement[bool]) -> int:
-    return session.scalar(select(func.count()).select_from(Draft).where(where)) or 0
 
 
 def _check_text(text: str, missing_message: str) -> None:
