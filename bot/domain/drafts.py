@@ -58,7 +58,8 @@ def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
     if approver:
         waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != _ME)
                        & or_(Draft.editor_id.is_(None), Draft.editor_id != _ME))
-    return _count(or_(*waiting)), _newest(or_(*waiting))
+    where = or_(*waiting)
+    return _count(where), _newest(where)
 
 
 def content_hash(text: str) -> str:
