@@ -23,7 +23,10 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
-        Index("ix_outbox_message_channel_recipient_id", "channel", "recipient", "id"),  # per-recipient order
+        # Per-recipient order: the claim asks whether an earlier row to the same recipient is unsent. With
+        # the state before the id, that is a probe among the unsent rows, not a walk through every message
+        # the recipient was ever sent (an editor gets one per draft).
+        Index("ix_outbox_message_channel_recipient_state_id", "channel", "recipient", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,13 +6,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select, update
 
 from bot import outbox
 from bot.outbox import Dispatcher, RetryLater, Undeliverable
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
-from tests.conftest import FrozenClock
+from tests.conftest import PG_URL, FrozenClock
 
 
 def queue(runtime: Runtime, key: str, recipient: str = "lisi") -> int:
@@ -53,6 +53,33 @@ def test_local_transport_prints_and_marks_sent(runtime: Runtime, sent: object) -
     assert row.state == OutboxState.sent and row.attempts == 1 and row.sent_at is not None
     assert sent.lines == ["[本地模式·未发送] 发给 lisi：hello k1"]
     assert runtime.dispatcher().run_once() == 0
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="counts the steps of SQLite's virtual machine")
+def test_a_claim_does_not_walk_the_recipients_history(runtime: Runtime, clock: FrozenClock) -> None:
+    """An editor gets a message per draft, for years: the claim's check for an earlier unsent message to the
+    same recipient must not read them all (it held SQLite's write lock for 10 ms at a few hundred)."""
+    def claim_steps(recipient: str, history: int) -> int:
+        now = clock()
+        with runtime.sessions.begin() as session:
+            session.execute(insert(OutboxMessage), [
+                {"channel": outbox.APP, "recipient": recipient, "payload": outbox.text("old"), "dedupe_key":
+                 f"old:{recipient}:{n}", "state": OutboxState.sent, "attempts": 1, "next_attempt_at": now,
+                 "created_at": now} for n in range(history)])
+        queue(runtime, f"new:{recipient}", recipient)
+        steps = [0]
+        with runtime.sessions.begin() as session:
+            sqlite = session.connection().connection.dbapi_connection
+            sqlite.set_progress_handler(lambda: steps.__setitem__(0, steps[0] + 1), 100)
+            [claimed] = session.scalars(outbox.CLAIM, {"now": now, "batch": 50, "claim": "test",
+                                                       "lease_until": now + outbox.LEASE}).all()
+            sqlite.set_progress_handler(None, 0)
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == claimed.id).values(state="sent"))
+        assert claimed.dedupe_key == f"new:{recipient}"
+        return steps[0]
+
+    few, many = claim_steps("lisi", 10), claim_steps("zhaoliu", 5_000)
+    assert many < few * 2, (few, many)
 
 
 def test_q11_transient_failure_backs_off_then_delivers(runtime: Runtime, clock: FrozenClock) -> None:
