@@ -2,15 +2,19 @@
 
     .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--database-url URL]
 
-Bulk-inserts drafts (each with a version and three submissions, a third of them published) spread over
-ten years among 300 members, rewrites the kept totals (`newsbot db rebuild-totals`) and times 统计, 排行,
-积分, 稿件 (list and detail) and 投稿 through the engine at each size. Prints a table; --json FILE keeps the
+Bulk-inserts drafts (each with a version, three submissions, a third of them published, and the two chat
+messages sent about it, to one of the 30 editors and to the author) spread over ten years among 300
+members, rewrites the kept totals (`newsbot db rebuild-totals`) and times 统计, 排行, 积分, 稿件 (list and
+detail) and 投稿 through the engine at each size, then the dispatcher sending what those 投稿 queued (发送:
+a pass that sends one message to an editor with a long history). Prints a table; --json FILE keeps the
 figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import random
 import shutil
@@ -30,7 +34,7 @@ from bot.config import Settings
 from bot.messages import Incoming
 from bot.migrate import rebuild_totals, upgrade
 from bot.runtime import Runtime
-from models import Draft, DraftVersion, Member, Outlet, Submission
+from models import Draft, DraftVersion, Member, OutboxMessage, OutboxState, Outlet, Submission
 
 DEPARTMENTS = [f"部门{n}" for n in range(20)]
 BATCH = 20_000
@@ -54,12 +58,14 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
     with runtime.sessions.begin() as session:
         have = session.scalar(select(func.count()).select_from(Draft)) or 0
         outlets = [(o.id, o.level) for o in session.scalars(select(Outlet))]
+        userids = dict(session.execute(select(Member.id, Member.userid)).all())
+        editors = list(session.scalars(select(Member.userid).where(Member.role_names.contains("editor"))))
     points = {"central": 10, "provincial": 5, "city": 3, "county": 2, "own": 1}
     while have < target:
         size = min(BATCH, target - have)
         with runtime.sessions.begin() as session:
             first = (session.scalar(select(func.max(Draft.id))) or 0) + 1
-            drafts, versions, submissions = [], [], []
+            drafts, versions, submissions, messages = [], [], [], []
             for n in range(size):
                 created = START + timedelta(minutes=rng.randrange(10 * 365 * 24 * 60))
                 author = rng.choice(member_ids)
@@ -69,6 +75,12 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
                                "approved_hash": "x" * 64, "approved_by_id": member_ids[-1], "approved_at": created})
                 versions.append({"draft_id": first + n, "number": 1, "text": "正文" * 200, "hash": "x" * 64,
                                  "author_id": author, "created_at": created})
+                for recipient, event in ((editors[n % len(editors)], "assigned"), (userids[author], "published")):
+                    messages.append({"channel": "app", "recipient": recipient, "payload": {"msgtype": "text",
+                                     "text": {"content": f"稿件 #{first + n}"}}, "dedupe_key":
+                                     f"draft:{first + n}:{event}:{recipient}", "state": OutboxState.sent,
+                                     "attempts": 1, "next_attempt_at": created, "created_at": created,
+                                     "sent_at": created})
                 for outlet_id, level in rng.sample(outlets, 3):
                     published = rng.random() < 0.33
                     submissions.append({
@@ -81,6 +93,7 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
             session.execute(insert(Draft), drafts)
             session.execute(insert(DraftVersion), versions)
             session.execute(insert(Submission), submissions)
+            session.execute(insert(OutboxMessage), messages)
             if session.bind is not None and session.bind.dialect.name == "postgresql":  # explicit ids: 投稿 needs
                 session.execute(text("SELECT setval(pg_get_serial_sequence('draft', 'id'), :last)"),  # the next
                                 {"last": first + size - 1})
@@ -101,6 +114,21 @@ def timed(runtime: Runtime, userid: str, text: str, repeat: int = 5) -> float:
         started = time.perf_counter()
         runtime.commands.handle(Incoming("local", userid, f"bench:{uuid.uuid4().hex}", text=text))
         samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def timed_sends(runtime: Runtime, repeat: int = 5) -> float:
+    """Median milliseconds of a dispatcher pass that sends the one message a 投稿 just queued for its editor."""
+    dispatcher, samples = runtime.dispatcher(), []
+    with contextlib.redirect_stdout(io.StringIO()):  # local mode prints what it would send
+        while dispatcher.run_once():  # what the timed commands queued
+            pass
+        for _ in range(repeat):
+            runtime.commands.handle(Incoming("local", "u1", f"bench:{uuid.uuid4().hex}", text="投稿 基准测试\n正文"))
+            started = time.perf_counter()
+            if dispatcher.run_once() != 1:
+                raise SystemExit("the dispatcher did not find the one message 投稿 queued")
+            samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
 
 
@@ -125,6 +153,7 @@ def main() -> None:
         "稿件 (list)": ("u1", "稿件"), "稿件 #N": ("u1", "稿件 #1"),
         "投稿": ("u1", "投稿 基准测试\n正文内容"),
     }
+    columns = [*operations, "发送"]
     results = []
     for size in sorted(args.sizes):
         began = time.perf_counter()
@@ -136,12 +165,13 @@ def main() -> None:
         analyze(runtime)
         row = {"drafts": size, "load_s": round(loaded, 1), "totals_s": round(rebuilt, 1)}
         row |= {name: round(timed(runtime, userid, text), 1) for name, (userid, text) in operations.items()}
+        row["发送"] = round(timed_sends(runtime), 1)
         results.append(row)
         print(f"{size:>9} drafts loaded in {loaded:6.1f} s, totals kept in {rebuilt:5.1f} s: "
-              + ", ".join(f"{name} {row[name]:.1f} ms" for name in operations), flush=True)
-    print(f"\n{'drafts':>9} " + " ".join(f"{name:>12}" for name in operations))
+              + ", ".join(f"{name} {row[name]:.1f} ms" for name in columns), flush=True)
+    print(f"\n{'drafts':>9} " + " ".join(f"{name:>12}" for name in columns))
     for row in results:
-        print(f"{row['drafts']:>9} " + " ".join(f"{row[name]:>10.1f}ms" for name in operations))
+        print(f"{row['drafts']:>9} " + " ".join(f"{row[name]:>10.1f}ms" for name in columns))
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     runtime.close()

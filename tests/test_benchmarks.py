@@ -31,6 +31,16 @@ def test_the_webhook_benchmark_sends_only_new_messages(tmp_path: Path) -> None:
     assert report["answers"] == {"ok": 300 + 2 * 40}  # the warm-up and both levels, each handled once
 
 
+def test_the_scale_benchmark_times_every_command_at_each_size(tmp_path: Path) -> None:
+    figures = tmp_path / "scale.json"
+    done = run("scale.py", "--sizes", "100", "300", "--json", str(figures))
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(figures.read_text())
+    assert [row["drafts"] for row in rows] == [100, 300]
+    for row in rows:
+        assert all(row[name] > 0 for name in ("统计", "排行", "积分", "稿件 (list)", "稿件 #N", "投稿", "发送")), row
+
+
 def test_the_load_client_retries_once_when_an_idle_connection_was_closed_under_it() -> None:
     """uvicorn closes a keep-alive connection idle for 5 s; a request sent as it closes was never read."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
