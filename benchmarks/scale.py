@@ -59,7 +59,7 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
         have = session.scalar(select(func.count()).select_from(Draft)) or 0
         outlets = [(o.id, o.level) for o in session.scalars(select(Outlet))]
         userids = dict(session.execute(select(Member.id, Member.userid)).all())
-        editors = list(session.scalars(select(Member.userid).where(Member.role_names.contains("editor"))))
+        editors = list(session.scalars(select(Member.id).where(Member.role_names.contains("editor"))))
     points = {"central": 10, "provincial": 5, "city": 3, "county": 2, "own": 1}
     while have < target:
         size = min(BATCH, target - have)
@@ -68,14 +68,14 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
             drafts, versions, submissions, messages = [], [], [], []
             for n in range(size):
                 created = START + timedelta(minutes=rng.randrange(10 * 365 * 24 * 60))
-                author = rng.choice(member_ids)
+                author, editor = rng.choice(member_ids), editors[n % len(editors)]
                 drafts.append({"id": first + n, "title": f"稿件{first + n}", "state": "published",
-                               "author_id": author, "editor_id": member_ids[0], "current_version": 1,
+                               "author_id": author, "editor_id": editor, "current_version": 1,
                                "state_since": created, "created_at": created, "updated_at": created,
                                "approved_hash": "x" * 64, "approved_by_id": member_ids[-1], "approved_at": created})
                 versions.append({"draft_id": first + n, "number": 1, "text": "正文" * 200, "hash": "x" * 64,
                                  "author_id": author, "created_at": created})
-                for recipient, event in ((editors[n % len(editors)], "assigned"), (userids[author], "published")):
+                for recipient, event in ((userids[editor], "assigned"), (userids[author], "published")):
                     messages.append({"channel": "app", "recipient": recipient, "payload": {"msgtype": "text",
                                      "text": {"content": f"稿件 #{first + n}"}}, "dedupe_key":
                                      f"draft:{first + n}:{event}:{recipient}", "state": OutboxState.sent,

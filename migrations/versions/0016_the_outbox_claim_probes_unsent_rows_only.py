@@ -3,7 +3,11 @@
 The claim's "no earlier unsent row to the same recipient" walked the recipient's whole history through
 (channel, recipient, id), reading each row's state: an editor gets a message per draft, so the claim grew
 with the history and held SQLite's write lock for 10 ms and more. With the state in the index before the
-id it is two probes, whatever the history.
+id it is two probes, whatever the history. (A member's recent file job, found by channel and recipient
+newest first, now sorts that member's few file jobs instead of reading the index backwards.)
+
+Building the index blocks writes to the outbox while it runs: on a large outbox, `newsbot outbox
+purge-sent --older-than DAYS` first keeps that short.
 
 Revision ID: 0016
 Revises: 0015
