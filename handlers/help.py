@@ -45,7 +45,7 @@ def more(msg: Incoming, ctx: Context) -> Reply:
     return Reply(page or "没有更多内容了。")
 
 
-@cache  # the docstrings do not change while the process runs, and 帮助 is the most common message
+@cache  # a route and its docstring do not change while the process runs
 def _describe(route: Route, full: bool = False) -> str:
     lines = [line.strip() for line in route.usage.splitlines() if line.strip()]
     aliases = f"（也可用：{'、'.join(route.words[1:])}）" if full and route.words[1:] else ""
