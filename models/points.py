@@ -18,10 +18,17 @@ class DraftMonth(Base):
     """What one draft's publications in one month added to its points."""
 
     __tablename__ = "draft_month"
-    __table_args__ = (Index("ix_draft_month_month_draft_id", "month", "draft_id"),)
+    __table_args__ = (
+        Index("ix_draft_month_month_draft_id", "month", "draft_id"),
+        Index("ix_draft_month_author_id_month", "author_id", "month"),  # 积分: one member's articles of a year
+        Index("ix_draft_month_editor_id_month", "editor_id", "month"),
+    )
 
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), primary_key=True)
     month: Mapped[int] = mapped_column(primary_key=True)  # 202605 for May 2026
+    # The draft's author and editor, settled before its first publication: whose points these are.
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     highest: Mapped[float]  # under 多方采用按最高计: how much the month raised the draft's best publication
     total: Mapped[float]  # under 累计: the points of the month's publications
     first_in_quarter: Mapped[bool]  # the draft's first publication in its quarter is in this month

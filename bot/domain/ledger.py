@@ -4,7 +4,7 @@
 upgrade that brought the tables, `newsbot db rebuild-totals`, a bulk load). Publications only ever get added,
 and a draft's author and editor are settled before its first publication (刊发 locks the draft, so a revision
 claiming it comes wholly before or after; after, it is refused), so a draft's publications are all its rows
-depend on.
+depend on. Each row names the draft's author and editor: whose points they are.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ _BATCH = 10_000
 _TOTALS_LOCK = 0x6E657773  # "news": the advisory lock of lock_totals
 
 # Who takes which share of a draft: exactly one row per member and draft.
-_other_editor = Draft.editor_id.is_not(None) & (Draft.editor_id != Draft.author_id)
+_other_editor = DraftMonth.editor_id.is_not(None) & (DraftMonth.editor_id != DraftMonth.author_id)
 _SHARES: tuple[tuple[Share, Any, ColumnElement[bool]], ...] = (
-    (Share.solo, Draft.author_id, ~_other_editor),
-    (Share.authored, Draft.author_id, _other_editor),
-    (Share.edited, Draft.editor_id, _other_editor),
+    (Share.solo, DraftMonth.author_id, ~_other_editor),
+    (Share.authored, DraftMonth.author_id, _other_editor),
+    (Share.edited, DraftMonth.editor_id, _other_editor),
 )
 
 
@@ -86,10 +86,12 @@ def rebuild(session: Session) -> None:
 def _write_months(session: Session, *where: ColumnElement[bool]) -> set[int]:
     """Insert the months of the drafts published within `where`; returns the months written."""
     published = session.execute(
-        select(Submission.draft_id, Submission.published_on, Submission.points)
+        select(Submission.draft_id, Draft.author_id, Draft.editor_id, Submission.published_on, Submission.points)
+        .join(Draft, Draft.id == Submission.draft_id)
         .where(Submission.state == SubmissionState.published, *where).order_by(Submission.draft_id))
-    rows = [row | {"draft_id": draft_id} for draft_id, publications in groupby(published, itemgetter(0))
-            for row in months((day, points) for _, day, points in publications if day is not None)]
+    rows = [row | {"draft_id": draft_id, "author_id": author_id, "editor_id": editor_id}
+            for (draft_id, author_id, editor_id), publications in groupby(published, itemgetter(0, 1, 2))
+            for row in months((day, points) for *_, day, points in publications if day is not None)]
     if rows:
         session.execute(insert(DraftMonth), rows)
     return {row["month"] for row in rows}
@@ -106,5 +108,5 @@ def _recount(session: Session, only: tuple[list[int], list[int]] | None = None) 
             select(DraftMonth.month, member, literal(share.value), func.sum(DraftMonth.highest),
                    func.sum(DraftMonth.total), func.count().filter(DraftMonth.first_in_quarter),
                    func.count().filter(DraftMonth.first_in_year))
-            .join(Draft, Draft.id == DraftMonth.draft_id).where(condition, *narrowed)
+            .where(condition, *narrowed)
             .group_by(DraftMonth.month, member)))

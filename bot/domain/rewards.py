@@ -141,9 +141,8 @@ def articles(session: Session, start: date, end: date, member: Member | None = N
     in_period = select(DraftMonth.draft_id).where(DraftMonth.month >= ledger.month_key(start),
                                                   DraftMonth.month < ledger.month_key(end))
     if member is not None:
-        mine = Draft.author_id == member.id
-        in_period = in_period.join(Draft, Draft.id == DraftMonth.draft_id).where(
-            mine | (Draft.editor_id == member.id) if rules.editor_share else mine)
+        mine = DraftMonth.author_id == member.id
+        in_period = in_period.where(mine | (DraftMonth.editor_id == member.id) if rules.editor_share else mine)
     earned = (in_period.add_columns(func.sum(_points(rules, DraftMonth)).label("points"))
               .group_by(DraftMonth.draft_id).subquery())
     found = session.execute(select(Draft, earned.c.points).join(earned, earned.c.draft_id == Draft.id)
