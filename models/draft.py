@@ -49,6 +49,8 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16), index=True)
+    # Both settled before the first publication (刊发 locks the draft): the points ledger keeps them. A way to
+    # change either after it would have to call bot.domain.ledger.refresh.
     author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     current_version: Mapped[int] = mapped_column(default=1)
