@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Integer, create_engine, func, select, text
+from sqlalchemy.orm import Session
 
 import models
 from bot.app import create_app
@@ -203,6 +205,19 @@ def row_counts(runtime: Runtime) -> dict[str, int]:
     with runtime.sessions.begin() as session:
         return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
                 for table in models.Base.metadata.sorted_tables}
+
+
+@contextmanager
+def sqlite_steps(session: Session) -> Iterator[list[int]]:
+    """Counts, in hundreds, the steps SQLite's virtual machine takes within the block: a query's cost that does
+    not move with the machine's load, for tests that a query stays flat as a table grows."""
+    counted = [0]
+    sqlite = session.connection().connection.dbapi_connection
+    sqlite.set_progress_handler(lambda: counted.__setitem__(0, counted[0] + 1), 100)
+    try:
+        yield counted
+    finally:
+        sqlite.set_progress_handler(None, 0)
 
 
 @pytest.fixture

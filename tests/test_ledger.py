@@ -26,7 +26,7 @@ from bot.messages import Incoming
 from bot.migrate import alembic_config, upgrade
 from bot.runtime import Runtime
 from models import Draft, DraftMonth, Member, MemberMonth, Outlet, OutletMonth, RewardRules, Submission
-from tests.conftest import PG_URL, ChatDriver
+from tests.conftest import PG_URL, ChatDriver, sqlite_steps
 from tests.test_publishing import approved_draft, newsroom  # noqa: F401  # the fixture
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -176,12 +176,10 @@ def test_a_members_articles_of_a_year_are_read_alone(office: Runtime, editor_sha
                 {"draft_id": first + n, "month": month, "highest": 2.0, "total": 2.0, "first_in_quarter": True,
                  "first_in_year": True, "author_id": ids[author], "editor_id": editor and ids[editor]}
                 for n, (author, editor, month) in enumerate(rows)])
-        counted = [0]
         with office.sessions.begin() as session:
-            sqlite = session.connection().connection.dbapi_connection
-            sqlite.set_progress_handler(lambda: counted.__setitem__(0, counted[0] + 1), 100)
-            mine = rewards.articles(session, date(2026, 1, 1), date(2027, 1, 1), session.get(Member, ids["zhangsan"]))
-            sqlite.set_progress_handler(None, 0)
+            zhangsan = session.get(Member, ids["zhangsan"])
+            with sqlite_steps(session) as counted:
+                mine = rewards.articles(session, date(2026, 1, 1), date(2027, 1, 1), zhangsan)
         assert len(mine) == 3
         return counted[0]
 

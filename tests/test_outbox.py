@@ -12,7 +12,7 @@ from bot import outbox
 from bot.outbox import Dispatcher, RetryLater, Undeliverable
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
-from tests.conftest import PG_URL, FrozenClock
+from tests.conftest import PG_URL, FrozenClock, sqlite_steps
 
 
 def queue(runtime: Runtime, key: str, recipient: str = "lisi") -> int:
@@ -67,13 +67,9 @@ def test_a_claim_does_not_walk_the_recipients_history(runtime: Runtime, clock: F
                  f"old:{recipient}:{n}", "state": OutboxState.sent, "attempts": 1, "next_attempt_at": now,
                  "created_at": now} for n in range(history)])
         queue(runtime, f"new:{recipient}", recipient)
-        steps = [0]
-        with runtime.sessions.begin() as session:
-            sqlite = session.connection().connection.dbapi_connection
-            sqlite.set_progress_handler(lambda: steps.__setitem__(0, steps[0] + 1), 100)
+        with runtime.sessions.begin() as session, sqlite_steps(session) as steps:
             [claimed] = session.scalars(outbox.CLAIM, {"now": now, "batch": 50, "claim": "test",
                                                        "lease_until": now + outbox.LEASE}).all()
-            sqlite.set_progress_handler(None, 0)
         assert claimed.dedupe_key == f"new:{recipient}"
         return steps[0]
 
