@@ -31,10 +31,11 @@ from sqlalchemy import func, insert, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
+from bot.domain.members import holds
 from bot.messages import Incoming
 from bot.migrate import rebuild_totals, upgrade
 from bot.runtime import Runtime
-from models import Draft, DraftVersion, Member, OutboxMessage, OutboxState, Outlet, Submission
+from models import Draft, DraftVersion, Member, OutboxMessage, OutboxState, Outlet, Role, Submission
 
 DEPARTMENTS = [f"部门{n}" for n in range(20)]
 BATCH = 20_000
@@ -59,7 +60,7 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
         have = session.scalar(select(func.count()).select_from(Draft)) or 0
         outlets = [(o.id, o.level) for o in session.scalars(select(Outlet))]
         userids = dict(session.execute(select(Member.id, Member.userid)).all())
-        editors = list(session.scalars(select(Member.id).where(Member.role_names.contains("editor"))))
+        editors = list(session.scalars(select(Member.id).where(holds(Role.editor))))
     points = {"central": 10, "provincial": 5, "city": 3, "county": 2, "own": 1}
     while have < target:
         size = min(BATCH, target - have)
