@@ -139,6 +139,9 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     drain(newsroom)
     feedback = [line for line in sent.lines if "用稿反馈" in line]
     assert len(feedback) == 2 and "南方网（省级）" in feedback[1]
+    assert "积分：3" in feedback[0]  # what the author reads in the group: the draft's points, and this one's part
+    assert ("积分：本稿累计 5（本次 +2，多方采用按最高计）" if policy == "highest"
+            else "积分：本稿累计 8（本次 +5）") in feedback[1]
     assert "https://news.southcn.example/a/1.html" in feedback[1]
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     ranking = chat.as_member("xiaoli").says("排行 2026")
@@ -157,6 +160,18 @@ def test_front_page_multiplier_and_the_editors_share(newsroom: Runtime) -> None:
     assert "积分 +6" in chat.as_member("lisi").says("刊发 #1 韶关日报 https://sgrb.example/1 头版")
     ranking = chat.as_member("admin").says("排行")
     assert "张三（办公室）4.8 分" in ranking and "李四（执法监察大队）1.2 分" in ranking
+
+
+def test_a_lower_publication_after_a_higher_one_adds_nothing_under_highest(newsroom: Runtime, sent: Sent) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +5" in chat.as_member("lisi").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    reply = chat.as_member("lisi").says("刊发 #1 韶关日报 https://www.sgrb.example/2026/0512/1.html")
+    assert "刊发（多方采用按最高计，本次不加分）" in reply
+    drain(newsroom)
+    feedback = [line for line in sent.lines if "用稿反馈" in line]
+    assert "积分：5" in feedback[0]
+    assert "积分：本稿累计 5（本次不加分，多方采用按最高计）" in feedback[1]
 
 
 def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
@@ -226,7 +241,9 @@ def test_the_whole_way_through_the_encrypted_endpoint_to_the_spreadsheet(
         assert "刊发 2" in say(client, wecom, "admin", "统计 2026-05")
     assert len(mailbox.messages) == 2
     group = [line for line in sent.lines if line.startswith("[本地模式·未发送] 发到 group")]
-    assert len([line for line in group if "用稿反馈" in line]) == 2
+    feedback = [line for line in group if "用稿反馈" in line]
+    assert len(feedback) == 2 and "南方网（省级，头版）" in feedback[1]
+    assert "积分：本稿累计 10（本次 +7，多方采用按最高计）" in feedback[1]
     assert "1. 张三（办公室）10 分，1 篇" in ranking  # highest: 南方网 province 5 × 头版 2
     output = Path(str(tmp_path)) / "rewards.xlsx"
     env = cli_env(newsroom.settings)

@@ -140,14 +140,15 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
         return Published(submission, 0.0, False, True)
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone)
-    added = rewards.draft_total(session, draft.id, rules) - before
+    total = rewards.draft_total(session, draft.id, rules)
+    added = total - before
     first = draft.state != S.published
     if first:  # from whichever state it had; a concurrent first 刊发 elsewhere is just as good
         compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
                         updated_at=now)
     audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
                  version=submission.version, comment=f"{outlet.name} {url}")
-    _feedback(session, draft, outlet, url, front_page, submission.points, now)
+    _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now)
     return Published(submission, added, first, False)
 
 
@@ -243,13 +244,22 @@ def submissions(session: Session, draft: Draft) -> list[Submission]:
     return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
 
 
-def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: float,
+def _points_line(total: float, added: float, policy: str) -> str:
+    """The draft's points as the group should read them: what this publication added, under the policy."""
+    if added == total:  # the first publication that counts
+        return f"{total:g}"
+    rule = "，多方采用按最高计" if policy == "highest" else ""
+    change = f" +{added:g}" if added else "不加分"
+    return f"本稿累计 {total:g}（本次{change}{rule}）"
+
+
+def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
               now: datetime) -> None:
     author = draft.author
     lines = [f"**用稿反馈**：《{draft.title}》",
-             f"> 媒体：{outlet.name}（{Level(outlet.level).label}）",
+             f"> 媒体：{outlet.name}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
              f"> 作者：{author.name}（{author.department or '未填部门'}）",
-             f"> 积分：{points:g}{'（头版）' if front_page else ''}",
+             f"> 积分：{points}",
              f"> 链接：[{url}]({url})"]
     outbox.enqueue(session, channel=outbox.GROUP, recipient="",
                    payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
