@@ -41,7 +41,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("批准", roles={Role.approver}, takes_number=True)
 def approve(msg: Incoming, ctx: Context) -> Reply:
-    """批准 [#编号] [意见] — 批准待审核的稿件；只有一篇待审时可省略编号
+    """批准 #编号 [意见] — 批准待审核的稿件；只有一篇待审时可只发「批准」二字
     例：批准 #12 同意，注意核实数据
     """
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
@@ -55,11 +55,15 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")
-    if len(waiting) > 1:  # never guess which one: refuse, list them, change nothing
-        lines = [f"待您审核的稿件有 {len(waiting)} 篇，没有批准任何一篇。请写明编号，例如「批准 #{waiting[0].id}」："]
-        lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
-        raise Refused("\n".join(lines))
-    return _approved(ctx, waiting[0].id, ctx.command.raw_args)
+    words = ctx.command.raw_args.strip().rstrip("。.!！")
+    if len(waiting) == 1 and not words:
+        return _approved(ctx, waiting[0].id, "")
+    # Never guess: several drafts wait, or the words may not be a comment at all (「批准不了」「批准？」「批准 1号稿」).
+    head = (f"待您审核的稿件有 {len(waiting)} 篇，没有批准任何一篇。请写明编号" if len(waiting) > 1
+            else "没有批准任何稿件：只发「批准」二字才批准唯一待审的稿件，附意见时请写明编号")
+    lines = [f"{head}，例如「批准 {waiting[0].number}{' ' + words if words else ''}」："]
+    lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
+    raise Refused("\n".join(lines))
 
 
 @router.command("退回", roles={Role.editor, Role.approver}, takes_number=True)

@@ -148,7 +148,9 @@ def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(ch
     assert {draft(chat, 1).state, draft(chat, 2).state} == {DraftState.pending}
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 ＃２　同意：很好")
     assert events(chat, 2)[-1][3] == "同意：很好"
-    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 好的")  # one left: bare with a comment
+    # One left: a bare 批准 would take it, but words after it need the number (they may not be a comment).
+    assert "附意见时请写明编号，例如「批准 #1 好的」" in chat.as_member("wangwu").says("批准 好的")
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 #1 好的")
     assert "目前没有待您审核的稿件" in chat.as_member("wangwu").says("批准")
 
 
@@ -243,8 +245,19 @@ def test_numbers_glued_to_chinese_punctuation(chat: ChatDriver, submitted: list[
     assert "已将稿件 #2 退回" in chat.as_member("zhaoliu").says("退回 #2，请补充时间")
     assert events(chat, 2)[-1] == ("return", "zhaoliu", "returned", "请补充时间")
     assert "请写稿件编号" in chat.as_member("wangwu").says("批准 #abc")
-    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 12点前发出")  # a comment, not draft 12
+    assert "请写明编号，例如「批准 #1 12点前发出」" in chat.as_member("wangwu").says("批准 12点前发出")  # not #12
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 #1 12点前发出")
     assert events(chat, 1)[-1][3] == "12点前发出"
+
+
+@pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意"])
+def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    chat.as_member("zhaoliu").says("送审 #2")  # the only draft waiting: #1 is still being edited
+    reply = chat.as_member("wangwu").says(text)
+    assert "没有批准任何稿件" in reply and "#2《第二篇》" in reply
+    assert draft(chat, 2).state == DraftState.pending
+    assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准。")
 
 
 def test_author_revises_a_returned_draft_with_修改_not_续稿(chat: ChatDriver, submitted: list[int]) -> None:
