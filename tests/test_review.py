@@ -204,6 +204,28 @@ def test_q16_nobody_approves_a_draft_they_wrote_or_edited(chat: ChatDriver) -> N
         "zhouqi"]
 
 
+@pytest.mark.parametrize("step", ["send", "return"])
+def test_q16_an_admin_approver_who_took_the_editors_step_does_not_approve(chat: ChatDriver, submitted: list[int],
+                                                                        step: str) -> None:
+    with chat.runtime.sessions.begin() as session:
+        from bot.domain import members
+        from models import Role
+
+        members.set_roles(session, "wangwu", frozenset({Role.approver, Role.admin}), chat.runtime.clock(),
+                          actor=None)
+    if step == "return":  # 退回 while editing is the editor's step too
+        assert "已将稿件 #1 退回" in chat.as_member("wangwu").says("退回 #1 请补充时间")
+        chat.as_member("zhangsan").says("修改 #1\n今天上午九时，演练开始。")
+        assert "已送审，已通知审核人：周七" in chat.as_member("lisi").says("送审 #1")
+    else:
+        assert "已送审，已通知审核人：周七" in chat.as_member("wangwu").says("送审 #1")  # not himself
+    assert [m.recipient for m in chat.outbox() if m.payload["msgtype"] == "template_card"] == ["zhouqi"]
+    assert "按三审分离不能批准" in chat.as_member("wangwu").says("批准 #1")
+    assert "目前没有待您审核" in chat.as_member("wangwu").says("批准")
+    assert draft(chat).state == DraftState.pending
+    assert "已批准稿件 #1" in chat.as_member("zhouqi").says("批准")
+
+
 def test_unassigned_draft_is_claimed_by_the_first_editor_who_acts(chat: ChatDriver) -> None:
     from bot.domain import members
 

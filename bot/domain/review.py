@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -17,7 +17,7 @@ from bot.domain import audit, members
 from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get
 from bot.domain.errors import Refused, UsageError
 from bot.text import word_count
-from models import Draft, DraftState, DraftVersion, Member, Role
+from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
 WITHDRAWABLE = (S.editing, S.returned, S.pending, S.approved)
@@ -157,9 +157,14 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
 
 
 def involved(session: Session, draft: Draft) -> set[int]:
-    """Everyone who wrote or edited any version: none of them may approve (三审分离)."""
-    authors = session.scalars(select(DraftVersion.author_id).where(DraftVersion.draft_id == draft.id))
-    return {draft.author_id, *([draft.editor_id] if draft.editor_id else []), *authors}
+    """Everyone who wrote or edited any version, or took an editor's step (送审, 退回 while editing), an admin
+    acting for the editor included: none of them may approve (三审分离)."""
+    writers = select(DraftVersion.author_id).where(DraftVersion.draft_id == draft.id)
+    editor_steps = or_(AuditEvent.action == "send",
+                       and_(AuditEvent.action == "return", AuditEvent.from_state == S.editing))
+    editors = (select(Member.id).join(AuditEvent, AuditEvent.actor == Member.userid)
+               .where(AuditEvent.draft_id == draft.id, editor_steps))
+    return {draft.author_id, *([draft.editor_id] if draft.editor_id else []), *session.scalars(union(writers, editors))}
 
 
 def _require_editor(session: Session, draft: Draft, member: Member, action: str,
