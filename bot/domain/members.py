@@ -1,4 +1,4 @@
-"""Members and roles: lookup, the NEWSBOT_ADMINS bootstrap, CSV import, role changes."""
+"""Members and roles: lookup, the NEWSBOT_ADMINS bootstrap, CSV import, role and department changes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import ColumnElement, bindparam, literal, select
+from sqlalchemy import ColumnElement, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
-from bot.domain.errors import NotFound, UsageError
+from bot.domain.errors import NotFound, Refused, UsageError
 from models import Member, Role
 from models.member import ROLE_LABELS
 
@@ -27,7 +27,9 @@ _SENDER = select(Member).where(Member.userid == bindparam("userid")).with_for_up
 
 
 def parse_roles(text: str) -> frozenset[Role]:
-    """`editor|通讯员` → {editor, correspondent}; an unknown word is a UsageError naming it."""
+    """`editor|通讯员` → {editor, correspondent}, `无` → none; an unknown word is a UsageError naming it."""
+    if text.strip() == "无":
+        return frozenset()
     roles = set()
     for word in filter(None, _ROLE_SEPARATORS.split(text.strip())):
         role = _ROLE_WORDS.get(word.lower())
@@ -47,6 +49,19 @@ def require(session: Session, userid: str) -> Member:
     if member is None:
         raise NotFound(f"没有成员「{userid}」。")
     return member
+
+
+def find(session: Session, word: str) -> Member:
+    """The member a chat command names, by userid or by name (a name two members share needs the userid)."""
+    member = get(session, word)
+    if member is not None:
+        return member
+    named = list(session.scalars(select(Member).where(Member.name == word).order_by(Member.id).limit(2)))
+    if len(named) > 1:
+        raise UsageError(f"有不止一名成员叫「{word}」，请写账号，例如 {named[0].userid}。发送「成员」查看名单。")
+    if not named:
+        raise NotFound(f"没有成员「{word}」。请写账号或姓名，发送「成员」查看名单。")
+    return named[0]
 
 
 def for_message(session: Session, userid: str, admin_userids: frozenset[str], now: datetime) -> Member | None:
@@ -76,11 +91,29 @@ def with_role(session: Session, role: Role) -> list[Member]:
 def set_roles(session: Session, userid: str, roles: frozenset[Role], now: datetime,
               actor: str | None) -> Member:
     member = require(session, userid)
+    if Role.admin in member.roles and Role.admin not in roles and member.active and not session.scalar(
+            select(func.count()).where(Member.active.is_(True), holds(Role.admin), Member.id != member.id)):
+        raise Refused(f"{member.name} 是唯一的管理员，至少要保留一名管理员：请先给另一位成员加上管理员角色。")
     before = member.role_names
     member.roles = roles
     audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
                  f"{member.role_names or '-'}")
     return member
+
+
+def set_department(session: Session, member: Member, department: str, now: datetime, actor: str | None) -> Member:
+    department = department.strip()
+    if not department or len(department) > 64:
+        raise UsageError("部门名称不能为空，最多 64 个字。例如：成员 部门 zhangsan 办公室")
+    before, member.department = member.department, department
+    audit.record(session, now, actor, "member.department", comment=f"{member.userid}: {before or '-'} → {department}")
+    return member
+
+
+def departments_without(people: Iterable[Member], role: Role) -> list[str]:
+    """Departments of active members where nobody active holds `role` (每个部门均推荐一名通讯员)."""
+    active = [m for m in people if m.active and m.department]
+    return sorted({m.department for m in active} - {m.department for m in active if role in m.roles})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,48 @@
+"""成员: the member list and the admins' role and department changes."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from bot.domain import members
+from bot.domain.errors import UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from models import Member, Role
+
+router = Router()
+_USAGE = "成员 角色 zhangsan 通讯员 编辑｜成员 部门 zhangsan 办公室"
+
+
+@router.command("成员", roles={Role.admin})
+def roster(msg: Incoming, ctx: Context) -> Reply:
+    """成员 [角色 账号或姓名 角色…｜部门 账号或姓名 部门] — 成员名单，修改角色和部门（管理员）
+    例：成员 角色 lisi 编辑 通讯员
+    """
+    words = ctx.command.raw_args.split(None, 2)
+    if not words:
+        return Reply(_listing(members.all_members(ctx.session)))
+    if len(words) == 3 and words[0] == "角色":
+        member = members.find(ctx.session, words[1])
+        members.set_roles(ctx.session, member.userid, members.parse_roles(words[2]), ctx.now, ctx.member.userid)
+        return Reply(f"已将 {member.name}（{member.userid}）的角色设为：{member.role_labels}。")
+    if len(words) == 3 and words[0] == "部门":
+        member = members.find(ctx.session, words[1])
+        members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)
+        return Reply(f"已将 {member.name}（{member.userid}）的部门设为：{member.department}。"
+                     "（从企业微信同步通讯录时，部门会按通讯录更新。）")
+    roles = "、".join(role.label for role in Role)
+    raise UsageError(f"用法：成员｜{_USAGE}\n角色可写：{roles}，多个用空格或「、」分开；写「无」取消全部角色。")
+
+
+def _listing(people: list[Member]) -> str:
+    active = sum(m.active for m in people)
+    lines = [f"成员 {active} 人" + (f"（另有 {len(people) - active} 人已停用）" if len(people) > active else "") + "："]
+    for department, group in groupby(people, key=lambda m: m.department):
+        names = "、".join(f"{m.name}（{m.userid}，{m.role_labels}{'，已停用' if not m.active else ''}）" for m in group)
+        lines.append(f"{department or '未填部门'}：{names}")
+    missing = members.departments_without(people, Role.correspondent)
+    if missing:
+        lines.append(f"还没有通讯员的部门：{'、'.join(missing)}（每个部门应推荐一名通讯员）")
+    lines.append(f"修改：{_USAGE}")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""成员: the admins' member list, role and department changes in chat."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import AuditEvent, Member
+from tests.conftest import ChatDriver
+
+
+def member(chat: ChatDriver, userid: str) -> Member:
+    with chat.runtime.sessions.begin() as session:
+        found = session.scalar(select(Member).where(Member.userid == userid))
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def test_the_list_shows_departments_roles_and_where_a_correspondent_is_missing(chat: ChatDriver) -> None:
+    listing = chat.as_member("admin").says("成员")
+    assert listing.startswith("成员 7 人：")
+    assert "办公室：张三（zhangsan，通讯员）、钱主任（admin，管理员）" in listing
+    assert "还没有通讯员的部门：地籍股、局领导（每个部门应推荐一名通讯员）" in listing
+    assert "需要管理员角色" in chat.as_member("lisi").says("成员")
+    assert "成员 [角色 账号或姓名 角色…｜部门 账号或姓名 部门]" in chat.as_member("admin").says("帮助 成员")
+    assert "没有您可用的命令「成员」" in chat.as_member("lisi").says("帮助 成员")
+
+
+def test_admins_change_roles_and_departments_by_userid_or_name(chat: ChatDriver) -> None:
+    reply = chat.as_member("admin").says("成员 角色 赵六 编辑、通讯员")
+    assert "已将 赵六（zhaoliu）的角色设为：通讯员、编辑。" in reply
+    assert member(chat, "zhaoliu").role_names == "correspondent|editor"
+    assert "已将 小李（xiaoli）的部门设为：办公室。" in chat.as_member("admin").says("成员 部门 xiaoli 办公室")
+    listing = chat.as_member("admin").says("成员")
+    assert "地籍股：赵六（zhaoliu，通讯员、编辑）" in listing and "规划股" not in listing
+    assert "还没有通讯员的部门：局领导（" in listing
+    assert "的角色设为：无角色" in chat.as_member("admin").says("成员 角色 lisi 无")
+    with chat.runtime.sessions.begin() as session:
+        changes = list(session.scalars(select(AuditEvent.comment).where(AuditEvent.action.like("member.%"),
+                                                                        AuditEvent.actor == "admin")))
+    assert changes == ["zhaoliu: editor → correspondent|editor", "xiaoli: 规划股 → 办公室",
+                       "lisi: correspondent|editor → -"]
+
+
+def test_bad_member_commands_say_what_to_type_and_change_nothing(chat: ChatDriver) -> None:
+    admin = chat.as_member("admin")
+    assert "没有成员「nobody」" in admin.says("成员 角色 nobody 编辑")
+    assert "未知角色「主编」" in admin.says("成员 角色 lisi 主编")
+    assert "用法：成员｜成员 角色 zhangsan 通讯员 编辑" in admin.says("成员 删除 lisi")
+    assert "用法" in admin.says("成员 角色 lisi")
+    assert "部门名称不能为空，最多 64 个字" in admin.says(f"成员 部门 lisi {'股' * 65}")
+    assert "唯一的管理员，至少要保留一名管理员" in admin.says("成员 角色 admin 通讯员")
+    assert member(chat, "admin").role_names == "admin" and member(chat, "lisi").department == "执法监察大队"
+    assert member(chat, "lisi").role_names == "correspondent|editor"
+    with chat.runtime.sessions.begin() as session:
+        session.add(Member(userid="zhangsan2", name="张三", department="规划股", role_names="correspondent",
+                           created_at=chat.runtime.clock()))
+    assert "有不止一名成员叫「张三」，请写账号，例如 zhangsan" in admin.says("成员 角色 张三 编辑")
+    assert "已将 李四（lisi）的角色设为：管理员" in admin.says("成员 角色 lisi 管理员")
+    assert "已将 钱主任（admin）的角色设为：通讯员" in admin.says("成员 角色 admin 通讯员")  # lisi is admin now
