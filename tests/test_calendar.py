@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.domain import meetings
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
-from models import JobRun, OutboxMessage, Schedule
+from models import JobRun, OutboxMessage, Schedule, StudyItem
 from tests.conftest import ChatDriver, FrozenClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -140,6 +140,23 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     notices = [m.payload["markdown"]["content"] for m in group_messages(chat.runtime)]
     assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
     assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
+
+
+@pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07"])
+def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, month: str) -> None:
+    admin = chat.as_member("admin")
+    assert "已设置 2026-05 的学习内容。" in admin.says("学习 设置 五月的书")
+    assert "已设置 2026-07 的学习内容。发送「学习 2026-07」查看" in admin.says(f"学习 设置 {month} 七月的书")
+    assert "2026-05 学习内容：\n五月的书" in chat.as_member("zhangsan").says("学习")
+    assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says(f"学习 {month}")
+    assert "已设置 2026-07 的学习内容（替换了原有内容）" in admin.says("学习 设置 2026-07 七月的新书")
+    for bad in ("学习 设置 2026-13 十三月", "学习 设置 2026-0 零月"):
+        assert "不是有效的月份，请写成 2026-07" in admin.says(bad)
+    assert "2026-06 的学习内容还没有设置" in chat.as_member("zhangsan").says("学习 2026-06")
+    assert "用法：学习｜学习 2026-07" in chat.as_member("zhangsan").says("学习 书目")
+    with chat.runtime.sessions.begin() as session:
+        assert {(i.month, i.text) for i in session.scalars(select(StudyItem))} == {
+            ("2026-05", "五月的书"), ("2026-07", "七月的新书")}
 
 
 def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:

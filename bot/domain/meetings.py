@@ -62,7 +62,8 @@ def study_items(session: Session, month: str) -> str | None:
     return item.text if item else None
 
 
-def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> None:
+def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> bool:
+    """Set a month's study items; whether they replaced earlier ones."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
@@ -72,6 +73,7 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
     else:
         item.text, item.updated_at = text, now
     audit.record(session, now, actor, "study.set", comment=f"{month}: {text[:100]}")
+    return item is not None
 
 
 def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:
