@@ -232,10 +232,12 @@ class CommandEngine:
         except Refused as refusal:
             audit.record(session, now, member.userid, f"refused:{name}", draft_id=refusal.draft_id,
                          comment=refusal.message)
-            return Reply(refusal.message, command=name, outcome="refused")
+            reply = Reply(refusal.message, outcome="refused")
         except UserError as error:
-            return Reply(error.message, command=name, outcome="invalid")
-        return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg)), command=name)
+            reply = Reply(error.message, outcome="invalid")
+        # A refusal can be long too (bare 批准 lists every draft waiting): every reply fits one WeCom message.
+        return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg)), command=name,
+                     outcome=reply.outcome)
 
 
 def _chat(msg: Incoming) -> str:

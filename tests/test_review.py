@@ -154,6 +154,18 @@ def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(ch
     assert "目前没有待您审核的稿件" in chat.as_member("wangwu").says("批准")
 
 
+def test_a_long_refusal_is_paged_like_any_reply(chat: ChatDriver) -> None:
+    for n in range(1, 21):
+        chat.as_member("xiaoli").says(f"投稿 乐昌市自然资源局开展第{n:02d}次地质灾害隐患点巡查排查工作\n正文")
+        assert "已送审" in chat.as_member("admin").says(f"送审 #{n}")
+    reply = chat.as_member("wangwu").says("批准")
+    assert "有 20 篇，没有批准任何一篇" in reply and "（第 1/2 页，发送「更多」看下一页）" in reply
+    assert len(reply.encode()) <= 2048
+    rest = chat.as_member("wangwu").says("更多")
+    assert "#20《" in rest and "#20《" not in reply
+    assert {draft(chat, n).state for n in range(1, 21)} == {DraftState.pending}
+
+
 @pytest.mark.parametrize(("who", "command", "expected"), [
     ("zhangsan", "送审 #1", "需要编辑角色"),                       # wrong role
     ("zhaoliu", "送审 #1", "只有稿件 #1 的编辑 李四可以送审"),       # not this draft's editor
