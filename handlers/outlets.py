@@ -19,7 +19,11 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
     """
     words = ctx.command.raw_args.split()
     if not words:
-        return Reply("\n\n".join(describe(o) for o in outlets.active(ctx.session)) or "还没有媒体。")
+        listing = "\n\n".join(describe(o) for o in outlets.active(ctx.session)) or "还没有媒体。"
+        retired = [o.name for o in outlets.everything(ctx.session) if not o.active]
+        if retired and ctx.member.may(Role.admin):
+            listing += f"\n\n已停用：{'、'.join(retired)}（「媒体 修改 名称 启用=是」重新启用）"
+        return Reply(listing)
     if not ctx.member.may(Role.admin):
         raise Refused("只有管理员可以添加、修改或停用媒体。发送「媒体」查看媒体列表。")
     action, rest = words[0], words[1:]
@@ -35,7 +39,7 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
                               ctx.now, ctx.member.userid)
         return Reply(f"已修改：\n{describe(outlet)}")
     if action == "停用" and len(rest) == 1:
-        outlet = outlets.find(ctx.session, rest[0])
+        outlet = outlets.find(ctx.session, rest[0], include_retired=True)
         outlets.retire(ctx.session, outlet, ctx.now, ctx.member.userid)
         return Reply(f"已停用媒体「{outlet.name}」；它的投稿和刊发记录保留。")
     raise UsageError("用法：媒体 添加 名称 级别 [邮箱]｜媒体 修改 名称 字段=值 …｜媒体 停用 名称\n"

@@ -211,6 +211,28 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     assert "不是有效的邮箱" in chat.as_member("admin").says("媒体 修改 学习强国 邮箱=nobody")
     assert "已停用" in chat.as_member("admin").says("媒体 停用 强国")
     assert "学习强国" not in chat.as_member("zhangsan").says("媒体")
+    assert "已停用：学习强国（「媒体 修改 名称 启用=是」重新启用）" in chat.as_member("admin").says("媒体")
+    assert "媒体「学习强国」已经停用。要重新启用请发送「媒体 修改 学习强国 启用=是」" in chat.as_member(
+        "admin").says("媒体 停用 学习强国")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("名称=", "媒体名称不能为空、不能有空格"),
+    ("名称=南方 新闻网", "媒体名称不能为空、不能有空格"),
+    ("名称=韶关日报", "「韶关日报」已是媒体「韶关日报」的名称或别名，请换一个"),
+    ("别名=南方网新闻 韶报", "「韶报」已是媒体「韶关日报」的名称或别名"),
+    ("别名=全部", "「全部」用于「投递 #12 全部」"),
+    ("最少字数=2500", "最少字数（2500）不能大于最多字数（2000）"),
+    ("最多字数=99999999999999999999999", "最多字数应为 0 到 100000 的数字"),
+])
+def test_an_outlet_change_that_would_break_its_lookup_or_rules_changes_nothing(newsroom: Runtime, change: str,
+                                                                             expected: str) -> None:
+    chat = ChatDriver(newsroom)
+    before = chat.as_member("zhangsan").says("媒体")
+    assert expected in chat.as_member("admin").says(f"媒体 修改 南方网 {change}")
+    assert chat.as_member("zhangsan").says("媒体") == before
+    assert "已修改" in chat.as_member("admin").says("媒体 修改 南方网 别名=南方、南方 新闻")  # blanks separate aliases
+    assert "南方网（南方、新闻）·省级" in chat.as_member("admin").says("媒体")
 
 
 def test_the_whole_way_through_the_encrypted_endpoint_to_the_spreadsheet(

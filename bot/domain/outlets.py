@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,8 @@ EDITABLE = {
     "attachment": "附件", "subject_template": "邮件标题", "purpose": "用途", "active": "启用",
 }
 _FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: field for field in EDITABLE}
+_ALIAS_SEPARATORS = re.compile(r"[|,，、\s]+")
+_MAX_CHARS = 100_000
 
 
 def active(session: Session) -> list[Outlet]:
@@ -58,6 +61,7 @@ def add(session: Session, name: str, level: str, mailbox: str, now: datetime, ac
     outlet = Outlet(name=name, aliases="", level=parse_level(level), mailbox=_mailbox(mailbox),
                     photos_required=False, byline="", attachment="docx", subject_template="{title}", purpose="",
                     active=True, created_at=now)
+    _validate(session, outlet)
     session.add(outlet)
     audit.record(session, now, actor, "outlet.add", comment=name)
     return outlet
@@ -70,12 +74,15 @@ def edit(session: Session, outlet: Outlet, changes: dict[str, str], now: datetim
         if field is None:
             raise UsageError(f"不能修改「{word}」。可改的字段：{'、'.join(EDITABLE.values())}。")
         setattr(outlet, field, _value(field, raw.strip()))
+    _validate(session, outlet)
     audit.record(session, now, actor, "outlet.edit", comment=f"{outlet.name}: {changes}")
     return outlet
 
 
 def retire(session: Session, outlet: Outlet, now: datetime, actor: str | None) -> None:
     """Stop offering an outlet; its submissions and publications stay in the history."""
+    if not outlet.active:
+        raise UsageError(f"媒体「{outlet.name}」已经停用。要重新启用请发送「媒体 修改 {outlet.name} 启用=是」。")
     outlet.active = False
     audit.record(session, now, actor, "outlet.retire", comment=outlet.name)
 
@@ -84,8 +91,8 @@ def _value(field: str, raw: str) -> Any:
     if field in ("min_chars", "max_chars", "max_title_chars"):
         if raw in ("", "不限"):
             return None
-        if not raw.isdigit():
-            raise UsageError(f"{EDITABLE[field]}应为数字（或「不限」），不是「{raw}」。")
+        if not raw.isdigit() or int(raw) > _MAX_CHARS:
+            raise UsageError(f"{EDITABLE[field]}应为 0 到 {_MAX_CHARS} 的数字（或「不限」），不是「{raw}」。")
         return int(raw)
     if field in ("photos_required", "active"):
         if raw not in ("是", "否", "true", "false", "yes", "no"):
@@ -100,12 +107,30 @@ def _value(field: str, raw: str) -> Any:
             raise UsageError("附件应为 docx（Word 附件）或 inline（只放正文）。")
         return raw
     if field == "aliases":
-        return "|".join(part for part in raw.replace("、", "|").replace(",", "|").split("|") if part)
+        return "|".join(dict.fromkeys(part for part in _ALIAS_SEPARATORS.split(raw) if part))
     if field == "subject_template":
         _template(raw, "邮件标题", title="", author="", department="", outlet="")
     if field == "byline":
         _template(raw, "署名", author="", department="")
     return raw
+
+
+def _validate(session: Session, outlet: Outlet) -> None:
+    """What no single field shows: each name and alias names one outlet (投递 splits them at blanks), and the
+    limits agree."""
+    if not outlet.name or len(outlet.name) > 64 or any(c.isspace() for c in outlet.name):
+        raise UsageError("媒体名称不能为空、不能有空格，最多 64 个字（投递时媒体名称以空格分开）。")
+    words = {outlet.name, *outlet.alias_list}
+    if "全部" in words:
+        raise UsageError("「全部」用于「投递 #12 全部」，不能作媒体名称或别名。")
+    with session.no_autoflush:  # the change is checked before the database sees it
+        others = [other for other in everything(session) if other is not outlet]
+    for other in others:
+        clash = words & {other.name, *other.alias_list}
+        if clash:
+            raise UsageError(f"「{'、'.join(sorted(clash))}」已是媒体「{other.name}」的名称或别名，请换一个。")
+    if outlet.min_chars and outlet.max_chars and outlet.min_chars > outlet.max_chars:
+        raise UsageError(f"最少字数（{outlet.min_chars}）不能大于最多字数（{outlet.max_chars}）。")
 
 
 def _template(raw: str, what: str, **names: str) -> None:
