@@ -83,8 +83,9 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         for schedule in schedules.everything(ctx.session):
             upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
             when = local_time(upcoming, ctx.settings.zone) if upcoming else "已停用"
+            params = schedules.describe_params(schedule)
             lines.append(f"{schedule.id}（{schedules.TITLES.get(schedule.id, schedule.job)}）"
-                         f"{schedules.describe_rule(schedule.rule)}，下次 {when}")
+                         f"{schedules.describe_rule(schedule.rule)}，下次 {when}" + (f"\n  {params}" if params else ""))
         return Reply("\n".join(lines))
     action, rest = words[0], words[1:]
     if action in ("启用", "停用") and len(rest) == 1:

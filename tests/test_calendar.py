@@ -169,7 +169,8 @@ def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar,
     assert "monthly_report（月报）day=1 hour=9 minute=0，下次 06-01 09:00" in listing
     changed = chat.as_member("admin").says("日程 设置 study_reminder day=6 hour=10")
     assert "day=6 hour=10 minute=0，下次 06-06 10:00" in changed
-    assert "时间规则无效" in chat.as_member("admin").says("日程 设置 study_reminder hour=25")
+    refused = chat.as_member("admin").says("日程 设置 study_reminder hour=25")
+    assert "时间规则「hour=25」无效：hour 应为 0–23。" in refused
     assert "已停用" in chat.as_member("admin").says("日程 停用 theme_day_calls")
     only_enabled = [line for line in chat.as_member("admin").says("日程").split("\n") if "theme_day_calls" in line]
     assert only_enabled and "已停用" in only_enabled[0]
@@ -251,7 +252,7 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert cli("disable", "year_end").returncode == 0
     assert json.loads(cli("list", "--json").stdout)[-1]["enabled"] is False
     assert "meeting: day=last fri hour=16" in cli("set", "meeting", "hour=16", "place=二楼会议室").stdout
-    assert "时间规则无效" in cli("set", "meeting", "day=someday").stderr
+    assert "时间规则「day=someday」无效：day 应为 1–31" in cli("set", "meeting", "day=someday").stderr
     assert "没有日程「nope」" in cli("enable", "nope").stderr
     assert cli("runs").returncode == 0
 
@@ -303,6 +304,17 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     with chat.runtime.sessions.begin() as session:
         assert session.get(Schedule, "theme_day_calls").params["days"] == [[3, 5, "学雷锋日"], [6, 1, "安全生产月"]]
     assert "主题日应写成" in admin.says("日程 设置 theme_day_calls days=三月五日")
+    assert "要停止主题日征稿，请发送「日程 停用 theme_day_calls」" in admin.says("日程 设置 theme_day_calls days=")
+    assert "「13-40」不是一年中的日子" in admin.says("日程 设置 theme_day_calls days=13-40 不存在日")
+    assert "已修改" in admin.says("日程 设置 theme_day_calls days=2-29 闰日")  # a day in leap years
+    assert "day_of_week 应为 mon–sun 或 0–6" in admin.says("日程 设置 meeting day_of_week=星期五")
+    assert "minute 应为 0–59" in admin.says("日程 设置 meeting minute=abc")
+    listing = admin.says("日程")
+    assert "theme_day_calls（主题日征稿）hour=9 minute=0，下次" in listing
+    assert "\n  days_before=10 days=2-29 闰日\n" in listing and "place=局三楼会议室 agenda=一、线索 二、经验" in listing
+    with chat.runtime.sessions.begin() as session:
+        meeting = session.get(Schedule, "meeting")
+        assert meeting.rule == {"day": "last fri", "hour": "15", "minute": "0"}
     assert "已设置 2026-07" in admin.says("学习 设置 2026-07 《中国共产党纪律处分条例》")
 
 

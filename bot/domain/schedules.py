@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,6 +14,10 @@ from bot.domain.meetings import trigger
 from models import JobRun, Schedule
 
 RULE_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
+# What each cron field takes, for a clear refusal (APScheduler's own message is English).
+_RULE_HINTS = {"year": "年份，例如 2027", "month": "1–12", "day": "1–31，或 last（月末）、last fri（最后一个星期五）",
+               "week": "1–53", "day_of_week": "mon–sun 或 0–6，例如 mon-fri", "hour": "0–23", "minute": "0–59",
+               "second": "0–59"}
 TITLES = {"monthly_report": "月报", "meeting": "宣传工作例会", "meeting_notice": "例会预告",
           "meeting_day_notice": "例会当天提醒", "study_reminder": "学习提醒", "theme_day_calls": "主题日征稿",
           "overdue_reminders": "催办", "year_end": "年终排行"}
@@ -71,7 +75,7 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
     try:
         upcoming = trigger(rule, zone).get_next_fire_time(None, now.astimezone(zone))
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"时间规则无效：{exc}。例如 day=1 hour=9 minute=0，或 day=last_fri") from exc
+        raise UsageError(_rule_refusal(rule, zone)) from exc
     if upcoming is None:
         raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
     schedule.rule, schedule.params, schedule.updated_at = rule, params, now
@@ -79,17 +83,42 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
     return schedule
 
 
+def _rule_refusal(rule: dict[str, str], zone: ZoneInfo) -> str:
+    """Which field of a rule APScheduler refused, and what it takes, in Chinese."""
+    for field, value in rule.items():
+        try:
+            trigger({field: value}, zone)
+        except (ValueError, TypeError):
+            return f"时间规则「{field}={value}」无效：{field} 应为 {_RULE_HINTS.get(field, '有效的值')}。"
+    return "时间规则无效，请检查各字段的组合。例如 day=1 hour=9 minute=0，或 day=last_fri"
+
+
 def _theme_days(text: str) -> list[list[object]]:
-    """`3-5 学雷锋日;4-22 世界地球日` → [[3, 5, "学雷锋日"], [4, 22, "世界地球日"]]."""
+    """`3-5 学雷锋日;4-22 世界地球日` → [[3, 5, "学雷锋日"], [4, 22, "世界地球日"]]: the whole list, replaced."""
+    usage = "主题日应写成 月-日 名称，用分号分隔，例如 days=3-5 学雷锋日;4-22 世界地球日"
     days: list[list[object]] = []
     for part in filter(None, (p.strip() for p in text.replace("；", ";").split(";"))):
         when, _, name = part.partition(" ")
         month, _, day = when.partition("-")
         if not (month.isdigit() and day.isdigit() and name.strip()):
-            raise UsageError("主题日应写成 月-日 名称，用分号分隔，例如 days=3-5 学雷锋日;4-22 世界地球日"
-                             f"（不是「{part}」）")
+            raise UsageError(f"{usage}（不是「{part}」）")
+        try:
+            date(2000, int(month), int(day))  # a leap year: 2-29 is a day
+        except ValueError:
+            raise UsageError(f"「{when}」不是一年中的日子。{usage}") from None
         days.append([int(month), int(day), name.strip()])
+    if not days:
+        raise UsageError(f"{usage}。要停止主题日征稿，请发送「日程 停用 theme_day_calls」。")
     return days
+
+
+def describe_params(schedule: Schedule) -> str:
+    """A schedule's parameters as 日程 设置 takes them, so an admin can copy one and change it."""
+    def shown(value: object) -> str:
+        if isinstance(value, list):
+            return ";".join(f"{month}-{day} {name}" for month, day, name in value)
+        return str(value)
+    return " ".join(f"{name}={shown(value)}" for name, value in schedule.params.items())
 
 
 def next_fire(schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetime | None:
