@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from docx import Document
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.domain import outlets
 from bot.runtime import Runtime
-from models import Draft, DraftState, OutboxMessage, OutboxState, RewardRules, Submission, SubmissionState
+from models import Draft, DraftState, OutboxMessage, OutboxState, Outlet, RewardRules, Submission, SubmissionState
 from tests.conftest import OFFICE_CSV, ChatDriver, FrozenClock, Mailbox, Sent
 from tests.test_delivery import drain
 
@@ -116,6 +116,9 @@ def test_who_may_send_and_when(newsroom: Runtime) -> None:
     replies = [chat.as_member(who).says("投递 #2 人民日报") for who in ("lisi", "zhaoliu")]
     assert any("没有媒体「人民日报」" in reply for reply in replies)  # from whichever edits #2
     assert any("请写要投递的媒体" in chat.as_member(who).says("投递 #2") for who in ("lisi", "zhaoliu"))
+    with newsroom.sessions.begin() as session:
+        session.execute(update(Outlet).values(active=False))
+    assert "还没有启用的媒体" in chat.as_member("admin").says("投递 #2 全部")
 
 
 def publish_both(chat: ChatDriver) -> None:
@@ -196,6 +199,8 @@ def test_month_statistics(newsroom: Runtime, clock: FrozenClock) -> None:
     assert "韶关日报 1/1/100%" in figures and "南方网 1/0/0%" in figures and "办公室 2/1/50%" in figures
     assert "本月没有投稿的部门：地籍股、局领导、执法监察大队、规划股" in figures
     assert "月份应写成 2026-05" in chat.as_member("admin").says("统计 五月")
+    for command in ("统计 0000-05", "排行 0000", "排行 9999", "排行 9999Q4", "积分 1900"):
+        assert "年份应在 2000 到 2100 之间" in chat.as_member("admin").says(command)
     assert "投稿 0" in chat.as_member("admin").says("统计 2026-04")
 
 

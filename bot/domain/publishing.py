@@ -60,6 +60,9 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     if not words:
         raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
     targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
+    if not targets:
+        raise UsageError("还没有启用的媒体。请管理员用「媒体 添加 名称 级别 邮箱」添加，"
+                         "或用「媒体 修改 名称 启用=是」启用。")
     approved = approved_version(session, draft)
     photos = _has_photos(session, draft)
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}

@@ -36,7 +36,7 @@ def parse_month(text: str, today: date) -> tuple[date, date]:
         match = _MONTH.fullmatch(text.strip())
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise UsageError(f"月份应写成 2026-05 这样，不是「{text}」。")
-        year, month = int(match.group(1)), int(match.group(2))
+        year, month = _year(match.group(1)), int(match.group(2))
     start = date(year, month, 1)
     return start, _next_month(start)
 
@@ -48,13 +48,20 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
     match = _PERIOD.fullmatch(text.strip())
     if not match:
         raise UsageError(f"时间应写成 2026 或 2026Q3 这样，不是「{text}」。")
-    year = int(match.group(1))
+    year = _year(match.group(1))
     if match.group(2) is None:
         return date(year, 1, 1), date(year + 1, 1, 1), f"{year}年"
     quarter = int(match.group(2))
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, end, f"{year}年第{quarter}季度"
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if not 2000 <= year <= 2100:
+        raise UsageError(f"年份应在 2000 到 2100 之间，不是「{text}」。例如：2026")
+    return year
 
 
 @dataclass(frozen=True)
