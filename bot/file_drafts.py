@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.domain import audit, drafts, members
 from bot.domain.errors import UserError
 from bot.messages import Incoming
-from bot.text import word_count, xml_safe
+from bot.text import article, word_count, xml_safe
 from bot.wecom.client import Media, WeComError
 from bot.wecom.transports import wecom_policy
 from models import Draft, DraftFile, DraftState, Member, OutboxMessage, OutboxState, Role
@@ -109,7 +109,7 @@ def extract_text(filename: str, data: bytes) -> str:
     else:
         raise FileRefused(f"「{filename or '文件'}」不是 .docx 或 .txt 文件。"
                           "请发送 Word（.docx）或纯文本（.txt）稿件。")
-    text = xml_safe(text).strip()
+    text = article(xml_safe(text))
     if not text:
         raise FileRefused(f"「{filename}」里没有文字。请检查文件后重新发送。")
     return text

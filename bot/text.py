@@ -12,7 +12,8 @@ _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)*")  # "@张三 @审稿机器人 �
 _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,18})")
 QUOTED_NUMBER = re.compile(r"#([0-9]{1,18})")  # a draft named anywhere in a text, as in 「稿件 #12 已批准」
 _BLANKS = re.compile(r"\s+")
-_FIELD_VALUE = re.compile(r"(\w+)=(.*?)(?=\s+\w+=|$)", re.DOTALL)
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
+_FIELD_VALUE = re.compile(r"(\w+)[=＝](.*?)(?=\s+\w+[=＝]|$)", re.DOTALL)  # 字段=值, 字段＝值 too
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
 _LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,18})|([0-9]{1,18})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
 
@@ -39,7 +40,13 @@ def command_line(text: str) -> tuple[str, str, str]:
     normalised = to_half_width(first)
     start = _LEADING_MENTION.match(normalised)
     offset = start.end() if start else 0
-    return normalised[offset:].rstrip(), first[offset:].rstrip(), body.strip()
+    return normalised[offset:].rstrip(), first[offset:].rstrip(), article(body)
+
+
+def article(text: str) -> str:
+    """An article's text as typed, less the blank lines around it: the first paragraph keeps its indent
+    (首行缩进, two full-width spaces) like the others."""
+    return _LEADING_BLANK_LINES.sub("", text).rstrip()
 
 
 def parse_draft_number(token: str) -> int | None:

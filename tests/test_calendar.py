@@ -309,6 +309,7 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "已修改" in admin.says("日程 设置 theme_day_calls days=2-29 闰日")  # a day in leap years
     assert "day_of_week 应为 mon–sun 或 0–6" in admin.says("日程 设置 meeting day_of_week=星期五")
     assert "minute 应为 0–59" in admin.says("日程 设置 meeting minute=abc")
+    assert "hour=16 minute=0" in admin.says("日程 设置 meeting_notice hour＝１６")  # typed with a Chinese keyboard
     listing = admin.says("日程")
     assert "theme_day_calls（主题日征稿）hour=9 minute=0，下次" in listing
     assert "\n  days_before=10 days=2-29 闰日\n" in listing and "place=局三楼会议室 agenda=一、线索 二、经验" in listing

@@ -44,6 +44,16 @@ def test_body_keeps_chinese_punctuation_and_title_keeps_raw_form(chat: ChatDrive
         assert version.number == 1 and len(version.hash) == 64
 
 
+def test_every_paragraph_keeps_its_indent_the_first_one_too(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 首行缩进\n\n　　第一段。\n　　第二段。\n\n")
+    assert "已保存稿件 #1 的 v2" in chat.as_member("lisi").says("修改 #1\n　　第一段，改。\n　　第二段。")
+    chat.as_member("lisi").says("退回 #1 请补充")
+    with chat.runtime.sessions.begin() as session:
+        texts = [v.text for v in session.scalars(select(DraftVersion).order_by(DraftVersion.number))]
+    assert texts == ["　　第一段。\n　　第二段。", "　　第一段，改。\n　　第二段。"]
+    assert "正文与当前版本 v2 相同" in chat.as_member("zhangsan").says("修改 #1\n　　第一段，改。\n　　第二段。\n")
+
+
 def test_author_who_is_the_only_editor_is_never_assigned(chat: ChatDriver) -> None:
     chat.as_member("admin").says("帮助")  # any message; admin exists
     reply = chat.as_member("lisi").says("投稿 编辑自己的稿\n正文")

@@ -212,6 +212,7 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 学习强国 中央 xxqg@example.cn")
     changed = chat.as_member("admin").says("媒体 修改 学习强国 最多字数=1200 需要配图=是 别名=强国")
     assert "学习强国（强国）·中央" in changed and "0–1200 字" in changed and "需配图" in changed
+    assert "5–1200 字" in chat.as_member("admin").says("媒体 修改 学习强国 最少字数＝５")
     assert "不能修改「颜色」" in chat.as_member("admin").says("媒体 修改 学习强国 颜色=红")
     assert "不是有效的邮箱" in chat.as_member("admin").says("媒体 修改 学习强国 邮箱=nobody")
     assert "已停用" in chat.as_member("admin").says("媒体 停用 强国")

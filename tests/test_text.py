@@ -15,7 +15,10 @@ def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> No
     line, raw, body = command_line(text)
     assert len(line) == len(raw)
     assert line == to_half_width(raw)
-    assert "\n" not in line and body == text.partition("\n")[2].strip()
+    rest = text.partition("\n")[2]
+    assert "\n" not in line and body.strip() == rest.strip()
+    # Only blank lines before the article and blanks after it go: the first line keeps its indent.
+    assert rest.rstrip().endswith(body) and (not body or body.split("\n", 1)[0].strip())
 
 
 @given(FULL_WIDTH_TEXT)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError
-from bot.text import word_count
+from bot.text import article, word_count
 from models import Draft, DraftState, DraftVersion, Member, Role
 
 TITLE_MAX_CHARS = 100
@@ -74,7 +74,7 @@ class Submitted:
 
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
     """A new draft, v1, in `editing`, assigned to the least-loaded editor who is not the author."""
-    title, text = check_title(title), text.strip()
+    title, text = check_title(title), article(text)
     _check_text(text, "请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
     editor = least_loaded_editor(session, exclude=author)
     draft = Draft(title=title, state=DraftState.editing, author=author, editor=editor, current_version=1,
@@ -115,7 +115,7 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if draft.state not in _APPENDABLE_STATES:
         raise Refused(f"稿件 {draft.number} 当前{DraftState(draft.state).label}，不能再续稿。"
                       "如需改动请联系编辑。", draft.id)
-    text = text.strip()
+    text = article(text)
     if not text:
         raise UsageError(f"请在「续稿 {draft.number}」的下一行写要追加的正文（同一条消息里换行）。")
     newest = current_version(session, draft)

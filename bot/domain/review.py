@@ -16,7 +16,7 @@ from bot import outbox
 from bot.domain import audit, members
 from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get
 from bot.domain.errors import Refused, UsageError
-from bot.text import word_count
+from bot.text import article, word_count
 from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
@@ -32,7 +32,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     the approval and the draft waits for the approver again.
     """
     draft = get(session, draft_id)
-    text = text.strip()
+    text = article(text)
     if not text:
         raise UsageError(f"请在「修改 {draft.number}」的下一行写修改后的完整正文（同一条消息里换行）。")
     if draft.state == S.returned:

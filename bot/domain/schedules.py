@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit
 from bot.domain.errors import NotFound, UsageError
 from bot.domain.meetings import trigger
+from bot.text import to_half_width
 from models import JobRun, Schedule
 
 RULE_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
@@ -55,6 +56,8 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
     known = PARAMS.get(schedule.job, ())
     for field, value in changes.items():
         value = value.strip()
+        if field in (*RULE_FIELDS, "grace", "days_before"):  # ASCII fields: ｈｏｕｒ＝１６ means hour=16
+            value = to_half_width(value)
         if field in RULE_FIELDS:
             rule[field] = value.replace("_", " ")  # typed without spaces: day=last_fri → "last fri"
         elif field == "grace":
