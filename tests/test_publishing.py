@@ -139,13 +139,19 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     second = chat.as_member("lisi").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
     assert f"积分 +{5 - 3 if policy == 'highest' else 5:g}" in second
     assert "已登记" in chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    corrected = chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/a/2.html")
+    assert "已更正稿件 #1 在南方网的刊发链接为 https://news.southcn.example/a/2.html（积分不变）" in corrected
+    with newsroom.sessions.begin() as session:
+        urls = {s.outlet.name: s.url for s in session.scalars(select(Submission))}
+    assert urls == {"韶关日报": "https://www.sgrb.example/2026/0512/1.html",
+                    "南方网": "https://news.southcn.example/a/2.html"}
     drain(newsroom)
     feedback = [line for line in sent.lines if "用稿反馈" in line]
     assert len(feedback) == 2 and "南方网（省级）" in feedback[1]
     assert "积分：3" in feedback[0]  # what the author reads in the group: the draft's points, and this one's part
     assert ("积分：本稿累计 5（本次 +2，多方采用按最高计）" if policy == "highest"
             else "积分：本稿累计 8（本次 +5）") in feedback[1]
-    assert "https://news.southcn.example/a/1.html" in feedback[1]
+    assert "https://news.southcn.example/a/1.html" in feedback[1] and len(feedback) == 2  # no feedback again
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     ranking = chat.as_member("xiaoli").says("排行 2026")
     assert f"1. 张三（办公室）{expected_total:g} 分，1 篇" in ranking and f"1. 办公室 {expected_total:g} 分" in ranking

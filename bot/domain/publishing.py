@@ -107,7 +107,8 @@ class Published:
     submission: Submission
     added_points: float
     first: bool  # the draft's first publication
-    repeated: bool  # the same publication was recorded before: nothing changed
+    repeated: bool  # the publication was recorded before: no points, no 用稿反馈
+    corrected: bool = False  # …and this one corrected its link
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
@@ -125,7 +126,12 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
-        return Published(submission, 0.0, False, True)
+        if submission.url == url:
+            return Published(submission, 0.0, False, True)
+        audit.record(session, now, member.userid, "publish.url", draft_id=draft.id,
+                     comment=f"{outlet.name} {submission.url} → {url}")
+        submission.url = url  # a wrong link corrected; the points stay
+        return Published(submission, 0.0, False, True, corrected=True)
     if submission is None:  # 转载: published without our e-mail
         approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
