@@ -133,13 +133,21 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     assert "已记录线索" in chat.as_member("zhangsan").says("线索 坪石镇垦造水田项目下月验收")
     reply = chat.as_member("xiaoli").says("例会")
     assert "2026年06月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
+    assert "用稿动态：上次例会以来刊发 0 篇。" in reply
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
+    chat.as_member("admin").says("送审 #1")
+    chat.as_member("wangwu").says("批准")
+    assert "积分 +3" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
     clock.current = datetime(2026, 6, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)  # three days before
     cal.tick()
     clock.current = datetime(2026, 6, 26, 8, 30, tzinfo=SHANGHAI).astimezone(UTC)  # the day
     cal.tick()
-    notices = [m.payload["markdown"]["content"] for m in group_messages(chat.runtime)]
+    notices = [m.payload["markdown"]["content"] for m in group_messages(chat.runtime)
+               if "用稿反馈" not in m.payload["markdown"]["content"]]
     assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
     assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
+    assert all("用稿动态：上次例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
+               for notice in notices)
 
 
 @pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07"])

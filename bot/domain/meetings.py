@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import UsageError
-from models import JobRun, Lead, Member, Schedule, StudyItem
+from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
 
 MEETING = "meeting"  # the schedule whose rule is the meeting itself (default: last Friday 15:00)
 LEAD_MAX_CHARS = 500
+PUBLICATIONS_SHOWN = 10  # 用稿动态 in a notice: the newest ones, and how many in all
 
 
 def trigger(rule: dict[str, str], zone: ZoneInfo) -> CronTrigger:
@@ -44,6 +45,16 @@ def leads_since_last_meeting(session: Session, zone: ZoneInfo) -> list[tuple[Lea
     if since is not None:
         query = query.where(Lead.created_at > since)
     return [(lead, name or lead.userid) for lead, name in session.execute(query)]
+
+
+def publications_since(session: Session, day: date) -> list[tuple[str, str, str]]:
+    """(title, outlet, author) of the publications recorded for `day` or later, newest first: 用稿动态."""
+    rows = session.execute(
+        select(Draft.title, Outlet.name, Member.name)
+        .join(Submission.draft).join(Submission.outlet).join(Draft.author)
+        .where(Submission.state == SubmissionState.published, Submission.published_on >= day)
+        .order_by(Submission.published_on.desc(), Submission.id.desc()))
+    return [(title, outlet, author) for title, outlet, author in rows]
 
 
 def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead:
@@ -86,6 +97,13 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     leads = leads_since_last_meeting(session, zone)
     lines.append(f"已收集线索 {len(leads)} 条" + ("：" if leads else "（发送「线索 内容」提交）"))
     lines += [f"· {lead.text}（{name}）" for lead, name in leads]
+    # 交流讨论最新的新闻线索和用稿动态: what was published since the last meeting (or in the month before).
+    since = last_meeting(session, zone) or local - timedelta(days=31)
+    published = publications_since(session, since.date())
+    lines.append(f"用稿动态：上次例会以来刊发 {len(published)} 篇" + ("：" if published else "。"))
+    lines += [f"· 《{title}》{outlet}（{author}）" for title, outlet, author in published[:PUBLICATIONS_SHOWN]]
+    if len(published) > PUBLICATIONS_SHOWN:
+        lines.append(f"· ……另有 {len(published) - PUBLICATIONS_SHOWN} 篇，发送「统计」查看本月数字")
     return lines
 
 
