@@ -11,17 +11,17 @@ from bot.messages import Incoming, Reply
 from models import Member, Role
 
 router = Router()
-_USAGE = "成员 角色 zhangsan 通讯员 编辑｜成员 部门 zhangsan 办公室"
+_USAGE = "成员 角色 zhangsan 通讯员 编辑｜成员 部门 zhangsan 办公室｜成员 部门编辑 办公室 lisi（无：取消）"
 
 
 @router.command("成员", roles={Role.admin})
 def roster(msg: Incoming, ctx: Context) -> Reply:
-    """成员 [角色 账号或姓名 角色…｜部门 账号或姓名 部门] — 成员名单，修改角色和部门（管理员）
+    """成员 [角色 账号 角色…｜部门 账号 部门｜部门编辑 部门 账号] — 成员名单，修改角色、部门和部门编辑（管理员）
     例：成员 角色 lisi 编辑 通讯员
     """
     words = ctx.command.raw_args.split(None, 2)
     if not words:
-        return Reply(_listing(members.all_members(ctx.session)))
+        return Reply(_listing(members.all_members(ctx.session), members.department_editors(ctx.session)))
     if len(words) == 3 and words[0] == "角色":
         member = members.find(ctx.session, words[1])
         members.set_roles(ctx.session, member.userid, members.parse_roles(words[2]), ctx.now, ctx.member.userid)
@@ -31,16 +31,25 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)
         return Reply(f"已将 {member.name}（{member.userid}）的部门设为：{member.department}。"
                      "（从企业微信同步通讯录时，部门会按通讯录更新。）")
+    if len(words) == 3 and words[0] == "部门编辑":
+        department, who = words[1], words[2].strip()
+        editor = None if who == "无" else members.find(ctx.session, who)
+        members.set_department_editor(ctx.session, department, editor, ctx.now, ctx.member.userid)
+        if editor is None:
+            return Reply(f"已取消{department}的部门编辑：新稿件分配给当前稿件最少的编辑。")
+        return Reply(f"已将 {editor.name}（{editor.userid}）设为{department}的部门编辑：该部门成员的新稿件由他编辑"
+                     "（作者本人或不再是编辑时，仍分配给稿件最少的编辑）。")
     roles = "、".join(role.label for role in Role)
     raise UsageError(f"用法：成员｜{_USAGE}\n角色可写：{roles}，多个用空格或「、」分开；写「无」取消全部角色。")
 
 
-def _listing(people: list[Member]) -> str:
+def _listing(people: list[Member], own_editors: dict[str, Member]) -> str:
     active = sum(m.active for m in people)
     lines = [f"成员 {active} 人" + (f"（另有 {len(people) - active} 人已停用）" if len(people) > active else "") + "："]
     for department, group in groupby(people, key=lambda m: m.department):
         names = "、".join(f"{m.name}（{m.userid}，{m.role_labels}{'，已停用' if not m.active else ''}）" for m in group)
-        lines.append(f"{department or '未填部门'}：{names}")
+        own = f"（部门编辑：{own_editors[department].name}）" if department in own_editors else ""
+        lines.append(f"{department or '未填部门'}{own}：{names}")
     missing = members.departments_without(people, Role.correspondent)
     if missing:
         lines.append(f"还没有通讯员的部门：{'、'.join(missing)}（每个部门应推荐一名通讯员）")

@@ -5,7 +5,7 @@ from models.base import Base
 from models.draft import Draft, DraftFile, DraftState, DraftVersion
 from models.figures import OutletMonth
 from models.inbound import InboundMessage
-from models.member import Member, Role
+from models.member import DepartmentEditor, Member, Role
 from models.outbox import OutboxMessage, OutboxState
 from models.outlet import Level, Outlet, RewardRules, Submission, SubmissionState
 from models.paging import PendingPages
@@ -17,6 +17,7 @@ __all__ = [
     "AccessToken",
     "AuditEvent",
     "Base",
+    "DepartmentEditor",
     "Draft",
     "DraftFile",
     "DraftMonth",

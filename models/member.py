@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -58,3 +58,13 @@ class Member(Base):
     @property
     def role_labels(self) -> str:
         return "、".join(role.label for role in Role if role in self.roles) or "无角色"
+
+
+class DepartmentEditor(Base):
+    """A department's own editor (传帮带: an experienced correspondent who looks after its drafts): the new drafts
+    of the department's members go to them instead of the least-loaded editor."""
+
+    __tablename__ = "department_editor"
+
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("member.id"))

@@ -22,7 +22,7 @@ def test_the_list_shows_departments_roles_and_where_a_correspondent_is_missing(c
     assert "办公室：张三（zhangsan，通讯员）、钱主任（admin，管理员）" in listing
     assert "还没有通讯员的部门：地籍股、局领导（每个部门应推荐一名通讯员）" in listing
     assert "需要管理员角色" in chat.as_member("lisi").says("成员")
-    assert "成员 [角色 账号或姓名 角色…｜部门 账号或姓名 部门]" in chat.as_member("admin").says("帮助 成员")
+    assert "成员 [角色 账号 角色…｜部门 账号 部门｜部门编辑 部门 账号]" in chat.as_member("admin").says("帮助 成员")
     assert "没有您可用的命令「成员」" in chat.as_member("lisi").says("帮助 成员")
 
 
@@ -58,3 +58,20 @@ def test_bad_member_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
     assert "有不止一名成员叫「张三」，请写账号，例如 zhangsan" in admin.says("成员 角色 张三 编辑")
     assert "已将 李四（lisi）的角色设为：管理员" in admin.says("成员 角色 lisi 管理员")
     assert "已将 钱主任（admin）的角色设为：通讯员" in admin.says("成员 角色 admin 通讯员")  # lisi is admin now
+
+
+def test_a_department_with_its_own_editor_sends_its_drafts_to_them(chat: ChatDriver) -> None:
+    admin = chat.as_member("admin")
+    assert "不是在职的编辑" in admin.says("成员 部门编辑 办公室 zhangsan")
+    assert "没有部门「宣传股」的成员" in admin.says("成员 部门编辑 宣传股 lisi")
+    assert "已将 赵六（zhaoliu）设为办公室的部门编辑" in admin.says("成员 部门编辑 办公室 赵六")
+    assert "办公室（部门编辑：赵六）：" in admin.says("成员")
+    for n in range(1, 4):  # the least-loaded rule would alternate between 李四 and 赵六
+        assert "编辑：赵六" in chat.as_member("zhangsan").says(f"投稿 办公室第{n}篇\n正文")
+    assert "编辑：李四" in chat.as_member("xiaoli").says("投稿 规划股的稿\n正文")  # other departments: least loaded
+    admin.says("成员 角色 zhaoliu 通讯员")  # no longer an editor: the rule falls back
+    assert "编辑：李四" in chat.as_member("zhangsan").says("投稿 办公室第4篇\n正文")
+    admin.says("成员 角色 zhaoliu 编辑")
+    assert "编辑：赵六" in chat.as_member("zhangsan").says("投稿 办公室第5篇\n正文")
+    assert "已取消办公室的部门编辑" in admin.says("成员 部门编辑 办公室 无")
+    assert "部门编辑" not in admin.says("成员").split("修改：")[0]

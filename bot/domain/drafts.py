@@ -15,7 +15,7 @@ from bot import outbox
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError
 from bot.text import article, word_count
-from models import Draft, DraftState, DraftVersion, Member, Role
+from models import DepartmentEditor, Draft, DraftState, DraftVersion, Member, Role
 
 TITLE_MAX_CHARS = 100
 TEXT_MAX_CHARS = 100_000
@@ -73,10 +73,10 @@ class Submitted:
 
 
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
-    """A new draft, v1, in `editing`, assigned to the least-loaded editor who is not the author."""
+    """A new draft, v1, in `editing`, assigned to its editor (editor_for)."""
     title, text = check_title(title), article(text)
     _check_text(text, "请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
-    editor = least_loaded_editor(session, exclude=author)
+    editor = editor_for(session, author)
     draft = Draft(title=title, state=DraftState.editing, author=author, editor=editor, current_version=1,
                   state_since=now, created_at=now, updated_at=now)
     session.add(draft)
@@ -213,9 +213,14 @@ def listing(session: Session, member: Member) -> Listing:
                    list(session.scalars(newest_queue, me)) if queue_total else [], queue_total)
 
 
-def least_loaded_editor(session: Session, exclude: Member) -> Member | None:
-    """The active editor with the fewest drafts in editing, never the author (三审分离)."""
-    return session.scalar(_LEAST_LOADED_EDITOR, {"author_id": exclude.id})
+def editor_for(session: Session, author: Member) -> Member | None:
+    """Who edits the author's new draft: their department's own editor while that member is an active editor
+    and not the author (三审分离), else the active editor with the fewest drafts in editing (never the author)."""
+    own = session.get(DepartmentEditor, author.department) if author.department else None
+    editor = session.get(Member, own.editor_id) if own else None
+    if editor is not None and editor.active and Role.editor in editor.roles and editor.id != author.id:
+        return editor
+    return session.scalar(_LEAST_LOADED_EDITOR, {"author_id": author.id})
 
 
 def _check_text(text: str, missing_message: str) -> None:

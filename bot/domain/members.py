@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import NotFound, Refused, UsageError
-from models import Member, Role
+from models import DepartmentEditor, Member, Role
 from models.member import ROLE_LABELS
 
 _ROLE_WORDS = {role.value: role for role in Role} | {label: role for role, label in ROLE_LABELS.items()}
@@ -108,6 +108,33 @@ def set_department(session: Session, member: Member, department: str, now: datet
     before, member.department = member.department, department
     audit.record(session, now, actor, "member.department", comment=f"{member.userid}: {before or '-'} → {department}")
     return member
+
+
+def set_department_editor(session: Session, department: str, editor: Member | None, now: datetime,
+                          actor: str | None) -> None:
+    """Give a department its own editor (传帮带), or with None go back to the least-loaded editor."""
+    if not session.scalar(select(Member.id).where(Member.department == department).limit(1)):
+        raise NotFound(f"没有部门「{department}」的成员。发送「成员」查看各部门。")
+    if editor is not None and not (editor.active and Role.editor in editor.roles):
+        raise Refused(f"{editor.name} 不是在职的编辑，不能做部门编辑。"
+                      f"先用「成员 角色 {editor.userid} 编辑 …」加上编辑角色。")
+    own = session.get(DepartmentEditor, department)
+    if editor is None:
+        if own is not None:
+            session.delete(own)
+    elif own is None:
+        session.add(DepartmentEditor(department=department, editor_id=editor.id))
+    else:
+        own.editor_id = editor.id
+    audit.record(session, now, actor, "member.department_editor",
+                 comment=f"{department}: {editor.userid if editor else '-'}")
+
+
+def department_editors(session: Session) -> dict[str, Member]:
+    """Each department's own editor, where one is set."""
+    rows = session.execute(select(DepartmentEditor.department, Member).join(Member,
+                                                                           Member.id == DepartmentEditor.editor_id))
+    return {department: editor for department, editor in rows}
 
 
 def departments_without(people: Iterable[Member], role: Role) -> list[str]:
