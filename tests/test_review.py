@@ -234,6 +234,8 @@ def test_q16_an_admin_approver_who_took_the_editors_step_does_not_approve(chat: 
     assert [m.recipient for m in chat.outbox() if m.payload["msgtype"] == "template_card"] == ["zhouqi"]
     assert "按三审分离不能批准" in chat.as_member("wangwu").says("批准 #1")
     assert "目前没有待您审核" in chat.as_member("wangwu").says("批准")
+    assert "待我处理" not in chat.as_member("wangwu").says("稿件")  # 稿件's queue follows the same rule
+    assert "待我处理（1）" in chat.as_member("zhouqi").says("稿件")
     assert draft(chat).state == DraftState.pending
     assert "已批准稿件 #1" in chat.as_member("zhouqi").says("批准")
 

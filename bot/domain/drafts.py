@@ -8,14 +8,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot import outbox
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError
 from bot.text import article, word_count
-from models import DepartmentEditor, Draft, DraftState, DraftVersion, Member, Role
+from models import AuditEvent, DepartmentEditor, Draft, DraftState, DraftVersion, Member, Role
 
 TITLE_MAX_CHARS = 100
 TEXT_MAX_CHARS = 100_000
@@ -35,6 +35,20 @@ _LEAST_LOADED_EDITOR = (
     .group_by(Member.id).order_by(func.count(Draft.id), Member.id).limit(1))
 
 
+def had_a_hand(member_id: ColumnElement[int] | QueryableAttribute[int],
+               userid: ColumnElement[str] | QueryableAttribute[str]) -> ColumnElement[bool]:
+    """SQL, over Draft: the member is its author or editor, wrote one of its versions, or took an editor's step
+    on it (送审, or 退回 while editing; an admin acting for the editor too). 三审分离: they do not approve it."""
+    editor_step = or_(AuditEvent.action == "send",
+                      and_(AuditEvent.action == "return", AuditEvent.from_state == DraftState.editing))
+    return or_(Draft.author_id == member_id, and_(Draft.editor_id.is_not(None), Draft.editor_id == member_id),
+               # Whatever else they name (the draft, the member) belongs to the enclosing queries.
+               exists().where(DraftVersion.draft_id == Draft.id, DraftVersion.author_id == member_id)
+               .correlate_except(DraftVersion),
+               exists().where(AuditEvent.draft_id == Draft.id, AuditEvent.actor == userid, editor_step)
+               .correlate_except(AuditEvent))
+
+
 def _count(where: ColumnElement[bool]) -> Select[int]:
     return select(func.count()).select_from(Draft).where(where)
 
@@ -44,7 +58,7 @@ def _newest(where: ColumnElement[bool]) -> Select[Draft]:
 
 
 # 稿件's statements, built once (the queue's per role combination): every 稿件 runs two to four of them.
-_ME = bindparam("member_id", type_=Integer)
+_ME, _MY_USERID = bindparam("member_id", type_=Integer), bindparam("userid", type_=String)
 _COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author_id == _ME)
 
 
@@ -56,8 +70,7 @@ def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
     if editor:
         waiting.append(Draft.editor_id.is_(None) & (Draft.state == DraftState.editing) & (Draft.author_id != _ME))
     if approver:
-        waiting.append((Draft.state == DraftState.pending) & (Draft.author_id != _ME)
-                       & or_(Draft.editor_id.is_(None), Draft.editor_id != _ME))
+        waiting.append((Draft.state == DraftState.pending) & ~had_a_hand(_ME, _MY_USERID))
     where = or_(*waiting)
     return _count(where), _newest(where)
 
@@ -206,7 +219,7 @@ class Listing:
 def listing(session: Session, member: Member) -> Listing:
     """The member's own drafts and the drafts waiting for them, newest first."""
     count_queue, newest_queue = _queue(Role.editor in member.roles, Role.approver in member.roles)
-    me = {"member_id": member.id}
+    me = {"member_id": member.id, "userid": member.userid}
     authored_total, queue_total = session.scalar(_COUNT_MINE, me) or 0, session.scalar(count_queue, me) or 0
     # Most members have nothing waiting for them: a count of 0 needs no list.
     return Listing(list(session.scalars(_NEWEST_MINE, me)) if authored_total else [], authored_total,

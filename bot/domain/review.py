@@ -9,20 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import Integer, String, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, members
-from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get
+from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get, had_a_hand
 from bot.domain.errors import Refused, UsageError
 from bot.text import article, word_count
-from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
+from models import Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
 WITHDRAWABLE = (S.editing, S.returned, S.pending, S.approved)
 _TITLE_ON_CARD = 24
-_PENDING = select(Draft).where(Draft.state == S.pending).order_by(Draft.id)  # built once: every bare 批准 runs it
+# Built once: every bare 批准 runs it.
+_PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindparam("member_id", type_=Integer),
+                                                                         bindparam("userid", type_=String)))
+                .order_by(Draft.id))
 
 
 def revise(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
@@ -103,8 +106,7 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
 
 def pending_for(session: Session, approver: Member) -> list[Draft]:
     """Drafts waiting for `approver`: pending, and not written or edited by them."""
-    drafts = session.scalars(_PENDING)
-    return [draft for draft in drafts if approver.id not in involved(session, draft)]
+    return list(session.scalars(_PENDING_FOR, {"member_id": approver.id, "userid": approver.userid}))
 
 
 def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
@@ -156,17 +158,6 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
     return draft
 
 
-def involved(session: Session, draft: Draft) -> set[int]:
-    """Everyone who wrote or edited any version, or took an editor's step (送审, 退回 while editing), an admin
-    acting for the editor included: none of them may approve (三审分离)."""
-    writers = select(DraftVersion.author_id).where(DraftVersion.draft_id == draft.id)
-    editor_steps = or_(AuditEvent.action == "send",
-                       and_(AuditEvent.action == "return", AuditEvent.from_state == S.editing))
-    editors = (select(Member.id).join(AuditEvent, AuditEvent.actor == Member.userid)
-               .where(AuditEvent.draft_id == draft.id, editor_steps))
-    return {draft.author_id, *([draft.editor_id] if draft.editor_id else []), *session.scalars(union(writers, editors))}
-
-
 def _require_editor(session: Session, draft: Draft, member: Member, action: str,
                     states: tuple[str, ...]) -> None:
     if draft.author_id == member.id:
@@ -185,7 +176,8 @@ def _require_approver(session: Session, draft: Draft, member: Member, action: st
         raise Refused(f"只有审核人可以{action}待审核的稿件。", draft.id)
     if draft.state != S.pending:
         raise Refused(_state_refusal(draft, action), draft.id)
-    if member.id in involved(session, draft):
+    if session.scalar(select(Draft.id).where(Draft.id == draft.id, had_a_hand(literal(member.id),
+                                                                           literal(member.userid)))):
         raise Refused(f"您参与了稿件 {draft.number} 的写作或编辑，按三审分离不能{action}。", draft.id)
 
 
@@ -214,9 +206,10 @@ def _move(session: Session, draft: Draft, expected: tuple[str, ...], to_state: D
 
 
 def eligible_approvers(session: Session, draft: Draft) -> list[Member]:
-    """Approvers who had no hand in the draft's text."""
-    excluded = involved(session, draft)
-    return [a for a in members.with_role(session, Role.approver) if a.id not in excluded]
+    """Approvers who had no hand in the draft (三审分离)."""
+    took_part = select(Draft.id).where(Draft.id == draft.id, had_a_hand(Member.id, Member.userid))
+    return list(session.scalars(select(Member).where(Member.active.is_(True), members.holds(Role.approver),
+                                                     ~took_part.exists()).order_by(Member.id)))
 
 
 def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: datetime,
