@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from bot.domain import meetings, schedules
+from bot.domain import meetings, schedules, stats
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -13,7 +11,6 @@ from handlers.formatting import local_time
 from models import Role
 
 router = Router()
-_MONTH = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*月?")  # 2026-07, 2026-7, 2026年7月
 
 
 @router.command("线索")
@@ -50,8 +47,8 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         if not ctx.member.may(Role.admin):
             raise Refused("只有管理员可以设置学习内容。发送「学习」查看本月内容。")
         args, raw = args[2:].lstrip(), raw[2:].lstrip()
-    month, end = _month(args, f"{ctx.now.astimezone(ctx.settings.zone):%Y-%m}")
-    text = raw[end:].strip()
+    start, end = stats.leading_month(args) or (ctx.now.astimezone(ctx.settings.zone).date(), 0)
+    month, text = f"{start:%Y-%m}", raw[end:].strip()
     if setting:  # 学习 设置 2026-07 …: next month's items ahead of the reminder
         replaced = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
                                             ctx.now, ctx.member.userid)
@@ -60,16 +57,6 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError("用法：学习｜学习 2026-07｜学习 设置 [2026-07] 内容（管理员）")
     items = meetings.study_items(ctx.session, month)
     return Reply(f"{month} 学习内容：\n{items}" if items else f"{month} 的学习内容还没有设置。")
-
-
-def _month(args: str, default: str) -> tuple[str, int]:
-    """The month `args` starts with, as 2026-07, and where the rest begins; (default, 0) without one."""
-    found = _MONTH.match(args)
-    if found is None:
-        return default, 0
-    if not 1 <= int(found.group(2)) <= 12:
-        raise UsageError(f"「{found.group(0)}」不是有效的月份，请写成 2026-07 这样的年月。")
-    return f"{found.group(1)}-{int(found.group(2)):02d}", found.end()
 
 
 @router.command("日程", roles={Role.admin})

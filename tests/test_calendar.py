@@ -159,7 +159,14 @@ def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, 
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says(f"学习 {month}")
     assert "已设置 2026-07 的学习内容（替换了原有内容）" in admin.says("学习 设置 2026-07 七月的新书")
     for bad in ("学习 设置 2026-13 十三月", "学习 设置 2026-0 零月"):
-        assert "不是有效的月份，请写成 2026-07" in admin.says(bad)
+        assert "不是有效的月份，请写成 2026-05" in admin.says(bad)
+    assert "年份应在 2000 到 2100 之间" in admin.says("学习 设置 0000-07 公元元年")
+    # Not a month: a number that goes on is the items' own text, for this month.
+    assert "已设置 2026-05 的学习内容（替换了原有内容）" in admin.says("学习 设置 2026年1号文件精神")
+    assert "2026年1号文件精神" in chat.as_member("zhangsan").says("学习")
+    assert "已设置 2026-05" in admin.says("学习 设置 2026-123 号文件")
+    assert "2026-123 号文件" in chat.as_member("zhangsan").says("学习")
+    admin.says("学习 设置 五月的书")
     assert "2026-06 的学习内容还没有设置" in chat.as_member("zhangsan").says("学习 2026-06")
     assert "用法：学习｜学习 2026-07" in chat.as_member("zhangsan").says("学习 书目")
     with chat.runtime.sessions.begin() as session:
@@ -251,8 +258,8 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
 
     from tests.test_delivery import cli_env
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot.cli", "schedule", *args], capture_output=True,
+    def cli(*args: str, command: str = "schedule") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", command, *args], capture_output=True,
                               text=True, timeout=60, env=cli_env(chat.runtime.settings), cwd=str(tmp_path))
 
     listed = {row["id"]: row for row in json.loads(cli("list", "--json").stdout)}
@@ -263,6 +270,9 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert "时间规则「day=someday」无效：day 应为 1–31" in cli("set", "meeting", "day=someday").stderr
     assert "没有日程「nope」" in cli("enable", "nope").stderr
     assert cli("runs").returncode == 0
+    assert "已设置 2026-07 的学习内容" in cli("set", "--month", "2026-7", "七月的书", command="study").stdout
+    assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says("学习 2026-07")
+    assert "月份应写成 2026-05" in cli("set", "--month", "七月", "书", command="study").stderr
 
 
 def test_installing_or_re_enabling_does_not_send_what_was_due_before(chat: ChatDriver, cal: Calendar,

@@ -70,11 +70,11 @@ def add_commands(commands: Commands) -> None:
 def _study_set(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import meetings, stats
 
-    stats.parse_month(args.month, date.today())  # validates YYYY-MM
+    month = f"{stats.parse_month(args.month, date.today())[0]:%Y-%m}"  # 2026-7 is stored as 2026-07
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
-        meetings.set_study_items(session, args.month, args.text, runtime.clock(), actor=None)
-    print(f"已设置 {args.month} 的学习内容。")
+        meetings.set_study_items(session, month, args.text, runtime.clock(), actor=None)
+    print(f"已设置 {month} 的学习内容。")
     return 0
 
 
