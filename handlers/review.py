@@ -59,9 +59,11 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     if len(waiting) == 1 and not words:
         return _approved(ctx, waiting[0].id, "")
     # Never guess: several drafts wait, or the words may not be a comment at all (「批准不了」「批准？」「批准 1号稿」).
+    # Nor echo them: 「批准 #2 不了，数据有问题」 would approve.
+    first = waiting[0].number
     head = (f"待您审核的稿件有 {len(waiting)} 篇，没有批准任何一篇。请写明编号" if len(waiting) > 1
             else "没有批准任何稿件：只发「批准」二字才批准唯一待审的稿件，附意见时请写明编号")
-    lines = [f"{head}，例如「批准 {waiting[0].number}{' ' + words if words else ''}」："]
+    lines = [f"{head}，例如「批准 {first} 同意」；不同意请发送「退回 {first} 意见」："]
     lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
     raise Refused("\n".join(lines))
 

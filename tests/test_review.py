@@ -149,7 +149,7 @@ def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(ch
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 ＃２　同意：很好")
     assert events(chat, 2)[-1][3] == "同意：很好"
     # One left: a bare 批准 would take it, but words after it need the number (they may not be a comment).
-    assert "附意见时请写明编号，例如「批准 #1 好的」" in chat.as_member("wangwu").says("批准 好的")
+    assert "附意见时请写明编号，例如「批准 #1 同意」" in chat.as_member("wangwu").says("批准 好的")
     assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 #1 好的")
     assert "目前没有待您审核的稿件" in chat.as_member("wangwu").says("批准")
 
@@ -281,7 +281,7 @@ def test_numbers_glued_to_chinese_punctuation(chat: ChatDriver, submitted: list[
     assert "已将稿件 #2 退回" in chat.as_member("zhaoliu").says("退回 #2，请补充时间")
     assert events(chat, 2)[-1] == ("return", "zhaoliu", "returned", "请补充时间")
     assert "请写稿件编号" in chat.as_member("wangwu").says("批准 #abc")
-    assert "请写明编号，例如「批准 #1 12点前发出」" in chat.as_member("wangwu").says("批准 12点前发出")  # not #12
+    assert "请写明编号，例如「批准 #1 同意」" in chat.as_member("wangwu").says("批准 12点前发出")  # not #12
     assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 #1 12点前发出")
     assert events(chat, 1)[-1][3] == "12点前发出"
 
@@ -292,6 +292,7 @@ def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: 
     chat.as_member("zhaoliu").says("送审 #2")  # the only draft waiting: #1 is still being edited
     reply = chat.as_member("wangwu").says(text)
     assert "没有批准任何稿件" in reply and "#2《第二篇》" in reply
+    assert "例如「批准 #2 同意」；不同意请发送「退回 #2 意见」" in reply  # never the words sent, as a command
     assert draft(chat, 2).state == DraftState.pending
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准。")
 
