@@ -48,7 +48,9 @@ def _listing(people: list[Member], own_editors: dict[str, Member]) -> str:
     lines = [f"成员 {active} 人" + (f"（另有 {len(people) - active} 人已停用）" if len(people) > active else "") + "："]
     for department, group in groupby(people, key=lambda m: m.department):
         names = "、".join(f"{m.name}（{m.userid}，{m.role_labels}{'，已停用' if not m.active else ''}）" for m in group)
-        own = f"（部门编辑：{own_editors[department].name}）" if department in own_editors else ""
+        own_editor = own_editors.get(department)
+        own = "" if own_editor is None else f"（部门编辑：{own_editor.name}" + (
+            "）" if members.is_editor(own_editor) else "，已不是在职编辑，新稿件按稿件最少分配）")
         lines.append(f"{department or '未填部门'}{own}：{names}")
     missing = members.departments_without(people, Role.correspondent)
     if missing:

@@ -62,7 +62,8 @@ def test_bad_member_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
 
 def test_a_department_with_its_own_editor_sends_its_drafts_to_them(chat: ChatDriver) -> None:
     admin = chat.as_member("admin")
-    assert "不是在职的编辑" in admin.says("成员 部门编辑 办公室 zhangsan")
+    assert "不是在职的编辑，不能做部门编辑。先发送「成员 角色 zhangsan 通讯员、编辑」" in admin.says(
+        "成员 部门编辑 办公室 zhangsan")
     assert "没有部门「宣传股」的成员" in admin.says("成员 部门编辑 宣传股 lisi")
     assert "已将 赵六（zhaoliu）设为办公室的部门编辑" in admin.says("成员 部门编辑 办公室 赵六")
     assert "办公室（部门编辑：赵六）：" in admin.says("成员")
@@ -71,7 +72,11 @@ def test_a_department_with_its_own_editor_sends_its_drafts_to_them(chat: ChatDri
     assert "编辑：李四" in chat.as_member("xiaoli").says("投稿 规划股的稿\n正文")  # other departments: least loaded
     admin.says("成员 角色 zhaoliu 通讯员")  # no longer an editor: the rule falls back
     assert "编辑：李四" in chat.as_member("zhangsan").says("投稿 办公室第4篇\n正文")
+    assert "办公室（部门编辑：赵六，已不是在职编辑，新稿件按稿件最少分配）" in admin.says("成员")
     admin.says("成员 角色 zhaoliu 编辑")
     assert "编辑：赵六" in chat.as_member("zhangsan").says("投稿 办公室第5篇\n正文")
     assert "已取消办公室的部门编辑" in admin.says("成员 部门编辑 办公室 无")
     assert "部门编辑" not in admin.says("成员").split("修改：")[0]
+    admin.says("成员 部门编辑 规划股 lisi")
+    admin.says("成员 部门 xiaoli 办公室")  # 规划股 has no member left, but its editor can still be unset
+    assert "已取消规划股的部门编辑" in admin.says("成员 部门编辑 规划股 无")

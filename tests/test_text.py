@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.text import command_line, paginate, parse_draft_number, to_half_width, word_count
@@ -11,14 +11,16 @@ FULL_WIDTH_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoi
 
 
 @given(st.text())
+@example("投稿 标题\n\n　　第一段。\n　　第二段。\n")  # an indented first paragraph
 def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> None:
     line, raw, body = command_line(text)
     assert len(line) == len(raw)
     assert line == to_half_width(raw)
-    rest = text.partition("\n")[2]
-    assert "\n" not in line and body.strip() == rest.strip()
-    # Only blank lines before the article and blanks after it go: the first line keeps its indent.
-    assert rest.rstrip().endswith(body) and (not body or body.split("\n", 1)[0].strip())
+    assert "\n" not in line
+    # Only the blank lines before the article and the blanks after it go: the first line keeps its indent.
+    kept = text.partition("\n")[2].rstrip()
+    dropped = kept.removesuffix(body)
+    assert kept.endswith(body) and not dropped.strip() and (not dropped or dropped.endswith("\n"))
 
 
 @given(FULL_WIDTH_TEXT)

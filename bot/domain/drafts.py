@@ -231,7 +231,7 @@ def editor_for(session: Session, author: Member) -> Member | None:
     and not the author (三审分离), else the active editor with the fewest drafts in editing (never the author)."""
     own = session.get(DepartmentEditor, author.department) if author.department else None
     editor = session.get(Member, own.editor_id) if own else None
-    if editor is not None and editor.active and Role.editor in editor.roles and editor.id != author.id:
+    if editor is not None and members.is_editor(editor) and editor.id != author.id:
         return editor
     return session.scalar(_LEAST_LOADED_EDITOR, {"author_id": author.id})
 

@@ -83,6 +83,11 @@ def holds(role: Role) -> ColumnElement[bool]:
     return (literal("|") + Member.role_names + "|").contains(f"|{role.value}|")
 
 
+def is_editor(member: Member) -> bool:
+    """An active member holding the editor role itself: who may be given drafts to edit."""
+    return member.active and Role.editor in member.roles
+
+
 def with_role(session: Session, role: Role) -> list[Member]:
     """Active members holding `role` itself (admins are not implied here), by id."""
     return list(session.scalars(select(Member).where(Member.active.is_(True), holds(role)).order_by(Member.id)))
@@ -113,12 +118,13 @@ def set_department(session: Session, member: Member, department: str, now: datet
 def set_department_editor(session: Session, department: str, editor: Member | None, now: datetime,
                           actor: str | None) -> None:
     """Give a department its own editor (传帮带), or with None go back to the least-loaded editor."""
-    if not session.scalar(select(Member.id).where(Member.department == department).limit(1)):
-        raise NotFound(f"没有部门「{department}」的成员。发送「成员」查看各部门。")
-    if editor is not None and not (editor.active and Role.editor in editor.roles):
-        raise Refused(f"{editor.name} 不是在职的编辑，不能做部门编辑。"
-                      f"先用「成员 角色 {editor.userid} 编辑 …」加上编辑角色。")
     own = session.get(DepartmentEditor, department)
+    if own is None and not session.scalar(select(Member.id).where(Member.department == department).limit(1)):
+        raise NotFound(f"没有部门「{department}」的成员。发送「成员」查看各部门。")
+    if editor is not None and not is_editor(editor):
+        roles = "、".join(role.label for role in Role if role in editor.roles or role is Role.editor)
+        raise Refused(f"{editor.name} 不是在职的编辑，不能做部门编辑。"
+                      f"先发送「成员 角色 {editor.userid} {roles}」加上编辑角色。")
     if editor is None:
         if own is not None:
             session.delete(own)
