@@ -133,7 +133,7 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     assert "已记录线索" in chat.as_member("zhangsan").says("线索 坪石镇垦造水田项目下月验收")
     reply = chat.as_member("xiaoli").says("例会")
     assert "2026年06月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
-    assert "用稿动态：上次例会以来刊发 0 篇。" in reply
+    assert "用稿动态：05月29日例会以来刊发 0 篇。" in reply
     chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
     chat.as_member("admin").says("送审 #1")
     chat.as_member("wangwu").says("批准")
@@ -146,8 +146,19 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
                if "用稿反馈" not in m.payload["markdown"]["content"]]
     assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
     assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
-    assert all("用稿动态：上次例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
+    assert all("用稿动态：05月29日例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
                for notice in notices)
+
+
+def test_the_meeting_shows_the_newest_ten_publications_and_how_many_more(chat: ChatDriver) -> None:
+    for n in range(1, 13):
+        chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文")
+        chat.as_member("admin").says(f"送审 #{n}")
+        chat.as_member("wangwu").says("批准")
+        assert "已登记" in chat.as_member("zhangsan").says(f"刊发 #{n} 韶关日报 https://www.sgrb.example/{n}.html")
+    reply = chat.as_member("xiaoli").says("例会")
+    assert "用稿动态：近一个月刊发 12 篇：\n· 《第12篇》韶关日报（张三）" in reply
+    assert "《第3篇》" in reply and "《第2篇》" not in reply and "· ……另有 2 篇，发送「统计」查看本月数字" in reply
 
 
 @pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07"])
@@ -318,6 +329,7 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "永远不会触发" in admin.says("日程 设置 study_reminder month=2 day=30")
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")
     assert "议程：一、线索 二、经验" in admin.says("例会")
+    assert "用稿动态：近一个月刊发 0 篇。" in admin.says("例会")  # no meeting held yet
     assert "已修改 theme_day_calls" in admin.says("日程 设置 theme_day_calls days=3-5 学雷锋日;6-1 安全生产月")
     with chat.runtime.sessions.begin() as session:
         assert session.get(Schedule, "theme_day_calls").params["days"] == [[3, 5, "学雷锋日"], [6, 1, "安全生产月"]]

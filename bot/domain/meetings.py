@@ -97,10 +97,12 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     leads = leads_since_last_meeting(session, zone)
     lines.append(f"已收集线索 {len(leads)} 条" + ("：" if leads else "（发送「线索 内容」提交）"))
     lines += [f"· {lead.text}（{name}）" for lead, name in leads]
-    # 交流讨论最新的新闻线索和用稿动态: what was published since the last meeting (or in the month before).
-    since = last_meeting(session, zone) or local - timedelta(days=31)
-    published = publications_since(session, since.date())
-    lines.append(f"用稿动态：上次例会以来刊发 {len(published)} 篇" + ("：" if published else "。"))
+    # 交流讨论最新的新闻线索和用稿动态: what was published since the last meeting's day (publications carry a
+    # date only, so that day's count at both meetings), or in the month before the first meeting.
+    last = last_meeting(session, zone)
+    published = publications_since(session, (last or local - timedelta(days=31)).date())
+    since = f"{last:%m月%d日}例会以来" if last else "近一个月"
+    lines.append(f"用稿动态：{since}刊发 {len(published)} 篇" + ("：" if published else "。"))
     lines += [f"· 《{title}》{outlet}（{author}）" for title, outlet, author in published[:PUBLICATIONS_SHOWN]]
     if len(published) > PUBLICATIONS_SHOWN:
         lines.append(f"· ……另有 {len(published) - PUBLICATIONS_SHOWN} 篇，发送「统计」查看本月数字")
