@@ -236,6 +236,8 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     ("别名=全部", "「全部」用于「投递 #12 全部」"),
     ("最少字数=2500", "最少字数（2500）不能大于最多字数（2000）"),
     ("最多字数=99999999999999999999999", "最多字数应为 0 到 100000 的数字"),
+    ("标题字数=101", "标题字数应为 0 到 100 的数字"),
+    ("最少字数=²", "最少字数应为 0 到 100000 的数字"),
 ])
 def test_an_outlet_change_that_would_break_its_lookup_or_rules_changes_nothing(newsroom: Runtime, change: str,
                                                                              expected: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
+from bot.domain.drafts import TEXT_MAX_CHARS, TITLE_MAX_CHARS
 from bot.domain.errors import NotFound, UsageError
 from bot.text import word_count
 from models import Draft, Level, Outlet
@@ -25,7 +26,6 @@ EDITABLE = {
 }
 _FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: field for field in EDITABLE}
 _ALIAS_SEPARATORS = re.compile(r"[|,，、\s]+")
-_MAX_CHARS = 100_000
 
 
 def active(session: Session) -> list[Outlet]:
@@ -91,8 +91,9 @@ def _value(field: str, raw: str) -> Any:
     if field in ("min_chars", "max_chars", "max_title_chars"):
         if raw in ("", "不限"):
             return None
-        if not raw.isdigit() or int(raw) > _MAX_CHARS:
-            raise UsageError(f"{EDITABLE[field]}应为 0 到 {_MAX_CHARS} 的数字（或「不限」），不是「{raw}」。")
+        most = TITLE_MAX_CHARS if field == "max_title_chars" else TEXT_MAX_CHARS  # what a draft can hold
+        if not raw.isdecimal() or int(raw) > most:
+            raise UsageError(f"{EDITABLE[field]}应为 0 到 {most} 的数字（或「不限」），不是「{raw}」。")
         return int(raw)
     if field in ("photos_required", "active"):
         if raw not in ("是", "否", "true", "false", "yes", "no"):
