@@ -147,11 +147,13 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
                     "南方网": "https://news.southcn.example/a/2.html"}
     drain(newsroom)
     feedback = [line for line in sent.lines if "用稿反馈" in line]
-    assert len(feedback) == 2 and "南方网（省级）" in feedback[1]
+    assert "南方网（省级）" in feedback[1]
     assert "积分：3" in feedback[0]  # what the author reads in the group: the draft's points, and this one's part
     assert ("积分：本稿累计 5（本次 +2，多方采用按最高计）" if policy == "highest"
             else "积分：本稿累计 8（本次 +5）") in feedback[1]
-    assert "https://news.southcn.example/a/1.html" in feedback[1] and len(feedback) == 2  # no feedback again
+    assert "https://news.southcn.example/a/1.html" in feedback[1]
+    assert len(feedback) == 3 and "用稿反馈（更正链接）**：《" in feedback[2]  # the repeat posts nothing
+    assert "积分：不变" in feedback[2] and "[https://news.southcn.example/a/2.html]" in feedback[2]
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     ranking = chat.as_member("xiaoli").says("排行 2026")
     assert f"1. 张三（办公室）{expected_total:g} 分，1 篇" in ranking and f"1. 办公室 {expected_total:g} 分" in ranking

@@ -128,9 +128,11 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     if submission is not None and submission.state == SubmissionState.published:
         if submission.url == url:
             return Published(submission, 0.0, False, True)
-        audit.record(session, now, member.userid, "publish.url", draft_id=draft.id,
-                     comment=f"{outlet.name} {submission.url} → {url}")
+        event = audit.record(session, now, member.userid, "publish.url", draft_id=draft.id,
+                             comment=f"{outlet.name} {submission.url} → {url}")
         submission.url = url  # a wrong link corrected; the points stay
+        session.flush()
+        _feedback(session, draft, outlet, url, bool(submission.front_page), "不变", now, correction=event.id)
         return Published(submission, 0.0, False, True, corrected=True)
     if submission is None:  # 转载: published without our e-mail
         approved = approved_version(session, draft)
@@ -263,16 +265,18 @@ def _points_line(total: float, added: float, policy: str) -> str:
 
 
 def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
-              now: datetime) -> None:
+              now: datetime, correction: int | None = None) -> None:
+    """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected link once more."""
     author = draft.author
-    lines = [f"**用稿反馈**：《{draft.title}》",
+    lines = [f"**用稿反馈{'（更正链接）' if correction else ''}**：《{draft.title}》",
              f"> 媒体：{outlet.name}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
              f"> 作者：{author.name}（{author.department or '未填部门'}）",
              f"> 积分：{points}",
              f"> 链接：[{url}]({url})"]
     outbox.enqueue(session, channel=outbox.GROUP, recipient="",
                    payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
-                   dedupe_key=f"published:{draft.id}:{outlet.id}", now=now)
+                   dedupe_key=f"published:{draft.id}:{outlet.id}" + (f":corrected:{correction}" if correction else ""),
+                   now=now)
 
 
 def _require_involved(session: Session, draft: Draft, member: Member, action: str) -> None:
