@@ -128,6 +128,17 @@ def overdue_reminders(ctx: JobContext) -> int:
     return sent
 
 
+def training_reminder(ctx: JobContext) -> int:
+    """每年…开展通讯员培训: each admin is asked, 1:1, to arrange the year's training for the correspondents."""
+    year = ctx.fire.year
+    text = (f"年度通讯员培训提醒：按局里的做法，每年邀请省、市上级主管部门经验丰富的宣传工作者来局开展通讯员培训，"
+            f"并鼓励年轻干部参加各类新闻写作培训。请安排{year}年的培训（时间、主讲人、内容）；"
+            "定下后可写进例会议程通知大家：日程 设置 meeting agenda=…")
+    return sum(outbox.enqueue(ctx.session, channel=outbox.APP, recipient=admin.userid, payload=outbox.text(text),
+                              dedupe_key=f"training:{year}:{admin.userid}", now=ctx.now)
+               for admin in members.with_role(ctx.session, Role.admin))
+
+
 def year_end(ctx: JobContext) -> int:
     """Dec 28: the year's ranking and its published articles (the material for 工作巡礼)."""
     year = ctx.fire.year
@@ -144,5 +155,5 @@ def year_end(ctx: JobContext) -> int:
 JOBS: dict[str, Callable[[JobContext], int]] = {
     "monthly_report": monthly_report, "meeting": meeting, "meeting_notice": meeting_notice,
     "study_reminder": study_reminder, "theme_day_calls": theme_day_calls, "overdue_reminders": overdue_reminders,
-    "year_end": year_end,
+    "training_reminder": training_reminder, "year_end": year_end,
 }

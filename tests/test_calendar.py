@@ -216,10 +216,28 @@ def test_a_failing_job_is_recorded_not_retried(chat: ChatDriver, cal: Calendar, 
 
 def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
     only(chat.runtime, "year_end")
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
+    chat.as_member("admin").says("送审 #1")
+    chat.as_member("wangwu").says("批准")
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
     clock.current = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI).astimezone(UTC)
     assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
-    [message] = group_messages(chat.runtime)
-    assert "2026年度用稿排行" in message.payload["markdown"]["content"]
+    [message] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
+    assert message.payload["markdown"]["content"] == "\n".join([
+        "**2026年度用稿排行（优秀通讯员评选参考）**", "1. 张三（办公室）3 分，1 篇", "全年刊发稿件 1 篇：",
+        "· 《乐昌开展地质灾害应急演练》韶关日报"])
+
+
+def test_each_admin_is_asked_on_march_1st_to_arrange_the_years_training(chat: ChatDriver, cal: Calendar,
+                                                                        clock: FrozenClock) -> None:
+    only(chat.runtime, "training_reminder")
+    chat.as_member("admin").says("成员 角色 wangwu 审核 管理员")
+    clock.current = datetime(2027, 3, 1, 9, tzinfo=SHANGHAI).astimezone(UTC)
+    assert cal.tick() == [("training_reminder", "2027-03-01T09:00:00", "done")]
+    assert cal.tick() == []
+    asked = {m.recipient: m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("training:")}
+    assert sorted(asked) == ["admin", "wangwu"] and "请安排2027年的培训（时间、主讲人、内容）" in asked["admin"]
+    assert "training_reminder（通讯员培训提醒）month=3 day=1 hour=9 minute=0" in chat.as_member("admin").says("日程")
 
 
 def test_q15_period_keys_are_shanghai_local_times(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:

@@ -21,7 +21,7 @@ _RULE_HINTS = {"year": "年份，例如 2027", "month": "1–12", "day": "1–31
                "second": "0–59"}
 TITLES = {"monthly_report": "月报", "meeting": "宣传工作例会", "meeting_notice": "例会预告",
           "meeting_day_notice": "例会当天提醒", "study_reminder": "学习提醒", "theme_day_calls": "主题日征稿",
-          "overdue_reminders": "催办", "year_end": "年终排行"}
+          "overdue_reminders": "催办", "training_reminder": "通讯员培训提醒", "year_end": "年终排行"}
 
 
 def everything(session: Session) -> list[Schedule]:
