@@ -46,8 +46,9 @@ def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, p
     sheet = book.active
     assert sheet is not None
     sheet.title = "概况"
-    _rows(sheet, ["月份", "投稿", "批准", "投递", "刊发"],
-          [[f"{start:%Y-%m}", figures.submitted, figures.approved, figures.sent, figures.published]])
+    _rows(sheet, ["月份", "投稿", "批准", "投递", "刊发", "转载", "转载率"],
+          [[f"{start:%Y-%m}", figures.submitted, figures.approved, figures.sent, figures.published,
+            figures.reprinted, figures.reprint_rate]])
     _rows(book.create_sheet("媒体"), ["媒体", "投递", "刊发", "上稿率"],
           [[r.name, r.sent, r.published, r.rate] for r in figures.outlets])
     _rows(book.create_sheet("级别"), ["级别", "投递", "刊发", "上稿率"],

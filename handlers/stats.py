@@ -48,13 +48,13 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("统计")
 def month(msg: Incoming, ctx: Context) -> Reply:
-    """统计 [2026-05] — 本月投稿、批准、投递、刊发、上稿率和没有投稿的部门
+    """统计 [2026-05] — 本月投稿、批准、投递、刊发、上稿率、转载率和没有投稿的部门
     例：统计 2026-05
     """
     start, end = stats.parse_month(ctx.command.args, _today(ctx))
     figures = stats.month(ctx.session, start, end, ctx.settings.zone)
     lines = [f"{start:%Y年%m月}：投稿 {figures.submitted}，批准 {figures.approved}，投递 {figures.sent}，"
-             f"刊发 {figures.published}"]
+             f"刊发 {figures.published}（其中转载 {figures.reprinted}，转载率 {figures.reprint_rate}）"]
     if figures.outlets:
         lines.append("按媒体（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]

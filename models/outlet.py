@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -74,6 +74,9 @@ class Submission(Base):
         # The month's figures of one outlet (bot.domain.stats.recount).
         Index("ix_submission_outlet_id_sent_at", "outlet_id", "sent_at"),
         Index("ix_submission_outlet_id_published_on", "outlet_id", "published_on"),
+        # 转载: the month's publications that no e-mail of ours preceded (刊发 records them with no message id).
+        Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("message_id = ''"),
+              postgresql_where=text("message_id = ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

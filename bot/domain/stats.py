@@ -96,6 +96,12 @@ class Month:
     levels: list[Row]
     departments: list[Row]
     silent_departments: list[str]  # 宣传无死角: departments with no draft this month
+    reprinted: int  # 转载: publications this month that no e-mail of ours preceded
+
+    @property
+    def reprint_rate(self) -> str:
+        """转载率: the share of this month's publications that were reprints."""
+        return f"{self.reprinted / self.published:.0%}" if self.published else "—"
 
 
 def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
@@ -118,11 +124,13 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
     with_drafts = set(session.scalars(select(Member.department).where(exists().where(  # one probe per member
         Draft.author_id == Member.id, Draft.created_at >= since, Draft.created_at < until))))
+    reprinted = session.scalar(select(func.count()).select_from(Submission).where(  # a partial index's range
+        Submission.message_id == "", Submission.published_on >= start, Submission.published_on < end)) or 0
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
     return Month(start, submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
-                 outlets, levels, departments, sorted(active - with_drafts))
+                 outlets, levels, departments, sorted(active - with_drafts), reprinted)
 
 
 def recount(session: Session, submission_id: int, zone: ZoneInfo) -> None:
