@@ -154,6 +154,7 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     assert "https://news.southcn.example/a/1.html" in feedback[1]
     assert len(feedback) == 3 and "用稿反馈（更正链接）**：《" in feedback[2]  # the repeat posts nothing
     assert "积分：不变" in feedback[2] and "[https://news.southcn.example/a/2.html]" in feedback[2]
+    assert "张三 更正刊发链接" in chat.as_member("zhangsan").says("稿件 #1")
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     ranking = chat.as_member("xiaoli").says("排行 2026")
     assert f"1. 张三（办公室）{expected_total:g} 分，1 篇" in ranking and f"1. 办公室 {expected_total:g} 分" in ranking
