@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from bot import file_drafts
-from bot.domain import audit, drafts, members, sla
+from bot.domain import audit, drafts, members, sla, topics
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Command, Context, Router
@@ -17,7 +17,7 @@ from models import Draft, DraftState, Role
 
 router = Router()
 
-_SHOWN_COMMENTS = ("approve", "return", "revise")
+_SHOWN_COMMENTS = ("approve", "return", "revise", "topic")
 _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 
@@ -117,6 +117,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     ]
     if draft.approved_by is not None and draft.approved_at is not None:
         lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone)}")
+    topic = topics.of_draft(ctx.session, draft.id)
+    if topic:
+        lines.append(f"专题：{topic}")
     lines.append("最近记录：")
     events = audit.recent_for_draft(ctx.session, draft.id)
     names = members.names(ctx.session, (e.actor for e in events if e.actor))

@@ -11,6 +11,7 @@ from models.outlet import Level, Outlet, RewardRules, Submission, SubmissionStat
 from models.paging import PendingPages
 from models.points import DraftMonth, MemberMonth, Share
 from models.schedule import JobRun, Lead, Schedule, StudyItem
+from models.topic import DraftTopic, Topic
 from models.wecom import AccessToken, SendWindow
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "DraftFile",
     "DraftMonth",
     "DraftState",
+    "DraftTopic",
     "DraftVersion",
     "InboundMessage",
     "JobRun",
@@ -42,4 +44,5 @@ __all__ = [
     "StudyItem",
     "Submission",
     "SubmissionState",
+    "Topic",
 ]

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "publish": "刊发",
     "publish.url": "更正刊发链接",
     "not_used": "不采用",
+    "topic": "设专题",
 }
 
 

@@ -107,7 +107,7 @@ class Month:
 def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     if start.day != 1 or end != _next_month(start):
         raise ValueError(f"the figures are by calendar month, not {start}–{end}")
-    since, until = _instant(start, zone), _instant(end, zone)
+    since, until = instant(start, zone), instant(end, zone)
     submitted = session.scalar(select(func.count()).select_from(Draft)
                                .where(Draft.created_at >= since, Draft.created_at < until)) or 0
     approved = session.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -147,7 +147,7 @@ def recount(session: Session, submission_id: int, zone: ZoneInfo) -> None:
         # Two queries, each a range of one of the outlet's indexes (sent_at, published_on).
         sent, used = session.execute(theirs.add_columns(
             func.count().filter(Submission.state == SubmissionState.published)).where(
-            Submission.sent_at >= _instant(start, zone), Submission.sent_at < _instant(end, zone))).one()
+            Submission.sent_at >= instant(start, zone), Submission.sent_at < instant(end, zone))).one()
         published = session.scalar(theirs.where(Submission.published_on >= start, Submission.published_on < end))
         session.execute(delete(OutletMonth).where(OutletMonth.month == key, OutletMonth.outlet_id == outlet_id,
                                                   OutletMonth.author_id == author_id))
@@ -192,5 +192,6 @@ def _totals(cells: Iterable[tuple[K, Sequence[int]]]) -> dict[K, tuple[int, int,
     return totals
 
 
-def _instant(day: date, zone: ZoneInfo) -> datetime:
+def instant(day: date, zone: ZoneInfo) -> datetime:
+    """The start of a local day, as an instant."""
     return datetime.combine(day, time.min, zone)
