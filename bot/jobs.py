@@ -130,14 +130,16 @@ def overdue_reminders(ctx: JobContext) -> int:
 
 
 def training_reminder(ctx: JobContext) -> int:
-    """每年…开展通讯员培训: each admin is asked, 1:1, to arrange the year's training for the correspondents."""
+    """每年…开展通讯员培训: each admin is asked, 1:1, to arrange the year's training for the correspondents
+    (the group, if there is no admin yet: the reminder is not lost)."""
     year = ctx.fire.year
     text = (f"年度通讯员培训提醒：按局里的做法，每年邀请省、市上级主管部门经验丰富的宣传工作者来局开展通讯员培训，"
-            f"并鼓励年轻干部参加各类新闻写作培训。请安排{year}年的培训（时间、主讲人、内容）；"
-            "定下后可写进例会议程通知大家：日程 设置 meeting agenda=…")
+            f"并鼓励年轻干部参加各类新闻写作培训。请安排{year}年的培训（时间、主讲人、内容），定下后在例会上通知大家。")
+    admins = members.with_role(ctx.session, Role.admin)
+    if not admins:
+        return ctx.to_group(f"training:{year}", [text])
     return sum(outbox.enqueue(ctx.session, channel=outbox.APP, recipient=admin.userid, payload=outbox.text(text),
-                              dedupe_key=f"training:{year}:{admin.userid}", now=ctx.now)
-               for admin in members.with_role(ctx.session, Role.admin))
+                              dedupe_key=f"training:{year}:{admin.userid}", now=ctx.now) for admin in admins)
 
 
 def year_end(ctx: JobContext) -> int:

@@ -25,7 +25,7 @@ _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", 
 @router.command("投稿", roles={Role.correspondent}, takes_body=True)
 def submit(msg: Incoming, ctx: Context) -> Reply:
     """投稿 标题⏎正文 — 提交新稿件，自动分配编辑
-    例：投稿 乐昌开展地质灾害应急演练⏎（换行后写正文）
+    例：投稿 乐昌开展地灾应急演练⏎（换行写正文）
     """
     if ctx.command.raw_args and not ctx.command.body.strip():  # a title for the file just sent?
         titled = file_drafts.title_recent_file(ctx.session, ctx.member, ctx.command.raw_args, ctx.now)
@@ -41,8 +41,8 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("续稿", takes_body=True, takes_number=True)
 def append(msg: Incoming, ctx: Context) -> Reply:
-    """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分多条发送）
-    例：续稿 #12⏎（换行后写接下来的正文）
+    """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分条发）
+    例：续稿 #12⏎（换行写后续正文）
     """
     number = draft_number(ctx.command, "续稿")
     version = drafts.append(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
@@ -51,7 +51,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("稿件", "我的稿件", takes_number=True)
 def show(msg: Incoming, ctx: Context) -> Reply:
-    """稿件 [#编号 [v版本|v1..v2]] — 我的稿件和待办；带编号看详情、全文或两版对比
+    """稿件 [#编号 [v版本|v1..v2]] — 我的稿件和待办；带编号看详情、全文、对比
     例：稿件 #12 v1..v2
     """
     if not ctx.command.args:

@@ -13,7 +13,7 @@ router = Router()
 
 @router.command("帮助", "help", "?")
 def help_(msg: Incoming, ctx: Context) -> Reply:
-    """帮助 [命令] — 查看可用命令；带命令名看该命令的说明
+    """帮助 [命令] — 可用的命令；带命令名看它的说明
     例：帮助 投稿
     """
     allowed = [route for route in ctx.router.routes if route.allows(ctx.member)]
@@ -25,7 +25,7 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"没有您可用的命令「{wanted}」。发送「帮助」查看全部可用命令。")
     lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
     lines += [_describe(route) for route in allowed]
-    lines.append("⏎ 表示在同一条消息里换行。也可以直接发来 .docx/.txt 文件投稿，或发来刊发的文章链接。")
+    lines.append("⏎ 表示同一条消息里换行。也可直接发 .docx/.txt 文件投稿，或发刊发文章的链接。")
     return Reply("\n".join(lines))
 
 

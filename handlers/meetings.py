@@ -15,8 +15,8 @@ router = Router()
 
 @router.command("线索")
 def lead(msg: Incoming, ctx: Context) -> Reply:
-    """线索 内容 — 提交新闻线索，在下次例会上交流
-    例：线索 坪石镇垦造水田项目下月验收
+    """线索 内容 — 提交新闻线索，下次例会交流
+    例：线索 坪石镇垦造水田下月验收
     """
     meetings.add_lead(ctx.session, ctx.member, "\n".join(filter(None, [ctx.command.raw_args, ctx.command.body])),
                       ctx.now)
@@ -25,7 +25,7 @@ def lead(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("例会")
 def meeting(msg: Incoming, ctx: Context) -> Reply:
-    """例会 — 下次宣传工作例会的时间、地点、议程和已收集的线索
+    """例会 — 下次例会的时间、地点、议程和线索
     例：例会
     """
     found = meetings.next_meeting(ctx.session, ctx.now, ctx.settings.zone)
@@ -38,7 +38,7 @@ def meeting(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("学习")
 def study(msg: Incoming, ctx: Context) -> Reply:
-    """学习 [2026-07] — 本月（或某月）学习内容（管理员：学习 设置 [2026-07] 内容）
+    """学习 [2026-07] — 每月学习内容（管理员：学习 设置 [月份] 内容）
     例：学习
     """
     args, raw = ctx.command.args, ctx.command.raw_args  # the same length: an offset into one is one into the other

@@ -32,8 +32,8 @@ def send(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("刊发", takes_number=True)
 def published(msg: Incoming, ctx: Context) -> Reply:
-    """刊发 #编号 媒体 链接 [头版] — 登记用稿，计积分，并在工作群发用稿反馈
-    例：刊发 #12 韶关日报 https://www.sgrb.com/…
+    """刊发 #编号 媒体 链接 [头版] — 登记用稿、计积分、在工作群发用稿反馈
+    例：刊发 #12 韶关日报 https://…
     """
     number, rest = take_number(ctx.command, "刊发")
     words = rest.raw_args.split()

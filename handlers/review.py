@@ -19,8 +19,8 @@ _LATER_NUMBER = re.compile(r"#\s*([0-9]{1,18})")
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
 def revise(msg: Incoming, ctx: Context) -> Reply:
-    """修改 #编号⏎完整正文 — 编辑修改稿件；稿件退回后作者修改
-    例：修改 #12⏎（换行后写修改后的完整正文）
+    """修改 #编号⏎完整正文 — 编辑修改；退回后作者修改
+    例：修改 #12⏎（换行写完整正文）
     """
     number = draft_number(ctx.command, "修改")
     version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
@@ -80,7 +80,7 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("撤回", roles={Role.correspondent}, takes_number=True)
 def withdraw(msg: Incoming, ctx: Context) -> Reply:
-    """撤回 #编号 — 作者撤回自己的稿件（投递前）
+    """撤回 #编号 — 撤回自己的稿件（投递前）
     例：撤回 #12
     """
     draft = review.withdraw(ctx.session, draft_number(ctx.command, "撤回"), ctx.member, ctx.now)

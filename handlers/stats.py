@@ -48,7 +48,7 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("统计")
 def month(msg: Incoming, ctx: Context) -> Reply:
-    """统计 [2026-05] — 本月投稿、批准、投递、刊发、上稿率、转载率和没有投稿的部门
+    """统计 [2026-05] — 月度投稿、刊发、上稿率、转载率和未投稿的部门
     例：统计 2026-05
     """
     start, end = stats.parse_month(ctx.command.args, _today(ctx))

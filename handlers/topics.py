@@ -18,7 +18,7 @@ _USAGE = "专题｜专题 2026｜专题 垦造水田｜专题 #12 垦造水田�
 
 @router.command("专题")
 def series(msg: Incoming, ctx: Context) -> Reply:
-    """专题 [年份｜名称｜#编号 名称] — 系列报道：各专题的投稿和刊发篇数，把稿件归入专题（管理员：专题 添加｜停用）
+    """专题 [年份|名称|#编号 名称] — 系列报道篇数；把稿件归入专题
     例：专题 #12 垦造水田
     """
     words = ctx.command.raw_args.split()
@@ -29,20 +29,22 @@ def series(msg: Incoming, ctx: Context) -> Reply:
             raise UsageError(f"用法：专题 #{number} 专题名称（写「无」移出专题）。发送「专题」查看现有专题。")
         name = rest.raw_args.strip()
         draft = topics.put(ctx.session, number, ctx.member, None if name == "无" else name, ctx.now)
-        where = "已移出专题" if name == "无" else f"已归入专题「{name}」"
+        where = "已移出专题" if name == "无" else f"已归入专题「{topics.of_draft(ctx.session, draft.id)}」"
         return Reply(f"稿件 {draft.number}《{draft.title}》{where}。")
     if words and words[0] in ("添加", "停用"):
         if not ctx.member.may(Role.admin):
             raise Refused("只有管理员可以添加或停用专题。发送「专题」查看现有专题。")
         if len(words) != 2:
-            raise UsageError(f"用法：专题 {words[0]} 专题名称，例如：专题 {words[0]} 垦造水田")
+            raise UsageError(f"用法：专题 {words[0]} 专题名称（名称不能有空格），例如：专题 {words[0]} 垦造水田")
         if words[0] == "添加":
-            topics.add(ctx.session, words[1], ctx.now, ctx.member.userid)
-            return Reply(f"已添加专题「{words[1]}」。作者和编辑可发送「专题 #编号 {words[1]}」把稿件归入专题。")
-        topics.retire(ctx.session, words[1], ctx.now, ctx.member.userid)
-        return Reply(f"已停用专题「{words[1]}」：不再接收新稿件，已有的稿件和统计保留。")
-    if len(words) == 1 and not words[0][:1].isdigit():  # a series' name: its drafts
-        topic = topics.find(ctx.session, words[0])
+            topic = topics.add(ctx.session, words[1], ctx.now, ctx.member.userid)
+            return Reply(f"已添加专题「{topic.name}」。作者和编辑可发送「专题 #编号 {topic.name}」把稿件归入专题。")
+        topic = topics.retire(ctx.session, words[1], ctx.now, ctx.member.userid)
+        return Reply(f"已停用专题「{topic.name}」：不再接收新稿件，已有的稿件和统计保留。")
+    if words and not words[0][:1].isdigit():  # a series' name: its drafts
+        if len(words) > 1:
+            raise UsageError(f"看不懂「{ctx.command.raw_args}」（专题名称不能有空格）。用法：{_USAGE}")
+        topic = topics.find(ctx.session, words[0], retired_too=True)
         drafts, total = topics.drafts_in(ctx.session, topic, SHOWN)
         lines = [f"专题「{topic.name}」共 {total} 篇稿件" + ("：" if total else "。用「专题 #编号 名称」归入。")]
         lines += [draft_line(d) for d in drafts]

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.domain import meetings
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
-from models import JobRun, OutboxMessage, Schedule, StudyItem
+from models import JobRun, Member, OutboxMessage, Schedule, StudyItem
 from tests.conftest import ChatDriver, FrozenClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -238,6 +238,12 @@ def test_each_admin_is_asked_on_march_1st_to_arrange_the_years_training(chat: Ch
     asked = {m.recipient: m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("training:")}
     assert sorted(asked) == ["admin", "wangwu"] and "请安排2027年的培训（时间、主讲人、内容）" in asked["admin"]
     assert "training_reminder（通讯员培训提醒）month=3 day=1 hour=9 minute=0" in chat.as_member("admin").says("日程")
+    with chat.runtime.sessions.begin() as session:  # no admin at all (chat keeps the last one): the group instead
+        session.execute(update(Member).where(Member.userid.in_(["admin", "wangwu"])).values(role_names="approver"))
+    clock.current = datetime(2028, 3, 1, 9, tzinfo=SHANGHAI).astimezone(UTC)
+    assert cal.tick() == [("training_reminder", "2028-03-01T09:00:00", "done")]
+    [group] = [m for m in group_messages(chat.runtime) if m.dedupe_key == "training:2028"]
+    assert "请安排2028年的培训" in group.payload["markdown"]["content"]
 
 
 def test_q15_period_keys_are_shanghai_local_times(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:

@@ -22,6 +22,11 @@ def test_help_lists_only_what_the_roles_allow(chat: ChatDriver) -> None:
     assert "• 投稿" not in approver and "• 稿件" in approver
     assert "（也可用：我的稿件）" in chat.as_member("zhangsan").says("帮助 稿件")
     assert "没有您可用的命令「投稿」" in chat.as_member("wangwu").says("? 投稿")
+    # Correspondents (most members) and approvers see their commands in one message, without 更多; an editor's
+    # longer list takes two.
+    for userid in ("zhangsan", "wangwu"):
+        reply = chat.as_member(userid).says("帮助")
+        assert "发送「更多」" not in reply, (userid, len(reply.encode()))
 
 
 def test_normalisation_mention_full_width_and_glued_arguments(chat: ChatDriver) -> None:

@@ -17,6 +17,8 @@ def publish(chat: ChatDriver, number: int) -> None:
 def test_admins_name_series_authors_put_drafts_in_and_the_year_counts_them(chat: ChatDriver) -> None:
     assert "还没有专题" in chat.as_member("zhangsan").says("专题")
     assert "已添加专题「垦造水田」" in chat.as_member("admin").says("专题 添加 垦造水田")
+    assert "已添加专题「地质灾害防治AB」" in chat.as_member("admin").says("专题 添加 地质灾害防治ＡＢ")
+    chat.as_member("admin").says("专题 停用 地质灾害防治AB")
     chat.as_member("admin").says("专题 添加 地质灾害防治")
     for n in (1, 2, 3):
         chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文")
@@ -39,6 +41,10 @@ def test_admins_name_series_authors_put_drafts_in_and_the_year_counts_them(chat:
     assert "地质灾害防治" not in chat.as_member("xiaoli").says("专题")  # retired, and nothing in it this year
     assert "已停用专题「垦造水田」" in chat.as_member("admin").says("专题 停用 垦造水田")
     assert "垦造水田（已停用）：投稿 2 篇，刊发 1 篇" in chat.as_member("xiaoli").says("专题")
+    assert "专题「垦造水田」共 2 篇稿件" in chat.as_member("xiaoli").says("专题 垦造水田")  # still listed
+    retired = "专题「垦造水田」已停用。要重新使用请管理员发送「专题 添加 垦造水田」"
+    assert retired in chat.as_member("zhangsan").says("专题 #3 垦造水田")
+    assert retired in chat.as_member("admin").says("专题 停用 垦造水田")
     assert "已添加专题「垦造水田」" in chat.as_member("admin").says("专题 添加 垦造水田")  # taken up again
     assert "垦造水田：投稿 2 篇" in chat.as_member("xiaoli").says("专题 2026")
 
@@ -48,7 +54,12 @@ def test_bad_series_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
     chat.as_member("admin").says("专题 添加 垦造水田")
     assert "只有管理员可以添加或停用专题" in chat.as_member("zhangsan").says("专题 添加 拆旧复垦")
     assert "用法：专题 添加 专题名称" in chat.as_member("admin").says("专题 添加")
-    assert "不能有空格" in chat.as_member("admin").says("专题 添加 无")
+    for name in ("无", "2026年防汛", "#5", "12"):
+        refused = chat.as_member("admin").says(f"专题 添加 {name}")
+        assert "不能以数字或 # 开头，也不能是「添加」「停用」「无」" in refused
+    assert "名称不能有空格" in chat.as_member("admin").says("专题 添加 垦造 水田")
+    assert "看不懂「垦造 水田」（专题名称不能有空格）" in chat.as_member("admin").says("专题 垦造 水田")
+    assert "稿件 #1 不在任何专题中" in chat.as_member("zhangsan").says("专题 #1 无")
     assert "已经有专题「垦造水田」" in chat.as_member("admin").says("专题 添加 垦造水田")
     assert "没有专题「拆旧复垦」。现有专题：垦造水田" in chat.as_member("zhangsan").says("专题 #1 拆旧复垦")
     assert "没有专题「拆旧复垦」" in chat.as_member("zhangsan").says("专题 拆旧复垦")

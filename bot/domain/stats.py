@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
@@ -124,8 +124,11 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
     with_drafts = set(session.scalars(select(Member.department).where(exists().where(  # one probe per member
         Draft.author_id == Member.id, Draft.created_at >= since, Draft.created_at < until))))
-    reprinted = session.scalar(select(func.count()).select_from(Submission).where(  # a partial index's range
-        Submission.message_id == "", Submission.published_on >= start, Submission.published_on < end)) or 0
+    # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
+    # by a plan made before its value is known (PostgreSQL's generic plans).
+    reprinted = session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.message_id == literal_column("''"), Submission.published_on >= start,
+        Submission.published_on < end)) or 0
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit, stats
 from bot.domain.drafts import get
 from bot.domain.errors import NotFound, Refused, UsageError
+from bot.text import to_half_width
 from models import Draft, DraftState, DraftTopic, Member, Role, Submission, SubmissionState, Topic
 
 NAME_MAX_CHARS = 32
@@ -23,8 +24,12 @@ def active(session: Session) -> list[Topic]:
     return list(session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.id)))
 
 
-def find(session: Session, name: str) -> Topic:
-    topic = session.scalar(select(Topic).where(Topic.name == name, Topic.active.is_(True)))
+def find(session: Session, name: str, *, retired_too: bool = False) -> Topic:
+    """The series called `name` (full-width letters and digits as half-width); a retired one says so."""
+    name = to_half_width(name.strip())
+    topic = session.scalar(select(Topic).where(Topic.name == name))
+    if topic is not None and not (topic.active or retired_too):
+        raise Refused(f"专题「{name}」已停用。要重新使用请管理员发送「专题 添加 {name}」。")
     if topic is None:
         known = "、".join(t.name for t in active(session)) or "（还没有，管理员可发送「专题 添加 名称」）"
         raise NotFound(f"没有专题「{name}」。现有专题：{known}")
@@ -32,10 +37,12 @@ def find(session: Session, name: str) -> Topic:
 
 
 def add(session: Session, name: str, now: datetime, actor: str) -> Topic:
-    name = name.strip()
-    if not name or len(name) > NAME_MAX_CHARS or any(c.isspace() for c in name) or name in _RESERVED:
-        raise UsageError(f"专题名称不能为空、不能有空格、不能是「{'」「'.join(_RESERVED)}」，"
-                         f"最多 {NAME_MAX_CHARS} 个字。例如：专题 添加 垦造水田")
+    name = to_half_width(name.strip())
+    # 「专题 2026」 is a year and 「专题 #12 …」 a draft: a name may begin with neither.
+    if (not name or len(name) > NAME_MAX_CHARS or any(c.isspace() for c in name) or name in _RESERVED
+            or name[0].isdigit() or name[0] == "#"):
+        raise UsageError(f"专题名称最多 {NAME_MAX_CHARS} 个字，不能有空格，不能以数字或 # 开头，"
+                         f"也不能是「{'」「'.join(_RESERVED)}」。例如：专题 添加 垦造水田")
     topic = session.scalar(select(Topic).where(Topic.name == name))
     if topic is not None and topic.active:
         raise UsageError(f"已经有专题「{name}」。")
@@ -59,13 +66,14 @@ def put(session: Session, draft_id: int, member: Member, name: str | None, now: 
     """Put a draft into a series (None: into none), by its author, its editor or an admin."""
     draft = get(session, draft_id)
     if not (member.id in (draft.author_id, draft.editor_id) or member.may(Role.admin)):
-        raise Refused(f"只有稿件 {draft.number} 的作者、编辑或管理员可以设置专题。", draft.id)
+        raise Refused(f"只有稿件 {draft.number} 的作者、编辑或管理员可以设置专题，请联系他们。", draft.id)
     if draft.state == DraftState.withdrawn:
         raise Refused(f"稿件 {draft.number} 已撤回，不能设置专题。", draft.id)
     link = session.get(DraftTopic, draft.id)
     if name is None:
-        if link is not None:
-            session.delete(link)
+        if link is None:
+            raise UsageError(f"稿件 {draft.number} 不在任何专题中。")
+        session.delete(link)
     else:
         topic = find(session, name)
         if link is None:
