@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot import outbox
@@ -27,12 +27,16 @@ _EDITOR_LOAD_STATES = (DraftState.editing,)
 # While the editor works on it the author may keep adding to the text with 续稿 (a returned draft is
 # revised as a whole with 修改, so the revision brings it back to the editor).
 _APPENDABLE_STATES = (DraftState.editing,)
-# Built once, as every submission runs it: the editors with their load, fewest first, then by id.
-_LEAST_LOADED_EDITOR = (
+# Built once, as every submission runs it: the active editors but the author, the department's own editor
+# first (if one is set and is among them), then by load, fewest first, then by id.
+_OWN_EDITOR = (select(DepartmentEditor.editor_id)
+               .where(DepartmentEditor.department == bindparam("department")).scalar_subquery())
+_EDITOR_FOR = (
     select(Member)
     .outerjoin(Draft, (Draft.editor_id == Member.id) & Draft.state.in_(_EDITOR_LOAD_STATES))
     .where(Member.active.is_(True), members.holds(Role.editor), Member.id != bindparam("author_id"))
-    .group_by(Member.id).order_by(func.count(Draft.id), Member.id).limit(1))
+    .group_by(Member.id)
+    .order_by(case((Member.id == _OWN_EDITOR, 0), else_=1), func.count(Draft.id), Member.id).limit(1))
 
 
 def had_a_hand(member_id: ColumnElement[int] | QueryableAttribute[int],
@@ -229,11 +233,7 @@ def listing(session: Session, member: Member) -> Listing:
 def editor_for(session: Session, author: Member) -> Member | None:
     """Who edits the author's new draft: their department's own editor while that member is an active editor
     and not the author (三审分离), else the active editor with the fewest drafts in editing (never the author)."""
-    own = session.get(DepartmentEditor, author.department) if author.department else None
-    editor = session.get(Member, own.editor_id) if own else None
-    if editor is not None and members.is_editor(editor) and editor.id != author.id:
-        return editor
-    return session.scalar(_LEAST_LOADED_EDITOR, {"author_id": author.id})
+    return session.scalar(_EDITOR_FOR, {"author_id": author.id, "department": author.department})
 
 
 def _check_text(text: str, missing_message: str) -> None:

@@ -58,7 +58,7 @@ def retire(session: Session, name: str, now: datetime, actor: str) -> Topic:
     """No new drafts go into it; its drafts stay in it and it stays in the counts of its years."""
     topic = find(session, name)
     topic.active = False
-    audit.record(session, now, actor, "topic.retire", comment=name)
+    audit.record(session, now, actor, "topic.retire", comment=topic.name)
     return topic
 
 
@@ -80,6 +80,7 @@ def put(session: Session, draft_id: int, member: Member, name: str | None, now: 
             session.add(DraftTopic(draft_id=draft.id, topic_id=topic.id))
         else:
             link.topic_id = topic.id
+        name = topic.name
     audit.record(session, now, member.userid, "topic", draft_id=draft.id, comment=name or "无")
     return draft
 
