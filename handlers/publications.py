@@ -48,10 +48,12 @@ def published(msg: Incoming, ctx: Context) -> Reply:
                                 ctx.settings.zone)
     outlet = result.submission.outlet
     if result.corrected:
-        return Reply(f"已更正稿件 #{number} 在{outlet.name}的刊发链接为 {result.submission.url}（积分不变）。")
+        gained = f"积分 +{result.added_points:g}" if result.added_points else "积分不变"
+        return Reply(f"已更正稿件 #{number} 在{outlet.name}的刊发记录：{result.corrected}（{gained}），"
+                     "更正已发到工作群。")
     if result.repeated:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。"
-                     "链接有误时，发送同样的「刊发」命令和正确的链接即可更正。")
+                     "链接有误或漏写头版时，发送同样的「刊发」命令和正确的链接（加「头版」）即可更正。")
     gained = (f"，积分 +{result.added_points:g}" if result.added_points
               else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).policy == "highest"
               else "（本次积分为 0）")

@@ -140,7 +140,7 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     assert f"积分 +{5 - 3 if policy == 'highest' else 5:g}" in second
     assert "已登记" in chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
     corrected = chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/a/2.html")
-    assert "已更正稿件 #1 在南方网的刊发链接为 https://news.southcn.example/a/2.html（积分不变）" in corrected
+    assert "已更正稿件 #1 在南方网的刊发记录：链接改为 https://news.southcn.example/a/2.html（积分不变）" in corrected
     with newsroom.sessions.begin() as session:
         urls = {s.outlet.name: s.url for s in session.scalars(select(Submission))}
     assert urls == {"韶关日报": "https://www.sgrb.example/2026/0512/1.html",
@@ -152,9 +152,10 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     assert ("积分：本稿累计 5（本次 +2，多方采用按最高计）" if policy == "highest"
             else "积分：本稿累计 8（本次 +5）") in feedback[1]
     assert "https://news.southcn.example/a/1.html" in feedback[1]
-    assert len(feedback) == 3 and "用稿反馈（更正链接）**：《" in feedback[2]  # the repeat posts nothing
-    assert "积分：不变" in feedback[2] and "[https://news.southcn.example/a/2.html]" in feedback[2]
-    assert "张三 更正刊发链接" in chat.as_member("zhangsan").says("稿件 #1")
+    assert len(feedback) == 3 and "用稿反馈（更正）**：《" in feedback[2]  # the repeat posts nothing
+    assert f"积分：{expected_total:g}（不变）" in feedback[2]
+    assert "[https://news.southcn.example/a/2.html]" in feedback[2]
+    assert "张三 更正刊发记录" in chat.as_member("zhangsan").says("稿件 #1")
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     ranking = chat.as_member("xiaoli").says("排行 2026")
     assert f"1. 张三（办公室）{expected_total:g} 分，1 篇" in ranking and f"1. 办公室 {expected_total:g} 分" in ranking
@@ -172,6 +173,13 @@ def test_front_page_multiplier_and_the_editors_share(newsroom: Runtime) -> None:
     assert "积分 +6" in chat.as_member("lisi").says("刊发 #1 韶关日报 https://sgrb.example/1 头版")
     ranking = chat.as_member("admin").says("排行")
     assert "张三（办公室）4.8 分" in ranking and "李四（执法监察大队）1.2 分" in ranking
+    # 头版 learnt later: the same 刊发 with 头版 adds it and its points; a plain repeat never takes it away.
+    assert "本次不加分" in chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/1")
+    corrected = chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/1 头版")
+    assert "已更正稿件 #1 在南方网的刊发记录：改为头版（积分 +4）" in corrected
+    assert "无需重复" in chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/1")
+    ranking = chat.as_member("admin").says("排行")
+    assert "张三（办公室）8 分" in ranking and "李四（执法监察大队）2 分" in ranking
 
 
 def test_a_lower_publication_after_a_higher_one_adds_nothing_under_highest(newsroom: Runtime, sent: Sent) -> None:

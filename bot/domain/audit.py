@@ -20,7 +20,7 @@ ACTION_LABELS = {
     "withdraw": "撤回",
     "submit_outlets": "投递",
     "publish": "刊发",
-    "publish.url": "更正刊发链接",
+    "publish.correct": "更正刊发记录",
     "not_used": "不采用",
     "topic": "设专题",
 }

@@ -108,7 +108,7 @@ class Published:
     added_points: float
     first: bool  # the draft's first publication
     repeated: bool  # the publication was recorded before: no points, no 用稿反馈
-    corrected: bool = False  # …and this one corrected its link
+    corrected: str = ""  # …and this one corrected it: what changed, in words
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
@@ -126,14 +126,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
-        if submission.url == url:
-            return Published(submission, 0.0, False, True)
-        event = audit.record(session, now, member.userid, "publish.url", draft_id=draft.id,
-                             comment=f"{outlet.name} {submission.url} → {url}")
-        submission.url = url  # a wrong link corrected; the points stay
-        session.flush()
-        _feedback(session, draft, outlet, url, bool(submission.front_page), "不变", now, correction=event.id)
-        return Published(submission, 0.0, False, True, corrected=True)
+        return _correct(session, draft, outlet, submission, member, url, front_page, now)
     if submission is None:  # 转载: published without our e-mail
         approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
@@ -161,6 +154,31 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
                  version=submission.version, comment=f"{outlet.name} {url}")
     _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now)
     return Published(submission, added, first, False)
+
+
+def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member, url: str,
+             front_page: bool, now: datetime) -> Published:
+    """刊发 of a recorded publication: a new link replaces a wrong one, and 头版 learnt later is added (with its
+    points); a plain repeat changes nothing — and never takes 头版 away."""
+    changes = [f"链接改为 {url}"] if url != submission.url else []
+    if front_page and not submission.front_page:
+        changes.append("改为头版")
+    if not changes:
+        return Published(submission, 0.0, False, True)
+    rules = rewards.current(session)
+    before = rewards.draft_total(session, draft.id, rules)
+    submission.url = url
+    if front_page:
+        submission.front_page, submission.points = True, rules.points(outlet.level, True)
+    session.flush()
+    ledger.refresh(session, draft.id)
+    total = rewards.draft_total(session, draft.id, rules)
+    event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
+                         comment=f"{outlet.name}：{'，'.join(changes)}")
+    session.flush()
+    points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g}（不变）"
+    _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id)
+    return Published(submission, total - before, False, True, corrected="，".join(changes))
 
 
 def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, now: datetime) -> Submission:
@@ -266,9 +284,9 @@ def _points_line(total: float, added: float, policy: str) -> str:
 
 def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
               now: datetime, correction: int | None = None) -> None:
-    """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected link once more."""
+    """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected publication once more."""
     author = draft.author
-    lines = [f"**用稿反馈{'（更正链接）' if correction else ''}**：《{draft.title}》",
+    lines = [f"**用稿反馈{'（更正）' if correction else ''}**：《{draft.title}》",
              f"> 媒体：{outlet.name}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
              f"> 作者：{author.name}（{author.department or '未填部门'}）",
              f"> 积分：{points}",
