@@ -51,8 +51,7 @@ def monthly_report(ctx: JobContext) -> int:
     figures = stats.month(ctx.session, start, this_month, ctx.settings.zone)
     lines = [f"**{start:%Y年%m月}宣传工作月报**",
              f"投稿 {figures.submitted} 篇，批准 {figures.approved} 篇，"
-             f"投递 {figures.sent} 次，刊发 {figures.published} 篇（其中转载 {figures.reprinted}，"
-             f"转载率 {figures.reprint_rate}）"]
+             f"投递 {figures.sent} 次，刊发 {figures.published} 篇（{figures.reprints}）"]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:
         lines.append(f"{start:%m}月没有投稿的部门：{'、'.join(figures.silent_departments)}"

@@ -19,8 +19,9 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
     """
     words = ctx.command.raw_args.split()
     if not words:
-        listing = "\n\n".join(describe(o) for o in outlets.active(ctx.session)) or "还没有媒体。"
-        retired = [o.name for o in outlets.everything(ctx.session) if not o.active]
+        every = outlets.everything(ctx.session)
+        listing = "\n\n".join(describe(o) for o in every if o.active) or "还没有媒体。"
+        retired = [o.name for o in every if not o.active]
         if retired and ctx.member.may(Role.admin):
             listing += f"\n\n已停用：{'、'.join(retired)}（「媒体 修改 名称 启用=是」重新启用）"
         return Reply(listing)

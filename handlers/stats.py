@@ -54,7 +54,7 @@ def month(msg: Incoming, ctx: Context) -> Reply:
     start, end = stats.parse_month(ctx.command.args, _today(ctx))
     figures = stats.month(ctx.session, start, end, ctx.settings.zone)
     lines = [f"{start:%Y年%m月}：投稿 {figures.submitted}，批准 {figures.approved}，投递 {figures.sent}，"
-             f"刊发 {figures.published}（其中转载 {figures.reprinted}，转载率 {figures.reprint_rate}）"]
+             f"刊发 {figures.published}（{figures.reprints}）"]
     if figures.outlets:
         lines.append("按媒体（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]

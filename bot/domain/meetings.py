@@ -38,9 +38,8 @@ def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:
     return datetime.fromisoformat(period).replace(tzinfo=zone) if period else None
 
 
-def leads_since_last_meeting(session: Session, zone: ZoneInfo) -> list[tuple[Lead, str]]:
-    """The leads gathered since the last meeting, with their authors' names."""
-    since = last_meeting(session, zone)
+def leads_since(session: Session, since: datetime | None) -> list[tuple[Lead, str]]:
+    """The leads gathered since `since` (the last meeting; None: ever), with their authors' names."""
     query = select(Lead, Member.name).join(Member, Member.userid == Lead.userid, isouter=True).order_by(Lead.id)
     if since is not None:
         query = query.where(Lead.created_at > since)
@@ -94,12 +93,12 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     lines = [f"时间：{local:%Y年%m月%d日}（星期{weekday}）{local:%H:%M}",
              f"地点：{schedule.params.get('place') or '待定'}",
              f"议程：{schedule.params.get('agenda') or '待定'}"]
-    leads = leads_since_last_meeting(session, zone)
+    last = last_meeting(session, zone)
+    leads = leads_since(session, last)
     lines.append(f"已收集线索 {len(leads)} 条" + ("：" if leads else "（发送「线索 内容」提交）"))
     lines += [f"· {lead.text}（{name}）" for lead, name in leads]
     # 交流讨论最新的新闻线索和用稿动态: what was published since the last meeting's day (publications carry a
     # date only, so that day's count at both meetings), or in the month before the first meeting.
-    last = last_meeting(session, zone)
     published = publications_since(session, (last or local - timedelta(days=31)).date())
     since = f"{last:%m月%d日}例会以来" if last else "近一个月"
     lines.append(f"用稿动态：{since}刊发 {len(published)} 篇" + ("：" if published else "。"))

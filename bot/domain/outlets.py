@@ -54,9 +54,7 @@ def parse_level(word: str) -> Level:
 
 def add(session: Session, name: str, level: str, mailbox: str, now: datetime, actor: str | None) -> Outlet:
     name = name.strip()
-    if not name or len(name) > 64:
-        raise UsageError("媒体名称不能为空，最多 64 个字。")
-    if session.scalar(select(Outlet.id).where(Outlet.name == name)):
+    if name and session.scalar(select(Outlet.id).where(Outlet.name == name)):
         raise UsageError(f"已经有媒体「{name}」。要修改请用「媒体 修改 {name} 字段=值」。")
     outlet = Outlet(name=name, aliases="", level=parse_level(level), mailbox=_mailbox(mailbox),
                     photos_required=False, byline="", attachment="docx", subject_template="{title}", purpose="",

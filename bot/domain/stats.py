@@ -103,6 +103,10 @@ class Month:
         """转载率: the share of this month's publications that were reprints."""
         return f"{self.reprinted / self.published:.0%}" if self.published else "—"
 
+    @property
+    def reprints(self) -> str:
+        return f"其中转载 {self.reprinted}，转载率 {self.reprint_rate}"
+
 
 def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     if start.day != 1 or end != _next_month(start):
