@@ -7,18 +7,19 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from docx import Document
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.domain import stats
+from bot.domain import outlets, photos, stats
 from bot.domain.drafts import version
+from bot.domain.photos import Photo
 from bot.outbox import RetryLater, Undeliverable
 from bot.text import xml_safe
 from models import OutboxMessage, Submission, SubmissionState
@@ -34,22 +35,44 @@ def new_message_id(sender: str) -> str:
     return make_msgid(domain=domain)
 
 
-def compose(settings: Settings, submission: Submission, text: str, message_id: str) -> EmailMessage:
-    """The submission as the outlet receives it: subject from its template, the text inline, a .docx."""
+MAX_PHOTO_BYTES = 15 * 1024 * 1024  # the photos one e-mail carries: base64 makes 20 MB, what mailboxes take
+
+
+def compose(settings: Settings, submission: Submission, text: str, message_id: str, now: datetime,
+            pictures: Sequence[Photo] = ()) -> EmailMessage:
+    """The submission as the outlet receives it: subject from its template, the title, the outlet's byline and
+    the text inline, the same as a .docx, the draft's photos, the bureau's signature."""
     draft, outlet, author = submission.draft, submission.outlet, submission.draft.author
     fields = {"title": draft.title, "author": author.name, "department": author.department, "outlet": outlet.name}
+    byline = outlets.byline(outlet, author)
     signature = settings.signature.replace("\\n", "\n")
+    attached, left_out = _within_size(pictures)
     message = EmailMessage()
     message["Subject"] = outlet.subject_template.format(**fields)
     message["From"] = settings.smtp_sender or "newsbot@localhost"
     message["To"] = outlet.mailbox
     message["Message-ID"] = message_id
-    message["Date"] = formatdate(localtime=True)
-    message.set_content(f"{draft.title}\n\n{text}\n\n作者：{author.name}（{author.department}）\n\n--\n{signature}\n")
+    message["Date"] = format_datetime(now.astimezone(settings.zone))
+    note = f"\n\n（另有 {left_out} 张照片超出邮件大小，未附上，需要请联系作者。）" if left_out else ""
+    message.set_content(f"{draft.title}\n{byline}\n\n{text}{note}\n\n--\n{signature}\n")
     if outlet.attachment == "docx":
-        message.add_attachment(docx_bytes(draft.title, text, f"{author.department} {author.name}"),
+        message.add_attachment(docx_bytes(draft.title, byline, text, signature),
                                maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=attachment_name(draft.title))
+    for photo in attached:
+        message.add_attachment(photo.data, maintype="image", subtype=photo.subtype, filename=photo.name)
     return message
+
+
+def _within_size(pictures: Sequence[Photo]) -> tuple[list[Photo], int]:
+    """The photos, in order, as long as they fit one e-mail; and how many did not."""
+    kept: list[Photo] = []
+    size = 0
+    for photo in pictures:
+        if size + len(photo.data) > MAX_PHOTO_BYTES:
+            break
+        kept.append(photo)
+        size += len(photo.data)
+    return kept, len(pictures) - len(kept)
 
 
 def attachment_name(title: str) -> str:
@@ -57,11 +80,11 @@ def attachment_name(title: str) -> str:
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", title).strip(" .")[:60] + ".docx"
 
 
-def docx_bytes(title: str, text: str, byline: str) -> bytes:
+def docx_bytes(title: str, byline: str, text: str, signature: str) -> bytes:
     document = Document()
     document.add_heading(xml_safe(title), level=1)
     document.add_paragraph(xml_safe(byline))
-    for paragraph in text.split("\n"):
+    for paragraph in [*text.split("\n"), "", *signature.split("\n")]:
         document.add_paragraph(xml_safe(paragraph))
     buffer = io.BytesIO()
     document.save(buffer)
@@ -82,7 +105,8 @@ class MailTransport:
             if submission is None or submission.state != SubmissionState.queued:
                 return  # withdrawn or already recorded: nothing to send
             text = version(session, submission.draft, submission.version).text
-            email = compose(self._settings, submission, text, message.payload["message_id"])
+            email = compose(self._settings, submission, text, message.payload["message_id"], self._clock(),
+                            photos.of_draft(session, submission.draft_id))
         if self._write is not None:
             self._write(f"[本地模式·未发送] 邮件给 {email['To']}：{email['Subject']}")
         else:

@@ -56,7 +56,7 @@ def describe(outlet: Outlet) -> str:
     if outlet.photos_required:
         rules.append("需配图")
     if outlet.byline:
-        rules.append(f"署名「{outlet.byline}」")
+        rules.append(f"署名「{outlet.byline.format(author='〔作者〕', department='〔部门〕')}」")
     rules.append("Word 附件" if outlet.attachment == "docx" else "正文直接粘贴")
     aliases = f"（{'、'.join(outlet.alias_list)}）" if outlet.alias_list else ""
     lines = [f"{outlet.name}{aliases}·{Level(outlet.level).label}", f"邮箱：{outlet.mailbox or '未设置'}",

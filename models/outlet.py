@@ -40,7 +40,7 @@ class Outlet(Base):
     max_chars: Mapped[int | None]
     max_title_chars: Mapped[int | None]
     photos_required: Mapped[bool] = mapped_column(default=False)
-    byline: Mapped[str] = mapped_column(String(100), default="")  # e.g. "通讯员 {author}": must appear in the text
+    byline: Mapped[str] = mapped_column(String(100), default="")  # e.g. "通讯员 {author}", put under the title
     attachment: Mapped[str] = mapped_column(String(8), default="docx")  # "docx" or "inline"
     subject_template: Mapped[str] = mapped_column(String(200), default="{title}")
     purpose: Mapped[str] = mapped_column(Text, default="")  # 用途需求

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
 from sqlalchemy import select, update
 
+from bot import mail
 from bot.domain import outlets
 from bot.runtime import Runtime
-from models import Draft, DraftState, OutboxMessage, OutboxState, Outlet, RewardRules, Submission, SubmissionState
+from models import (
+    Draft,
+    DraftFile,
+    DraftState,
+    OutboxMessage,
+    OutboxState,
+    Outlet,
+    RewardRules,
+    Submission,
+    SubmissionState,
+)
 from tests.conftest import OFFICE_CSV, ChatDriver, FrozenClock, Mailbox, Sent
 from tests.test_delivery import drain
+from tests.test_file_drafts import DOCX_TYPE, docx_bytes
 
 ARTICLE = "\n".join(["4月22日上午，乐昌市自然资源局在人民广场开展“世界地球日”主题宣传活动。" * 4] * 5)  # ~700 字
 MAILBOXES = {"韶关日报": "tougao@sgrb.example", "南方网": "news@southcn.example",
@@ -65,7 +79,9 @@ def test_one_correct_mail_per_outlet_with_the_docx(newsroom: Runtime, mailbox: M
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "乐昌开展世界地球日宣传.docx"
     paragraphs = [p.text for p in Document(io.BytesIO(attachment.get_content())).paragraphs]
-    assert paragraphs[:2] == ["乐昌开展世界地球日宣传", "办公室 张三"] and paragraphs[2:] == ARTICLE.split("\n")
+    assert paragraphs[:2] == ["乐昌开展世界地球日宣传", "办公室 张三"]
+    assert paragraphs[2:] == [*ARTICLE.split("\n"), "", "乐昌市自然资源局办公室", "电话：0751-0000000"]
+    assert message["Date"] == "Tue, 12 May 2026 10:00:00 +0800"  # the bot's clock, in the office's zone
     with newsroom.sessions.begin() as session:
         submissions = session.scalars(select(Submission)).all()
         assert {s.state for s in submissions} == {SubmissionState.sent}
@@ -74,6 +90,69 @@ def test_one_correct_mail_per_outlet_with_the_docx(newsroom: Runtime, mailbox: M
     assert "之前已投递：韶关日报" in chat.as_member("lisi").says("投递 #1 韶关日报")
     drain(newsroom)
     assert len(mailbox.messages) == 2  # never twice to one outlet
+
+
+def test_each_outlet_gets_its_own_byline_from_one_approved_text(newsroom: Runtime, mailbox: Mailbox) -> None:
+    chat = ChatDriver(newsroom)
+    admin = chat.as_member("admin")
+    admin.says("媒体 修改 韶关日报 署名=通讯员 {author}")
+    assert "署名「〔部门〕 〔作者〕 报道」" in admin.says("媒体 修改 南方网 署名={department} {author} 报道")
+    approved_draft(chat)
+    assert "已排队投递：韶关日报、南方网" in chat.as_member("lisi").says("投递 #1 韶关日报 南方网")
+    drain(newsroom)
+    bylines = {}
+    for message in mailbox.messages:
+        body = message.get_body(("plain",)).get_content().split("\n")
+        [attachment] = list(message.iter_attachments())
+        bylines[message["To"]] = (body[1], Document(io.BytesIO(attachment.get_content())).paragraphs[1].text)
+    assert bylines == {"tougao@sgrb.example": ("通讯员 张三", "通讯员 张三"),
+                       "news@southcn.example": ("办公室 张三 报道", "办公室 张三 报道")}
+
+
+def word_file_with_pictures(*names: str, size: int = 10) -> bytes:
+    """A .docx holding the given files under word/media/ (Word keeps a document's pictures there)."""
+    buffer = io.BytesIO(docx_bytes("正文"))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        for name in names:
+            archive.writestr(f"word/media/{name}", name.encode().ljust(size, b"."))
+    return buffer.getvalue()
+
+
+def attach_original(runtime: Runtime, number: int, data: bytes) -> None:
+    with runtime.sessions.begin() as session:
+        session.add(DraftFile(draft_id=number, source_key=f"file:{number}", filename="稿.docx", size=len(data),
+                              content_type=DOCX_TYPE, sha256="", data=data, created_at=runtime.clock()))
+
+
+def test_photos_of_the_word_file_go_to_the_outlets(newsroom: Runtime, mailbox: Mailbox) -> None:
+    chat = ChatDriver(newsroom)
+    admin = chat.as_member("admin")
+    admin.says("媒体 修改 韶关日报 需要配图=是")
+    approved_draft(chat)
+    refused = chat.as_member("lisi").says("投递 #1 韶关日报")
+    assert "未投 韶关日报：需要配图" in refused and "已排队" not in refused
+    attach_original(newsroom, 1, word_file_with_pictures("image10.png", "image2.jpeg", "image1.png", "image3.emf"))
+    assert "已排队投递：韶关日报、南方网" in chat.as_member("lisi").says("投递 #1 韶关日报 南方网")
+    drain(newsroom)
+    for message in mailbox.messages:  # every outlet gets the photos, in the Word file's order, drawings left out
+        photos = [(a.get_filename(), a.get_content_type(), a.get_content()[:10])
+                  for a in message.iter_attachments() if a.get_content_maintype() == "image"]
+        assert photos == [("图1.png", "image/png", b"image1.png"), ("图2.jpeg", "image/jpeg", b"image2.jpe"),
+                          ("图3.png", "image/png", b"image10.pn")]
+
+
+def test_photos_beyond_one_e_mail_are_named_not_sent(newsroom: Runtime, mailbox: Mailbox,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mail, "MAX_PHOTO_BYTES", 25)
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    attach_original(newsroom, 1, word_file_with_pictures("image1.jpg", "image2.jpg", "image3.jpg", size=12))
+    chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    [message] = mailbox.messages
+    names = [a.get_filename() for a in message.iter_attachments()]
+    assert names == ["乐昌开展世界地球日宣传.docx", "图1.jpg", "图2.jpg"]
+    assert "另有 1 张照片超出邮件大小，未附上" in message.get_body(("plain",)).get_content()
 
 
 def test_format_violations_block_only_that_outlet(newsroom: Runtime, mailbox: Mailbox) -> None:
@@ -357,8 +436,7 @@ def test_reward_rules_cli(newsroom: Runtime, tmp_path: object) -> None:
 
 
 def test_highest_is_never_paid_twice_across_quarters(newsroom: Runtime, clock: FrozenClock) -> None:
-    from datetime import UTC, datetime
-
+    
     chat = ChatDriver(newsroom)
     publish_both(chat)
     clock.current = datetime(2026, 6, 30, 4, tzinfo=UTC)
@@ -385,8 +463,7 @@ def test_without_an_editor_the_author_keeps_the_editors_share(newsroom: Runtime)
 
 
 def test_cohort_rate_and_levels_in_the_month(newsroom: Runtime, clock: FrozenClock) -> None:
-    from datetime import UTC, datetime
-
+    
     chat = ChatDriver(newsroom)
     clock.current = datetime(2026, 4, 28, 2, tzinfo=UTC)
     publish_both(chat)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -14,14 +12,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, ledger, members, outlets, rewards, stats
+from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
 from bot.mail import MAIL, new_message_id
 from bot.text import QUOTED_NUMBER, URL, to_half_width
 from models import (
     Draft,
-    DraftFile,
     DraftState,
     Level,
     Member,
@@ -64,7 +61,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         raise UsageError("还没有启用的媒体。请管理员用「媒体 添加 名称 级别 邮箱」添加，"
                          "或用「媒体 修改 名称 启用=是」启用。")
     approved = approved_version(session, draft)
-    photos = _has_photos(session, draft)
+    has_photos = bool(photos.of_draft(session, draft.id))
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
     result = Sent()
     for outlet in dict.fromkeys(targets):
@@ -72,7 +69,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         if earlier is not None and earlier.state != SubmissionState.failed:
             result.already.append(outlet)
             continue
-        verdict = outlets.check(outlet, draft, approved.text, photos)
+        verdict = outlets.check(outlet, draft, approved.text, has_photos)
         if not verdict.ok:
             result.refused.append(verdict)
             continue
@@ -301,23 +298,3 @@ def _require_involved(session: Session, draft: Draft, member: Member, action: st
     involved = member.id in (draft.author_id, draft.editor_id, draft.approved_by_id)
     if not (involved or member.may(Role.admin) or Role.approver in member.roles):
         raise Refused(f"只有稿件 {draft.number} 的作者、编辑、审核人或管理员可以{action}。", draft.id)
-
-
-def _has_photos(session: Session, draft: Draft) -> bool:
-    """Photos travel in the original Word file: a .docx with pictures counts."""
-    for original in session.scalars(select(DraftFile).where(DraftFile.draft_id == draft.id)):
-        data = original.data
-        if data is None and original.path:
-            try:
-                with open(original.path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
-        if data and data.startswith(b"PK\x03\x04"):
-            try:
-                names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-            except zipfile.BadZipFile:
-                continue
-            if any(name.startswith("word/media/") for name in names):
-                return True
-    return False
