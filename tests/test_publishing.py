@@ -15,6 +15,7 @@ from bot import mail
 from bot.domain import outlets
 from bot.runtime import Runtime
 from models import (
+    AuditEvent,
     Draft,
     DraftFile,
     DraftState,
@@ -433,6 +434,34 @@ def test_reward_rules_cli(newsroom: Runtime, tmp_path: object) -> None:
     assert "policy 只能是" in cli("set", "policy=max").stderr
     assert "编辑分成在 0 到 1 之间" in cli("set", "editor_share=2").stderr
     assert "没有规则「town」" in cli("set", "town=1").stderr
+
+
+def test_a_changed_rule_reprices_publications_only_when_asked(newsroom: Runtime, tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    from tests.test_delivery import cli_env
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "rewards", *args], capture_output=True, text=True,
+                              timeout=60, env=cli_env(newsroom.settings), cwd=str(tmp_path))
+
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 头版")  # city 3 × 2
+    assert "积分：6（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
+    changed = cli("set", "city=4", "provincial=8")
+    assert "newsbot rewards reprice --since" in changed.stderr  # said, not done: settlements already paid stand
+    assert "积分：6（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
+    assert "0 条积分有变" in cli("reprice", "--since", "2026-05-13").stdout  # recorded the day before
+    assert "1 条积分有变" in cli("reprice", "--since", "2026-05-12").stdout
+    assert "积分：8（1 篇）" in chat.as_member("zhangsan").says("积分 2026")  # 4 × 2
+    assert "1. 张三（办公室）8 分" in chat.as_member("zhangsan").says("排行 2026")
+    assert "请写成 2026-01-01" in cli("reprice", "--since", "去年").stderr
+    assert "0 条积分有变" in cli("reprice", "--since", "2026-01-01").stdout  # twice is harmless
+    with newsroom.sessions.begin() as session:
+        assert session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "rewards.reprice")).all() == [
+            "2026-05-13 起 0 条刊发记录", "2026-05-12 起 1 条刊发记录", "2026-01-01 起 0 条刊发记录"]
 
 
 def test_highest_is_never_paid_twice_across_quarters(newsroom: Runtime, clock: FrozenClock) -> None:

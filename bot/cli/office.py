@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -54,6 +55,9 @@ def add_commands(commands: Commands) -> None:
     set_rules = rules.add_parser("set", help="change rules: city=3 policy=sum editor_share=0.2 …")
     set_rules.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
     set_rules.set_defaults(run=_rewards_set)
+    reprice = rules.add_parser("reprice", help="give the publications since a day the points of today's rules")
+    reprice.add_argument("--since", required=True, metavar="YYYY-MM-DD", type=_day)
+    reprice.set_defaults(run=_rewards_reprice)
 
     report = commands.add_parser("report", help="spreadsheets").add_subparsers(metavar="KIND", required=True)
     money = report.add_parser("rewards", help="the reward settlement of a year or quarter (.xlsx)")
@@ -190,7 +194,27 @@ def _rewards_set(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         rules = rewards.change(session, changes, None, runtime.clock())
         print(json.dumps({field: getattr(rules, field) for field in rewards.RULE_FIELDS}, ensure_ascii=False))
+    if changes.keys() & rewards.PER_PUBLICATION:
+        print("已登记的刊发保留登记时的积分；要按新规则重算某日以来的刊发：newsbot rewards reprice --since 2026-01-01",
+              file=sys.stderr)
     return 0
+
+
+def _rewards_reprice(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain import rewards
+
+    runtime = runtime_for(settings)
+    with runtime.sessions.begin() as session:
+        changed = rewards.reprice(session, args.since, None, runtime.clock())
+    print(f"{args.since:%Y-%m-%d} 起的刊发记录按现行规则重算：{changed} 条积分有变，排行和积分已更新。")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"「{text}」不是日期，请写成 2026-01-01") from None
 
 
 def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,12 +11,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
 from bot.domain import audit, ledger
 from bot.domain.errors import UsageError
-from models import Draft, DraftMonth, Member, MemberMonth, RewardRules, Share, Submission, SubmissionState
+from models import (
+    Draft,
+    DraftMonth,
+    Level,
+    Member,
+    MemberMonth,
+    Outlet,
+    RewardRules,
+    Share,
+    Submission,
+    SubmissionState,
+)
 
 
 def current(session: Session) -> RewardRules:
@@ -30,6 +41,8 @@ def current(session: Session) -> RewardRules:
 
 
 RULE_FIELDS = ("central", "provincial", "city", "county", "own", "front_page_multiplier", "policy", "editor_share")
+# The rules a publication's points are computed by when it is recorded; the others apply when reading.
+PER_PUBLICATION = frozenset(RULE_FIELDS[:6])
 
 
 def change(session: Session, changes: dict[str, str], actor: str | None, now: datetime) -> RewardRules:
@@ -52,6 +65,25 @@ def change(session: Session, changes: dict[str, str], actor: str | None, now: da
         setattr(rules, field, value)
     audit.record(session, now, actor, "rewards.change", comment=str(changes))
     return rules
+
+
+def reprice(session: Session, since: date, actor: str | None, now: datetime) -> int:
+    """Give the publications of `since` and later the points of today's rules and outlet levels, and rewrite the
+    totals; returns how many publications changed. Each publication keeps the points of its day until then:
+    a new 奖励办法 does not rewrite settlements already paid, but a rule set late or wrongly can be put right."""
+    rules, changed = current(session), 0
+    for level in Level:
+        for front_page in (False, True):
+            points = rules.points(level, front_page)
+            changed += session.execute(update(Submission).where(
+                Submission.state == SubmissionState.published, Submission.published_on >= since,
+                Submission.front_page.is_(front_page), Submission.points != points,
+                Submission.outlet_id.in_(select(Outlet.id).where(Outlet.level == level))).values(points=points),
+                execution_options={"synchronize_session": False}).rowcount  # type: ignore[attr-defined]
+    if changed:
+        ledger.rebuild(session)
+    audit.record(session, now, actor, "rewards.reprice", comment=f"{since:%Y-%m-%d} 起 {changed} 条刊发记录")
+    return changed
 
 
 def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
