@@ -142,12 +142,20 @@ def training_reminder(ctx: JobContext) -> int:
 
 
 def year_end(ctx: JobContext) -> int:
-    """Dec 28: the year's ranking and its published articles (the material for 工作巡礼)."""
-    year = ctx.fire.year
+    """Dec 28: the year's ranking of people and departments and its published articles (the material for 工作巡礼).
+    Fired in the first half of a year, it closes the year before, whole (日程 设置 year_end month=1 day=2)."""
+    day = ctx.fire.date()
+    year = day.year if day.month > 6 else day.year - 1
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    people = rewards.people(ctx.session, start, end)[:10]
-    lines = [f"**{year}年度用稿排行（优秀通讯员评选参考）**"]
-    lines += [f"{n}. {p.name}（{p.department}）{p.points:g} 分，{p.articles} 篇" for n, p in enumerate(people, 1)]
+    so_far = f"，截至{day.month}月{day.day}日" if day < end - timedelta(days=1) else ""
+    lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
+    lines += [f"{n}. {p.name}（{p.department}）{p.points:g} 分，{p.articles} 篇"
+              for n, p in enumerate(rewards.people(ctx.session, start, end)[:10], 1)]
+    departments = rewards.departments(ctx.session, start, end)[:10]
+    if departments:
+        lines.append("部门：" + "，".join(f"{d.name} {d.points:g} 分" for d in departments))
+    if so_far:
+        lines.append(f"此后登记的刊发仍计入全年：发送「排行 {year}」查看最新排行。")
     articles = rewards.articles(ctx.session, start, end)
     lines.append(f"全年刊发稿件 {len(articles)} 篇：")
     lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles]

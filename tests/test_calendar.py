@@ -224,8 +224,26 @@ def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -
     assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
     [message] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
     assert message.payload["markdown"]["content"] == "\n".join([
-        "**2026年度用稿排行（优秀通讯员评选参考）**", "1. 张三（办公室）3 分，1 篇", "全年刊发稿件 1 篇：",
+        "**2026年度用稿排行（优秀通讯员评选参考，截至12月28日）**", "1. 张三（办公室）3 分，1 篇", "部门：办公室 3 分",
+        "此后登记的刊发仍计入全年：发送「排行 2026」查看最新排行。", "全年刊发稿件 1 篇：",
         "· 《乐昌开展地质灾害应急演练》韶关日报"])
+
+
+def test_a_year_end_ranking_fired_in_january_closes_the_whole_year_before(chat: ChatDriver, cal: Calendar,
+                                                                          clock: FrozenClock) -> None:
+    only(chat.runtime, "year_end")
+    assert "已修改" in chat.as_member("admin").says("日程 设置 year_end month=1 day=2 hour=9")
+    clock.current = datetime(2026, 12, 31, 20, tzinfo=SHANGHAI).astimezone(UTC)  # New Year's Eve
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
+    chat.as_member("admin").says("送审 #1")
+    chat.as_member("wangwu").says("批准")
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+    clock.current = datetime(2027, 1, 2, 9, tzinfo=SHANGHAI).astimezone(UTC)
+    assert cal.tick() == [("year_end", "2027-01-02T09:00:00", "done")]
+    [message] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
+    assert message.dedupe_key == "yearend:2026"
+    assert message.payload["markdown"]["content"].splitlines()[:3] == [
+        "**2026年度用稿排行（优秀通讯员评选参考）**", "1. 张三（办公室）3 分，1 篇", "部门：办公室 3 分"]
 
 
 def test_each_admin_is_asked_on_march_1st_to_arrange_the_years_training(chat: ChatDriver, cal: Calendar,
