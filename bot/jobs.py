@@ -31,14 +31,11 @@ class JobContext:
                               dedupe_key=key, now=self.now)
 
 
-GROUP_LIMIT = 2000  # bytes: appchat takes 2048, the robot 4096
-
-
 def fit(lines: list[str], more: str) -> str:
     """As many whole lines as fit, then `more` (where to read the rest) if anything was left out."""
     kept: list[str] = []
     for line in lines:
-        if len("\n".join([*kept, line, more]).encode()) > GROUP_LIMIT:
+        if len("\n".join([*kept, line, more]).encode()) > outbox.GROUP_LIMIT:
             return "\n".join([*kept, more or "……"])
         kept.append(line)
     return "\n".join(kept)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 APP = "app"  # a WeCom app message to one member; recipient = userid
 GROUP = "group"  # the work group; recipient = "" (the configured group)
+GROUP_LIMIT = 2000  # bytes of one group message: appchat takes 2048, the robot 4096
 AIBOT_REPLY = "aibot_reply"  # a late answer to an AI bot message, through its response_url
 RESPONSE_URL_TTL = timedelta(minutes=55)  # WeCom keeps a response_url for an hour; leave a margin
 

@@ -563,6 +563,19 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
     assert _cell(1 / 3) == 0.33
 
 
+def test_feedback_with_the_longest_title_and_link_is_one_group_message(newsroom: Runtime, sent: Sent) -> None:
+    from bot.domain.drafts import TITLE_MAX_CHARS
+    from bot.domain.publishing import URL_MAX
+
+    chat = ChatDriver(newsroom)
+    approved_draft(chat, title="乐" * TITLE_MAX_CHARS)
+    url = "https://news.southcn.example/" + "a" * (URL_MAX - 29)
+    assert "积分 +5" in chat.as_member("zhangsan").says(f"刊发 #1 南方网 {url}")
+    drain(newsroom)
+    [feedback] = [line for line in sent.lines if "用稿反馈" in line]
+    assert len(feedback.encode()) <= 2000 and f"> 链接：[打开原文]({url})" in feedback
+
+
 def test_a_bare_link_asks_which_draft_and_outlet_and_records_nothing(newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)
     publish_both(chat)  # #1 乐昌开展世界地球日宣传, sent to 韶关日报 and 南方网

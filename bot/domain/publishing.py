@@ -288,6 +288,8 @@ def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_pa
              f"> 作者：{author.name}（{author.department or '未填部门'}）",
              f"> 积分：{points}",
              f"> 链接：[{url}]({url})"]
+    if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
+        lines[-1] = f"> 链接：[打开原文]({url})"
     outbox.enqueue(session, channel=outbox.GROUP, recipient="",
                    payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
                    dedupe_key=f"published:{draft.id}:{outlet.id}" + (f":corrected:{correction}" if correction else ""),
