@@ -32,20 +32,28 @@ def send(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("刊发", takes_number=True)
 def published(msg: Incoming, ctx: Context) -> Reply:
-    """刊发 #编号 媒体 链接 [头版] — 登记用稿、计积分、在工作群发用稿反馈
-    例：刊发 #12 韶关日报 https://…
+    """刊发 #编号 媒体 链接 [头版] [日期] — 登记用稿、计积分、在工作群发用稿反馈
+    例：刊发 #12 韶关日报 https://… 12月30日
     """
     number, rest = take_number(ctx.command, "刊发")
     words = rest.raw_args.split()
-    front_page = bool(words) and words[-1] in FRONT_PAGE_WORDS
-    if front_page:
-        words = words[:-1]
+    front_page, on = False, None
+    today = ctx.now.astimezone(ctx.settings.zone).date()
+    while words:  # 头版 and the day, in either order, after the outlet and the link
+        if words[-1] in FRONT_PAGE_WORDS and not front_page:
+            front_page = True
+        elif on is None and (day := publishing.publication_day(words[-1], today)) is not None:
+            on = day
+        else:
+            break
+        words.pop()
     if len(words) == 2 and words[0].startswith(("http://", "https://")):
         words.reverse()  # 「刊发 #12 链接 媒体」 means the same
     if len(words) != 2:
-        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版]，例如：刊发 #{number} 韶关日报 https://…")
+        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 https://…"
+                         "（当天刊发的不用写日期，补登时写 12月30日）")
     result = publishing.publish(ctx.session, number, ctx.member, words[0], words[1], front_page, ctx.now,
-                                ctx.settings.zone)
+                                ctx.settings.zone, on)
     outlet = result.submission.outlet
     if result.corrected:
         gained = f"积分 +{result.added_points:g}" if result.added_points else "积分不变"
@@ -57,7 +65,9 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     gained = (f"，积分 +{result.added_points:g}" if result.added_points
               else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).policy == "highest"
               else "（本次积分为 0）")
-    return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{gained}，"
+    day = result.submission.published_on
+    when = f"（{day.month}月{day.day}日）" if day and day != today else ""
+    return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
                  "用稿反馈已发到工作群。")
 
 

@@ -563,6 +563,31 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
     assert _cell(1 / 3) == 0.33
 
 
+def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Runtime, clock: FrozenClock) -> None:
+    chat = ChatDriver(newsroom)
+    clock.current = datetime(2026, 4, 28, 2, tzinfo=UTC)
+    approved_draft(chat)
+    clock.current = datetime(2026, 5, 3, 2, tzinfo=UTC)
+    author = chat.as_member("zhangsan")
+    recorded = author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 4月30日")
+    assert "已登记稿件 #1 在韶关日报（市级）刊发（4月30日），积分 +3" in recorded
+    assert "刊发 1（" in author.says("统计 2026-04") and "刊发 0（" in author.says("统计 2026-05")
+    assert "积分：3（1 篇）" in author.says("积分 2026")
+    late = author.says("刊发 #1 南方网 https://news.southcn.example/1.html 2026-05-02 头版")
+    assert "刊发（5月2日），积分 +7" in late  # 5 × 2 under 多方采用按最高计: 10 − 3
+    corrected = author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月1日")
+    assert "刊发日期改为 2026-05-01（积分不变）" in corrected
+    assert "刊发 0（" in author.says("统计 2026-04") and "刊发 2（" in author.says("统计 2026-05")
+    assert "已登记" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")  # no day: the day stays
+    with newsroom.sessions.begin() as session:
+        days = {s.outlet.name: str(s.published_on) for s in session.scalars(select(Submission))}
+    assert days == {"韶关日报": "2026-05-01", "南方网": "2026-05-02"}
+    assert "还没到" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2026-05-04")
+    assert "早于稿件 #1 的投稿日期 2026-04-28" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 4月27日")
+    assert "5月4日" not in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")  # 2025's
+    assert "「2月30日」不是有效的日期" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2月30日")
+
+
 def test_feedback_with_the_longest_title_and_link_is_one_group_message(newsroom: Runtime, sent: Sent) -> None:
     from bot.domain.drafts import TITLE_MAX_CHARS
     from bot.domain.publishing import URL_MAX

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -109,8 +109,9 @@ class Published:
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
-            now: datetime, zone: ZoneInfo) -> Published:
-    """刊发: record a publication (once per draft and outlet), award points, post 用稿反馈 to the group."""
+            now: datetime, zone: ZoneInfo, on: date | None = None) -> Published:
+    """刊发: record a publication (once per draft and outlet) on the day `on` (today when not given), award
+    points, post 用稿反馈 to the group."""
     # Locked before any write: a change made to the draft at the same moment (a revision voiding its approval,
     # an editor claiming it, an e-mail to the same outlet) comes wholly before this publication or after it.
     draft = get(session, draft_id, lock=True)
@@ -120,10 +121,12 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     if draft.state not in SUBMITTABLE or draft.approved_hash is None:
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，不能登记刊发（只有批准过的稿件可以）。",
                       draft.id)
+    if on is not None:
+        _check_day(draft, on, now, zone)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
-        return _correct(session, draft, outlet, submission, member, url, front_page, now)
+        return _correct(session, draft, outlet, submission, member, url, front_page, on, now, zone)
     if submission is None:  # 转载: published without our e-mail
         approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
@@ -134,7 +137,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
-        state=SubmissionState.published, url=url, published_on=now.astimezone(zone).date(), front_page=front_page,
+        state=SubmissionState.published, url=url, published_on=on or now.astimezone(zone).date(), front_page=front_page,
         points=rules.points(outlet.level, front_page)))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
@@ -154,12 +157,15 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
 
 
 def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member, url: str,
-             front_page: bool, now: datetime) -> Published:
-    """刊发 of a recorded publication: a new link replaces a wrong one, and 头版 learnt later is added (with its
-    points); a plain repeat changes nothing — and never takes 头版 away."""
+             front_page: bool, on: date | None, now: datetime, zone: ZoneInfo) -> Published:
+    """刊发 of a recorded publication: a new link replaces a wrong one, 头版 learnt later is added (with its
+    points), a date given corrects the day; a plain repeat changes nothing — and never takes 头版 away."""
     changes = [f"链接改为 {url}"] if url != submission.url else []
     if front_page and not submission.front_page:
         changes.append("改为头版")
+    earlier = submission.published_on
+    if on is not None and on != earlier:
+        changes.append(f"刊发日期改为 {on:%Y-%m-%d}")
     if not changes:
         return Published(submission, 0.0, False, True)
     rules = rewards.current(session)
@@ -167,8 +173,12 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     submission.url = url
     if front_page:
         submission.front_page, submission.points = True, rules.points(outlet.level, True)
+    if on is not None:
+        submission.published_on = on
     session.flush()
     ledger.refresh(session, draft.id)
+    if on is not None and on != earlier:
+        stats.recount(session, submission.id, zone, also=earlier)
     total = rewards.draft_total(session, draft.id, rules)
     event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
                          comment=f"{outlet.name}：{'，'.join(changes)}")
@@ -176,6 +186,33 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g}（不变）"
     _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id)
     return Published(submission, total - before, False, True, corrected="，".join(changes))
+
+
+_DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?")
+
+
+def publication_day(word: str, today: date) -> date | None:
+    """A 刊发 date — 2026-12-30, 12-30, 12月30日, 2026年12月30日 — or None when the word is no date. Without a
+    year it is the latest such day up to today: in January, 12月30日 is last year's."""
+    found = _DAY.fullmatch(to_half_width(word))
+    if found is None:
+        return None
+    month, day = int(found[2]), int(found[3])
+    try:
+        when = date(int(found[1] or today.year), month, day)
+        if not found[1] and when > today:
+            when = date(today.year - 1, month, day)
+    except ValueError:
+        raise UsageError(f"「{word}」不是有效的日期。刊发日期请写成 12月30日 或 2026-12-30。") from None
+    return when
+
+
+def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
+    today, submitted = now.astimezone(zone).date(), draft.created_at.astimezone(zone).date()
+    if on > today:
+        raise UsageError(f"刊发日期 {on:%Y-%m-%d} 还没到。请写实际刊发的日期，当天刊发的不用写日期。")
+    if on < submitted:
+        raise UsageError(f"刊发日期 {on:%Y-%m-%d} 早于稿件 {draft.number} 的投稿日期 {submitted:%Y-%m-%d}，请检查。")
 
 
 def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, now: datetime) -> Submission:
