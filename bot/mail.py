@@ -10,29 +10,27 @@ import ssl
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
 
 from docx import Document
-from sqlalchemy import update
+from sqlalchemy import case, func, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.domain import outlets, photos, stats
+from bot.domain import outlets, photos, publishing, stats
 from bot.domain.drafts import version
 from bot.domain.photos import Photo
 from bot.outbox import RetryLater, Undeliverable
 from bot.text import xml_safe
 from models import OutboxMessage, Submission, SubmissionState
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
 log = logging.getLogger(__name__)
 
-MAIL = "mail"  # the outbox channel; payload {"submission_id", "message_id"}
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
-
-
-def new_message_id(sender: str) -> str:
-    domain = sender.rpartition("@")[2] or "newsbot.local"
-    return make_msgid(domain=domain)
 
 
 MAX_PHOTO_BYTES = 15 * 1024 * 1024  # the photos one e-mail carries: base64 makes 20 MB, what mailboxes take
@@ -100,22 +98,46 @@ class MailTransport:
         self._write = write  # set: local mode
 
     def send(self, message: OutboxMessage) -> None:
+        submission_id, message_id = message.payload["submission_id"], message.payload["message_id"]
         with self._sessions.begin() as session:
-            submission = session.get(Submission, message.payload["submission_id"])
-            if submission is None or submission.state != SubmissionState.queued:
-                return  # withdrawn or already recorded: nothing to send
+            submission = session.get(Submission, submission_id)
+            if submission is None or submission.message_id != message_id:
+                return  # a later 投递 to the same outlet took over
+            if submission.state == SubmissionState.sending:  # this e-mail's last attempt died inside SMTP
+                publishing.mail_failed(session, submission_id, "", self._clock(), message.claimed_by or "",
+                                       maybe_sent=True)
+                return
+            if submission.state not in (SubmissionState.queued, SubmissionState.failed):  # failed: outbox retry
+                return  # recorded already (刊发, 不采用)
+            # Committed before SMTP: a crash from here on is seen by the next attempt, which asks instead of
+            # sending the outlet a second copy.
+            submission.state = SubmissionState.sending
             text = version(session, submission.draft, submission.version).text
-            email = compose(self._settings, submission, text, message.payload["message_id"], self._clock(),
+            email = compose(self._settings, submission, text, message_id, self._clock(),
                             photos.of_draft(session, submission.draft_id))
-        if self._write is not None:
-            self._write(f"[本地模式·未发送] 邮件给 {email['To']}：{email['Subject']}")
-        else:
-            self._smtp(email)
-        submission_id = message.payload["submission_id"]
+        try:
+            if self._write is not None:
+                self._write(f"[本地模式·未发送] 邮件给 {email['To']}：{email['Subject']}")
+            else:
+                self._smtp(email)
+        except MaybeSent as exc:
+            with self._sessions.begin() as session:
+                publishing.mail_failed(session, submission_id, str(exc), self._clock(), message.claimed_by or "",
+                                       maybe_sent=True)
+            return
+        except (RetryLater, Undeliverable):  # not sent: queued again, for the retry or the dead letter's report
+            with self._sessions.begin() as session:
+                session.execute(update(Submission).where(Submission.id == submission_id,
+                                                         Submission.state == SubmissionState.sending)
+                                .values(state=SubmissionState.queued))
+            raise
         with self._sessions.begin() as session:  # on its own: whatever happens next, the outlet got its e-mail
+            # Sent is the truth even when 刊发 or 不采用 came meanwhile, or a slow send was given up for lost.
             session.execute(update(Submission).where(Submission.id == submission_id,
-                                                     Submission.state == SubmissionState.queued)
-                            .values(state=SubmissionState.sent, sent_at=self._clock()))
+                                                     Submission.message_id == message_id).values(
+                state=case((Submission.state.in_((SubmissionState.sending, SubmissionState.failed)),
+                            SubmissionState.sent), else_=Submission.state),
+                sent_at=func.coalesce(Submission.sent_at, self._clock())))
         try:
             with self._sessions.begin() as session:
                 stats.recount(session, submission_id, self._settings.zone)
@@ -124,13 +146,13 @@ class MailTransport:
 
     def _smtp(self, email: EmailMessage) -> None:
         s = self._settings
-        smtp: smtplib.SMTP | None = None
+        smtp: _SMTP | None = None
         try:
             if s.smtp_tls == "ssl":
-                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
-                                        context=ssl.create_default_context())
+                smtp = _SMTPOverSSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
+                                    context=ssl.create_default_context())
             else:
-                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+                smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
             if s.smtp_tls == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
             if s.smtp_user:
@@ -144,15 +166,34 @@ class MailTransport:
             if codes and all(400 <= code < 500 for code in codes):  # greylisting, mailbox busy: later
                 raise RetryLater(f"SMTP {codes[0]}：收件服务器暂时拒收，稍后重试") from exc
             raise Undeliverable(f"邮件服务器拒收收件人 {email['To']}：请检查该媒体的邮箱") from exc
-        except smtplib.SMTPResponseException as exc:
+        except smtplib.SMTPResponseException as exc:  # an answer, after DATA too: the server did not take it
             if 500 <= exc.smtp_code < 600:
                 raise Undeliverable(f"邮件服务器拒绝：{exc.smtp_code} {exc.smtp_error!r}") from exc
             raise RetryLater(f"SMTP {exc.smtp_code}") from exc
         except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, disconnected
+            if smtp is not None and smtp.data_started:  # the server may have the whole message, unconfirmed
+                raise MaybeSent(f"{type(exc).__name__}: {exc}") from exc
             raise RetryLater(f"SMTP: {type(exc).__name__}: {exc}") from exc
         finally:
             if smtp is not None:
                 _quietly_quit(smtp)  # once DATA is accepted the mail is sent, whatever QUIT answers
+
+
+class MaybeSent(Exception):
+    """The connection failed after the message was handed over: the outlet may have it. Sending it again could
+    give them two copies, so the editor is asked to check instead."""
+
+
+class _SMTP(smtplib.SMTP):
+    data_started = False
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.data_started = True
+        return super().data(msg)
+
+
+class _SMTPOverSSL(_SMTP, smtplib.SMTP_SSL):
+    pass
 
 
 def _quietly_quit(smtp: smtplib.SMTP) -> None:

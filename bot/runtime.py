@@ -17,7 +17,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.domain import members, publishing
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.file_drafts import FILE_JOB, FileDraftJob
-from bot.mail import MAIL, MailTransport
+from bot.mail import MailTransport
 from bot.outbox import Dispatcher, LocalTransport, Transport
 from bot.wecom.client import Media, TokenStore, WeComClient, download_encrypted
 from bot.wecom.crypto import aes_key
@@ -87,7 +87,7 @@ class Runtime:
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())
         mail = MailTransport(self.sessions, s, self.clock, write=None if s.mail_configured else print)
-        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, MAIL: mail,
+        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, publishing.MAIL: mail,
                 outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
 
     def _aibot_download(self) -> Callable[[str, int], Media] | None:
@@ -120,8 +120,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
     if message.dedupe_key.startswith("deadletter:"):
         return
-    if message.channel == MAIL:
-        publishing.mail_failed(session, message.payload["submission_id"], error, now)
+    if message.channel == publishing.MAIL:
+        publishing.mail_failed(session, message.payload["submission_id"], error, now, message.claimed_by or "")
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"

@@ -54,6 +54,7 @@ class Outlet(Base):
 
 class SubmissionState(StrEnum):
     queued = "queued"
+    sending = "sending"  # handed to SMTP; found so by a later attempt, it may have been sent: the editor is asked
     sent = "sent"
     published = "published"
     not_used = "not_used"
@@ -61,7 +62,7 @@ class SubmissionState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"queued": "待发送", "sent": "已投递", "published": "已刊发", "not_used": "未采用",
+        return {"queued": "待发送", "sending": "发送中", "sent": "已投递", "published": "已刊发", "not_used": "未采用",
                 "failed": "发送失败"}[self.value]
 
 

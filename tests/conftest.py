@@ -3,8 +3,10 @@ clock, the assembled runtime, and a chat driver that reads like the conversation
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import io
 import os
 import shutil
 import threading
@@ -286,8 +288,11 @@ class Mailbox:
     port: int = 0
     controller: Any = None
 
+    ack_delay: float = 0.0  # seconds between taking a message and saying so (a slow server)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        await asyncio.sleep(self.ack_delay)
         return "250 OK"
 
     def up(self) -> Mailbox:
@@ -309,3 +314,25 @@ def mailbox() -> Iterator[Mailbox]:
     box = Mailbox().up()
     yield box
     box.down()
+
+
+MAILBOXES = {"韶关日报": "tougao@sgrb.example", "南方网": "news@southcn.example",
+             "乐昌市政府网": "xxgk@lechang.example", "局微信公众号": "wx@lcgt.example"}
+
+
+@pytest.fixture
+def newsroom(settings: Settings, clock: FrozenClock, mailbox: Mailbox, sent: Sent) -> Iterator[Runtime]:
+    """The office with SMTP pointed at the loopback mailbox and the outlets' mailboxes filled in."""
+    from bot.domain import members, outlets
+
+    config = settings.model_copy(update={
+        "smtp_host": "127.0.0.1", "smtp_port": mailbox.port, "smtp_tls": "none",
+        "smtp_sender": "xcb@lcgt.example", "signature": "乐昌市自然资源局办公室\\n电话：0751-0000000"})
+    runtime = Runtime.build(config, clock=clock)
+    runtime.transports["app"] = runtime.transports["group"] = sent.transport()
+    with runtime.sessions.begin() as session:
+        members.import_csv(session, io.StringIO(OFFICE_CSV), clock())
+        for name, address in MAILBOXES.items():
+            outlets.edit(session, outlets.find(session, name), {"mailbox": address}, clock(), None)
+    yield runtime
+    runtime.close()

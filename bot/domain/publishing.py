@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.utils import make_msgid
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,6 @@ from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
-from bot.mail import MAIL, new_message_id
 from bot.text import QUOTED_NUMBER, URL, to_half_width
 from models import (
     Draft,
@@ -35,6 +35,7 @@ URL_MAX = 1000
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
 _NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
 _LISTED = 5
+MAIL = "mail"  # the outbox channel of submissions; payload {"submission_id", "message_id"}
 
 
 @dataclass
@@ -231,18 +232,30 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
     return submission
 
 
-def mail_failed(session: Session, submission_id: int, error: str, now: datetime) -> None:
-    """An e-mail became a dead letter: mark the submission failed and tell the editor which outlet and why."""
+def new_message_id(sender: str) -> str:
+    """The Message-ID of a submission's e-mail, recorded with it."""
+    return make_msgid(domain=sender.rpartition("@")[2] or "newsbot.local")
+
+
+def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
+                maybe_sent: bool = False) -> None:
+    """An e-mail was given up (a dead letter), or its connection broke after the message was handed over
+    (`maybe_sent`): mark the submission failed, so 投递 may send it again, and tell the editor which outlet and
+    what to do. `attempt` names the attempt: each is reported once."""
     submission = session.get(Submission, submission_id)
-    if submission is None or submission.state != SubmissionState.queued:
+    if submission is None or submission.state not in (SubmissionState.queued, SubmissionState.sending):
         return
     submission.state = SubmissionState.failed
     draft = submission.draft
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     told = [draft.editor.userid] if draft.editor is not None else admins
-    outlet = submission.outlet.name
-    outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》投递{outlet}失败：{error[:200]}\n"
-                  f"处理后发送「投递 {draft.number} {outlet}」重新投递。", f"mail-failed:{submission.id}", now)
+    outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
+    text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"
+            f"请先向{outlet}确认是否收到；没有收到再发送{again}重新投递。" if maybe_sent else
+            f"稿件 {draft.number}《{draft.title}》投递{outlet}失败：{error[:200]}\n处理后发送{again}重新投递。")
+    audit.record(session, now, None, "mail.failed", draft_id=draft.id,
+                 comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
+    outbox.notify(session, told, text, f"mail-failed:{submission.id}:{attempt}", now)
 
 
 @dataclass(frozen=True)
@@ -286,7 +299,8 @@ def _titled(hint: str, title: str) -> bool:
 def _waiting_outlets(session: Session, draft: Draft) -> list[Outlet]:
     """The outlets a draft was e-mailed to that have not published it (yet)."""
     return list(session.scalars(select(Outlet).join(Submission, Submission.outlet_id == Outlet.id).where(
-        Submission.draft_id == draft.id, Submission.state.in_((SubmissionState.queued, SubmissionState.sent)))
+        Submission.draft_id == draft.id,
+        Submission.state.in_((SubmissionState.queued, SubmissionState.sending, SubmissionState.sent)))
         .order_by(Outlet.id)))
 
 
