@@ -32,6 +32,9 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
     INBOUND_TABLE.c.userid == bindparam("userid"), INBOUND_TABLE.c.received_at > bindparam("since"))
 
 
+_AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :,;
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -129,8 +132,9 @@ class Router:
         word = first if first.lower() in self._by_word else self._longest_prefix(line)
         if word is None:
             return None
-        return self._by_word[word.lower()], Command(
-            word, line[len(word):].strip(), raw_line[len(word):].strip(), body)
+        # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
+        start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
+        return self._by_word[word.lower()], Command(word, line[start:].strip(), raw_line[start:].strip(), body)
 
     def _longest_prefix(self, line: str) -> str | None:
         candidates = [word for word in self._by_word if line.lower().startswith(word)]

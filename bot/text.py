@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 # Full-width ASCII forms (！ to ～) and the ideographic space map one-to-one onto half-width,
@@ -59,6 +60,12 @@ def leading_draft_number(text: str) -> tuple[int, int] | None:
     """`#12，同意` → (12, 3): the number and where the rest begins (after blanks and a separator)."""
     match = _LEADING_NUMBER.match(text)
     return (int(match.group(1) or match.group(2)), match.end()) if match else None
+
+
+def meaningful(text: str) -> str:
+    """A comment worth passing on: "" when it is only blanks and punctuation (「退回 #3 。」 says nothing)."""
+    text = text.strip().lstrip(":：,，;；、。").strip()
+    return text if any(unicodedata.category(c)[0] in "LN" for c in text) else ""
 
 
 def xml_safe(text: str) -> str:

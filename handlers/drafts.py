@@ -163,7 +163,12 @@ def take_number(command: Command, word: str) -> tuple[int, Command]:
     if found is None:
         raise UsageError(f"请写稿件编号，例如：{word} #12")
     number, end = found
-    return number, replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
+    rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
+    if rest.args.startswith("#"):  # 「批准 #3 #4」: never act on #3 and take "#4" for a comment
+        other = leading_draft_number(rest.args)
+        shown = f"#{other[0]}" if other else rest.args.split()[0]
+        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} {shown}")
+    return number, rest
 
 
 def draft_number(command: Command, word: str) -> int:

@@ -38,7 +38,7 @@ def meeting(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("学习")
 def study(msg: Incoming, ctx: Context) -> Reply:
-    """学习 [2026-07] — 每月学习内容（管理员：学习 设置 [月份] 内容）
+    """学习 [2026-07] — 每月学习内容（管理员：学习 设置 [7月] 内容）
     例：学习
     """
     args, raw = ctx.command.args, ctx.command.raw_args  # the same length: an offset into one is one into the other
@@ -47,12 +47,14 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         if not ctx.member.may(Role.admin):
             raise Refused("只有管理员可以设置学习内容。发送「学习」查看本月内容。")
         args, raw = args[2:].lstrip(), raw[2:].lstrip()
-    start, end = stats.leading_month(args) or (ctx.now.astimezone(ctx.settings.zone).date(), 0)
+    today = ctx.now.astimezone(ctx.settings.zone).date()
+    start, end = stats.leading_month(args, today) or (today, 0)
     month, text = f"{start:%Y-%m}", raw[end:].strip()
     if setting:  # 学习 设置 2026-07 …: next month's items ahead of the reminder
         replaced = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
                                             ctx.now, ctx.member.userid)
-        return Reply(f"已设置 {month} 的学习内容{'（替换了原有内容）' if replaced else ''}。发送「学习 {month}」查看。")
+        earlier = f"替换了原有内容：\n{replaced}\n" if replaced else ""
+        return Reply(f"已设置 {month} 的学习内容。{earlier}发送「学习 {month}」查看。")
     if text:
         raise UsageError("用法：学习｜学习 2026-07｜学习 设置 [2026-07] 内容（管理员）")
     items = meetings.study_items(ctx.session, month)

@@ -161,19 +161,19 @@ def test_the_meeting_shows_the_newest_ten_publications_and_how_many_more(chat: C
     assert "《第3篇》" in reply and "《第2篇》" not in reply and "· ……另有 2 篇，发送「统计」查看本月数字" in reply
 
 
-@pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07"])
+@pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07", "7月"])
 def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, month: str) -> None:
     admin = chat.as_member("admin")
     assert "已设置 2026-05 的学习内容。" in admin.says("学习 设置 五月的书")
     assert "已设置 2026-07 的学习内容。发送「学习 2026-07」查看" in admin.says(f"学习 设置 {month} 七月的书")
     assert "2026-05 学习内容：\n五月的书" in chat.as_member("zhangsan").says("学习")
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says(f"学习 {month}")
-    assert "已设置 2026-07 的学习内容（替换了原有内容）" in admin.says("学习 设置 2026-07 七月的新书")
+    assert "已设置 2026-07 的学习内容。替换了原有内容：\n七月的书\n" in admin.says("学习 设置 2026-07 七月的新书")
     for bad in ("学习 设置 2026-13 十三月", "学习 设置 2026-0 零月"):
         assert "不是有效的月份，请写成 2026-05" in admin.says(bad)
     assert "年份应在 2000 到 2100 之间" in admin.says("学习 设置 0000-07 公元元年")
     # Not a month: a number that goes on is the items' own text, for this month.
-    assert "已设置 2026-05 的学习内容（替换了原有内容）" in admin.says("学习 设置 2026年1号文件精神")
+    assert "已设置 2026-05 的学习内容。替换了原有内容：\n五月的书" in admin.says("学习 设置 2026年1号文件精神")
     assert "2026年1号文件精神" in chat.as_member("zhangsan").says("学习")
     assert "已设置 2026-05" in admin.says("学习 设置 2026-123 号文件")
     assert "2026-123 号文件" in chat.as_member("zhangsan").says("学习")

@@ -135,3 +135,18 @@ def test_refusals_do_not_push_the_history_out_of_view(chat: ChatDriver) -> None:
 def test_huge_draft_numbers_are_simply_not_found(chat: ChatDriver) -> None:
     assert "没有稿件 #99999999999" in chat.as_member("zhangsan").says("稿件 99999999999")
     assert "没有稿件 #99999999999" in chat.as_member("zhangsan").says("续稿 #99999999999\n正文")
+
+
+def test_every_way_of_writing_a_version_keeps_to_the_length_and_needs_words(chat: ChatDriver) -> None:
+    from bot.domain.drafts import TEXT_MAX_CHARS
+
+    chat.as_member("zhangsan").says("投稿 标题\n正文")
+    too_long = "字" * (TEXT_MAX_CHARS + 1)
+    assert f"超过上限 {TEXT_MAX_CHARS}" in chat.as_member("lisi").says(f"修改 #1\n{too_long}")
+    assert f"超过上限 {TEXT_MAX_CHARS}" in chat.as_member("zhangsan").says(f"续稿 #1\n{too_long}")
+    assert f"超过上限 {TEXT_MAX_CHARS}" in chat.as_member("zhangsan").says(f"投稿 另一篇\n{too_long}")
+    assert "请在标题的下一行起写正文" in chat.as_member("zhangsan").says("投稿 空的\n\u200b")
+    assert "请在「修改 #1」的下一行写修改后的完整正文" in chat.as_member("lisi").says("修改 #1\n……")
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(DraftVersion.number)).all() == [1]
+

@@ -286,6 +286,21 @@ def test_numbers_glued_to_chinese_punctuation(chat: ChatDriver, submitted: list[
     assert events(chat, 1)[-1][3] == "12点前发出"
 
 
+def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("zhaoliu").says("送审 #2")
+    refused = chat.as_member("wangwu").says("批准 #1 #2")
+    assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in refused
+    assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
+    assert "一次只能撤回一篇稿件" in chat.as_member("zhangsan").says("撤回 #1 #2")
+    assert "退回必须写明意见" in chat.as_member("wangwu").says("退回 #1 。")
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准：#1。")  # a colon after the word, a full stop
+    assert events(chat, 1)[-1][:2] == ("approve", "wangwu") and events(chat, 1)[-1][3] is None
+    assert "意见：" not in new_messages(chat, submitted)[-1][1]
+    assert chat.as_member("xiaoli").says("稿件：#2").startswith("#2《第二篇》\n状态：待审核")
+
+
 @pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意"])
 def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
     chat.as_member("xiaoli").says("投稿 第二篇\n正文")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from bot import outbox
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError
-from bot.text import article, word_count
+from bot.text import article, meaningful, word_count
 from models import AuditEvent, DepartmentEditor, Draft, DraftState, DraftVersion, Member, Role
 
 TITLE_MAX_CHARS = 100
@@ -92,7 +92,8 @@ class Submitted:
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
     """A new draft, v1, in `editing`, assigned to its editor (editor_for)."""
     title, text = check_title(title), article(text)
-    _check_text(text, "请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
+    if not meaningful(text):
+        raise UsageError("请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
     editor = editor_for(session, author)
     draft = Draft(title=title, state=DraftState.editing, author=author, editor=editor, current_version=1,
                   state_since=now, created_at=now, updated_at=now)
@@ -133,11 +134,10 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
         raise Refused(f"稿件 {draft.number} 当前{DraftState(draft.state).label}，不能再续稿。"
                       "如需改动请联系编辑。", draft.id)
     text = article(text)
-    if not text:
+    if not meaningful(text):
         raise UsageError(f"请在「续稿 {draft.number}」的下一行写要追加的正文（同一条消息里换行）。")
     newest = current_version(session, draft)
     combined = f"{newest.text}\n{text}"
-    _check_text(combined, "")
     number = draft.current_version + 1
     if not compare_and_set(session, draft, (draft.state,), current_version=number, updated_at=now):
         raise Refused(f"稿件 {draft.number} 刚被别人改过。请发送「稿件 {draft.number}」查看最新版本后再续稿。",
@@ -236,13 +236,6 @@ def editor_for(session: Session, author: Member) -> Member | None:
     return session.scalar(_EDITOR_FOR, {"author_id": author.id, "department": author.department})
 
 
-def _check_text(text: str, missing_message: str) -> None:
-    if not text:
-        raise UsageError(missing_message)
-    if len(text) > TEXT_MAX_CHARS:
-        raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS}。请精简后再提交。")
-
-
 def compare_and_set(session: Session, draft: Draft, states: tuple[str, ...], **values: Any) -> bool:
     """Update the draft only if it is still in one of `states` at the version we read; reload it."""
     result = session.execute(
@@ -255,6 +248,9 @@ def compare_and_set(session: Session, draft: Draft, states: tuple[str, ...], **v
 
 def add_version(session: Session, draft: Draft, number: int, text: str, author: Member,
                  now: datetime) -> DraftVersion:
+    """Every version of every draft, whichever command wrote it, is within the length a draft may have."""
+    if len(text) > TEXT_MAX_CHARS:
+        raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS}。请精简后再提交。")
     version = DraftVersion(draft_id=draft.id, number=number, text=text, hash=content_hash(text),
                            author=author, created_at=now)
     session.add(version)

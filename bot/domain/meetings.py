@@ -72,18 +72,20 @@ def study_items(session: Session, month: str) -> str | None:
     return item.text if item else None
 
 
-def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> bool:
-    """Set a month's study items; whether they replaced earlier ones."""
+def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> str | None:
+    """Set a month's study items; returns the items they replaced, if any (shown, and kept in the audit log)."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
     item = session.get(StudyItem, month)
+    earlier = item.text if item else None
     if item is None:
         session.add(StudyItem(month=month, text=text, updated_at=now))
     else:
         item.text, item.updated_at = text, now
-    audit.record(session, now, actor, "study.set", comment=f"{month}: {text[:100]}")
-    return item is not None
+    audit.record(session, now, actor, "study.set",
+                 comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
+    return earlier
 
 
 def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:

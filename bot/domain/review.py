@@ -16,7 +16,7 @@ from bot import outbox
 from bot.domain import audit, members
 from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get, had_a_hand
 from bot.domain.errors import Refused, UsageError
-from bot.text import article, word_count
+from bot.text import article, meaningful, word_count
 from models import Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
@@ -36,7 +36,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     """
     draft = get(session, draft_id)
     text = article(text)
-    if not text:
+    if not meaningful(text):
         raise UsageError(f"请在「修改 {draft.number}」的下一行写修改后的完整正文（同一条消息里换行）。")
     if draft.state == S.returned:
         if draft.author_id != member.id:
@@ -84,6 +84,7 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
             expected_hash: str | None = None) -> Draft:
     """批准: pending → approved, bound to the current version's hash (a card carries the hash it showed)."""
     draft = get(session, draft_id)
+    comment = meaningful(comment)
     _require_approver(session, draft, member, "批准")
     version = current_version(session, draft)
     if expected_hash is not None and expected_hash != version.hash:
@@ -112,16 +113,17 @@ def pending_for(session: Session, approver: Member) -> list[Draft]:
 def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
     """退回: by the editor while editing or an approver while pending; the comment is required."""
     draft = get(session, draft_id)
-    if not comment.strip():
+    comment = meaningful(comment)
+    if not comment:
         raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
     check_can_return(session, draft, member)
     from_state = S(draft.state)
     claimed = _claim(draft, member) if from_state == S.editing else None  # an approver never becomes editor
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=draft.editor_id or claimed)
     audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
-                 to_state=S.returned, version=draft.current_version, comment=comment.strip())
+                 to_state=S.returned, version=draft.current_version, comment=comment)
     outbox.notify(session, [draft.author.userid],
-                  f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment.strip()}\n"
+                  f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n"
                   f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
                   f"draft:{draft.id}:returned:v{draft.current_version}", now)
     return draft

@@ -24,26 +24,27 @@ from models import AuditEvent, Draft, Level, Member, Outlet, OutletMonth, Submis
 K = TypeVar("K", bound=Hashable)
 _BATCH = 20_000
 
-# 2026-07, 2026-7, 2026/7, 2026年7月: a whole word (「2026年1号文件」 and 「2026-123」 name no month).
-_MONTH = re.compile(r"(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)(?=\s|$)")
+# 2026-07, 2026-7, 2026/7, 2026年7月, 7月 (this year's): a whole word (「2026年1号文件」 and 「2026-123」 name no
+# month).
+_MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月)(?=\s|$)")
 _PERIOD = re.compile(r"(\d{4})(?:\s*[Qq]([1-4]))?")
 
 
-def leading_month(text: str) -> tuple[date, int] | None:
+def leading_month(text: str, today: date) -> tuple[date, int] | None:
     """The month `text` begins with, as its first day, and where the rest begins; None if it begins with none."""
     match = _MONTH.match(text)
     if match is None:
         return None
-    month = int(match.group(2) or match.group(3))
+    year, month = match[1], int(match[2] or match[3] or match[4])
     if not 1 <= month <= 12:
         raise UsageError(f"「{match.group(0)}」不是有效的月份，请写成 2026-05 这样的年月。")
-    return date(_year(match.group(1)), month, 1), match.end()
+    return date(_year(year) if year else today.year, month, 1), match.end()
 
 
 def parse_month(text: str, today: date) -> tuple[date, date]:
     """`2026-05` (default: this month) → [first day, first day of next month)."""
     text = text.strip()
-    found = leading_month(text) if text else (today.replace(day=1), 0)
+    found = leading_month(text, today) if text else (today.replace(day=1), 0)
     if found is None or found[1] != len(text):
         raise UsageError(f"月份应写成 2026-05 这样，不是「{text}」。")
     return found[0], _next_month(found[0])
