@@ -21,8 +21,8 @@ from bot.config import Settings
 from bot.runtime import MEMBER_LIMITS, Runtime
 from bot.wecom.client import TokenStore, WeComClient
 from bot.wecom.transports import SendWindowLimit
-from models import OutboxMessage, OutboxState
-from tests.conftest import FrozenClock
+from models import Draft, OutboxMessage, OutboxState
+from tests.conftest import ChatDriver, FrozenClock
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, WEBHOOK_KEY, FakeWeCom
 from tests.wecom_sim import WeComSimulator, say
 
@@ -301,11 +301,18 @@ def test_members_sync_upserts_and_deactivates_but_keeps_roles(live: Runtime, wec
         {"userid": "zhaoliu", "name": "赵六", "department": [2], "main_department": 2, "status": 2},
         {"userid": "lisi", "name": "李四", "department": [2, 3], "main_department": 2, "status": 1},  # twice
     ]
+    chat = ChatDriver(live)
+    for title in ("第一篇", "第二篇"):  # to lisi, then zhaoliu
+        chat.as_member("zhangsan").says(f"投稿 {title}\n正文")
     refused = cli(wecom_settings, tmp_path, "members", "sync")  # 4 of 7 would go: looks like a narrowed range
     assert refused.returncode == 2 and "会停用 4/7 名成员，未做任何修改" in refused.stderr
     result = cli(wecom_settings, tmp_path, "members", "sync", "--force")
     assert result.returncode == 0, result.stderr
     assert "新增 1 人，更新 3 人，停用 4 人" in result.stdout  # xiaoli, wangwu, zhouqi, admin left; zhaoliu disabled
+    assert "转交稿件 1 篇" in result.stdout  # zhaoliu's, to lisi
+    with live.sessions.begin() as session:
+        editors = {d.title: d.editor.userid for d in session.scalars(select(Draft))}
+    assert editors == {"第一篇": "lisi", "第二篇": "lisi"}
     assert [c.params["department_id"] for c in fake_wecom.of("user/list")][-1] == "1"  # the top visible one
     members = {m["userid"]: m for m in json.loads(cli(wecom_settings, tmp_path, "members", "list", "--json").stdout)}
     assert members["zhangsan"]["department"] == "规划股" and members["zhangsan"]["roles"] == ["correspondent"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from models import AuditEvent, Member
+from models import AuditEvent, Draft, Member
 from tests.conftest import ChatDriver
 
 
@@ -80,3 +80,33 @@ def test_a_department_with_its_own_editor_sends_its_drafts_to_them(chat: ChatDri
     admin.says("成员 部门编辑 规划股 lisi")
     admin.says("成员 部门 xiaoli 办公室")  # 规划股 has no member left, but its editor can still be unset
     assert "已取消规划股的部门编辑" in admin.says("成员 部门编辑 规划股 无")
+
+
+def test_an_editor_who_stops_editing_hands_the_drafts_on(chat: ChatDriver) -> None:
+    for title in ("第一篇", "第二篇", "第三篇"):
+        chat.as_member("zhangsan").says(f"投稿 {title}\n正文")
+    with chat.runtime.sessions.begin() as session:
+        editors = {d.id: d.editor.userid for d in session.scalars(select(Draft))}
+    assert editors == {1: "lisi", 2: "zhaoliu", 3: "lisi"}
+    chat.as_member("lisi").says("退回 #3 请补充时间")  # with the author, coming back to lisi
+    reply = chat.as_member("admin").says("成员 角色 lisi 通讯员")
+    assert reply.endswith("其编辑中的稿件已转交：#1 → 赵六，#3 → 赵六")
+    told = [m.payload["text"]["content"] for m in chat.outbox() if m.recipient == "zhaoliu"]
+    assert "稿件 #1《第一篇》的编辑 李四 已不再担任编辑，改由您编辑。" in told[-2]
+    assert "已送审" in chat.as_member("zhaoliu").says("送审 #1")
+    assert "只有稿件 #2 的编辑 赵六可以修改" in chat.as_member("lisi").says("修改 #2\n新正文")
+    chat.as_member("admin").says("成员 角色 zhaoliu 无")  # nobody left to edit: the admins hear of each
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(Draft.editor_id).where(Draft.id.in_([2, 3]))).all() == [None, None]
+        moves = session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "hand_over")).all()
+    assert moves == ["李四 → 赵六", "李四 → 赵六", "赵六 → 待分配", "赵六 → 待分配"]
+    assert [m.recipient for m in chat.outbox() if m.dedupe_key.startswith("draft:2:unassigned")] == ["admin"]
+
+
+def test_a_draft_left_with_an_editor_who_left_is_anyones_to_edit(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")
+    with chat.runtime.sessions.begin() as session:  # gone before hand-overs existed, or behind the bot's back
+        session.execute(update(Member).where(Member.userid == "lisi").values(active=False))
+    assert "已送审" in chat.as_member("zhaoliu").says("送审 #1")
+    with chat.runtime.sessions.begin() as session:
+        assert session.get(Draft, 1).editor.userid == "zhaoliu"

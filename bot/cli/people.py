@@ -50,7 +50,8 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with source, runtime.sessions.begin() as session:
         result = members.import_csv(session, source, runtime.clock())
-    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。")
+    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。"
+          + (f"不再担任编辑的成员的 {result.handed_over} 篇稿件已转交其他编辑。" if result.handed_over else ""))
     return 0
 
 
@@ -74,8 +75,10 @@ def _members_set_roles(args: argparse.Namespace, settings: Settings) -> int:
         if members.get(session, args.userid) is None:
             raise CliError(f"没有成员「{args.userid}」。运行 `newsbot members list` 查看，"
                            "或用 `newsbot members import FILE.csv` 导入。")
-        member = members.set_roles(session, args.userid, roles, runtime.clock(), actor=None)
+        member, handed = members.set_roles(session, args.userid, roles, runtime.clock(), actor=None)
         print(f"{member.userid}（{member.name}）的角色：{member.role_labels}")
+        for draft in handed:
+            print(f"稿件 {draft.number} 转交：{draft.editor.name if draft.editor else '待分配（已通知管理员）'}")
     return 0
 
 
@@ -88,7 +91,8 @@ def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         result = directory.sync(session, departments, users, runtime.clock(), force=args.force)
-    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，停用 {result.deactivated} 人（离职）。")
+    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，停用 {result.deactivated} 人（离职），"
+          f"转交稿件 {result.handed_over} 篇。")
     return 0
 
 

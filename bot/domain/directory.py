@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import audit
+from bot.domain import audit, members
 from bot.domain.errors import UsageError
 from models import Member
 
@@ -22,6 +22,7 @@ class SyncResult:
     created: int
     updated: int
     deactivated: int
+    handed_over: int  # drafts of editors who left
 
 
 def top_departments(departments: Sequence[dict[str, Any]]) -> list[int]:
@@ -64,11 +65,13 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         member.name = str(user.get("name") or userid)[:64]
         member.department = department_names.get(int(main), "")[:64] if main is not None else ""
         member.active = user.get("status", ACTIVE) == ACTIVE
-    deactivated = 0
+    deactivated = handed_over = 0
     for userid, member in existing.items():
         if userid not in listed and member.active:
             member.active = False
             deactivated += 1
+        if member in active and not member.active:  # left, or disabled in WeCom: their drafts go on
+            handed_over += len(members.hand_over(session, member, now, None))
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
-    return SyncResult(created, updated, deactivated)
+    return SyncResult(created, updated, deactivated, handed_over)

@@ -257,6 +257,32 @@ def add_version(session: Session, draft: Draft, number: int, text: str, author: 
     return version
 
 
+# The drafts that wait for their editor, or come back to them (a returned draft, once the author revised it).
+_EDITORS_DRAFTS = (DraftState.editing, DraftState.returned)
+
+
+def hand_over(session: Session, member: Member, now: datetime, actor: str | None) -> list[Draft]:
+    """A member who is no longer an active editor (a role taken away, left the office) passes on the drafts
+    they edit, each as 投稿 would assign it; the new editor is told, and with nobody to take one the admins."""
+    if members.is_editor(member):
+        return []
+    drafts = list(session.scalars(select(Draft).where(Draft.editor_id == member.id, Draft.state.in_(_EDITORS_DRAFTS))
+                                  .order_by(Draft.id)))
+    for draft in drafts:
+        editor = editor_for(session, draft.author)
+        draft.editor, draft.updated_at = editor, now
+        session.flush()  # the next draft's choice counts this one
+        audit.record(session, now, actor, "hand_over", draft_id=draft.id,
+                     comment=f"{member.name} → {editor.name if editor else '待分配'}")
+        if editor is None:
+            _tell_admins_unassigned(session, draft, now)
+            continue
+        outbox.notify(session, [editor.userid],
+                      f"稿件 {draft.number}《{draft.title}》的编辑 {member.name} 已不再担任编辑，改由您编辑。"
+                      f"发送「稿件 {draft.number}」查看。", f"draft:{draft.id}:handed_over:{editor.id}", now)
+    return drafts
+
+
 def _tell_admins_unassigned(session: Session, draft: Draft, now: datetime) -> None:
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     outbox.notify(session, admins,

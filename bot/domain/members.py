@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import NotFound, Refused, UsageError
-from models import DepartmentEditor, Member, Role
+from models import DepartmentEditor, Draft, Member, Role
 from models.member import ROLE_LABELS
 
 _ROLE_WORDS = {role.value: role for role in Role} | {label: role for role, label in ROLE_LABELS.items()}
@@ -94,7 +94,8 @@ def with_role(session: Session, role: Role) -> list[Member]:
 
 
 def set_roles(session: Session, userid: str, roles: frozenset[Role], now: datetime,
-              actor: str | None) -> Member:
+              actor: str | None) -> tuple[Member, list[Draft]]:
+    """Replace a member's roles (the last admin stays one); returns the member and the drafts they handed over."""
     member = require(session, userid)
     if Role.admin in member.roles and Role.admin not in roles and member.active and not session.scalar(
             select(func.count()).where(Member.active.is_(True), holds(Role.admin), Member.id != member.id)):
@@ -103,7 +104,14 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
     member.roles = roles
     audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
                  f"{member.role_names or '-'}")
-    return member
+    return member, hand_over(session, member, now, actor)
+
+
+def hand_over(session: Session, member: Member, now: datetime, actor: str | None) -> list[Draft]:
+    """The drafts a member edited, passed on if they are no longer an active editor (bot.domain.drafts)."""
+    from bot.domain import drafts  # drafts builds its queries from this module at import
+
+    return drafts.hand_over(session, member, now, actor)
 
 
 def set_department(session: Session, member: Member, department: str, now: datetime, actor: str | None) -> Member:
@@ -153,6 +161,7 @@ def departments_without(people: Iterable[Member], role: Role) -> list[str]:
 class ImportResult:
     created: int
     updated: int
+    handed_over: int  # drafts of editors who are editors no more
 
 
 def import_csv(session: Session, source: TextIO, now: datetime, actor: str | None = None) -> ImportResult:
@@ -164,7 +173,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     rows, errors = _read_rows(enumerate(reader, start=2))
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
-    created = updated = 0
+    created = updated = handed_over = 0
     for userid, name, department, roles in rows:
         member = get(session, userid)
         if member is None:
@@ -174,8 +183,9 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
         else:
             updated += 1
         member.name, member.department, member.roles, member.active = name, department, roles, True
+        handed_over += len(hand_over(session, member, now, actor))
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
-    return ImportResult(created, updated)
+    return ImportResult(created, updated, handed_over)
 
 
 def _read_rows(numbered: Iterable[tuple[int, list[str]]]

@@ -51,7 +51,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     if old.hash == content_hash(text):
         raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
     number = old.number + 1
-    from_state, editor_id = draft.state, draft.editor_id or _claim(draft, member)
+    from_state, editor_id = draft.state, _editor_after(draft, member)
     voided = from_state == S.approved
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
           current_version=number, editor_id=editor_id,
@@ -74,7 +74,7 @@ def send_for_approval(session: Session, draft_id: int, member: Member, now: date
     """送审: editing → pending; the eligible approvers get a card. Returns them."""
     draft = get(session, draft_id)
     _require_editor(session, draft, member, "送审", (S.editing,))
-    _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=draft.editor_id or _claim(draft, member))
+    _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=_editor_after(draft, member))
     audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
                  to_state=S.pending, version=draft.current_version)
     return _ask_approvers(session, draft, current_version(session, draft), now, "")
@@ -118,8 +118,8 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
         raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
     check_can_return(session, draft, member)
     from_state = S(draft.state)
-    claimed = _claim(draft, member) if from_state == S.editing else None  # an approver never becomes editor
-    _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=draft.editor_id or claimed)
+    editor_id = _editor_after(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
+    _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
     audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                  to_state=S.returned, version=draft.current_version, comment=comment)
     outbox.notify(session, [draft.author.userid],
@@ -165,8 +165,8 @@ def _require_editor(session: Session, draft: Draft, member: Member, action: str,
     if draft.author_id == member.id:
         hint = f"；补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else ""
         raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件{hint}。", draft.id)
-    unassigned_editor = draft.editor_id is None and Role.editor in member.roles
-    if not (draft.editor_id == member.id or unassigned_editor or member.may(Role.admin)):
+    # Its editor, or any editor while it has none who still edits (one who left before handing over).
+    if not (_editor_after(draft, member) == member.id or member.may(Role.admin)):
         who = f"编辑 {draft.editor.name}" if draft.editor else "编辑"
         raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。", draft.id)
     if draft.state not in states:
@@ -189,9 +189,12 @@ def _state_refusal(draft: Draft, action: str) -> str:
     return f"稿件 {draft.number} 当前{S(draft.state).label}，不能{action}。发送「稿件 {draft.number}」查看。"
 
 
-def _claim(draft: Draft, member: Member) -> int | None:
-    """An editor acting on an unassigned draft becomes its editor; an admin does not."""
-    return member.id if Role.editor in member.roles and draft.author_id != member.id else None
+def _editor_after(draft: Draft, member: Member) -> int | None:
+    """The draft's editor once `member` took an editor's step on it: its editor, while they still edit; else the
+    member, if an editor and not its author (an admin does not become its editor)."""
+    if draft.editor is not None and members.is_editor(draft.editor):
+        return draft.editor_id
+    return member.id if Role.editor in member.roles and draft.author_id != member.id else draft.editor_id
 
 
 def _move(session: Session, draft: Draft, expected: tuple[str, ...], to_state: DraftState,

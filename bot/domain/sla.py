@@ -76,7 +76,7 @@ def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue
 
 def _holders(session: Session, draft: Draft) -> list[str]:
     if draft.state == DraftState.editing:
-        if draft.editor is not None:
+        if draft.editor is not None and members.is_editor(draft.editor):  # not one who has left
             return [draft.editor.userid]
         return [admin.userid for admin in members.with_role(session, Role.admin)]
     approvers = [a.userid for a in review.eligible_approvers(session, draft)]
