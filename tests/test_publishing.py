@@ -531,6 +531,10 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
 
     chat = ChatDriver(newsroom)
     assert "署名模板只能使用" in chat.as_member("admin").says("媒体 修改 韶关日报 署名=通讯员{name}")
+    for bad in ("{title.__class__}", "{title[0]}", "{title:>9999}", "{title!r}", "{}", "{title", "【{0}】"):
+        assert "邮件标题模板只能使用 {title} {author} {department} {outlet}" in chat.as_member("admin").says(
+            f"媒体 修改 韶关日报 邮件标题={bad}")
+    assert "已修改" in chat.as_member("admin").says("媒体 修改 韶关日报 邮件标题=【投稿】{title}（{outlet}）")
     publish_both(chat)
     assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 https://sgrb.example/1 韶关日报")  # swapped is fine
     assert _cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'

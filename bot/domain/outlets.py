@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from string import Formatter
 from typing import Any
 
 from sqlalchemy import select
@@ -133,11 +134,14 @@ def _validate(session: Session, outlet: Outlet) -> None:
 
 
 def _template(raw: str, what: str, **names: str) -> None:
+    """Only the plain names, as {title}: no {title.__class__}, {title[0]} or {title:>99999}."""
+    allowed = " ".join(f"{{{name}}}" for name in names)
     try:
-        raw.format(**names)
-    except (KeyError, IndexError, ValueError) as exc:
-        allowed = " ".join(f"{{{name}}}" for name in names)
-        raise UsageError(f"{what}模板只能使用 {allowed}。") from exc
+        fields = [(name, conversion, spec) for _, name, spec, conversion in Formatter().parse(raw) if name is not None]
+    except ValueError as exc:
+        raise UsageError(f"{what}模板只能使用 {allowed}（花括号要成对）。") from exc
+    if any(name not in names or conversion or spec for name, conversion, spec in fields):
+        raise UsageError(f"{what}模板只能使用 {allowed}。")
 
 
 def _mailbox(raw: str) -> str:
