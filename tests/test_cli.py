@@ -111,7 +111,29 @@ def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
     broken = Cli("sqlite:///x.db", tmp_path)
     broken.env["NEWSBOT_TIMEZONE"] = "Nowhere/City"
     result = broken("drafts", "list")
-    assert result.returncode == 2 and "配置有误" in result.stderr
+    assert result.returncode == 2 and "配置有误（请检查 .env 或环境变量）：NEWSBOT_TIMEZONE：" in result.stderr
+    result = fresh("serve", "--port", "99999")
+    assert result.returncode == 2 and "--port 应在 1 到 65535 之间" in result.stderr
+    for url in (f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}", "bogus://"):
+        result = Cli(url, tmp_path)("drafts", "list")
+        assert result.returncode == 2 and "无法使用数据库" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_csv_saved_by_excel_on_chinese_windows_imports(cli: Cli, tmp_path: Path) -> None:
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(OFFICE_CSV.encode("gbk"))
+    assert "新增 7 人" in cli("members", "import", str(gbk)).stdout
+    assert "张三" in cli("members", "list").stdout
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x80\x81")
+    result = cli("members", "import", str(binary))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_reward_rules_are_finite_numbers(cli: Cli, office_csv: Path) -> None:
+    for bad in ("city=nan", "city=inf", "city=-inf"):
+        result = cli("rewards", "set", bad)
+        assert result.returncode == 2 and "city 应为数字，例如 city=3" in result.stderr
 
 
 def test_outbox_retry_and_purge_sent(cli: Cli, office_csv: Path, database_url: str) -> None:

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.cli import office, people, records, serving
 from bot.cli.common import CliError
@@ -28,10 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         return int(args.run(args, settings))
     except ValidationError as exc:
-        print(f"配置有误：{exc}", file=sys.stderr)
+        problems = "；".join(f"NEWSBOT_{'_'.join(map(str, e['loc'])).upper()}：{e['msg']}" for e in exc.errors())
+        print(f"配置有误（请检查 .env 或环境变量）：{problems}", file=sys.stderr)
         return 2
     except (CliError, UserError) as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except (ArgumentError, NoSuchModuleError, OperationalError) as exc:  # the URL, or a database out of reach
+        print(f"无法使用数据库：{exc.orig if isinstance(exc, OperationalError) else exc}\n"
+              "请检查 NEWSBOT_DATABASE_URL（SQLite 文件所在的目录要存在且可写；PostgreSQL 要能连上）。",
+              file=sys.stderr)
         return 2
 
 

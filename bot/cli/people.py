@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,11 +45,12 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import members
 
     try:
-        source = args.file.open(encoding="utf-8-sig", newline="")
+        data = args.file.read_bytes()
     except OSError as exc:
         raise CliError(f"无法读取文件 {args.file}：{exc.strerror}") from exc
+    source = io.StringIO(_decoded(data, args.file), newline="")
     runtime = runtime_for(settings)
-    with source, runtime.sessions.begin() as session:
+    with runtime.sessions.begin() as session:
         result = members.import_csv(session, source, runtime.clock())
     print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。"
           + (f"不再担任编辑的成员的 {result.handed_over} 篇稿件已转交其他编辑。" if result.handed_over else ""))
@@ -64,6 +66,16 @@ def _members_list(args: argparse.Namespace, settings: Settings) -> int:
     print_rows(rows, args.json, lambda m: "\t".join([m["userid"], m["name"], m["department"] or "-",
                                                      "|".join(m["roles"]) or "-", "" if m["active"] else "停用"]))
     return 0
+
+
+def _decoded(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without Excel's BOM), else GB 18030: what Excel saves as CSV on Chinese Windows."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CliError(f"{path} 不是 UTF-8 或 GBK 编码的文本文件。请在 Excel 中“另存为 CSV UTF-8”后再导入。")
 
 
 def _members_set_roles(args: argparse.Namespace, settings: Settings) -> int:

@@ -47,6 +47,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging()
     if args.workers < 1:
         raise CliError("--workers 至少为 1。")
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise CliError(f"--port 应在 1 到 65535 之间，不是 {args.port}。")
     require_current_schema(settings)  # once, before any worker starts
     # Each worker builds its app from the environment (bot.app.from_environment): the flags travel there.
     if args.no_dispatcher:

@@ -7,6 +7,7 @@ from the ledger (bot.domain.ledger), with the rules applied when reading.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,8 +59,10 @@ def change(session: Session, changes: dict[str, str], actor: str | None, now: da
             continue
         try:
             value = float(raw)
-        except ValueError as exc:
-            raise UsageError(f"{field} 应为数字，不是「{raw}」。") from exc
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise UsageError(f"{field} 应为数字，例如 {field}=3，不是「{raw}」。")
         if value < 0 or (field == "editor_share" and value > 1):
             raise UsageError(f"{field} 超出范围（积分不能为负，编辑分成在 0 到 1 之间）。")
         setattr(rules, field, value)
