@@ -10,13 +10,13 @@ from collections.abc import Iterator
 # so positions in the normalised line are positions in the raw line.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)*")  # "@张三 @审稿机器人 批准" → "批准"
-_DRAFT_NUMBER = re.compile(r"#?([0-9]{1,18})")
-QUOTED_NUMBER = re.compile(r"#([0-9]{1,18})")  # a draft named anywhere in a text, as in 「稿件 #12 已批准」
+_DRAFT_NUMBER = re.compile(r"#?([0-9]{1,100})(?![0-9])")
+QUOTED_NUMBER = re.compile(r"#([0-9]{1,100})(?![0-9])")  # a draft named anywhere in a text, as in 「稿件 #12 已批准」
 _BLANKS = re.compile(r"\s+")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
 _FIELD_VALUE = re.compile(r"(\w+)[=＝](.*?)(?=\s+\w+[=＝]|$)", re.DOTALL)  # 字段=值, 字段＝值 too
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
-_LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,18})|([0-9]{1,18})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
+_LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,100})(?![0-9])|([0-9]{1,100})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
 
 # A web address in a message: up to a blank, a quote, a closing bracket or Chinese punctuation.
 URL = re.compile(r"https?://[^\s<>\"'“”‘’「」『』【】（）()《》\[\]，。；！？、]*")

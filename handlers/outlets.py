@@ -59,7 +59,8 @@ def describe(outlet: Outlet) -> str:
         rules.append(f"署名「{outlet.byline.format(author='〔作者〕', department='〔部门〕')}」")
     rules.append("Word 附件" if outlet.attachment == "docx" else "正文直接粘贴")
     aliases = f"（{'、'.join(outlet.alias_list)}）" if outlet.alias_list else ""
-    lines = [f"{outlet.name}{aliases}·{Level(outlet.level).label}", f"邮箱：{outlet.mailbox or '未设置'}",
+    retired = "" if outlet.active else "（已停用）"
+    lines = [f"{outlet.name}{aliases}·{Level(outlet.level).label}{retired}", f"邮箱：{outlet.mailbox or '未设置'}",
              f"要求：{'，'.join(rules)}"]
     if outlet.purpose:
         lines.append(f"用途：{outlet.purpose}")

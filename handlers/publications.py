@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain import publishing, rewards
+import re
+
+from bot.domain import outlets, publishing, rewards
 from bot.domain.errors import UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -19,7 +21,8 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     例：投递 #12 韶关日报 南方网
     """
     number, rest = take_number(ctx.command, "投递")
-    result = publishing.submit(ctx.session, number, ctx.member, rest.raw_args.split(),
+    names = re.split(rf"[\s{outlets.NAME_SEPARATORS}]+", rest.raw_args.strip())
+    result = publishing.submit(ctx.session, number, ctx.member, [name for name in names if name],
                                ctx.settings.smtp_sender, ctx.now)
     lines = []
     if result.queued:

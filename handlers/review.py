@@ -14,7 +14,7 @@ from handlers.drafts import draft_number, take_number
 from models import DraftState, Role
 
 router = Router()
-_LATER_NUMBER = re.compile(r"#\s*([0-9]{1,18})")
+_LATER_NUMBER = re.compile(r"#\s*([0-9]{1,100})(?![0-9])")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)

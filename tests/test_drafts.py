@@ -135,6 +135,8 @@ def test_refusals_do_not_push_the_history_out_of_view(chat: ChatDriver) -> None:
 def test_huge_draft_numbers_are_simply_not_found(chat: ChatDriver) -> None:
     assert "没有稿件 #99999999999" in chat.as_member("zhangsan").says("稿件 99999999999")
     assert "没有稿件 #99999999999" in chat.as_member("zhangsan").says("续稿 #99999999999\n正文")
+    assert "没有稿件 #99999999999999999999。" in chat.as_member("zhangsan").says("稿件 #99999999999999999999")
+    assert "请写稿件编号" in chat.as_member("zhangsan").says("续稿 #" + "9" * 101 + "\n正文")
 
 
 def test_every_way_of_writing_a_version_keeps_to_the_length_and_needs_words(chat: ChatDriver) -> None:

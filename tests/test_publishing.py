@@ -294,11 +294,23 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     assert "已停用：学习强国（「媒体 修改 名称 启用=是」重新启用）" in chat.as_member("admin").says("媒体")
     assert "媒体「学习强国」已经停用。要重新启用请发送「媒体 修改 学习强国 启用=是」" in chat.as_member(
         "admin").says("媒体 停用 学习强国")
+    approved_draft(chat)
+    assert "媒体「学习强国」已停用。管理员可发送「媒体 修改 学习强国 启用=是」" in chat.as_member("lisi").says(
+        "投递 #1 强国")
+    assert "学习强国（强国）·中央（已停用）" in chat.as_member("admin").says("媒体 修改 学习强国 用途=理论")
+
+
+def test_outlets_named_as_people_list_them(newsroom: Runtime, mailbox: Mailbox) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    assert "已排队投递：韶关日报、南方网。" in chat.as_member("lisi").says("投递 #1 韶关日报、南方网")
+    assert "已排队投递：局微信公众号、乐昌市政府网。" in chat.as_member("lisi").says("投递 #1 公众号，政府网 ")
 
 
 @pytest.mark.parametrize(("change", "expected"), [
     ("名称=", "媒体名称不能为空、不能有空格"),
     ("名称=南方 新闻网", "媒体名称不能为空、不能有空格"),
+    ("名称=南方、新闻网", "媒体名称不能为空、不能有空格或、，,"),
     ("名称=韶关日报", "「韶关日报」已是媒体「韶关日报」的名称或别名，请换一个"),
     ("别名=南方网新闻 韶报", "「韶报」已是媒体「韶关日报」的名称或别名"),
     ("别名=全部", "「全部」用于「投递 #12 全部」"),
@@ -565,6 +577,13 @@ def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Run
     assert "早于稿件 #1 的投稿日期 2026-04-28" in early
     assert "5月4日" not in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")  # 2025's
     assert "「2月30日」不是有效的日期" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2月30日")
+
+
+def test_a_link_too_long_is_called_too_long(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    reply = chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/" + "a" * 1000)
+    assert "链接太长（1029 个字符，最多 1000）" in reply
 
 
 def test_feedback_with_the_longest_title_and_link_is_one_group_message(newsroom: Runtime, sent: Sent) -> None:

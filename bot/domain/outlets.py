@@ -26,6 +26,7 @@ EDITABLE = {
     "attachment": "附件", "subject_template": "邮件标题", "purpose": "用途", "active": "启用",
 }
 _FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: field for field in EDITABLE}
+NAME_SEPARATORS = "、，,"  # 投递 #12 韶关日报、南方网: besides blanks, what separates outlet names
 _ALIAS_SEPARATORS = re.compile(r"[|,，、\s]+")
 
 
@@ -39,10 +40,13 @@ def everything(session: Session) -> list[Outlet]:
 
 def find(session: Session, word: str, include_retired: bool = False) -> Outlet:
     """The outlet called `word` (its name or an alias)."""
-    for outlet in everything(session) if include_retired else active(session):
+    outlets = everything(session)
+    for outlet in outlets:
         if word in (outlet.name, *outlet.alias_list):
-            return outlet
-    names = "、".join(o.name for o in active(session))
+            if outlet.active or include_retired:
+                return outlet
+            raise NotFound(f"媒体「{outlet.name}」已停用。管理员可发送「媒体 修改 {outlet.name} 启用=是」重新启用。")
+    names = "、".join(o.name for o in outlets if o.active)
     raise NotFound(f"没有媒体「{word}」。可用的媒体：{names}。发送「媒体」查看详情。")
 
 
@@ -118,8 +122,8 @@ def _value(field: str, raw: str) -> Any:
 def _validate(session: Session, outlet: Outlet) -> None:
     """What no single field shows: each name and alias names one outlet (投递 splits them at blanks), and the
     limits agree."""
-    if not outlet.name or len(outlet.name) > 64 or any(c.isspace() for c in outlet.name):
-        raise UsageError("媒体名称不能为空、不能有空格，最多 64 个字（投递时媒体名称以空格分开）。")
+    if not outlet.name or len(outlet.name) > 64 or any(c.isspace() or c in NAME_SEPARATORS for c in outlet.name):
+        raise UsageError("媒体名称不能为空、不能有空格或、，,，最多 64 个字（投递时以它们分开媒体名称）。")
     words = {outlet.name, *outlet.alias_list}
     if "全部" in words:
         raise UsageError("「全部」用于「投递 #12 全部」，不能作媒体名称或别名。")

@@ -312,7 +312,9 @@ def _plain(text: str) -> str:
 def check_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > URL_MAX or " " in url:
+    if len(url) > URL_MAX:
+        raise UsageError(f"链接太长（{len(url)} 个字符，最多 {URL_MAX}）。请粘贴文章页面的地址，去掉“?”后的跟踪参数。")
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
         raise UsageError(f"「{url[:60]}」不是有效的文章链接。请粘贴以 http:// 或 https:// 开头的完整地址。")
     return url
 
