@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.text import WECOM_TEXT_LIMIT, paginate
+from bot.text import WECOM_TEXT_LIMIT, command_line, paginate
 from models import PendingPages
 
 _FOOTER_BYTES = 80  # room for "（第 12/34 页，发送「更多」看下一页）"
+_LABEL_CHARS = 20
+KEPT_FOR = timedelta(hours=24)  # 「更多」 the next day still goes on; a week later it would surprise
 
 
-def first_page(session: Session, userid: str, text: str, now: datetime, chat: str = "single") -> str:
-    """`text` if it fits; else its first page, the rest replacing any earlier pages for 「更多」."""
+def first_page(session: Session, userid: str, text: str, now: datetime, chat: str = "single",
+               message: str = "") -> str:
+    """`text` if it fits; else its first page, the rest replacing any earlier pages for 「更多」, each saying
+    which message it goes on answering: 更多 may come long after, when other replies came between."""
     if len(text.encode()) <= WECOM_TEXT_LIMIT:
         return text
-    pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES)
+    asked = command_line(message)[0]
+    label = f"（接「{asked[:_LABEL_CHARS]}{'…' if len(asked) > _LABEL_CHARS else ''}」）\n" if asked else ""
+    pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES - len(label.encode()))
     pending = session.get(PendingPages, (userid, chat))
     if pending is None:
         pending = PendingPages(userid=userid, chat=chat, pages=[], total=0, created_at=now)
         session.add(pending)
-    pending.pages, pending.total, pending.created_at = pages[1:], len(pages), now
+    pending.pages, pending.total, pending.created_at = [label + page for page in pages[1:]], len(pages), now
     return _with_footer(pages[0], 1, len(pages))
 
 
-def next_page(session: Session, userid: str, chat: str = "single") -> str | None:
+def next_page(session: Session, userid: str, now: datetime, chat: str = "single") -> str | None:
+    """The next page of the member's last long reply, if it is not more than KEPT_FOR old."""
     pending = session.get(PendingPages, (userid, chat))
     if pending is None or not pending.pages:
+        return None
+    if now - pending.created_at > KEPT_FOR:
+        session.delete(pending)
         return None
     page, rest = pending.pages[0], pending.pages[1:]
     number = pending.total - len(rest)

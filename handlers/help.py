@@ -41,8 +41,8 @@ def more(msg: Incoming, ctx: Context) -> Reply:
     """更多 — 长回复的下一页
     例：更多
     """
-    page = paging.next_page(ctx.session, ctx.member.userid, "group" if ctx.in_group else "single")
-    return Reply(page or "没有更多内容了。")
+    page = paging.next_page(ctx.session, ctx.member.userid, ctx.now, "group" if ctx.in_group else "single")
+    return Reply(page or "没有更多内容了。长回复的后续页面保留 24 小时，请重新发送原来的命令。")
 
 
 @cache  # a route and its docstring do not change while the process runs

@@ -89,9 +89,13 @@ def test_long_replies_are_paged_with_more(office: Runtime) -> None:
         pages.append(chat.as_member("zhangsan").says("更多"))
     assert all(len(page.encode()) <= 2048 for page in pages)
     assert pages[-1].endswith(f"（第 {len(pages)}/{len(pages)} 页，完）")
-    body = "\n".join(line for page in pages for line in page.split("\n") if not line.startswith("（第"))
+    assert all(page.startswith("（接「长文」）\n") for page in pages[1:])  # which reply 更多 goes on with
+    body = "\n".join(line for page in pages for line in page.split("\n") if not line.startswith(("（第", "（接")))
     assert body.split("\n") == [f"第 {n} 行：" + "字" * 40 for n in range(100)]
-    assert chat.as_member("zhangsan").says("更多") == "没有更多内容了。"
+    assert chat.as_member("zhangsan").says("更多").startswith("没有更多内容了。")
+    chat.as_member("zhangsan").says("长文")
+    office.clock.advance(hours=25)  # type: ignore[attr-defined]
+    assert chat.as_member("zhangsan").says("更多").startswith("没有更多内容了。长回复的后续页面保留 24 小时")
 
 
 def test_q09_an_unexpected_error_rolls_back_the_whole_action(office: Runtime) -> None:
