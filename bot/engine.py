@@ -218,8 +218,10 @@ class CommandEngine:
         route, command = matched
         if not route.allows(member):
             needed = "或".join(role.label for role in Role if role in route.roles)
-            message = (f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。"
-                       "如需开通请联系管理员。")
+            wanted = " ".join(r.label for r in Role if r in member.roles | route.roles)
+            ask = (f"您是管理员，要兼任请发送「成员 角色 {member.userid} {wanted}」。" if member.may(Role.admin)
+                   else "如需开通请联系管理员。")
+            message = f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。{ask}"
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
         if route.takes_number and msg.quoted:

@@ -48,7 +48,7 @@ def test_bad_member_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
     assert "未知角色「主编」" in admin.says("成员 角色 lisi 主编")
     assert "用法：成员｜成员 角色 zhangsan 通讯员 编辑" in admin.says("成员 删除 lisi")
     assert "用法" in admin.says("成员 角色 lisi")
-    assert "部门名称不能为空，最多 64 个字" in admin.says(f"成员 部门 lisi {'股' * 65}")
+    assert "部门名称不能为空、不能有空格，最多 64 个字" in admin.says(f"成员 部门 lisi {'股' * 65}")
     assert "唯一的管理员，至少要保留一名管理员" in admin.says("成员 角色 admin 通讯员")
     assert member(chat, "admin").role_names == "admin" and member(chat, "lisi").department == "执法监察大队"
     assert member(chat, "lisi").role_names == "correspondent|editor"
@@ -110,3 +110,11 @@ def test_a_draft_left_with_an_editor_who_left_is_anyones_to_edit(chat: ChatDrive
     assert "已送审" in chat.as_member("zhaoliu").says("送审 #1")
     with chat.runtime.sessions.begin() as session:
         assert session.get(Draft, 1).editor.userid == "zhaoliu"
+
+
+def test_role_and_department_words_that_could_not_be_used_later_are_refused(chat: ChatDriver) -> None:
+    admin = chat.as_member("admin")
+    assert "「无」表示去掉全部角色，只能单独写" in admin.says("成员 角色 lisi 无 编辑")
+    assert "部门名称不能为空、不能有空格" in admin.says("成员 部门 xiaoli 规划 股")
+    assert (member(chat, "lisi").role_names, member(chat, "xiaoli").department) == ("correspondent|editor", "规划股")
+

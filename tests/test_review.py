@@ -129,12 +129,28 @@ def test_withdraw_by_author_and_by_admin(chat: ChatDriver, submitted: list[int])
     assert "只有作者本人或管理员" in chat.as_member("lisi").says("撤回 #1")
     assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
     assert new_messages(chat, submitted) == [("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已被 张三 撤回。")]
-    assert "已撤回，不能撤回" in chat.as_member("zhangsan").says("撤回 #1")
+    assert "稿件 #1 已经撤回了，无需再撤回" in chat.as_member("zhangsan").says("撤回 #1")
+    assert "已撤回，不能再续稿。要重新提交请发送「投稿 标题」" in chat.as_member("zhangsan").says("续稿 #1\n再补一段")
     chat.as_member("xiaoli").says("投稿 第二篇\n正文")
     new_messages(chat, submitted)
     assert "已撤回" in chat.as_member("admin").says("撤回 #2")
     assert sorted(new_messages(chat, submitted)) == [
         ("lisi", "稿件 #2《第二篇》已被 钱主任 撤回。"), ("xiaoli", "稿件 #2《第二篇》已被 钱主任 撤回。")]
+
+
+def test_refusals_say_what_to_do_instead(chat: ChatDriver, submitted: list[int]) -> None:
+    assert "您是管理员，要兼任请发送「成员 角色 admin 审核 管理员」" in chat.as_member("admin").says("批准 #1")
+    assert "如需开通请联系管理员" in chat.as_member("zhangsan").says("批准 #1")
+    assert "意见请直接告诉编辑 李四" in chat.as_member("zhaoliu").says("退回 #1 改一下")
+    chat.as_member("lisi").says("送审 #1")
+    assert "只有审核人可以退回。意见请告诉审核人" in chat.as_member("lisi").says("退回 #1 改一下")
+    chat.as_member("wangwu").says("批准 #1")
+    refused = chat.as_member("zhangsan").says("修改 #1\n新正文")
+    assert "不能修改自己的稿件；需要改动请联系编辑李四" in refused
+    assert "当前已批准，不能再续稿。需要改动请联系编辑李四（批准后改动要重新审核）" in chat.as_member("zhangsan").says(
+        "续稿 #1\n补一段")
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+    assert "已刊发，不能撤回。已发给媒体的稿件请直接联系媒体撤稿" in chat.as_member("zhangsan").says("撤回 #1")
 
 
 def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: ChatDriver,

@@ -131,8 +131,11 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if draft.state == DraftState.returned:
         raise Refused(f"稿件 {draft.number} 已退回，请发送「修改 {draft.number}」，换行写修改后的完整正文。", draft.id)
     if draft.state not in _APPENDABLE_STATES:
-        raise Refused(f"稿件 {draft.number} 当前{DraftState(draft.state).label}，不能再续稿。"
-                      "如需改动请联系编辑。", draft.id)
+        next_step = ("已撤回，不能再续稿。要重新提交请发送「投稿 标题」，换行写完整正文。"
+                     if draft.state == DraftState.withdrawn else
+                     f"当前{DraftState(draft.state).label}，不能再续稿。需要改动请联系编辑"
+                     f"{draft.editor.name if draft.editor else ''}（批准后改动要重新审核）。")
+        raise Refused(f"稿件 {draft.number} {next_step}", draft.id)
     text = article(text)
     if not meaningful(text):
         raise UsageError(f"请在「续稿 {draft.number}」的下一行写要追加的正文（同一条消息里换行）。")

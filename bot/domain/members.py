@@ -33,6 +33,8 @@ def parse_roles(text: str) -> frozenset[Role]:
     roles = set()
     for word in filter(None, _ROLE_SEPARATORS.split(text.strip())):
         role = _ROLE_WORDS.get(word.lower())
+        if word == "无":
+            raise UsageError("「无」表示去掉全部角色，只能单独写，例如：成员 角色 lisi 无")
         if role is None:
             known = "、".join(f"{r.value}/{r.label}" for r in Role)
             raise UsageError(f"未知角色「{word}」。可用角色：{known}。")
@@ -116,8 +118,8 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
 
 def set_department(session: Session, member: Member, department: str, now: datetime, actor: str | None) -> Member:
     department = department.strip()
-    if not department or len(department) > 64:
-        raise UsageError("部门名称不能为空，最多 64 个字。例如：成员 部门 zhangsan 办公室")
+    if not department or len(department) > 64 or any(c.isspace() for c in department):
+        raise UsageError("部门名称不能为空、不能有空格，最多 64 个字。例如：成员 部门 zhangsan 办公室")
     before, member.department = member.department, department
     audit.record(session, now, actor, "member.department", comment=f"{member.userid}: {before or '-'} → {department}")
     return member

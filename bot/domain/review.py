@@ -143,9 +143,13 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
     draft = get(session, draft_id)
     is_author = draft.author_id == member.id
     if not (is_author or member.may(Role.admin)):
-        raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。", draft.id)
+        raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。不同意刊发请用「退回 {draft.number} 意见」。",
+                      draft.id)
+    if draft.state == S.withdrawn:
+        raise Refused(f"稿件 {draft.number} 已经撤回了，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
     if draft.state not in WITHDRAWABLE:
-        raise Refused(f"稿件 {draft.number} {S(draft.state).label}，不能撤回。", draft.id)
+        raise Refused(f"稿件 {draft.number} {S(draft.state).label}，不能撤回。已发给媒体的稿件请直接联系媒体撤稿，"
+                      f"并发送「不采用 {draft.number} 媒体名称」登记。", draft.id)
     from_state = S(draft.state)
     _move(session, draft, (from_state,), S.withdrawn, now, "撤回")
     audit.record(session, now, member.userid, "withdraw", draft_id=draft.id, from_state=from_state,
@@ -163,19 +167,22 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
 def _require_editor(session: Session, draft: Draft, member: Member, action: str,
                     states: tuple[str, ...]) -> None:
     if draft.author_id == member.id:
-        hint = f"；补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else ""
-        raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件{hint}。", draft.id)
+        hint = (f"补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else
+                f"需要改动请联系编辑{draft.editor.name if draft.editor else ''}")
+        raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件；{hint}。", draft.id)
     # Its editor, or any editor while it has none who still edits (one who left before handing over).
     if not (_editor_after(draft, member) == member.id or member.may(Role.admin)):
         who = f"编辑 {draft.editor.name}" if draft.editor else "编辑"
-        raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。", draft.id)
+        raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。意见请直接告诉{who}，"
+                      "或请管理员发送「成员 角色 …」调整编辑。", draft.id)
     if draft.state not in states:
         raise Refused(_state_refusal(draft, action), draft.id)
 
 
 def _require_approver(session: Session, draft: Draft, member: Member, action: str) -> None:
     if Role.approver not in member.roles:
-        raise Refused(f"只有审核人可以{action}待审核的稿件。", draft.id)
+        raise Refused(f"稿件 {draft.number} 正在等审核人审核，只有审核人可以{action}。"
+                      f"意见请告诉审核人，或等审核结果；发送「稿件 {draft.number}」查看。", draft.id)
     if draft.state != S.pending:
         raise Refused(_state_refusal(draft, action), draft.id)
     if session.scalar(select(Draft.id).where(Draft.id == draft.id, had_a_hand(literal(member.id),
