@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from bot.messages import Incoming
 from bot.runtime import Runtime
 
-END_OF_BODY = ("发送", ".")
+END_OF_BODY = "发送"  # alone on its line; nothing shorter, as an article may hold a line "." or "。"
 BANNER = ("以 {userid} 的身份与机器人对话，输入命令后回车发送。投稿、续稿、修改等带正文的命令："
           "先输入命令行，再逐行输入正文（可以有空行），最后单独一行输入「发送」。Ctrl-D 退出。")
 
@@ -38,7 +38,7 @@ def _messages(runtime: Runtime, read: Reader) -> Iterator[str]:
             yield line
             continue
         body = []
-        while (more := read("正文> ")) is not None and more.strip() not in END_OF_BODY:
+        while (more := read("正文> ")) is not None and more.strip() != END_OF_BODY:
             body.append(more)
         yield "\n".join([line, *body])
 

@@ -76,7 +76,7 @@ def test_set_roles(cli: Cli, office_csv: Path) -> None:
 
 def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
     cli("members", "import", str(office_csv))
-    session = "帮助\n投稿 乐昌国土局开展土地日宣传\n6月25日，我局……\n\n第二段\n发送\n稿件\n稿件 #1\n"
+    session = "帮助\n投稿 乐昌国土局开展土地日宣传\n6月25日，我局……\n\n.\n第二段\n发送\n稿件\n稿件 #1\n"
     result = cli("chat", "--as", "zhangsan", stdin=session)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -87,7 +87,7 @@ def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
     draft = json.loads(cli("drafts", "show", "1", "--json").stdout)
     assert {k: draft[k] for k in ("number", "title", "state", "author", "editor")} == {
         "number": 1, "title": "乐昌国土局开展土地日宣传", "state": "editing", "author": "zhangsan", "editor": "lisi"}
-    assert [v["text"] for v in draft["versions"]] == ["6月25日，我局……\n\n第二段"]
+    assert [v["text"] for v in draft["versions"]] == ["6月25日，我局……\n\n.\n第二段"]  # only 「发送」 ends it
     assert json.loads(cli("drafts", "list", "--json").stdout)[0]["number"] == 1
     [message] = json.loads(cli("outbox", "list", "--json").stdout)
     assert (message["recipient"], message["state"]) == ("lisi", "sent")
