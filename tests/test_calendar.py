@@ -198,6 +198,8 @@ def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar,
     refused = chat.as_member("admin").says("日程 设置 study_reminder hour=25")
     assert "时间规则「hour=25」无效：hour 应为 0–23。" in refused
     assert "已停用" in chat.as_member("admin").says("日程 停用 theme_day_calls")
+    assert "place 最多 200 个字（现在 201 个）" in chat.as_member("admin").says("日程 设置 meeting place=" + "楼" * 201)
+    assert "学习内容最多 500 个字（现在 501 个）" in chat.as_member("admin").says("学习 设置 " + "书" * 501)
     only_enabled = [line for line in chat.as_member("admin").says("日程").split("\n") if "theme_day_calls" in line]
     assert only_enabled and "已停用" in only_enabled[0]
     only(chat.runtime, "study_reminder")

@@ -257,6 +257,7 @@ def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
     refused = chat.as_member("xiaoli").says("刊发 #1 韶关日报 https://a.example/1")
     assert "只有稿件 #1 的作者、编辑、审核人或管理员" in refused
     assert "南方网未采用稿件 #1" in chat.as_member("lisi").says("不采用 #1 南方网")
+    assert "南方网不采用稿件 #1 之前已登记，无需重复" in chat.as_member("lisi").says("不采用 #1 南方网")
     assert "没有投递给乐昌市政府网" in chat.as_member("lisi").says("不采用 #1 政府网")
 
 
@@ -298,6 +299,13 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     assert "媒体「学习强国」已停用。管理员可发送「媒体 修改 学习强国 启用=是」" in chat.as_member("lisi").says(
         "投递 #1 强国")
     assert "学习强国（强国）·中央（已停用）" in chat.as_member("admin").says("媒体 修改 学习强国 用途=理论")
+
+
+def test_outlet_texts_have_a_length(newsroom: Runtime) -> None:
+    admin = ChatDriver(newsroom).as_member("admin")
+    assert "用途最多 500 个字（现在 501 个）" in admin.says("媒体 修改 南方网 用途=" + "字" * 501)
+    assert "署名最多 100 个字" in admin.says("媒体 修改 南方网 署名=" + "字" * 101)
+    assert "已修改" in admin.says("媒体 修改 南方网 用途=" + "字" * 500)
 
 
 def test_outlets_named_as_people_list_them(newsroom: Runtime, mailbox: Mailbox) -> None:
@@ -451,7 +459,6 @@ def test_a_changed_rule_reprices_publications_only_when_asked(newsroom: Runtime,
 
 
 def test_highest_is_never_paid_twice_across_quarters(newsroom: Runtime, clock: FrozenClock) -> None:
-    
     chat = ChatDriver(newsroom)
     publish_both(chat)
     clock.current = datetime(2026, 6, 30, 4, tzinfo=UTC)
@@ -459,8 +466,10 @@ def test_highest_is_never_paid_twice_across_quarters(newsroom: Runtime, clock: F
     clock.current = datetime(2026, 7, 1, 4, tzinfo=UTC)
     assert "积分 +2" in chat.as_member("zhangsan").says("刊发 #1 南方网 https://southcn.example/1")
     assert "张三（办公室）3 分" in chat.as_member("admin").says("排行 2026Q2")
-    assert "张三（办公室）2 分" in chat.as_member("admin").says("排行 2026Q3")
+    for quarter in ("2026Q3", "2026-Q3", "2026 q3", "2026年第3季度", "2026年三季度"):
+        assert "张三（办公室）2 分" in chat.as_member("admin").says(f"排行 {quarter}")
     assert "张三（办公室）5 分" in chat.as_member("admin").says("排行 2026")
+    assert "积分：5（1 篇）" in chat.as_member("zhangsan").says("积分 2026年")
 
 
 def test_without_an_editor_the_author_keeps_the_editors_share(newsroom: Runtime) -> None:
@@ -478,7 +487,6 @@ def test_without_an_editor_the_author_keeps_the_editors_share(newsroom: Runtime)
 
 
 def test_cohort_rate_and_levels_in_the_month(newsroom: Runtime, clock: FrozenClock) -> None:
-    
     chat = ChatDriver(newsroom)
     clock.current = datetime(2026, 4, 28, 2, tzinfo=UTC)
     publish_both(chat)

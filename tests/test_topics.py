@@ -23,6 +23,7 @@ def test_admins_name_series_authors_put_drafts_in_and_the_year_counts_them(chat:
     for n in (1, 2, 3):
         chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文")
     assert "稿件 #1《第1篇》已归入专题「垦造水田」" in chat.as_member("zhangsan").says("专题 #1 垦造水田")
+    assert "已在专题「垦造水田」中，无需重复设置" in chat.as_member("zhangsan").says("专题 #1 垦造水田")
     chat.as_member("zhangsan").says("专题 #2 地质灾害防治")
     with chat.runtime.sessions.begin() as session:
         editor = session.get(Draft, 2).editor.userid

@@ -34,10 +34,10 @@ def require_current_schema(settings: Settings) -> None:
         raise CliError("数据库未初始化或不是最新结构：请先运行 `newsbot db upgrade`。")
 
 
-def field_value(pair: str) -> tuple[str, str]:
+def field_value(pair: str, example: str) -> tuple[str, str]:
     field, sep, value = pair.partition("=")
     if not sep:
-        raise CliError(f"「{pair}」应写成 FIELD=VALUE，例如 mailbox=tougao@example.com")
+        raise CliError(f"「{pair}」应写成 FIELD=VALUE，例如 {example}")
     return field, value
 
 

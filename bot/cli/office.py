@@ -111,7 +111,7 @@ def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
 def _schedule_set(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import schedules
 
-    changes = dict(field_value(pair) for pair in args.changes)
+    changes = dict(field_value(pair, "hour=9") for pair in args.changes)
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         schedule = schedules.change(session, args.id, changes, settings.zone, runtime.clock(), actor=None)
@@ -157,7 +157,7 @@ def _outlets_add(args: argparse.Namespace, settings: Settings) -> int:
 def _outlets_edit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import outlets
 
-    changes = dict(field_value(pair) for pair in args.changes)
+    changes = dict(field_value(pair, "mailbox=tougao@example.com") for pair in args.changes)
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         outlet = outlets.edit(session, outlets.find(session, args.name, include_retired=True), changes,
@@ -189,7 +189,7 @@ def _rewards_show(args: argparse.Namespace, settings: Settings) -> int:
 def _rewards_set(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import rewards
 
-    changes = dict(field_value(pair) for pair in args.changes)
+    changes = dict(field_value(pair, "city=3") for pair in args.changes)
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         rules = rewards.change(session, changes, None, runtime.clock())

@@ -72,11 +72,16 @@ def study_items(session: Session, month: str) -> str | None:
     return item.text if item else None
 
 
+STUDY_MAX_CHARS = 500
+
+
 def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> str | None:
     """Set a month's study items; returns the items they replaced, if any (shown, and kept in the audit log)."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
+    if len(text) > STUDY_MAX_CHARS:  # the reminder takes them to the group in one message
+        raise UsageError(f"学习内容最多 {STUDY_MAX_CHARS} 个字（现在 {len(text)} 个）。请列出篇目，全文可发到群里。")
     item = session.get(StudyItem, month)
     earlier = item.text if item else None
     if item is None:

@@ -90,7 +90,14 @@ def retire(session: Session, outlet: Outlet, now: datetime, actor: str | None) -
     audit.record(session, now, actor, "outlet.retire", comment=outlet.name)
 
 
+# What each text field may hold (the table's columns; 用途 is shown in every 媒体 listing).
+_MAX_CHARS = {"aliases": 200, "mailbox": 200, "byline": 100, "subject_template": 200, "purpose": 500}
+
+
 def _value(field: str, raw: str) -> Any:
+    most = _MAX_CHARS.get(field)
+    if most is not None and len(raw) > most:
+        raise UsageError(f"{EDITABLE[field]}最多 {most} 个字（现在 {len(raw)} 个），请写得简短些。")
     if field in ("min_chars", "max_chars", "max_title_chars"):
         if raw in ("", "不限"):
             return None

@@ -227,6 +227,8 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
         raise Refused(f"稿件 {draft.number} 没有投递给{outlet.name}。", draft.id)
     if submission.state == SubmissionState.published:
         raise Refused(f"{outlet.name}已刊发稿件 {draft.number}，不能登记为不采用。", draft.id)
+    if submission.state == SubmissionState.not_used:
+        raise UsageError(f"{outlet.name}不采用稿件 {draft.number} 之前已登记，无需重复。")
     submission.state = SubmissionState.not_used
     audit.record(session, now, member.userid, "not_used", draft_id=draft.id, comment=outlet.name)
     return submission

@@ -42,6 +42,7 @@ def enable(session: Session, schedule_id: str, enabled: bool, now: datetime, act
     return schedule
 
 
+PARAM_MAX_CHARS = 200
 # The parameters each job understands; anything else is a typo, not a new setting.
 PARAMS = {"meeting": ("place", "agenda"), "meeting_notice": ("days_before",),
           "theme_day_calls": ("days_before", "days")}
@@ -71,6 +72,8 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
         elif field == "days" and field in known:
             params[field] = _theme_days(value)
         elif field in known:
+            if len(value) > PARAM_MAX_CHARS:  # it goes out to the group in every notice
+                raise UsageError(f"{field} 最多 {PARAM_MAX_CHARS} 个字（现在 {len(value)} 个），请写得简短些。")
             params[field] = value
         else:
             allowed = "、".join((*RULE_FIELDS, "grace", *known))

@@ -27,7 +27,8 @@ _BATCH = 20_000
 # 2026-07, 2026-7, 2026/7, 2026年7月, 7月 (this year's): a whole word (「2026年1号文件」 and 「2026-123」 name no
 # month).
 _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月)(?=\s|$)")
-_PERIOD = re.compile(r"(\d{4})(?:\s*[Qq]([1-4]))?")
+# 2026, 2026年, 2026Q3, 2026-Q3, 2026 Q3, 2026年第3季度, 2026年三季度
+_PERIOD = re.compile(r"(\d{4})\s*(?:年)?\s*(?:-?\s*[Qq]([1-4])|第?([1-4一二三四])季度)?")
 
 
 def leading_month(text: str, today: date) -> tuple[date, int] | None:
@@ -56,11 +57,11 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
         return date(today.year, 1, 1), date(today.year + 1, 1, 1), f"{today.year}年"
     match = _PERIOD.fullmatch(text.strip())
     if not match:
-        raise UsageError(f"时间应写成 2026 或 2026Q3 这样，不是「{text}」。")
-    year = _year(match.group(1))
-    if match.group(2) is None:
+        raise UsageError(f"时间应写成 2026 或 2026Q3（2026年第3季度）这样，不是「{text}」。")
+    year, quarter_word = _year(match[1]), match[2] or match[3]
+    if quarter_word is None:
         return date(year, 1, 1), date(year + 1, 1, 1), f"{year}年"
-    quarter = int(match.group(2))
+    quarter = int(quarter_word) if quarter_word.isdigit() else "一二三四".index(quarter_word) + 1
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, end, f"{year}年第{quarter}季度"

@@ -76,6 +76,8 @@ def put(session: Session, draft_id: int, member: Member, name: str | None, now: 
         session.delete(link)
     else:
         topic = find(session, name)
+        if link is not None and link.topic_id == topic.id:
+            raise UsageError(f"稿件 {draft.number} 已在专题「{topic.name}」中，无需重复设置。")
         if link is None:
             session.add(DraftTopic(draft_id=draft.id, topic_id=topic.id))
         else:
