@@ -134,6 +134,19 @@ def test_q11_rate_limit_waits_at_least_a_minute(errcode: int, live: Runtime, fak
     assert row.state == OutboxState.pending and row.next_attempt_at - clock() >= timedelta(seconds=60)
 
 
+def test_q11_a_rate_limited_gettoken_waits_a_minute_and_is_not_called_bad_credentials(
+        live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    fake_wecom.fail("gettoken", 45009)
+    queue_texts(live, ("lisi", "限频"))
+    drain(live)
+    [row] = rows(live)
+    assert row.state == OutboxState.pending and row.next_attempt_at - clock() >= timedelta(seconds=60)
+    assert "NEWSBOT_WECOM_SECRET" not in (row.last_error or "") and "45009" in (row.last_error or "")
+    clock.advance(minutes=2)
+    drain(live)
+    assert [text for _, text in sent_texts(fake_wecom)] == ["限频"]
+
+
 def test_q11_untrusted_ip_is_a_dead_letter_that_says_what_to_do(live: Runtime, fake_wecom: FakeWeCom) -> None:
     fake_wecom.fail("message/send", 60020)
     queue_texts(live, ("lisi", "IP 不在白名单"))

@@ -25,6 +25,7 @@ from bot.wecom.crypto import decrypt_file
 from models import AccessToken
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+RATE_LIMITED = frozenset({45009, 130101})  # wait at least a minute
 _EXPIRED_URL = 40007  # reported like an expired media id: the member must send the file again
 BATCH = 1000  # message/send takes at most 1000 userids
 _EARLY = timedelta(minutes=5)  # treat a token as expired this long before WeCom does
@@ -78,7 +79,8 @@ class TokenStore:
                     try:
                         token, expires_in = fetch()
                     except WeComError as error:
-                        self._failed(error, _AFTER_REFUSAL if isinstance(error, TokenRefused) else _AFTER_HICCUP)
+                        refused = isinstance(error, TokenRefused) or error.errcode in RATE_LIMITED
+                        self._failed(error, _AFTER_REFUSAL if refused else _AFTER_HICCUP)
                         raise
                     except BaseException as error:
                         self._failed(WeComError(-1, f"gettoken: {type(error).__name__}"), _AFTER_HICCUP)
@@ -100,7 +102,7 @@ class TokenStore:
                 return row.token
             if row.error and row.failed_until and row.failed_until > now:
                 code, _, message = row.error.partition("|")
-                kind = WeComError if code == "-1" else TokenRefused
+                kind = WeComError if code == "-1" or int(code) in RATE_LIMITED else TokenRefused
                 raise kind(int(code), f"{message} (gettoken failed moments ago; retrying after a pause)")
             return None
 
@@ -234,7 +236,7 @@ class WeComClient:
             answer = self._checked(self._http.get(f"{self._base}/cgi-bin/gettoken",
                                                   params={"corpid": self._corp_id, "corpsecret": self._secret}))
         except WeComError as error:
-            if error.errcode == -1:
+            if error.errcode == -1 or error.errcode in RATE_LIMITED:  # a hiccup or too many calls: not the secret
                 raise
             raise TokenRefused(error.errcode, error.errmsg) from error
         return str(answer["access_token"]), int(answer.get("expires_in", 7200))

@@ -15,12 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox import APP, GROUP, RetryLater, Transport, Undeliverable
-from bot.wecom.client import TOKEN_ERRORS, TokenRefused, WeComClient, WeComError
+from bot.wecom.client import RATE_LIMITED, TOKEN_ERRORS, TokenRefused, WeComClient, WeComError
 from models import OutboxMessage, SendWindow
 
 log = logging.getLogger(__name__)
 
-RATE_LIMITED = frozenset({45009, 130101})
 IP_NOT_TRUSTED = 60020
 CREDENTIALS_HINT = ("企业微信拒绝了应用凭据：请检查 NEWSBOT_WECOM_CORP_ID 和 NEWSBOT_WECOM_SECRET"
                     "（应用管理 → 自建应用 → Secret），改好后消息会自动继续发送。")
