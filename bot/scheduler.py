@@ -79,9 +79,10 @@ class Calendar:
         with self._sessions.begin() as session:
             last = session.scalar(select(JobRun.period).where(JobRun.schedule_id == schedule.id)
                                   .order_by(JobRun.period.desc()).limit(1))
-        # Firings before the schedule was installed, enabled or changed are not "missed": start from then.
-        since = max(datetime.fromisoformat(last).replace(tzinfo=zone) if last else now.astimezone(zone) - grace,
-                    schedule.updated_at.astimezone(zone))
+        # Firings before the schedule was installed, enabled or changed are not "missed": start from then. One
+        # that never ran yet (a yearly job in its first year) still has its missed firing recorded as skipped.
+        installed = schedule.updated_at.astimezone(zone)
+        since = max(datetime.fromisoformat(last).replace(tzinfo=zone), installed) if last else installed
         fire = latest_fire(trigger(schedule.rule, zone), since, now)
         if fire is None:
             return []

@@ -23,10 +23,9 @@ def utc(*args: int) -> datetime:
 
 
 def only(runtime: Runtime, *schedule_ids: str) -> None:
-    """Leave just these schedules enabled (as if installed long ago), so a test sees one job at a time."""
+    """Leave just these schedules enabled (as if installed now), so a test sees one job at a time."""
     with runtime.sessions.begin() as session:
-        session.execute(update(Schedule).values(enabled=Schedule.id.in_(schedule_ids),
-                                                updated_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        session.execute(update(Schedule).values(enabled=Schedule.id.in_(schedule_ids), updated_at=runtime.clock()))
 
 
 def group_messages(runtime: Runtime) -> list[OutboxMessage]:
@@ -70,8 +69,8 @@ def test_the_last_friday_rule_for_every_month_of_two_years(chat: ChatDriver) -> 
 
 
 def test_a_theme_day_call_goes_out_ten_days_before(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
-    only(chat.runtime, "theme_day_calls")
     clock.current = utc(2026, 4, 11, 1, 0)  # 4/11 09:00: nothing is ten days ahead
+    only(chat.runtime, "theme_day_calls")
     cal.tick()
     clock.current = utc(2026, 4, 12, 1, 0)  # 4/12 + 10 days = 4/22 世界地球日
     cal.tick()
@@ -231,6 +230,14 @@ def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -
         "· 《乐昌开展地质灾害应急演练》韶关日报"])
 
 
+def test_a_firing_missed_before_a_schedule_ever_ran_is_recorded_as_skipped(chat: ChatDriver, cal: Calendar,
+                                                                           clock: FrozenClock) -> None:
+    only(chat.runtime, "year_end")
+    clock.current = datetime(2027, 1, 2, 12, tzinfo=SHANGHAI).astimezone(UTC)  # down from Dec 27 to Jan 2
+    assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "skipped")]
+    assert cal.tick() == []
+
+
 def test_a_year_end_ranking_fired_in_january_closes_the_whole_year_before(chat: ChatDriver, cal: Calendar,
                                                                           clock: FrozenClock) -> None:
     only(chat.runtime, "year_end")
@@ -267,6 +274,7 @@ def test_each_admin_is_asked_on_march_1st_to_arrange_the_years_training(chat: Ch
 
 
 def test_q15_period_keys_are_shanghai_local_times(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    clock.current = utc(2026, 5, 12, 1, 29)
     only(chat.runtime, "overdue_reminders")
     clock.current = utc(2026, 5, 12, 1, 30)  # Tuesday 09:30 in Shanghai
     assert cal.tick() == [("overdue_reminders", "2026-05-12T09:30:00", "done")]
