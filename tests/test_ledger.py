@@ -27,7 +27,7 @@ from bot.migrate import alembic_config, upgrade
 from bot.runtime import Runtime
 from models import Draft, DraftMonth, Member, MemberMonth, Outlet, OutletMonth, RewardRules, Submission
 from tests.conftest import PG_URL, ChatDriver, sqlite_steps
-from tests.test_publishing import approved_draft, newsroom  # noqa: F401  # the fixture
+from tests.test_publishing import approved_draft
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -187,7 +187,7 @@ def test_a_members_articles_of_a_year_are_read_alone(office: Runtime, editor_sha
     assert many < few * 2, (few, many)
 
 
-def test_the_upgrade_that_brings_the_totals_fills_them_and_the_cli_rebuilds_them(newsroom: Runtime) -> None:  # noqa: F811
+def test_the_upgrade_that_brings_the_totals_fills_them_and_the_cli_rebuilds_them(newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)
     number = approved_draft(chat)
     chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 https://sgrb.example/1")
@@ -210,7 +210,7 @@ def test_the_upgrade_that_brings_the_totals_fills_them_and_the_cli_rebuilds_them
     assert (chat.as_member("admin").says("排行"), chat.as_member("admin").says("统计")) == (ranking, figures)
 
 
-def test_0017_fills_the_authors_and_editors_of_the_ledger_in_place(newsroom: Runtime) -> None:  # noqa: F811
+def test_0017_fills_the_authors_and_editors_of_the_ledger_in_place(newsroom: Runtime) -> None:
     """The migration alone (no rewrite of the totals after it) leaves 积分 and 排行 as they were."""
     chat = ChatDriver(newsroom)
     number = approved_draft(chat)
@@ -231,7 +231,7 @@ def test_0017_fills_the_authors_and_editors_of_the_ledger_in_place(newsroom: Run
         command.upgrade(alembic_config(url), "head")
 
 
-def test_rule_changes_apply_to_the_ranking_at_once(newsroom: Runtime) -> None:  # noqa: F811
+def test_rule_changes_apply_to_the_ranking_at_once(newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)
     number = approved_draft(chat)
     chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 https://sgrb.example/1")
@@ -244,7 +244,7 @@ def test_rule_changes_apply_to_the_ranking_at_once(newsroom: Runtime) -> None:  
     assert "办公室 6.4 分，1 篇" in ranking and "执法监察大队 1.6 分，0 篇" in ranking
 
 
-def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(newsroom: Runtime) -> None:  # noqa: F811
+def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(newsroom: Runtime) -> None:
     """Three people record three of 张三's publications at the same instant: the totals hold all three."""
     chat = ChatDriver(newsroom)
     numbers = [approved_draft(chat, title=f"同时刊发第{n}篇") for n in range(3)]
@@ -270,7 +270,7 @@ def test_q07_simultaneous_publications_of_one_authors_drafts_keep_the_totals(new
 
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row locks; SQLite runs one transaction at a time")
-def test_q07_a_publication_racing_a_revision_that_claims_the_draft(newsroom: Runtime) -> None:  # noqa: F811
+def test_q07_a_publication_racing_a_revision_that_claims_the_draft(newsroom: Runtime) -> None:
     """李四 revises an approved draft nobody edited (claiming it, voiding the approval) while 张三 records its
     publication: the publication waits for the revision and is refused, so no points are split wrongly."""
     chat = ChatDriver(newsroom)
@@ -308,7 +308,7 @@ def test_q07_a_publication_racing_a_revision_that_claims_the_draft(newsroom: Run
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row locks; SQLite runs one transaction at a time")
 @pytest.mark.parametrize("command", ["投递 #{n} 韶关日报", "刊发 #{n} 韶关日报 https://sgrb.example/1"])
-def test_q07_submitting_and_publishing_lock_the_draft_before_writing(newsroom: Runtime,  # noqa: F811
+def test_q07_submitting_and_publishing_lock_the_draft_before_writing(newsroom: Runtime,
                                                                     command: str) -> None:
     """Both lock the draft first: one that had written its submission before waiting for the other's lock
     would deadlock with it (each waiting on a row the other holds)."""
@@ -404,7 +404,7 @@ def _cells(session: Session) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row locks; SQLite runs one transaction at a time")
-def test_q07_a_members_open_message_does_not_block_the_totals_of_their_drafts(newsroom: Runtime) -> None:  # noqa: F811
+def test_q07_a_members_open_message_does_not_block_the_totals_of_their_drafts(newsroom: Runtime) -> None:
     """张三's message holds his row; meanwhile the dispatcher counts an e-mail of his draft and 李四 records its
     publication. Both write totals that refer to 张三 and must not wait for his message (they did, and with
     the totals' own lock taken in the other order, two such messages deadlocked)."""
