@@ -103,5 +103,8 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
 
 
 def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
+    other = _LATER_NUMBER.search(comment)
+    if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
+        raise UsageError(f"一次只能批准一篇稿件。请分别发送：批准 #{number}，批准 #{other.group(1)}")
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
     return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知作者和编辑。")

@@ -118,3 +118,38 @@ def test_role_and_department_words_that_could_not_be_used_later_are_refused(chat
     assert "部门名称不能为空、不能有空格" in admin.says("成员 部门 xiaoli 规划 股")
     assert (member(chat, "lisi").role_names, member(chat, "xiaoli").department) == ("correspondent|editor", "规划股")
 
+
+
+def test_editors_leaving_together_hand_nothing_to_each_other(chat: ChatDriver) -> None:
+    from bot.domain import directory
+
+    for title in ("第一篇", "第二篇", "第三篇"):  # lisi, zhaoliu, lisi
+        chat.as_member("zhangsan").says(f"投稿 {title}\n正文")
+    staying = [{"userid": u, "name": u, "department": [1], "status": 1} for u in ("zhangsan", "xiaoli", "admin")]
+    with chat.runtime.sessions.begin() as session:
+        result = directory.sync(session, [{"id": 1, "name": "办公室"}], staying, chat.runtime.clock(), force=True)
+        assert result.handed_over == 3 and session.scalars(select(Draft.editor_id)).all() == [None, None, None]
+    assert not [m for m in chat.outbox() if m.recipient in ("lisi", "zhaoliu") and "改由您编辑" in str(m.payload)]
+
+
+def test_a_csv_that_swaps_two_editors_hands_over_to_the_one_who_edits(chat: ChatDriver) -> None:
+    import io
+
+    from bot.domain import members
+
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")  # lisi's
+    swapped = "userid,name,department,roles\nlisi,李四,执法监察大队,通讯员\nxiaoli,小李,规划股,编辑\nzhaoliu,赵六,地籍股,通讯员\n"
+    with chat.runtime.sessions.begin() as session:
+        assert members.import_csv(session, io.StringIO(swapped), chat.runtime.clock()).handed_over == 1
+        assert session.get(Draft, 1).editor.userid == "xiaoli"
+
+
+def test_an_approved_draft_whose_editor_left_goes_out_by_another_editor(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    refused = chat.as_member("zhaoliu").says("投递 #1 韶关日报")
+    assert "只有稿件 #1 的编辑 李四或管理员可以投递。请把要投的媒体告诉编辑 李四" in refused
+    chat.as_member("admin").says("成员 角色 lisi 通讯员")
+    reply = chat.as_member("zhaoliu").says("投递 #1 韶关日报")
+    assert "只有稿件" not in reply and "韶关日报" in reply

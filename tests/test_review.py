@@ -310,6 +310,8 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in refused
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
     assert "一次只能撤回一篇稿件" in chat.as_member("zhangsan").says("撤回 #1 #2")
+    for both in ("批准 同意 #1 #2", "批准 #1 同意，#2 也同意"):
+        assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in chat.as_member("wangwu").says(both)
     assert "退回必须写明意见" in chat.as_member("wangwu").says("退回 #1 。")
     assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准：#1。")  # a colon after the word, a full stop
     assert events(chat, 1)[-1][:2] == ("approve", "wangwu") and events(chat, 1)[-1][3] is None

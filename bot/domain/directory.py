@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import audit, members
+from bot.domain import audit, drafts
 from bot.domain.errors import UsageError
 from models import Member
 
@@ -65,13 +65,13 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         member.name = str(user.get("name") or userid)[:64]
         member.department = department_names.get(int(main), "")[:64] if main is not None else ""
         member.active = user.get("status", ACTIVE) == ACTIVE
-    deactivated = handed_over = 0
+    deactivated = 0
     for userid, member in existing.items():
         if userid not in listed and member.active:
             member.active = False
             deactivated += 1
-        if member in active and not member.active:  # left, or disabled in WeCom: their drafts go on
-            handed_over += len(members.hand_over(session, member, now, None))
+    # Only now that everyone who left is inactive: no draft goes to someone leaving in the same sync.
+    handed_over = sum(len(drafts.hand_over(session, member, now, None)) for member in active if not member.active)
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
     return SyncResult(created, updated, deactivated, handed_over)

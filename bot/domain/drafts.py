@@ -260,6 +260,19 @@ def add_version(session: Session, draft: Draft, number: int, text: str, author: 
     return version
 
 
+def has_editor(draft: Draft) -> bool:
+    """Whether the draft's editor still edits: one who left, or lost the role, is none."""
+    return draft.editor is not None and members.is_editor(draft.editor)
+
+
+def acting_editor(draft: Draft, member: Member) -> int | None:
+    """The draft's editor once `member` takes an editor's step on it: its editor, while they still edit; else
+    the member, if an editor and not its author (an admin does not become its editor)."""
+    if has_editor(draft):
+        return draft.editor_id
+    return member.id if Role.editor in member.roles and draft.author_id != member.id else draft.editor_id
+
+
 # The drafts that wait for their editor, or come back to them (a returned draft, once the author revised it).
 _EDITORS_DRAFTS = (DraftState.editing, DraftState.returned)
 
@@ -275,14 +288,15 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
         editor = editor_for(session, draft.author)
         draft.editor, draft.updated_at = editor, now
         session.flush()  # the next draft's choice counts this one
-        audit.record(session, now, actor, "hand_over", draft_id=draft.id,
-                     comment=f"{member.name} → {editor.name if editor else '待分配'}")
+        event = audit.record(session, now, actor, "hand_over", draft_id=draft.id,
+                             comment=f"{member.name} → {editor.name if editor else '待分配'}")
+        session.flush()  # its id keys the notice: a draft handed to the same editor again is told again
         if editor is None:
             _tell_admins_unassigned(session, draft, now)
             continue
         outbox.notify(session, [editor.userid],
                       f"稿件 {draft.number}《{draft.title}》的编辑 {member.name} 已不再担任编辑，改由您编辑。"
-                      f"发送「稿件 {draft.number}」查看。", f"draft:{draft.id}:handed_over:{editor.id}", now)
+                      f"发送「稿件 {draft.number}」查看。", f"draft:{draft.id}:handed_over:{event.id}", now)
     return drafts
 
 
@@ -290,7 +304,7 @@ def _tell_admins_unassigned(session: Session, draft: Draft, now: datetime) -> No
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》暂无可分配的编辑（除作者外没有编辑）。"
-                  "请为成员设置编辑角色，稿件会在「编辑中」等待。",
+                  "请为成员设置编辑角色；在此之前稿件等待分配，任何编辑都可以接手。",
                   f"draft:{draft.id}:unassigned", now)
 
 

@@ -106,11 +106,10 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
     member.roles = roles
     audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
                  f"{member.role_names or '-'}")
-    return member, hand_over(session, member, now, actor)
+    return member, _hand_over(session, member, now, actor)
 
 
-def hand_over(session: Session, member: Member, now: datetime, actor: str | None) -> list[Draft]:
-    """The drafts a member edited, passed on if they are no longer an active editor (bot.domain.drafts)."""
+def _hand_over(session: Session, member: Member, now: datetime, actor: str | None) -> list[Draft]:
     from bot.domain import drafts  # drafts builds its queries from this module at import
 
     return drafts.hand_over(session, member, now, actor)
@@ -175,7 +174,8 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     rows, errors = _read_rows(enumerate(reader, start=2))
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
-    created = updated = handed_over = 0
+    created = updated = 0
+    changed: list[Member] = []
     for userid, name, department, roles in rows:
         member = get(session, userid)
         if member is None:
@@ -185,7 +185,9 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
         else:
             updated += 1
         member.name, member.department, member.roles, member.active = name, department, roles, True
-        handed_over += len(hand_over(session, member, now, actor))
+        changed.append(member)
+    # After every row: no draft goes to an editor whose own row takes the role away further down.
+    handed_over = sum(len(_hand_over(session, member, now, actor)) for member in changed)
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
     return ImportResult(created, updated, handed_over)
 

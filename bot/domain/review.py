@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, members
-from bot.domain.drafts import add_version, compare_and_set, content_hash, current_version, get, had_a_hand
+from bot.domain.drafts import (
+    acting_editor,
+    add_version,
+    compare_and_set,
+    content_hash,
+    current_version,
+    get,
+    had_a_hand,
+)
 from bot.domain.errors import Refused, UsageError
 from bot.text import article, meaningful, word_count
 from models import Draft, DraftState, DraftVersion, Member, Role
@@ -51,7 +59,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     if old.hash == content_hash(text):
         raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
     number = old.number + 1
-    from_state, editor_id = draft.state, _editor_after(draft, member)
+    from_state, editor_id = draft.state, acting_editor(draft, member)
     voided = from_state == S.approved
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
           current_version=number, editor_id=editor_id,
@@ -74,7 +82,7 @@ def send_for_approval(session: Session, draft_id: int, member: Member, now: date
     """送审: editing → pending; the eligible approvers get a card. Returns them."""
     draft = get(session, draft_id)
     _require_editor(session, draft, member, "送审", (S.editing,))
-    _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=_editor_after(draft, member))
+    _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=acting_editor(draft, member))
     audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
                  to_state=S.pending, version=draft.current_version)
     return _ask_approvers(session, draft, current_version(session, draft), now, "")
@@ -118,7 +126,7 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
         raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
     check_can_return(session, draft, member)
     from_state = S(draft.state)
-    editor_id = _editor_after(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
+    editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
     audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                  to_state=S.returned, version=draft.current_version, comment=comment)
@@ -171,7 +179,7 @@ def _require_editor(session: Session, draft: Draft, member: Member, action: str,
                 f"需要改动请联系编辑{draft.editor.name if draft.editor else ''}")
         raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件；{hint}。", draft.id)
     # Its editor, or any editor while it has none who still edits (one who left before handing over).
-    if not (_editor_after(draft, member) == member.id or member.may(Role.admin)):
+    if not (acting_editor(draft, member) == member.id or member.may(Role.admin)):
         who = f"编辑 {draft.editor.name}" if draft.editor else "编辑"
         raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。意见请直接告诉{who}，"
                       "或请管理员发送「成员 角色 …」调整编辑。", draft.id)
@@ -194,14 +202,6 @@ def _state_refusal(draft: Draft, action: str) -> str:
     if draft.state == S.approved and draft.approved_by is not None:
         return f"稿件 {draft.number} 已由 {draft.approved_by.name} 批准，不能再{action}。"
     return f"稿件 {draft.number} 当前{S(draft.state).label}，不能{action}。发送「稿件 {draft.number}」查看。"
-
-
-def _editor_after(draft: Draft, member: Member) -> int | None:
-    """The draft's editor once `member` took an editor's step on it: its editor, while they still edit; else the
-    member, if an editor and not its author (an admin does not become its editor)."""
-    if draft.editor is not None and members.is_editor(draft.editor):
-        return draft.editor_id
-    return member.id if Role.editor in member.roles and draft.author_id != member.id else draft.editor_id
 
 
 def _move(session: Session, draft: Draft, expected: tuple[str, ...], to_state: DraftState,

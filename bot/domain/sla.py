@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.domain import members, review
+from bot.domain.drafts import has_editor
 from models import Draft, DraftState, Role
 
 
@@ -76,7 +77,7 @@ def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue
 
 def _holders(session: Session, draft: Draft) -> list[str]:
     if draft.state == DraftState.editing:
-        if draft.editor is not None and members.is_editor(draft.editor):  # not one who has left
+        if draft.editor is not None and has_editor(draft):  # not one who left or lost the role
             return [draft.editor.userid]
         return [admin.userid for admin in members.with_role(session, Role.admin)]
     approvers = [a.userid for a in review.eligible_approvers(session, draft)]
