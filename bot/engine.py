@@ -218,9 +218,8 @@ class CommandEngine:
         route, command = matched
         if not route.allows(member):
             needed = "或".join(role.label for role in Role if role in route.roles)
-            wanted = " ".join(r.label for r in Role if r in member.roles | route.roles)
-            ask = (f"您是管理员，要兼任请发送「成员 角色 {member.userid} {wanted}」。" if member.may(Role.admin)
-                   else "如需开通请联系管理员。")
+            # An admin may do everything but approve (层层把关: the deputy director's step, never self-granted).
+            ask = "审核由审核人（分管领导）负责。" if member.may(Role.admin) else "如需开通请联系管理员。"
             message = f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。{ask}"
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")

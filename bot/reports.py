@@ -37,7 +37,7 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
         ["期间", name], ["中央", rules.central], ["省级", rules.provincial], ["市级", rules.city],
         ["县级", rules.county], ["本单位新媒体", rules.own], ["头版倍数", rules.front_page_multiplier],
         ["多方采用", "按最高计，不累计" if rules.policy == "highest" else "累计"], ["编辑分成", rules.editor_share],
-        ["说明", "以上为现行规则；每篇刊发的分值按其登记时的规则记录"]])
+        ["说明", "以上为现行规则；每篇刊发的分值按登记时的规则记录（newsbot rewards reprice 重算过的按重算时）"]])
     book.save(path)
 
 

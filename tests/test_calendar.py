@@ -184,6 +184,15 @@ def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, 
             ("2026-05", "五月的书"), ("2026-07", "七月的新书")}
 
 
+def test_a_month_without_a_year_is_the_nearest_one(chat: ChatDriver, clock: FrozenClock) -> None:
+    admin = chat.as_member("admin")
+    clock.current = datetime(2026, 12, 20, 2, tzinfo=UTC)
+    assert "已设置 2027-01 的学习内容" in admin.says("学习 设置 1月 新年第一课")  # the coming January
+    assert "已设置 2026-07 的学习内容" in admin.says("学习 设置 7月 补记")
+    clock.current = datetime(2027, 1, 5, 2, tzinfo=UTC)
+    assert admin.says("统计 12月").startswith("2026年12月：")  # the December just gone
+
+
 def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
     assert "还没有设置" in chat.as_member("zhangsan").says("学习")
     assert "只有管理员" in chat.as_member("zhangsan").says("学习 设置 某书")

@@ -138,7 +138,8 @@ def test_a_csv_that_swaps_two_editors_hands_over_to_the_one_who_edits(chat: Chat
     from bot.domain import members
 
     chat.as_member("zhangsan").says("投稿 第一篇\n正文")  # lisi's
-    swapped = "userid,name,department,roles\nlisi,李四,执法监察大队,通讯员\nxiaoli,小李,规划股,编辑\nzhaoliu,赵六,地籍股,通讯员\n"
+    swapped = ("userid,name,department,roles\n"
+               "lisi,李四,执法监察大队,通讯员\nxiaoli,小李,规划股,编辑\nzhaoliu,赵六,地籍股,通讯员\n")
     with chat.runtime.sessions.begin() as session:
         assert members.import_csv(session, io.StringIO(swapped), chat.runtime.clock()).handed_over == 1
         assert session.get(Draft, 1).editor.userid == "xiaoli"

@@ -583,7 +583,7 @@ def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Run
     assert "还没到" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2026-05-04")
     early = author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 4月27日")
     assert "早于稿件 #1 的投稿日期 2026-04-28" in early
-    assert "5月4日" not in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")  # 2025's
+    assert "2025-05-04 早于稿件" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")  # 2025's
     assert "「2月30日」不是有效的日期" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2月30日")
 
 
@@ -591,7 +591,9 @@ def test_a_link_too_long_is_called_too_long(newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)
     approved_draft(chat)
     reply = chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/" + "a" * 1000)
-    assert "链接太长（1029 个字符，最多 1000）" in reply
+    assert "链接太长（1029 字节，最多 1000；中文每字算 3 字节）" in reply
+    reply = chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/" + "新闻" * 200)
+    assert "链接太长（1229 字节" in reply
 
 
 def test_feedback_with_the_longest_title_and_link_is_one_group_message(newsroom: Runtime, sent: Sent) -> None:

@@ -139,7 +139,7 @@ def test_withdraw_by_author_and_by_admin(chat: ChatDriver, submitted: list[int])
 
 
 def test_refusals_say_what_to_do_instead(chat: ChatDriver, submitted: list[int]) -> None:
-    assert "您是管理员，要兼任请发送「成员 角色 admin 审核 管理员」" in chat.as_member("admin").says("批准 #1")
+    assert "审核由审核人（分管领导）负责" in chat.as_member("admin").says("批准 #1")  # 层层把关: not self-granted
     assert "如需开通请联系管理员" in chat.as_member("zhangsan").says("批准 #1")
     assert "意见请直接告诉编辑 李四" in chat.as_member("zhaoliu").says("退回 #1 改一下")
     chat.as_member("lisi").says("送审 #1")
@@ -150,7 +150,7 @@ def test_refusals_say_what_to_do_instead(chat: ChatDriver, submitted: list[int])
     assert "当前已批准，不能再续稿。需要改动请联系编辑李四（批准后改动要重新审核）" in chat.as_member("zhangsan").says(
         "续稿 #1\n补一段")
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
-    assert "已刊发，不能撤回。已发给媒体的稿件请直接联系媒体撤稿" in chat.as_member("zhangsan").says("撤回 #1")
+    assert "已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体" in chat.as_member("zhangsan").says("撤回 #1")
 
 
 def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: ChatDriver,

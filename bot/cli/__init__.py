@@ -36,9 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except (ArgumentError, NoSuchModuleError, OperationalError) as exc:  # the URL, or a database out of reach
-        print(f"无法使用数据库：{exc.orig if isinstance(exc, OperationalError) else exc}\n"
-              "请检查 NEWSBOT_DATABASE_URL（SQLite 文件所在的目录要存在且可写；PostgreSQL 要能连上）。",
-              file=sys.stderr)
+        print(f"数据库出错，未做任何修改：{exc.orig if isinstance(exc, OperationalError) else exc}\n"
+              "连不上时请检查 NEWSBOT_DATABASE_URL（SQLite 文件所在的目录要存在且可写；PostgreSQL 要能连上）；"
+              "数据库忙时稍后再试。", file=sys.stderr)
         return 2
 
 

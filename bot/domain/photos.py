@@ -29,10 +29,17 @@ class Photo:
 
 def of_draft(session: Session, draft_id: int) -> list[Photo]:
     """The photos of every Word file the draft came from, in order; a file that can't be read has none."""
-    found: list[tuple[str, bytes]] = []
-    for original in session.scalars(select(DraftFile).where(DraftFile.draft_id == draft_id).order_by(DraftFile.id)):
-        found += _pictures(_content(original))
+    found = [picture for original in _originals(session, draft_id) for picture in _pictures(_content(original))]
     return [Photo(f"图{n}{suffix}", SUBTYPES[suffix], data) for n, (suffix, data) in enumerate(found, 1)]
+
+
+def any_in(session: Session, draft_id: int) -> bool:
+    """Whether the draft has photos, from the files' directories alone (投递 asks it while the member waits)."""
+    return any(_pictures(_content(original), read=False) for original in _originals(session, draft_id))
+
+
+def _originals(session: Session, draft_id: int) -> list[DraftFile]:
+    return list(session.scalars(select(DraftFile).where(DraftFile.draft_id == draft_id).order_by(DraftFile.id)))
 
 
 def _content(original: DraftFile) -> bytes:
@@ -47,9 +54,9 @@ def _content(original: DraftFile) -> bytes:
         return b""
 
 
-def _pictures(data: bytes) -> list[tuple[str, bytes]]:
-    """(suffix, bytes) of the photos in a .docx, image1 before image2 before image10. The file passed the size
-    checks of bot.file_drafts when it arrived, so its members are read whole."""
+def _pictures(data: bytes, read: bool = True) -> list[tuple[str, bytes]]:
+    """(suffix, bytes) of the photos in a .docx, image1 before image2 before image10 (without `read`, empty
+    bytes). The file passed the size checks of bot.file_drafts when it arrived, so its members are read whole."""
     if not data.startswith(b"PK\x03\x04"):
         return []
     try:
@@ -57,6 +64,6 @@ def _pictures(data: bytes) -> list[tuple[str, bytes]]:
             names = [name for name in archive.namelist()
                      if name.startswith("word/media/") and PurePosixPath(name).suffix.lower() in SUBTYPES]
             names.sort(key=lambda name: [int(part) if part.isdigit() else part for part in _NUMBER.split(name)])
-            return [(PurePosixPath(name).suffix.lower(), archive.read(name)) for name in names]
+            return [(PurePosixPath(name).suffix.lower(), archive.read(name) if read else b"") for name in names]
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, zlib.error):
         return []  # damaged, encrypted or oddly compressed: the text still goes out

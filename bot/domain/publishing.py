@@ -63,7 +63,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         raise UsageError("还没有启用的媒体。请管理员用「媒体 添加 名称 级别 邮箱」添加，"
                          "或用「媒体 修改 名称 启用=是」启用。")
     approved = approved_version(session, draft)
-    has_photos = bool(photos.of_draft(session, draft.id))
+    has_photos = photos.any_in(session, draft.id)
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
     result = Sent()
     for outlet in dict.fromkeys(targets):
@@ -315,8 +315,9 @@ def _plain(text: str) -> str:
 def check_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
-    if len(url) > URL_MAX:
-        raise UsageError(f"链接太长（{len(url)} 个字符，最多 {URL_MAX}）。请粘贴文章页面的地址，去掉“?”后的跟踪参数。")
+    if len(url.encode()) > URL_MAX:  # bytes: 用稿反馈 holds the title and the link in one group message
+        raise UsageError(f"链接太长（{len(url.encode())} 字节，最多 {URL_MAX}；中文每字算 3 字节）。"
+                         "请粘贴文章页面的地址，去掉“?”后的跟踪参数。")
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
         raise UsageError(f"「{url[:60]}」不是有效的文章链接。请粘贴以 http:// 或 https:// 开头的完整地址。")
     return url

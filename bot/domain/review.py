@@ -155,8 +155,10 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
                       draft.id)
     if draft.state == S.withdrawn:
         raise Refused(f"稿件 {draft.number} 已经撤回了，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
+    if draft.state == S.published:
+        raise Refused(f"稿件 {draft.number} 已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体。", draft.id)
     if draft.state not in WITHDRAWABLE:
-        raise Refused(f"稿件 {draft.number} {S(draft.state).label}，不能撤回。已发给媒体的稿件请直接联系媒体撤稿，"
+        raise Refused(f"稿件 {draft.number} 已投递，不能撤回。请直接联系媒体撤稿，"
                       f"并发送「不采用 {draft.number} 媒体名称」登记。", draft.id)
     from_state = S(draft.state)
     _move(session, draft, (from_state,), S.withdrawn, now, "撤回")

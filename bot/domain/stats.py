@@ -24,7 +24,7 @@ from models import AuditEvent, Draft, Level, Member, Outlet, OutletMonth, Submis
 K = TypeVar("K", bound=Hashable)
 _BATCH = 20_000
 
-# 2026-07, 2026-7, 2026/7, 2026年7月, 7月 (this year's): a whole word (「2026年1号文件」 and 「2026-123」 name no
+# 2026-07, 2026-7, 2026/7, 2026年7月, 7月 (the nearest): a whole word (「2026年1号文件」 and 「2026-123」 name no
 # month).
 _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月)(?=\s|$)")
 # 2026, 2026年, 2026Q3, 2026-Q3, 2026 Q3, 2026年第3季度, 2026年三季度
@@ -39,7 +39,12 @@ def leading_month(text: str, today: date) -> tuple[date, int] | None:
     year, month = match[1], int(match[2] or match[3] or match[4])
     if not 1 <= month <= 12:
         raise UsageError(f"「{match.group(0)}」不是有效的月份，请写成 2026-05 这样的年月。")
-    return date(_year(year) if year else today.year, month, 1), match.end()
+    if year:
+        return date(_year(year), month, 1), match.end()
+    # 「7月」: the nearest July — in December 「1月」 is the coming one, in January 「12月」 the one just gone.
+    nearest = min((today.year - 1, today.year, today.year + 1),
+                  key=lambda y: (abs((y - today.year) * 12 + month - today.month), y != today.year))
+    return date(nearest, month, 1), match.end()
 
 
 def parse_month(text: str, today: date) -> tuple[date, date]:
