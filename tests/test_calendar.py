@@ -224,12 +224,17 @@ def test_a_failing_job_is_recorded_not_retried(chat: ChatDriver, cal: Calendar, 
     assert cal.tick() == []
 
 
-def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
-    only(chat.runtime, "year_end")
+def published_in_shaoguan_daily(chat: ChatDriver) -> None:
+    """Draft #1 of 张三, approved and published by 韶关日报 (3 points)."""
     chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
     chat.as_member("admin").says("送审 #1")
     chat.as_member("wangwu").says("批准")
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+
+
+def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "year_end")
+    published_in_shaoguan_daily(chat)
     clock.current = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI).astimezone(UTC)
     assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
     [message] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
@@ -254,10 +259,7 @@ def test_a_year_end_ranking_fired_in_january_closes_the_whole_year_before(chat: 
     assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]  # the ranking so far, as every year
     assert "已修改" in chat.as_member("admin").says("日程 设置 year_end month=1 day=2 hour=9")
     clock.current = datetime(2026, 12, 31, 20, tzinfo=SHANGHAI).astimezone(UTC)  # New Year's Eve
-    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
-    chat.as_member("admin").says("送审 #1")
-    chat.as_member("wangwu").says("批准")
-    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+    published_in_shaoguan_daily(chat)
     clock.current = datetime(2027, 1, 2, 9, tzinfo=SHANGHAI).astimezone(UTC)
     assert cal.tick() == [("year_end", "2027-01-02T09:00:00", "done")]
     so_far, message = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]

@@ -73,16 +73,24 @@ def test_q12_a_server_that_confirms_too_late_is_not_sent_the_mail_twice(newsroom
 
 def test_q10_a_refused_connection_is_no_send_and_is_retried(newsroom: Runtime, mailbox: Mailbox,
                                                             clock: FrozenClock) -> None:
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    mailbox.down()
-    chat.as_member("lisi").says("投递 #1 南方网")
-    drain(newsroom)
+    sent_while_down(newsroom, mailbox)
     assert submission_state(newsroom) == SubmissionState.queued
     mailbox.up()
     clock.advance(hours=2)
     drain(newsroom)
     assert len(mailbox.messages) == 1 and submission_state(newsroom) == SubmissionState.sent
+
+
+def sent_while_down(runtime: Runtime, mailbox: Mailbox, last_attempt: bool = False) -> ChatDriver:
+    """An approved draft 投递 to 南方网 and tried while the SMTP server is down (on its last attempt: dead)."""
+    chat = ChatDriver(runtime)
+    approved_draft(chat)
+    mailbox.down()
+    chat.as_member("lisi").says("投递 #1 南方网")
+    if last_attempt:
+        dead_mail(runtime)
+    drain(runtime)
+    return chat
 
 
 def dead_mail(runtime: Runtime) -> None:
@@ -95,12 +103,7 @@ def dead_mail(runtime: Runtime) -> None:
 
 def test_q11_outbox_retry_of_a_dead_mail_sends_it(newsroom: Runtime, mailbox: Mailbox, sent: Sent,
                                                   clock: FrozenClock) -> None:
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    mailbox.down()
-    chat.as_member("lisi").says("投递 #1 南方网")
-    dead_mail(newsroom)
-    drain(newsroom)
+    sent_while_down(newsroom, mailbox, last_attempt=True)
     assert submission_state(newsroom) == SubmissionState.failed
     assert [line for line in sent.lines if "newsbot outbox retry" in line]  # what the admins are told to do
     mailbox.up()
@@ -123,12 +126,7 @@ def test_q11_every_failed_attempt_reaches_the_editor(newsroom: Runtime, mailbox:
 
 def test_an_old_attempt_retried_leaves_the_new_one_alone(newsroom: Runtime, mailbox: Mailbox,
                                                          clock: FrozenClock) -> None:
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    mailbox.down()
-    chat.as_member("lisi").says("投递 #1 南方网")
-    dead_mail(newsroom)
-    drain(newsroom)
+    chat = sent_while_down(newsroom, mailbox, last_attempt=True)
     mailbox.up()
     chat.as_member("lisi").says("投递 #1 南方网")  # sent again the usual way
     drain(newsroom)
