@@ -194,7 +194,8 @@ class CommandEngine:
             return Reply("您发送得太快了，请稍等一分钟再发。", outcome="rate_limited")
         if member is None:
             audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
-            return Reply(f"您好，您的企业微信账号（{msg.userid}）还未登记为本系统成员。"
+            account = "" if msg.in_group else f"（{msg.userid}）"  # the group need not learn anyone's userid
+            return Reply(f"您好，您的企业微信账号{account}还未登记为本系统成员。"
                          "请联系宣传办管理员登记后再使用。", outcome="not_member")
         if not member.active:
             audit.record(session, now, msg.userid, "inactive_member", comment=msg.text[:200] or msg.kind)
@@ -223,6 +224,9 @@ class CommandEngine:
             message = f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。{ask}"
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
+        if msg.in_group and route.roles == {Role.admin}:  # 成员, 日程: their replies are the office's own business
+            return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请私聊机器人发送。", command=route.words[0],
+                         outcome="refused")
         if route.takes_number and msg.quoted:
             command = with_quoted_number(command, msg.quoted)
         return self._run(route.handler, route.words[0], msg, session, member, command, now)
@@ -241,7 +245,8 @@ class CommandEngine:
         except UserError as error:
             reply = Reply(error.message, outcome="invalid")
         # A refusal can be long too (bare 批准 lists every draft waiting): every reply fits one WeCom message.
-        return Reply(paging.first_page(session, member.userid, reply.text, now, _chat(msg), msg.text), command=name,
+        return Reply(paging.first_page(session, member.userid, reply.text, now, paging.conversation(msg), msg.text),
+                     command=name,
                      outcome=reply.outcome)
 
 

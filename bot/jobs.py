@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.config import Settings
 from bot.domain import meetings, members, rewards, sla, stats
+from bot.text import markdown_plain
 from models import OutboxMessage, Role, Schedule
 
 
@@ -25,10 +26,17 @@ class JobContext:
     now: datetime
 
     def to_group(self, key: str, lines: list[str], more: str = "") -> int:
-        """One markdown message to the group, cut to what every group channel accepts."""
+        """One markdown message to the group, cut to what every group channel accepts. The lines carry titles,
+        names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
+        content = fit([_quoted(line) for line in lines], more)
         return outbox.enqueue(self.session, channel=outbox.GROUP, recipient="",
-                              payload={"msgtype": "markdown", "markdown": {"content": fit(lines, more)}},
+                              payload={"msgtype": "markdown", "markdown": {"content": content}},
                               dedupe_key=key, now=self.now)
+
+
+def _quoted(line: str) -> str:
+    prefix = "> " if line.startswith("> ") else ""
+    return prefix + markdown_plain(line[len(prefix):])
 
 
 def fit(lines: list[str], more: str) -> str:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.messages import Incoming
 from bot.text import WECOM_TEXT_LIMIT, command_line, paginate
 from models import PendingPages
 
 _FOOTER_BYTES = 80  # room for "（第 12/34 页，发送「更多」看下一页）"
 _LABEL_CHARS = 20
 KEPT_FOR = timedelta(hours=24)  # 「更多」 the next day still goes on; a week later it would surprise
+
+
+def conversation(msg: Incoming) -> str:
+    """Where 「更多」 goes on: the 1:1 chat, or that one group (a short hash of its id: the key is 8 characters)."""
+    return f"g{hashlib.sha1(msg.chat_id.encode()).hexdigest()[:7]}" if msg.in_group else "single"
 
 
 def first_page(session: Session, userid: str, text: str, now: datetime, chat: str = "single",

@@ -62,6 +62,15 @@ def leading_draft_number(text: str) -> tuple[int, int] | None:
     return (int(match.group(1) or match.group(2)), match.end()) if match else None
 
 
+_MARKDOWN_ACTIVE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞"})
+
+
+def markdown_plain(text: str) -> str:
+    """Members' text inside a markdown message: it can make no link, tag or quote (those brackets become
+    full-width), so a title cannot put a link of its own into the bot's post."""
+    return text.translate(_MARKDOWN_ACTIVE)
+
+
 def meaningful(text: str) -> str:
     """A comment worth passing on: "" when it is only blanks and punctuation (「退回 #3 。」 says nothing)."""
     text = text.strip().lstrip(":：,，;；、。").strip()

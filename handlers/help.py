@@ -41,7 +41,7 @@ def more(msg: Incoming, ctx: Context) -> Reply:
     """更多 — 长回复的下一页
     例：更多
     """
-    page = paging.next_page(ctx.session, ctx.member.userid, ctx.now, "group" if ctx.in_group else "single")
+    page = paging.next_page(ctx.session, ctx.member.userid, ctx.now, paging.conversation(msg))
     return Reply(page or "没有更多内容了。长回复的后续页面保留 24 小时，请重新发送原来的命令。")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.wecom.crypto import CallbackCrypto, aes_key, encrypt_file
-from models import AuditEvent, Draft, DraftState, InboundMessage, OutboxMessage
+from models import AuditEvent, Draft, DraftState, DraftVersion, InboundMessage, OutboxMessage
 from tests.conftest import FrozenClock, row_counts
 from tests.fake_wecom import FakeWeCom
 from tests.test_crypto_vectors import E_ENCRYPT, E_PLAINTEXT
@@ -325,3 +325,33 @@ def test_a_late_reply_to_a_group_message_falls_back_to_the_group(live_bot: Runti
     drain(live_bot)
     assert fake_wecom.of("aibot/response") == [] and fake_wecom.of("message/send") == []
     assert "[本地模式·未发送] 发到 group：群里的迟到回复" in capsys.readouterr().out
+
+
+def test_the_group_hears_no_office_business_and_no_userids(client: TestClient, bot: AiBotSimulator) -> None:
+    refused = aibot_say(client, bot, bot.text("admin", f"@{BOT} 成员"))
+    assert "「成员」是管理命令，回复含内部信息，请私聊机器人发送" in refused and "zhangsan" not in refused
+    assert "zhangsan" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 成员", chat="single"))
+    stranger = aibot_say(client, bot, bot.text("stranger", f"@{BOT} 稿件"))
+    assert "还未登记为本系统成员" in stranger and "stranger" not in stranger
+
+
+def test_more_goes_on_only_in_the_group_where_the_long_reply_was(client: TestClient, bot: AiBotSimulator) -> None:
+    assert "发送「更多」" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 帮助", chat_id="GROUP_A"))
+    assert aibot_say(client, bot, bot.text("admin", f"@{BOT} 更多", chat_id="GROUP_B")).startswith("没有更多内容了")
+    assert "（接「帮助」）" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 更多", chat_id="GROUP_A"))
+
+
+def test_the_article_below_the_command_keeps_its_at_signs(client: TestClient, bot: AiBotSimulator,
+                                                          bot_runtime: Runtime) -> None:
+    text = f"@{BOT} 投稿 标题\n联系邮箱：news＠example.cn，欢迎＠我们 @{BOT}"
+    assert "已收到投稿 #1" in aibot_say(client, bot, bot.text("zhangsan", text, chat="single"))
+    with bot_runtime.sessions.begin() as session:
+        assert session.get(Draft, 1).title == "标题"
+        assert session.scalars(select(DraftVersion.text)).one() == f"联系邮箱：news＠example.cn，欢迎＠我们 @{BOT}"
+
+
+def test_a_title_makes_no_link_in_a_stream_reply(client: TestClient, bot: AiBotSimulator) -> None:
+    reply = aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 投稿 标题[点我](http://evil.example)\n正文",
+                                            chat="single"))
+    assert "《标题［点我］(http://evil.example)》" in reply
+

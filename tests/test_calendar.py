@@ -130,6 +130,7 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     cal.tick()
     clock.advance(days=1)
     assert "已记录线索" in chat.as_member("zhangsan").says("线索 坪石镇垦造水田项目下月验收")
+    chat.as_member("xiaoli").says("线索 详见[通知](http://evil.example) <font>")  # a lead makes no link in a notice
     reply = chat.as_member("xiaoli").says("例会")
     assert "2026年06月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
     assert "用稿动态：05月29日例会以来刊发 0 篇。" in reply
@@ -145,6 +146,7 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
                if "用稿反馈" not in m.payload["markdown"]["content"]]
     assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
     assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
+    assert all("· 详见［通知］(http://evil.example) ＜font＞（小李）" in notice for notice in notices)
     assert all("用稿动态：05月29日例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
                for notice in notices)
 

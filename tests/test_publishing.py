@@ -587,6 +587,17 @@ def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Run
     assert "「2月30日」不是有效的日期" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2月30日")
 
 
+def test_members_words_make_no_links_in_the_groups_feedback(newsroom: Runtime, sent: Sent) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat, title="标题[点我](http://evil.example)")
+    chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/a)[假](http://evil.example")
+    drain(newsroom)
+    [feedback] = [line for line in sent.lines if "用稿反馈" in line]
+    assert "《标题［点我］(http://evil.example)》" in feedback
+    assert feedback.endswith("> 链接：[https://news.southcn.example/a)［假］(http://evil.example]"
+                             "(https://news.southcn.example/a%29%5B假%5D%28http://evil.example)")
+
+
 def test_a_link_too_long_is_called_too_long(newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)
     approved_draft(chat)

@@ -121,7 +121,7 @@ class AiBotSimulator:
         self.crypto = WeChatCrypto(self.token, self.aes_key, "")
 
     def text(self, userid: str, content: str, *, chat: str = "group", quote: str = "", msgid: str = "",
-             response_url: str = "") -> dict[str, object]:
+             response_url: str = "", chat_id: str = "CHATID") -> dict[str, object]:
         payload: dict[str, object] = {
             "msgid": msgid or f"aibot-msg-{next(self._ids)}", "aibotid": "AIBOTID", "chattype": chat,
             "from": {"userid": userid}, "msgtype": "text", "text": {"content": content},
@@ -129,7 +129,7 @@ class AiBotSimulator:
         if response_url:
             payload["response_url"] = response_url
         if chat == "group":
-            payload["chatid"] = "CHATID"
+            payload["chatid"] = chat_id
         if quote:
             payload["quote"] = {"msgtype": "text", "text": {"content": quote}}
         return payload

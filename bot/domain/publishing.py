@@ -16,7 +16,7 @@ from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
 from bot.domain.drafts import acting_editor, approved_version, compare_and_set, get
 from bot.domain.errors import Refused, UsageError
-from bot.text import QUOTED_NUMBER, URL, to_half_width
+from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
     Draft,
     DraftState,
@@ -339,18 +339,26 @@ def _points_line(total: float, added: float, policy: str) -> str:
 def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
               now: datetime, correction: int | None = None) -> None:
     """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected publication once more."""
-    author = draft.author
-    lines = [f"**用稿反馈{'（更正）' if correction else ''}**：《{draft.title}》",
-             f"> 媒体：{outlet.name}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
-             f"> 作者：{author.name}（{author.department or '未填部门'}）",
+    author, plain = draft.author, markdown_plain  # members' words make no links in the bot's post
+    lines = [f"**用稿反馈{'（更正）' if correction else ''}**：《{plain(draft.title)}》",
+             f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
+             f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",
-             f"> 链接：[{url}]({url})"]
+             f"> 链接：[{plain(url)}]({_href(url)})"]
     if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
-        lines[-1] = f"> 链接：[打开原文]({url})"
+        lines[-1] = f"> 链接：[打开原文]({_href(url)})"
     outbox.enqueue(session, channel=outbox.GROUP, recipient="",
                    payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
                    dedupe_key=f"published:{draft.id}:{outlet.id}" + (f":corrected:{correction}" if correction else ""),
                    now=now)
+
+
+def _href(url: str) -> str:
+    """The link as a markdown target: a bracket in it cannot end the link and start one of its own."""
+    return url.translate(_HREF_ESCAPES)
+
+
+_HREF_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E"})
 
 
 def _require_involved(session: Session, draft: Draft, member: Member, action: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.messages import Incoming
+from bot.text import markdown_plain
 from bot.wecom.crypto import CallbackRejected, Envelope
 
 MAX_USERID = 64
@@ -92,12 +93,14 @@ def message_key(msgid: str) -> str:
 
 
 def strip_mention(text: str, bot_name: str) -> str:
-    """Drop "@审稿机器人" wherever it stands (the name may contain spaces, the @ may be full-width);
-    other leading mentions are dropped by the engine's normalisation."""
-    text = text.replace("＠", "@")
+    """Drop "@审稿机器人" wherever it stands in the command line (the name may contain spaces, the @ may be
+    full-width); other leading mentions are dropped by the engine's normalisation. The lines below are the
+    article: an e-mail address or 「＠我们」 in it stays as written."""
+    first, newline, body = text.partition("\n")
+    first = first.replace("＠", "@")
     if bot_name:
-        text = text.replace(f"@{bot_name}", " ")
-    return text.strip()
+        first = first.replace(f"@{bot_name}", " ")
+    return f"{first.strip()}{newline}{body}".strip()
 
 
 def envelope_json(envelope: Envelope) -> str:
@@ -112,8 +115,10 @@ def text_reply(content: str) -> str:
 
 
 def stream_reply(stream_id: str, content: str) -> str:
-    return json.dumps({"msgtype": "stream", "stream": {"id": stream_id, "finish": True, "content": content}},
-                      ensure_ascii=False)
+    """The reply, whole (finish): WeCom shows a stream as markdown, and replies are plain text with members'
+    titles in them, so nothing in them may turn into a link."""
+    return json.dumps({"msgtype": "stream", "stream": {"id": stream_id, "finish": True,
+                                                       "content": markdown_plain(content)}}, ensure_ascii=False)
 
 
 def _content(message: dict[str, Any]) -> str:
