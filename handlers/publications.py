@@ -80,7 +80,8 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
     placed = publishing.place_link(ctx.session, ctx.member, msg.text)
     usage = f"刊发 #编号 媒体名称 {placed.url}"
     if not placed.drafts:
-        return Reply(f"收到链接。您没有等待登记刊发的稿件（批准后的稿件才能登记）。登记格式：{usage}")
+        return Reply(f"收到链接（尚未登记）。您没有批准后等待刊发的稿件；若是已刊发稿件在另一家媒体刊发，"
+                     f"请写明编号和媒体：{usage}")
     if placed.named and len(placed.drafts) == 1:
         draft, sent_to = placed.drafts[0]
         lines = [f"这是稿件 {draft.number}《{draft.title}》的刊发链接吗？确认请发送（尚未登记）："]

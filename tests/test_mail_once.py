@@ -122,6 +122,7 @@ def test_q11_every_failed_attempt_reaches_the_editor(newsroom: Runtime, mailbox:
         dead_mail(newsroom)
         drain(newsroom)
     assert len(told_lisi(sent, "投递南方网失败")) == 2
+    assert "投递失败" in chat.as_member("lisi").says("稿件 #1")
 
 
 def test_an_old_attempt_retried_leaves_the_new_one_alone(newsroom: Runtime, mailbox: Mailbox,

@@ -93,6 +93,7 @@ def test_an_editor_who_stops_editing_hands_the_drafts_on(chat: ChatDriver) -> No
     assert reply.endswith("其编辑中的稿件已转交：#1 → 赵六，#3 → 赵六")
     told = [m.payload["text"]["content"] for m in chat.outbox() if m.recipient == "zhaoliu"]
     assert "稿件 #1《第一篇》的编辑 李四 已不再担任编辑，改由您编辑。" in told[-2]
+    assert "钱主任 转交编辑" in chat.as_member("zhaoliu").says("稿件 #1")
     assert "已送审" in chat.as_member("zhaoliu").says("送审 #1")
     assert "只有稿件 #2 的编辑 赵六可以修改" in chat.as_member("lisi").says("修改 #2\n新正文")
     chat.as_member("admin").says("成员 角色 zhaoliu 无")  # nobody left to edit: the admins hear of each

@@ -17,7 +17,7 @@ from bot.observability import configure_logging
 
 
 def add_commands(commands: Commands) -> None:
-    serve = commands.add_parser("serve", help="start the web server (callback + dispatcher)")
+    serve = commands.add_parser("serve", help="start the web server (callback + dispatcher + calendar)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, default=1, help="web worker processes (PostgreSQL for more than 1)")
@@ -67,7 +67,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url, zone=settings.zone)
-    print("数据库已是最新结构。")
+    print("数据库已升级到最新结构。")
     return 0
 
 

@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "publish.correct": "更正刊发记录",
     "not_used": "不采用",
     "topic": "设专题",
+    "hand_over": "转交编辑",
+    "mail.failed": "投递失败",
 }
 
 
