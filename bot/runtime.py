@@ -108,6 +108,9 @@ class Runtime:
         group = self.transports.get(outbox.GROUP)
         if isinstance(group, LocalTransport) and not self.settings.local_mode:
             log.warning("工作群消息只打印并保存：未设置 NEWSBOT_GROUP_CHANNEL（appchat 或 webhook）。")
+        if self.settings.aibot_configured and not self.settings.aibot_name:
+            log.warning("未设置 NEWSBOT_AIBOT_NAME（机器人在群里的名字）：@ 写在命令后面或名字带空格时，"
+                        "「批准 @审稿机器人」这样的消息会看不懂。")
 
     def close(self) -> None:
         if self.client is not None:

@@ -355,3 +355,14 @@ def test_a_title_makes_no_link_in_a_stream_reply(client: TestClient, bot: AiBotS
                                             chat="single"))
     assert "《标题［点我］(http://evil.example)》" in reply
 
+
+def test_an_ai_bot_without_its_name_is_warned_of_at_start(office: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    office.settings = office.settings.model_copy(update={
+        "aibot_token": SecretStr(TOKEN), "aibot_aes_key": SecretStr(AES_KEY), "aibot_name": ""})
+    office.announce_mode()
+    assert "未设置 NEWSBOT_AIBOT_NAME" in caplog.text
+    caplog.clear()
+    office.settings = office.settings.model_copy(update={"aibot_name": BOT})
+    office.announce_mode()
+    assert "NEWSBOT_AIBOT_NAME" not in caplog.text
+
