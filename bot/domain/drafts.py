@@ -287,10 +287,9 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
     for draft in drafts:
         editor = editor_for(session, draft.author)
         draft.editor, draft.updated_at = editor, now
-        session.flush()  # the next draft's choice counts this one
         event = audit.record(session, now, actor, "hand_over", draft_id=draft.id,
                              comment=f"{member.name} → {editor.name if editor else '待分配'}")
-        session.flush()  # its id keys the notice: a draft handed to the same editor again is told again
+        session.flush()  # the next draft's choice counts this one; the event's id keys this one's notice
         if editor is None:
             _tell_admins_unassigned(session, draft, now)
             continue
