@@ -9,7 +9,7 @@ from bot.domain.drafts import get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import leading_draft_number, parse_draft_number
+from bot.text import URL, leading_draft_number, parse_draft_number
 from handlers.drafts import draft_number, take_number
 from models import DraftState, Role
 
@@ -103,7 +103,7 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
 
 
 def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
-    other = _LATER_NUMBER.search(comment)
+    other = _LATER_NUMBER.search(URL.sub("", comment))  # a link's #fragment names no draft
     if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
         raise UsageError(f"一次只能批准一篇稿件。请分别发送：批准 #{number}，批准 #{other.group(1)}")
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)

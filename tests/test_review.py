@@ -312,11 +312,13 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     assert "一次只能撤回一篇稿件" in chat.as_member("zhangsan").says("撤回 #1 #2")
     for both in ("批准 同意 #1 #2", "批准 #1 同意，#2 也同意"):
         assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in chat.as_member("wangwu").says(both)
+    assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 #2 参考 https://news.example/a#12")
+    assert events(chat, 2)[-1][3] == "参考 https://news.example/a#12"
     assert "退回必须写明意见" in chat.as_member("wangwu").says("退回 #1 。")
     assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准：#1。")  # a colon after the word, a full stop
     assert events(chat, 1)[-1][:2] == ("approve", "wangwu") and events(chat, 1)[-1][3] is None
     assert "意见：" not in new_messages(chat, submitted)[-1][1]
-    assert chat.as_member("xiaoli").says("稿件：#2").startswith("#2《第二篇》\n状态：待审核")
+    assert chat.as_member("xiaoli").says("稿件：#2").startswith("#2《第二篇》\n状态：已批准")
 
 
 @pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意"])
