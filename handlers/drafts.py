@@ -164,10 +164,9 @@ def take_number(command: Command, word: str) -> tuple[int, Command]:
         raise UsageError(f"请写稿件编号，例如：{word} #12")
     number, end = found
     rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
-    if rest.args.startswith("#"):  # 「批准 #3 #4」: never act on #3 and take "#4" for a comment
-        other = leading_draft_number(rest.args)
-        shown = f"#{other[0]}" if other else rest.args.split()[0]
-        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} {shown}")
+    other = leading_draft_number(rest.args) if rest.args.startswith("#") else None
+    if other is not None:  # 「批准 #3 #4」: never act on #3 and take "#4" for a comment
+        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{other[0]}")
     return number, rest
 
 

@@ -319,6 +319,7 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     assert events(chat, 1)[-1][:2] == ("approve", "wangwu") and events(chat, 1)[-1][3] is None
     assert "意见：" not in new_messages(chat, submitted)[-1][1]
     assert chat.as_member("xiaoli").says("稿件：#2").startswith("#2《第二篇》\n状态：已批准")
+    assert "已撤回" in chat.as_member("xiaoli").says("撤回 #2 #标题不对")  # a hashtag is no second draft
 
 
 @pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意"])
