@@ -16,7 +16,15 @@ from bot.db import insert_if_new
 from bot.domain import audit, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
-from bot.text import QUOTED_NUMBER, URL, command_line, leading_draft_number, to_half_width, xml_safe
+from bot.text import (
+    QUOTED_NUMBER,
+    URL,
+    command_line,
+    leading_draft_number,
+    to_half_width,
+    without_links,
+    xml_safe,
+)
 from models import InboundMessage, Member, Role
 from models.base import table
 
@@ -259,7 +267,7 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
 
     A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
     numbers = set(QUOTED_NUMBER.findall(to_half_width(quoted)))
-    if len(numbers) != 1 or leading_draft_number(command.args) is not None or "#" in command.args:
+    if len(numbers) != 1 or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
         return command
     number = f"#{numbers.pop()}"
     return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())

@@ -152,7 +152,7 @@ def year_end(ctx: JobContext) -> int:
     day = ctx.fire.date()
     year = day.year if day.month > 6 else day.year - 1
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    so_far = f"，截至{day.month}月{day.day}日" if day < end - timedelta(days=1) else ""
+    so_far = f"，截至{day.month}月{day.day}日" if day < end else ""  # Dec 31 too: later 刊发 still count
     lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
     lines += [f"{n}. {p.name}（{p.department}）{p.points:g} 分，{p.articles} 篇"
               for n, p in enumerate(rewards.people(ctx.session, start, end)[:10], 1)]

@@ -65,6 +65,11 @@ def leading_draft_number(text: str) -> tuple[int, int] | None:
 _MARKDOWN_ACTIVE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞"})
 
 
+def without_links(text: str) -> str:
+    """`text` with each web address blanked out, same length: a link's #fragment names no draft."""
+    return URL.sub(lambda link: " " * len(link.group()), text)
+
+
 def markdown_plain(text: str) -> str:
     """Members' text inside a markdown message: it can make no link, tag or quote (those brackets become
     full-width), so a title cannot put a link of its own into the bot's post."""

@@ -9,7 +9,7 @@ from bot.domain.drafts import get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import URL, leading_draft_number, parse_draft_number
+from bot.text import leading_draft_number, parse_draft_number, without_links
 from handlers.drafts import draft_number, take_number
 from models import DraftState, Role
 
@@ -47,7 +47,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
         number, rest = take_number(ctx.command, "批准")
         return _approved(ctx, number, rest.raw_args)
-    later = _LATER_NUMBER.search(ctx.command.args)  # 「批准 同意发布 #12」: the number need not come first
+    later = _LATER_NUMBER.search(without_links(ctx.command.args))  # 「批准 同意发布 #12」: need not come first
     if later is not None:
         start, end = later.span()
         comment = (ctx.command.raw_args[:start] + ctx.command.raw_args[end:]).strip()
@@ -103,7 +103,7 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
 
 
 def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
-    other = _LATER_NUMBER.search(URL.sub("", comment))  # a link's #fragment names no draft
+    other = _LATER_NUMBER.search(without_links(comment))
     if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
         raise UsageError(f"一次只能批准一篇稿件。请分别发送：批准 #{number}，批准 #{other.group(1)}")
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)

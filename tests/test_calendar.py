@@ -193,6 +193,7 @@ def test_a_month_without_a_year_is_the_nearest_one(chat: ChatDriver, clock: Froz
     assert "已设置 2026-07 的学习内容" in admin.says("学习 设置 7月 补记")
     clock.current = datetime(2027, 1, 5, 2, tzinfo=UTC)
     assert admin.says("统计 12月").startswith("2026年12月：")  # the December just gone
+    assert admin.says("统计 7月").startswith("2026年07月：")  # figures: never a month to come
 
 
 def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
@@ -257,15 +258,16 @@ def test_a_firing_missed_before_a_schedule_ever_ran_is_recorded_as_skipped(chat:
 def test_a_year_end_ranking_fired_in_january_closes_the_whole_year_before(chat: ChatDriver, cal: Calendar,
                                                                           clock: FrozenClock) -> None:
     only(chat.runtime, "year_end")
-    clock.current = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI).astimezone(UTC)
-    assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]  # the ranking so far, as every year
+    assert "已修改" in chat.as_member("admin").says("日程 设置 year_end day=31")
+    clock.current = datetime(2026, 12, 31, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    assert cal.tick() == [("year_end", "2026-12-31T10:00:00", "done")]  # the ranking so far, on the year's last day
     assert "已修改" in chat.as_member("admin").says("日程 设置 year_end month=1 day=2 hour=9")
     clock.current = datetime(2026, 12, 31, 20, tzinfo=SHANGHAI).astimezone(UTC)  # New Year's Eve
     published_in_shaoguan_daily(chat)
     clock.current = datetime(2027, 1, 2, 9, tzinfo=SHANGHAI).astimezone(UTC)
     assert cal.tick() == [("year_end", "2027-01-02T09:00:00", "done")]
     so_far, message = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
-    assert (so_far.dedupe_key, message.dedupe_key) == ("yearend:2026:12-28", "yearend:2026")
+    assert (so_far.dedupe_key, message.dedupe_key) == ("yearend:2026:12-31", "yearend:2026")
     assert message.payload["markdown"]["content"].splitlines()[:3] == [
         "**2026年度用稿排行（优秀通讯员评选参考）**", "1. 张三（办公室）3 分，1 篇", "部门：办公室 3 分"]
 

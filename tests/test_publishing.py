@@ -456,6 +456,11 @@ def test_a_changed_rule_reprices_publications_only_when_asked(newsroom: Runtime,
     with newsroom.sessions.begin() as session:
         assert session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "rewards.reprice")).all() == [
             "2026-05-13 起 0 条刊发记录", "2026-05-12 起 1 条刊发记录", "2026-01-01 起 0 条刊发记录"]
+    chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/1.html")  # at provincial 8
+    cli("set", "provincial=9")  # then 头版 learnt later: its day's 8, doubled, not today's rate
+    assert "改为头版" in chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/1.html 头版")
+    with newsroom.sessions.begin() as session:
+        assert sorted(session.scalars(select(Submission.points))) == [8.0, 16.0]
 
 
 def test_highest_is_never_paid_twice_across_quarters(newsroom: Runtime, clock: FrozenClock) -> None:

@@ -312,6 +312,8 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     assert "一次只能撤回一篇稿件" in chat.as_member("zhangsan").says("撤回 #1 #2")
     for both in ("批准 同意 #1 #2", "批准 #1 同意，#2 也同意"):
         assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in chat.as_member("wangwu").says(both)
+    listed = chat.as_member("wangwu").says("批准 同意。格式参考 https://news.example/a.html#2")
+    assert "没有批准任何一篇" in listed and draft(chat, 2).state == DraftState.pending  # a fragment names no draft
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 #2 参考 https://news.example/a#12")
     assert events(chat, 2)[-1][3] == "参考 https://news.example/a#12"
     assert "退回必须写明意见" in chat.as_member("wangwu").says("退回 #1 。")

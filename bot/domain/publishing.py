@@ -173,8 +173,8 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     rules = rewards.current(session)
     before = rewards.draft_total(session, draft.id, rules)
     submission.url = url
-    if front_page:
-        submission.front_page, submission.points = True, rules.points(outlet.level, True)
+    if front_page and not submission.front_page:  # the points of its day, times the front-page multiplier
+        submission.front_page, submission.points = True, submission.points * rules.front_page_multiplier
     if on is not None:
         submission.published_on = on
     session.flush()

@@ -31,8 +31,9 @@ _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(
 _PERIOD = re.compile(r"(\d{4})\s*(?:年)?\s*(?:-?\s*[Qq]([1-4])|第?([1-4一二三四])季度)?")
 
 
-def leading_month(text: str, today: date) -> tuple[date, int] | None:
-    """The month `text` begins with, as its first day, and where the rest begins; None if it begins with none."""
+def leading_month(text: str, today: date, past: bool = False) -> tuple[date, int] | None:
+    """The month `text` begins with, as its first day, and where the rest begins; None if it begins with none.
+    A month without a year is the nearest one, or with `past` the latest one not to come (figures)."""
     match = _MONTH.match(text)
     if match is None:
         return None
@@ -42,6 +43,8 @@ def leading_month(text: str, today: date) -> tuple[date, int] | None:
     if year:
         return date(_year(year), month, 1), match.end()
     # 「7月」: the nearest July — in December 「1月」 is the coming one, in January 「12月」 the one just gone.
+    if past:
+        return date(today.year if month <= today.month else today.year - 1, month, 1), match.end()
     nearest = min((today.year - 1, today.year, today.year + 1),
                   key=lambda y: (abs((y - today.year) * 12 + month - today.month), y != today.year))
     return date(nearest, month, 1), match.end()
@@ -50,7 +53,7 @@ def leading_month(text: str, today: date) -> tuple[date, int] | None:
 def parse_month(text: str, today: date) -> tuple[date, date]:
     """`2026-05` (default: this month) → [first day, first day of next month)."""
     text = text.strip()
-    found = leading_month(text, today) if text else (today.replace(day=1), 0)
+    found = leading_month(text, today, past=True) if text else (today.replace(day=1), 0)
     if found is None or found[1] != len(text):
         raise UsageError(f"月份应写成 2026-05 这样，不是「{text}」。")
     return found[0], _next_month(found[0])
