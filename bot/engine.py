@@ -41,6 +41,7 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
 
 
 _AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :,;
+_ADMIN_ONLY = frozenset({Role.admin})
 
 
 def utc_now() -> datetime:
@@ -232,7 +233,7 @@ class CommandEngine:
             message = f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。{ask}"
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
-        if msg.in_group and route.roles == {Role.admin}:  # 成员, 日程: their replies are the office's own business
+        if msg.in_group and route.roles == _ADMIN_ONLY:  # 成员, 日程: their replies are the office's own business
             return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请私聊机器人发送。", command=route.words[0],
                          outcome="refused")
         if route.takes_number and msg.quoted:

@@ -28,8 +28,8 @@ def series(msg: Incoming, ctx: Context) -> Reply:
         if len(rest.raw_args.split()) != 1:
             raise UsageError(f"用法：专题 #{number} 专题名称（写「无」移出专题）。发送「专题」查看现有专题。")
         name = rest.raw_args.strip()
-        draft = topics.put(ctx.session, number, ctx.member, None if name == "无" else name, ctx.now)
-        where = "已移出专题" if name == "无" else f"已归入专题「{topics.of_draft(ctx.session, draft.id)}」"
+        draft, stored = topics.put(ctx.session, number, ctx.member, None if name == "无" else name, ctx.now)
+        where = f"已归入专题「{stored}」" if stored else "已移出专题"
         return Reply(f"稿件 {draft.number}《{draft.title}》{where}。")
     if words and words[0] in ("添加", "停用"):
         if not ctx.member.may(Role.admin):

@@ -175,7 +175,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
     created = updated = 0
-    changed: list[Member] = []
+    stopped: list[Member] = []  # editors whose row takes the role away
     for userid, name, department, roles in rows:
         member = get(session, userid)
         if member is None:
@@ -184,10 +184,11 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
             created += 1
         else:
             updated += 1
+            if is_editor(member) and Role.editor not in roles:
+                stopped.append(member)
         member.name, member.department, member.roles, member.active = name, department, roles, True
-        changed.append(member)
     # After every row: no draft goes to an editor whose own row takes the role away further down.
-    handed_over = sum(len(_hand_over(session, member, now, actor)) for member in changed)
+    handed_over = sum(len(_hand_over(session, member, now, actor)) for member in stopped)
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
     return ImportResult(created, updated, handed_over)
 

@@ -62,8 +62,9 @@ def retire(session: Session, name: str, now: datetime, actor: str) -> Topic:
     return topic
 
 
-def put(session: Session, draft_id: int, member: Member, name: str | None, now: datetime) -> Draft:
-    """Put a draft into a series (None: into none), by its author, its editor or an admin."""
+def put(session: Session, draft_id: int, member: Member, name: str | None, now: datetime) -> tuple[Draft, str | None]:
+    """Put a draft into a series (None: into none), by its author, its editor or an admin; returns the draft and
+    the series' name as stored."""
     draft = get(session, draft_id)
     if not (member.id in (draft.author_id, draft.editor_id) or member.may(Role.admin)):
         raise Refused(f"只有稿件 {draft.number} 的作者、编辑或管理员可以设置专题，请联系他们。", draft.id)
@@ -84,7 +85,7 @@ def put(session: Session, draft_id: int, member: Member, name: str | None, now: 
             link.topic_id = topic.id
         name = topic.name
     audit.record(session, now, member.userid, "topic", draft_id=draft.id, comment=name or "无")
-    return draft
+    return draft, name
 
 
 def of_draft(session: Session, draft_id: int) -> str | None:
