@@ -18,6 +18,9 @@ from models import Draft, DraftState, Role
 router = Router()
 
 _SHOWN_COMMENTS = ("approve", "return", "revise", "topic")
+_GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
+# 「批准 1、2」「批准 #2,3」: numbers alone after the first; 「退回 #12 2、3段数据不对」 is a comment.
+_MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*(?:\s|$)")
 _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 
@@ -56,7 +59,7 @@ def show(msg: Incoming, ctx: Context) -> Reply:
     """
     if not ctx.command.args:
         return _listing(ctx)
-    number, rest = take_number(ctx.command, "稿件")
+    number, rest = take_number(ctx.command, "稿件", acts=False)
     draft = drafts.get(ctx.session, number)
     if not drafts.can_view(ctx.member, draft):
         raise Refused(f"您不是稿件 {draft.number} 的作者、编辑或审核人，无权查看。发送「稿件」查看您的稿件。",
@@ -157,15 +160,22 @@ def _compare(ctx: Context, draft: Draft, first: int, second: int) -> Reply:
     return Reply("\n".join([f"{head}，{len(changes)} 处改动（〔删：〕原文，〔增：〕新文）：", *changes]))
 
 
-def take_number(command: Command, word: str) -> tuple[int, Command]:
-    """`#12，同意…` → 12 and the command with the rest as its arguments (raw: as typed)."""
+def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int, Command]:
+    """`#12，同意…` → 12 and the command with the rest as its arguments (raw: as typed).
+
+    A command that acts takes exactly one well-formed number: 「批准 1、2」 or 「撤回 #2abc」 never act on the
+    first number and take the rest for a comment. 「稿件 #12 2」 only reads (version 2)."""
+    malformed = _GLUED_NUMBER.match(command.args) if acts else None
+    if malformed is not None:
+        raise UsageError(f"稿件编号只写数字，看不懂「{malformed.group().strip()}」。例如：{word} #12")
     found = leading_draft_number(command.args)
     if found is None:
         raise UsageError(f"请写稿件编号，例如：{word} #12")
     number, end = found
     rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
-    other = leading_draft_number(rest.args) if rest.args.startswith("#") else None
-    if other is not None:  # 「批准 #3 #4」: never act on #3 and take "#4" for a comment
+    more = rest.args.startswith("#") or (acts and _MORE_NUMBERS.match(rest.args) is not None)
+    other = leading_draft_number(rest.args) if more else None
+    if other is not None:
         raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{other[0]}")
     return number, rest
 

@@ -28,7 +28,7 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
                                       ctx.member.userid)
         moved = [f"{d.number} → {d.editor.name if d.editor else '待分配（已通知管理员）'}" for d in handed]
         return Reply(f"已将 {member.name}（{member.userid}）的角色设为：{member.role_labels}。"
-                     + (f"\n其编辑中的稿件已转交：{'，'.join(moved)}" if moved else ""))
+                     + (f"\n其负责的稿件已转交：{'，'.join(moved)}" if moved else ""))
     if len(words) == 3 and words[0] == "部门":
         member = members.find(ctx.session, words[1])
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)

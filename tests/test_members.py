@@ -90,17 +90,17 @@ def test_an_editor_who_stops_editing_hands_the_drafts_on(chat: ChatDriver) -> No
     assert editors == {1: "lisi", 2: "zhaoliu", 3: "lisi"}
     chat.as_member("lisi").says("退回 #3 请补充时间")  # with the author, coming back to lisi
     reply = chat.as_member("admin").says("成员 角色 lisi 通讯员")
-    assert reply.endswith("其编辑中的稿件已转交：#1 → 赵六，#3 → 赵六")
+    assert reply.endswith("其负责的稿件已转交：#1 → 赵六，#3 → 赵六")
     told = [m.payload["text"]["content"] for m in chat.outbox() if m.recipient == "zhaoliu"]
-    assert "稿件 #1《第一篇》的编辑 李四 已不再担任编辑，改由您编辑。" in told[-2]
+    assert "稿件 #1《第一篇》（编辑中）的编辑 李四 已不再担任编辑，改由您负责。" in told[-2]
     assert "钱主任 转交编辑" in chat.as_member("zhaoliu").says("稿件 #1")
     assert "已送审" in chat.as_member("zhaoliu").says("送审 #1")
     assert "只有稿件 #2 的编辑 赵六可以修改" in chat.as_member("lisi").says("修改 #2\n新正文")
     chat.as_member("admin").says("成员 角色 zhaoliu 无")  # nobody left to edit: the admins hear of each
     with chat.runtime.sessions.begin() as session:
-        assert session.scalars(select(Draft.editor_id).where(Draft.id.in_([2, 3]))).all() == [None, None]
+        assert session.scalars(select(Draft.editor_id).order_by(Draft.id)).all() == [None, None, None]
         moves = session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "hand_over")).all()
-    assert moves == ["李四 → 赵六", "李四 → 赵六", "赵六 → 待分配", "赵六 → 待分配"]
+    assert moves == ["李四 → 赵六", "李四 → 赵六"] + ["赵六 → 待分配"] * 3  # #1 too, sent for approval
     assert [m.recipient for m in chat.outbox() if m.dedupe_key.startswith("draft:2:unassigned")] == ["admin"]
 
 
@@ -130,7 +130,7 @@ def test_editors_leaving_together_hand_nothing_to_each_other(chat: ChatDriver) -
     with chat.runtime.sessions.begin() as session:
         result = directory.sync(session, [{"id": 1, "name": "办公室"}], staying, chat.runtime.clock(), force=True)
         assert result.handed_over == 3 and session.scalars(select(Draft.editor_id)).all() == [None, None, None]
-    assert not [m for m in chat.outbox() if m.recipient in ("lisi", "zhaoliu") and "改由您编辑" in str(m.payload)]
+    assert not [m for m in chat.outbox() if m.recipient in ("lisi", "zhaoliu") and "改由您负责" in str(m.payload)]
 
 
 def test_a_csv_that_swaps_two_editors_hands_over_to_the_one_who_edits(chat: ChatDriver) -> None:
@@ -155,3 +155,48 @@ def test_an_approved_draft_whose_editor_left_goes_out_by_another_editor(chat: Ch
     chat.as_member("admin").says("成员 角色 lisi 通讯员")
     reply = chat.as_member("zhaoliu").says("投递 #1 韶关日报")
     assert "只有稿件" not in reply and "韶关日报" in reply
+
+
+def test_drafts_waiting_for_approval_or_delivery_are_handed_over_too(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")  # lisi's
+    chat.as_member("zhangsan").says("投稿 第二篇\n正文")  # zhaoliu's
+    chat.as_member("zhangsan").says("投稿 第三篇\n正文")  # lisi's
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("lisi").says("送审 #3")
+    chat.as_member("wangwu").says("批准 #3")
+    assert chat.as_member("admin").says("成员 角色 lisi 通讯员").endswith("其负责的稿件已转交：#1 → 赵六，#3 → 赵六")
+    told = [m.payload["text"]["content"] for m in chat.outbox() if m.recipient == "zhaoliu"]
+    assert "稿件 #3《第三篇》（已批准）的编辑 李四 已不再担任编辑，改由您负责。" in told[-1]
+    chat.as_member("wangwu").says("退回 #1 请补充人数")
+    chat.as_member("zhangsan").says("修改 #1\n正文，三十人参加")
+    assert "请继续编辑" in chat.outbox()[-1].payload["text"]["content"]
+    assert chat.outbox()[-1].recipient == "zhaoliu"
+    assert "待我处理（2）" in chat.as_member("zhaoliu").says("稿件")
+    assert "韶关日报" in chat.as_member("zhaoliu").says("投递 #3 韶关日报")
+
+
+def test_an_editor_who_lost_the_role_can_no_longer_revise(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")  # lisi's
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    with chat.runtime.sessions.begin() as session:  # behind the bot's back: no hand-over ran
+        session.execute(update(Member).where(Member.userid == "lisi").values(role_names="correspondent"))
+    assert "只有稿件 #1 的编辑 李四可以修改" in chat.as_member("lisi").says("修改 #1\n李四想改")
+    assert "「投递」需要编辑角色" in chat.as_member("lisi").says("投递 #1 韶关日报")
+    with chat.runtime.sessions.begin() as session:
+        draft = session.get(Draft, 1)
+        assert (draft.state, draft.current_version, draft.approved_hash is not None) == ("approved", 1, True)
+
+
+def test_admins_hear_of_a_pending_draft_nobody_may_approve_any_more(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    admin = chat.as_member("admin")
+    admin.says("成员 角色 wangwu 通讯员")
+    assert not [m for m in chat.outbox() if "no-approver" in m.dedupe_key]  # 周七 may still approve
+    admin.says("成员 角色 zhouqi 编辑")
+    told = [(m.recipient, m.payload["text"]["content"]) for m in chat.outbox() if "no-approver" in m.dedupe_key]
+    assert told == [("admin", "稿件 #1《第一篇》待审核，但没有可审核的人（审核人都参与了写作或编辑，或已停用、"
+                               "不再担任审核人）。请发送「成员 角色 用户ID 审核」指定审核人。")]
+    admin.says("成员 部门 zhouqi 办公室")  # no change of roles: nobody is told twice
+    assert len([m for m in chat.outbox() if "no-approver" in m.dedupe_key]) == 1

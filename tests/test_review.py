@@ -408,3 +408,30 @@ def test_overdue_pending_draft_without_approvers_reminds_admins(chat: ChatDriver
     chat.runtime.clock.advance(hours=25)
     with chat.runtime.sessions.begin() as session:
         assert [o.holders for o in sla.overdue(session, chat.runtime.clock(), chat.runtime.settings)] == [["admin"]]
+
+
+def test_a_second_number_or_a_malformed_one_acts_on_nothing(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("zhaoliu").says("送审 #2")
+    wangwu, zhangsan = chat.as_member("wangwu"), chat.as_member("zhangsan")
+    for both in ("批准 1、2", "批准 #1,2", "批准 1 2 同意"):
+        assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in wangwu.says(both)
+    assert "一次只能撤回一篇稿件" in zhangsan.says("撤回 1 2")
+    for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2")):
+        assert f"稿件编号只写数字，看不懂「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
+    assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
+    assert "已将稿件 #1 退回" in wangwu.says("退回 #1 2、3段数据不对")  # numbers inside a comment
+    assert events(chat, 1)[-1][3] == "2、3段数据不对"
+    assert "v1（" in chat.as_member("lisi").says("稿件 #1 1")  # 稿件 only reads: a version may follow
+
+
+def test_comments_are_short_enough_for_one_message(chat: ChatDriver, submitted: list[int]) -> None:
+    refused = chat.as_member("lisi").says("退回 #1 " + "请核实" * 167)
+    assert "意见有 501 个字，最多 500 个字。请精简后重发" in refused
+    assert draft(chat).state == DraftState.editing
+    assert "已将稿件 #1 退回" in chat.as_member("lisi").says("退回 #1 " + "请核实" * 166)
+
+
+def test_who_may_return_is_said_before_what_to_write(chat: ChatDriver, submitted: list[int]) -> None:
+    assert "只有稿件 #1 的编辑 李四可以退回" in chat.as_member("zhaoliu").says("退回 #1")

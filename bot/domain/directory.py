@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import audit, drafts
+from bot.domain import audit, members
 from bot.domain.errors import UsageError
 from models import Member
 
@@ -71,7 +71,7 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
             member.active = False
             deactivated += 1
     # Only now that everyone who left is inactive: no draft goes to someone leaving in the same sync.
-    handed_over = sum(len(drafts.hand_over(session, member, now, None)) for member in active if not member.active)
+    handed_over = len(members.after_change(session, [member for member in active if not member.active], now, None))
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
     return SyncResult(created, updated, deactivated, handed_over)

@@ -273,8 +273,20 @@ def acting_editor(draft: Draft, member: Member) -> int | None:
     return member.id if Role.editor in member.roles and draft.author_id != member.id else draft.editor_id
 
 
-# The drafts that wait for their editor, or come back to them (a returned draft, once the author revised it).
-_EDITORS_DRAFTS = (DraftState.editing, DraftState.returned)
+def may_edit(draft: Draft, member: Member) -> bool:
+    """Its editor while they still edit (one who lost the role edits nothing), any editor while it has none,
+    or an admin."""
+    return member.may(Role.admin) or (Role.editor in member.roles and acting_editor(draft, member) == member.id)
+
+
+def editor_named(draft: Draft) -> str:
+    """「编辑 李四」, or just 「编辑」 for a draft without one: for replies that send a member to its editor."""
+    return f"编辑 {draft.editor.name}" if draft.editor else "编辑"
+
+
+# The drafts their editor acts on again: in editing; returned or pending (back to the editor once the author
+# revised it); approved (投递).
+_EDITORS_DRAFTS = (DraftState.editing, DraftState.returned, DraftState.pending, DraftState.approved)
 
 
 def hand_over(session: Session, member: Member, now: datetime, actor: str | None) -> list[Draft]:
@@ -294,7 +306,8 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
             _tell_admins_unassigned(session, draft, now)
             continue
         outbox.notify(session, [editor.userid],
-                      f"稿件 {draft.number}《{draft.title}》的编辑 {member.name} 已不再担任编辑，改由您编辑。"
+                      f"稿件 {draft.number}《{draft.title}》（{DraftState(draft.state).label}）的编辑 {member.name} "
+                      "已不再担任编辑，改由您负责。"
                       f"发送「稿件 {draft.number}」查看。", f"draft:{draft.id}:handed_over:{event.id}", now)
     return drafts
 

@@ -106,13 +106,18 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
     member.roles = roles
     audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
                  f"{member.role_names or '-'}")
-    return member, _hand_over(session, member, now, actor)
+    return member, after_change(session, [member], now, actor)
 
 
-def _hand_over(session: Session, member: Member, now: datetime, actor: str | None) -> list[Draft]:
-    from bot.domain import drafts  # drafts builds its queries from this module at import
+def after_change(session: Session, changed: Iterable[Member], now: datetime, actor: str | None) -> list[Draft]:
+    """Once members stopped editing or approving (roles changed, left the office), nothing waits on them: the
+    drafts they edit are handed over, and the admins hear of drafts that nobody may approve any more.
+    Returns the drafts handed over."""
+    from bot.domain import drafts, review  # both build their queries from this module at import
 
-    return drafts.hand_over(session, member, now, actor)
+    handed_over = [draft for member in changed for draft in drafts.hand_over(session, member, now, actor)]
+    review.tell_admins_without_approver(session, now)
+    return handed_over
 
 
 def set_department(session: Session, member: Member, department: str, now: datetime, actor: str | None) -> Member:
@@ -188,7 +193,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
                 stopped.append(member)
         member.name, member.department, member.roles, member.active = name, department, roles, True
     # After every row: no draft goes to an editor whose own row takes the role away further down.
-    handed_over = sum(len(_hand_over(session, member, now, actor)) for member in stopped)
+    handed_over = len(after_change(session, stopped, now, actor))
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
     return ImportResult(created, updated, handed_over)
 

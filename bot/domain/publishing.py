@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
-from bot.domain.drafts import acting_editor, approved_version, compare_and_set, get
+from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit
 from bot.domain.errors import Refused, UsageError
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
@@ -49,8 +49,8 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
            now: datetime) -> Sent:
     """投递: check the approved version against each outlet's rules and queue one e-mail per passing outlet."""
     draft = get(session, draft_id, lock=True)  # before any write: 刊发 takes the same lock first too
-    if not (acting_editor(draft, member) == member.id or member.may(Role.admin)):
-        who = f"编辑 {draft.editor.name}" if draft.editor else "编辑"
+    if not may_edit(draft, member):
+        who = editor_named(draft)
         raise Refused(f"只有稿件 {draft.number} 的{who}或管理员可以投递。请把要投的媒体告诉{who}。", draft.id)
     if draft.state == S.withdrawn:
         raise Refused(f"稿件 {draft.number} 已撤回，不能投递。", draft.id)

@@ -20,14 +20,17 @@ from bot.domain.drafts import (
     compare_and_set,
     content_hash,
     current_version,
+    editor_named,
     get,
     had_a_hand,
+    may_edit,
 )
 from bot.domain.errors import Refused, UsageError
 from bot.text import article, meaningful, word_count
 from models import Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
+COMMENT_MAX_CHARS = 500
 WITHDRAWABLE = (S.editing, S.returned, S.pending, S.approved)
 _TITLE_ON_CARD = 24
 # Built once: every bare 批准 runs it.
@@ -92,8 +95,8 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
             expected_hash: str | None = None) -> Draft:
     """批准: pending → approved, bound to the current version's hash (a card carries the hash it showed)."""
     draft = get(session, draft_id)
-    comment = meaningful(comment)
     _require_approver(session, draft, member, "批准")
+    comment = _comment(comment)
     version = current_version(session, draft)
     if expected_hash is not None and expected_hash != version.hash:
         raise Refused(f"这张卡片是旧版本：稿件 {draft.number} 已更新为 v{version.number}。"
@@ -121,10 +124,10 @@ def pending_for(session: Session, approver: Member) -> list[Draft]:
 def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
     """退回: by the editor while editing or an approver while pending; the comment is required."""
     draft = get(session, draft_id)
-    comment = meaningful(comment)
+    check_can_return(session, draft, member)
+    comment = _comment(comment)
     if not comment:
         raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
-    check_can_return(session, draft, member)
     from_state = S(draft.state)
     editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
@@ -135,6 +138,15 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
                   f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
                   f"draft:{draft.id}:returned:v{draft.current_version}", now)
     return draft
+
+
+def _comment(text: str) -> str:
+    """A comment worth passing on, short enough to reach the author in one chat message with the draft."""
+    comment = meaningful(text)
+    if len(comment) > COMMENT_MAX_CHARS:
+        raise UsageError(f"意见有 {len(comment)} 个字，最多 {COMMENT_MAX_CHARS} 个字。请精简后重发；"
+                         "大段改动请直接改进稿件（修改）。")
+    return comment
 
 
 def check_can_return(session: Session, draft: Draft, member: Member) -> None:
@@ -181,8 +193,8 @@ def _require_editor(session: Session, draft: Draft, member: Member, action: str,
                 f"需要改动请联系编辑{draft.editor.name if draft.editor else ''}")
         raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件；{hint}。", draft.id)
     # Its editor, or any editor while it has none who still edits (one who left before handing over).
-    if not (acting_editor(draft, member) == member.id or member.may(Role.admin)):
-        who = f"编辑 {draft.editor.name}" if draft.editor else "编辑"
+    if not may_edit(draft, member):
+        who = editor_named(draft)
         raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。意见请直接告诉{who}，"
                       "或请管理员发送「成员 角色 …」调整编辑。", draft.id)
     if draft.state not in states:
@@ -230,14 +242,29 @@ def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: d
                    reason: str) -> list[Member]:
     approvers = eligible_approvers(session, draft)
     if not approvers:
-        admins = [admin.userid for admin in members.with_role(session, Role.admin)]
-        outbox.notify(session, admins,
-                      f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑）。"
-                      "请指定审核人。", f"draft:{draft.id}:no-approver:v{version.number}", now)
+        _tell_admins_no_approver(session, draft, now)
     for approver in approvers:
         outbox.notify(session, [approver.userid], _review_card(draft, version, approver, reason),
                       f"draft:{draft.id}:review:v{version.number}", now)
     return approvers
+
+
+def tell_admins_without_approver(session: Session, now: datetime) -> list[Draft]:
+    """After members change: the pending drafts nobody may approve any more (their approvers left or lost the
+    role); the admins are told, once for each version."""
+    stuck = [draft for draft in session.scalars(select(Draft).where(Draft.state == S.pending).order_by(Draft.id))
+             if not eligible_approvers(session, draft)]
+    for draft in stuck:
+        _tell_admins_no_approver(session, draft, now)
+    return stuck
+
+
+def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime) -> None:
+    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    outbox.notify(session, admins,
+                  f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑，"
+                  "或已停用、不再担任审核人）。请发送「成员 角色 用户ID 审核」指定审核人。",
+                  f"draft:{draft.id}:no-approver:v{draft.current_version}", now)
 
 
 def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: str) -> dict[str, Any]:
