@@ -54,9 +54,7 @@ def monthly_report(ctx: JobContext) -> int:
     this_month = ctx.fire.date().replace(day=1)
     start = (this_month - timedelta(days=1)).replace(day=1)
     figures = stats.month(ctx.session, start, this_month, ctx.settings.zone)
-    lines = [f"**{start:%Y年%m月}宣传工作月报**",
-             f"投稿 {figures.submitted} 篇，批准 {figures.approved} 篇，"
-             f"投递 {figures.sent} 次，刊发 {figures.published} 篇（{figures.reprints}）"]
+    lines = [f"**{start:%Y年%m月}宣传工作月报**", figures.headline]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:
         lines.append(f"{start:%m}月没有投稿的部门：{'、'.join(figures.silent_departments)}"
@@ -154,8 +152,7 @@ def year_end(ctx: JobContext) -> int:
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     so_far = f"，截至{day.month}月{day.day}日" if day < end else ""  # Dec 31 too: later 刊发 still count
     lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
-    lines += [f"{n}. {p.name}（{p.department}）{p.points:g} 分，{p.articles} 篇"
-              for n, p in enumerate(rewards.people(ctx.session, start, end)[:10], 1)]
+    lines += [p.member_line(n) for n, p in enumerate(rewards.people(ctx.session, start, end)[:10], 1)]
     departments = rewards.departments(ctx.session, start, end)[:10]
     if departments:
         lines.append("部门：" + "，".join(f"{d.name} {d.points:g} 分" for d in departments))

@@ -38,8 +38,7 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
     if not people:
         return Reply(f"{name}还没有刊发的稿件。")
     lines = [f"{name}通讯员排行："]
-    lines += [f"{n}. {p.name}（{p.department or '未填部门'}）{p.points:g} 分，{p.articles} 篇"
-              for n, p in enumerate(people[:TOP], start=1)]
+    lines += [p.member_line(n) for n, p in enumerate(people[:TOP], start=1)]
     lines.append("部门排行：")
     lines += [f"{n}. {d.name} {d.points:g} 分，{d.articles} 篇"
               for n, d in enumerate(rewards.departments(ctx.session, start, end)[:TOP], start=1)]
@@ -53,8 +52,7 @@ def month(msg: Incoming, ctx: Context) -> Reply:
     """
     start, end = stats.parse_month(ctx.command.args, _today(ctx))
     figures = stats.month(ctx.session, start, end, ctx.settings.zone)
-    lines = [f"{start:%Y年%m月}：投稿 {figures.submitted}，批准 {figures.approved}，投递 {figures.sent}，"
-             f"刊发 {figures.published}（{figures.reprints}）"]
+    lines = [f"{start:%Y年%m月}：{figures.headline}"]
     if figures.outlets:
         lines.append("按媒体（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]

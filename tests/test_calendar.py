@@ -247,6 +247,20 @@ def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -
         "· 《乐昌开展地质灾害应急演练》韶关日报"])
 
 
+def test_the_year_end_ranking_names_a_member_without_department(chat: ChatDriver, cal: Calendar,
+                                                                  clock: FrozenClock) -> None:
+    only(chat.runtime, "year_end")
+    published_in_shaoguan_daily(chat)
+    with chat.runtime.sessions.begin() as session:  # as a WeCom sync leaves a member outside any department
+        session.execute(update(Member).where(Member.userid == "zhangsan").values(department=""))
+    clock.current = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    [message] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
+    assert message.payload["markdown"]["content"].splitlines()[1:3] == ["1. 张三（未填部门）3 分，1 篇",
+                                                                       "部门：未填部门 3 分"]
+    assert "1. 张三（未填部门）3 分，1 篇" in chat.as_member("admin").says("排行 2026")
+
+
 def test_a_firing_missed_before_a_schedule_ever_ran_is_recorded_as_skipped(chat: ChatDriver, cal: Calendar,
                                                                            clock: FrozenClock) -> None:
     only(chat.runtime, "year_end")

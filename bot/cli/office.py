@@ -242,8 +242,7 @@ def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{args.month} 统计已写入 {args.output}")
             return 0
         figures = stats.month(session, start, end, settings.zone)
-    print(f"{args.month}：投稿 {figures.submitted}，批准 {figures.approved}，投递 {figures.sent}，"
-          f"刊发 {figures.published}（{figures.reprints}）")
+    print(f"{args.month}：{figures.headline}")
     for row in figures.outlets:
         print(f"{row.name}\t投递 {row.sent}\t刊发 {row.published}\t上稿率 {row.rate}")
     return 0

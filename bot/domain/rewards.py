@@ -101,6 +101,10 @@ class Standing:
     points: float
     articles: int
 
+    def member_line(self, rank: int) -> str:
+        """「1. 张三（办公室）12 分，3 篇」: a member's place in a ranking."""
+        return f"{rank}. {self.name}（{self.department or '未填部门'}）{self.points:g} 分，{self.articles} 篇"
+
 
 def people(session: Session, start: date, end: date) -> list[Standing]:
     """Members by points in [start, end), a year or a quarter: the 优秀通讯员 ranking."""

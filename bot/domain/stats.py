@@ -114,8 +114,10 @@ class Month:
         return f"{self.reprinted / self.published:.0%}" if self.published else "—"
 
     @property
-    def reprints(self) -> str:
-        return f"其中转载 {self.reprinted}，转载率 {self.reprint_rate}"
+    def headline(self) -> str:
+        """The month in one line, as 统计, the monthly report and `newsbot stats` all give it."""
+        return (f"投稿 {self.submitted} 篇，批准 {self.approved} 篇，投递 {self.sent} 次，刊发 {self.published} 篇"
+                f"（其中转载 {self.reprinted}，转载率 {self.reprint_rate}）")
 
 
 def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
