@@ -17,7 +17,7 @@ from models import Draft, DraftState, Role
 
 router = Router()
 
-_SHOWN_COMMENTS = ("approve", "return", "revise", "topic")
+_SHOWN_COMMENTS = ("approve", "return", "revise", "retitle", "topic")
 _GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
 # 「批准 1、2」「批准 #2,3」: numbers alone after the first; 「退回 #12 2、3段数据不对」 is a comment.
 _MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*(?:\s|$)")

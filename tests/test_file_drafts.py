@@ -224,6 +224,7 @@ def test_a_file_followed_by_a_title_takes_that_title(live: Runtime, fake_wecom: 
             "乐昌开展世界地球日宣传", "乐昌开展地质灾害应急演练"]
         assert session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "retitle")) == (
             "稿子2 → 乐昌开展地质灾害应急演练")
+    assert "张三 改标题：稿子2 → 乐昌开展地质灾害应急演练" in chat.as_member("zhangsan").says("稿件 #2")
 
     assert "请在标题的下一行起写正文" in chat.as_member("xiaoli").says("投稿 小李的标题")  # sent no file at all
 

@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "approve": "批准",
     "return": "退回",
     "withdraw": "撤回",
+    "retitle": "改标题",
     "submit_outlets": "投递",
     "publish": "刊发",
     "publish.correct": "更正刊发记录",
