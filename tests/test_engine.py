@@ -57,6 +57,10 @@ def test_admin_bootstrap_from_settings(office: Runtime) -> None:
     with office.sessions.begin() as session:  # once only
         assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "member.bootstrap_admin"))
                    .all()) == 2
+    told = chat.as_member("admin").says("成员 角色 zhangsan 通讯员")  # the configuration outranks the chat
+    assert "zhangsan 列在配置 NEWSBOT_ADMINS 中，下次发消息时会重新成为管理员" in told
+    assert "通讯员、管理员" in chat.as_member("zhangsan").says("帮助")
+    assert "NEWSBOT_ADMINS" not in chat.as_member("admin").says("成员 角色 lisi 编辑")
 
 
 def test_inactive_member_is_told(chat: ChatDriver) -> None:

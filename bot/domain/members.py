@@ -67,8 +67,8 @@ def find(session: Session, word: str) -> Member:
 
 
 def for_message(session: Session, userid: str, admin_userids: frozenset[str], now: datetime) -> Member | None:
-    """The sender as a member, row locked for this message; a NEWSBOT_ADMINS userid is made an admin on first
-    contact."""
+    """The sender as a member, row locked for this message; a NEWSBOT_ADMINS userid is an admin whenever they
+    write (the configuration outranks the chat: removing them from it is how their admin role ends)."""
     member = session.scalar(_SENDER, {"userid": userid})
     if userid not in admin_userids or (member is not None and Role.admin in member.roles):
         return member
