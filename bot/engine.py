@@ -184,7 +184,7 @@ class CommandEngine:
             # here first) is answered as it was the first time. Core statements with parameters: the row is
             # never needed as an object, and the ORM's flush costs more.
             first_time = insert_if_new(session, INBOUND_TABLE, {
-                "key": msg.key, "channel": msg.channel, "userid": msg.userid, "chat_type": _chat(msg),
+                "key": msg.key, "channel": msg.channel, "userid": msg.userid, "chat_type": msg.chat_type,
                 "chat_id": msg.chat_id[:100], "received_at": self.clock()}, "key")
             if not first_time:
                 return Reply(session.scalar(STORED_REPLY, {"message_key": msg.key}) or "", outcome="duplicate")
@@ -257,10 +257,6 @@ class CommandEngine:
         return Reply(paging.first_page(session, member.userid, reply.text, now, paging.conversation(msg), msg.text),
                      command=name,
                      outcome=reply.outcome)
-
-
-def _chat(msg: Incoming) -> str:
-    return "group" if msg.in_group else "single"
 
 
 def with_quoted_number(command: Command, quoted: str) -> Command:

@@ -297,6 +297,5 @@ class DispatcherThread:
                 self._stop.wait(self._interval)
 
 
-def newest(session: Session, limit: int, after_id: int = 0) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(OutboxMessage.id > after_id)
-    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+def newest(session: Session, limit: int) -> list[OutboxMessage]:
+    return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))

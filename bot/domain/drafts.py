@@ -194,9 +194,10 @@ def versions(session: Session, draft: Draft) -> list[DraftVersion]:
                                 .order_by(DraftVersion.number)))
 
 
-def can_view(member: Member, draft: Draft) -> bool:
-    """Author, editor, admins and approvers (the deputy director sees every draft)."""
-    return (member.id in (draft.author_id, draft.editor_id) or member.may(Role.admin)
+def involved(member: Member, draft: Draft) -> bool:
+    """Who may read the draft and record what outlets did with it: its author, its editor, whoever approved
+    it, admins and approvers (the deputy director oversees every draft)."""
+    return (member.id in (draft.author_id, draft.editor_id, draft.approved_by_id) or member.may(Role.admin)
             or Role.approver in member.roles)
 
 

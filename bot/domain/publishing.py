@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
-from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit
+from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, involved, may_edit
 from bot.domain.errors import Refused, UsageError
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
@@ -105,7 +105,6 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
 class Published:
     submission: Submission
     added_points: float
-    first: bool  # the draft's first publication
     repeated: bool  # the publication was recorded before: no points, no 用稿反馈
     corrected: str = ""  # …and this one corrected it: what changed, in words
 
@@ -117,7 +116,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     # Locked before any write: a change made to the draft at the same moment (a revision voiding its approval,
     # an editor claiming it, an e-mail to the same outlet) comes wholly before this publication or after it.
     draft = get(session, draft_id, lock=True)
-    _require_involved(session, draft, member, "登记刊发")
+    _require_involved(draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     url = check_url(url)
     if draft.state not in SUBMITTABLE or draft.approved_hash is None:
@@ -143,19 +142,19 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
         points=rules.points(outlet.level, front_page)))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
-        return Published(submission, 0.0, False, True)
+        return Published(submission, 0.0, True)
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone)
     total = rewards.draft_total(session, draft.id, rules)
     added = total - before
-    first = draft.state != S.published
-    if first:  # from whichever state it had; a concurrent first 刊发 elsewhere is just as good
+    # The first publication, from whichever state it had; a concurrent first 刊发 elsewhere is just as good.
+    if draft.state != S.published:
         compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
                         updated_at=now)
     audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
                  version=submission.version, comment=f"{outlet.name} {url}")
     _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now)
-    return Published(submission, added, first, False)
+    return Published(submission, added, False)
 
 
 def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member, url: str,
@@ -169,7 +168,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     if on is not None and on != earlier:
         changes.append(f"刊发日期改为 {on:%Y-%m-%d}")
     if not changes:
-        return Published(submission, 0.0, False, True)
+        return Published(submission, 0.0, True)
     rules = rewards.current(session)
     before = rewards.draft_total(session, draft.id, rules)
     submission.url = url
@@ -187,7 +186,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     session.flush()
     points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g}（不变）"
     _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id)
-    return Published(submission, total - before, False, True, corrected="，".join(changes))
+    return Published(submission, total - before, True, corrected="，".join(changes))
 
 
 _DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?")
@@ -220,7 +219,7 @@ def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
 def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, now: datetime) -> Submission:
     """不采用: the outlet did not use the draft."""
     draft = get(session, draft_id)
-    _require_involved(session, draft, member, "登记不采用")
+    _require_involved(draft, member, "登记不采用")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
@@ -323,10 +322,6 @@ def check_url(url: str) -> str:
     return url
 
 
-def submissions(session: Session, draft: Draft) -> list[Submission]:
-    return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
-
-
 def _points_line(total: float, added: float, policy: str) -> str:
     """The draft's points as the group should read them: what this publication added, under the policy."""
     if added == total:  # the first publication that counts
@@ -361,7 +356,6 @@ def _href(url: str) -> str:
 _HREF_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E"})
 
 
-def _require_involved(session: Session, draft: Draft, member: Member, action: str) -> None:
-    involved = member.id in (draft.author_id, draft.editor_id, draft.approved_by_id)
-    if not (involved or member.may(Role.admin) or Role.approver in member.roles):
+def _require_involved(draft: Draft, member: Member, action: str) -> None:
+    if not involved(member, draft):
         raise Refused(f"只有稿件 {draft.number} 的作者、编辑、审核人或管理员可以{action}。", draft.id)

@@ -56,7 +56,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     else:
         if draft.state == S.pending:
             raise Refused(f"稿件 {draft.number} 正在审核，不能修改。需要改动请审核人先「退回」。", draft.id)
-        _require_editor(session, draft, member, "修改", (S.editing, S.approved))
+        _require_editor(draft, member, "修改", (S.editing, S.approved))
         to_state = S.pending if draft.state == S.approved else S.editing
     old = current_version(session, draft)
     if old.hash == content_hash(text):
@@ -84,7 +84,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
 def send_for_approval(session: Session, draft_id: int, member: Member, now: datetime) -> list[Member]:
     """送审: editing → pending; the eligible approvers get a card. Returns them."""
     draft = get(session, draft_id)
-    _require_editor(session, draft, member, "送审", (S.editing,))
+    _require_editor(draft, member, "送审", (S.editing,))
     _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=acting_editor(draft, member))
     audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
                  to_state=S.pending, version=draft.current_version)
@@ -153,7 +153,7 @@ def check_can_return(session: Session, draft: Draft, member: Member) -> None:
     if draft.state == S.pending:
         _require_approver(session, draft, member, "退回")
     elif draft.state == S.editing:
-        _require_editor(session, draft, member, "退回", (S.editing,))
+        _require_editor(draft, member, "退回", (S.editing,))
     else:
         raise Refused(_state_refusal(draft, "退回"), draft.id)
 
@@ -186,7 +186,7 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
     return draft
 
 
-def _require_editor(session: Session, draft: Draft, member: Member, action: str,
+def _require_editor(draft: Draft, member: Member, action: str,
                     states: tuple[str, ...]) -> None:
     if draft.author_id == member.id:
         hint = (f"补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else

@@ -97,7 +97,6 @@ class Row:
 
 @dataclass(frozen=True)
 class Month:
-    start: date
     submitted: int
     approved: int
     sent: int
@@ -148,7 +147,7 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
-    return Month(start, submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
+    return Month(submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
                  outlets, levels, departments, sorted(active - with_drafts), reprinted)
 
 
