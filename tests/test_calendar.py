@@ -100,6 +100,14 @@ def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal
     clock.current = utc(2026, 6, 5, 1, 0)
     assert [outcome for *_, outcome in cal.tick() + other.tick()] == ["done"]
     assert len(group_messages(chat.runtime)) == 1
+    # Both read the schedule before either claimed: the (schedule, period) row decides, not the reading.
+    with chat.runtime.sessions.begin() as session:
+        schedule = session.scalars(select(Schedule).where(Schedule.job == "study_reminder")).one()
+        session.expunge(schedule)
+    fire = datetime(2026, 7, 5, 9, tzinfo=SHANGHAI)
+    assert cal._claim(schedule, fire, clock(), run=True) == "done"
+    assert other._claim(schedule, fire, clock(), run=True) is None
+    assert [period for _, period, _ in runs(chat.runtime)].count("2026-07-05T09:00:00") == 1
 
 
 def test_overdue_reminders_reach_the_holders_and_an_admin_from_the_second(chat: ChatDriver, cal: Calendar,

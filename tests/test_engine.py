@@ -128,13 +128,20 @@ def test_q09_an_unexpected_error_rolls_back_the_whole_action(office: Runtime) ->
 
 
 def test_q18_per_member_rate_limit_is_counted_in_the_database(office: Runtime) -> None:
-    office.commands.settings = office.settings.model_copy(update={"rate_limit_per_minute": 3})
-    chat = ChatDriver(office)
-    replies = [chat.as_member("zhangsan").says("帮助") for _ in range(5)]
-    assert ["发送得太快" in reply for reply in replies] == [False, False, False, True, True]
-    assert "您可以使用" in chat.as_member("xiaoli").says("帮助")  # per member
-    office.clock.advance(seconds=61)
-    assert "您可以使用" in chat.as_member("zhangsan").says("帮助")
+    limited = office.settings.model_copy(update={"rate_limit_per_minute": 3})
+    office.commands.settings = limited
+    other = Runtime.build(limited, clock=office.clock, transports={})  # another worker: its own engine and memory
+    try:
+        chat, elsewhere = ChatDriver(office), ChatDriver(other)
+        elsewhere._counter[0] = 1000  # message ids of its own: not WeCom's retries of the first worker's
+        replies = [chat.as_member("zhangsan").says("帮助") for _ in range(3)]
+        replies += [elsewhere.as_member("zhangsan").says("帮助") for _ in range(2)]
+        assert ["发送得太快" in reply for reply in replies] == [False, False, False, True, True]
+        assert "您可以使用" in chat.as_member("xiaoli").says("帮助")  # per member
+        office.clock.advance(seconds=61)
+        assert "您可以使用" in elsewhere.as_member("zhangsan").says("帮助")
+    finally:
+        other.close()
 
 
 def test_q18_two_worker_processes_share_the_rate_limit(office: Runtime, tmp_path: object) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, insert, select
 
 from bot import outbox
-from bot.outbox import Dispatcher, RetryLater, Undeliverable
+from bot.outbox import Dispatcher, RetryLater, Undeliverable, backoff
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
 from tests.conftest import PG_URL, FrozenClock, sqlite_steps
@@ -75,6 +75,15 @@ def test_a_claim_does_not_walk_the_recipients_history(runtime: Runtime, clock: F
 
     few, many = claim_steps("lisi", 10), claim_steps("zhaoliu", 5_000)
     assert many < few * 2, (few, many)
+
+
+def test_q11_backoff_grows_exponentially_with_jitter() -> None:
+    for attempt in range(1, 12):
+        ceiling = min(2.0 ** attempt, 3600.0)
+        samples = [backoff(attempt).total_seconds() for _ in range(50)]
+        assert all(ceiling / 2 <= s <= ceiling for s in samples), attempt
+        assert len(set(samples)) > 1  # jitter: dispatchers that failed together do not retry together
+    assert backoff(40) <= timedelta(hours=1)
 
 
 def test_q11_transient_failure_backs_off_then_delivers(runtime: Runtime, clock: FrozenClock) -> None:

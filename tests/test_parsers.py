@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Incoming
@@ -34,6 +34,8 @@ XML_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_ch
 
 
 @given(XML_TEXT, XML_TEXT)
+@example("u]]>", "a]]>b")  # arbitrary text almost never holds the CDATA terminator: always try it
+@example("]]>", "<![CDATA[x]]>]]><MsgType>news</MsgType>")
 def test_q06_any_userid_and_content_round_trip_through_the_reply_xml(userid: str, content: str) -> None:
     """`]]>`, markup and control characters in user text never break or inject into the reply."""
     fields = app_messages.parse_xml(app_messages.text_reply(userid, "corp", 1, content))

@@ -395,6 +395,10 @@ def test_q07_compare_and_set_refuses_a_draft_changed_since_it_was_read(chat: Cha
         assert not compare_and_set(session, stale, (DraftState.editing,), state=DraftState.pending)
         assert stale.current_version == 2 and stale.state == DraftState.editing  # reloaded, unchanged
         assert compare_and_set(session, stale, (DraftState.editing,), state=DraftState.pending)
+        session.execute(update(Draft).where(Draft.id == 1).values(state=DraftState.approved)
+                        .execution_options(synchronize_session=False))  # another approver was first
+        assert not compare_and_set(session, stale, (DraftState.pending,), state=DraftState.returned)
+        assert stale.state == DraftState.approved
         session.rollback()
 
 

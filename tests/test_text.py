@@ -24,10 +24,12 @@ def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> No
 
 
 @given(FULL_WIDTH_TEXT)
+@example("\u3000ＡＢ　１２＃～！")  # the ideographic space and both ends of the range, always
 def test_q06_half_width_leaves_no_full_width_ascii(text: str) -> None:
     converted = to_half_width(text)
     assert not any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000" for ch in converted)
     assert len(converted) == len(text)
+    assert to_half_width("\u3000！～") == " !~"
 
 
 @given(st.integers(min_value=0, max_value=999_999_999))
