@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.domain.meetings import trigger
+from bot.domain.schedules import trigger
 from bot.jobs import JOBS, JobContext
 from models import JobRun, Schedule
 

@@ -14,7 +14,7 @@ class PendingPages(Base):
     __tablename__ = "pending_pages"
 
     userid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # "group" or "single": pages of a 1:1 reply never continue in the work group
+    # "single", or "g" and 7 hex digits of a group's id: pages continue only in the chat they were cut for
     chat: Mapped[str] = mapped_column(String(8), primary_key=True, default="single", server_default="single")
     pages: Mapped[list[str]] = mapped_column(JSON)
     total: Mapped[int]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import audit
+from bot.domain import audit, schedules
 from bot.domain.errors import UsageError
 from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
 
@@ -18,16 +17,12 @@ LEAD_MAX_CHARS = 500
 PUBLICATIONS_SHOWN = 10  # 用稿动态 in a notice: the newest ones, and how many in all
 
 
-def trigger(rule: dict[str, str], zone: ZoneInfo) -> CronTrigger:
-    return CronTrigger(timezone=zone, **rule)
-
-
 def next_meeting(session: Session, after: datetime, zone: ZoneInfo) -> tuple[datetime, Schedule] | None:
     """The first meeting at or after `after` (local time), and its schedule (place, agenda)."""
     schedule = session.get(Schedule, MEETING)
-    if schedule is None or not schedule.enabled:
+    if schedule is None:
         return None
-    when = trigger(schedule.rule, zone).get_next_fire_time(None, after.astimezone(zone))
+    when = schedules.next_fire(schedule, after, zone)
     return (when, schedule) if when is not None else None
 
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import NotFound, UsageError
-from bot.domain.meetings import trigger
 from bot.text import to_half_width
 from models import JobRun, Schedule
+
+
+def trigger(rule: dict[str, str], zone: ZoneInfo) -> CronTrigger:
+    """A schedule's rule (cron fields, local time) as APScheduler's trigger."""
+    return CronTrigger(timezone=zone, **rule)
+
 
 RULE_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
 # What each cron field takes, for a clear refusal (APScheduler's own message is English).
@@ -79,7 +85,7 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
             allowed = "、".join((*RULE_FIELDS, "grace", *known))
             raise UsageError(f"日程 {schedule_id} 没有「{field}」。可改：{allowed}")
     try:
-        upcoming = trigger(rule, zone).get_next_fire_time(None, now.astimezone(zone))
+        upcoming = trigger(rule, zone).get_next_fire_time(None, now.astimezone(zone))  # valid, and ever fires?
     except (ValueError, TypeError) as exc:
         raise UsageError(_rule_refusal(rule, zone)) from exc
     if upcoming is None:
