@@ -227,10 +227,7 @@ class CommandEngine:
             return Reply(unknown_command_hint(msg.text), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
-            needed = "或".join(role.label for role in Role if role in route.roles)
-            # An admin may do everything but approve (层层把关: the deputy director's step, never self-granted).
-            ask = "审核由审核人（分管领导）负责。" if member.may(Role.admin) else "如需开通请联系管理员。"
-            message = f"「{route.words[0]}」需要{needed}角色，您当前的角色是：{member.role_labels}。{ask}"
+            message = members.role_refusal(member, route.roles, route.words[0])
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
         if msg.in_group and route.roles == _ADMIN_ONLY:  # 成员, 日程: their replies are the office's own business

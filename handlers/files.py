@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import file_drafts
+from bot.domain import members
 from bot.domain.errors import Refused
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -15,7 +16,7 @@ router = Router()
 def file_received(msg: Incoming, ctx: Context) -> Reply:
     """A file message: queue its download; the member hears back when the draft is ready."""
     if not ctx.member.may(Role.correspondent):
-        raise Refused(f"投稿需要通讯员角色，您当前的角色是：{ctx.member.role_labels}。如需开通请联系管理员。")
+        raise Refused(members.role_refusal(ctx.member, {Role.correspondent}, "投稿"))
     file_drafts.queue(ctx.session, msg, ctx.now)
     name = f"「{msg.filename}」" if msg.filename else ""
     return Reply(f"已收到文件{name}，正在读取，稍后告诉您结果（标题取自文件名）。")

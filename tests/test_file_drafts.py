@@ -258,3 +258,19 @@ def test_a_title_for_a_file_being_read_or_refused(live: Runtime, fake_wecom: Fak
     drain(live)  # refused: not a .docx or .txt
     assert "不是 .docx 或 .txt 文件" in told(live, "zhangsan")[-1]
     assert "请在标题的下一行起写正文" in chat.as_member("zhangsan").says("投稿 标题一")
+
+
+def test_a_correspondent_who_lost_the_role_while_the_file_was_read_is_told_why(live: Runtime, fake_wecom: FakeWeCom,
+                                                                                clock: FrozenClock) -> None:
+    from sqlalchemy import update
+
+    from models import Member
+
+    fake_wecom.media["M1"] = (DOCX_TYPE, "稿.docx", docx_bytes("我局开展地质灾害应急演练。"))
+    send_file(live, clock, "zhangsan", "M1", "稿.docx")
+    with live.sessions.begin() as session:
+        session.execute(update(Member).where(Member.userid == "zhangsan").values(role_names="editor"))
+    drain(live)
+    assert "「投稿」需要通讯员角色，您当前的角色是：编辑。如需开通请联系管理员。" in told(live, "zhangsan")[-1]
+    with live.sessions.begin() as session:
+        assert session.scalars(select(Draft)).all() == []
