@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from bot import file_drafts
 from bot.domain import audit, drafts, members, sla, topics
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Command, Context, Router
+from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import leading_draft_number, word_count
+from bot.text import word_count
+from handlers.arguments import draft_number, take_number
 from handlers.formatting import draft_line, duration, local_time
 from models import Draft, DraftState, Role
 
 router = Router()
 
 _SHOWN_COMMENTS = ("approve", "return", "revise", "retitle", "topic")
-_GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
-# 「批准 1、2」「批准 #2,3」: numbers alone after the first; 「退回 #12 2、3段数据不对」 is a comment.
-_MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*(?:\s|$)")
 _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 
@@ -158,27 +155,3 @@ def _compare(ctx: Context, draft: Draft, first: int, second: int) -> Reply:
     if not changes:
         return Reply(f"{head}：正文没有变化。")
     return Reply("\n".join([f"{head}，{len(changes)} 处改动（〔删：〕原文，〔增：〕新文）：", *changes]))
-
-
-def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int, Command]:
-    """`#12，同意…` → 12 and the command with the rest as its arguments (raw: as typed).
-
-    A command that acts takes exactly one well-formed number: 「批准 1、2」 or 「撤回 #2abc」 never act on the
-    first number and take the rest for a comment. 「稿件 #12 2」 only reads (version 2)."""
-    malformed = _GLUED_NUMBER.match(command.args) if acts else None
-    if malformed is not None:
-        raise UsageError(f"稿件编号只写数字，看不懂「{malformed.group().strip()}」。例如：{word} #12")
-    found = leading_draft_number(command.args)
-    if found is None:
-        raise UsageError(f"请写稿件编号，例如：{word} #12")
-    number, end = found
-    rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
-    more = rest.args.startswith("#") or (acts and _MORE_NUMBERS.match(rest.args) is not None)
-    other = leading_draft_number(rest.args) if more else None
-    if other is not None:
-        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{other[0]}")
-    return number, rest
-
-
-def draft_number(command: Command, word: str) -> int:
-    return take_number(command, word)[0]

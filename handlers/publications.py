@@ -8,7 +8,7 @@ from bot.domain import outlets, publishing, rewards
 from bot.domain.errors import UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from handlers.drafts import take_number
+from handlers.arguments import take_number
 from models import Level, Role
 
 router = Router()

@@ -10,7 +10,7 @@ from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import leading_draft_number, parse_draft_number, without_links
-from handlers.drafts import draft_number, take_number
+from handlers.arguments import draft_number, take_number
 from models import DraftState, Role
 
 router = Router()

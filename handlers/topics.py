@@ -7,7 +7,7 @@ from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import leading_draft_number
-from handlers.drafts import take_number
+from handlers.arguments import take_number
 from handlers.formatting import draft_line
 from models import Role
 

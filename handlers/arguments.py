@@ -1,0 +1,38 @@
+"""Arguments every command that names a draft shares: its number, first and alone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.domain.errors import UsageError
+from bot.engine import Command
+from bot.text import leading_draft_number
+
+_GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
+# 「批准 1、2」「批准 #2,3」: numbers alone after the first; 「退回 #12 2、3段数据不对」 is a comment.
+_MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*(?:\s|$)")
+
+
+def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int, Command]:
+    """`#12，同意…` → 12 and the command with the rest as its arguments (raw: as typed).
+
+    A command that acts takes exactly one well-formed number: 「批准 1、2」 or 「撤回 #2abc」 never act on the
+    first number and take the rest for a comment. 「稿件 #12 2」 only reads (version 2)."""
+    malformed = _GLUED_NUMBER.match(command.args) if acts else None
+    if malformed is not None:
+        raise UsageError(f"稿件编号只写数字，看不懂「{malformed.group().strip()}」。例如：{word} #12")
+    found = leading_draft_number(command.args)
+    if found is None:
+        raise UsageError(f"请写稿件编号，例如：{word} #12")
+    number, end = found
+    rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
+    more = rest.args.startswith("#") or (acts and _MORE_NUMBERS.match(rest.args) is not None)
+    other = leading_draft_number(rest.args) if more else None
+    if other is not None:
+        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{other[0]}")
+    return number, rest
+
+
+def draft_number(command: Command, word: str) -> int:
+    return take_number(command, word)[0]
