@@ -14,7 +14,6 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 from docx import Document
-from sqlalchemy import case, func, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -23,7 +22,7 @@ from bot.domain.drafts import version
 from bot.domain.photos import Photo
 from bot.outbox import RetryLater, Undeliverable
 from bot.text import xml_safe
-from models import OutboxMessage, Submission, SubmissionState
+from models import OutboxMessage, Submission
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -100,18 +99,10 @@ class MailTransport:
     def send(self, message: OutboxMessage) -> None:
         submission_id, message_id = message.payload["submission_id"], message.payload["message_id"]
         with self._sessions.begin() as session:
-            submission = session.get(Submission, submission_id)
-            if submission is None or submission.message_id != message_id:
-                return  # a later 投递 to the same outlet took over
-            if submission.state == SubmissionState.sending:  # this e-mail's last attempt died inside SMTP
-                publishing.mail_failed(session, submission_id, "", self._clock(), message.claimed_by or "",
-                                       maybe_sent=True)
+            submission = publishing.start_sending(session, submission_id, message_id, self._clock(),
+                                                  message.claimed_by or "")
+            if submission is None:
                 return
-            if submission.state not in (SubmissionState.queued, SubmissionState.failed):  # failed: outbox retry
-                return  # recorded already (刊发, 不采用)
-            # Committed before SMTP: a crash from here on is seen by the next attempt, which asks instead of
-            # sending the outlet a second copy.
-            submission.state = SubmissionState.sending
             text = version(session, submission.draft, submission.version).text
             email = compose(self._settings, submission, text, message_id, self._clock(),
                             photos.of_draft(session, submission.draft_id))
@@ -125,19 +116,12 @@ class MailTransport:
                 publishing.mail_failed(session, submission_id, str(exc), self._clock(), message.claimed_by or "",
                                        maybe_sent=True)
             return
-        except (RetryLater, Undeliverable):  # not sent: queued again, for the retry or the dead letter's report
+        except (RetryLater, Undeliverable):
             with self._sessions.begin() as session:
-                session.execute(update(Submission).where(Submission.id == submission_id,
-                                                         Submission.state == SubmissionState.sending)
-                                .values(state=SubmissionState.queued))
+                publishing.not_sent(session, submission_id)
             raise
         with self._sessions.begin() as session:  # on its own: whatever happens next, the outlet got its e-mail
-            # Sent is the truth even when 刊发 or 不采用 came meanwhile, or a slow send was given up for lost.
-            session.execute(update(Submission).where(Submission.id == submission_id,
-                                                     Submission.message_id == message_id).values(
-                state=case((Submission.state.in_((SubmissionState.sending, SubmissionState.failed)),
-                            SubmissionState.sent), else_=Submission.state),
-                sent_at=func.coalesce(Submission.sent_at, self._clock())))
+            publishing.mail_sent(session, submission_id, message_id, self._clock())
         try:
             with self._sessions.begin() as session:
                 stats.recount(session, submission_id, self._settings.zone)

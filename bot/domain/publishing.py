@@ -9,7 +9,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -237,6 +237,41 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
 def new_message_id(sender: str) -> str:
     """The Message-ID of a submission's e-mail, recorded with it."""
     return make_msgid(domain=sender.rpartition("@")[2] or "newsbot.local")
+
+
+def start_sending(session: Session, submission_id: int, message_id: str, now: datetime,
+                  attempt: str) -> Submission | None:
+    """The submission an e-mail is about to carry, marked `sending`; None when it must not go out: a later 投递
+    took over, it was recorded already (刊发, 不采用), or this e-mail's last attempt died inside SMTP (then the
+    editor is asked to check with the outlet: never a second copy)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.message_id != message_id:
+        return None
+    if submission.state == SubmissionState.sending:
+        mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)
+        return None
+    if submission.state not in (SubmissionState.queued, SubmissionState.failed):  # failed: `outbox retry`
+        return None
+    submission.state = SubmissionState.sending  # committed before SMTP: a crash from here on is seen
+    return submission
+
+
+def not_sent(session: Session, submission_id: int) -> None:
+    """SMTP refused or could not be reached before the message was handed over: queued again, for the
+    outbox's retry or its dead letter's report."""
+    session.execute(update(Submission).where(Submission.id == submission_id,
+                                             Submission.state == SubmissionState.sending)
+                    .values(state=SubmissionState.queued))
+
+
+def mail_sent(session: Session, submission_id: int, message_id: str, now: datetime) -> None:
+    """The outlet has the e-mail: sent is the truth even when 刊发 or 不采用 came meanwhile, or a slow send was
+    given up for lost (failed)."""
+    session.execute(update(Submission).where(Submission.id == submission_id,
+                                             Submission.message_id == message_id).values(
+        state=case((Submission.state.in_((SubmissionState.sending, SubmissionState.failed)),
+                    SubmissionState.sent), else_=Submission.state),
+        sent_at=func.coalesce(Submission.sent_at, now)))
 
 
 def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
