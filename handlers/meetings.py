@@ -87,6 +87,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
             raise UsageError("请写 字段=值，例如：日程 设置 meeting hour=16 place=二楼会议室")
         schedule = schedules.change(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now, ctx.member.userid)
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
-        return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}，"
+        params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
+        return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}{params}，"
                      f"下次 {local_time(upcoming, ctx.settings.zone) if upcoming else '—'}")
     raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …")

@@ -424,6 +424,8 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "议程：一、线索 二、经验" in admin.says("例会")
     assert "用稿动态：近一个月刊发 0 篇。" in admin.says("例会")  # no meeting held yet
     assert "已修改 theme_day_calls" in admin.says("日程 设置 theme_day_calls days=3-5 学雷锋日;6-1 安全生产月")
+    shown = admin.says("日程 设置 meeting place=局三楼会议室")  # what the notices will say, shown back
+    assert "place=局三楼会议室 agenda=一、线索 二、经验" in shown
     with chat.runtime.sessions.begin() as session:
         assert session.get(Schedule, "theme_day_calls").params["days"] == [[3, 5, "学雷锋日"], [6, 1, "安全生产月"]]
     assert "主题日应写成" in admin.says("日程 设置 theme_day_calls days=三月五日")

@@ -105,7 +105,7 @@ class Month:
     levels: list[Row]
     departments: list[Row]
     silent_departments: list[str]  # 宣传无死角: departments with no draft this month
-    reprinted: int  # 转载: publications this month that no e-mail of ours preceded
+    reprinted: int  # 转载: publications this month that no e-mail of ours preceded, the office's own channels aside
 
     @property
     def reprint_rate(self) -> str:
@@ -115,7 +115,7 @@ class Month:
     @property
     def headline(self) -> str:
         """The month in one line, as 统计, the monthly report and `newsbot stats` all give it."""
-        return (f"投稿 {self.submitted} 篇，批准 {self.approved} 篇，投递 {self.sent} 次，刊发 {self.published} 篇"
+        return (f"投稿 {self.submitted} 篇，批准 {self.approved} 篇，投递 {self.sent} 次，刊发 {self.published} 篇次"
                 f"（其中转载 {self.reprinted}，转载率 {self.reprint_rate}）")
 
 
@@ -141,9 +141,10 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
         Draft.author_id == Member.id, Draft.created_at >= since, Draft.created_at < until))))
     # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
     # by a plan made before its value is known (PostgreSQL's generic plans).
-    reprinted = session.scalar(select(func.count()).select_from(Submission).where(
+    # The office's own channels (公众号, website) publish what it posts itself: never a reprint.
+    reprinted = session.scalar(select(func.count()).select_from(Submission).join(Outlet).where(
         Submission.message_id == literal_column("''"), Submission.published_on >= start,
-        Submission.published_on < end)) or 0
+        Submission.published_on < end, Outlet.level != Level.own)) or 0
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
