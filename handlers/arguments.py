@@ -10,8 +10,9 @@ from bot.engine import Command
 from bot.text import leading_draft_number
 
 _GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
-# 「批准 1、2」「批准 #2,3」: numbers alone after the first; 「退回 #12 2、3段数据不对」 is a comment.
-_MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*(?:\s|$)")
+# 「批准 1、2」「批准 #2,3」「撤回 1 2」: nothing but numbers after the first. 「退回 #12 3 处数据不对」 and
+# 「批准 #12 2026 年度重点稿」 are comments.
+_MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*[,，、;；。.\s]*")
 
 
 def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int, Command]:
@@ -27,9 +28,9 @@ def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int,
         raise UsageError(f"请写稿件编号，例如：{word} #12")
     number, end = found
     rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
-    more = rest.args.startswith("#") or (acts and _MORE_NUMBERS.match(rest.args) is not None)
+    more = rest.args.startswith("#") or (acts and _MORE_NUMBERS.fullmatch(rest.args) is not None)
     other = leading_draft_number(rest.args) if more else None
-    if other is not None:
+    if other is not None and other[0] != number:
         raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{other[0]}")
     return number, rest
 

@@ -419,14 +419,16 @@ def test_a_second_number_or_a_malformed_one_acts_on_nothing(chat: ChatDriver, su
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("zhaoliu").says("送审 #2")
     wangwu, zhangsan = chat.as_member("wangwu"), chat.as_member("zhangsan")
-    for both in ("批准 1、2", "批准 #1,2", "批准 1 2 同意"):
+    for both in ("批准 1、2", "批准 #1,2", "批准 1 2", "批准 #1 #2 同意"):
         assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in wangwu.says(both)
     assert "一次只能撤回一篇稿件" in zhangsan.says("撤回 1 2")
     for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2")):
         assert f"稿件编号只写数字，看不懂「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
-    assert "已将稿件 #1 退回" in wangwu.says("退回 #1 2、3段数据不对")  # numbers inside a comment
-    assert events(chat, 1)[-1][3] == "2、3段数据不对"
+    assert "已批准稿件 #2" in wangwu.says("批准 #2 2026 年度重点稿")  # a comment that begins with a number
+    assert events(chat, 2)[-1][3] == "2026 年度重点稿"
+    assert "已将稿件 #1 退回" in wangwu.says("退回 #1 2、3 段数据不对")
+    assert events(chat, 1)[-1][3] == "2、3 段数据不对"
     assert "v1（" in chat.as_member("lisi").says("稿件 #1 1")  # 稿件 only reads: a version may follow
 
 

@@ -118,12 +118,15 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
 
 
 def after_change(session: Session, changed: Iterable[Member], now: datetime, actor: str | None) -> list[Draft]:
-    """Once members stopped editing or approving (roles changed, left the office), nothing waits on them: the
-    drafts they edit are handed over, and the admins hear of drafts that nobody may approve any more.
-    Returns the drafts handed over."""
+    """Once members' roles or presence changed, nothing waits on the wrong person: the drafts of those who stopped
+    editing are handed over, a new approver gets the cards of drafts already waiting, and the admins hear of
+    drafts that nobody may approve any more. Returns the drafts handed over."""
     from bot.domain import drafts, review  # both build their queries from this module at import
 
+    changed = list(changed)
     handed_over = [draft for member in changed for draft in drafts.hand_over(session, member, now, actor)]
+    for member in changed:
+        review.ask_new_approver(session, member, now)
     review.tell_admins_without_approver(session, now)
     return handed_over
 
@@ -188,20 +191,20 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
     created = updated = 0
-    stopped: list[Member] = []  # editors whose row takes the role away
+    changed: list[Member] = []  # editors whose row takes the role away, new approvers
     for userid, name, department, roles in rows:
         member = get(session, userid)
         if member is None:
-            member = Member(userid=userid, created_at=now)
+            member = Member(userid=userid, created_at=now, role_names="")
             session.add(member)
             created += 1
         else:
             updated += 1
-            if is_editor(member) and Role.editor not in roles:
-                stopped.append(member)
+        if (is_editor(member) and Role.editor not in roles) or Role.approver in roles - member.roles:
+            changed.append(member)
         member.name, member.department, member.roles, member.active = name, department, roles, True
     # After every row: no draft goes to an editor whose own row takes the role away further down.
-    handed_over = len(after_change(session, stopped, now, actor))
+    handed_over = len(after_change(session, changed, now, actor))
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
     return ImportResult(created, updated, handed_over)
 
