@@ -26,12 +26,15 @@ class JobContext:
     now: datetime
 
     def to_group(self, key: str, lines: list[str], more: str = "") -> int:
-        """One markdown message to the group, cut to what every group channel accepts. The lines carry titles,
-        names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
-        content = fit([_quoted(line) for line in lines], more)
-        return outbox.enqueue(self.session, channel=outbox.GROUP, recipient="",
-                              payload={"msgtype": "markdown", "markdown": {"content": content}},
-                              dedupe_key=key, now=self.now)
+        return to_group(self.session, key, lines, self.now, more)
+
+
+def to_group(session: Session, key: str, lines: list[str], now: datetime, more: str = "") -> int:
+    """One markdown message to the group, cut to what every group channel accepts. The lines carry titles,
+    names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
+    content = fit([_quoted(line) for line in lines], more)
+    return outbox.enqueue(session, channel=outbox.GROUP, recipient="",
+                          payload={"msgtype": "markdown", "markdown": {"content": content}}, dedupe_key=key, now=now)
 
 
 def _quoted(line: str) -> str:
@@ -81,12 +84,22 @@ def meeting_notice(ctx: JobContext) -> int:
 
 
 def study_reminder(ctx: JobContext) -> int:
-    """每月学习制度: this month's items to the group."""
+    """每月学习制度: this month's items to the group; with none set, the admins are asked for them instead (the
+    reminder goes out once they are: `post_study`)."""
     month = f"{ctx.fire:%Y-%m}"
     items = meetings.study_items(ctx.session, month)
-    lines = [f"**{ctx.fire:%m}月学习提醒**", items or "本月学习内容尚未设置（管理员发送「学习 设置 内容」）。",
-             "发送「学习」随时查看。"]
-    return ctx.to_group(f"study:{month}", lines)
+    if items:
+        return post_study(ctx.session, month, items, ctx.now)
+    admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
+    outbox.notify(ctx.session, admins, f"今天是{ctx.fire:%m}月的学习提醒日，但本月学习内容尚未设置，"
+                  "工作群里还没有提醒。请发送「学习 设置 内容」，设置后会立即发到工作群。",
+                  f"study-missing:{month}", ctx.now)
+    return len(admins)
+
+
+def post_study(session: Session, month: str, items: str, now: datetime) -> int:
+    """The month's study reminder in the group, once a month whenever it is posted."""
+    return to_group(session, f"study:{month}", [f"**{month[5:]}月学习提醒**", items, "发送「学习」随时查看。"], now)
 
 
 def theme_day_calls(ctx: JobContext) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar as stdlib_calendar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,6 +97,7 @@ def test_q15_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: C
 def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
     only(chat.runtime, "study_reminder")
     other = Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="other")
+    chat.as_member("admin").says("学习 设置 2026-06 《习近平谈治国理政》第二卷")
     clock.current = utc(2026, 6, 5, 1, 0)
     assert [outcome for *_, outcome in cal.tick() + other.tick()] == ["done"]
     assert len(group_messages(chat.runtime)) == 1
@@ -168,6 +169,24 @@ def test_the_meeting_shows_the_newest_ten_publications_and_how_many_more(chat: C
     reply = chat.as_member("xiaoli").says("例会")
     assert "用稿动态：近一个月刊发 12 篇：\n· 《第12篇》韶关日报（张三）" in reply
     assert "《第3篇》" in reply and "《第2篇》" not in reply and "· ……另有 2 篇，发送「统计」查看本月数字" in reply
+
+
+def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_set(
+        chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    only(chat.runtime, "study_reminder")
+    clock.current = utc(2026, 6, 5, 1, 0)
+    assert cal.tick() == [("study_reminder", "2026-06-05T09:00:00", "done")]
+    assert group_messages(chat.runtime) == []  # nothing "not set" for the whole group to read
+    [asked] = [m for m in chat.outbox() if m.dedupe_key.startswith("study-missing:2026-06")]
+    assert asked.recipient == "admin" and "请发送「学习 设置 内容」" in asked.payload["text"]["content"]
+    set_now = chat.as_member("admin").says("学习 设置 《习近平谈治国理政》第二卷")
+    assert "本月学习提醒日已过，已把学习内容发到工作群" in set_now
+    [posted] = group_messages(chat.runtime)
+    assert posted.payload["markdown"]["content"].splitlines() == ["**06月学习提醒**", "《习近平谈治国理政》第二卷",
+                                                                  "发送「学习」随时查看。"]
+    assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 改后的书目")  # posted once
+    assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 7月 下月的书")  # not yet due
+    assert len(group_messages(chat.runtime)) == 1
 
 
 @pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07", "7月"])
@@ -337,6 +356,8 @@ def test_q15_three_scheduler_processes_fire_each_period_once(chat: ChatDriver, t
                               timeout=60, env=env, cwd=str(tmp_path))
 
     only(chat.runtime, "study_reminder")
+    for month in {f"{datetime.now(SHANGHAI) + timedelta(days=days):%Y-%m}" for days in (0, 1)}:
+        assert cli("study", "set", "--month", month, "本月的书").returncode == 0  # the reminder goes to the group
     assert cli("schedule", "set", "study_reminder", "second=*/2", "minute=*", "hour=*", "day=*",
                "grace=1").returncode == 0
     processes = [subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], env=env, cwd=str(tmp_path),

@@ -70,6 +70,12 @@ def study_items(session: Session, month: str) -> str | None:
 STUDY_MAX_CHARS = 500
 
 
+def study_reminder_fired(session: Session, month: str) -> bool:
+    """Whether the month's study reminder is past: items set now go to the group at once."""
+    return session.scalar(select(JobRun.id).join(Schedule, Schedule.id == JobRun.schedule_id).where(
+        Schedule.job == "study_reminder", JobRun.period.like(f"{month}-%")).limit(1)) is not None
+
+
 def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> str | None:
     """Set a month's study items; returns the items they replaced, if any (shown, and kept in the audit log)."""
     text = text.strip()
