@@ -102,6 +102,13 @@ def post_study(session: Session, month: str, items: str, now: datetime) -> int:
     return to_group(session, f"study:{month}", [f"**{month[5:]}月学习提醒**", items, "发送「学习」随时查看。"], now)
 
 
+def study_items_set(session: Session, month: str, now: datetime) -> bool:
+    """Items set for a month whose reminder day is past go to the group at once, unless they went already
+    (the reminder asked the admins for them). Returns whether they went now."""
+    items = meetings.study_items(session, month)
+    return bool(items and meetings.study_reminder_fired(session, month) and post_study(session, month, items, now))
+
+
 def theme_day_calls(ctx: JobContext) -> int:
     """A call for drafts `days_before` each theme day (学雷锋日, 世界地球日, 全国土地日, …)."""
     days_before = int(ctx.schedule.params.get("days_before", 10))

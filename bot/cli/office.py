@@ -72,13 +72,15 @@ def add_commands(commands: Commands) -> None:
 
 
 def _study_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import jobs
     from bot.domain import meetings, stats
 
     month = f"{stats.parse_month(args.month, date.today())[0]:%Y-%m}"  # 2026-7 is stored as 2026-07
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         meetings.set_study_items(session, month, args.text, runtime.clock(), actor=None)
-    print(f"已设置 {month} 的学习内容。")
+        posted = jobs.study_items_set(session, month, runtime.clock())
+    print(f"已设置 {month} 的学习内容。" + ("本月学习提醒日已过，已发到工作群。" if posted else ""))
     return 0
 
 
