@@ -398,6 +398,11 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert "已设置 2026-07 的学习内容" in cli("set", "--month", "2026-7", "七月的书", command="study").stdout
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says("学习 2026-07")
     assert "月份应写成 2026-05" in cli("set", "--month", "七月", "书", command="study").stderr
+    with chat.runtime.sessions.begin() as session:  # August's reminder asked the admins: nothing was set
+        session.add(JobRun(schedule_id="study_reminder", period="2026-08-05T09:00:00", claimed_by="test",
+                           claimed_at=chat.runtime.clock(), outcome="done", detail="", messages=1))
+    assert "已发到工作群" in cli("set", "--month", "2026-08", "八月的书", command="study").stdout
+    assert [m.dedupe_key for m in group_messages(chat.runtime)] == ["study:2026-08"]
 
 
 def test_installing_or_re_enabling_does_not_send_what_was_due_before(chat: ChatDriver, cal: Calendar,
