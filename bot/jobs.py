@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -102,11 +103,12 @@ def post_study(session: Session, month: str, items: str, now: datetime) -> int:
     return to_group(session, f"study:{month}", [f"**{month[5:]}月学习提醒**", items, "发送「学习」随时查看。"], now)
 
 
-def study_items_set(session: Session, month: str, now: datetime) -> bool:
-    """Items set for a month whose reminder day is past go to the group at once, unless they went already
-    (the reminder asked the admins for them). Returns whether they went now."""
+def study_items_set(session: Session, month: str, now: datetime, zone: ZoneInfo) -> bool:
+    """This month's items set after its reminder day go to the group at once, unless they went already (the
+    reminder asked the admins for them). Returns whether they went now."""
     items = meetings.study_items(session, month)
-    return bool(items and meetings.study_reminder_fired(session, month) and post_study(session, month, items, now))
+    return bool(items and month == f"{now.astimezone(zone):%Y-%m}" and meetings.study_reminder_fired(session, month)
+                and post_study(session, month, items, now))
 
 
 def theme_day_calls(ctx: JobContext) -> int:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.domain.errors import UsageError
 from bot.engine import Command
-from bot.text import leading_draft_number
+from bot.text import QUOTED_NUMBER, leading_draft_number, without_links
 
 _GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
 # 「批准 1、2」「批准 #2,3」「撤回 1 2」: nothing but numbers after the first. 「退回 #12 3 处数据不对」 and
@@ -36,4 +36,9 @@ def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int,
 
 
 def draft_number(command: Command, word: str) -> int:
-    return take_number(command, word)[0]
+    """A command that takes nothing but the number: 「撤回 #1 和 #2」 names a second draft anywhere after it."""
+    number, rest = take_number(command, word)
+    later = QUOTED_NUMBER.search(without_links(rest.args))
+    if later is not None and int(later.group(1)) != number:
+        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{later.group(1)}")
+    return number

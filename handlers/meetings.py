@@ -55,7 +55,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         replaced = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
                                             ctx.now, ctx.member.userid)
         earlier = f"替换了原有内容：\n{replaced}\n" if replaced else ""
-        late = jobs.study_items_set(ctx.session, month, ctx.now)
+        late = jobs.study_items_set(ctx.session, month, ctx.now, ctx.settings.zone)
         posted = "本月学习提醒日已过，已把学习内容发到工作群。" if late else ""
         return Reply(f"已设置 {month} 的学习内容。{posted}{earlier}发送「学习 {month}」查看。")
     if text:

@@ -189,6 +189,16 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     assert len(group_messages(chat.runtime)) == 1
 
 
+def test_study_items_set_for_a_past_month_are_history_not_a_reminder(chat: ChatDriver, cal: Calendar,
+                                                                      clock: FrozenClock) -> None:
+    only(chat.runtime, "study_reminder")
+    clock.current = utc(2026, 6, 5, 1, 0)
+    cal.tick()  # asks the admins
+    clock.current = utc(2026, 7, 2, 1, 0)
+    assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 2026-06 六月的书")
+    assert group_messages(chat.runtime) == []
+
+
 @pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07", "7月"])
 def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, month: str) -> None:
     admin = chat.as_member("admin")
@@ -398,11 +408,12 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert "已设置 2026-07 的学习内容" in cli("set", "--month", "2026-7", "七月的书", command="study").stdout
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says("学习 2026-07")
     assert "月份应写成 2026-05" in cli("set", "--month", "七月", "书", command="study").stderr
-    with chat.runtime.sessions.begin() as session:  # August's reminder asked the admins: nothing was set
-        session.add(JobRun(schedule_id="study_reminder", period="2026-08-05T09:00:00", claimed_by="test",
+    month = f"{datetime.now(SHANGHAI):%Y-%m}"  # the command's own clock: this month's reminder asked the admins
+    with chat.runtime.sessions.begin() as session:
+        session.add(JobRun(schedule_id="study_reminder", period=f"{month}-01T09:00:00", claimed_by="test",
                            claimed_at=chat.runtime.clock(), outcome="done", detail="", messages=1))
-    assert "已发到工作群" in cli("set", "--month", "2026-08", "八月的书", command="study").stdout
-    assert [m.dedupe_key for m in group_messages(chat.runtime)] == ["study:2026-08"]
+    assert "已发到工作群" in cli("set", "--month", month, "本月的书", command="study").stdout
+    assert [m.dedupe_key for m in group_messages(chat.runtime)] == [f"study:{month}"]
 
 
 def test_installing_or_re_enabling_does_not_send_what_was_due_before(chat: ChatDriver, cal: Calendar,

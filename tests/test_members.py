@@ -218,3 +218,46 @@ def test_admins_hear_again_when_a_draft_loses_its_approvers_a_second_time(chat: 
     chat.runtime.clock.advance(seconds=60)
     admin.says("成员 角色 zhouqi 编辑")  # second loss
     assert len([m for m in chat.outbox() if "no-approver" in m.dedupe_key]) == 2
+
+
+def test_only_a_lost_approver_tells_the_admins_again(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    admin = chat.as_member("admin")
+    admin.says("成员 角色 wangwu 通讯员")
+    admin.says("成员 角色 zhouqi 编辑")
+    chat.runtime.clock.advance(seconds=60)
+    admin.says("成员 角色 xiaoli 通讯员 编辑")  # unrelated changes: #1 is no more stuck than it was
+    admin.says("成员 角色 xiaoli 通讯员")
+    assert len([m for m in chat.outbox() if "no-approver" in m.dedupe_key]) == 1
+
+
+def test_a_csv_gives_new_and_returning_approvers_the_waiting_cards(chat: ChatDriver) -> None:
+    import io
+
+    from bot.domain import members
+
+    with chat.runtime.sessions.begin() as session:
+        session.execute(update(Member).where(Member.userid == "zhouqi").values(active=False))
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    rows = "userid,name,department,roles\nzhouqi,周七,局领导,审核\nxinren,新人,局领导,编辑 审核\n"  # new, last
+    with chat.runtime.sessions.begin() as session:
+        assert members.import_csv(session, io.StringIO(rows), chat.runtime.clock()).handed_over == 0
+    cards = sorted(m.recipient for m in chat.outbox() if m.dedupe_key.startswith("draft:1:review"))
+    assert cards == ["wangwu", "xinren", "zhouqi"]
+
+
+def test_a_new_member_on_the_last_csv_row_takes_no_draft_without_an_editor(chat: ChatDriver) -> None:
+    import io
+
+    from bot.domain import members
+
+    with chat.runtime.sessions.begin() as session:  # no editor: the draft waits for one
+        session.execute(update(Member).where(Member.userid.in_(["lisi", "zhaoliu"])).values(active=False))
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文")
+    with chat.runtime.sessions.begin() as session:
+        session.execute(update(Member).where(Member.userid.in_(["lisi", "zhaoliu"])).values(active=True))
+        result = members.import_csv(session, io.StringIO("userid,name,department,roles\nxinren,新人,局领导,审核\n"),
+                                    chat.runtime.clock())
+        assert result.handed_over == 0 and session.get(Draft, 1).editor_id is None

@@ -422,6 +422,8 @@ def test_a_second_number_or_a_malformed_one_acts_on_nothing(chat: ChatDriver, su
     for both in ("批准 1、2", "批准 #1,2", "批准 1 2", "批准 #1 #2 同意"):
         assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in wangwu.says(both)
     assert "一次只能撤回一篇稿件" in zhangsan.says("撤回 1 2")
+    assert "一次只能撤回一篇稿件。请分别发送：撤回 #1，撤回 #2" in zhangsan.says("撤回 #1 和 #2")
+    assert "一次只能送审一篇稿件" in chat.as_member("zhaoliu").says("送审 #2 和 #1")
     for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2")):
         assert f"稿件编号只写数字，看不懂「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)

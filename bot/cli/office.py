@@ -79,7 +79,7 @@ def _study_set(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         meetings.set_study_items(session, month, args.text, runtime.clock(), actor=None)
-        posted = jobs.study_items_set(session, month, runtime.clock())
+        posted = jobs.study_items_set(session, month, runtime.clock(), settings.zone)
     print(f"已设置 {month} 的学习内容。" + ("本月学习提醒日已过，已发到工作群。" if posted else ""))
     return 0
 

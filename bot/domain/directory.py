@@ -71,7 +71,10 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
             member.active = False
             deactivated += 1
     # Only now that everyone who left is inactive: no draft goes to someone leaving in the same sync.
-    handed_over = len(members.after_change(session, [member for member in active if not member.active], now, None))
+    was_active = {member.userid for member in active}
+    changed = [(member, member.roles if member.userid in was_active else frozenset())
+               for member in existing.values() if (member.userid in was_active) != member.active]
+    handed_over = len(members.after_change(session, changed, now, None))
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
     return SyncResult(created, updated, deactivated, handed_over)

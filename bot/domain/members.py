@@ -111,24 +111,35 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
             select(func.count()).where(Member.active.is_(True), holds(Role.admin), Member.id != member.id)):
         raise Refused(f"{member.name} 是唯一的管理员，至少要保留一名管理员：请先给另一位成员加上管理员角色。")
     before = member.role_names
+    was = member.roles if member.active else frozenset()
     member.roles = roles
     audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
                  f"{member.role_names or '-'}")
-    return member, after_change(session, [member], now, actor)
+    return member, after_change(session, [(member, was)], now, actor)
 
 
-def after_change(session: Session, changed: Iterable[Member], now: datetime, actor: str | None) -> list[Draft]:
-    """Once members' roles or presence changed, nothing waits on the wrong person: the drafts of those who stopped
-    editing are handed over, a new approver gets the cards of drafts already waiting, and the admins hear of
-    drafts that nobody may approve any more. Returns the drafts handed over."""
+def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Role]]], now: datetime,
+                 actor: str | None) -> list[Draft]:
+    """Once members' roles or presence changed (each given with the roles they acted in before: none while
+    inactive), nothing waits on the wrong person: the drafts of those who stopped editing are handed over, a new
+    approver gets the cards of drafts already waiting, and when an approver stopped the admins hear of drafts that
+    nobody may approve any more. Returns the drafts handed over."""
     from bot.domain import drafts, review  # both build their queries from this module at import
 
+    session.flush()  # a member new in this change needs an id before a query names them
     changed = list(changed)
-    handed_over = [draft for member in changed for draft in drafts.hand_over(session, member, now, actor)]
-    for member in changed:
-        review.ask_new_approver(session, member, now)
-    review.tell_admins_without_approver(session, now)
+    handed_over = [draft for member, _ in changed for draft in drafts.hand_over(session, member, now, actor)]
+    for member, was in changed:
+        if Role.approver in now_acting(member) - was:
+            review.ask_new_approver(session, member, now)
+    if any(Role.approver in was - now_acting(member) for member, was in changed):
+        review.tell_admins_without_approver(session, now)
     return handed_over
+
+
+def now_acting(member: Member) -> frozenset[Role]:
+    """The roles a member acts in: their own while active, none once they left."""
+    return member.roles if member.active else frozenset()
 
 
 def set_department(session: Session, member: Member, department: str, now: datetime, actor: str | None) -> Member:
@@ -191,18 +202,19 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
     created = updated = 0
-    changed: list[Member] = []  # editors whose row takes the role away, new approvers
+    changed: list[tuple[Member, frozenset[Role]]] = []  # with the roles they acted in before
     for userid, name, department, roles in rows:
         member = get(session, userid)
         if member is None:
-            member = Member(userid=userid, created_at=now, role_names="")
+            member = Member(userid=userid, created_at=now)
             session.add(member)
             created += 1
         else:
             updated += 1
-        if (is_editor(member) and Role.editor not in roles) or Role.approver in roles - member.roles:
-            changed.append(member)
+        was = now_acting(member)  # none for a new member
         member.name, member.department, member.roles, member.active = name, department, roles, True
+        if was != roles:
+            changed.append((member, was))
     # After every row: no draft goes to an editor whose own row takes the role away further down.
     handed_over = len(after_change(session, changed, now, actor))
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")

@@ -128,7 +128,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
         return _correct(session, draft, outlet, submission, member, url, front_page, on, now, zone)
-    if submission is None:  # 转载: published without our e-mail
+    if submission is None:  # published without our e-mail: 转载, unless the outlet is the office's own
         approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
                                 state=SubmissionState.sent, queued_at=now)
