@@ -250,18 +250,18 @@ def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: d
 
 
 def tell_admins_without_approver(session: Session, now: datetime) -> list[Draft]:
-    """After members change: the pending drafts nobody may approve any more (their approvers left or lost the
-    role); the admins are told at each change while it lasts (催办 reminds them in between)."""
+    """After an approver stopped or left: the pending drafts nobody may approve any more; the admins are told
+    of each at every such loss (催办 reminds them in between)."""
     stuck = [draft for draft in session.scalars(select(Draft).where(Draft.state == S.pending).order_by(Draft.id))
              if not eligible_approvers(session, draft)]
     for draft in stuck:
-        _tell_admins_no_approver(session, draft, now, f"{now:%Y%m%d%H%M%S%f}")
+        _tell_admins_no_approver(session, draft, now, f":{now:%Y%m%d%H%M%S%f}")  # each loss is news
     return stuck
 
 
 def ask_new_approver(session: Session, member: Member, now: datetime) -> list[Draft]:
     """A member who became an approver gets the card of every draft already waiting that they may approve."""
-    waiting = pending_for(session, member) if member.active and Role.approver in member.roles else []
+    waiting = pending_for(session, member)
     for draft in waiting:
         version = current_version(session, draft)
         outbox.notify(session, [member.userid], _review_card(draft, version, member, ""),
@@ -269,13 +269,13 @@ def ask_new_approver(session: Session, member: Member, now: datetime) -> list[Dr
     return waiting
 
 
-def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, occasion: str = "") -> None:
+def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, key_suffix: str = "") -> None:
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑，"
                   "或已停用、不再担任审核人）。请给一位没有参与此稿的成员加上审核角色："
                   "「成员 角色 用户ID 他现有的角色 审核」（角色要写全，未写的会被去掉）。",
-                  f"draft:{draft.id}:no-approver:v{draft.current_version}{occasion and ':' + occasion}", now)
+                  f"draft:{draft.id}:no-approver:v{draft.current_version}{key_suffix}", now)
 
 
 def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: str) -> dict[str, Any]:
