@@ -86,7 +86,7 @@ def meeting_notice(ctx: JobContext) -> int:
 
 def study_reminder(ctx: JobContext) -> int:
     """每月学习制度: this month's items to the group; with none set, the admins are asked for them instead (the
-    reminder goes out once they are: `post_study`)."""
+    reminder goes out once they are: `study_items_set`)."""
     month = f"{ctx.fire:%Y-%m}"
     items = meetings.study_items(ctx.session, month)
     if items:

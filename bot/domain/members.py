@@ -111,7 +111,7 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
             select(func.count()).where(Member.active.is_(True), holds(Role.admin), Member.id != member.id)):
         raise Refused(f"{member.name} 是唯一的管理员，至少要保留一名管理员：请先给另一位成员加上管理员角色。")
     before = member.role_names
-    was = member.roles if member.active else frozenset()
+    was = now_acting(member)
     member.roles = roles
     audit.record(session, now, actor, "member.roles", comment=f"{userid}: {before or '-'} → "
                  f"{member.role_names or '-'}")
