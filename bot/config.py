@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SIGNATURE_PLACEHOLDER = "（请在 .env 中设置 NEWSBOT_SIGNATURE）"
+
 
 class Settings(BaseSettings):
     """Everything an operator can configure; secrets are SecretStr so they never reach logs."""
@@ -46,7 +48,7 @@ class Settings(BaseSettings):
     smtp_sender: str = ""
     smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
-    signature: str = "乐昌市自然资源局办公室\n联系电话：（请在 .env 中设置 NEWSBOT_SIGNATURE）"
+    signature: str = "乐昌市自然资源局办公室\n联系电话：" + SIGNATURE_PLACEHOLDER
     files_dir: str = ""
     file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
@@ -104,6 +106,10 @@ class Settings(BaseSettings):
             raise ValueError("NEWSBOT_GROUP_CHANNEL=appchat needs NEWSBOT_GROUP_CHAT_ID (see `newsbot group create`)")
         if self.group_channel == "webhook" and not self.group_webhook_key.get_secret_value():
             raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook needs NEWSBOT_GROUP_WEBHOOK_KEY (the robot's key)")
+        if self.mail_configured and SIGNATURE_PLACEHOLDER in self.signature:  # it would go out to the outlets
+            raise ValueError("e-mail to the outlets is configured (NEWSBOT_SMTP_HOST, NEWSBOT_SMTP_SENDER): set "
+                             "NEWSBOT_SIGNATURE to the office's signature block, e.g. 乐昌市自然资源局办公室\\n"
+                             "联系电话：0751-5555555")
         return self
 
     @property

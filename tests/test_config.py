@@ -43,3 +43,12 @@ def test_bad_values_are_refused(field: str, value: str | int) -> None:
 def test_credentials_leave_local_mode() -> None:
     settings = Settings(_env_file=None, wecom_corp_id="ww1", wecom_secret="x", wecom_agent_id=1000002)
     assert not settings.local_mode
+
+
+def test_e_mail_to_the_outlets_needs_the_offices_own_signature() -> None:
+    with pytest.raises(ValidationError, match="set NEWSBOT_SIGNATURE"):
+        Settings(_env_file=None, smtp_host="smtp.example", smtp_sender="xcb@example.cn")
+    signed = Settings(_env_file=None, smtp_host="smtp.example", smtp_sender="xcb@example.cn",
+                      signature="乐昌市自然资源局办公室\\n联系电话：0751-5555555")
+    assert signed.mail_configured
+    assert Settings(_env_file=None).signature.endswith("（请在 .env 中设置 NEWSBOT_SIGNATURE）")  # local mode: fine
