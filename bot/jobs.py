@@ -185,8 +185,7 @@ def year_end(ctx: JobContext) -> int:
     lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles]
     # The whole year's ranking has a key of its own: an office may send both, on Dec 28 and in January.
     key = f"yearend:{year}:{day:%m-%d}" if so_far else f"yearend:{year}"
-    export = f"newsbot report rewards --year {year} -o {year}年度用稿.xlsx"
-    return ctx.to_group(key, lines, f"……完整清单请管理员导出：{export}")
+    return ctx.to_group(key, lines, f"……完整清单请管理员导出（{year}年度用稿表）。")
 
 
 JOBS: dict[str, Callable[[JobContext], int]] = {

@@ -35,8 +35,9 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     """
     number = draft_number(ctx.command, "送审")
     approvers = review.send_for_approval(ctx.session, number, ctx.member, ctx.now)
-    who = "、".join(a.name for a in approvers) or "（暂无可审核的人，已通知管理员）"
-    return Reply(f"稿件 #{number} 已送审，已通知审核人：{who}。")
+    if not approvers:
+        return Reply(f"稿件 #{number} 已送审。暂无可审核的人（审核人都参与了写作或编辑），已通知管理员。")
+    return Reply(f"稿件 #{number} 已送审，已通知审核人：{'、'.join(a.name for a in approvers)}。")
 
 
 @router.command("批准", roles={Role.approver}, takes_number=True)

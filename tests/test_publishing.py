@@ -202,12 +202,12 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     drain(newsroom)
     feedback = [line for line in sent.lines if "用稿反馈" in line]
     assert "南方网（省级）" in feedback[1]
-    assert "积分：3" in feedback[0]  # what the author reads in the group: the draft's points, and this one's part
-    assert ("积分：本稿累计 5（本次 +2，多方采用按最高计）" if policy == "highest"
-            else "积分：本稿累计 8（本次 +5）") in feedback[1]
+    assert "积分：3 分" in feedback[0]  # what the author reads in the group: the draft's points, and this one's part
+    assert ("积分：本稿累计 5 分（本次 +2 分，多方采用按最高计）" if policy == "highest"
+            else "积分：本稿累计 8 分（本次 +5 分）") in feedback[1]
     assert "https://news.southcn.example/a/1.html" in feedback[1]
     assert len(feedback) == 3 and "用稿反馈（更正）**：《" in feedback[2]  # the repeat posts nothing
-    assert f"积分：{expected_total:g}（不变）" in feedback[2]
+    assert f"积分：{expected_total:g} 分（不变）" in feedback[2]
     assert "[https://news.southcn.example/a/2.html]" in feedback[2]
     assert "张三 更正刊发记录" in chat.as_member("zhangsan").says("稿件 #1")
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
@@ -244,8 +244,8 @@ def test_a_lower_publication_after_a_higher_one_adds_nothing_under_highest(newsr
     assert "刊发（多方采用按最高计，本次不加分）" in reply
     drain(newsroom)
     feedback = [line for line in sent.lines if "用稿反馈" in line]
-    assert "积分：5" in feedback[0]
-    assert "积分：本稿累计 5（本次不加分，多方采用按最高计）" in feedback[1]
+    assert "积分：5 分" in feedback[0]
+    assert "积分：本稿累计 5 分（本次不加分，多方采用按最高计）" in feedback[1]
 
 
 def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
@@ -369,7 +369,7 @@ def test_the_whole_way_through_the_encrypted_endpoint_to_the_spreadsheet(
     group = [line for line in sent.lines if line.startswith("[本地模式·未发送] 发到 group")]
     feedback = [line for line in group if "用稿反馈" in line]
     assert len(feedback) == 2 and "南方网（省级，头版）" in feedback[1]
-    assert "积分：本稿累计 10（本次 +7，多方采用按最高计）" in feedback[1]
+    assert "积分：本稿累计 10 分（本次 +7 分，多方采用按最高计）" in feedback[1]
     assert "1. 张三（办公室）10 分，1 篇" in ranking  # highest: 南方网 province 5 × 头版 2
     output = Path(str(tmp_path)) / "rewards.xlsx"
     env = cli_env(newsroom.settings)

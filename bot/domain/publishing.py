@@ -184,7 +184,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
                          comment=f"{outlet.name}：{'，'.join(changes)}")
     session.flush()
-    points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g}（不变）"
+    points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g} 分（不变）"
     _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id)
     return Published(submission, total - before, True, corrected="，".join(changes))
 
@@ -360,10 +360,10 @@ def check_url(url: str) -> str:
 def _points_line(total: float, added: float, policy: str) -> str:
     """The draft's points as the group should read them: what this publication added, under the policy."""
     if added == total:  # the first publication that counts
-        return f"{total:g}"
+        return f"{total:g} 分"
     rule = "，多方采用按最高计" if policy == "highest" else ""
-    change = f" +{added:g}" if added else "不加分"
-    return f"本稿累计 {total:g}（本次{change}{rule}）"
+    change = f" +{added:g} 分" if added else "不加分"
+    return f"本稿累计 {total:g} 分（本次{change}{rule}）"
 
 
 def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
