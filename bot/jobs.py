@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.config import Settings
 from bot.domain import meetings, members, rewards, sla, stats
-from bot.text import markdown_plain
+from bot.text import day_name, markdown_plain, month_name
 from models import OutboxMessage, Role, Schedule
 
 
@@ -58,10 +58,10 @@ def monthly_report(ctx: JobContext) -> int:
     this_month = ctx.fire.date().replace(day=1)
     start = (this_month - timedelta(days=1)).replace(day=1)
     figures = stats.month(ctx.session, start, this_month, ctx.settings.zone)
-    lines = [f"**{start:%Y年%m月}宣传工作月报**", figures.headline]
+    lines = [f"**{month_name(start)}宣传工作月报**", figures.headline]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:
-        lines.append(f"{start:%m}月没有投稿的部门：{'、'.join(figures.silent_departments)}"
+        lines.append(f"{start.month}月没有投稿的部门：{'、'.join(figures.silent_departments)}"
                      "——宣传无死角，请各部门通讯员积极供稿。")
     return ctx.to_group(f"report:{start:%Y-%m}", lines, f"完整数据：发送「统计 {start:%Y-%m}」")
 
@@ -92,7 +92,7 @@ def study_reminder(ctx: JobContext) -> int:
     if items:
         return post_study(ctx.session, month, items, ctx.now)
     admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
-    outbox.notify(ctx.session, admins, f"今天是{ctx.fire:%m}月的学习提醒日，但本月学习内容尚未设置，"
+    outbox.notify(ctx.session, admins, f"今天是{ctx.fire.month}月的学习提醒日，但本月学习内容尚未设置，"
                   "工作群里还没有提醒。请发送「学习 设置 内容」，设置后会立即发到工作群。",
                   f"study-missing:{month}", ctx.now)
     return len(admins)
@@ -100,7 +100,8 @@ def study_reminder(ctx: JobContext) -> int:
 
 def post_study(session: Session, month: str, items: str, now: datetime) -> int:
     """The month's study reminder in the group, once a month whenever it is posted."""
-    return to_group(session, f"study:{month}", [f"**{month[5:]}月学习提醒**", items, "发送「学习」随时查看。"], now)
+    lines = [f"**{int(month[5:])}月学习提醒**", items, "发送「学习」随时查看。"]
+    return to_group(session, f"study:{month}", lines, now)
 
 
 def study_items_set(session: Session, month: str, now: datetime, zone: ZoneInfo) -> bool:
@@ -118,7 +119,8 @@ def theme_day_calls(ctx: JobContext) -> int:
     sent = 0
     for month, day, name in ctx.schedule.params.get("days", []):
         if (target.month, target.day) == (int(month), int(day)):
-            when = f"{target.month}月是" if str(name).endswith("月") else f"{target:%m月%d日}是"  # 安全生产月: all June
+            # 安全生产月 is all June: 「6月是安全生产月」; a day is 「3月5日是学雷锋日」.
+            when = f"{target.month}月是" if str(name).endswith("月") else f"{day_name(target)}是"
             sent += ctx.to_group(f"theme:{target.isoformat()}:{name}", [
                 f"**{name}征稿**：{when}{name}，请各部门围绕主题策划宣传活动，",
                 "活动稿件请及时用「投稿 标题」换行写正文发送给我。"])

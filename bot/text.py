@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 
 # Full-width ASCII forms (！ to ～) and the ideographic space map one-to-one onto half-width,
 # so positions in the normalised line are positions in the raw line.
@@ -80,6 +81,16 @@ def meaningful(text: str) -> str:
     """A comment worth passing on: "" when it is only blanks and punctuation (「退回 #3 。」 says nothing)."""
     text = text.strip().lstrip(":：,，;；、。").strip()
     return text if any(unicodedata.category(c)[0] in "LN" for c in text) else ""
+
+
+def month_name(day: date) -> str:
+    """「2026年5月」: months and days as official writing gives them, without leading zeros."""
+    return f"{day.year}年{day.month}月"
+
+
+def day_name(day: date) -> str:
+    """「5月8日」."""
+    return f"{day.month}月{day.day}日"
 
 
 def xml_safe(text: str) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 from bot.domain import rewards, stats
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.text import month_name
 
 router = Router()
 TOP = 10
@@ -52,7 +53,7 @@ def month(msg: Incoming, ctx: Context) -> Reply:
     """
     start, end = stats.parse_month(ctx.command.args, _today(ctx))
     figures = stats.month(ctx.session, start, end, ctx.settings.zone)
-    lines = [f"{start:%Y年%m月}：{figures.headline}"]
+    lines = [f"{month_name(start)}：{figures.headline}"]
     if figures.outlets:
         lines.append("按媒体（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]

@@ -54,7 +54,7 @@ def test_q15_monthly_report_fires_at_9_shanghai_on_the_1st_once(chat: ChatDriver
     clock.advance(seconds=30)
     assert cal.tick() == []
     [report] = group_messages(chat.runtime)
-    assert report.dedupe_key == "report:2026-05" and "2026年05月宣传工作月报" in report.payload["markdown"]["content"]
+    assert report.dedupe_key == "report:2026-05" and "2026年5月宣传工作月报" in report.payload["markdown"]["content"]
 
 
 def test_the_last_friday_rule_for_every_month_of_two_years(chat: ChatDriver) -> None:
@@ -141,8 +141,8 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     assert "已记录线索" in chat.as_member("zhangsan").says("线索 坪石镇垦造水田项目下月验收")
     chat.as_member("xiaoli").says("线索 详见[通知](http://evil.example) <font>")  # a lead makes no link in a notice
     reply = chat.as_member("xiaoli").says("例会")
-    assert "2026年06月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
-    assert "用稿动态：05月29日例会以来刊发 0 篇。" in reply
+    assert "2026年6月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
+    assert "用稿动态：5月29日例会以来刊发 0 篇。" in reply
     chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
     chat.as_member("admin").says("送审 #1")
     chat.as_member("wangwu").says("批准")
@@ -156,7 +156,7 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
     assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
     assert all("· 详见［通知］(http://evil.example) ＜font＞（小李）" in notice for notice in notices)
-    assert all("用稿动态：05月29日例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
+    assert all("用稿动态：5月29日例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
                for notice in notices)
 
 
@@ -182,7 +182,7 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     set_now = chat.as_member("admin").says("学习 设置 《习近平谈治国理政》第二卷")
     assert "本月学习提醒日已过，已把学习内容发到工作群" in set_now
     [posted] = group_messages(chat.runtime)
-    assert posted.payload["markdown"]["content"].splitlines() == ["**06月学习提醒**", "《习近平谈治国理政》第二卷",
+    assert posted.payload["markdown"]["content"].splitlines() == ["**6月学习提醒**", "《习近平谈治国理政》第二卷",
                                                                   "发送「学习」随时查看。"]
     assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 改后的书目")  # posted once
     assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 7月 下月的书")  # not yet due
@@ -230,7 +230,7 @@ def test_a_month_without_a_year_is_the_nearest_one(chat: ChatDriver, clock: Froz
     assert "已设置 2026-07 的学习内容" in admin.says("学习 设置 7月 补记")
     clock.current = datetime(2027, 1, 5, 2, tzinfo=UTC)
     assert admin.says("统计 12月").startswith("2026年12月：")  # the December just gone
-    assert admin.says("统计 7月").startswith("2026年07月：")  # figures: never a month to come
+    assert admin.says("统计 7月").startswith("2026年7月：")  # figures: never a month to come
 
 
 def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:

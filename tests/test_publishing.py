@@ -267,7 +267,7 @@ def test_month_statistics(newsroom: Runtime, clock: FrozenClock) -> None:
     drain(newsroom)
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
     figures = chat.as_member("admin").says("统计 2026-05")
-    assert "2026年05月：投稿 1 篇，批准 1 篇，投递 2 次，刊发 1 篇次（其中转载 0，转载率 0%）" in figures
+    assert "2026年5月：投稿 1 篇，批准 1 篇，投递 2 次，刊发 1 篇次（其中转载 0，转载率 0%）" in figures
     assert "韶关日报 1/1/100%" in figures and "南方网 1/0/0%" in figures and "办公室 2/1/50%" in figures
     assert "本月没有投稿的部门：地籍股、局领导、执法监察大队、规划股" in figures
     assert "月份应写成 2026-05" in chat.as_member("admin").says("统计 五月")

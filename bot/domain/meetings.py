@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit, schedules
 from bot.domain.errors import UsageError
+from bot.text import day_name
 from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
 
 MEETING = "meeting"  # the schedule whose rule is the meeting itself (default: last Friday 15:00)
@@ -98,7 +99,7 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     """Time, place, agenda and the leads so far: the body of a notice and of 例会."""
     local = when.astimezone(zone)
     weekday = "一二三四五六日"[local.weekday()]
-    lines = [f"时间：{local:%Y年%m月%d日}（星期{weekday}）{local:%H:%M}",
+    lines = [f"时间：{local.year}年{day_name(local)}（星期{weekday}）{local:%H:%M}",
              f"地点：{schedule.params.get('place') or '待定'}",
              f"议程：{schedule.params.get('agenda') or '待定'}"]
     last = last_meeting(session, zone)
@@ -108,7 +109,7 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     # 交流讨论最新的新闻线索和用稿动态: what was published since the last meeting's day (publications carry a
     # date only, so that day's count at both meetings), or in the month before the first meeting.
     published = publications_since(session, (last or local - timedelta(days=31)).date())
-    since = f"{last:%m月%d日}例会以来" if last else "近一个月"
+    since = f"{day_name(last)}例会以来" if last else "近一个月"
     lines.append(f"用稿动态：{since}刊发 {len(published)} 篇" + ("：" if published else "。"))
     lines += [f"· 《{title}》{outlet}（{author}）" for title, outlet, author in published[:PUBLICATIONS_SHOWN]]
     if len(published) > PUBLICATIONS_SHOWN:
