@@ -200,7 +200,7 @@ class CommandEngine:
         member = members.for_message(session, msg.userid, self.settings.admin_userids, now)
         recent = session.scalar(RECENT_MESSAGES, {"userid": msg.userid, "since": now - timedelta(minutes=1)})
         if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
-            return Reply("您发送得太快了，请稍等一分钟再发。", outcome="rate_limited")
+            return Reply("消息发送过于频繁，请一分钟后再试。", outcome="rate_limited")
         if member is None:
             audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
             account = "" if msg.in_group else f"（{msg.userid}）"  # the group need not learn anyone's userid
@@ -272,7 +272,7 @@ def unknown_command_hint(text: str) -> str:
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
     shown = line if len(line) <= 20 else line[:20] + "…"
-    return f"没有看懂「{shown}」。发送「帮助」查看可用命令。"
+    return f"未能识别「{shown}」。发送「帮助」查看可用命令。"
 
 
 __all__ = ["Clock", "Command", "CommandEngine", "Context", "Router", "UserError", "utc_now"]

@@ -94,7 +94,7 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
         outbox.notify(session, [draft.editor.userid], f"作者把稿件 {draft.number} 的标题改为《{title}》。",
                       f"draft:{draft.id}:retitled", now)
     return (f"已将稿件 {draft.number} 的标题改为《{title}》（原为文件名《{before}》）。"
-            f"如果您是要投一篇新稿，请在同一条消息里写「投稿 标题」，换行再写正文。")
+            f"如需提交新稿件，请在同一条消息里写「投稿 标题」，换行再写正文。")
 
 
 def extract_text(filename: str, data: bytes) -> str:
@@ -136,7 +136,7 @@ def _check_unpacked_size(data: bytes) -> None:
     unpacked = sum(member.file_size for member in members)
     body = next((m.file_size for m in members if m.filename == "word/document.xml"), 0)
     if unpacked > MAX_UNPACKED_BYTES or body > MAX_DOCUMENT_XML_BYTES:
-        raise FileRefused("这个 .docx 解压后过大，不像一篇稿件。请只保留正文另存后再发送。")
+        raise FileRefused("这个 .docx 解压后过大，超出稿件的正常大小。请只保留正文另存后再发送。")
 
 
 def _decode(data: bytes) -> str:

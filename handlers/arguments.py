@@ -22,7 +22,7 @@ def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int,
     first number and take the rest for a comment. 「稿件 #12 2」 only reads (version 2)."""
     malformed = _GLUED_NUMBER.match(command.args) if acts else None
     if malformed is not None:
-        raise UsageError(f"稿件编号只写数字，看不懂「{malformed.group().strip()}」。例如：{word} #12")
+        raise UsageError(f"稿件编号只写数字，无法识别「{malformed.group().strip()}」。例如：{word} #12")
     found = leading_draft_number(command.args)
     if found is None:
         raise UsageError(f"请写稿件编号，例如：{word} #12")

@@ -51,7 +51,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("稿件", "我的稿件", takes_number=True)
 def show(msg: Incoming, ctx: Context) -> Reply:
-    """稿件 [#编号 [v版本|v1..v2]] — 我的稿件和待办；带编号看详情、全文、对比
+    """稿件 [#编号 [v版本｜v1..v2]] — 我的稿件和待办；带编号看详情、全文、对比
     例：稿件 #12 v1..v2
     """
     if not ctx.command.args:
@@ -73,7 +73,7 @@ def show(msg: Incoming, ctx: Context) -> Reply:
         return _full_text(ctx, draft, int(single.group(1)))
     if pair:
         return _compare(ctx, draft, int(pair.group(1)), int(pair.group(2)))
-    raise UsageError(f"看不懂「{wanted}」。可以这样写：稿件 {draft.number}（详情）、稿件 {draft.number} 全文、"
+    raise UsageError(f"无法识别「{wanted}」。可以这样写：稿件 {draft.number}（详情）、稿件 {draft.number} 全文、"
                      f"稿件 {draft.number} v2（某版全文）、稿件 {draft.number} v1..v2（两版对比）")
 
 

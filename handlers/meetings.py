@@ -66,7 +66,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("日程", roles={Role.admin})
 def calendar(msg: Incoming, ctx: Context) -> Reply:
-    """日程 [启用|停用 编号｜设置 编号 字段=值…] — 查看和修改定时任务（管理员）
+    """日程 [启用｜停用 编号｜设置 编号 字段=值…] — 查看和修改定时任务（管理员）
     例：日程 设置 meeting hour=16 place=二楼会议室
     """
     words = ctx.command.raw_args.split()

@@ -43,7 +43,7 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
         members.set_department_editor(ctx.session, department, editor, ctx.now, ctx.member.userid)
         if editor is None:
             return Reply(f"已取消{department}的部门编辑：新稿件分配给当前稿件最少的编辑。")
-        return Reply(f"已将 {editor.name}（{editor.userid}）设为{department}的部门编辑：该部门成员的新稿件由他编辑"
+        return Reply(f"已将 {editor.name}（{editor.userid}）设为{department}的部门编辑：该部门成员的新稿件由其编辑"
                      "（作者本人或不再是编辑时，仍分配给稿件最少的编辑）。")
     roles = "、".join(role.label for role in Role)
     raise UsageError(f"用法：成员｜{_USAGE}\n角色可写：{roles}，多个用空格或「、」分开；写「无」取消全部角色。")

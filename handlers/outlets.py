@@ -14,7 +14,7 @@ router = Router()
 
 @router.command("媒体", "投稿邮箱")
 def directory(msg: Incoming, ctx: Context) -> Reply:
-    """媒体 — 可投稿的媒体：级别、邮箱、格式、用途（管理员：添加|修改|停用）
+    """媒体 — 可投稿的媒体：级别、邮箱、格式、用途（管理员：添加｜修改｜停用）
     例：媒体
     """
     words = ctx.command.raw_args.split()

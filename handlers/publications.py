@@ -17,7 +17,7 @@ FRONT_PAGE_WORDS = ("头版", "头条")
 
 @router.command("投递", roles={Role.editor}, takes_number=True)
 def send(msg: Incoming, ctx: Context) -> Reply:
-    """投递 #编号 媒体… | 全部 — 按各媒体格式要求把批准的稿件发到投稿邮箱
+    """投递 #编号 媒体…｜全部 — 按各媒体格式要求把批准的稿件发到投稿邮箱
     例：投递 #12 韶关日报 南方网
     """
     number, rest = take_number(ctx.command, "投递")

@@ -31,7 +31,7 @@ def points(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("排行")
 def ranking(msg: Incoming, ctx: Context) -> Reply:
-    """排行 [年份|2026Q3] — 通讯员和部门的用稿积分排行
+    """排行 [年份｜2026年第3季度] — 通讯员和部门的用稿积分排行
     例：排行 2026Q3
     """
     start, end, name = stats.parse_period(ctx.command.args, _today(ctx))

@@ -18,7 +18,7 @@ _USAGE = "专题｜专题 2026｜专题 垦造水田｜专题 #12 垦造水田�
 
 @router.command("专题")
 def series(msg: Incoming, ctx: Context) -> Reply:
-    """专题 [年份|名称|#编号 名称] — 系列报道篇数；把稿件归入专题
+    """专题 [年份｜名称｜#编号 名称] — 系列报道篇数；把稿件归入专题
     例：专题 #12 垦造水田
     """
     words = ctx.command.raw_args.split()
@@ -43,7 +43,7 @@ def series(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"已停用专题「{topic.name}」：不再接收新稿件，已有的稿件和统计保留。")
     if words and not words[0][:1].isdigit():  # a series' name: its drafts
         if len(words) > 1:
-            raise UsageError(f"看不懂「{ctx.command.raw_args}」（专题名称不能有空格）。用法：{_USAGE}")
+            raise UsageError(f"无法识别「{ctx.command.raw_args}」（专题名称不能有空格）。用法：{_USAGE}")
         topic = topics.find(ctx.session, words[0], retired_too=True)
         drafts, total = topics.drafts_in(ctx.session, topic, SHOWN)
         lines = [f"专题「{topic.name}」共 {total} 篇稿件" + ("：" if total else "。用「专题 #编号 名称」归入。")]

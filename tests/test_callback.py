@@ -80,7 +80,7 @@ def test_unregistered_member_gets_a_polite_answer_and_an_audit_event(client: Tes
 
 def test_q06_user_text_with_cdata_terminator_is_escaped(client: TestClient, wecom: WeComSimulator) -> None:
     reply = say(client, wecom, "zhangsan", "]]><a>x</a>")
-    assert reply == "没有看懂「]]><a>x</a>」。发送「帮助」查看可用命令。"
+    assert reply == "未能识别「]]><a>x</a>」。发送「帮助」查看可用命令。"
 
 
 @pytest.mark.parametrize("part", ["encrypt", "nonce", "timestamp", "signature"])

@@ -34,11 +34,11 @@ def test_normalisation_mention_full_width_and_glued_arguments(chat: ChatDriver) 
     zhangsan.says("投稿 标题\n正文")
     for spelling in ("稿件 #1", "稿件 1", "稿件＃１", "  稿件#1  ", "@审稿机器人 稿件 #1", "@审稿机器人　稿件　＃1"):
         assert "《标题》" in zhangsan.says(spelling), spelling
-    assert "没有看懂" in zhangsan.says("helpme")
+    assert "未能识别" in zhangsan.says("helpme")
 
 
 def test_unknown_input_gets_a_hint(chat: ChatDriver) -> None:
-    assert chat.as_member("zhangsan").says("你好") == "没有看懂「你好」。发送「帮助」查看可用命令。"
+    assert chat.as_member("zhangsan").says("你好") == "未能识别「你好」。发送「帮助」查看可用命令。"
     assert "请输入命令" in chat.as_member("zhangsan").says("   ")
 
 
@@ -136,7 +136,7 @@ def test_q18_per_member_rate_limit_is_counted_in_the_database(office: Runtime) -
         elsewhere._counter[0] = 1000  # message ids of its own: not WeCom's retries of the first worker's
         replies = [chat.as_member("zhangsan").says("帮助") for _ in range(3)]
         replies += [elsewhere.as_member("zhangsan").says("帮助") for _ in range(2)]
-        assert ["发送得太快" in reply for reply in replies] == [False, False, False, True, True]
+        assert ["发送过于频繁" in reply for reply in replies] == [False, False, False, True, True]
         assert "您可以使用" in chat.as_member("xiaoli").says("帮助")  # per member
         office.clock.advance(seconds=61)
         assert "您可以使用" in elsewhere.as_member("zhangsan").says("帮助")
@@ -159,7 +159,7 @@ def test_q18_two_worker_processes_share_the_rate_limit(office: Runtime, tmp_path
         "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
         "for _ in range(8):\n"
         "    r = rt.commands.handle(Incoming('local', 'zhangsan', uuid.uuid4().hex, text='帮助'))\n"
-        "    print('LIMITED' if '太快' in r.text else 'OK')\n"
+        "    print('LIMITED' if '过于频繁' in r.text else 'OK')\n"
     )
     workers = [subprocess.Popen([sys.executable, "-c", script, url, str(start_at)], stdout=subprocess.PIPE,
                                 text=True) for _ in range(2)]

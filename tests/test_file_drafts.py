@@ -213,7 +213,7 @@ def test_a_file_followed_by_a_title_takes_that_title(live: Runtime, fake_wecom: 
     drain(live)  # read first, titled after
     retitled = chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练")
     assert "已将稿件 #2 的标题改为《乐昌开展地质灾害应急演练》（原为文件名《稿子2》）" in retitled
-    assert "如果您是要投一篇新稿" in retitled
+    assert "如需提交新稿件" in retitled
     with live.sessions.begin() as session:
         editor = session.get(Draft, 2).editor.userid
     assert told(live, editor)[-1] == "作者把稿件 #2 的标题改为《乐昌开展地质灾害应急演练》。"

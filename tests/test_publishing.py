@@ -646,7 +646,7 @@ def test_a_bare_link_asks_which_draft_and_outlet_and_records_nothing(newsroom: R
     assert numbered.endswith(f"刊发 #2 媒体名称 {link}")  # the quotes around it are not part of the address
     assert "不是有效的文章链接" in chat.as_member("zhangsan").says("看看这个 https://")
     typo = chat.as_member("zhangsan").says(f"投搞 标题\n正文，来源：{link}")  # a link in the body of a typo
-    assert typo.startswith("没有看懂「投搞 标题」")
+    assert typo.startswith("未能识别「投搞 标题」")
     assert "没有批准后等待刊发的稿件" in chat.as_member("xiaoli").says(link)  # 小李 has no approved draft
     with newsroom.sessions.begin() as session:
         assert session.scalar(select(Submission).where(Submission.state == SubmissionState.published)) is None

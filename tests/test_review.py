@@ -55,7 +55,7 @@ def test_happy_path_edit_send_bare_approve(chat: ChatDriver, submitted: list[int
     assert d.state == DraftState.approved and d.approved_by_id is not None
     assert d.approved_hash == review.content_hash("今天上午，应急演练在坪石镇举行，200 人参加。")
     assert sorted(new_messages(chat, submitted)) == [
-        ("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准，可以投递了。"),
+        ("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准，请安排投递。"),
         ("zhangsan", "您的稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准。"),
     ]
     assert [(a, who, to) for a, who, to, _ in events(chat)] == [
@@ -129,7 +129,7 @@ def test_withdraw_by_author_and_by_admin(chat: ChatDriver, submitted: list[int])
     assert "只有作者本人或管理员" in chat.as_member("lisi").says("撤回 #1")
     assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
     assert new_messages(chat, submitted) == [("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已被 张三 撤回。")]
-    assert "稿件 #1 已经撤回了，无需再撤回" in chat.as_member("zhangsan").says("撤回 #1")
+    assert "稿件 #1 已撤回，无需再撤回" in chat.as_member("zhangsan").says("撤回 #1")
     assert "已撤回，不能再续稿。要重新提交请发送「投稿 标题」" in chat.as_member("zhangsan").says("续稿 #1\n再补一段")
     chat.as_member("xiaoli").says("投稿 第二篇\n正文")
     new_messages(chat, submitted)
@@ -425,7 +425,7 @@ def test_a_second_number_or_a_malformed_one_acts_on_nothing(chat: ChatDriver, su
     assert "一次只能撤回一篇稿件。请分别发送：撤回 #1，撤回 #2" in zhangsan.says("撤回 #1 和 #2")
     assert "一次只能送审一篇稿件" in chat.as_member("zhaoliu").says("送审 #2 和 #1")
     for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2")):
-        assert f"稿件编号只写数字，看不懂「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
+        assert f"稿件编号只写数字，无法识别「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
     assert "已批准稿件 #2" in wangwu.says("批准 #2 2026 年度重点稿")  # a comment that begins with a number
     assert events(chat, 2)[-1][3] == "2026 年度重点稿"

@@ -59,7 +59,7 @@ def test_bad_series_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
         refused = chat.as_member("admin").says(f"专题 添加 {name}")
         assert "不能以数字或 # 开头，也不能是「添加」「停用」「无」" in refused
     assert "名称不能有空格" in chat.as_member("admin").says("专题 添加 垦造 水田")
-    assert "看不懂「垦造 水田」（专题名称不能有空格）" in chat.as_member("admin").says("专题 垦造 水田")
+    assert "无法识别「垦造 水田」（专题名称不能有空格）" in chat.as_member("admin").says("专题 垦造 水田")
     assert "稿件 #1 不在任何专题中" in chat.as_member("zhangsan").says("专题 #1 无")
     assert "已经有专题「垦造水田」" in chat.as_member("admin").says("专题 添加 垦造水田")
     assert "没有专题「拆旧复垦」。现有专题：垦造水田" in chat.as_member("zhangsan").says("专题 #1 拆旧复垦")

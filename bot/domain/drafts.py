@@ -143,7 +143,7 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     combined = f"{newest.text}\n{text}"
     number = draft.current_version + 1
     if not compare_and_set(session, draft, (draft.state,), current_version=number, updated_at=now):
-        raise Refused(f"稿件 {draft.number} 刚被别人改过。请发送「稿件 {draft.number}」查看最新版本后再续稿。",
+        raise Refused(f"稿件 {draft.number} 刚被他人修改。请发送「稿件 {draft.number}」查看最新版本后再续稿。",
                       draft.id)
     version = add_version(session, draft, number, combined, member, now)
     audit.record(session, now, member.userid, "append", draft_id=draft.id, from_state=draft.state,

@@ -94,7 +94,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     if result.queued:
         if draft.state == S.approved and not compare_and_set(session, draft, (S.approved,), state=S.submitted,
                                                              state_since=now, updated_at=now):
-            raise Refused(f"稿件 {draft.number} 刚被别人处理过，请发送「稿件 {draft.number}」查看。", draft.id)
+            raise Refused(f"稿件 {draft.number} 刚被他人处理，请发送「稿件 {draft.number}」查看。", draft.id)
         audit.record(session, now, member.userid, "submit_outlets", draft_id=draft.id, from_state=S.approved,
                      to_state=draft.state, version=approved.number,
                      comment="、".join(o.name for o in result.queued))

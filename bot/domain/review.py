@@ -111,7 +111,7 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
                   f"draft:{draft.id}:approved:v{version.number}", now)
     if draft.editor is not None:
         outbox.notify(session, [draft.editor.userid],
-                      f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，可以投递了。",
+                      f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，请安排投递。",
                       f"draft:{draft.id}:approved:v{version.number}", now)
     return draft
 
@@ -166,7 +166,7 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
         raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。不同意刊发请用「退回 {draft.number} 意见」。",
                       draft.id)
     if draft.state == S.withdrawn:
-        raise Refused(f"稿件 {draft.number} 已经撤回了，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
+        raise Refused(f"稿件 {draft.number} 已撤回，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
     if draft.state == S.published:
         raise Refused(f"稿件 {draft.number} 已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体。", draft.id)
     if draft.state not in WITHDRAWABLE:
