@@ -157,7 +157,8 @@ def check_content_type(filename: str, content_type: str) -> None:
     suffix = Path(filename).suffix.lower()
     allowed = _CONTENT_TYPES.get(suffix)
     if allowed is not None and content_type and content_type not in allowed:
-        raise FileRefused(f"「{filename}」的内容类型是 {content_type}，不是 {suffix} 文件。请检查后重新发送。")
+        raise FileRefused(f"「{filename}」实际不是 {suffix} 文件（企业微信报告的类型为 {content_type}）。"
+                          "请检查后重新发送。")
 
 
 class FileDraftJob:

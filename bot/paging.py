@@ -28,7 +28,7 @@ def first_page(session: Session, userid: str, text: str, now: datetime, chat: st
     if len(text.encode()) <= WECOM_TEXT_LIMIT:
         return text
     asked = command_line(message)[0]
-    label = f"（接「{asked[:_LABEL_CHARS]}{'…' if len(asked) > _LABEL_CHARS else ''}」）\n" if asked else ""
+    label = f"（续「{asked[:_LABEL_CHARS]}{'…' if len(asked) > _LABEL_CHARS else ''}」）\n" if asked else ""
     pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES - len(label.encode()))
     pending = session.get(PendingPages, (userid, chat))
     if pending is None:
@@ -57,5 +57,5 @@ def next_page(session: Session, userid: str, now: datetime, chat: str = "single"
 
 def _with_footer(page: str, number: int, total: int) -> str:
     if number == total:
-        return f"{page}\n（第 {number}/{total} 页，完）"
+        return f"{page}\n（第 {number}/{total} 页，已全部显示）"
     return f"{page}\n（第 {number}/{total} 页，发送「更多」看下一页）"

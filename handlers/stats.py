@@ -64,7 +64,7 @@ def month(msg: Incoming, ctx: Context) -> Reply:
         lines.append("按部门（投递/刊发/上稿率）：")
         lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.departments]
     if figures.silent_departments:
-        lines.append(f"本月没有投稿的部门：{'、'.join(figures.silent_departments)}")
+        lines.append(f"当月没有投稿的部门：{'、'.join(figures.silent_departments)}")
     return Reply("\n".join(lines))
 
 

@@ -13,7 +13,7 @@ from models import Role
 
 router = Router()
 SHOWN = 20
-_USAGE = "专题｜专题 2026｜专题 垦造水田｜专题 #12 垦造水田（无：移出）｜专题 添加 名称｜专题 停用 名称"
+_USAGE = "专题｜专题 2026｜专题 垦造水田｜专题 #12 垦造水田（写「无」移出）｜专题 添加 名称｜专题 停用 名称"
 
 
 @router.command("专题")

@@ -338,7 +338,7 @@ def test_the_group_hears_no_office_business_and_no_userids(client: TestClient, b
 def test_more_goes_on_only_in_the_group_where_the_long_reply_was(client: TestClient, bot: AiBotSimulator) -> None:
     assert "发送「更多」" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 帮助", chat_id="GROUP_A"))
     assert aibot_say(client, bot, bot.text("admin", f"@{BOT} 更多", chat_id="GROUP_B")).startswith("没有更多内容了")
-    assert "（接「帮助」）" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 更多", chat_id="GROUP_A"))
+    assert "（续「帮助」）" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 更多", chat_id="GROUP_A"))
 
 
 def test_the_article_below_the_command_keeps_its_at_signs(client: TestClient, bot: AiBotSimulator,

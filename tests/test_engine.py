@@ -92,9 +92,9 @@ def test_long_replies_are_paged_with_more(office: Runtime) -> None:
     while "发送「更多」" in pages[-1]:
         pages.append(chat.as_member("zhangsan").says("更多"))
     assert all(len(page.encode()) <= 2048 for page in pages)
-    assert pages[-1].endswith(f"（第 {len(pages)}/{len(pages)} 页，完）")
-    assert all(page.startswith("（接「长文」）\n") for page in pages[1:])  # which reply 更多 goes on with
-    body = "\n".join(line for page in pages for line in page.split("\n") if not line.startswith(("（第", "（接")))
+    assert pages[-1].endswith(f"（第 {len(pages)}/{len(pages)} 页，已全部显示）")
+    assert all(page.startswith("（续「长文」）\n") for page in pages[1:])  # which reply 更多 goes on with
+    body = "\n".join(line for page in pages for line in page.split("\n") if not line.startswith(("（第", "（续")))
     assert body.split("\n") == [f"第 {n} 行：" + "字" * 40 for n in range(100)]
     assert chat.as_member("zhangsan").says("更多").startswith("没有更多内容了。")
     chat.as_member("zhangsan").says("长文")

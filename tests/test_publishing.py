@@ -267,18 +267,18 @@ def test_month_statistics(newsroom: Runtime, clock: FrozenClock) -> None:
     drain(newsroom)
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
     figures = chat.as_member("admin").says("统计 2026-05")
-    assert "2026年5月：投稿 1 篇，批准 1 篇，投递 2 次，刊发 1 篇次（其中转载 0，转载率 0%）" in figures
+    assert "2026年5月：投稿 1 篇，批准 1 篇，投递 2 次，刊发 1 篇次（其中转载 0 篇次，转载率 0%）" in figures
     assert "韶关日报 1/1/100%" in figures and "南方网 1/0/0%" in figures and "办公室 2/1/50%" in figures
-    assert "本月没有投稿的部门：地籍股、局领导、执法监察大队、规划股" in figures
+    assert "当月没有投稿的部门：地籍股、局领导、执法监察大队、规划股" in figures
     assert "月份应写成 2026-05" in chat.as_member("admin").says("统计 五月")
     for command in ("统计 0000-05", "排行 0000", "排行 9999", "排行 9999Q4", "积分 1900"):
         assert "年份应在 2000 到 2100 之间" in chat.as_member("admin").says(command)
     assert "投稿 0" in chat.as_member("admin").says("统计 2026-04")
-    assert "刊发 0 篇次（其中转载 0，转载率 —）" in chat.as_member("admin").says("统计 2026-04")
+    assert "刊发 0 篇次（其中转载 0 篇次，转载率 —）" in chat.as_member("admin").says("统计 2026-04")
     chat.as_member("zhangsan").says("刊发 #1 政府网 https://www.lechang.example/1")  # never e-mailed: a reprint
-    assert "投递 2 次，刊发 2 篇次（其中转载 1，转载率 50%）" in chat.as_member("admin").says("统计 2026-05")
+    assert "投递 2 次，刊发 2 篇次（其中转载 1 篇次，转载率 50%）" in chat.as_member("admin").says("统计 2026-05")
     chat.as_member("zhangsan").says("刊发 #1 公众号 https://mp.example/s/1")  # posted by the office itself
-    assert "投递 2 次，刊发 3 篇次（其中转载 1，转载率 33%）" in chat.as_member("admin").says("统计 2026-05")
+    assert "投递 2 次，刊发 3 篇次（其中转载 1 篇次，转载率 33%）" in chat.as_member("admin").says("统计 2026-05")
 
 
 def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:

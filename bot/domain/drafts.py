@@ -211,7 +211,7 @@ def holder(draft: Draft) -> str:
         case DraftState.pending:
             return "审核人"
         case DraftState.approved:
-            return f"编辑 {draft.editor.name}（待投递）" if draft.editor else "待投递"
+            return f"待编辑 {draft.editor.name}投递" if draft.editor else "待投递"
         case _:
             return ""
 
@@ -254,7 +254,7 @@ def add_version(session: Session, draft: Draft, number: int, text: str, author: 
                  now: datetime) -> DraftVersion:
     """Every version of every draft, whichever command wrote it, is within the length a draft may have."""
     if len(text) > TEXT_MAX_CHARS:
-        raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS}。请精简后再提交。")
+        raise UsageError(f"正文有 {len(text)} 个字符，超过上限 {TEXT_MAX_CHARS} 个字符。请精简后再提交。")
     version = DraftVersion(draft_id=draft.id, number=number, text=text, hash=content_hash(text),
                            author=author, created_at=now)
     session.add(version)

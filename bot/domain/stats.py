@@ -116,7 +116,7 @@ class Month:
     def headline(self) -> str:
         """The month in one line, as 统计, the monthly report and `newsbot stats` all give it."""
         return (f"投稿 {self.submitted} 篇，批准 {self.approved} 篇，投递 {self.sent} 次，刊发 {self.published} 篇次"
-                f"（其中转载 {self.reprinted}，转载率 {self.reprint_rate}）")
+                f"（其中转载 {self.reprinted} 篇次，转载率 {self.reprint_rate}）")
 
 
 def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
