@@ -231,8 +231,8 @@ class CommandEngine:
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
         if msg.in_group and route.roles == _ADMIN_ONLY:  # 成员, 日程: their replies are the office's own business
-            return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请私聊机器人发送。", command=route.words[0],
-                         outcome="refused")
+            return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请在与机器人的单聊中发送。",
+                         command=route.words[0], outcome="refused")
         if route.takes_number and msg.quoted:
             command = with_quoted_number(command, msg.quoted)
         return self._run(route.handler, route.words[0], msg, session, member, command, now)

@@ -31,7 +31,7 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"已将 {member.name}（{member.userid}）的角色设为：{member.role_labels}。"
                      + (f"\n其负责的稿件已转交：{'，'.join(moved)}" if moved else "")
                      + (f"\n注意：{member.userid} 列在配置 NEWSBOT_ADMINS 中，下次发消息时会重新成为管理员；"
-                        "要撤销请让运维从配置中删除。" if listed else ""))
+                        "要撤销请联系系统运维人员从配置中删除。" if listed else ""))
     if len(words) == 3 and words[0] == "部门":
         member = members.find(ctx.session, words[1])
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)

@@ -329,7 +329,7 @@ def test_a_late_reply_to_a_group_message_falls_back_to_the_group(live_bot: Runti
 
 def test_the_group_hears_no_office_business_and_no_userids(client: TestClient, bot: AiBotSimulator) -> None:
     refused = aibot_say(client, bot, bot.text("admin", f"@{BOT} 成员"))
-    assert "「成员」是管理命令，回复含内部信息，请私聊机器人发送" in refused and "zhangsan" not in refused
+    assert "「成员」是管理命令，回复含内部信息，请在与机器人的单聊中发送" in refused and "zhangsan" not in refused
     assert "zhangsan" in aibot_say(client, bot, bot.text("admin", f"@{BOT} 成员", chat="single"))
     stranger = aibot_say(client, bot, bot.text("stranger", f"@{BOT} 稿件"))
     assert "还未登记为本系统成员" in stranger and "stranger" not in stranger

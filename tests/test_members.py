@@ -197,8 +197,8 @@ def test_admins_hear_of_a_pending_draft_nobody_may_approve_any_more(chat: ChatDr
     admin.says("成员 角色 zhouqi 编辑")
     told = [(m.recipient, m.payload["text"]["content"]) for m in chat.outbox() if "no-approver" in m.dedupe_key]
     assert told == [("admin", "稿件 #1《第一篇》待审核，但没有可审核的人（审核人都参与了写作或编辑，或已停用、"
-                              "不再担任审核人）。请给一位没有参与此稿的成员加上审核角色：「成员 角色 用户ID 他现有的"
-                              "角色 审核」（角色要写全，未写的会被去掉）。")]
+                              "不再担任审核人）。请给一位没有参与此稿的成员加上审核角色：「成员 角色 账号 其现有角色 "
+                              "审核」（角色要写全，未写的会被去掉）。")]
     admin.says("成员 部门 zhouqi 办公室")  # no change of roles: nobody is told twice
     assert len([m for m in chat.outbox() if "no-approver" in m.dedupe_key]) == 1
     admin.says("成员 角色 zhaoliu 编辑 审核")  # as told: a new approver, who had no hand in #1

@@ -274,7 +274,7 @@ def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, key_
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑，"
                   "或已停用、不再担任审核人）。请给一位没有参与此稿的成员加上审核角色："
-                  "「成员 角色 用户ID 他现有的角色 审核」（角色要写全，未写的会被去掉）。",
+                  "「成员 角色 账号 其现有角色 审核」（角色要写全，未写的会被去掉）。",
                   f"draft:{draft.id}:no-approver:v{draft.current_version}{key_suffix}", now)
 
 
