@@ -289,7 +289,8 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
     outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
     text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"
             f"请先向{outlet}确认是否收到；没有收到再发送{again}重新投递。" if maybe_sent else
-            f"稿件 {draft.number}《{draft.title}》投递{outlet}失败：{error[:200]}\n处理后发送{again}重新投递。")
+            f"稿件 {draft.number}《{draft.title}》投递{outlet}失败，邮件没有发出，管理员已收到原因。"
+            f"问题解决后请发送{again}重新投递。")
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
                  comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
     outbox.notify(session, told, text, f"mail-failed:{submission.id}:{attempt}", now)
