@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 from bot import file_drafts
-from bot.domain import audit, drafts, members, sla, topics
+from bot.domain import audit, drafts, members, publishing, sla, topics
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import word_count
+from bot.text import day_name, word_count
 from handlers.arguments import draft_number, take_number
 from handlers.formatting import draft_line, duration, local_time
-from models import Draft, DraftState, Role
+from models import Draft, DraftState, Role, Submission, SubmissionState
 
 router = Router()
 
@@ -117,6 +117,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     ]
     if draft.approved_by is not None and draft.approved_at is not None:
         lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone)}")
+    sent = publishing.submissions(ctx.session, draft)
+    if sent:
+        lines.append("媒体：" + "；".join(_outlet_line(s) for s in sent))
     topic = topics.of_draft(ctx.session, draft.id)
     if topic:
         lines.append(f"专题：{topic}")
@@ -131,6 +134,13 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     compare = f"；对比：稿件 {draft.number} v1..v{draft.current_version}" if draft.current_version > 1 else ""
     lines.append(f"看全文：稿件 {draft.number} 全文{compare}")
     return Reply("\n".join(lines))
+
+
+def _outlet_line(submission: Submission) -> str:
+    """「韶关日报 已刊发 5月10日（头版）」."""
+    day = f" {day_name(submission.published_on)}" if submission.published_on else ""
+    front = "（头版）" if submission.front_page else ""
+    return f"{submission.outlet.name} {SubmissionState(submission.state).label}{day}{front}"
 
 
 def _group_summary(draft: Draft, wanted: str) -> Reply:

@@ -208,8 +208,10 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     assert "https://news.southcn.example/a/1.html" in feedback[1]
     assert len(feedback) == 3 and "用稿反馈（更正）**：《" in feedback[2]  # the repeat posts nothing
     assert f"积分：{expected_total:g} 分（不变）" in feedback[2]
-    assert "[https://news.southcn.example/a/2.html]" in feedback[2]
-    assert "张三 更正刊发记录" in chat.as_member("zhangsan").says("稿件 #1")
+    assert "[https://news.southcn.example/a/2.html]" in feedback[2] and "> 更正：链接已更正" in feedback[2]
+    detail = chat.as_member("zhangsan").says("稿件 #1")
+    assert "张三 更正刊发记录" in detail
+    assert "媒体：韶关日报 已刊发 5月12日；南方网 已刊发 5月12日" in detail  # where it went, outlet by outlet
     assert f"积分：{expected_total:g}（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     ranking = chat.as_member("xiaoli").says("排行 2026")
     assert f"1. 张三（办公室）{expected_total:g} 分，1 篇" in ranking and f"1. 办公室 {expected_total:g} 分" in ranking
@@ -259,6 +261,14 @@ def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
     assert "南方网未采用稿件 #1" in chat.as_member("lisi").says("不采用 #1 南方网")
     assert "南方网不采用稿件 #1 之前已登记，无需重复" in chat.as_member("lisi").says("不采用 #1 南方网")
     assert "没有投递给乐昌市政府网" in chat.as_member("lisi").says("不采用 #1 政府网")
+
+
+def test_all_stands_alone_in_a_submission(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    refused = chat.as_member("lisi").says("投递 #1 韶关日报 全部")
+    assert "「全部」要单独写：投递 #1 全部；或只列媒体：投递 #1 韶关日报 南方网" in refused
+    assert chat.count(Submission) == 0  # nothing queued
 
 
 def test_month_statistics(newsroom: Runtime, clock: FrozenClock) -> None:

@@ -443,3 +443,13 @@ def test_comments_are_short_enough_for_one_message(chat: ChatDriver, submitted: 
 
 def test_who_may_return_is_said_before_what_to_write(chat: ChatDriver, submitted: list[int]) -> None:
     assert "只有稿件 #1 的编辑 李四可以退回" in chat.as_member("zhaoliu").says("退回 #1")
+
+
+def test_a_re_approval_counts_once_and_says_which_version(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    chat.as_member("lisi").says("修改 #1\n今天上午，演练在坪石镇举行，300 人参加。")  # voids the approval
+    chat.as_member("wangwu").says("批准 #1")
+    told = [text for to, text in new_messages(chat, submitted) if to == "zhangsan" and "批准" in text]
+    assert told[-1] == "您的稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准（v2，前次批准已因修改作废）。"
+    assert "批准 1 篇" in chat.as_member("admin").says("统计")  # one draft approved, twice

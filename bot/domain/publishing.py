@@ -58,6 +58,8 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准后才能投递。", draft.id)
     if not words:
         raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
+    if "全部" in words and words != ["全部"]:
+        raise UsageError(f"「全部」要单独写：投递 {draft.number} 全部；或只列媒体：投递 {draft.number} 韶关日报 南方网")
     targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
     if not targets:
         raise UsageError("还没有启用的媒体。请管理员用「媒体 添加 名称 级别 邮箱」添加，"
@@ -185,7 +187,9 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
                          comment=f"{outlet.name}：{'，'.join(changes)}")
     session.flush()
     points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g} 分（不变）"
-    _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id)
+    what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
+    _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id,
+              corrected=what or "链接已更正")
     return Published(submission, total - before, True, corrected="，".join(changes))
 
 
@@ -358,6 +362,11 @@ def check_url(url: str) -> str:
     return url
 
 
+def submissions(session: Session, draft: Draft) -> list[Submission]:
+    """Where the draft went, outlet by outlet, in the order it was sent."""
+    return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
+
+
 def _points_line(total: float, added: float, policy: str) -> str:
     """The draft's points as the group should read them: what this publication added, under the policy."""
     if added == total:  # the first publication that counts
@@ -368,13 +377,15 @@ def _points_line(total: float, added: float, policy: str) -> str:
 
 
 def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
-              now: datetime, correction: int | None = None) -> None:
-    """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected publication once more."""
+              now: datetime, correction: int | None = None, corrected: str = "") -> None:
+    """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected publication once more, saying
+    what was `corrected`."""
     author, plain = draft.author, markdown_plain  # members' words make no links in the bot's post
     lines = [f"**用稿反馈{'（更正）' if correction else ''}**：《{plain(draft.title)}》",
              f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
              f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",
+             *([f"> 更正：{plain(corrected)}"] if corrected else []),
              f"> 链接：[{plain(url)}]({_href(url)})"]
     if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
         lines[-1] = f"> 链接：[打开原文]({_href(url)})"

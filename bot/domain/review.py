@@ -27,7 +27,7 @@ from bot.domain.drafts import (
 )
 from bot.domain.errors import Refused, UsageError
 from bot.text import article, meaningful, word_count
-from models import Draft, DraftState, DraftVersion, Member, Role
+from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
 COMMENT_MAX_CHARS = 500
@@ -106,6 +106,9 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
     audit.record(session, now, member.userid, "approve", draft_id=draft.id, from_state=S.pending,
                  to_state=S.approved, version=version.number, comment=comment or None)
     note = f"，意见：{comment}" if comment else ""
+    if session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == draft.id, AuditEvent.action == "approve",
+                                                  AuditEvent.version < version.number).limit(1)):
+        note = f"（v{version.number}，前次批准已因修改作废）{note}"  # not a repeat of the first notice
     outbox.notify(session, [draft.author.userid],
                   f"您的稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}。",
                   f"draft:{draft.id}:approved:v{version.number}", now)

@@ -125,8 +125,8 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     since, until = instant(start, zone), instant(end, zone)
     submitted = session.scalar(select(func.count()).select_from(Draft)
                                .where(Draft.created_at >= since, Draft.created_at < until)) or 0
-    approved = session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0
+    approved = session.scalar(select(func.count(func.distinct(AuditEvent.draft_id))).where(  # drafts, not approvals:
+        AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0  # a re-approval is one
     # The month's cells by outlet and author (bot.domain.stats.recount keeps them); three views add them up.
     cells = session.execute(
         select(Outlet.id, Outlet.name, Outlet.level, Member.department, OutletMonth.sent, OutletMonth.published,
