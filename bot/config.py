@@ -103,13 +103,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _group_channel_complete(self) -> Settings:
         if self.group_channel == "appchat" and not self.group_chat_id:
-            raise ValueError("NEWSBOT_GROUP_CHANNEL=appchat needs NEWSBOT_GROUP_CHAT_ID (see `newsbot group create`)")
+            raise ValueError("NEWSBOT_GROUP_CHANNEL=appchat 需要 NEWSBOT_GROUP_CHAT_ID"
+                             "（用 newsbot group create 创建群聊得到）")
         if self.group_channel == "webhook" and not self.group_webhook_key.get_secret_value():
-            raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook needs NEWSBOT_GROUP_WEBHOOK_KEY (the robot's key)")
+            raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook 需要 NEWSBOT_GROUP_WEBHOOK_KEY（群机器人的 key）")
+        if bool(self.smtp_host) != bool(self.smtp_sender):  # half-set: the mail would only be printed, unnoticed
+            raise ValueError("向媒体发邮件需要同时设置 NEWSBOT_SMTP_HOST 和 NEWSBOT_SMTP_SENDER；不发邮件则两项都不设")
         if self.mail_configured and SIGNATURE_PLACEHOLDER in self.signature:  # it would go out to the outlets
-            raise ValueError("e-mail to the outlets is configured (NEWSBOT_SMTP_HOST, NEWSBOT_SMTP_SENDER): set "
-                             "NEWSBOT_SIGNATURE to the office's signature block, e.g. 乐昌市自然资源局办公室\\n"
-                             "联系电话：0751-5555555")
+            raise ValueError("已设置向媒体发邮件（NEWSBOT_SMTP_HOST、NEWSBOT_SMTP_SENDER），请把 NEWSBOT_SIGNATURE "
+                             "设为本单位的署名落款，例如：乐昌市自然资源局办公室\\n联系电话：0751-5555555")
         return self
 
     @property

@@ -47,6 +47,7 @@ def configure_logging() -> None:
     """INFO and up to stderr with a timestamp; every process calls it (uvicorn's workers included)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("uvicorn.access").addFilter(skip_callback_access)  # added once, however often called
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per tick would bury the callbacks
 
 
 def skip_callback_access(record: logging.LogRecord) -> bool:

@@ -240,6 +240,9 @@ class Dispatcher:
                 raise Undeliverable(f"no transport for channel {message.channel!r}")
             transport.send(message)
         except RetryLater as exc:
+            if exc.counts:  # a wait for a rate limit is no failure; anything else an operator may need to see
+                log.warning("outbox %s (%s) attempt %d/%d failed, will retry: %s", message.id, message.channel,
+                            message.attempts, MAX_ATTEMPTS, exc)
             self._finish(message, error=str(exc), delay=exc.delay or backoff(message.attempts), counts=exc.counts)
         except Undeliverable as exc:
             self._finish(message, error=str(exc), dead=True)

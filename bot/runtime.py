@@ -123,16 +123,18 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
     if message.dedupe_key.startswith("deadletter:"):
         return
+    # Each death is news: a row revived by `newsbot outbox retry` that dies again is reported again.
+    death = f"deadletter:{message.id}:{(message.claimed_by or '').rpartition(':')[2]}"
     if message.channel == publishing.MAIL:
         publishing.mail_failed(session, message.payload["submission_id"], error, now, message.claimed_by or "")
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"
                      "请稍后重新发送，或把正文复制出来用「投稿 标题」换行发送。",
-                     f"deadletter:{message.id}:member", now)
+                     f"{death}:member", now)
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     summary = outbox.describe(message)
     outbox.notify(session, admins,
                   f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"
                   f"处理后可运行 newsbot outbox retry {message.id} 重新发送。",
-                  f"deadletter:{message.id}", now)
+                  death, now)

@@ -112,6 +112,9 @@ def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
     broken.env["NEWSBOT_TIMEZONE"] = "Nowhere/City"
     result = broken("drafts", "list")
     assert result.returncode == 2 and "配置有误（请检查 .env 或环境变量）：NEWSBOT_TIMEZONE：" in result.stderr
+    broken.env |= {"NEWSBOT_TIMEZONE": "Asia/Shanghai", "NEWSBOT_GROUP_CHANNEL": "appchat"}
+    result = broken("drafts", "list")  # a rule across settings names them itself, in Chinese
+    assert "环境变量）：NEWSBOT_GROUP_CHANNEL=appchat 需要 NEWSBOT_GROUP_CHAT_ID" in result.stderr
     result = fresh("serve", "--port", "99999")
     assert result.returncode == 2 and "--port 应在 1 到 65535 之间" in result.stderr
     for url in (f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}", "bogus://"):

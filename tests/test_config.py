@@ -46,8 +46,10 @@ def test_credentials_leave_local_mode() -> None:
 
 
 def test_e_mail_to_the_outlets_needs_the_offices_own_signature() -> None:
-    with pytest.raises(ValidationError, match="set NEWSBOT_SIGNATURE"):
+    with pytest.raises(ValidationError, match="请把 NEWSBOT_SIGNATURE 设为本单位的署名落款"):
         Settings(_env_file=None, smtp_host="smtp.example", smtp_sender="xcb@example.cn")
+    with pytest.raises(ValidationError, match="同时设置 NEWSBOT_SMTP_HOST 和 NEWSBOT_SMTP_SENDER"):
+        Settings(_env_file=None, smtp_host="smtp.example", signature="乐昌市自然资源局办公室")  # printed, unnoticed
     signed = Settings(_env_file=None, smtp_host="smtp.example", smtp_sender="xcb@example.cn",
                       signature="乐昌市自然资源局办公室\\n联系电话：0751-5555555")
     assert signed.mail_configured

@@ -113,6 +113,19 @@ def test_q11_outbox_retry_of_a_dead_mail_sends_it(newsroom: Runtime, mailbox: Ma
     assert len(mailbox.messages) == 1 and submission_state(newsroom) == SubmissionState.sent
 
 
+def test_q11_a_retried_dead_letter_that_dies_again_is_reported_again(newsroom: Runtime, mailbox: Mailbox,
+                                                                      sent: Sent, clock: FrozenClock) -> None:
+    sent_while_down(newsroom, mailbox, last_attempt=True)
+    with newsroom.sessions.begin() as session:
+        assert outbox.retry(session, None, clock()) == 1  # the server is still down
+    with newsroom.sessions.begin() as session:  # its last attempt tries the server once more, and fails
+        session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one().attempts = (
+            outbox.MAX_ATTEMPTS - 1)
+    drain(newsroom)
+    assert len([line for line in sent.lines if "newsbot outbox retry" in line]) == 2  # the admins, each time
+    assert len(told_lisi(sent, "投递南方网失败")) == 2
+
+
 def test_q11_every_failed_attempt_reaches_the_editor(newsroom: Runtime, mailbox: Mailbox, sent: Sent) -> None:
     chat = ChatDriver(newsroom)
     approved_draft(chat)

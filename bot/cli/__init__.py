@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -17,6 +18,12 @@ from bot.cli import office, people, records, serving
 from bot.cli.common import CliError
 from bot.config import get_settings
 from bot.domain.errors import UserError
+
+
+def _config_problem(error: Any) -> str:
+    """「NEWSBOT_SMTP_PORT：…」 for one setting; a rule across settings names its settings itself."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"NEWSBOT_{'_'.join(map(str, error['loc'])).upper()}：{message}" if error["loc"] else message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         return int(args.run(args, settings))
     except ValidationError as exc:
-        problems = "；".join(f"NEWSBOT_{'_'.join(map(str, e['loc'])).upper()}：{e['msg']}" for e in exc.errors())
+        problems = "；".join(_config_problem(error) for error in exc.errors())
         print(f"配置有误（请检查 .env 或环境变量）：{problems}", file=sys.stderr)
         return 2
     except (CliError, UserError) as exc:
