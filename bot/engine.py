@@ -251,8 +251,7 @@ class CommandEngine:
         except UserError as error:
             reply = Reply(error.message, outcome="invalid")
         # A refusal can be long too (bare 批准 lists every draft waiting): every reply fits one WeCom message.
-        return Reply(paging.first_page(session, member.userid, reply.text, now, paging.conversation(msg), msg.text),
-                     command=name,
+        return Reply(paging.first_page(session, member.userid, reply.text, now, msg), command=name,
                      outcome=reply.outcome)
 
 

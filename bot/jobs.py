@@ -107,9 +107,10 @@ def post_study(session: Session, month: str, items: str, now: datetime) -> int:
 def study_items_set(session: Session, month: str, now: datetime, zone: ZoneInfo) -> bool:
     """This month's items set after its reminder day go to the group at once, unless they went already (the
     reminder asked the admins for them). Returns whether they went now."""
+    if month != f"{now.astimezone(zone):%Y-%m}" or not meetings.study_reminder_fired(session, month):
+        return False
     items = meetings.study_items(session, month)
-    return bool(items and month == f"{now.astimezone(zone):%Y-%m}" and meetings.study_reminder_fired(session, month)
-                and post_study(session, month, items, now))
+    return bool(items and post_study(session, month, items, now))
 
 
 def theme_day_calls(ctx: JobContext) -> int:

@@ -21,13 +21,13 @@ def conversation(msg: Incoming) -> str:
     return f"g{hashlib.sha1(msg.chat_id.encode()).hexdigest()[:7]}" if msg.in_group else "single"
 
 
-def first_page(session: Session, userid: str, text: str, now: datetime, chat: str = "single",
-               message: str = "") -> str:
-    """`text` if it fits; else its first page, the rest replacing any earlier pages for 「更多」, each saying
-    which message it goes on answering: 更多 may come long after, when other replies came between."""
+def first_page(session: Session, userid: str, text: str, now: datetime, msg: Incoming) -> str:
+    """`text` if it fits; else its first page, the rest replacing any earlier pages of this conversation for
+    「更多」, each saying which message it goes on answering: 更多 may come long after, when other replies came
+    between."""
     if len(text.encode()) <= WECOM_TEXT_LIMIT:
         return text
-    asked = command_line(message)[0]
+    chat, asked = conversation(msg), command_line(msg.text)[0]
     label = f"（续「{asked[:_LABEL_CHARS]}{'…' if len(asked) > _LABEL_CHARS else ''}」）\n" if asked else ""
     pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES - len(label.encode()))
     pending = session.get(PendingPages, (userid, chat))

@@ -252,24 +252,21 @@ def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: d
     return approvers
 
 
-def tell_admins_without_approver(session: Session, now: datetime) -> list[Draft]:
+def tell_admins_without_approver(session: Session, now: datetime) -> None:
     """After an approver stopped or left: the pending drafts nobody may approve any more; the admins are told
     of each at every such loss (催办 reminds them in between)."""
     stuck = [draft for draft in session.scalars(select(Draft).where(Draft.state == S.pending).order_by(Draft.id))
              if not eligible_approvers(session, draft)]
     for draft in stuck:
         _tell_admins_no_approver(session, draft, now, f":{now:%Y%m%d%H%M%S%f}")  # each loss is news
-    return stuck
 
 
-def ask_new_approver(session: Session, member: Member, now: datetime) -> list[Draft]:
+def ask_new_approver(session: Session, member: Member, now: datetime) -> None:
     """A member who became an approver gets the card of every draft already waiting that they may approve."""
-    waiting = pending_for(session, member)
-    for draft in waiting:
+    for draft in pending_for(session, member):
         version = current_version(session, draft)
         outbox.notify(session, [member.userid], _review_card(draft, version, member, ""),
                       f"draft:{draft.id}:review:v{version.number}", now)
-    return waiting
 
 
 def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, key_suffix: str = "") -> None:

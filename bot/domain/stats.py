@@ -141,7 +141,7 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
         Draft.author_id == Member.id, Draft.created_at >= since, Draft.created_at < until))))
     # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
     # by a plan made before its value is known (PostgreSQL's generic plans).
-    # The office's own channels (公众号, website) publish what it posts itself: never a reprint.
+    # Outlets of level 本单位 (by default the 局微信公众号) publish what the office posts itself: never a reprint.
     reprinted = session.scalar(select(func.count()).select_from(Submission).join(Outlet).where(
         Submission.message_id == literal_column("''"), Submission.published_on >= start,
         Submission.published_on < end, Outlet.level != Level.own)) or 0
