@@ -72,6 +72,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        backend = value.partition(":")[0].partition("+")[0]
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("只支持 SQLite 和 PostgreSQL，例如 sqlite:///./newsbot.db 或 "
+                             "postgresql+psycopg://用户@主机:5432/库名")
+        return value
+
     @field_validator("wecom_aes_key", "aibot_aes_key")
     @classmethod
     def _aes_key_shape(cls, value: SecretStr) -> SecretStr:
