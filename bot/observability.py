@@ -48,6 +48,8 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("uvicorn.access").addFilter(skip_callback_access)  # added once, however often called
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per tick would bury the callbacks
+    # httpx logs every request's URL at INFO, and WeCom's carry the secret, the access token or the robot key.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def skip_callback_access(record: logging.LogRecord) -> bool:

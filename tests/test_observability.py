@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +19,8 @@ from bot.runtime import Runtime
 from models import JobRun
 from tests.conftest import FrozenClock
 from tests.wecom_sim import WeComSimulator, post, say
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -112,3 +118,35 @@ def test_uvicorns_access_line_is_dropped_only_for_answered_callbacks(method: str
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
                                ("10.0.0.7:5000", method, path, "1.1", status), None)
     assert skip_callback_access(record) is kept
+
+
+def test_wecom_secrets_in_request_urls_never_reach_the_log() -> None:
+    """gettoken?corpsecret=…, ?access_token=… and webhook/send?key=… are URLs httpx would log at INFO."""
+    script = textwrap.dedent("""
+        import httpx
+        from bot.observability import configure_logging
+        from bot.wecom.client import WeComClient
+
+        configure_logging()
+
+        def answer(request):
+            if request.url.path.endswith("gettoken"):
+                return httpx.Response(200, json={"access_token": "ACCESS-TOKEN-XYZ", "expires_in": 7200})
+            return httpx.Response(200, json={"errcode": 0, "invaliduser": ""})
+
+        class Tokens:
+            def get(self, fetch, stale=None):
+                return fetch()[0]
+
+        client = WeComClient("https://wecom.test", "ww-corp", "CORP-SECRET-123", 1000002, Tokens(),
+                             http=httpx.Client(transport=httpx.MockTransport(answer)))
+        client.send_message(["zhangsan"], {"msgtype": "text", "text": {"content": "hi"}})
+        client.send_webhook("ROBOT-KEY-456", {"msgtype": "text", "text": {"content": "hi"}})
+        logging = __import__("logging")
+        logging.getLogger("newsbot.test").info("logging works")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "logging works" in done.stderr
+    for secret in ("CORP-SECRET-123", "ACCESS-TOKEN-XYZ", "ROBOT-KEY-456"):
+        assert secret not in done.stderr
