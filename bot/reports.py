@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from bot.domain import rewards, stats
+from bot.text import xml_safe
 from models import Level
 
 
@@ -68,6 +69,8 @@ def _rows(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None
 
 def _cell(value: object) -> object:
     """Text that looks like a formula stays text (a title "=HYPERLINK(…)" must not run); points are rounded."""
+    if isinstance(value, str):
+        value = xml_safe(value)  # older rows may hold a control character, which a workbook cannot
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     if isinstance(value, float):

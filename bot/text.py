@@ -14,6 +14,8 @@ _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)*")  # "@张三 @审稿机器人 �
 _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,100})(?![0-9])")
 QUOTED_NUMBER = re.compile(r"#([0-9]{1,100})(?![0-9])")  # a draft named anywhere in a text, as in 「稿件 #12 已批准」
 _BLANKS = re.compile(r"\s+")
+_HIDDEN = ("Cc", "Cf", "Cs")  # control, format (zero-width space, direction marks) and lone surrogates
+_OTHER_BLANKS = re.compile(r"[^\S \u3000]")  # \t, \r, \n, U+0085, U+2028…; not the ideographic space of a title
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
 _FIELD_VALUE = re.compile(r"(\w+)[=＝](.*?)(?=\s+\w+[=＝]|$)", re.DOTALL)  # 字段=值, 字段＝值 too
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
@@ -39,10 +41,19 @@ def command_line(text: str) -> tuple[str, str, str]:
     Both lines have the same length, so an offset into one is an offset into the other.
     """
     first, _, body = text.partition("\n")
+    first = one_line(first)
     normalised = to_half_width(first)
     start = _LEADING_MENTION.match(normalised)
     offset = start.end() if start else 0
     return normalised[offset:].rstrip(), first[offset:].rstrip(), article(body)
+
+
+def one_line(text: str) -> str:
+    """`text` read as it looks: control and format characters (zero-width spaces, direction marks) dropped,
+    other blanks and line breaks made spaces. For command lines, quotes, titles and names: a hidden character
+    must neither change what a command acts on (「#2\u200b1」 shows as #21) nor break an e-mail or a report."""
+    visible = "".join(char for char in text if char.isspace() or unicodedata.category(char) not in _HIDDEN)
+    return _OTHER_BLANKS.sub(" ", xml_safe(visible))
 
 
 def article(text: str) -> str:

@@ -253,6 +253,21 @@ def test_quotes_that_name_several_drafts_or_disagree_with_the_text_are_not_used(
         assert comment == "同意发布"
 
 
+def test_a_quote_is_read_as_it_shows(client: TestClient, bot: AiBotSimulator, bot_runtime: Runtime,
+                                     clock: FrozenClock) -> None:
+    """A zero-width space in 「#2\u200b1」 (it shows as #21) or a link's #1 must not steer 批准 to a draft."""
+    app = WeComSimulator(now=clock.timestamp)
+    for author in ("zhangsan", "xiaoli"):
+        say(client, app, author, f"投稿 {author}的稿\n正文")
+    say(client, app, "lisi", "送审 #1")
+    say(client, app, "zhaoliu", "送审 #2")
+    hidden = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote="请审核稿件 #2\u200b1"))
+    assert "#21" in hidden
+    link = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote="见 https://news.example/a#1"))
+    assert "没有批准任何一篇" in link  # no number in the quote: the bare 批准 lists the two waiting
+    assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.pending)
+
+
 @pytest.mark.parametrize(("name", "text", "expected"), [
     ("审稿 机器人", "＠审稿 机器人 帮助", "您可以使用"),
     (BOT, f"@张三 @{BOT} 帮助", "您可以使用"),

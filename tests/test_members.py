@@ -261,3 +261,15 @@ def test_a_new_member_on_the_last_csv_row_takes_no_draft_without_an_editor(chat:
         result = members.import_csv(session, io.StringIO("userid,name,department,roles\nxinren,新人,局领导,审核\n"),
                                     chat.runtime.clock())
         assert result.handed_over == 0 and session.get(Draft, 1).editor_id is None
+
+
+def test_hidden_characters_in_imported_names_are_dropped(chat: ChatDriver) -> None:
+    """A name pasted with a control or zero-width character would break the .xlsx report and every search."""
+    import io
+
+    from bot.domain import members
+
+    with chat.runtime.sessions.begin() as session:
+        rows = "userid,name,department,roles\nxinren,新\x01人\u200b,办公室\u2028,通讯员\n"
+        members.import_csv(session, io.StringIO(rows), chat.runtime.clock())
+    assert (member(chat, "xinren").name, member(chat, "xinren").department) == ("新人", "办公室")

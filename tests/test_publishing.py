@@ -67,6 +67,19 @@ def test_one_correct_mail_per_outlet_with_the_docx(newsroom: Runtime, mailbox: M
     assert len(mailbox.messages) == 2  # never twice to one outlet
 
 
+@pytest.mark.parametrize("separator", ["\r", "\u2028", "\u0085", "\t"])
+def test_a_hidden_line_break_in_a_title_is_a_space_and_its_mail_goes_out(separator: str, newsroom: Runtime,
+                                                                         mailbox: Mailbox) -> None:
+    """A Subject cannot hold a line break: kept in the title, the e-mail could never be sent."""
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat, title=f"乐昌\u200b宣传{separator}Bcc: spy@evil.cn")
+    chat.as_member("lisi").says(f"投递 #{number} 韶关日报")
+    drain(newsroom)
+    [message] = mailbox.messages
+    assert message["Subject"] == "【投稿】乐昌宣传 Bcc: spy@evil.cn（乐昌市自然资源局 张三）"
+    assert message["To"] == "tougao@sgrb.example" and message["Bcc"] is None
+
+
 def test_each_outlet_gets_its_own_byline_from_one_approved_text(newsroom: Runtime, mailbox: Mailbox) -> None:
     chat = ChatDriver(newsroom)
     admin = chat.as_member("admin")
@@ -302,6 +315,8 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     assert "5–1200 字" in chat.as_member("admin").says("媒体 修改 学习强国 最少字数＝５")
     assert "不能修改「颜色」" in chat.as_member("admin").says("媒体 修改 学习强国 颜色=红")
     assert "不是有效的邮箱" in chat.as_member("admin").says("媒体 修改 学习强国 邮箱=nobody")
+    for second in (",spy@evil.example", ";spy@evil.example", "\rBcc:spy@evil.example", " <spy@evil.example>"):
+        assert "请只写一个地址" in chat.as_member("admin").says(f"媒体 修改 学习强国 邮箱=xxqg@example.cn{second}")
     assert "已停用" in chat.as_member("admin").says("媒体 停用 强国")
     assert "学习强国" not in chat.as_member("zhangsan").says("媒体")
     assert "已停用：学习强国（「媒体 修改 名称 启用=是」重新启用）" in chat.as_member("admin").says("媒体")
@@ -576,6 +591,7 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
     assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 https://sgrb.example/1 韶关日报")  # swapped is fine
     assert _cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
     assert _cell(1 / 3) == 0.33
+    assert _cell("张\x01三") == "张三"  # a row stored before names were cleaned: openpyxl refuses the character
 
 
 def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Runtime, clock: FrozenClock) -> None:

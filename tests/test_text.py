@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.text import command_line, paginate, parse_draft_number, to_half_width, word_count
+from bot.text import command_line, one_line, paginate, parse_draft_number, to_half_width, word_count
 
 FULL_WIDTH_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF5F))
 
@@ -17,6 +19,7 @@ def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> No
     assert len(line) == len(raw)
     assert line == to_half_width(raw)
     assert "\n" not in line
+    assert raw == one_line(raw)  # what the command acts on is what the member sees
     # Only the blank lines before the article and the blanks after it go: the first line keeps its indent.
     kept = text.partition("\n")[2].rstrip()
     dropped = kept.removesuffix(body)
@@ -55,3 +58,12 @@ def test_paginate_keeps_every_character_within_the_limit(text: str, limit: int) 
 
 def test_word_count_ignores_blanks() -> None:
     assert word_count("乐昌 国土\n局　开展") == 7
+
+
+@given(st.text())
+@example("乐昌\u200b宣传\r\u2028\x85\t\x01标题\u3000")
+def test_q06_one_line_keeps_only_what_shows_and_no_line_break(text: str) -> None:
+    line = one_line(text)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in line)
+    assert one_line(line) == line
+    assert one_line("乐昌\u200b宣传\r标题\u3000") == "乐昌宣传 标题\u3000"  # the typed ideographic space stays

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit, members
 from bot.domain.errors import UsageError
+from bot.text import one_line
 from models import Member
 
 ACTIVE = 1  # user/list status: 1 active, 2 disabled, 4 not yet activated, 5 left
@@ -62,8 +63,8 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
             created += 1
         else:
             updated += 1
-        member.name = str(user.get("name") or userid)[:64]
-        member.department = department_names.get(int(main), "")[:64] if main is not None else ""
+        member.name = one_line(str(user.get("name") or userid))[:64]
+        member.department = one_line(department_names.get(int(main), ""))[:64] if main is not None else ""
         member.active = user.get("status", ACTIVE) == ACTIVE
     deactivated = 0
     for userid, member in existing.items():

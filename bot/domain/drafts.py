@@ -14,7 +14,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from bot import outbox
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError
-from bot.text import article, meaningful, word_count
+from bot.text import article, meaningful, one_line, word_count
 from models import AuditEvent, DepartmentEditor, Draft, DraftState, DraftVersion, Member, Role
 
 TITLE_MAX_CHARS = 100
@@ -114,7 +114,7 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
 
 
 def check_title(title: str) -> str:
-    title = title.strip()
+    title = one_line(title).strip()  # a file's name may hold a line break; a Subject may not
     if not title:
         raise UsageError("请在「投稿」后写标题，下一行起写正文。例如：\n投稿 乐昌开展地质灾害应急演练\n（正文）")
     if len(title) > TITLE_MAX_CHARS:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import NotFound, Refused, UsageError
+from bot.text import one_line
 from models import DepartmentEditor, Draft, Member, Role
 from models.member import ROLE_LABELS
 
@@ -230,7 +231,7 @@ def _read_rows(numbered: Iterable[tuple[int, list[str]]]
         if len(cells) != len(CSV_HEADER):
             errors.append(f"第 {line} 行：应有 4 列，实际 {len(cells)} 列")
             continue
-        userid, name, department, role_text = (cell.strip() for cell in cells)
+        userid, name, department, role_text = (one_line(cell).strip() for cell in cells)
         if not userid or not name:
             errors.append(f"第 {line} 行：userid 和 name 不能为空")
             continue

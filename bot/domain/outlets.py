@@ -28,6 +28,9 @@ EDITABLE = {
 _FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: field for field in EDITABLE}
 NAME_SEPARATORS = "、，,"  # 投递 #12 韶关日报、南方网: besides blanks, what separates outlet names
 _ALIAS_SEPARATORS = re.compile(r"[|,，、\s]+")
+# One address, name@domain.tld: no second address, display name or line break can ride into the mail's To.
+_ADDRESS_PART = r"[^\s@,;:<>()\[\]\"\\]+"
+_MAILBOX = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 
 
 def active(session: Session) -> list[Outlet]:
@@ -157,8 +160,8 @@ def _template(raw: str, what: str, **names: str) -> None:
 
 def _mailbox(raw: str) -> str:
     raw = raw.strip()
-    if raw and ("@" not in raw or " " in raw or raw.startswith("@") or raw.endswith("@")):
-        raise UsageError(f"「{raw}」不是有效的邮箱地址。")
+    if raw and not _MAILBOX.fullmatch(raw):
+        raise UsageError(f"「{raw}」不是有效的邮箱地址。请只写一个地址，例如：邮箱=tougao@sgrb.com.cn")
     return raw
 
 
