@@ -227,7 +227,7 @@ class Dispatcher:
         with self._sessions.begin() as session:
             renewed = session.execute(update(OutboxMessage).where(
                 OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by,
-                OutboxMessage.state == OutboxState.sending, OutboxMessage.lease_until > now,
+                OutboxMessage.state == OutboxState.sending,  # still our claim: nobody took it since, even if late
             ).values(lease_until=now + LEASE))
             return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -260,7 +260,7 @@ class Dispatcher:
             values["attempts"] = message.attempts - 1
         if error is None:
             values |= {"state": OutboxState.sent, "sent_at": now}
-        elif dead or message.attempts >= MAX_ATTEMPTS:
+        elif dead or (counts and message.attempts >= MAX_ATTEMPTS):  # a wait for a rate limit is no attempt
             values |= {"state": OutboxState.dead}
             log.error("outbox %s dead after %d attempts: %s", message.id, message.attempts, error)
         else:

@@ -222,3 +222,32 @@ def test_q12_concurrent_dispatcher_threads_never_send_a_row_twice(runtime: Runti
         thread.join()
     assert sorted(transport.delivered) == sorted(f"k{n}" for n in range(200))
     assert {r.state for r in rows(runtime)} == {OutboxState.sent}
+
+
+@pytest.mark.parametrize("wait", [RetryLater("45009", timedelta(seconds=60), counts=False)])
+def test_q11_a_wait_for_a_rate_limit_on_the_last_attempt_is_still_a_wait(wait: RetryLater, runtime: Runtime,
+                                                                       clock: FrozenClock) -> None:
+    dispatcher = Dispatcher(runtime.sessions, {"app": Scripted(wait)}, clock)
+    queue(runtime, "k1")
+    with runtime.sessions.begin() as session:  # eleven real failures so far
+        session.scalars(select(OutboxMessage)).one().attempts = outbox.MAX_ATTEMPTS - 1
+    dispatcher.run_once()
+    [row] = rows(runtime)
+    assert (row.state, row.attempts) == (OutboxState.pending, outbox.MAX_ATTEMPTS - 1)
+
+
+def test_q11_rows_a_slow_batch_reaches_late_are_still_tried(runtime: Runtime, clock: FrozenClock) -> None:
+    """WeCom hanging (each call times out after 10 s): a batch of 50 outlasts its lease. With no other
+    dispatcher, the late rows are still ours and are tried, not skipped with an attempt used up."""
+    for n in range(50):
+        queue(runtime, f"k{n}", recipient=f"member{n}")
+    tried: list[str] = []
+
+    class Hanging:
+        def send(self, message: OutboxMessage) -> None:
+            tried.append(message.dedupe_key)
+            clock.advance(seconds=10)
+            raise RetryLater("network: ReadTimeout")
+
+    assert Dispatcher(runtime.sessions, {"app": Hanging()}, clock).run_once() == 50
+    assert len(tried) == 50 and {r.attempts for r in rows(runtime)} == {1}
