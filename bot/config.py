@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         return bool(self.smtp_host and self.smtp_sender)
 
     @property
+    def mail_printed(self) -> bool:
+        """Local mode without SMTP: e-mail to the outlets is printed and counted as sent, for a trial run.
+        With WeCom live it never is: a submission recorded as sent would never be sent for real."""
+        return self.local_mode and not self.mail_configured
+
+    @property
     def aibot_configured(self) -> bool:
         return bool(self.aibot_token.get_secret_value() and self.aibot_aes_key.get_secret_value())
 

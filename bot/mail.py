@@ -97,6 +97,9 @@ class MailTransport:
         self._write = write  # set: local mode
 
     def send(self, message: OutboxMessage) -> None:
+        if self._write is None and not self._settings.mail_configured:  # SMTP settings removed since it queued
+            raise RetryLater("未设置 NEWSBOT_SMTP_HOST 和 NEWSBOT_SMTP_SENDER：邮件留在发件箱，设置并重启后发出",
+                             timedelta(minutes=10), counts=False)
         submission_id, message_id = message.payload["submission_id"], message.payload["message_id"]
         with self._sessions.begin() as session:
             submission = publishing.start_sending(session, submission_id, message_id, self._clock(),
@@ -154,8 +157,8 @@ class MailTransport:
             if 500 <= exc.smtp_code < 600:
                 raise Undeliverable(f"邮件服务器拒绝：{exc.smtp_code} {exc.smtp_error!r}") from exc
             raise RetryLater(f"SMTP {exc.smtp_code}") from exc
-        except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, disconnected
-            if smtp is not None and smtp.data_started:  # the server may have the whole message, unconfirmed
+        except Exception as exc:  # refused, timeout, disconnected; or a password SMTP cannot carry
+            if smtp is not None and smtp.handed_over:  # the server may have the whole message, unconfirmed
                 raise MaybeSent(f"{type(exc).__name__}: {exc}") from exc
             raise RetryLater(f"SMTP: {type(exc).__name__}: {exc}") from exc
         finally:
@@ -169,11 +172,12 @@ class MaybeSent(Exception):
 
 
 class _SMTP(smtplib.SMTP):
-    data_started = False
+    handed_over = False  # the whole message and its closing dot are written: only then may the server have it
 
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self.data_started = True
-        return super().data(msg)
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):  # data() ends the message so; no command does
+            self.handed_over = True
 
 
 class _SMTPOverSSL(_SMTP, smtplib.SMTP_SSL):

@@ -86,7 +86,7 @@ class Runtime:
             group = WebhookTransport(robot, s.group_webhook_key.get_secret_value(), window)
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())
-        mail = MailTransport(self.sessions, s, self.clock, write=None if s.mail_configured else print)
+        mail = MailTransport(self.sessions, s, self.clock, write=print if s.mail_printed else None)
         return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, publishing.MAIL: mail,
                 outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
 

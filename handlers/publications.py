@@ -21,6 +21,9 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     例：投递 #12 韶关日报 南方网
     """
     number, rest = take_number(ctx.command, "投递")
+    if not (ctx.settings.mail_configured or ctx.settings.mail_printed):
+        raise UsageError("尚未设置发邮件的服务器，不能投递。请管理员在 .env 中设置 NEWSBOT_SMTP_HOST 和 "
+                         f"NEWSBOT_SMTP_SENDER 后重启；稿件 #{number} 保持不变，届时再发送本命令。")
     names = re.split(rf"[\s{outlets.NAME_SEPARATORS}]+", rest.raw_args.strip())
     result = publishing.submit(ctx.session, number, ctx.member, [name for name in names if name],
                                ctx.settings.smtp_sender, ctx.now)

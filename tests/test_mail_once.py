@@ -3,15 +3,22 @@ certainly did not is retried, and every failure reaches the editor."""
 
 from __future__ import annotations
 
+import socket
+import struct
+import threading
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select
+from pydantic import SecretStr
+from sqlalchemy import select, update
 
 from bot import mail, outbox
+from bot.domain import outlets
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState, Submission, SubmissionState
-from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
+from tests.conftest import MAILBOXES, ChatDriver, FrozenClock, Mailbox, Sent
+from tests.loopback import free_port
 from tests.test_delivery import drain
 from tests.test_publishing import approved_draft
 
@@ -148,3 +155,115 @@ def test_an_old_attempt_retried_leaves_the_new_one_alone(newsroom: Runtime, mail
         assert outbox.retry(session, None, clock()) == 1  # and then the first attempt too, by mistake
     drain(newsroom)
     assert len(mailbox.messages) == 1 and submission_state(newsroom) == SubmissionState.sent
+
+
+def smtp_dropping_the_line_at_data() -> int:
+    """A server that takes EHLO, MAIL and RCPT, then drops the line when asked for DATA."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 ready\r\n")
+            while (line := lines.readline()) and not line.upper().startswith(b"DATA"):
+                connection.sendall(b"250 ok\r\n")
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1])
+
+
+def test_q10_a_line_dropped_before_the_whole_mail_was_written_is_no_send(newsroom: Runtime, mailbox: Mailbox,
+                                                                         sent: Sent, clock: FrozenClock) -> None:
+    """Dropped at DATA, or in the middle of a large mail's upload: no closing dot, no mail. It is retried,
+    not reported as 「可能已经发出」."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    dropping = newsroom.settings.model_copy(update={"smtp_port": smtp_dropping_the_line_at_data()})
+    newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, dropping, newsroom.clock)
+    drain(newsroom)
+    assert submission_state(newsroom) == SubmissionState.queued and not told_lisi(sent, "邮件可能已经发出")
+    newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
+    clock.advance(hours=2)
+    drain(newsroom)
+    assert len(mailbox.messages) == 1 and submission_state(newsroom) == SubmissionState.sent
+
+
+class MailboxWithLogin(Mailbox):
+    def up(self) -> Mailbox:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.port = self.port or free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
+                                     authenticator=lambda *_: AuthResult(success=True))
+        self.controller.start()
+        return self
+
+
+def test_q10_an_smtp_error_nobody_foresaw_is_no_send(newsroom: Runtime, sent: Sent, clock: FrozenClock) -> None:
+    """A password SMTP cannot carry (UnicodeEncodeError in AUTH) is a failed attempt, retried and in the end
+    reported to the admins; never 「可能已经发出」."""
+    box = MailboxWithLogin().up()
+    try:
+        newsroom.settings = newsroom.settings.model_copy(update={
+            "smtp_port": box.port, "smtp_user": "xcb", "smtp_password": SecretStr("宣传科2026")})
+        newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
+        chat = ChatDriver(newsroom)
+        approved_draft(chat)
+        chat.as_member("lisi").says("投递 #1 南方网")
+        drain(newsroom)
+    finally:
+        box.down()
+    with newsroom.sessions.begin() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
+        assert (row.state, row.attempts) == (OutboxState.pending, 1) and "UnicodeEncodeError" in str(row.last_error)
+    assert submission_state(newsroom) == SubmissionState.queued and not told_lisi(sent, "邮件可能已经发出")
+
+
+def test_q10_purged_rows_never_swallow_a_later_attempt(newsroom: Runtime, mailbox: Mailbox, clock: FrozenClock) -> None:
+    """A sent attempt, a dead one, then `newsbot outbox purge-sent`: the next 投递 is queued and sent."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    with newsroom.sessions.begin() as session:  # 「可能已经发出」, and the outlet said it had nothing
+        session.execute(update(Submission).values(state=SubmissionState.failed))
+    mailbox.down()
+    assert "已排队投递：南方网" in chat.as_member("lisi").says("投递 #1 南方网")
+    dead_mail(newsroom)
+    drain(newsroom)
+    clock.advance(days=40)
+    with newsroom.sessions.begin() as session:
+        assert outbox.purge_sent(session, clock() - timedelta(days=30)) >= 1
+    mailbox.up()
+    assert "已排队投递：南方网" in chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    assert len(mailbox.messages) == 2 and submission_state(newsroom) == SubmissionState.sent
+
+
+def test_with_wecom_live_and_no_smtp_nothing_is_recorded_as_sent(live: Runtime, clock: FrozenClock) -> None:
+    """Only a trial run in local mode prints e-mail and counts it sent. Live, 投递 says SMTP is missing, and a
+    mail queued before its settings were removed waits in the outbox without using its attempts."""
+    assert not live.settings.local_mode and not live.settings.mail_configured
+    with live.sessions.begin() as session:
+        outlets.edit(session, outlets.find(session, "南方网"), {"mailbox": MAILBOXES["南方网"]}, clock(), None)
+    chat = ChatDriver(live)
+    number = approved_draft(chat)
+    refused = chat.as_member("lisi").says(f"投递 #{number} 南方网")
+    assert "尚未设置发邮件的服务器" in refused and "NEWSBOT_SMTP_HOST" in refused
+    with live.sessions.begin() as session:
+        assert session.scalars(select(Submission)).all() == []
+    configured = live.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_sender": "xcb@lcgt.example",
+                                                  "signature": "办公室"})
+    live.settings = live.commands.settings = configured
+    assert "已排队投递：南方网" in chat.as_member("lisi").says(f"投递 #{number} 南方网")
+    live.settings = configured.model_copy(update={"smtp_host": "", "smtp_sender": ""})
+    live.transports["mail"] = mail.MailTransport(live.sessions, live.settings, live.clock)
+    drain(live)
+    with live.sessions.begin() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
+        assert (row.state, row.attempts) == (OutboxState.pending, 0) and "NEWSBOT_SMTP_HOST" in str(row.last_error)
+        assert session.scalars(select(Submission.state)).one() == SubmissionState.queued

@@ -22,7 +22,6 @@ from models import (
     DraftState,
     Level,
     Member,
-    OutboxMessage,
     Outlet,
     Role,
     Submission,
@@ -86,12 +85,9 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         else:  # a failed send, tried again
             submission = earlier
             submission.state, submission.message_id, submission.queued_at = SubmissionState.queued, message_id, now
-        key = f"mail:{draft.id}:{outlet.id}"
-        attempt = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            (OutboxMessage.dedupe_key == key) | OutboxMessage.dedupe_key.like(f"{key}:%"))) or 0
-        outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,
+        outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,  # one row per e-mail, as its Message-ID
                        payload={"submission_id": submission.id, "message_id": message_id},
-                       dedupe_key=f"{key}:{attempt + 1}" if attempt else key, now=now)
+                       dedupe_key=f"mail:{submission.id}:{message_id[:150]}", now=now)
         result.queued.append(outlet)
     if result.queued:
         if draft.state == S.approved and not compare_and_set(session, draft, (S.approved,), state=S.submitted,
