@@ -37,7 +37,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # pool_pre_ping costs a round trip per checkout (5 % of a callback), but after a database restart no
     # statement meets a dead connection: without it, a dispatcher recording a send that worked would fail,
     # and the message would go out again when its lease ran out.
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # Timestamps are stored as UTC without a zone; a session in UTC reads any value sent with one the same way.
+    connect_args = {"options": "-c timezone=UTC"} if make_url(url).get_backend_name() == "postgresql" else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 class TakingTurns(sqlite3.Connection):

@@ -11,13 +11,15 @@ from email.message import EmailMessage
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, make_url, select, text, update
+from sqlalchemy.orm import Session
 
 from bot import mail, outbox
-from bot.domain import outlets
+from bot.db import make_engine
+from bot.domain import outlets, publishing
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState, Submission, SubmissionState
-from tests.conftest import MAILBOXES, ChatDriver, FrozenClock, Mailbox, Sent
+from tests.conftest import MAILBOXES, PG_URL, ChatDriver, FrozenClock, Mailbox, Sent
 from tests.loopback import free_port
 from tests.test_delivery import drain
 from tests.test_publishing import approved_draft
@@ -267,3 +269,32 @@ def test_with_wecom_live_and_no_smtp_nothing_is_recorded_as_sent(live: Runtime, 
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
         assert (row.state, row.attempts) == (OutboxState.pending, 0) and "NEWSBOT_SMTP_HOST" in str(row.last_error)
         assert session.scalars(select(Submission.state)).one() == SubmissionState.queued
+
+
+@pytest.mark.skipif(not PG_URL, reason="the session's time zone is PostgreSQL's")
+def test_the_time_an_e_mail_went_out_is_kept_in_utc_whatever_the_sessions_zone(
+        newsroom: Runtime, mailbox: Mailbox, clock: FrozenClock) -> None:
+    """Sent at 18:00 in Shanghai on May 31 counts in May, also on a server whose zone is Asia/Shanghai."""
+    database = make_url(PG_URL).database
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # as on a server set up in China: postgresql.conf's zone is the machine's
+        connection.execute(text(f'ALTER DATABASE "{database}" SET timezone TO \'Asia/Shanghai\''))
+    try:
+        engine = make_engine(PG_URL)
+        with engine.connect() as connection:
+            assert connection.scalar(text("SHOW timezone")) == "UTC"
+        engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" RESET timezone'))
+        admin.dispose()
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    shanghai = create_engine(PG_URL, connect_args={"options": "-c timezone=Asia/Shanghai"})  # not make_engine's
+    with Session(shanghai) as session, session.begin():
+        submission = session.scalars(select(Submission)).one()
+        publishing.mail_sent(session, submission.id, submission.message_id, clock())
+    shanghai.dispose()
+    with newsroom.sessions.begin() as session:
+        assert session.scalars(select(Submission.sent_at)).one() == clock()

@@ -9,7 +9,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -271,7 +271,9 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
                                              Submission.message_id == message_id).values(
         state=case((Submission.state.in_((SubmissionState.sending, SubmissionState.failed)),
                     SubmissionState.sent), else_=Submission.state),
-        sent_at=func.coalesce(Submission.sent_at, now)))
+        # `now` typed as the column: a bare parameter would skip its UTC conversion, and PostgreSQL would
+        # read it in the session's zone.
+        sent_at=func.coalesce(Submission.sent_at, literal(now, Submission.sent_at.type))))
 
 
 def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
