@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 import migrations
 from bot.db import make_engine
@@ -33,8 +34,21 @@ def upgrade(url: str, revision: str = "head", zone: ZoneInfo | None = None) -> N
     if revision != "head" or not before:  # a new database has nothing to count
         return
     scripts = ScriptDirectory.from_config(alembic_config(url))
-    if {script.revision for script in scripts.iterate_revisions("heads", before)} & KEPT_TOTALS:
+    if {script.revision for script in scripts.iterate_revisions("heads", before)} & KEPT_TOTALS or _totals_owed(url):
         rebuild_totals(url, zone)
+
+
+def _totals_owed(url: str) -> bool:
+    """No month's figures beside submissions sent or published: an earlier upgrade stopped before filling them
+    (on SQLite each migration commits on its own), and this one starts past the revisions that bring them."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.scalar(text(
+                "SELECT NOT EXISTS (SELECT 1 FROM outlet_month) AND EXISTS (SELECT 1 FROM submission "
+                "WHERE sent_at IS NOT NULL OR published_on IS NOT NULL)")))
+    finally:
+        engine.dispose()
 
 
 def rebuild_totals(url: str, zone: ZoneInfo | None = None) -> None:

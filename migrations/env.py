@@ -21,11 +21,15 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(url)
+    sqlite = url.startswith("sqlite")
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=models.Base.metadata,
-                          render_as_batch=url.startswith("sqlite"))
+        if sqlite:  # batch mode copies a table and drops the old one, which the rows pointing at it would refuse
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        context.configure(connection=connection, target_metadata=models.Base.metadata, render_as_batch=sqlite)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+            raise RuntimeError(f"迁移后有 {len(broken)} 行外键指向不存在的行，例如 {broken[0]}")
     engine.dispose()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, make_url, text
@@ -54,4 +55,50 @@ def test_q08_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: 
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    engine.dispose()
+
+
+def test_a_database_with_drafts_from_the_first_release_upgrades_and_keeps_them(empty_database: str) -> None:
+    """SQLite's batch mode copies `draft` and drops the old table, which its versions point at."""
+    command.upgrade(migrate.alembic_config(empty_database), "0001")
+    engine = create_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO member (id, userid, name, department, roles, active, created_at) "
+            "VALUES (1, 'zhangsan', '张三', '办公室', 'correspondent', true, '2026-05-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO draft (id, title, state, author_id, current_version, state_since, created_at, updated_at) "
+            "VALUES (1, '标题', 'editing', 1, 1, '2026-05-01', '2026-05-01', '2026-05-01')"))
+        connection.execute(text("INSERT INTO draft_version (id, draft_id, number, text, hash, author_id, created_at) "
+                                "VALUES (1, 1, 1, '正文', 'h', 1, '2026-05-01')"))
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT text FROM draft_version WHERE draft_id = 1")) == "正文"
+    engine.dispose()
+    assert migrate.is_current(empty_database)
+
+
+def test_an_upgrade_that_stopped_part_way_fills_the_totals_when_run_again(empty_database: str) -> None:
+    """On SQLite each migration commits on its own: stopped past the revision that brings the month's figures,
+    the next upgrade starts past it too, and still fills them."""
+    command.upgrade(migrate.alembic_config(empty_database), "0013")
+    engine = create_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO member (id, userid, name, department, roles, active, created_at) "
+                                "VALUES (1, 'zhangsan', '张三', '办公室', '', true, '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO draft (id, title, state, author_id, current_version, state_since, created_at, updated_at) "
+            "VALUES (1, '一', 'published', 1, 1, '2026-01-01', '2026-01-01', '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO submission (draft_id, outlet_id, version, state, message_id, queued_at, published_on, "
+            "front_page, points) VALUES (1, 1, 1, 'published', '', '2026-01-01', '2026-01-02', false, 2)"))
+    engine.dispose()
+    command.upgrade(migrate.alembic_config(empty_database), "0017")  # where the first upgrade stopped
+    migrate.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM outlet_month")) == 1
+        assert connection.scalar(text("SELECT count(*) FROM draft_month")) == 1
     engine.dispose()
