@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.config import Settings
 from bot.domain import meetings, members, rewards, sla, stats
+from bot.domain.schedules import TITLES
 from bot.text import day_name, markdown_plain, month_name
 from models import OutboxMessage, Role, Schedule
 
@@ -77,6 +78,8 @@ def meeting_notice(ctx: JobContext) -> int:
     days_before = int(ctx.schedule.params.get("days_before", 0))
     if found is None or meetings.days_until(found[0], ctx.fire, ctx.settings.zone) != days_before:
         return 0
+    if found[0] <= ctx.now:  # over already (a notice set after the meeting's hour, or sent late): nothing to tell
+        return 0
     when, schedule = found
     title = "今天" if days_before == 0 else f"{days_before} 天后"
     details = meetings.meeting_lines(ctx.session, when, schedule, ctx.settings.zone)
@@ -114,18 +117,31 @@ def study_items_set(session: Session, month: str, now: datetime, zone: ZoneInfo)
 
 
 def theme_day_calls(ctx: JobContext) -> int:
-    """A call for drafts `days_before` each theme day (学雷锋日, 世界地球日, 全国土地日, …)."""
-    days_before = int(ctx.schedule.params.get("days_before", 10))
-    target = ctx.fire.date() + timedelta(days=days_before)
+    """A call for drafts `days_before` each theme day (学雷锋日, 世界地球日, 全国土地日, …); missed that day (the bot
+    was down, or the day was added later), on the next run before the theme day."""
+    before, today = timedelta(days=int(ctx.schedule.params.get("days_before", 10))), ctx.fire.date()
+    running_since = ctx.schedule.updated_at.astimezone(ctx.settings.zone).date()  # no call due before it ran
     sent = 0
     for month, day, name in ctx.schedule.params.get("days", []):
-        if (target.month, target.day) == (int(month), int(day)):
+        target = _next_date(today, int(month), int(day))
+        if target is not None and running_since <= target - before <= today:
             # 安全生产月 is all June: 「6月是安全生产月」; a day is 「3月5日是学雷锋日」.
             when = f"{target.month}月是" if str(name).endswith("月") else f"{day_name(target)}是"
             sent += ctx.to_group(f"theme:{target.isoformat()}:{name}", [
                 f"**{name}征稿**：{when}{name}，请各部门围绕主题策划宣传活动，",
                 "活动稿件请及时用「投稿 标题」换行写正文发送给我。"])
     return sent
+
+
+def _next_date(today: date, month: int, day: int) -> date | None:
+    """The coming month-day, today included (2-29: only in a leap year)."""
+    for year in (today.year, today.year + 1):
+        try:
+            if (found := date(year, month, day)) >= today:
+                return found
+        except ValueError:
+            continue
+    return None
 
 
 def overdue_reminders(ctx: JobContext) -> int:
@@ -169,11 +185,16 @@ def training_reminder(ctx: JobContext) -> int:
                               dedupe_key=f"training:{year}:{admin.userid}", now=ctx.now) for admin in admins)
 
 
+def ranked_year(day: date) -> int:
+    """The year a year-end ranking on `day` is about: fired in the first half of a year, the year before."""
+    return day.year if day.month > 6 else day.year - 1
+
+
 def year_end(ctx: JobContext) -> int:
     """Dec 28: the year's ranking of people and departments and its published articles (the material for 工作巡礼).
     Fired in the first half of a year, it closes the year before, whole (日程 设置 year_end month=1 day=2)."""
     day = ctx.fire.date()
-    year = day.year if day.month > 6 else day.year - 1
+    year = ranked_year(day)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     so_far = f"，截至{day.month}月{day.day}日" if day < end else ""  # Dec 31 too: later 刊发 still count
     lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
@@ -196,3 +217,20 @@ JOBS: dict[str, Callable[[JobContext], int]] = {
     "study_reminder": study_reminder, "theme_day_calls": theme_day_calls, "overdue_reminders": overdue_reminders,
     "training_reminder": training_reminder, "year_end": year_end,
 }
+
+
+def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) -> None:
+    """A firing skipped beyond its grace (the bot was down): the admins hear of it when it was the period's only
+    post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""
+    instead = {
+        "monthly_report": f"可在工作群发送「统计 {fire.date().replace(day=1) - timedelta(days=1):%Y-%m}」代替",
+        "year_end": f"可在工作群发送「排行 {ranked_year(fire.date())}」代替",
+        "study_reminder": "可在工作群发送「学习」代替",
+        "training_reminder": "请安排本年度的通讯员培训",
+    }.get(schedule.job)
+    if instead is None:
+        return
+    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定{day_name(fire.date())} "
+                  f"{fire:%H:%M} 的一次，因系统当时未运行且已超过补发时限，没有发出。{instead}。",
+                  f"missed:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain.schedules import trigger
-from bot.jobs import JOBS, JobContext
+from bot.jobs import JOBS, JobContext, missed
 from models import JobRun, Schedule
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class Calendar:
         with self._sessions.begin() as session:
             last = session.scalar(select(JobRun.period).where(JobRun.schedule_id == schedule.id)
                                   .order_by(JobRun.period.desc()).limit(1))
-        # Firings before the schedule was installed, enabled or changed are not "missed": start from then. One
+        # Firings before the schedule was installed, enabled or its rule changed are not "missed": start from then. One
         # that never ran yet (a yearly job in its first year) still has its missed firing recorded as skipped.
         installed = schedule.updated_at.astimezone(zone)
         since = max(datetime.fromisoformat(last).replace(tzinfo=zone), installed) if last else installed
@@ -99,6 +99,7 @@ class Calendar:
                 session.flush()
                 if not run:
                     record.detail = "missed while the bot was down, beyond its grace period"
+                    missed(session, schedule, fire, now)
                     return record.outcome
                 job = JOBS.get(schedule.job)
                 try:

@@ -78,6 +78,19 @@ def test_a_theme_day_call_goes_out_ten_days_before(chat: ChatDriver, cal: Calend
     assert call.dedupe_key == "theme:2026-04-22:世界地球日" and "世界地球日征稿" in call.payload["markdown"]["content"]
 
 
+def test_a_theme_day_call_missed_while_down_goes_out_on_the_next_run_once(chat: ChatDriver, cal: Calendar,
+                                                                          clock: FrozenClock) -> None:
+    clock.current = utc(2026, 4, 10, 4, 0)
+    only(chat.runtime, "theme_day_calls")
+    clock.current = utc(2026, 4, 13, 1, 0)  # down over 4/12 09:00, the 世界地球日 call; back the next morning
+    cal.tick()
+    for day in range(14, 23):
+        clock.current = utc(2026, 4, day, 1, 0)
+        cal.tick()
+    [call] = group_messages(chat.runtime)  # not 全民国家安全教育日 (4/15): its call was due before 4/10
+    assert call.dedupe_key == "theme:2026-04-22:世界地球日" and call.created_at == utc(2026, 4, 13, 1, 0)
+
+
 def test_q15_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: ChatDriver, cal: Calendar,
                                                                          clock: FrozenClock) -> None:
     only(chat.runtime, "monthly_report")
@@ -92,6 +105,38 @@ def test_q15_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: C
     assert cal.tick() == [("monthly_report", "2026-07-01T09:00:00", "skipped")]
     assert len(group_messages(chat.runtime)) == 1
     assert runs(chat.runtime)[-1] == ("monthly_report", "2026-07-01T09:00:00", "skipped")
+    with chat.runtime.sessions.begin() as session:  # the month's only report: the admins hear it was not sent
+        [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("missed:%"))).all()
+    assert told.recipient == "admin" and told.payload["text"]["content"] == (
+        "日程「月报」原定7月1日 09:00 的一次，因系统当时未运行且已超过补发时限，没有发出。"
+        "可在工作群发送「统计 2026-06」代替。")
+
+
+def test_a_due_report_survives_a_change_of_its_grace_or_place(chat: ChatDriver, cal: Calendar,
+                                                              clock: FrozenClock) -> None:
+    """The scheduler is down at 09:00 on the 1st and an admin changes the grace meanwhile: it still runs."""
+    only(chat.runtime, "monthly_report", "meeting")
+    clock.current = utc(2026, 5, 31, 4)
+    cal.tick()
+    clock.current = utc(2026, 6, 1, 2)
+    assert "已修改" in chat.as_member("admin").says("日程 设置 monthly_report grace=5000")
+    assert "已修改" in chat.as_member("admin").says("日程 设置 meeting place=二楼会议室")
+    clock.current = utc(2026, 6, 1, 3)
+    assert cal.tick() == [("monthly_report", "2026-06-01T09:00:00", "done")]
+
+
+@pytest.mark.parametrize(("meeting_hour", "back_at"), [(8, utc(2026, 6, 26, 0, 30)), (10, utc(2026, 6, 26, 3))])
+def test_no_notice_announces_a_meeting_already_over(meeting_hour: int, back_at: datetime, chat: ChatDriver,
+                                                    cal: Calendar, clock: FrozenClock) -> None:
+    """A meeting at 08:00 before the 08:30 day notice, or the bot down from 08:00 to 11:00 over a 10:00 one."""
+    only(chat.runtime, "meeting", "meeting_day_notice")
+    clock.current = utc(2026, 6, 20, 4)
+    assert "已修改" in chat.as_member("admin").says(f"日程 设置 meeting hour={meeting_hour}")
+    clock.current = utc(2026, 6, 26, 0, 0)
+    cal.tick()
+    clock.current = back_at
+    cal.tick()
+    assert group_messages(chat.runtime) == []
 
 
 def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
@@ -457,6 +502,9 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "没有「hours」" in admin.says("日程 设置 study_reminder hours=10")
     assert "grace 应为至少 1" in admin.says("日程 设置 study_reminder grace=0")
     assert "永远不会触发" in admin.says("日程 设置 study_reminder month=2 day=30")
+    for day in ("31", "29", "1,30"):  # a month without the day would go without its reminder, unnoticed
+        assert "月末请写 day=last" in admin.says(f"日程 设置 study_reminder day={day}")
+    assert "已修改" in admin.says("日程 设置 year_end month=12 day=31")  # one month, which has the day
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")
     assert "议程：一、线索 二、经验" in admin.says("例会")
     assert "用稿动态：近一个月刊发 0 篇。" in admin.says("例会")  # no meeting held yet
