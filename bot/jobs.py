@@ -95,7 +95,7 @@ def study_reminder(ctx: JobContext) -> int:
     if items:
         return post_study(ctx.session, month, items, ctx.now)
     admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
-    outbox.notify(ctx.session, admins, f"今天是{ctx.fire.month}月的学习提醒日，但本月学习内容尚未设置，"
+    outbox.notify(ctx.session, admins, f"{day_name(ctx.fire.date())}是本月的学习提醒日，但本月学习内容尚未设置，"
                   "工作群里还没有提醒。请发送「学习 设置 内容」，设置后会立即发到工作群。",
                   f"study-missing:{month}", ctx.now)
     return len(admins)

@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 from models import Draft, DraftState
 
 
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%m-%d %H:%M")
+def local_time(moment: datetime, zone: ZoneInfo, now: datetime | None = None) -> str:
+    """「05-12 10:00」; with the year when it is not `now`'s (a rule's next firing may be years away)."""
+    local = moment.astimezone(zone)
+    shown_year = now is not None and local.year != now.astimezone(zone).year
+    return local.strftime("%Y-%m-%d %H:%M" if shown_year else "%m-%d %H:%M")
 
 
 def duration(start: datetime, now: datetime) -> str:

@@ -74,7 +74,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         lines = []
         for schedule in schedules.everything(ctx.session):
             upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
-            when = local_time(upcoming, ctx.settings.zone) if upcoming else "已停用"
+            when = local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else "已停用"
             params = schedules.describe_params(schedule)
             lines.append(f"{schedule.id}（{schedules.TITLES.get(schedule.id, schedule.job)}）"
                          f"{schedules.describe_rule(schedule.rule)}，下次 {when}" + (f"\n  {params}" if params else ""))
@@ -92,5 +92,5 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
         return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}{params}，"
-                     f"下次 {local_time(upcoming, ctx.settings.zone) if upcoming else '—'}")
+                     f"下次 {local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else '—'}")
     raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …")

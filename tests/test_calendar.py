@@ -223,7 +223,8 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     assert cal.tick() == [("study_reminder", "2026-06-05T09:00:00", "done")]
     assert group_messages(chat.runtime) == []  # nothing "not set" for the whole group to read
     [asked] = [m for m in chat.outbox() if m.dedupe_key.startswith("study-missing:2026-06")]
-    assert asked.recipient == "admin" and "请发送「学习 设置 内容」" in asked.payload["text"]["content"]
+    assert asked.recipient == "admin" and asked.payload["text"]["content"].startswith("6月5日是本月的学习提醒日")
+    assert "请发送「学习 设置 内容」" in asked.payload["text"]["content"]  # sent a day late, 「今天」 would be wrong
     set_now = chat.as_member("admin").says("学习 设置 《习近平谈治国理政》第二卷")
     assert "本月学习提醒日已过，已把学习内容发到工作群" in set_now
     [posted] = group_messages(chat.runtime)
@@ -453,6 +454,8 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert "已设置 2026-07 的学习内容" in cli("set", "--month", "2026-7", "七月的书", command="study").stdout
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says("学习 2026-07")
     assert "月份应写成 2026-05" in cli("set", "--month", "七月", "书", command="study").stderr
+    coming = (datetime.now(SHANGHAI).replace(day=1) + timedelta(days=32)).replace(day=1)  # as in chat: the nearest
+    assert f"已设置 {coming:%Y-%m}" in cli("set", "--month", f"{coming.month}月", "下月的书", command="study").stdout
     month = f"{datetime.now(SHANGHAI):%Y-%m}"  # the command's own clock: this month's reminder asked the admins
     with chat.runtime.sessions.begin() as session:
         session.add(JobRun(schedule_id="study_reminder", period=f"{month}-01T09:00:00", claimed_by="test",
@@ -505,6 +508,7 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     for day in ("31", "29", "1,30"):  # a month without the day would go without its reminder, unnoticed
         assert "月末请写 day=last" in admin.says(f"日程 设置 study_reminder day={day}")
     assert "已修改" in admin.says("日程 设置 year_end month=12 day=31")  # one month, which has the day
+    assert "下次 2028-02-29 09:00" in admin.says("日程 设置 study_reminder month=2 day=29")  # years away: the year
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")
     assert "议程：一、线索 二、经验" in admin.says("例会")
     assert "用稿动态：近一个月刊发 0 篇。" in admin.says("例会")  # no meeting held yet

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -27,6 +28,11 @@ def with_json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def runtime_for(settings: Settings) -> Runtime:
     require_current_schema(settings)
     return Runtime.build(settings)
+
+
+def office_today(runtime: Runtime) -> date:
+    """Today in the office's zone: on a server in UTC, 1 January begins at 08:00."""
+    return runtime.clock().astimezone(runtime.settings.zone).date()
 
 
 def require_current_schema(settings: Settings) -> None:

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.cli.common import Commands, field_value, print_rows, runtime_for, with_json, writing
+from bot.cli.common import Commands, field_value, office_today, print_rows, runtime_for, with_json, writing
 from bot.config import Settings
 from bot.views import outlet_json
 
@@ -75,8 +75,9 @@ def _study_set(args: argparse.Namespace, settings: Settings) -> int:
     from bot import jobs
     from bot.domain import meetings, stats
 
-    month = f"{stats.parse_month(args.month, date.today())[0]:%Y-%m}"  # 2026-7 is stored as 2026-07
     runtime = runtime_for(settings)
+    # 「1月」 in December is the coming January, as in chat; 2026-7 is stored as 2026-07.
+    month = f"{stats.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
     with runtime.sessions.begin() as session:
         meetings.set_study_items(session, month, args.text, runtime.clock(), actor=None)
         posted = jobs.study_items_set(session, month, runtime.clock(), settings.zone)
@@ -224,8 +225,8 @@ def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
     from bot.reports import rewards_workbook
 
     period = f"{args.year}Q{args.quarter}" if args.quarter else str(args.year)
-    start, end, name = parse_period(period, date.today())
     runtime = runtime_for(settings)
+    start, end, name = parse_period(period, office_today(runtime))
     with runtime.sessions.begin() as session:
         writing(args.output, lambda: rewards_workbook(session, start, end, name, args.output))
     print(f"{name}用稿奖励表已写入 {args.output}")
@@ -236,8 +237,8 @@ def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import stats
     from bot.reports import monthly_workbook
 
-    start, end = stats.parse_month(args.month, date.today())
     runtime = runtime_for(settings)
+    start, end = stats.parse_month(args.month, office_today(runtime))
     with runtime.sessions.begin() as session:
         if args.output:
             writing(args.output, lambda: monthly_workbook(session, start, end, settings.zone, args.output))

@@ -50,10 +50,10 @@ def leading_month(text: str, today: date, past: bool = False) -> tuple[date, int
     return date(nearest, month, 1), match.end()
 
 
-def parse_month(text: str, today: date) -> tuple[date, date]:
-    """`2026-05` (default: this month) → [first day, first day of next month)."""
+def parse_month(text: str, today: date, past: bool = True) -> tuple[date, date]:
+    """`2026-05` (default: this month) → [first day, first day of next month); `7月` as in `leading_month`."""
     text = text.strip()
-    found = leading_month(text, today, past=True) if text else (today.replace(day=1), 0)
+    found = leading_month(text, today, past) if text else (today.replace(day=1), 0)
     if found is None or found[1] != len(text):
         raise UsageError(f"月份应写成 2026-05 这样，不是「{text}」。")
     return found[0], _next_month(found[0])
