@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config import Settings
-from bot.domain import meetings, members, rewards, sla, stats
+from bot.domain import meetings, members, rewards, sla, stats, workdays
 from bot.domain.schedules import TITLES
 from bot.text import day_name, markdown_plain, month_name
 from models import OutboxMessage, Role, Schedule
@@ -145,7 +145,10 @@ def _next_date(today: date, month: int, day: int) -> date | None:
 
 
 def overdue_reminders(ctx: JobContext) -> int:
-    """催办: each holder of an overdue draft, 1:1; an admin is copied from the second reminder on."""
+    """催办: each holder of an overdue draft, 1:1, on working days; an admin is copied from the second reminder on."""
+    today = ctx.fire.date()
+    if not workdays.between(ctx.session, today, today).working(today):  # 国庆, or a Sunday: no one is chased
+        return 0
     admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
     sent = 0
     for late in sla.overdue(ctx.session, ctx.now, ctx.settings):

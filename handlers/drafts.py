@@ -82,7 +82,7 @@ def _line(ctx: Context, draft: Draft) -> str:
     line = draft_line(draft)
     if sla.waited_hours(draft, ctx.now, ctx.settings) is None:
         return line
-    late = "，已超时" if sla.is_overdue(draft, ctx.now, ctx.settings) else ""
+    late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""
     return f"{line}（{duration(draft.state_since, ctx.now)}{late}）"
 
 
@@ -105,7 +105,7 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     holder = drafts.holder(draft)
     state = DraftState(draft.state).label
     if holder:
-        late = "，已超时" if sla.is_overdue(draft, ctx.now, ctx.settings) else ""
+        late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""
         state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}{late}）"
     versions = drafts.versions(ctx.session, draft)
     lines = [

@@ -13,6 +13,7 @@ from models.points import DraftMonth, MemberMonth, Share
 from models.schedule import JobRun, Lead, Schedule, StudyItem
 from models.topic import DraftTopic, Topic
 from models.wecom import AccessToken, SendWindow
+from models.workday import SpecialDay
 
 __all__ = [
     "AccessToken",
@@ -41,6 +42,7 @@ __all__ = [
     "Schedule",
     "SendWindow",
     "Share",
+    "SpecialDay",
     "StudyItem",
     "Submission",
     "SubmissionState",

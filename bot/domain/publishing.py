@@ -16,7 +16,7 @@ from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, involved, may_edit
 from bot.domain.errors import Refused, UsageError
-from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
+from bot.text import DAY, QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
     Draft,
     DraftState,
@@ -189,13 +189,10 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     return Published(submission, total - before, True, corrected="，".join(changes))
 
 
-_DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?")
-
-
 def publication_day(word: str, today: date) -> date | None:
     """A 刊发 date — 2026-12-30, 12-30, 12月30日, 2026年12月30日 — or None when the word is no date. Without a
     year it is the latest such day up to today: in January, 12月30日 is last year's."""
-    found = _DAY.fullmatch(to_half_width(word))
+    found = DAY.fullmatch(to_half_width(word))
     if found is None:
         return None
     month, day = int(found[2]), int(found[3])

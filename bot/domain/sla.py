@@ -1,7 +1,7 @@
 """Deadlines (催办): how long the current holder has had a draft, and which drafts are overdue.
 
-The editor's clock runs on working days only (Monday–Friday, in the office's zone); the approver's
-clock runs on calendar hours.
+The editor's clock runs on working days only (Monday–Friday, less the office's holidays, plus the weekend
+days worked: `workdays`, in the office's zone); the approver's clock runs on calendar hours.
 """
 
 from __future__ import annotations
@@ -14,28 +14,29 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.domain import members, review
+from bot.domain import members, review, workdays
 from bot.domain.drafts import has_editor
+from bot.domain.workdays import MONDAY_TO_FRIDAY, Workdays
 from models import Draft, DraftState, Role
 
 
-def working_hours(start: datetime, end: datetime, zone: ZoneInfo) -> float:
-    """Hours between `start` and `end` that fall on Monday–Friday in `zone`."""
+def working_hours(start: datetime, end: datetime, zone: ZoneInfo, days: Workdays = MONDAY_TO_FRIDAY) -> float:
+    """Hours between `start` and `end` that fall on working days in `zone`."""
     seconds = 0.0
     cursor, end_local = start.astimezone(zone), end.astimezone(zone)
     while cursor < end_local:
         midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), zone)
         segment_end = min(midnight, end_local)
-        if cursor.weekday() < 5:
+        if days.working(cursor.date()):
             seconds += (segment_end.astimezone(UTC) - cursor.astimezone(UTC)).total_seconds()
         cursor = segment_end
     return seconds / 3600
 
 
-def waited_hours(draft: Draft, now: datetime, settings: Settings) -> float | None:
+def waited_hours(draft: Draft, now: datetime, settings: Settings, days: Workdays = MONDAY_TO_FRIDAY) -> float | None:
     """Hours counted against the holder's deadline, or None when no deadline applies."""
     if draft.state == DraftState.editing:
-        return working_hours(draft.state_since, now, settings.zone)
+        return working_hours(draft.state_since, now, settings.zone, days)
     if draft.state == DraftState.pending:
         return (now - draft.state_since).total_seconds() / 3600
     return None
@@ -46,9 +47,17 @@ def limit_hours(draft: Draft, settings: Settings) -> float | None:
             DraftState.pending: settings.approve_sla_hours}.get(DraftState(draft.state))
 
 
-def is_overdue(draft: Draft, now: datetime, settings: Settings) -> bool:
-    waited, limit = waited_hours(draft, now, settings), limit_hours(draft, settings)
-    return waited is not None and limit is not None and waited > limit
+def is_overdue(session: Session, draft: Draft, now: datetime, settings: Settings) -> bool:
+    limit = limit_hours(draft, settings)
+    if limit is None or now - draft.state_since <= timedelta(hours=limit):  # working hours are never more
+        return False
+    waited = waited_hours(draft, now, settings, office_days(session, draft.state_since, now, settings))
+    return waited is not None and waited > limit
+
+
+def office_days(session: Session, since: datetime, now: datetime, settings: Settings) -> Workdays:
+    zone = settings.zone
+    return workdays.between(session, since.astimezone(zone).date(), now.astimezone(zone).date())
 
 
 @dataclass(frozen=True)
@@ -66,9 +75,11 @@ def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue
         Draft.state_since < now - timedelta(hours=settings.edit_sla_hours))
     pending = (Draft.state == DraftState.pending) & (
         Draft.state_since < now - timedelta(hours=settings.approve_sla_hours))
-    found = []
-    for draft in session.scalars(select(Draft).where(or_(editing, pending)).order_by(Draft.state_since)):
-        waited, limit = waited_hours(draft, now, settings), limit_hours(draft, settings)
+    found: list[Overdue] = []
+    late = list(session.scalars(select(Draft).where(or_(editing, pending)).order_by(Draft.state_since)))
+    days = office_days(session, late[0].state_since, now, settings) if late else MONDAY_TO_FRIDAY
+    for draft in late:
+        waited, limit = waited_hours(draft, now, settings, days), limit_hours(draft, settings)
         if waited is None or limit is None or waited <= limit:
             continue
         found.append(Overdue(draft, _holders(session, draft), waited, limit))

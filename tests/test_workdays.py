@@ -1,0 +1,82 @@
+"""节假日与调休: the editor's clock and 催办 go by the office's working days, which the admins enter."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain import sla, workdays
+from bot.scheduler import Calendar
+from models import OutboxMessage, Schedule
+from tests.conftest import ChatDriver, FrozenClock
+from tests.test_calendar import cal, only  # noqa: F401
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def beijing(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def reminders(chat: ChatDriver) -> list[str]:
+    with chat.runtime.sessions.begin() as session:
+        return list(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like("remind:%"))
+                                    .order_by(OutboxMessage.id)))
+
+
+def test_the_national_day_holiday_stops_the_editors_clock_and_its_reminders(chat: ChatDriver, cal: Calendar,
+                                                                           clock: FrozenClock) -> None:
+    """2026: 10月1日至7日 off, Saturday 10月10日 worked. A draft reaches its editor on Wednesday 9月30日 10:00."""
+    admin = chat.as_member("admin")
+    clock.current = beijing(2026, 9, 20, 12)
+    assert "已登记 2026年10月1日至10月7日（7 天）放假" in admin.says("日程 放假 10-1..10-7 国庆节")
+    assert "已登记 2026年10月10日（1 天）调休上班" in admin.says("日程 上班 10月10日 国庆调休")
+    listed = admin.says("日程 假日")
+    assert "2026年10月1日至10月7日 放假（国庆节）" in listed and "2026年10月10日 调休上班（国庆调休）" in listed
+    only(chat.runtime, "overdue_reminders")
+    clock.current = beijing(2026, 9, 30, 10)
+    editor = "lisi" if "编辑：李四" in chat.as_member("zhangsan").says("投稿 国庆前的稿\n正文") else "zhaoliu"
+    for day in range(1, 13):  # every morning of the holiday and after
+        clock.current = beijing(2026, 10, day, 9, 30)
+        cal.tick()
+        if day == 9:  # Monday to Friday alone would make it overdue on 10月2日
+            assert "已超时" not in chat.as_member(editor).says("稿件 #1")
+    assert "已超时" in chat.as_member(editor).says("稿件 #1")
+    # 14 working hours on 9/30, then 10/8, 10/9, 10/10 (worked) and 10/12: past 48 h on 10/10, not before.
+    assert list(dict.fromkeys(key.split(":")[4] for key in reminders(chat))) == ["2026-10-10", "2026-10-12"]
+    with chat.runtime.sessions.begin() as session:
+        days = workdays.between(session, date(2026, 9, 30), date(2026, 10, 12))
+    assert sla.working_hours(beijing(2026, 9, 30, 10), beijing(2026, 10, 9, 10), SHANGHAI, days) == 14 + 24 + 10
+
+
+def test_the_seeded_reminder_rule_runs_every_day_and_the_job_picks_the_working_ones(chat: ChatDriver) -> None:
+    with chat.runtime.sessions.begin() as session:
+        assert session.get(Schedule, "overdue_reminders").rule == {"hour": "9", "minute": "30"}
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("日程 放假 10-1..10-7", "请写上名称"),
+    ("日程 放假 国庆节", "请写日期或日期范围"),
+    ("日程 放假 2026-10-8..2026-10-1 国庆节", "早于开始日"),
+    ("日程 放假 2026-10-1..2027-10-7 国庆节", "一次最多 31 天（2026年10月1日至2027年10月7日 太长了），请检查年份"),
+    ("日程 放假 2-30 国庆节", "不是有效的日期"),
+    ("日程 上班 10-9 调休", "10月9日（星期五）本来就是工作日。「上班」用于调休上班的周六、周日"),
+    ("日程 清除 10-1 国庆节", "「清除」只写日期"),
+])
+def test_bad_holiday_entries_say_what_to_type(command: str, expected: str, chat: ChatDriver,
+                                             clock: FrozenClock) -> None:
+    clock.current = beijing(2026, 9, 20, 12)
+    assert expected in chat.as_member("admin").says(command)
+    assert "还没有登记今后的节假日" in chat.as_member("admin").says("日程 假日")
+
+
+def test_clearing_puts_days_back_and_only_admins_enter_them(chat: ChatDriver, clock: FrozenClock) -> None:
+    clock.current = beijing(2026, 12, 20, 12)
+    admin = chat.as_member("admin")
+    assert "2027年1月1日" in admin.says("日程 放假 1-1 元旦")  # in December: the coming one
+    assert "已清除 2027年1月1日 的 1 天登记" in admin.says("日程 清除 2027-01-01")
+    assert "2027年1月1日 没有登记" in admin.says("日程 清除 1月1日")
+    assert "管理员" in chat.as_member("zhangsan").says("日程 放假 1-1 元旦")
