@@ -12,13 +12,18 @@ from bot.domain import sla, workdays
 from bot.scheduler import Calendar
 from models import OutboxMessage, Schedule
 from tests.conftest import ChatDriver, FrozenClock
-from tests.test_calendar import cal, only  # noqa: F401
+from tests.test_calendar import only
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def beijing(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.fixture
+def cal(chat: ChatDriver, clock: FrozenClock) -> Calendar:
+    return Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="test")
 
 
 def reminders(chat: ChatDriver) -> list[str]:
