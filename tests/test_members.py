@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from models import AuditEvent, Draft, Member
+from models import AuditEvent, Draft, Member, Role
 from tests.conftest import ChatDriver
 
 
@@ -273,3 +273,12 @@ def test_hidden_characters_in_imported_names_are_dropped(chat: ChatDriver) -> No
         rows = "userid,name,department,roles\nxinren,新\x01人\u200b,办公室\u2028,通讯员\n"
         members.import_csv(session, io.StringIO(rows), chat.runtime.clock())
     assert (member(chat, "xinren").name, member(chat, "xinren").department) == ("新人", "办公室")
+
+
+def test_an_admin_cannot_make_themselves_an_approver(chat: ChatDriver) -> None:
+    """层层把关: an admin who could grant themselves 审核 could approve a draft alone."""
+    admin = chat.as_member("admin")
+    refused = admin.says("成员 角色 admin 管理员 审核")
+    assert "审核角色不能给自己加上" in refused and "另一位管理员" in refused
+    assert member(chat, "admin").roles == frozenset({Role.admin})
+    assert "已" in admin.says("成员 角色 admin 管理员 通讯员")  # other roles may still be taken
