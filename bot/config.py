@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         backend = value.partition(":")[0].partition("+")[0]
         if backend not in ("sqlite", "postgresql"):
-            raise ValueError("只支持 SQLite 和 PostgreSQL，例如 sqlite:///./newsbot.db 或 "
-                             "postgresql+psycopg://用户@主机:5432/库名")
+            raise ValueError(f"数据库只支持 SQLite 或 PostgreSQL（当前为「{backend}」），例如：sqlite:///./newsbot.db "
+                             "或 postgresql+psycopg://用户名:密码@主机:5432/数据库名")
         return value
 
     @field_validator("wecom_aes_key", "aibot_aes_key")

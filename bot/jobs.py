@@ -95,8 +95,8 @@ def study_reminder(ctx: JobContext) -> int:
     if items:
         return post_study(ctx.session, month, items, ctx.now)
     admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
-    outbox.notify(ctx.session, admins, f"{day_name(ctx.fire.date())}是本月的学习提醒日，但本月学习内容尚未设置，"
-                  "工作群里还没有提醒。请发送「学习 设置 内容」，设置后会立即发到工作群。",
+    outbox.notify(ctx.session, admins, f"{day_name(ctx.fire.date())}为本月学习提醒日，但本月学习内容尚未设置，"
+                  "工作群尚未收到提醒。请发送「学习 设置 内容」，设置后将立即发送到工作群。",
                   f"study-missing:{month}", ctx.now)
     return len(admins)
 
@@ -227,13 +227,14 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
     post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""
     instead = {
         "monthly_report": f"可在工作群发送「统计 {fire.date().replace(day=1) - timedelta(days=1):%Y-%m}」代替",
-        "year_end": f"可在工作群发送「排行 {ranked_year(fire.date())}」代替",
-        "study_reminder": "可在工作群发送「学习」代替",
-        "training_reminder": "请安排本年度的通讯员培训",
+        "year_end": f"可在工作群发送「排行 {ranked_year(fire.date())}」查看年度排行，全年刊发稿件清单请导出年度用稿表",
+        "study_reminder": "本月学习内容已设置的，可在工作群发送「学习」；尚未设置的，请发送「学习 设置 内容」，"
+                          "设置后将立即发到工作群",
+        "training_reminder": f"请自行安排{fire.year}年通讯员培训",
     }.get(schedule.job)
     if instead is None:
         return
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
-    outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定{day_name(fire.date())} "
-                  f"{fire:%H:%M} 的一次，因系统当时未运行且已超过补发时限，没有发出。{instead}。",
+    outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定于{day_name(fire.date())}"
+                  f"{fire.hour}:{fire:%M}执行，因系统当时未运行且已超过补发时限，未能发出。{instead}。",
                   f"missed:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)

@@ -67,7 +67,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
 @router.command("日程", roles={Role.admin})
 def calendar(msg: Incoming, ctx: Context) -> Reply:
     """日程 [启用｜停用 编号｜设置 编号 字段=值…｜假日｜放假｜上班｜清除 日期…] — 定时任务和节假日（管理员）
-    例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10-1..10-7 国庆节
+    例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10-1至10-7 国庆节
     """
     words = ctx.command.raw_args.split()
     if words and words[0] in _WORKDAY_ACTIONS:
@@ -80,7 +80,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
             params = schedules.describe_params(schedule)
             lines.append(f"{schedule.id}（{schedules.TITLES.get(schedule.id, schedule.job)}）"
                          f"{schedules.describe_rule(schedule.rule)}，下次 {when}" + (f"\n  {params}" if params else ""))
-        lines.append("节假日与调休（改编辑的时限和催办）：发送「日程 假日」查看。")
+        lines.append("节假日与调休（影响编辑处理时限和催办）：发送「日程 假日」查看。")
         return Reply("\n".join(lines))
     action, rest = words[0], words[1:]
     if action in ("启用", "停用") and len(rest) == 1:
@@ -96,7 +96,8 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
         return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}{params}，"
                      f"下次 {local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else '—'}")
-    raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …｜日程 假日")
+    raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …｜日程 假日｜"
+                     "日程 放假／上班 日期 名称｜日程 清除 日期")
 
 
 _WORKDAY_ACTIONS = ("假日", "放假", "上班", "清除")
@@ -109,7 +110,7 @@ def _workdays(ctx: Context, action: str, rest: str) -> Reply:
         runs = workdays.upcoming(ctx.session, today)
         lines = [f"{workdays.span_name(first, last)} {'放假' if off else '调休上班'}（{name}）"
                  for first, last, off, name in runs]
-        return Reply("\n".join(["今后的节假日与调休：", *lines] if lines else ["还没有登记今后的节假日。"])
+        return Reply("\n".join(["今后的节假日与调休：", *lines] if lines else ["尚未登记今后的节假日和调休。"])
                      + f"\n{workdays.USAGE}")
     first, last, name = workdays.parse_span(rest, today)
     span = workdays.span_name(first, last)
@@ -117,7 +118,8 @@ def _workdays(ctx: Context, action: str, rest: str) -> Reply:
         if name:
             raise UsageError(f"「清除」只写日期，{workdays.USAGE}")
         cleared = workdays.clear(ctx.session, first, last, ctx.now, ctx.member.userid)
-        return Reply(f"已清除 {span} 的 {cleared} 天登记，恢复按星期计算。" if cleared else f"{span} 没有登记。")
+        return Reply(f"已清除{span}的登记（{cleared} 天），恢复按周一至周五工作日计算。" if cleared
+                     else f"{span}未登记节假日或调休，无需清除。")
     days = workdays.mark(ctx.session, first, last, action == "放假", name, ctx.now, ctx.member.userid)
-    meaning = "放假：不计入编辑的处理时限，不催办" if action == "放假" else "调休上班：计入时限，照常催办"
+    meaning = "放假：不计入编辑处理时限，不催办" if action == "放假" else "调休上班：计入编辑处理时限，照常催办"
     return Reply(f"已登记 {span}（{len(days)} 天）{meaning}。发送「日程 假日」查看。")

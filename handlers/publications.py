@@ -22,8 +22,9 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     """
     number, rest = take_number(ctx.command, "投递")
     if not (ctx.settings.mail_configured or ctx.settings.mail_printed):
-        raise UsageError("尚未设置发邮件的服务器，不能投递。请管理员在 .env 中设置 NEWSBOT_SMTP_HOST 和 "
-                         f"NEWSBOT_SMTP_SENDER 后重启；稿件 #{number} 保持不变，届时再发送本命令。")
+        raise UsageError("尚未配置邮件发送服务（SMTP），暂不能投递。请联系系统运维人员设置 NEWSBOT_SMTP_HOST 和 "
+                         f"NEWSBOT_SMTP_SENDER 并重启服务；稿件 #{number} 状态不变，设置完成后请重新发送"
+                         f"「投递 #{number} {rest.raw_args.strip() or '媒体'}」。")
     names = re.split(rf"[\s{outlets.NAME_SEPARATORS}]+", rest.raw_args.strip())
     result = publishing.submit(ctx.session, number, ctx.member, [name for name in names if name],
                                ctx.settings.smtp_sender, ctx.now)

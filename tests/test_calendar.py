@@ -108,7 +108,7 @@ def test_q15_downtime_within_grace_runs_once_and_beyond_grace_is_skipped(chat: C
     with chat.runtime.sessions.begin() as session:  # the month's only report: the admins hear it was not sent
         [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("missed:%"))).all()
     assert told.recipient == "admin" and told.payload["text"]["content"] == (
-        "日程「月报」原定7月1日 09:00 的一次，因系统当时未运行且已超过补发时限，没有发出。"
+        "日程「月报」原定于7月1日9:00执行，因系统当时未运行且已超过补发时限，未能发出。"
         "可在工作群发送「统计 2026-06」代替。")
 
 
@@ -223,7 +223,7 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     assert cal.tick() == [("study_reminder", "2026-06-05T09:00:00", "done")]
     assert group_messages(chat.runtime) == []  # nothing "not set" for the whole group to read
     [asked] = [m for m in chat.outbox() if m.dedupe_key.startswith("study-missing:2026-06")]
-    assert asked.recipient == "admin" and asked.payload["text"]["content"].startswith("6月5日是本月的学习提醒日")
+    assert asked.recipient == "admin" and asked.payload["text"]["content"].startswith("6月5日为本月学习提醒日")
     assert "请发送「学习 设置 内容」" in asked.payload["text"]["content"]  # sent a day late, 「今天」 would be wrong
     set_now = chat.as_member("admin").says("学习 设置 《习近平谈治国理政》第二卷")
     assert "本月学习提醒日已过，已把学习内容发到工作群" in set_now
@@ -506,7 +506,7 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "grace 应为至少 1" in admin.says("日程 设置 study_reminder grace=0")
     assert "永远不会触发" in admin.says("日程 设置 study_reminder month=2 day=30")
     for day in ("31", "29", "1,30"):  # a month without the day would go without its reminder, unnoticed
-        assert "月末请写 day=last" in admin.says(f"日程 设置 study_reminder day={day}")
+        assert "月末发送请写 day=last" in admin.says(f"日程 设置 study_reminder day={day}")
     assert "已修改" in admin.says("日程 设置 year_end month=12 day=31")  # one month, which has the day
     assert "下次 2028-02-29 09:00" in admin.says("日程 设置 study_reminder month=2 day=29")  # years away: the year
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")

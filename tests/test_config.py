@@ -58,7 +58,7 @@ def test_e_mail_to_the_outlets_needs_the_offices_own_signature() -> None:
 
 @pytest.mark.parametrize("url", ["mysql://root@127.0.0.1/newsbot", "postgres://u@h/db", "newsbot.db"])
 def test_only_sqlite_and_postgresql_urls_are_taken(url: str) -> None:
-    with pytest.raises(ValidationError, match="只支持 SQLite 和 PostgreSQL"):  # not a driver's traceback
+    with pytest.raises(ValidationError, match="数据库只支持 SQLite 或 PostgreSQL"):  # not a driver's traceback
         Settings(_env_file=None, database_url=url)
     for good in ("sqlite:///./newsbot.db", "postgresql://u@h/db", "postgresql+psycopg://u@h:5432/db"):
         assert Settings(_env_file=None, database_url=good).database_url == good

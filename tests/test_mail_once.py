@@ -255,7 +255,8 @@ def test_with_wecom_live_and_no_smtp_nothing_is_recorded_as_sent(live: Runtime, 
     chat = ChatDriver(live)
     number = approved_draft(chat)
     refused = chat.as_member("lisi").says(f"投递 #{number} 南方网")
-    assert "尚未设置发邮件的服务器" in refused and "NEWSBOT_SMTP_HOST" in refused
+    assert "尚未配置邮件发送服务（SMTP），暂不能投递" in refused and "NEWSBOT_SMTP_HOST" in refused
+    assert refused.endswith("设置完成后请重新发送「投递 #1 南方网」。")
     with live.sessions.begin() as session:
         assert session.scalars(select(Submission)).all() == []
     configured = live.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_sender": "xcb@lcgt.example",

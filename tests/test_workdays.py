@@ -37,7 +37,7 @@ def test_the_national_day_holiday_stops_the_editors_clock_and_its_reminders(chat
     """2026: 10月1日至7日 off, Saturday 10月10日 worked. A draft reaches its editor on Wednesday 9月30日 10:00."""
     admin = chat.as_member("admin")
     clock.current = beijing(2026, 9, 20, 12)
-    assert "已登记 2026年10月1日至10月7日（7 天）放假" in admin.says("日程 放假 10-1..10-7 国庆节")
+    assert "已登记 2026年10月1日至10月7日（7 天）放假" in admin.says("日程 放假 10-1至10-7 国庆节")
     assert "已登记 2026年10月10日（1 天）调休上班" in admin.says("日程 上班 10月10日 国庆调休")
     listed = admin.says("日程 假日")
     assert "2026年10月1日至10月7日 放假（国庆节）" in listed and "2026年10月10日 调休上班（国庆调休）" in listed
@@ -66,22 +66,24 @@ def test_the_seeded_reminder_rule_runs_every_day_and_the_job_picks_the_working_o
     ("日程 放假 10-1..10-7", "请写上名称"),
     ("日程 放假 国庆节", "请写日期或日期范围"),
     ("日程 放假 2026-10-8..2026-10-1 国庆节", "早于开始日"),
-    ("日程 放假 2026-10-1..2027-10-7 国庆节", "一次最多 31 天（2026年10月1日至2027年10月7日 太长了），请检查年份"),
+    ("日程 放假 2026-10-1..2027-10-7 国庆节", "每次最多登记 31 天，所写的2026年10月1日至2027年10月7日共 372 天"),
     ("日程 放假 2-30 国庆节", "不是有效的日期"),
-    ("日程 上班 10-9 调休", "10月9日（星期五）本来就是工作日。「上班」用于调休上班的周六、周日"),
+    ("日程 上班 10-9 调休", "10月9日（星期五）本身为工作日，无需登记。「上班」仅用于调休上班的星期六、星期日"),
     ("日程 清除 10-1 国庆节", "「清除」只写日期"),
 ])
 def test_bad_holiday_entries_say_what_to_type(command: str, expected: str, chat: ChatDriver,
                                              clock: FrozenClock) -> None:
     clock.current = beijing(2026, 9, 20, 12)
     assert expected in chat.as_member("admin").says(command)
-    assert "还没有登记今后的节假日" in chat.as_member("admin").says("日程 假日")
+    assert "尚未登记今后的节假日和调休" in chat.as_member("admin").says("日程 假日")
 
 
 def test_clearing_puts_days_back_and_only_admins_enter_them(chat: ChatDriver, clock: FrozenClock) -> None:
     clock.current = beijing(2026, 12, 20, 12)
     admin = chat.as_member("admin")
     assert "2027年1月1日" in admin.says("日程 放假 1-1 元旦")  # in December: the coming one
-    assert "已清除 2027年1月1日 的 1 天登记" in admin.says("日程 清除 2027-01-01")
-    assert "2027年1月1日 没有登记" in admin.says("日程 清除 1月1日")
+    assert "2027年2月1日至2月3日（3 天）" in admin.says("日程 放假 2月1日。。2月3日 测试")  # .. typed in Chinese
+    assert "2027年2月4日至2月5日（2 天）" in admin.says("日程 放假 2-4～2-5 测试")
+    assert "已清除2027年1月1日的登记（1 天）" in admin.says("日程 清除 2027-01-01")
+    assert "2027年1月1日未登记节假日或调休，无需清除" in admin.says("日程 清除 1月1日")
     assert "管理员" in chat.as_member("zhangsan").says("日程 放假 1-1 元旦")

@@ -112,7 +112,9 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
             select(func.count()).where(Member.active.is_(True), holds(Role.admin), Member.id != member.id)):
         raise Refused(f"{member.name} 是唯一的管理员，至少要保留一名管理员：请先给另一位成员加上管理员角色。")
     if actor == userid and Role.approver in roles - member.roles:  # 层层把关: approval is granted by another
-        raise Refused("审核角色不能给自己加上：请另一位管理员设置，或由服务器管理员用 newsbot members set-roles 设置。")
+        asked = " ".join(role.label for role in Role if role in roles)
+        raise Refused("管理员不能为自己添加审核角色，本次角色未作修改。"
+                      f"请由另一位管理员发送「成员 角色 {userid} {asked}」设置，或联系系统运维人员设置。")
     before = member.role_names
     was = now_acting(member)
     member.roles = roles

@@ -161,7 +161,7 @@ def _template(raw: str, what: str, **names: str) -> None:
 def _mailbox(raw: str) -> str:
     raw = raw.strip()
     if raw and not _MAILBOX.fullmatch(raw):
-        raise UsageError(f"「{raw}」不是有效的邮箱地址。请只写一个地址，例如：邮箱=tougao@sgrb.com.cn")
+        raise UsageError(f"「{raw}」不是有效的邮箱地址。请填写一个完整的邮箱地址，例如 tougao@example.com")
     return raw
 
 

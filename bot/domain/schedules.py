@@ -91,8 +91,8 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
     if upcoming is None:
         raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
     if "month" not in rule and any(day.isdigit() and int(day) > 28 for day in rule.get("day", "").split(",")):
-        raise UsageError(f"day={rule['day']} 在没有这一天的月份（如 2 月、小月）不会触发，那个月就不发了。"
-                         "月末请写 day=last；每月都发请写 1–28 之间的日子。")
+        raise UsageError(f"day={rule['day']} 并非每月都有（2月只有28或29天，4月、6月、9月、11月只有30天），"
+                         "缺少该日的月份将不发送。月末发送请写 day=last；固定日期请在 1–28 之间选择。")
     if rule != schedule.rule:  # catching up starts from the new rule; a new place or grace leaves a due firing due
         schedule.updated_at = now
     schedule.rule, schedule.params = rule, params

@@ -18,8 +18,8 @@ from models import SpecialDay
 NAME_MAX_CHARS = 40
 SPAN_MAX_DAYS = 31  # the longest holiday, with room: a typo of a year would mark hundreds of days
 WEEKDAY_NAMES = "一二三四五六日"
-_SPAN = re.compile(rf"({DAY.pattern})\s*(?:(?:\.\.|至|到|~)\s*({DAY.pattern}))?(?=\s|$)")
-USAGE = "例如：日程 放假 10-1..10-7 国庆节｜日程 上班 10-10 国庆调休｜日程 清除 10-10"
+_SPAN = re.compile(rf"({DAY.pattern})\s*(?:(?:\.\.|。。|至|到|~)\s*({DAY.pattern}))?(?=\s|$)")
+USAGE = "例如：日程 放假 10-1至10-7 国庆节｜日程 上班 10-10 国庆调休｜日程 清除 10-10"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def mark(session: Session, first: date, last: date, off: bool, name: str, now: d
         raise UsageError(f"名称最多 {NAME_MAX_CHARS} 个字。")
     days = _days(first, last)
     if not off and (weekday := next((day for day in days if day.weekday() < 5), None)):
-        raise UsageError(f"{weekday_name(weekday)}本来就是工作日。「上班」用于调休上班的周六、周日。")
+        raise UsageError(f"{weekday_name(weekday)}本身为工作日，无需登记。「上班」仅用于调休上班的星期六、星期日。")
     for day in days:
         session.merge(SpecialDay(day=day, off=off, name=name))
     audit.record(session, now, actor, "workdays.off" if off else "workdays.worked",
@@ -109,10 +109,12 @@ def _resolve(word: str, parts: tuple[str | None, ...], earliest: date) -> date:
 
 def _days(first: date, last: date) -> list[date]:
     if last < first:
-        raise UsageError(f"结束日 {last} 早于开始日 {first}。{USAGE}")
-    if (last - first).days >= SPAN_MAX_DAYS:
-        raise UsageError(f"一次最多 {SPAN_MAX_DAYS} 天（{span_name(first, last)} 太长了），请检查年份。")
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        raise UsageError(f"结束日期{span_name(last, last)}早于开始日期{span_name(first, first)}，请检查。{USAGE}")
+    count = (last - first).days + 1
+    if count > SPAN_MAX_DAYS:
+        raise UsageError(f"每次最多登记 {SPAN_MAX_DAYS} 天，所写的{span_name(first, last)}共 {count} 天，"
+                         "请检查日期（尤其是年份）。")
+    return [first + timedelta(days=n) for n in range(count)]
 
 
 def weekday_name(day: date) -> str:
