@@ -129,9 +129,10 @@ class Settings(BaseSettings):
 
     @property
     def mail_printed(self) -> bool:
-        """Local mode without SMTP: e-mail to the outlets is printed and counted as sent, for a trial run.
-        With WeCom live it never is: a submission recorded as sent would never be sent for real."""
-        return self.local_mode and not self.mail_configured
+        """A trial run (nothing of WeCom set up, no SMTP): e-mail to the outlets is printed and counted as sent.
+        With any of WeCom live it never is: a submission recorded as sent would never be sent for real."""
+        return (self.local_mode and not self.mail_configured and not self.aibot_configured
+                and self.group_channel == "local")
 
     @property
     def aibot_configured(self) -> bool:

@@ -37,9 +37,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # pool_pre_ping costs a round trip per checkout (5 % of a callback), but after a database restart no
     # statement meets a dead connection: without it, a dispatcher recording a send that worked would fail,
     # and the message would go out again when its lease ran out.
-    # Timestamps are stored as UTC without a zone; a session in UTC reads any value sent with one the same way.
-    connect_args = {"options": "-c timezone=UTC"} if make_url(url).get_backend_name() == "postgresql" else {}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if make_url(url).get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _utc_session)
+    return engine
+
+
+def _utc_session(dbapi_connection: Any, _record: Any) -> None:
+    """Timestamps are stored as UTC without a zone: a session in UTC reads a value sent with one the same way,
+    whatever the server's zone (set after connecting: options in the URL, such as search_path, stay)."""
+    autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.autocommit = autocommit
 
 
 class TakingTurns(sqlite3.Connection):

@@ -260,7 +260,8 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
     A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
-    numbers = set(QUOTED_NUMBER.findall(without_links(one_line(to_half_width(quoted)))))
+    # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
+    numbers = set(QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted)))))
     if len(numbers) != 1 or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
         return command
     number = f"#{numbers.pop()}"

@@ -128,6 +128,11 @@ def retry(session: Session, message_ids: Iterable[int] | None, now: datetime) ->
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+# Sent rows this recent still keep a message from going out twice: a theme-day call is looked for on every
+# run in the days before the theme day, and a month's study reminder whenever its items are set.
+KEEP_SENT_DAYS = 31
+
+
 def purge_sent(session: Session, older_than: datetime) -> int:
     """Delete sent rows older than `older_than`; pending and dead rows are kept."""
     result = session.execute(delete(OutboxMessage).where(OutboxMessage.state == OutboxState.sent,

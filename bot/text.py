@@ -15,6 +15,10 @@ _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,100})(?![0-9])")
 QUOTED_NUMBER = re.compile(r"#([0-9]{1,100})(?![0-9])")  # a draft named anywhere in a text, as in 「稿件 #12 已批准」
 _BLANKS = re.compile(r"\s+")
 _HIDDEN = ("Cc", "Cf", "Cs")  # control, format (zero-width space, direction marks) and lone surrogates
+# Joiners and tags inside emoji (👩‍🚒 is 👩, U+200D, 🚒; a subdivision flag ends in tags) are kept between
+# characters that are not ASCII, where they cannot split a number.
+_JOINERS = re.compile("[\u200c\u200d\U000e0020-\U000e007f]")
+_LOOSE_JOINERS = re.compile(f"(?<![^\\x00-\\x7f]){_JOINERS.pattern}+|{_JOINERS.pattern}+(?![^\\x00-\\x7f]|$)")
 _OTHER_BLANKS = re.compile(r"[^\S \u3000]")  # \t, \r, \n, U+0085, U+2028…; not the ideographic space of a title
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
 _FIELD_VALUE = re.compile(r"(\w+)[=＝](.*?)(?=\s+\w+[=＝]|$)", re.DOTALL)  # 字段=值, 字段＝值 too
@@ -55,8 +59,9 @@ def one_line(text: str) -> str:
     """`text` read as it looks: control and format characters (zero-width spaces, direction marks) dropped,
     other blanks and line breaks made spaces. For command lines, quotes, titles and names: a hidden character
     must neither change what a command acts on (「#2\u200b1」 shows as #21) nor break an e-mail or a report."""
-    visible = "".join(char for char in text if char.isspace() or unicodedata.category(char) not in _HIDDEN)
-    return _OTHER_BLANKS.sub(" ", xml_safe(visible))
+    visible = "".join(char for char in text if char.isspace() or unicodedata.category(char) not in _HIDDEN
+                      or _JOINERS.fullmatch(char))
+    return _OTHER_BLANKS.sub(" ", xml_safe(_LOOSE_JOINERS.sub("", visible)))
 
 
 def article(text: str) -> str:

@@ -77,23 +77,24 @@ def show(msg: Incoming, ctx: Context) -> Reply:
                      f"稿件 {draft.number} v2（某版全文）、稿件 {draft.number} v1..v2（两版对比）")
 
 
-def _line(ctx: Context, draft: Draft) -> str:
+def _line(ctx: Context, draft: Draft, overdue: set[int]) -> str:
     """A list line with how long the holder has had it, and a mark when overdue."""
     line = draft_line(draft)
     if sla.waited_hours(draft, ctx.now, ctx.settings) is None:
         return line
-    late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""
+    late = "，已超时" if draft.id in overdue else ""
     return f"{line}（{duration(draft.state_since, ctx.now)}{late}）"
 
 
 def _listing(ctx: Context) -> Reply:
     listing = drafts.listing(ctx.session, ctx.member)
+    overdue = sla.overdue_among(ctx.session, [*listing.queue, *listing.authored], ctx.now, ctx.settings)
     lines = []
     if listing.queue_total:
         lines.append(f"待我处理（{listing.queue_total}）：")
-        lines += [_line(ctx, d) for d in listing.queue]
+        lines += [_line(ctx, d, overdue) for d in listing.queue]
     lines.append(f"我的稿件（{listing.authored_total}）：" if listing.authored_total else "您还没有投稿。")
-    lines += [_line(ctx, d) for d in listing.authored]
+    lines += [_line(ctx, d, overdue) for d in listing.authored]
     if max(listing.queue_total, listing.authored_total) > drafts.LIST_LIMIT:
         lines.append(f"（各显示最新 {drafts.LIST_LIMIT} 篇）")
     lines.append("发送「稿件 #编号」查看详情。")

@@ -265,7 +265,9 @@ def test_a_quote_is_read_as_it_shows(client: TestClient, bot: AiBotSimulator, bo
     assert "#21" in hidden
     link = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote="见 https://news.example/a#1"))
     assert "没有批准任何一篇" in link  # no number in the quote: the bare 批准 lists the two waiting
-    assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.pending)
+    after_link = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote="https://mp.weixin.qq.com/s/AbC，这是#2的稿子"))
+    assert after_link.startswith("已批准稿件 #2")
+    assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.approved)
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [

@@ -509,6 +509,8 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
         assert "月末发送请写 day=last" in admin.says(f"日程 设置 study_reminder day={day}")
     assert "已修改" in admin.says("日程 设置 year_end month=12 day=31")  # one month, which has the day
     assert "下次 2028-02-29 09:00" in admin.says("日程 设置 study_reminder month=2 day=29")  # years away: the year
+    assert "月末发送请写 day=last" in admin.says("日程 设置 study_reminder month=* day=30-31")
+    assert "days_before 应为 0–30 的天数" in admin.says("日程 设置 theme_day_calls days_before=40")
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")
     assert "议程：一、线索 二、经验" in admin.says("例会")
     assert "用稿动态：近一个月刊发 0 篇。" in admin.says("例会")  # no meeting held yet
@@ -545,3 +547,9 @@ def test_month_long_theme_and_long_notices_are_cut_to_fit(chat: ChatDriver, cal:
     cal.tick()
     notice = group_messages(chat.runtime)[-1].payload["markdown"]["content"]
     assert len(notice.encode()) <= 2000 and notice.endswith("更多线索：发送「例会」查看")
+
+
+def test_a_schedule_on_day_30_from_before_the_check_can_still_change_its_grace(chat: ChatDriver) -> None:
+    with chat.runtime.sessions.begin() as session:
+        session.get(Schedule, "study_reminder").rule = {"day": "30", "hour": "9", "minute": "0"}
+    assert "已修改" in chat.as_member("admin").says("日程 设置 study_reminder grace=600")

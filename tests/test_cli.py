@@ -160,8 +160,8 @@ def test_outbox_retry_and_purge_sent(cli: Cli, office_csv: Path, database_url: s
     assert "已重新排队 1 条" in cli("outbox", "retry", "2").stdout
     assert "状态是 sent：只有发送失败（dead）的消息可以重试" in cli("outbox", "retry", "1").stderr
     assert "没有第 99 条" in cli("outbox", "retry", "99").stderr
-    assert "已删除 1 条 30 天前已发送的消息" in cli("outbox", "purge-sent", "--older-than", "30").stdout
-    assert "至少为 1 天" in cli("outbox", "purge-sent", "--older-than", "0").stderr
+    assert "至少为 31 天：更近的已发消息还用来防止重复发送" in cli("outbox", "purge-sent", "--older-than", "10").stderr
+    assert "已删除 1 条 31 天前已发送的消息" in cli("outbox", "purge-sent", "--older-than", "31").stdout
     with sessions.begin() as session:
         assert [(m.id, m.state) for m in session.scalars(select(OutboxMessage))] == [(2, OutboxState.pending)]
     engine.dispose()

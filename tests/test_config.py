@@ -62,3 +62,12 @@ def test_only_sqlite_and_postgresql_urls_are_taken(url: str) -> None:
         Settings(_env_file=None, database_url=url)
     for good in ("sqlite:///./newsbot.db", "postgresql://u@h/db", "postgresql+psycopg://u@h:5432/db"):
         assert Settings(_env_file=None, database_url=good).database_url == good
+
+
+def test_e_mail_is_printed_only_on_a_trial_run_with_nothing_of_wecom_live() -> None:
+    """A submission printed and counted as sent is fine on a trial run, a lie with the group bot live."""
+    key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    assert Settings(_env_file=None).mail_printed
+    assert not Settings(_env_file=None, aibot_token="t", aibot_aes_key=key).mail_printed
+    assert not Settings(_env_file=None, group_channel="webhook", group_webhook_key="k").mail_printed
+    assert not Settings(_env_file=None, wecom_corp_id="ww1", wecom_secret="x", wecom_agent_id=1000002).mail_printed

@@ -281,9 +281,11 @@ def test_the_time_an_e_mail_went_out_is_kept_in_utc_whatever_the_sessions_zone(
     with admin.connect() as connection:  # as on a server set up in China: postgresql.conf's zone is the machine's
         connection.execute(text(f'ALTER DATABASE "{database}" SET timezone TO \'Asia/Shanghai\''))
     try:
-        engine = make_engine(PG_URL)
+        with_options = make_url(PG_URL).update_query_dict({"options": "-c search_path=elsewhere"})
+        engine = make_engine(with_options.render_as_string(hide_password=False))
         with engine.connect() as connection:
             assert connection.scalar(text("SHOW timezone")) == "UTC"
+            assert connection.scalar(text("SHOW search_path")) == "elsewhere"  # the operator's options stay
         engine.dispose()
     finally:
         with admin.connect() as connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +103,24 @@ def test_an_upgrade_that_stopped_part_way_fills_the_totals_when_run_again(empty_
         assert connection.scalar(text("SELECT count(*) FROM outlet_month")) == 1
         assert connection.scalar(text("SELECT count(*) FROM draft_month")) == 1
     engine.dispose()
+
+
+def test_0022_takes_monday_to_friday_from_the_reminders_rule_and_keeps_the_admins_hour(empty_database: str) -> None:
+    """The 催办 job picks the working days itself now (holidays, Saturdays worked)."""
+    def rule() -> object:
+        engine = create_engine(empty_database)
+        with engine.connect() as connection:
+            found = connection.scalar(text("SELECT rule FROM schedule WHERE id = 'overdue_reminders'"))
+        engine.dispose()
+        return json.loads(found) if isinstance(found, str) else found
+
+    command.upgrade(migrate.alembic_config(empty_database), "0021")
+    engine = create_engine(empty_database)
+    with engine.begin() as connection:  # an admin moved it to 10:00
+        connection.execute(text("UPDATE schedule SET rule = :rule WHERE id = 'overdue_reminders'"),
+                           {"rule": json.dumps({"day_of_week": "mon-fri", "hour": "10", "minute": "0"})})
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    assert rule() == {"hour": "10", "minute": "0"}
+    command.downgrade(migrate.alembic_config(empty_database), "0021")
+    assert rule() == {"day_of_week": "mon-fri", "hour": "10", "minute": "0"}

@@ -62,8 +62,19 @@ def test_word_count_ignores_blanks() -> None:
 
 @given(st.text())
 @example("乐昌\u200b宣传\r\u2028\x85\t\x01标题\u3000")
+@example("#2\u200d1 中\u200d\u200da 👩\u200d🚒 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f")
 def test_q06_one_line_keeps_only_what_shows_and_no_line_break(text: str) -> None:
+    def joiner(char: str) -> bool:
+        return char in "\u200c\u200d" or "\U000e0020" <= char <= "\U000e007f"
+
     line = one_line(text)
-    assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in line)
+    assert not any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in line)
+    for at, char in enumerate(line):  # format characters only inside emoji: between characters not ASCII
+        if unicodedata.category(char) == "Cf":
+            left = next((c for c in reversed(line[:at]) if not joiner(c)), "")
+            right = next((c for c in line[at + 1:] if not joiner(c)), "")
+            assert joiner(char) and left and not left.isascii() and not (right and right.isascii()), (line, at)
     assert one_line(line) == line
     assert one_line("乐昌\u200b宣传\r标题\u3000") == "乐昌宣传 标题\u3000"  # the typed ideographic space stays
+    assert one_line("致敬最美👩\u200d🚒女消防员") == "致敬最美👩\u200d🚒女消防员"  # an emoji's joiner stays
+    assert one_line("#2\u200d1") == "#21"

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.domain import sla, workdays
 from bot.scheduler import Calendar
-from models import OutboxMessage, Schedule
+from models import AuditEvent, OutboxMessage, Schedule
 from tests.conftest import ChatDriver, FrozenClock
 from tests.test_calendar import only
 
@@ -86,4 +86,26 @@ def test_clearing_puts_days_back_and_only_admins_enter_them(chat: ChatDriver, cl
     assert "2027年2月4日至2月5日（2 天）" in admin.says("日程 放假 2-4～2-5 测试")
     assert "已清除2027年1月1日的登记（1 天）" in admin.says("日程 清除 2027-01-01")
     assert "2027年1月1日未登记节假日或调休，无需清除" in admin.says("日程 清除 1月1日")
+    with chat.runtime.sessions.begin() as session:  # what changed is audited; a clear of nothing is not
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("workdays.%"))
+                               .order_by(AuditEvent.id)).all() == ["workdays.off", "workdays.off", "workdays.off",
+                                                                   "workdays.clear"]
     assert "管理员" in chat.as_member("zhangsan").says("日程 放假 1-1 元旦")
+
+
+def test_a_listing_reads_the_office_days_once_however_many_drafts_are_late(chat: ChatDriver,
+                                                                           clock: FrozenClock) -> None:
+    clock.current = beijing(2026, 9, 28, 10)
+    for n in range(5):
+        chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文")
+    clock.current = beijing(2026, 10, 9, 10)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(chat.runtime.db, "before_cursor_execute", record)
+    listing = chat.as_member("zhangsan").says("稿件")
+    event.remove(chat.runtime.db, "before_cursor_execute", record)
+    assert listing.count("已超时") == 5
+    assert len([s for s in statements if "special_day" in s]) == 1

@@ -117,8 +117,9 @@ def _outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
 def _outbox_purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot import outbox
 
-    if args.older_than < 1:
-        raise CliError("--older-than 至少为 1 天。")
+    if args.older_than < outbox.KEEP_SENT_DAYS:
+        raise CliError(f"--older-than 至少为 {outbox.KEEP_SENT_DAYS} 天：更近的已发消息还用来防止重复发送"
+                       "（如主题日征稿、本月学习提醒）。")
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         count = outbox.purge_sent(session, runtime.clock() - timedelta(days=args.older_than))

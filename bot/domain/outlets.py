@@ -29,8 +29,7 @@ _FIELD_WORDS = {label: field for field, label in EDITABLE.items()} | {field: fie
 NAME_SEPARATORS = "、，,"  # 投递 #12 韶关日报、南方网: besides blanks, what separates outlet names
 _ALIAS_SEPARATORS = re.compile(r"[|,，、\s]+")
 # One address, name@domain.tld: no second address, display name or line break can ride into the mail's To.
-_ADDRESS_PART = r"[^\s@,;:<>()\[\]\"\\]+"
-_MAILBOX = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
+_MAILBOX = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def active(session: Session) -> list[Outlet]:

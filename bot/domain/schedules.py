@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,7 @@ def enable(session: Session, schedule_id: str, enabled: bool, now: datetime, act
 
 
 PARAM_MAX_CHARS = 200
+MAX_DAYS_BEFORE = 30  # a theme-day call's outbox row keeps it from repeating; sent rows are kept 31 days
 # The parameters each job understands; anything else is a typo, not a new setting.
 PARAMS = {"meeting": ("place", "agenda"), "meeting_notice": ("days_before",),
           "theme_day_calls": ("days_before", "days")}
@@ -72,8 +74,8 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
                 raise UsageError("grace 应为至少 1 的分钟数，例如 grace=360")
             schedule.grace_minutes = int(value)
         elif field == "days_before" and field in known:
-            if not value.isdigit():
-                raise UsageError("days_before 应为天数，例如 days_before=3")
+            if not value.isdigit() or int(value) > MAX_DAYS_BEFORE:
+                raise UsageError(f"days_before 应为 0–{MAX_DAYS_BEFORE} 的天数，例如 days_before=3")
             params[field] = int(value)
         elif field == "days" and field in known:
             params[field] = _theme_days(value)
@@ -90,7 +92,9 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
         raise UsageError(_rule_refusal(rule, zone)) from exc
     if upcoming is None:
         raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
-    if "month" not in rule and any(day.isdigit() and int(day) > 28 for day in rule.get("day", "").split(",")):
+    every_month = rule.get("month", "*") == "*"
+    if rule != schedule.rule and every_month and any(day.isdigit() and int(day) > 28
+                                                     for day in re.split(r"[,\-/]", rule.get("day", ""))):
         raise UsageError(f"day={rule['day']} 并非每月都有（2月只有28或29天，4月、6月、9月、11月只有30天），"
                          "缺少该日的月份将不发送。月末发送请写 day=last；固定日期请在 1–28 之间选择。")
     if rule != schedule.rule:  # catching up starts from the new rule; a new place or grace leaves a due firing due

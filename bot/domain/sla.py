@@ -6,6 +6,7 @@ days worked: `workdays`, in the office's zone); the approver's clock runs on cal
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -47,12 +48,18 @@ def limit_hours(draft: Draft, settings: Settings) -> float | None:
             DraftState.pending: settings.approve_sla_hours}.get(DraftState(draft.state))
 
 
+def overdue_among(session: Session, drafts: Iterable[Draft], now: datetime, settings: Settings) -> set[int]:
+    """The ids of those of `drafts` past their holder's deadline; the office's days are read once, and only
+    when an editor's draft has been held longer than its limit in calendar hours (working hours are fewer)."""
+    held_long = [(draft, limit) for draft in drafts if (limit := limit_hours(draft, settings)) is not None
+                 and now - draft.state_since > timedelta(hours=limit)]
+    editing = [draft.state_since for draft, _ in held_long if draft.state == DraftState.editing]
+    days = office_days(session, min(editing), now, settings) if editing else MONDAY_TO_FRIDAY
+    return {draft.id for draft, limit in held_long if (waited_hours(draft, now, settings, days) or 0) > limit}
+
+
 def is_overdue(session: Session, draft: Draft, now: datetime, settings: Settings) -> bool:
-    limit = limit_hours(draft, settings)
-    if limit is None or now - draft.state_since <= timedelta(hours=limit):  # working hours are never more
-        return False
-    waited = waited_hours(draft, now, settings, office_days(session, draft.state_since, now, settings))
-    return waited is not None and waited > limit
+    return draft.id in overdue_among(session, [draft], now, settings)
 
 
 def office_days(session: Session, since: datetime, now: datetime, settings: Settings) -> Workdays:

@@ -62,9 +62,11 @@ def mark(session: Session, first: date, last: date, off: bool, name: str, now: d
 def clear(session: Session, first: date, last: date, now: datetime, actor: str | None) -> int:
     """The days back to what their weekday says; how many had been entered."""
     _days(first, last)
-    cleared = session.execute(delete(SpecialDay).where(SpecialDay.day >= first, SpecialDay.day <= last))
-    audit.record(session, now, actor, "workdays.clear", comment=span_name(first, last))
-    return int(cleared.rowcount)  # type: ignore[attr-defined]
+    cleared = int(session.execute(delete(SpecialDay).where(SpecialDay.day >= first, SpecialDay.day <= last))
+                  .rowcount)  # type: ignore[attr-defined]
+    if cleared:
+        audit.record(session, now, actor, "workdays.clear", comment=span_name(first, last))
+    return cleared
 
 
 def upcoming(session: Session, today: date) -> list[tuple[date, date, bool, str]]:

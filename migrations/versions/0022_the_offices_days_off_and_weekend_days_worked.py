@@ -1,16 +1,16 @@
 """the office's days off and weekend days worked (节假日与调休)
 
 The editor's clock (EDIT_SLA_HOURS, working days only) and 催办 follow the office's calendar: Monday to
-Friday, less the holidays the admins enter, plus the weekend days worked in their place. 催办's seeded rule,
-Monday to Friday, becomes every day: the job itself skips days that are not working days, and so reminds on a
-Saturday worked.
+Friday, less the holidays the admins enter, plus the weekend days worked in their place. 催办's rule loses
+its Monday to Friday (an hour an admin set stays): the job itself skips days that are not working days, and
+so reminds on a Saturday worked.
 
 Revision ID: 0022
 Revises: 0021
 Create Date: 2026-11-27 08:00:00
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,16 +21,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 schedule = sa.table("schedule", sa.column("id", sa.String), sa.column("rule", sa.JSON))
-WEEKDAYS = {"day_of_week": "mon-fri", "hour": "9", "minute": "30"}  # as 0010 seeded it
-EVERY_DAY = {"hour": "9", "minute": "30"}
+WEEKDAYS = {"day_of_week": "mon-fri"}
 
 
-def _reminders_rule(old: dict[str, str], new: dict[str, str]) -> None:
-    """Only the rule as seeded: one an admin changed is theirs."""
+def _reminders_rule(change: Callable[[dict[str, str]], dict[str, str]]) -> None:
     connection = op.get_bind()
     rule = connection.scalar(sa.select(schedule.c.rule).where(schedule.c.id == "overdue_reminders"))
-    if rule == old:
-        connection.execute(schedule.update().where(schedule.c.id == "overdue_reminders").values(rule=new))
+    if rule is not None:
+        connection.execute(schedule.update().where(schedule.c.id == "overdue_reminders").values(rule=change(rule)))
 
 
 def upgrade() -> None:
@@ -39,9 +37,10 @@ def upgrade() -> None:
                     sa.Column('off', sa.Boolean(), nullable=False),
                     sa.Column('name', sa.String(length=40), nullable=False),
                     sa.PrimaryKeyConstraint('day', name=op.f('pk_special_day')))
-    _reminders_rule(WEEKDAYS, EVERY_DAY)
+    _reminders_rule(lambda rule: {field: value for field, value in rule.items()
+                                  if (field, value) not in WEEKDAYS.items()})
 
 
 def downgrade() -> None:
-    _reminders_rule(EVERY_DAY, WEEKDAYS)
+    _reminders_rule(lambda rule: rule if "day_of_week" in rule else WEEKDAYS | rule)
     op.drop_table('special_day')
