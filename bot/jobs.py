@@ -222,6 +222,14 @@ JOBS: dict[str, Callable[[JobContext], int]] = {
 }
 
 
+def failed(session: Session, schedule: Schedule, fire: datetime, now: datetime) -> None:
+    """A firing whose job raised: it is not tried again (it might fail the same way), so the admins hear of it."""
+    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定于{day_name(fire.date())}"
+                  f"{fire.hour}:{fire:%M}执行时出错，未能完成。请联系系统运维人员查看日志（newsbot schedule runs）。",
+                  f"failed:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)
+
+
 def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) -> None:
     """A firing skipped beyond its grace (the bot was down): the admins hear of it when it was the period's only
     post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""

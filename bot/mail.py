@@ -98,6 +98,7 @@ class MailTransport:
 
     def send(self, message: OutboxMessage) -> None:
         if self._write is None and not self._settings.mail_configured:  # SMTP settings removed since it queued
+            log.warning("mail %s waits: NEWSBOT_SMTP_HOST and NEWSBOT_SMTP_SENDER are not set", message.id)
             raise RetryLater("未设置 NEWSBOT_SMTP_HOST 和 NEWSBOT_SMTP_SENDER：邮件留在发件箱，设置并重启后发出",
                              timedelta(minutes=10), counts=False)
         submission_id, message_id = message.payload["submission_id"], message.payload["message_id"]

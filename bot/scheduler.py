@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain.schedules import trigger
-from bot.jobs import JOBS, JobContext, missed
+from bot.jobs import JOBS, JobContext, failed, missed
 from models import JobRun, Schedule
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class Calendar:
                 except Exception as exc:
                     log.exception("job %s for %s failed", schedule.id, record.period)
                     record.outcome, record.detail = "failed", f"{type(exc).__name__}: {exc}"[:500]
+                    failed(session, schedule, fire, now)
                 return record.outcome
         except IntegrityError:
             return None  # another process claimed this firing first

@@ -308,6 +308,10 @@ def test_a_failing_job_is_recorded_not_retried(chat: ChatDriver, cal: Calendar, 
     clock.current = utc(2026, 6, 1, 1)
     assert cal.tick() == [("monthly_report", "2026-06-01T09:00:00", "failed")]
     assert cal.tick() == []
+    with chat.runtime.sessions.begin() as session:  # nobody reads the log: the admins are told
+        [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("failed:%"))).all()
+    assert told.recipient == "admin" and told.payload["text"]["content"].startswith(
+        "日程「月报」原定于6月1日9:00执行时出错，未能完成。请联系系统运维人员查看日志")
 
 
 def published_in_shaoguan_daily(chat: ChatDriver) -> None:
