@@ -224,10 +224,8 @@ JOBS: dict[str, Callable[[JobContext], int]] = {
 
 def failed(session: Session, schedule: Schedule, fire: datetime, now: datetime) -> None:
     """A firing whose job raised: it is not tried again (it might fail the same way), so the admins hear of it."""
-    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
-    outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定于{day_name(fire.date())}"
-                  f"{fire.hour}:{fire:%M}执行时出错，未能完成。请联系系统运维人员查看日志（newsbot schedule runs）。",
-                  f"failed:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)
+    _tell_admins(session, schedule, fire, "failed",
+                 "执行时出错，未能完成。请联系系统运维人员查看日志（newsbot schedule runs）", now)
 
 
 def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) -> None:
@@ -240,9 +238,12 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
                           "设置后将立即发到工作群",
         "training_reminder": f"请自行安排{fire.year}年通讯员培训",
     }.get(schedule.job)
-    if instead is None:
-        return
+    if instead is not None:
+        _tell_admins(session, schedule, fire, "missed",
+                     f"执行，因系统当时未运行且已超过补发时限，未能发出。{instead}", now)
+
+
+def _tell_admins(session: Session, schedule: Schedule, fire: datetime, what: str, text: str, now: datetime) -> None:
     admins = [admin.userid for admin in members.with_role(session, Role.admin)]
     outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定于{day_name(fire.date())}"
-                  f"{fire.hour}:{fire:%M}执行，因系统当时未运行且已超过补发时限，未能发出。{instead}。",
-                  f"missed:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)
+                  f"{fire.hour}:{fire:%M}{text}。", f"{what}:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)

@@ -88,7 +88,8 @@ def _line(ctx: Context, draft: Draft, overdue: set[int]) -> str:
 
 def _listing(ctx: Context) -> Reply:
     listing = drafts.listing(ctx.session, ctx.member)
-    overdue = sla.overdue_among(ctx.session, [*listing.queue, *listing.authored], ctx.now, ctx.settings)
+    overdue = {late.draft.id for late in sla.past_deadline(ctx.session, [*listing.queue, *listing.authored],
+                                                            ctx.now, ctx.settings)}
     lines = []
     if listing.queue_total:
         lines.append(f"待我处理（{listing.queue_total}）：")

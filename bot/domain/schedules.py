@@ -92,16 +92,20 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
         raise UsageError(_rule_refusal(rule, zone)) from exc
     if upcoming is None:
         raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
-    every_month = rule.get("month", "*") == "*"
-    if rule != schedule.rule and every_month and any(day.isdigit() and int(day) > 28
-                                                     for day in re.split(r"[,\-/]", rule.get("day", ""))):
-        raise UsageError(f"day={rule['day']} 并非每月都有（2月只有28或29天，4月、6月、9月、11月只有30天），"
-                         "缺少该日的月份将不发送。月末发送请写 day=last；固定日期请在 1–28 之间选择。")
-    if rule != schedule.rule:  # catching up starts from the new rule; a new place or grace leaves a due firing due
+    if rule != schedule.rule:  # a new place or grace leaves a due firing due; catching up starts from a new rule
+        _every_month_has_its_day(rule)
         schedule.updated_at = now
     schedule.rule, schedule.params = rule, params
     audit.record(session, now, actor, "schedule.change", comment=f"{schedule_id}: {changes}")
     return schedule
+
+
+def _every_month_has_its_day(rule: dict[str, str]) -> None:
+    """A rule for every month on day 29–31 would leave the shorter months without."""
+    if rule.get("month", "*") == "*" and any(day.isdigit() and int(day) > 28
+                                             for day in re.split(r"[,\-/]", rule.get("day", ""))):
+        raise UsageError(f"day={rule['day']} 并非每月都有（2月只有28或29天，4月、6月、9月、11月只有30天），"
+                         "缺少该日的月份将不发送。月末发送请写 day=last；固定日期请在 1–28 之间选择。")
 
 
 def _rule_refusal(rule: dict[str, str], zone: ZoneInfo) -> str:

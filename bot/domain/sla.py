@@ -48,23 +48,31 @@ def limit_hours(draft: Draft, settings: Settings) -> float | None:
             DraftState.pending: settings.approve_sla_hours}.get(DraftState(draft.state))
 
 
-def overdue_among(session: Session, drafts: Iterable[Draft], now: datetime, settings: Settings) -> set[int]:
-    """The ids of those of `drafts` past their holder's deadline; the office's days are read once, and only
-    when an editor's draft has been held longer than its limit in calendar hours (working hours are fewer)."""
+@dataclass(frozen=True)
+class Late:
+    draft: Draft
+    waited_hours: float
+    limit_hours: float
+
+
+def past_deadline(session: Session, drafts: Iterable[Draft], now: datetime, settings: Settings) -> list[Late]:
+    """Those of `drafts` past their holder's deadline, in order. The office's days are read once, and only when
+    an editor's draft has been held longer than its limit in calendar hours (working hours are never more)."""
     held_long = [(draft, limit) for draft in drafts if (limit := limit_hours(draft, settings)) is not None
                  and now - draft.state_since > timedelta(hours=limit)]
-    editing = [draft.state_since for draft, _ in held_long if draft.state == DraftState.editing]
-    days = office_days(session, min(editing), now, settings) if editing else MONDAY_TO_FRIDAY
-    return {draft.id for draft, limit in held_long if (waited_hours(draft, now, settings, days) or 0) > limit}
+    editing, zone = [draft.state_since for draft, _ in held_long if draft.state == DraftState.editing], settings.zone
+    days = (workdays.between(session, min(editing).astimezone(zone).date(), now.astimezone(zone).date())
+            if editing else MONDAY_TO_FRIDAY)
+    late = []
+    for draft, limit in held_long:
+        waited = waited_hours(draft, now, settings, days) or 0.0
+        if waited > limit:
+            late.append(Late(draft, waited, limit))
+    return late
 
 
 def is_overdue(session: Session, draft: Draft, now: datetime, settings: Settings) -> bool:
-    return draft.id in overdue_among(session, [draft], now, settings)
-
-
-def office_days(session: Session, since: datetime, now: datetime, settings: Settings) -> Workdays:
-    zone = settings.zone
-    return workdays.between(session, since.astimezone(zone).date(), now.astimezone(zone).date())
+    return bool(past_deadline(session, [draft], now, settings))
 
 
 @dataclass(frozen=True)
@@ -82,15 +90,9 @@ def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue
         Draft.state_since < now - timedelta(hours=settings.edit_sla_hours))
     pending = (Draft.state == DraftState.pending) & (
         Draft.state_since < now - timedelta(hours=settings.approve_sla_hours))
-    found: list[Overdue] = []
-    late = list(session.scalars(select(Draft).where(or_(editing, pending)).order_by(Draft.state_since)))
-    days = office_days(session, late[0].state_since, now, settings) if late else MONDAY_TO_FRIDAY
-    for draft in late:
-        waited, limit = waited_hours(draft, now, settings, days), limit_hours(draft, settings)
-        if waited is None or limit is None or waited <= limit:
-            continue
-        found.append(Overdue(draft, _holders(session, draft), waited, limit))
-    return found
+    held_long = session.scalars(select(Draft).where(or_(editing, pending)).order_by(Draft.state_since))
+    return [Overdue(late.draft, _holders(session, late.draft), late.waited_hours, late.limit_hours)
+            for late in past_deadline(session, held_long, now, settings)]
 
 
 def _holders(session: Session, draft: Draft) -> list[str]:
