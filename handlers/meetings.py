@@ -67,7 +67,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
 @router.command("日程", roles={Role.admin})
 def calendar(msg: Incoming, ctx: Context) -> Reply:
     """日程 [启用｜停用 编号｜设置 编号 字段=值…｜假日｜放假｜上班｜清除 日期…] — 定时任务和节假日（管理员）
-    例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10-1至10-7 国庆节
+    例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10月1日至8日 国庆节
     """
     words = ctx.command.raw_args.split()
     if words and words[0] in _WORKDAY_ACTIONS:
@@ -100,26 +100,26 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
                      "日程 放假／上班 日期 名称｜日程 清除 日期")
 
 
-_WORKDAY_ACTIONS = ("假日", "放假", "上班", "清除")
+# The words of the notice and of the office: 调休 and 补班 are days worked, 节假日 the list.
+_WORKDAY_ACTIONS = {"假日": "假日", "节假日": "假日", "放假": "放假", "上班": "上班", "调休": "上班", "补班": "上班",
+                    "清除": "清除"}
 
 
-def _workdays(ctx: Context, action: str, rest: str) -> Reply:
+def _workdays(ctx: Context, word: str, rest: str) -> Reply:
     """The office's days off and weekend days worked: what the editor's clock and 催办 go by."""
-    today = ctx.now.astimezone(ctx.settings.zone).date()
+    today, action = ctx.now.astimezone(ctx.settings.zone).date(), _WORKDAY_ACTIONS[word]
     if action == "假日":
-        runs = workdays.upcoming(ctx.session, today)
-        lines = [f"{workdays.span_name(first, last)} {'放假' if off else '调休上班'}（{name}）"
-                 for first, last, off, name in runs]
+        lines = [f"{workdays.span_name(first, last, weekdays=True)} {'放假' if off else '调休上班'}（{name}），"
+                 f"共 {(last - first).days + 1} 天" for first, last, off, name in workdays.upcoming(ctx.session, today)]
         return Reply("\n".join(["今后的节假日与调休：", *lines] if lines else ["尚未登记今后的节假日和调休。"])
                      + f"\n{workdays.USAGE}")
-    first, last, name = workdays.parse_span(rest, today)
-    span = workdays.span_name(first, last)
-    if action == "清除":
-        if name:
-            raise UsageError(f"「清除」只写日期，{workdays.USAGE}")
-        cleared = workdays.clear(ctx.session, first, last, ctx.now, ctx.member.userid)
-        return Reply(f"已清除{span}的登记（{cleared} 天），恢复按周一至周五工作日计算。" if cleared
-                     else f"{span}未登记节假日或调休，无需清除。")
-    days = workdays.mark(ctx.session, first, last, action == "放假", name, ctx.now, ctx.member.userid)
+    spans, name = workdays.parse_days(rest, today)
+    named = "、".join(workdays.span_name(first, last) for first, last in spans)
+    if action == "清除":  # a name after the days (the 放假 line with 清除 in front) changes nothing
+        cleared = sum(workdays.clear(ctx.session, first, last, ctx.now, ctx.member.userid) for first, last in spans)
+        return Reply(f"已清除{named}的登记（{cleared} 天），恢复按周一至周五工作日计算。" if cleared
+                     else f"{named}未登记节假日或调休，无需清除。")
+    days = [day for first, last in spans
+            for day in workdays.mark(ctx.session, first, last, action == "放假", name, ctx.now, ctx.member.userid)]
     meaning = "放假：不计入编辑处理时限，不催办" if action == "放假" else "调休上班：计入编辑处理时限，照常催办"
-    return Reply(f"已登记 {span}（{len(days)} 天）{meaning}。发送「日程 假日」查看。")
+    return Reply(f"已登记 {named}（{len(days)} 天）{meaning}。发送「日程 假日」查看。")

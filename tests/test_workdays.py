@@ -40,7 +40,8 @@ def test_the_national_day_holiday_stops_the_editors_clock_and_its_reminders(chat
     assert "已登记 2026年10月1日至10月7日（7 天）放假" in admin.says("日程 放假 10-1至10-7 国庆节")
     assert "已登记 2026年10月10日（1 天）调休上班" in admin.says("日程 上班 10月10日 国庆调休")
     listed = admin.says("日程 假日")
-    assert "2026年10月1日至10月7日 放假（国庆节）" in listed and "2026年10月10日 调休上班（国庆调休）" in listed
+    assert "2026年10月1日（周四）至10月7日（周三） 放假（国庆节），共 7 天" in listed
+    assert "2026年10月10日（周六） 调休上班（国庆调休），共 1 天" in listed
     only(chat.runtime, "overdue_reminders")
     clock.current = beijing(2026, 9, 30, 10)
     editor = "lisi" if "编辑：李四" in chat.as_member("zhangsan").says("投稿 国庆前的稿\n正文") else "zhaoliu"
@@ -64,12 +65,14 @@ def test_the_seeded_reminder_rule_runs_every_day_and_the_job_picks_the_working_o
 
 @pytest.mark.parametrize(("command", "expected"), [
     ("日程 放假 10-1..10-7", "请写上名称"),
-    ("日程 放假 国庆节", "请写日期或日期范围"),
+    ("日程 放假 国庆节", "请先写日期或日期范围，再写名称"),
     ("日程 放假 2026-10-8..2026-10-1 国庆节", "早于开始日"),
+    ("日程 放假 10月8日至10月1日 国庆节", "结束日期10月1日早于开始日期10月8日"),
+    ("日程 放假 10月1日至 国庆节", "「10月1日至」后面缺少结束日期"),
+    ("日程 上班 10月10日（周五） 国庆调休", "2026年10月10日（星期六）与所注的「周五」不符"),
     ("日程 放假 2026-10-1..2027-10-7 国庆节", "每次最多登记 31 天，所写的2026年10月1日至2027年10月7日共 372 天"),
     ("日程 放假 2-30 国庆节", "不是有效的日期"),
-    ("日程 上班 10-9 调休", "10月9日（星期五）本身为工作日，无需登记。「上班」仅用于调休上班的星期六、星期日"),
-    ("日程 清除 10-1 国庆节", "「清除」只写日期"),
+    ("日程 上班 10-9 调休", "2026年10月9日（星期五）本身为工作日，无需登记。「上班」仅用于调休上班的星期六、星期日"),
 ])
 def test_bad_holiday_entries_say_what_to_type(command: str, expected: str, chat: ChatDriver,
                                              clock: FrozenClock) -> None:
@@ -85,7 +88,8 @@ def test_clearing_puts_days_back_and_only_admins_enter_them(chat: ChatDriver, cl
     assert "2027年2月1日至2月3日（3 天）" in admin.says("日程 放假 2月1日。。2月3日 测试")  # .. typed in Chinese
     assert "2027年2月4日至2月5日（2 天）" in admin.says("日程 放假 2-4～2-5 测试")
     assert "已清除2027年1月1日的登记（1 天）" in admin.says("日程 清除 2027-01-01")
-    assert "2027年1月1日未登记节假日或调休，无需清除" in admin.says("日程 清除 1月1日")
+    cleared = admin.says("日程 清除 1月1日 元旦")  # the 放假 line with 清除 in front
+    assert "2027年1月1日未登记节假日或调休，无需清除" in cleared
     with chat.runtime.sessions.begin() as session:  # what changed is audited; a clear of nothing is not
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("workdays.%"))
                                .order_by(AuditEvent.id)).all() == ["workdays.off", "workdays.off", "workdays.off",
@@ -109,3 +113,23 @@ def test_a_listing_reads_the_office_days_once_however_many_drafts_are_late(chat:
     event.remove(chat.runtime.db, "before_cursor_execute", record)
     assert listing.count("已超时") == 5
     assert len([s for s in statements if "special_day" in s]) == 1
+
+
+def test_the_notice_is_entered_as_it_is_written(chat: ChatDriver, clock: FrozenClock) -> None:
+    """The State Council's notice for 2025, entered on 2024-11-12, the day it came out, line by line."""
+    clock.current = beijing(2024, 11, 12, 15)
+    admin = chat.as_member("admin")
+    for line, expected in [
+        ("日程 放假 1月1日（周三） 元旦", "已登记 2025年1月1日（1 天）放假"),
+        ("日程 放假 1月28日（农历除夕、周二）至2月4日（农历正月初七、周二） 春节", "2025年1月28日至2月4日（8 天）"),
+        ("日程 调休 1月26日（周日）、2月8日（周六） 春节调休", "已登记 2025年1月26日、2025年2月8日（2 天）调休上班"),
+        ("日程 放假 4月4日至6日 清明节", "2025年4月4日至4月6日（3 天）"),
+        ("日程 放假 5月1日至5日劳动节", "2025年5月1日至5月5日（5 天）"),
+        ("日程 补班 4月27日 劳动节调休", "2025年4月27日（1 天）调休上班"),
+        ("日程 放假 10月1日至8日 国庆节、中秋节", "2025年10月1日至10月8日（8 天）"),  # next year's: this one is past
+        ("日程 上班 9月28日、10月11日 国庆调休", "2025年9月28日、2025年10月11日（2 天）"),
+    ]:
+        assert expected in admin.says(line), line
+    listed = admin.says("日程 节假日")
+    assert "2025年1月28日（周二）至2月4日（周二） 放假（春节），共 8 天" in listed
+    assert "2025年10月11日（周六） 调休上班（国庆调休），共 1 天" in listed

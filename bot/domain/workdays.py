@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import UsageError
-from bot.text import DAY, one_line, to_half_width
+from bot.text import one_line, to_half_width
 from models import SpecialDay
 
 NAME_MAX_CHARS = 40
 SPAN_MAX_DAYS = 31  # the longest holiday, with room: a typo of a year would mark hundreds of days
 WEEKDAY_NAMES = "一二三四五六日"
-_SPAN = re.compile(rf"({DAY.pattern})\s*(?:(?:\.\.|。。|至|到|~)\s*({DAY.pattern}))?(?=\s|$)")
-USAGE = "例如：日程 放假 10-1至10-7 国庆节｜日程 上班 10-10 国庆调休｜日程 清除 10-10"
+USAGE = "例如：日程 放假 10月1日至7日 国庆节｜日程 上班 9月28日、10月11日 国庆调休｜日程 清除 10-10"
 
 
 @dataclass(frozen=True)
@@ -80,33 +79,81 @@ def upcoming(session: Session, today: date) -> list[tuple[date, date, bool, str]
     return runs
 
 
-def parse_span(text: str, today: date) -> tuple[date, date, str]:
-    """「10-1..10-7 国庆节」, 「2026-10-10 调休」, 「10月1日至10月7日 国庆节」 → (first, last, the rest). A day
-    without a year is the next such day, or one in the last month (an entry put right)."""
+@dataclass(frozen=True)
+class _Written:
+    """A day as written: its year may be missing, and a weekday noted beside it (（周日）) is checked."""
+    text: str
+    year: int | None
+    month: int
+    day: int
+    weekday: str | None
+
+
+def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
+    """The days an admin writes, as the State Council's notice gives them, and the name after them:
+    「10-1至10-7 国庆节」, 「1月28日（农历除夕、周二）至2月4日（周二） 春节」, 「4月4日至6日 清明节」,
+    「1月26日、2月8日 春节调休」. Without a year a day is this year's, or next year's once it is past."""
     text = to_half_width(text.strip())
-    found = _SPAN.match(text)
-    if found is None:
-        raise UsageError(f"请写日期或日期范围，{USAGE}")
-    groups = found.groups()
-    first = _resolve(found[1], groups[1:4], today - timedelta(days=30))
-    last = _resolve(found[5], groups[5:8], first) if found[5] else first
-    return first, last, text[found.end():].strip()
+    spans, at = [], 0
+    while found := _DATE.match(text, at):
+        first, at = _written(found, None, text)
+        last = first
+        if through := _THROUGH.match(text, at):
+            end = _DATE.match(text, through.end()) or _SHORT_DAY.match(text, through.end())
+            if end is None:
+                raise UsageError(f"「{text[found.start():through.end()].strip()}」后面缺少结束日期。{USAGE}")
+            last, at = _written(end, first, text)
+        spans.append(_resolved(first, last, today))
+        at += len(text[at:]) - len(text[at:].lstrip(_BETWEEN))
+    if not spans:
+        raise UsageError(f"请先写日期或日期范围，再写名称，{USAGE}")
+    return spans, text[at:].strip()
 
 
-def _resolve(word: str, parts: tuple[str | None, ...], earliest: date) -> date:
-    year, month, day = parts
+_DATE = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})[日号]?")
+_SHORT_DAY = re.compile(r"(\d{1,2})[日号]")  # 「4月4日至6日」: the month is the first day's
+_NOTE = re.compile(r"\s*\(([^)]*)\)")  # （周日）, （农历除夕、周二）: half-width by now
+_THROUGH = re.compile(r"\s*(?:\.\.|。。|至|到|~|—|–|〜)\s*")
+_BETWEEN = " 、,;"  # between days: 「1月26日、2月8日」
+_WEEKDAY = re.compile(r"(?:周|星期)([一二三四五六日天])")
+
+
+def _written(found: re.Match[str], start: _Written | None, text: str) -> tuple[_Written, int]:
+    """A matched day (with its month from `start` when written 「至6日」), and where the text goes on."""
+    if start is not None and found.re is _SHORT_DAY:
+        year, month, day = start.year, start.month, int(found[1])
+    else:
+        year, month, day = (int(found[1]) if found[1] else None), int(found[2]), int(found[3])
+    at, weekday = found.end(), None
+    if note := _NOTE.match(text, at):
+        at, named = note.end(), _WEEKDAY.search(note[1])
+        weekday = named[1] if named else None
+    return _Written(found[0], year, month, day, weekday), at
+
+
+def _resolved(first: _Written, last: _Written, today: date) -> tuple[date, date]:
+    """The two days as dates. A range without years that ends before today is next year's; 12-30至1-2 spans
+    the new year."""
+    year = first.year or today.year
+    start = _date(first, year)
+    end = _date(last, last.year or (year + 1 if (last.month, last.day) < (first.month, first.day) else year))
+    if end < start or (not last.year and end.year > start.year and (first.month, last.month) != (12, 1)):
+        raise UsageError(f"结束日期{last.text}早于开始日期{first.text}，请检查。{USAGE}")
+    if first.year is None and last.year is None and end < today:  # the next such holiday, not one gone by
+        start, end = _date(first, start.year + 1), _date(last, end.year + 1)
+    for written, when in ((first, start), (last, end)):
+        if written.weekday and WEEKDAY_NAMES.index(written.weekday.replace("天", "日")) != when.weekday():
+            raise UsageError(f"{weekday_name(when)}与所注的「周{written.weekday}」不符，请检查日期，"
+                             f"或写上年份，例如 {when.year + 1}-{when.month}-{when.day}。")
+    return start, end
+
+
+def _date(written: _Written, year: int) -> date:
     try:
-        if year:
-            return date(int(year), int(month or 0), int(day or 0))
-        for candidate in (earliest.year, earliest.year + 1):
-            try:
-                if (when := date(candidate, int(month or 0), int(day or 0))) >= earliest:
-                    return when
-            except ValueError:  # 2-29 of a common year: the next leap year is too far to mean
-                continue
-        raise ValueError
+        return date(year, written.month, written.day)
     except ValueError:
-        raise UsageError(f"「{word}」不是有效的日期。{USAGE}") from None
+        raise UsageError(f"「{written.text}」不是有效的日期{f'（{year}年）' if not written.year else ''}。"
+                         f"{USAGE}") from None
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -120,10 +167,13 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def weekday_name(day: date) -> str:
-    return f"{day.month}月{day.day}日（星期{WEEKDAY_NAMES[day.weekday()]}）"
+    return f"{day.year}年{day.month}月{day.day}日（星期{WEEKDAY_NAMES[day.weekday()]}）"
 
 
-def span_name(first: date, last: date) -> str:
-    """「2026年10月1日至10月7日」, 「2026年10月10日」."""
-    end = "" if last == first else f"至{'' if last.year == first.year else f'{last.year}年'}{last.month}月{last.day}日"
-    return f"{first.year}年{first.month}月{first.day}日{end}"
+def span_name(first: date, last: date, weekdays: bool = False) -> str:
+    """「2026年10月1日至10月7日」, 「2026年10月10日」; with `weekdays` 「2026年10月1日（周四）至10月7日（周三）」,
+    to check against the notice."""
+    def day(when: date, year: bool) -> str:
+        return (f"{f'{when.year}年' if year else ''}{when.month}月{when.day}日"
+                f"{f'（周{WEEKDAY_NAMES[when.weekday()]}）' if weekdays else ''}")
+    return day(first, True) + ("" if last == first else f"至{day(last, last.year != first.year)}")
