@@ -119,7 +119,13 @@ def _workdays(ctx: Context, word: str, rest: str) -> Reply:
         cleared = sum(workdays.clear(ctx.session, first, last, ctx.now, ctx.member.userid) for first, last in spans)
         return Reply(f"已清除{named}的登记（{cleared} 天），恢复按周一至周五工作日计算。" if cleared
                      else f"{named}未登记节假日或调休，无需清除。")
-    days = [day for first, last in spans
-            for day in workdays.mark(ctx.session, first, last, action == "放假", name, ctx.now, ctx.member.userid)]
+    earlier = [entry for first, last in spans for entry in
+               workdays.mark(ctx.session, first, last, action == "放假", name, ctx.now, ctx.member.userid)]
+    count = sum((last - first).days + 1 for first, last in spans)
     meaning = "放假：不计入编辑处理时限，不催办" if action == "放假" else "调休上班：计入编辑处理时限，照常催办"
-    return Reply(f"已登记 {named}（{len(days)} 天）{meaning}。发送「日程 假日」查看。")
+    replaced = ""
+    if earlier:
+        day, off, was = earlier[0]
+        replaced = (f"其中 {len(earlier)} 天原有不同登记（如{workdays.span_name(day, day)}："
+                    f"{'放假' if off else '调休上班'}（{was}）），已改为本次登记。")
+    return Reply(f"已登记 {named}（{count} 天）{meaning}。{replaced}发送「日程 假日」查看。")

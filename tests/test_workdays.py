@@ -130,6 +130,9 @@ def test_the_notice_is_entered_as_it_is_written(chat: ChatDriver, clock: FrozenC
         ("日程 上班 9月28日、10月11日 国庆调休", "2025年9月28日、2025年10月11日（2 天）"),
     ]:
         assert expected in admin.says(line), line
+    fixed = admin.says("日程 放假 10月1日至8日 国庆节")  # one name for the whole holiday
+    assert "其中 8 天原有不同登记（如2025年10月1日：放假（国庆节、中秋节）），已改为本次登记" in fixed
+    assert "原有不同登记" not in admin.says("日程 放假 10月1日至8日 国庆节")  # the same again changes nothing
     listed = admin.says("日程 节假日")
     assert "2025年1月28日（周二）至2月4日（周二） 放假（春节），共 8 天" in listed
     assert "2025年10月11日（周六） 调休上班（国庆调休），共 1 天" in listed

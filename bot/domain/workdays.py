@@ -41,8 +41,8 @@ def between(session: Session, first: date, last: date) -> Workdays:
 
 
 def mark(session: Session, first: date, last: date, off: bool, name: str, now: datetime,
-         actor: str | None) -> list[date]:
-    """Days off (放假) or weekend days worked (上班), in place of what those days were."""
+         actor: str | None) -> list[tuple[date, bool, str]]:
+    """Days off (放假) or weekend days worked (上班); returns what they were entered as before, if otherwise."""
     name = one_line(name).strip()
     if not name:
         raise UsageError(f"请写上名称，{USAGE}")
@@ -51,11 +51,13 @@ def mark(session: Session, first: date, last: date, off: bool, name: str, now: d
     days = _days(first, last)
     if not off and (weekday := next((day for day in days if day.weekday() < 5), None)):
         raise UsageError(f"{weekday_name(weekday)}本身为工作日，无需登记。「上班」仅用于调休上班的星期六、星期日。")
+    entered = session.scalars(select(SpecialDay).where(SpecialDay.day.in_(days)))
+    earlier = [(row.day, row.off, row.name) for row in entered if (row.off, row.name) != (off, name)]
     for day in days:
         session.merge(SpecialDay(day=day, off=off, name=name))
     audit.record(session, now, actor, "workdays.off" if off else "workdays.worked",
                  comment=f"{span_name(first, last)} {name}")
-    return days
+    return earlier
 
 
 def clear(session: Session, first: date, last: date, now: datetime, actor: str | None) -> int:
