@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from bot import jobs
 from bot.domain import meetings, schedules, stats, workdays
 from bot.domain.errors import Refused, UsageError
@@ -70,8 +73,8 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
     例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10月1日至8日 国庆节
     """
     words = ctx.command.raw_args.split()
-    if words and words[0] in _WORKDAY_ACTIONS:
-        return _workdays(ctx, words[0], ctx.command.raw_args.split(None, 1)[1] if len(words) > 1 else "")
+    if holidays := _WORKDAY_WORD.match(ctx.command.raw_args):  # 「日程 放假10月1日 国庆节」 too
+        return _workdays(ctx, holidays[0], ctx.command.raw_args[holidays.end():])
     if not words:
         lines = []
         for schedule in schedules.everything(ctx.session):
@@ -103,6 +106,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
 # The words of the notice and of the office: 调休 and 补班 are days worked, 节假日 the list.
 _WORKDAY_ACTIONS = {"假日": "假日", "节假日": "假日", "放假": "放假", "上班": "上班", "调休": "上班", "补班": "上班",
                     "清除": "清除"}
+_WORKDAY_WORD = re.compile(rf"(?:{'|'.join(_WORKDAY_ACTIONS)})(?=[\s\d０-９]|$)")
 
 
 def _workdays(ctx: Context, word: str, rest: str) -> Reply:
@@ -121,7 +125,7 @@ def _workdays(ctx: Context, word: str, rest: str) -> Reply:
                      else f"{named}未登记节假日或调休，无需清除。")
     earlier = [entry for first, last in spans for entry in
                workdays.mark(ctx.session, first, last, action == "放假", name, ctx.now, ctx.member.userid)]
-    count = sum((last - first).days + 1 for first, last in spans)
+    count = len({first + timedelta(days=n) for first, last in spans for n in range((last - first).days + 1)})
     meaning = "放假：不计入编辑处理时限，不催办" if action == "放假" else "调休上班：计入编辑处理时限，照常催办"
     replaced = ""
     if earlier:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, select
 
 from bot.domain import sla, workdays
+from bot.domain.errors import UsageError
 from bot.scheduler import Calendar
 from models import AuditEvent, OutboxMessage, Schedule
 from tests.conftest import ChatDriver, FrozenClock
@@ -136,3 +137,44 @@ def test_the_notice_is_entered_as_it_is_written(chat: ChatDriver, clock: FrozenC
     listed = admin.says("日程 节假日")
     assert "2025年1月28日（周二）至2月4日（周二） 放假（春节），共 8 天" in listed
     assert "2025年10月11日（周六） 调休上班（国庆调休），共 1 天" in listed
+
+
+@pytest.mark.parametrize(("written", "first", "last", "name"), [
+    ("10.1-10.7 国庆节", date(2026, 10, 1), date(2026, 10, 7), "国庆节"),
+    ("10月1日-7日 国庆节", date(2026, 10, 1), date(2026, 10, 7), "国庆节"),
+    ("10月1日－10月7日 国庆节", date(2026, 10, 1), date(2026, 10, 7), "国庆节"),
+    ("10/1-10/7 国庆节", date(2026, 10, 1), date(2026, 10, 7), "国庆节"),
+    ("10月1日——10月7日 国庆节", date(2026, 10, 1), date(2026, 10, 7), "国庆节"),
+    ("10.1...10.7 国庆节", date(2026, 10, 1), date(2026, 10, 7), "国庆节"),
+    ("10月1日 1.5天", date(2026, 10, 1), date(2026, 10, 1), "1.5天"),  # a number in the name is no day
+    ("10月1日 国庆节（中秋），补休", date(2026, 10, 1), date(2026, 10, 1), "国庆节（中秋），补休"),  # as typed
+    ("9月19日（周六） 补登", date(2026, 9, 19), date(2026, 9, 19), "补登"),  # yesterday, by its weekday
+    ("2月29日 闰日", date(2028, 2, 29), date(2028, 2, 29), "闰日"),
+])
+def test_days_written_every_way_an_admin_writes_them(written: str, first: date, last: date, name: str) -> None:
+    assert workdays.parse_days(written, date(2026, 9, 20)) == ([(first, last)], name)
+
+
+def test_a_holiday_under_way_across_new_year_is_this_one_and_lists_take_and() -> None:
+    assert workdays.parse_days("12月31日至1月3日 元旦", date(2027, 1, 2)) == (
+        [(date(2026, 12, 31), date(2027, 1, 3))], "元旦")
+    assert workdays.parse_days("9月27日和10月10日 国庆调休", date(2026, 9, 20)) == (
+        [(date(2026, 9, 27), date(2026, 9, 27)), (date(2026, 10, 10), date(2026, 10, 10))], "国庆调休")
+
+
+@pytest.mark.parametrize(("written", "refusal"), [
+    ("10月1日（周五 国庆节", "括号要成对"),
+    ("10月1日(周四 至 10月7日(周三) 国庆节", "括号要成对"),
+    ("10-123 国庆节", "请先写日期或日期范围"),
+    ("0000-1-1 元旦", "「0000-1-1」不是有效的日期"),
+    ("10月10日（周五） 调休", "2026年10月10日（星期六）与所注的「周五」不符"),  # not last year's Friday
+    ("、".join(["10-1"] * 21) + " 国庆节", "一条最多写 20 个日期"),
+])
+def test_what_cannot_be_read_for_sure_is_refused(written: str, refusal: str) -> None:
+    with pytest.raises(UsageError, match=refusal):
+        workdays.parse_days(written, date(2026, 9, 20))
+
+
+def test_repeated_days_count_once_and_a_word_may_touch_the_date(chat: ChatDriver, clock: FrozenClock) -> None:
+    clock.current = beijing(2026, 9, 20, 12)
+    assert "（1 天）" in chat.as_member("admin").says("日程 放假10-1、10-1 国庆节")

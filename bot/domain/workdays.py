@@ -62,7 +62,7 @@ def mark(session: Session, first: date, last: date, off: bool, name: str, now: d
 
 def clear(session: Session, first: date, last: date, now: datetime, actor: str | None) -> int:
     """The days back to what their weekday says; how many had been entered."""
-    _days(first, last)
+    _days(first, last, "清除")
     cleared = int(session.execute(delete(SpecialDay).where(SpecialDay.day >= first, SpecialDay.day <= last))
                   .rowcount)  # type: ignore[attr-defined]
     if cleared:
@@ -88,16 +88,24 @@ class _Written:
     year: int | None
     month: int
     day: int
-    weekday: str | None
+    weekday: int | None  # Monday 0, as date.weekday()
+
+
+MAX_ITEMS = 20  # days or ranges in one command: a notice's line has two or three
+LOOKBACK = timedelta(days=31)  # a day noted with its weekday may be this far back: an entry made late
 
 
 def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
     """The days an admin writes, as the State Council's notice gives them, and the name after them:
     「10-1至10-7 国庆节」, 「1月28日（农历除夕、周二）至2月4日（周二） 春节」, 「4月4日至6日 清明节」,
-    「1月26日、2月8日 春节调休」. Without a year a day is this year's, or next year's once it is past."""
-    text = to_half_width(text.strip())
-    spans, at = [], 0
+    「1月26日、2月8日 春节调休」, 「10.1-10.7」. Without a year a range is the next one not over yet; a
+    weekday noted beside a day picks the year it matches."""
+    raw, text = text.strip(), to_half_width(text.strip())  # one character for one: positions carry over
+    spans: list[tuple[date, date]] = []
+    at = 0
     while found := _DATE.match(text, at):
+        if len(spans) == MAX_ITEMS:
+            raise UsageError(f"一条最多写 {MAX_ITEMS} 个日期或日期范围，请分几条发送。")
         first, at = _written(found, None, text)
         last = first
         if through := _THROUGH.match(text, at):
@@ -106,17 +114,25 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
                 raise UsageError(f"「{text[found.start():through.end()].strip()}」后面缺少结束日期。{USAGE}")
             last, at = _written(end, first, text)
         spans.append(_resolved(first, last, today))
-        at += len(text[at:]) - len(text[at:].lstrip(_BETWEEN))
+        gap = _GAP.match(text, at)
+        following = _DATE.match(text, gap.end()) if gap else None
+        if gap is None or following is None or not _ITEM_END.match(text, following.end()):
+            break
+        at = gap.end()
     if not spans:
         raise UsageError(f"请先写日期或日期范围，再写名称，{USAGE}")
-    return spans, text[at:].strip()
+    name = raw[at:].strip()
+    if name and name[0] in "(（-－":
+        raise UsageError(f"「{name[:20]}」无法识别：括号要成对，日期范围用「至」连接。{USAGE}")
+    return spans, name
 
 
-_DATE = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})[日号]?")
-_SHORT_DAY = re.compile(r"(\d{1,2})[日号]")  # 「4月4日至6日」: the month is the first day's
-_NOTE = re.compile(r"\s*\(([^)]*)\)")  # （周日）, （农历除夕、周二）: half-width by now
-_THROUGH = re.compile(r"\s*(?:\.\.|。。|至|到|~|—|–|〜)\s*")
-_BETWEEN = " 、,;"  # between days: 「1月26日、2月8日」
+_DATE = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})(?!\d)[日号]?")
+_SHORT_DAY = re.compile(r"(\d{1,2})(?!\d)[日号]?(?![-/.月\d])")  # 「4月4日至6日」: the month is the first day's
+_NOTE = re.compile(r"\s*\(([^()至到]*)\)")  # （周日）, （农历除夕、周二）: half-width by now
+_THROUGH = re.compile(r"\s*(?:\.{2,}|。。|…+|至|到|~|—+|–|〜|-)\s*")
+_GAP = re.compile(r"[\s、,;和及]+")  # between days: 「1月26日、2月8日」, 「9月27日和10月10日」
+_ITEM_END = re.compile(r"(?=[\s、,;和及(]|$|\.{2}|。。|…|至|到|~|—|–|〜|-)")  # so 「1.5天」 in a name is no day
 _WEEKDAY = re.compile(r"(?:周|星期)([一二三四五六日天])")
 
 
@@ -129,41 +145,56 @@ def _written(found: re.Match[str], start: _Written | None, text: str) -> tuple[_
     at, weekday = found.end(), None
     if note := _NOTE.match(text, at):
         at, named = note.end(), _WEEKDAY.search(note[1])
-        weekday = named[1] if named else None
+        weekday = WEEKDAY_NAMES.index(named[1].replace("天", "日")) if named else None
     return _Written(found[0], year, month, day, weekday), at
 
 
 def _resolved(first: _Written, last: _Written, today: date) -> tuple[date, date]:
-    """The two days as dates. A range without years that ends before today is next year's; 12-30至1-2 spans
-    the new year."""
-    year = first.year or today.year
-    start = _date(first, year)
-    end = _date(last, last.year or (year + 1 if (last.month, last.day) < (first.month, first.day) else year))
-    if end < start or (not last.year and end.year > start.year and (first.month, last.month) != (12, 1)):
+    """The two days as dates. Without years: the range not over yet that comes first (12-31至1-3 on 1月2日 is the
+    one under way), or, when a weekday is noted, the one whose weekdays match."""
+    if last.year is None and (last.month, last.day) < (first.month, first.day) and (first.month, last.month) != (12, 1):
         raise UsageError(f"结束日期{last.text}早于开始日期{first.text}，请检查。{USAGE}")
-    if first.year is None and last.year is None and end < today:  # the next such holiday, not one gone by
-        start, end = _date(first, start.year + 1), _date(last, end.year + 1)
-    for written, when in ((first, start), (last, end)):
-        if written.weekday and WEEKDAY_NAMES.index(written.weekday.replace("天", "日")) != when.weekday():
-            raise UsageError(f"{weekday_name(when)}与所注的「周{written.weekday}」不符，请检查日期，"
-                             f"或写上年份，例如 {when.year + 1}-{when.month}-{when.day}。")
-    return start, end
+    # Without a year: last year's, this year's and next year's (for 2-29, the leap years among the next few).
+    years = [first.year] if first.year is not None else [today.year + n for n in range(-1, 5)]
+    candidates = [span for year in years if (span := _span(first, last, year)) is not None][:3]
+    if not candidates:
+        raise UsageError(f"「{first.text if first is last else f'{first.text}至{last.text}'}」不是有效的日期。{USAGE}")
+    # A noted weekday picks the year, but not one long gone: 「10月10日（周五）」 is a slip, not last year's.
+    noted = [span for span in candidates if _weekdays_match(first, last, *span) and span[1] >= today - LOOKBACK]
+    if not noted:  # a weekday is noted, and no year near has it
+        start, end = _coming(candidates, today)
+        wrong, when = (first, start) if first.weekday not in (None, start.weekday()) else (last, end)
+        raise UsageError(f"{weekday_name(when)}与所注的「周{WEEKDAY_NAMES[wrong.weekday or 0]}」不符，"
+                         "请检查日期，或写上年份。")
+    return _coming(noted, today)
 
 
-def _date(written: _Written, year: int) -> date:
+def _coming(spans: list[tuple[date, date]], today: date) -> tuple[date, date]:
+    return next((span for span in spans if span[1] >= today), spans[-1])
+
+
+def _span(first: _Written, last: _Written, year: int) -> tuple[date, date] | None:
+    """The range with `first` in `year` (its own year if written); None when a day does not exist then."""
     try:
-        return date(year, written.month, written.day)
+        start = date(first.year if first.year is not None else year, first.month, first.day)
+        end_year = last.year if last.year is not None else (
+            start.year + 1 if (last.month, last.day) < (first.month, first.day) else start.year)
+        return start, date(end_year, last.month, last.day)
     except ValueError:
-        raise UsageError(f"「{written.text}」不是有效的日期{f'（{year}年）' if not written.year else ''}。"
-                         f"{USAGE}") from None
+        return None
 
 
-def _days(first: date, last: date) -> list[date]:
+def _weekdays_match(first: _Written, last: _Written, start: date, end: date) -> bool:
+    return (first.weekday is None or first.weekday == start.weekday()) and (
+        last.weekday is None or last.weekday == end.weekday())
+
+
+def _days(first: date, last: date, doing: str = "登记") -> list[date]:
     if last < first:
         raise UsageError(f"结束日期{span_name(last, last)}早于开始日期{span_name(first, first)}，请检查。{USAGE}")
     count = (last - first).days + 1
     if count > SPAN_MAX_DAYS:
-        raise UsageError(f"每次最多登记 {SPAN_MAX_DAYS} 天，所写的{span_name(first, last)}共 {count} 天，"
+        raise UsageError(f"每次最多{doing} {SPAN_MAX_DAYS} 天，所写的{span_name(first, last)}共 {count} 天，"
                          "请检查日期（尤其是年份）。")
     return [first + timedelta(days=n) for n in range(count)]
 
