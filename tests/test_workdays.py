@@ -150,6 +150,11 @@ def test_the_notice_is_entered_as_it_is_written(chat: ChatDriver, clock: FrozenC
     ("10月1日 国庆节（中秋），补休", date(2026, 10, 1), date(2026, 10, 1), "国庆节（中秋），补休"),  # as typed
     ("9月19日（周六） 补登", date(2026, 9, 19), date(2026, 9, 19), "补登"),  # yesterday, by its weekday
     ("2月29日 闰日", date(2028, 2, 29), date(2028, 2, 29), "闰日"),
+    ("12月31日至2027年1月3日 元旦", date(2026, 12, 31), date(2027, 1, 3), "元旦"),  # the year on the end only
+    ("2026-08-01 补登", date(2026, 8, 1), date(2026, 8, 1), "补登"),  # a year written: however long ago
+    ("2025年10月1日（周三） 国庆节", date(2025, 10, 1), date(2025, 10, 1), "国庆节"),
+    ("10月1日 （国庆节）", date(2026, 10, 1), date(2026, 10, 1), "（国庆节）"),  # a bracket with no weekday
+    ("10月1日（礼拜四） 国庆节", date(2026, 10, 1), date(2026, 10, 1), "国庆节"),
 ])
 def test_days_written_every_way_an_admin_writes_them(written: str, first: date, last: date, name: str) -> None:
     assert workdays.parse_days(written, date(2026, 9, 20)) == ([(first, last)], name)
@@ -158,8 +163,9 @@ def test_days_written_every_way_an_admin_writes_them(written: str, first: date, 
 def test_a_holiday_under_way_across_new_year_is_this_one_and_lists_take_and() -> None:
     assert workdays.parse_days("12月31日至1月3日 元旦", date(2027, 1, 2)) == (
         [(date(2026, 12, 31), date(2027, 1, 3))], "元旦")
-    assert workdays.parse_days("9月27日和10月10日 国庆调休", date(2026, 9, 20)) == (
-        [(date(2026, 9, 27), date(2026, 9, 27)), (date(2026, 10, 10), date(2026, 10, 10))], "国庆调休")
+    both = ([(date(2026, 9, 27), date(2026, 9, 27)), (date(2026, 10, 10), date(2026, 10, 10))], "国庆调休")
+    for written in ("9月27日和10月10日 国庆调休", "9月27日、10月10日国庆调休", "9月27日与10月10日 国庆调休"):
+        assert workdays.parse_days(written, date(2026, 9, 20)) == both, written
 
 
 @pytest.mark.parametrize(("written", "refusal"), [
@@ -169,6 +175,10 @@ def test_a_holiday_under_way_across_new_year_is_this_one_and_lists_take_and() ->
     ("0000-1-1 元旦", "「0000-1-1」不是有效的日期"),
     ("10月10日（周五） 调休", "2026年10月10日（星期六）与所注的「周五」不符"),  # not last year's Friday
     ("、".join(["10-1"] * 21) + " 国庆节", "一条最多写 20 个日期"),
+    ("10月1日（周五） 国庆节", "2026年10月1日（星期四）与所注的「周五」不符"),  # not next year's Friday
+    ("10月1日至7日、8日 国庆节", "「、8日 国庆节」无法识别"),  # a day left unread is no name
+    ("10月1日-7天国庆", "后面缺少结束日期"),
+    ("10月1日（周7） 国庆节", "与所注的「周日」不符"),
 ])
 def test_what_cannot_be_read_for_sure_is_refused(written: str, refusal: str) -> None:
     with pytest.raises(UsageError, match=refusal):

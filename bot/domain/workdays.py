@@ -4,7 +4,7 @@ worked in their place. The editor's clock and 催办 follow them; admins enter e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -116,24 +116,27 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
         spans.append(_resolved(first, last, today))
         gap = _GAP.match(text, at)
         following = _DATE.match(text, gap.end()) if gap else None
-        if gap is None or following is None or not _ITEM_END.match(text, following.end()):
-            break
+        if gap is None or following is None or not ("月" in following[0] or _ITEM_END.match(text, following.end())):
+            break  # what follows is the name: 「1.5天」 there is no day, 「10月10日国庆调休」 is
         at = gap.end()
     if not spans:
         raise UsageError(f"请先写日期或日期范围，再写名称，{USAGE}")
     name = raw[at:].strip()
-    if name and name[0] in "(（-－":
-        raise UsageError(f"「{name[:20]}」无法识别：括号要成对，日期范围用「至」连接。{USAGE}")
+    half = to_half_width(name)
+    if _NOT_A_NAME.match(half) or half.count("(") != half.count(")"):
+        raise UsageError(f"「{name[:20]}」无法识别：日期写在名称之前，多个日期各写月份，括号要成对。{USAGE}")
     return spans, name
 
 
 _DATE = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})(?!\d)[日号]?")
-_SHORT_DAY = re.compile(r"(\d{1,2})(?!\d)[日号]?(?![-/.月\d])")  # 「4月4日至6日」: the month is the first day's
-_NOTE = re.compile(r"\s*\(([^()至到]*)\)")  # （周日）, （农历除夕、周二）: half-width by now
+_SHORT_DAY = re.compile(r"(\d{1,2})(?:[日号]|(?=\s|$))")  # 「4月4日至6日」: the month is the first day's
+# （周日）, （农历除夕、周二）: half-width by now; a bracket without a weekday or 农历 is part of the name.
+_NOTE = re.compile(r"\s*\(([^()至到]*(?:周|星期|礼拜|农历|除夕)[^()至到]*)\)")
 _THROUGH = re.compile(r"\s*(?:\.{2,}|。。|…+|至|到|~|—+|–|〜|-)\s*")
-_GAP = re.compile(r"[\s、,;和及]+")  # between days: 「1月26日、2月8日」, 「9月27日和10月10日」
-_ITEM_END = re.compile(r"(?=[\s、,;和及(]|$|\.{2}|。。|…|至|到|~|—|–|〜|-)")  # so 「1.5天」 in a name is no day
-_WEEKDAY = re.compile(r"(?:周|星期)([一二三四五六日天])")
+_GAP = re.compile(r"[\s、,;和及与]+")  # between days: 「1月26日、2月8日」, 「9月27日和10月10日」
+_ITEM_END = re.compile(r"(?=[\s、,;和及与(]|$|\.{2}|。。|…|至|到|~|—|–|〜|-)")
+_NOT_A_NAME = re.compile(r"[-、,;]|\d{1,2}[日号]")  # 「、8日 国庆」: a day left unread, not a name
+_WEEKDAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
 
 def _written(found: re.Match[str], start: _Written | None, text: str) -> tuple[_Written, int]:
@@ -145,13 +148,16 @@ def _written(found: re.Match[str], start: _Written | None, text: str) -> tuple[_
     at, weekday = found.end(), None
     if note := _NOTE.match(text, at):
         at, named = note.end(), _WEEKDAY.search(note[1])
-        weekday = WEEKDAY_NAMES.index(named[1].replace("天", "日")) if named else None
+        weekday = (int(named[1]) - 1 if named[1].isdigit() else WEEKDAY_NAMES.index(named[1].replace("天", "日"))
+                   ) if named else None
     return _Written(found[0], year, month, day, weekday), at
 
 
 def _resolved(first: _Written, last: _Written, today: date) -> tuple[date, date]:
     """The two days as dates. Without years: the range not over yet that comes first (12-31至1-3 on 1月2日 is the
-    one under way), or, when a weekday is noted, the one whose weekdays match."""
+    one under way); a weekday noted may instead pick one just gone (an entry made late), never another."""
+    if first.year is None and last.year is not None:  # 「12月31日至2027年1月3日」
+        first = replace(first, year=last.year - ((first.month, first.day) > (last.month, last.day)))
     if last.year is None and (last.month, last.day) < (first.month, first.day) and (first.month, last.month) != (12, 1):
         raise UsageError(f"结束日期{last.text}早于开始日期{first.text}，请检查。{USAGE}")
     # Without a year: last year's, this year's and next year's (for 2-29, the leap years among the next few).
@@ -159,14 +165,14 @@ def _resolved(first: _Written, last: _Written, today: date) -> tuple[date, date]
     candidates = [span for year in years if (span := _span(first, last, year)) is not None][:3]
     if not candidates:
         raise UsageError(f"「{first.text if first is last else f'{first.text}至{last.text}'}」不是有效的日期。{USAGE}")
-    # A noted weekday picks the year, but not one long gone: 「10月10日（周五）」 is a slip, not last year's.
-    noted = [span for span in candidates if _weekdays_match(first, last, *span) and span[1] >= today - LOOKBACK]
-    if not noted:  # a weekday is noted, and no year near has it
-        start, end = _coming(candidates, today)
+    choices = [_coming(candidates, today), *(span for span in candidates if today - LOOKBACK <= span[1] < today)]
+    matching = [span for span in choices if _weekdays_match(first, last, *span)]
+    if not matching:  # a weekday is noted that the day does not have
+        start, end = choices[0]
         wrong, when = (first, start) if first.weekday not in (None, start.weekday()) else (last, end)
         raise UsageError(f"{weekday_name(when)}与所注的「周{WEEKDAY_NAMES[wrong.weekday or 0]}」不符，"
                          "请检查日期，或写上年份。")
-    return _coming(noted, today)
+    return matching[0]
 
 
 def _coming(spans: list[tuple[date, date]], today: date) -> tuple[date, date]:
