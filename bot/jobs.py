@@ -94,7 +94,7 @@ def study_reminder(ctx: JobContext) -> int:
     items = meetings.study_items(ctx.session, month)
     if items:
         return post_study(ctx.session, month, items, ctx.now)
-    admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
+    admins = members.admin_userids(ctx.session)
     outbox.notify(ctx.session, admins, f"{day_name(ctx.fire.date())}为本月学习提醒日，但本月学习内容尚未设置，"
                   "工作群尚未收到提醒。请发送「学习 设置 内容」，设置后将立即发送到工作群。",
                   f"study-missing:{month}", ctx.now)
@@ -149,7 +149,7 @@ def overdue_reminders(ctx: JobContext) -> int:
     today = ctx.fire.date()
     if not workdays.between(ctx.session, today, today).working(today):  # 国庆, or a Sunday: no one is chased
         return 0
-    admins = [admin.userid for admin in members.with_role(ctx.session, Role.admin)]
+    admins = members.admin_userids(ctx.session)
     sent = 0
     for late in sla.overdue(ctx.session, ctx.now, ctx.settings):
         if not late.holders:  # nobody to remind: no approver, no admin
@@ -244,6 +244,6 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
 
 
 def _tell_admins(session: Session, schedule: Schedule, fire: datetime, what: str, text: str, now: datetime) -> None:
-    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    admins = members.admin_userids(session)
     outbox.notify(session, admins, f"日程「{TITLES.get(schedule.id, schedule.id)}」原定于{day_name(fire.date())}"
                   f"{fire.hour}:{fire:%M}{text}。", f"{what}:{schedule.id}:{fire:%Y-%m-%dT%H:%M}", now)

@@ -29,7 +29,7 @@ from bot.wecom.transports import (
     WebhookTransport,
 )
 from handlers import ROUTER
-from models import OutboxMessage, Role
+from models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"
                      "请稍后重新发送，或把正文复制出来用「投稿 标题」换行发送。",
                      f"{death}:member", now)
-    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    admins = members.admin_userids(session)
     summary = outbox.describe(message)
     outbox.notify(session, admins,
                   f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"

@@ -25,8 +25,8 @@ _FIELD_VALUE = re.compile(r"(\w+)[=＝](.*?)(?=\s+\w+[=＝]|$)", re.DOTALL)  # �
 # `#12` anywhere-glued, or a bare `12` standing alone ("12点前发" is a comment, not draft 12).
 _LEADING_NUMBER = re.compile(r"(?:#\s*([0-9]{1,100})(?![0-9])|([0-9]{1,100})(?=$|[\s,，:：;；、。]))[\s,，:：;；、]*")
 
-# A day: 2026-12-30, 12-30, 12月30日, 2026年12月30日 (groups: year, month, day).
-DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?")
+# A day: 2026-12-30, 12-30, 12月30日, 12月30号, 2026年12月30日 (groups: year, month, day).
+DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})(?!\d)[日号]?")
 
 # A web address in a message: up to a blank, a quote, a closing bracket or Chinese punctuation.
 URL = re.compile(r"https?://[^\s<>\"'“”‘’「」『』【】（）()《》\[\]，。；！？、]*")

@@ -314,7 +314,7 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
 
 
 def _tell_admins_unassigned(session: Session, draft: Draft, now: datetime) -> None:
-    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    admins = members.admin_userids(session)
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》暂无可分配的编辑（除作者外没有编辑）。"
                   "请为成员设置编辑角色；在此之前稿件等待分配，任何编辑都可以接手。",

@@ -104,6 +104,11 @@ def with_role(session: Session, role: Role) -> list[Member]:
     return list(session.scalars(select(Member).where(Member.active.is_(True), holds(role)).order_by(Member.id)))
 
 
+def admin_userids(session: Session) -> list[str]:
+    """Whom the office's notices go to: the active admins."""
+    return [admin.userid for admin in with_role(session, Role.admin)]
+
+
 def set_roles(session: Session, userid: str, roles: frozenset[Role], now: datetime,
               actor: str | None) -> tuple[Member, list[Draft]]:
     """Replace a member's roles (the last admin stays one); returns the member and the drafts they handed over."""

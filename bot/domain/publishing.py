@@ -283,7 +283,7 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
         return
     submission.state = SubmissionState.failed
     draft = submission.draft
-    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    admins = members.admin_userids(session)
     told = [draft.editor.userid] if draft.editor is not None else admins
     outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
     text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"

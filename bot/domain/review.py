@@ -270,7 +270,7 @@ def ask_new_approver(session: Session, member: Member, now: datetime) -> None:
 
 
 def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, key_suffix: str = "") -> None:
-    admins = [admin.userid for admin in members.with_role(session, Role.admin)]
+    admins = members.admin_userids(session)
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑，"
                   "或已停用、不再担任审核人）。请给一位没有参与此稿的成员加上审核角色："

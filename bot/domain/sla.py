@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.domain import members, review, workdays
 from bot.domain.drafts import has_editor
 from bot.domain.workdays import MONDAY_TO_FRIDAY, Workdays
-from models import Draft, DraftState, Role
+from models import Draft, DraftState
 
 
 def working_hours(start: datetime, end: datetime, zone: ZoneInfo, days: Workdays = MONDAY_TO_FRIDAY) -> float:
@@ -60,7 +60,8 @@ def past_deadline(session: Session, drafts: Iterable[Draft], now: datetime, sett
     an editor's draft has been held longer than its limit in calendar hours (working hours are never more)."""
     held_long = [(draft, limit) for draft in drafts if (limit := limit_hours(draft, settings)) is not None
                  and now - draft.state_since > timedelta(hours=limit)]
-    editing, zone = [draft.state_since for draft, _ in held_long if draft.state == DraftState.editing], settings.zone
+    editing = [draft.state_since for draft, _ in held_long if draft.state == DraftState.editing]
+    zone = settings.zone
     days = (workdays.between(session, min(editing).astimezone(zone).date(), now.astimezone(zone).date())
             if editing else MONDAY_TO_FRIDAY)
     late = []
@@ -76,11 +77,8 @@ def is_overdue(session: Session, draft: Draft, now: datetime, settings: Settings
 
 
 @dataclass(frozen=True)
-class Overdue:
-    draft: Draft
+class Overdue(Late):
     holders: list[str]  # userids to remind
-    waited_hours: float
-    limit_hours: float
 
 
 def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue]:
@@ -91,7 +89,7 @@ def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue
     pending = (Draft.state == DraftState.pending) & (
         Draft.state_since < now - timedelta(hours=settings.approve_sla_hours))
     held_long = session.scalars(select(Draft).where(or_(editing, pending)).order_by(Draft.state_since))
-    return [Overdue(late.draft, _holders(session, late.draft), late.waited_hours, late.limit_hours)
+    return [Overdue(late.draft, late.waited_hours, late.limit_hours, _holders(session, late.draft))
             for late in past_deadline(session, held_long, now, settings)]
 
 
@@ -99,6 +97,6 @@ def _holders(session: Session, draft: Draft) -> list[str]:
     if draft.state == DraftState.editing:
         if draft.editor is not None and has_editor(draft):  # not one who left or lost the role
             return [draft.editor.userid]
-        return [admin.userid for admin in members.with_role(session, Role.admin)]
+        return members.admin_userids(session)
     approvers = [a.userid for a in review.eligible_approvers(session, draft)]
-    return approvers or [admin.userid for admin in members.with_role(session, Role.admin)]
+    return approvers or members.admin_userids(session)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import UsageError
-from bot.text import one_line, to_half_width
+from bot.text import DAY, one_line, to_half_width
 from models import SpecialDay
 
 NAME_MAX_CHARS = 40
@@ -103,19 +103,19 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
     raw, text = text.strip(), to_half_width(text.strip())  # one character for one: positions carry over
     spans: list[tuple[date, date]] = []
     at = 0
-    while found := _DATE.match(text, at):
+    while found := DAY.match(text, at):
         if len(spans) == MAX_ITEMS:
             raise UsageError(f"一条最多写 {MAX_ITEMS} 个日期或日期范围，请分几条发送。")
         first, at = _written(found, None, text)
         last = first
         if through := _THROUGH.match(text, at):
-            end = _DATE.match(text, through.end()) or _SHORT_DAY.match(text, through.end())
+            end = DAY.match(text, through.end()) or _SHORT_DAY.match(text, through.end())
             if end is None:
                 raise UsageError(f"「{text[found.start():through.end()].strip()}」后面缺少结束日期。{USAGE}")
             last, at = _written(end, first, text)
         spans.append(_resolved(first, last, today))
         gap = _GAP.match(text, at)
-        following = _DATE.match(text, gap.end()) if gap else None
+        following = DAY.match(text, gap.end()) if gap else None
         if gap is None or following is None or not ("月" in following[0] or _ITEM_END.match(text, following.end())):
             break  # what follows is the name: 「1.5天」 there is no day, 「10月10日国庆调休」 is
         at = gap.end()
@@ -128,7 +128,6 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
     return spans, name
 
 
-_DATE = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})(?!\d)[日号]?")
 _SHORT_DAY = re.compile(r"(\d{1,2})(?:[日号]|(?=\s|$))")  # 「4月4日至6日」: the month is the first day's
 # （周日）, （农历除夕、周二）: half-width by now; a bracket without a weekday or 农历 is part of the name.
 _NOTE = re.compile(r"\s*\(([^()至到]*(?:周|星期|礼拜|农历|除夕)[^()至到]*)\)")
@@ -137,6 +136,7 @@ _GAP = re.compile(r"[\s、,;和及与]+")  # between days: 「1月26日、2月8�
 _ITEM_END = re.compile(r"(?=[\s、,;和及与(]|$|\.{2}|。。|…|至|到|~|—|–|〜|-)")
 _NOT_A_NAME = re.compile(r"[-、,;]|\d{1,2}[日号]")  # 「、8日 国庆」: a day left unread, not a name
 _WEEKDAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_WEEKDAY_NUMBERS = {name: n for n, name in enumerate(WEEKDAY_NAMES)} | {"天": 6} | {str(n + 1): n for n in range(7)}
 
 
 def _written(found: re.Match[str], start: _Written | None, text: str) -> tuple[_Written, int]:
@@ -148,8 +148,7 @@ def _written(found: re.Match[str], start: _Written | None, text: str) -> tuple[_
     at, weekday = found.end(), None
     if note := _NOTE.match(text, at):
         at, named = note.end(), _WEEKDAY.search(note[1])
-        weekday = (int(named[1]) - 1 if named[1].isdigit() else WEEKDAY_NAMES.index(named[1].replace("天", "日"))
-                   ) if named else None
+        weekday = _WEEKDAY_NUMBERS[named[1]] if named else None
     return _Written(found[0], year, month, day, weekday), at
 
 
