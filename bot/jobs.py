@@ -201,10 +201,10 @@ def year_end(ctx: JobContext) -> int:
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     so_far = f"，截至{day.month}月{day.day}日" if day < end else ""  # Dec 31 too: later 刊发 still count
     lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
-    lines += [p.member_line(n) for n, p in enumerate(rewards.people(ctx.session, start, end)[:10], 1)]
-    departments = rewards.departments(ctx.session, start, end)[:10]
+    lines += [p.member_line(place) for place, p in rewards.placed(rewards.people(ctx.session, start, end), 10)]
+    departments = rewards.placed(rewards.departments(ctx.session, start, end), 10)
     if departments:
-        lines.append("部门：" + "，".join(f"{d.name} {d.points:g} 分" for d in departments))
+        lines.append("部门：" + "，".join(f"{d.name} {d.points:g} 分" for _, d in departments))
     if so_far:
         lines.append(f"此后登记的刊发仍计入全年：发送「排行 {year}」查看最新排行。")
     articles = rewards.articles(ctx.session, start, end)

@@ -68,11 +68,12 @@ def _rows(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None
 
 
 def _cell(value: object) -> object:
-    """Text that looks like a formula stays text (a title "=HYPERLINK(…)" must not run); points are rounded."""
+    """Text that looks like a formula stays text (a title "=HYPERLINK(…)" must not run); points lose float noise
+    (0.30000000000000004) but keep what the rules give (0.125 of 3 is 0.375, as 排行 shows it)."""
     if isinstance(value, str):
         value = xml_safe(value)  # older rows may hold a control character, which a workbook cannot
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     if isinstance(value, float):
-        return round(value, 2)
+        return round(value, 6)
     return value

@@ -31,18 +31,18 @@ def points(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("排行")
 def ranking(msg: Incoming, ctx: Context) -> Reply:
-    """排行 [年份｜2026年第3季度] — 通讯员和部门的用稿积分排行
-    例：排行 2026Q3
+    """排行 [年份｜季度] — 通讯员和部门的用稿积分排行，积分相同名次相同
+    例：排行 2026Q3、排行 三季度
     """
     start, end, name = stats.parse_period(ctx.command.args, _today(ctx))
     people = rewards.people(ctx.session, start, end)
     if not people:
         return Reply(f"{name}还没有刊发的稿件。")
     lines = [f"{name}通讯员排行："]
-    lines += [p.member_line(n) for n, p in enumerate(people[:TOP], start=1)]
+    lines += [p.member_line(place) for place, p in rewards.placed(people, TOP)]
     lines.append("部门排行：")
-    lines += [f"{n}. {d.name} {d.points:g} 分，{d.articles} 篇"
-              for n, d in enumerate(rewards.departments(ctx.session, start, end)[:TOP], start=1)]
+    departments = rewards.departments(ctx.session, start, end)
+    lines += [d.department_line(place) for place, d in rewards.placed(departments, TOP)]
     return Reply("\n".join(lines))
 
 

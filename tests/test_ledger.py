@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -423,3 +424,55 @@ def test_q07_a_members_open_message_does_not_block_the_totals_of_their_drafts(ne
             publishing.publish(other, number, lisi, "韶关日报", "https://sgrb.example/1", False, NOW, ZONE)
     assert "张三（办公室）3 分，1 篇" in chat.as_member("admin").says("排行")
     assert "韶关日报 1/1/100%" in chat.as_member("admin").says("统计 2026-11")
+
+
+def test_equal_points_share_a_place(chat: ChatDriver) -> None:
+    """优秀通讯员评选 reads the numbers: equal points are one place (1, 1, 3), whoever joined first."""
+    approved_draft(chat, title="张三的稿件")
+    approved_draft(chat, title="小李的稿件", author="xiaoli")
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    chat.as_member("xiaoli").says("刊发 #2 韶关日报 https://sgrb.example/2")
+    ranking = chat.as_member("admin").says("排行 2026")
+    assert "1. 张三（办公室）3 分，1 篇" in ranking and "1. 小李（规划股）3 分，1 篇" in ranking, ranking
+    assert "1. 办公室 3 分，1 篇" in ranking and "1. 规划股 3 分，1 篇" in ranking, ranking
+
+
+def test_the_places_keep_everyone_tied_at_the_last_one() -> None:
+    standings = [rewards.Standing(name, "", points, 1) for name, points in
+                 [("a", 5.0), ("b", 3.0), ("c", 0.1 + 0.2), ("d", 0.3), ("e", 0.3), ("f", 0.1)]]
+    assert [(place, s.name) for place, s in rewards.placed(standings, 3)] == [
+        (1, "a"), (2, "b"), (3, "c"), (3, "d"), (3, "e")]
+    assert [place for place, _ in rewards.placed(standings, 10)] == [1, 2, 3, 3, 3, 6]
+
+
+@pytest.mark.parametrize(("words", "name"), [
+    ("二季度", "2026年第2季度"), ("第二季度", "2026年第2季度"), ("Q2", "2026年第2季度"), ("第2季度", "2026年第2季度"),
+    ("2026年二季度", "2026年第2季度"), ("2026年度", "2026年"), ("四季度", "2025年第4季度")])
+def test_a_period_is_written_as_the_office_says_it(words: str, name: str) -> None:
+    """A quarter without a year is the latest one begun: in May, 四季度 is last year's, the one to settle."""
+    assert stats.parse_period(words, date(2026, 5, 12))[2] == name
+
+
+def test_a_period_not_understood_says_how_to_write_one(chat: ChatDriver) -> None:
+    for words in ("季度", "Q5", "上个月"):
+        assert f"时间应写成 2026、2026Q3 或 三季度（今年第3季度）这样，不是「{words}」" in \
+            chat.as_member("zhangsan").says(f"排行 {words}")
+
+
+def test_the_settlement_shows_the_points_and_rules_that_排行_shows(chat: ChatDriver, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from bot.reports import rewards_workbook
+
+    with chat.runtime.sessions.begin() as session:
+        rewards.change(session, {"editor_share": "0.125"}, None, NOW)
+    approved_draft(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")  # 3 points: 2.625 and 0.375
+    ranking = chat.as_member("admin").says("排行 2026Q2")
+    with chat.runtime.sessions.begin() as session:
+        rewards_workbook(session, date(2026, 4, 1), date(2026, 7, 1), "2026年第2季度", tmp_path / "q2.xlsx")
+    book = load_workbook(tmp_path / "q2.xlsx")
+    people = {row[0]: row[2] for row in book["个人"].iter_rows(min_row=2, values_only=True)}
+    assert people == {"张三": 2.625, "李四": 0.375} or people == {"张三": 2.625, "赵六": 0.375}, people
+    assert all(f"{name}（" in ranking and f"{points:g} 分" in ranking for name, points in people.items()), ranking
+    assert {row[0]: row[1] for row in book["规则"].iter_rows(min_row=2, values_only=True)}["编辑分成"] == 0.125

@@ -475,6 +475,8 @@ def test_a_changed_rule_reprices_publications_only_when_asked(newsroom: Runtime,
     assert "积分：6（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     changed = cli("set", "city=4", "provincial=8")
     assert "newsbot rewards reprice --since" in changed.stderr  # said, not done: settlements already paid stand
+    assert "已结算的季度" not in changed.stderr
+    assert "已结算的季度和年度的排行、结算表也按新规则显示" in cli("set", "editor_share=0").stderr  # read, not kept
     assert "积分：6（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
     assert "0 条积分有变" in cli("reprice", "--since", "2026-05-13").stdout  # recorded the day before
     assert "1 条积分有变" in cli("reprice", "--since", "2026-05-12").stdout
@@ -592,7 +594,7 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
     publish_both(chat)
     assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 https://sgrb.example/1 韶关日报")  # swapped is fine
     assert _cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
-    assert _cell(1 / 3) == 0.33
+    assert (_cell(0.1 + 0.2), _cell(0.375), _cell(1 / 3)) == (0.3, 0.375, 0.333333)  # as 排行 shows them ({:g})
     assert _cell("张\x01三") == "张三"  # a row stored before names were cleaned: openpyxl refuses the character
 
 

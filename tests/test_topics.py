@@ -69,7 +69,7 @@ def test_bad_series_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
     assert "没有稿件 #9" in chat.as_member("zhangsan").says("专题 #9 垦造水田")
     assert "没有稿件 #2026" in chat.as_member("zhangsan").says("专题 2026 垦造水田")  # a number and a name: a draft
     assert "2026年专题" in chat.as_member("zhangsan").says("专题 2026")  # a number alone: a year
-    assert "时间应写成 2026 或 2026Q3" in chat.as_member("zhangsan").says("专题 12")
+    assert "时间应写成 2026、2026Q3 或 三季度" in chat.as_member("zhangsan").says("专题 12")
     chat.as_member("zhangsan").says("撤回 #1")
     assert "已撤回，不能设置专题" in chat.as_member("zhangsan").says("专题 #1 垦造水田")
     with chat.runtime.sessions.begin() as session:

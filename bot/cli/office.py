@@ -200,6 +200,9 @@ def _rewards_set(args: argparse.Namespace, settings: Settings) -> int:
     if changes.keys() & rewards.PER_PUBLICATION:
         print("已登记的刊发保留登记时的积分；要按新规则重算某日以来的刊发：newsbot rewards reprice --since 2026-01-01",
               file=sys.stderr)
+    if changes.keys() - rewards.PER_PUBLICATION:  # policy, editor_share: applied when reading, to every period
+        print("注意：policy 和 editor_share 在查询时套用，已结算的季度和年度的排行、结算表也按新规则显示；"
+              "已发放的结算请以当时导出的结算表为准。", file=sys.stderr)
     return 0
 
 

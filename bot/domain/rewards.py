@@ -105,6 +105,24 @@ class Standing:
         """「1. 张三（办公室）12 分，3 篇」: a member's place in a ranking."""
         return f"{rank}. {self.name}（{self.department or '未填部门'}）{self.points:g} 分，{self.articles} 篇"
 
+    def department_line(self, rank: int) -> str:
+        """「1. 办公室 12 分，3 篇」: a department's place in a ranking."""
+        return f"{rank}. {self.name} {self.points:g} 分，{self.articles} 篇"
+
+
+def placed(standings: list[Standing], top: int) -> list[tuple[int, Standing]]:
+    """(place, standing) down to place `top`: equal points share a place (1, 1, 3), and all tied at `top` stay.
+
+    评选 reads the numbers: two members with the same points must not be told apart by who joined first."""
+    result: list[tuple[int, Standing]] = []
+    for n, standing in enumerate(standings, start=1):
+        tied = result and round(standing.points, 6) == round(result[-1][1].points, 6)  # sums of floats
+        place = result[-1][0] if tied else n
+        if place > top:
+            break
+        result.append((place, standing))
+    return result
+
 
 def people(session: Session, start: date, end: date) -> list[Standing]:
     """Members by points in [start, end), a year or a quarter: the 优秀通讯员 ranking."""

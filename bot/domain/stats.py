@@ -28,7 +28,7 @@ _BATCH = 20_000
 # month).
 _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月)(?=\s|$)")
 # 2026, 2026年, 2026Q3, 2026-Q3, 2026 Q3, 2026年第3季度, 2026年三季度
-_PERIOD = re.compile(r"(\d{4})\s*(?:年)?\s*(?:-?\s*[Qq]([1-4])|第?([1-4一二三四])季度)?")
+_PERIOD = re.compile(r"(?:(\d{4})\s*年?度?)?\s*(?:-?\s*[Qq]([1-4])|第?\s*([1-4一二三四])\s*季度)?")
 
 
 def leading_month(text: str, today: date, past: bool = False) -> tuple[date, int] | None:
@@ -60,16 +60,18 @@ def parse_month(text: str, today: date, past: bool = True) -> tuple[date, date]:
 
 
 def parse_period(text: str, today: date) -> tuple[date, date, str]:
-    """`2026` or `2026Q3` (default: this year) → [start, end) and its name."""
-    if not text:
-        return date(today.year, 1, 1), date(today.year + 1, 1, 1), f"{today.year}年"
+    """`2026`, `2026年度`, `2026Q3`, `2026年第三季度` (default: this year) → [start, end) and its name. A quarter
+    without a year (`三季度`, `Q3`) is the latest one begun: in January, 四季度 is last year's."""
     match = _PERIOD.fullmatch(text.strip())
-    if not match:
-        raise UsageError(f"时间应写成 2026 或 2026Q3（2026年第3季度）这样，不是「{text}」。")
-    year, quarter_word = _year(match[1]), match[2] or match[3]
-    if quarter_word is None:
+    if not match or (text.strip() and not (match[1] or match[2] or match[3])):
+        raise UsageError(f"时间应写成 2026、2026Q3 或 三季度（今年第3季度）这样，不是「{text}」。")
+    quarter_word = match[2] or match[3]
+    quarter = None if quarter_word is None else (
+        int(quarter_word) if quarter_word.isdigit() else "一二三四".index(quarter_word) + 1)
+    not_begun = quarter is not None and 3 * quarter - 2 > today.month
+    year = _year(match[1]) if match[1] else today.year - not_begun
+    if quarter is None:
         return date(year, 1, 1), date(year + 1, 1, 1), f"{year}年"
-    quarter = int(quarter_word) if quarter_word.isdigit() else "一二三四".index(quarter_word) + 1
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, end, f"{year}年第{quarter}季度"
