@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
-from lxml.etree import LxmlError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +26,7 @@ from bot.messages import Incoming
 from bot.text import article, word_count, xml_safe
 from bot.wecom.client import Media, WeComError
 from bot.wecom.transports import wecom_policy
-from models import Draft, DraftFile, DraftState, Member, OutboxMessage, OutboxState, Role
+from models import Draft, DraftFile, DraftState, DraftVersion, Member, OutboxMessage, OutboxState, Role
 
 FILE_JOB = "file"
 DOCX = ".docx"
@@ -80,9 +79,12 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
     session.refresh(job)
     if job.state == OutboxState.sending:
         return f"文件{named}正在读取，请在收到创建结果后再发送「投稿 {title}」。"
-    found = session.execute(select(Draft, DraftFile.filename).join(DraftFile, DraftFile.draft_id == Draft.id)
-                            .where(DraftFile.source_key == job.payload["source_key"])).first()
-    if found is None or found[0].title != _title(found[1], ""):
+    found = session.execute(
+        select(Draft, DraftFile.filename, DraftVersion.text).join(DraftFile, DraftFile.draft_id == Draft.id)
+        .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
+        .where(DraftFile.source_key == job.payload["source_key"])).first()
+    # Only a title the bot gave it: the file's name, or for a nameless file (AI bot) the text's first line.
+    if found is None or found[0].title not in (_title(found[1], ""), _title("", found[2])):
         return None
     draft, before = found[0], found[0].title
     if draft.current_version != 1 or not drafts.compare_and_set(session, draft, (DraftState.editing,),
@@ -93,7 +95,7 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
     if draft.editor is not None and draft.editor_id != member.id:
         outbox.notify(session, [draft.editor.userid], f"作者把稿件 {draft.number} 的标题改为《{title}》。",
                       f"draft:{draft.id}:retitled", now)
-    return (f"已将稿件 {draft.number} 的标题改为《{title}》（原为文件名《{before}》）。"
+    return (f"已将稿件 {draft.number} 的标题改为《{title}》（原为《{before}》）。"
             f"如需提交新稿件，请在同一条消息里写「投稿 标题」，换行再写正文。")
 
 
@@ -111,7 +113,7 @@ def extract_text(filename: str, data: bytes) -> str:
                           "请发送 Word（.docx）或纯文本（.txt）稿件。")
     text = article(xml_safe(text))
     if not text:
-        raise FileRefused(f"「{filename}」里没有文字。请检查文件后重新发送。")
+        raise FileRefused(f"文件{_quoted(filename)}里没有文字。请检查文件后重新发送。")
     return text
 
 
@@ -120,11 +122,43 @@ def _docx_text(data: bytes) -> str:
         raise FileRefused("文件不是有效的 .docx（可能改过扩展名）。请用 Word 另存为 .docx 后再发送。")
     _check_unpacked_size(data)
     try:
-        document = Document(io.BytesIO(data))
-        paragraphs = [paragraph.text for paragraph in document.paragraphs]
-    except (zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
+        return "\n".join(_paragraphs(Document(io.BytesIO(data)).element.body))
+    except Exception as exc:  # parsing only, nothing to retry: damaged data raises zlib.error, KeyError, …
         raise FileRefused("无法打开这个 .docx 文件，可能已损坏。请用 Word 另存后再发送。") from exc
-    return "\n".join(paragraphs)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_PARAGRAPH, _RUN = f"{_W}p", f"{_W}r"
+_RUN_TEXT = {f"{_W}t": None, f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n"}
+# A text box's second copy (for old Word versions), and tracked deletions: not the article's text.
+_NOT_TEXT = frozenset({"{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", f"{_W}del",
+                       f"{_W}moveFrom"})
+
+
+def _paragraphs(body: Any) -> list[str]:
+    """Every paragraph's text in document order: the body's, table cells', text boxes', content controls' and
+    tracked insertions' (python-docx's `paragraphs` has only the body's own, so a table's text was lost)."""
+    lines: dict[Any, list[str]] = {}
+    for element in body.iter(_PARAGRAPH, *_RUN_TEXT):
+        owner = _owner(element)
+        if owner is None:
+            continue
+        if element.tag == _PARAGRAPH:
+            lines[element] = []
+        elif element.getparent().tag == _RUN:  # <w:tab> is also a tab stop in the paragraph's properties
+            lines[owner].append(_RUN_TEXT[element.tag] or element.text or "")
+    return ["".join(parts) for parts in lines.values()]
+
+
+def _owner(element: Any) -> Any:
+    """The paragraph an element belongs to (itself for a paragraph), or None when it is no text of the article."""
+    paragraph = element if element.tag == _PARAGRAPH else None
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _NOT_TEXT:
+            return None
+        if paragraph is None and ancestor.tag == _PARAGRAPH:
+            paragraph = ancestor
+    return paragraph
 
 
 def _check_unpacked_size(data: bytes) -> None:
@@ -142,14 +176,25 @@ def _check_unpacked_size(data: bytes) -> None:
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
         encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in data:  # UTF-16 without its mark, which GB18030 would read as nonsense: the byte order
+        # that reads as Chinese and ASCII (the other one makes mostly other scripts of them).
+        encodings = (max(("utf-16-le", "utf-16-be"), key=lambda encoding: _written(data.decode(encoding, "replace"))),)
     else:
         encodings = ("utf-8-sig", "gb18030")
     for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if "\x00" not in text:
+            return text
     raise FileRefused("无法识别这个 .txt 文件的编码。请另存为 UTF-8 编码后再发送。")
+
+
+def _written(text: str) -> int:
+    """How many characters are of what drafts are written in: ASCII, CJK ideographs, punctuation, full-width."""
+    return sum(1 for c in text if c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u2000" <= c <= "\u206f"
+               or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
 
 
 def check_content_type(filename: str, content_type: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db import insert_if_new
 from bot.messages import Incoming
+from bot.text import markdown_plain
 from models import OutboxMessage, OutboxState
 from models.base import table
 
@@ -100,8 +101,9 @@ def reply(session: Session, userid: str, route: dict[str, Any] | None, content: 
     if route is None:
         notify(session, [userid], content, dedupe_key, now)
         return
+    # Markdown: a title taken from a member's file must not become a link in the bot's answer.
     enqueue(session, channel=AIBOT_REPLY, recipient=userid,
-            payload={"msgtype": "markdown", "markdown": {"content": content}, **route},
+            payload={"msgtype": "markdown", "markdown": {"content": markdown_plain(content)}, **route},
             dedupe_key=f"{dedupe_key}:{userid}", now=now)
 
 

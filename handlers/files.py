@@ -19,4 +19,6 @@ def file_received(msg: Incoming, ctx: Context) -> Reply:
         raise Refused(members.role_refusal(ctx.member, {Role.correspondent}, "投稿"))
     file_drafts.queue(ctx.session, msg, ctx.now)
     name = f"「{msg.filename}」" if msg.filename else ""
-    return Reply(f"已收到文件{name}，正在读取，稍后告诉您结果（标题取自文件名）。")
+    origin = "文件名" if msg.filename else "文件名或正文第一行"  # an AI bot file may come without its name
+    return Reply(f"已收到文件{name}，正在读取，稍后告诉您结果（标题取自{origin}；"
+                 "如需另定标题，请接着发送「投稿 标题」）。")

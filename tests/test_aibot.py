@@ -196,6 +196,55 @@ def test_a_file_in_1to1_with_the_ai_bot_becomes_a_draft_answered_on_the_response
     assert answer.body["markdown"]["content"].startswith("已根据文件创建稿件 #1《乐昌开展安全生产月活动》")
 
 
+def ai_bot_file(fake_wecom: FakeWeCom, bot: AiBotSimulator, name: str, data: bytes) -> dict[str, object]:
+    """A 1:1 file message to the AI bot: no file name, as WeCom sends it."""
+    fake_wecom.aibot_files[name] = encrypt_file(aes_key(AES_KEY), data)
+    payload = bot.text("zhangsan", "", chat="single",
+                       response_url=f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code={name}")
+    payload.update({"msgtype": "file", "file": {"url": f"{fake_wecom.base_url}/aibot-files/{name}"}})
+    del payload["text"]
+    return payload
+
+
+def test_a_title_after_a_nameless_file_was_read_retitles_its_draft(
+        live_bot: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    """The title came from the text's first line, and 「投稿 标题」 seconds later still replaces it."""
+    bot = AiBotSimulator(now=clock.timestamp)
+    with TestClient(create_app(live_bot, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        data = docx_bytes("4月22日，我局开展宣传。", "正文。")
+        received = aibot_say(client, bot, ai_bot_file(fake_wecom, bot, "f1", data))
+        assert "标题取自文件名或正文第一行；如需另定标题，请接着发送「投稿 标题」" in received
+        drain(live_bot)
+        reply = aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 投稿 乐昌开展世界地球日宣传", chat="single"))
+    assert "已将稿件 #1 的标题改为《乐昌开展世界地球日宣传》（原为《4月22日，我局开展宣传。》）" in reply, reply
+    with live_bot.sessions.begin() as session:
+        assert session.scalars(select(Draft.title)).all() == ["乐昌开展世界地球日宣传"]
+
+
+def test_a_late_answer_makes_no_link_of_a_members_title(
+        live_bot: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    bot = AiBotSimulator(now=clock.timestamp)
+    data = "[点我领奖](http://evil.example)\n正文第一段。".encode()
+    with TestClient(create_app(live_bot, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        aibot_say(client, bot, ai_bot_file(fake_wecom, bot, "f2", data))
+    drain(live_bot)
+    [answer] = fake_wecom.of("aibot/response", accepted_only=True)
+    assert "《［点我领奖］(http://evil.example)》" in answer.body["markdown"]["content"]  # type: ignore[index]
+
+
+def test_a_long_msgid_leaves_room_in_the_file_jobs_keys(bot_runtime: Runtime, clock: FrozenClock) -> None:
+    """VARCHAR(200) on PostgreSQL: `file:` + the message's key + `:done:userid` must fit."""
+    bot = AiBotSimulator(now=clock.timestamp)
+    payload = bot.text("zhangsan", "", chat="single", msgid="m" * 190)
+    payload.update({"msgtype": "file", "file": {"url": "http://127.0.0.1/aibot-files/x"}})
+    del payload["text"]
+    with TestClient(create_app(bot_runtime, dispatcher=False, wall_clock=clock.timestamp)) as client:
+        assert aibot_say(client, bot, payload).startswith("已收到文件")
+    with bot_runtime.sessions.begin() as session:
+        [key] = session.scalars(select(OutboxMessage.dedupe_key)).all()
+    assert len(key) + len(":done:zhangsan") <= 200, len(key)
+
+
 def test_a_used_or_expired_response_url_falls_back_to_a_private_app_message(
         live_bot: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
     from bot import outbox

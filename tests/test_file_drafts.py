@@ -212,7 +212,7 @@ def test_a_file_followed_by_a_title_takes_that_title(live: Runtime, fake_wecom: 
     send_file(live, clock, "zhangsan", "M2", "稿子2.docx")
     drain(live)  # read first, titled after
     retitled = chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练")
-    assert "已将稿件 #2 的标题改为《乐昌开展地质灾害应急演练》（原为文件名《稿子2》）" in retitled
+    assert "已将稿件 #2 的标题改为《乐昌开展地质灾害应急演练》（原为《稿子2》）" in retitled
     assert "如需提交新稿件" in retitled
     with live.sessions.begin() as session:
         editor = session.get(Draft, 2).editor.userid
@@ -274,3 +274,65 @@ def test_a_correspondent_who_lost_the_role_while_the_file_was_read_is_told_why(l
     assert "「投稿」需要通讯员角色，您当前的角色是：编辑。如需开通请联系管理员。" in told(live, "zhangsan")[-1]
     with live.sessions.begin() as session:
         assert session.scalars(select(Draft)).all() == []
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+MC = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def docx_with(*body_xml: str) -> bytes:
+    """A .docx with raw WordprocessingML elements at the end of its body (before the section properties)."""
+    from lxml import etree
+
+    document = Document()
+    document.add_paragraph("导语。")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "时间：5月12日", "参与群众300余人"
+    body = document.element.body
+    for xml in body_xml:
+        body.insert(len(body) - 1, etree.fromstring(xml))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_every_text_of_a_docx_is_the_article() -> None:
+    """Tables (time, place, figures), text boxes (captions), content controls and tracked insertions are part of
+    the article; a text box's second copy for old Word versions and deleted text are not."""
+    text_box = (f'<w:p {W} {MC}><w:r><w:t>图为</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps">'
+                "<w:txbxContent><w:p><w:r><w:t>群众参观展板</w:t></w:r></w:p></w:txbxContent></mc:Choice>"
+                "<mc:Fallback><w:txbxContent><w:p><w:r><w:t>群众参观展板</w:t></w:r></w:p></w:txbxContent>"
+                "</mc:Fallback></mc:AlternateContent></w:r><w:r><w:t>现场</w:t></w:r></w:p>")
+    tracked = (f'<w:p {W}><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
+               '<w:r><w:t xml:space="preserve">共发放资料 </w:t></w:r><w:del><w:r><w:delText>500</w:delText></w:r>'
+               "</w:del><w:ins><w:r><w:t>600</w:t></w:r></w:ins><w:r><w:tab/><w:t>份</w:t></w:r></w:p>")
+    control = f"<w:sdt {W}><w:sdtContent><w:p><w:r><w:t>乐昌市自然资源局</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    assert extract_text("带表格.docx", docx_with(text_box, tracked, control)).split("\n") == [
+        "导语。", "时间：5月12日", "参与群众300余人", "图为现场", "群众参观展板", "共发放资料 600\t份",
+        "乐昌市自然资源局"]
+
+
+def test_a_docx_damaged_inside_is_refused_at_once(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    """Damaged compressed data (zlib.error) is the member's file, not WeCom's trouble: told at once, never retried."""
+    import zipfile
+
+    data = bytearray(docx_bytes("正文" * 200))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 10, start + 40):
+        data[i] ^= 0xFF
+    fake_wecom.media["M1"] = (DOCX_TYPE, "坏.docx", bytes(data))
+    send_file(live, clock, "zhangsan", "M1", "坏.docx")
+    drain(live)
+    assert any("无法打开这个 .docx 文件，可能已损坏" in text for text in told(live, "zhangsan"))
+    assert [row.attempts for row in live_rows(live) if row.channel == "file"] == [1]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_is_read_not_garbled(encoding: str) -> None:
+    assert extract_text("稿.txt", "乐昌新闻稿\n正文第一段。".encode(encoding)) == "乐昌新闻稿\n正文第一段。"
+
+
+def test_an_empty_nameless_file_says_so_plainly() -> None:
+    with pytest.raises(FileRefused, match=r"^文件里没有文字"):
+        extract_text("", b"  \n ")

@@ -87,9 +87,10 @@ def allowed_url(url: str, hosts: str) -> bool:
 
 
 def message_key(msgid: str) -> str:
-    """The dedupe key of a msgid (hashed when too long to store whole, never cut)."""
+    """The dedupe key of a msgid (hashed when long, never cut): keys built on it (`file:…:done:userid`) must
+    still fit their 200 characters."""
     key = f"aibot:{msgid}"
-    return key if len(key) <= 200 else f"aibot:sha256:{hashlib.sha256(msgid.encode()).hexdigest()}"
+    return key if len(key) <= 120 else f"aibot:sha256:{hashlib.sha256(msgid.encode()).hexdigest()}"
 
 
 def strip_mention(text: str, bot_name: str) -> str:
