@@ -49,7 +49,8 @@ def terminal_reader() -> Reader:
         def prompt(text: str) -> str | None:
             try:
                 return input(text)
-            except EOFError:
+            except (EOFError, KeyboardInterrupt):  # Ctrl-D, or Ctrl-C by reflex: the chat ends, quietly
+                print()
                 return None
         return prompt
     lines = (line.rstrip("\n") for line in sys.stdin)

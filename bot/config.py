@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,7 +102,8 @@ class Settings(BaseSettings):
 
     @property
     def admin_userids(self) -> frozenset[str]:
-        return frozenset(part.strip() for part in self.admins.split(",") if part.strip())
+        # A Chinese input method types 「，」 and 「、」: `admin，lisi` is two admins, not one that nobody is.
+        return frozenset(part for part in re.split(r"[,，、\s]+", self.admins) if part)
 
     @property
     def callback_configured(self) -> bool:

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 import migrations
 from bot.db import make_engine
@@ -75,6 +75,23 @@ def current_heads(url: str) -> tuple[str, ...]:
             return tuple(MigrationContext.configure(connection).get_current_heads())
     finally:
         engine.dispose()
+
+
+def missing_file(url: str) -> Path | None:
+    """The SQLite file `url` names, when it does not exist: only `db upgrade` may create one (a command run in
+    the wrong directory would leave an empty database there, and send the operator to fill it)."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    path = Path(name).absolute()
+    return None if path.exists() else path
+
+
+def unknown_revisions(url: str) -> list[str]:
+    """The revisions the database is at that this code does not know: it was upgraded by a newer release."""
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
+    return sorted(set(current_heads(url)) - known)
 
 
 def is_current(url: str) -> bool:

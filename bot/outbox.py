@@ -307,5 +307,11 @@ class DispatcherThread:
                 self._stop.wait(self._interval)
 
 
-def newest(session: Session, limit: int) -> list[OutboxMessage]:
-    return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+def newest(session: Session, limit: int, state: OutboxState | None = None) -> list[OutboxMessage]:
+    """The newest `limit` messages (of one state); without a state, every dead letter as well, however old:
+    they are what an operator looks for, and a few days' traffic would hide them."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    rows = list(session.scalars((query if state is None else query.where(OutboxMessage.state == state)).limit(limit)))
+    if state is None and rows:
+        rows += session.scalars(query.where(OutboxMessage.state == OutboxState.dead, OutboxMessage.id < rows[-1].id))
+    return rows

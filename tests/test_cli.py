@@ -117,7 +117,10 @@ def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
     assert "环境变量）：NEWSBOT_GROUP_CHANNEL=appchat 需要 NEWSBOT_GROUP_CHAT_ID" in result.stderr
     result = fresh("serve", "--port", "99999")
     assert result.returncode == 2 and "--port 应在 1 到 65535 之间" in result.stderr
-    result = Cli(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}", tmp_path)("drafts", "list")
+    nowhere = Cli(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}", tmp_path)
+    result = nowhere("drafts", "list")
+    assert result.returncode == 2 and "dir.db 不存在" in result.stderr
+    result = nowhere("db", "upgrade")
     assert result.returncode == 2 and "数据库出错，未做任何修改" in result.stderr
     result = Cli("bogus://", tmp_path)("drafts", "list")
     assert result.returncode == 2 and "数据库只支持 SQLite 或 PostgreSQL（当前为「bogus」）" in result.stderr
@@ -166,3 +169,115 @@ def test_outbox_retry_and_purge_sent(cli: Cli, office_csv: Path, database_url: s
         assert [(m.id, m.state) for m in session.scalars(select(OutboxMessage))] == [(2, OutboxState.pending)]
     engine.dispose()
     assert "需要企业微信凭据" in cli("members", "sync").stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(cli: Cli) -> None:
+    """`newsbot outbox list | head`: the reader has what it wanted; no traceback about the pipe."""
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "outlets", "list", "--json"], env=cli.env,
+                               cwd=cli.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
+def test_a_missing_sqlite_file_is_named_not_created(tmp_path: Path) -> None:
+    """Run in the wrong directory, a command that reads must not leave an empty database behind."""
+    missing = tmp_path / "newsbot-typo.db"
+    result = Cli(f"sqlite:///{missing}", tmp_path)("outbox", "list")
+    assert result.returncode == 2 and not missing.exists()
+    assert f"数据库文件 {missing} 不存在（当前目录：{tmp_path}）" in result.stderr, result.stderr
+    assert Cli(f"sqlite:///{missing}", tmp_path)("db", "upgrade").returncode == 0 and missing.exists()
+
+
+def test_a_database_newer_than_the_code_is_explained(cli: Cli, database_url: str) -> None:
+    """After a release is rolled back: no advice to upgrade, no Alembic traceback."""
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    for args in (("db", "upgrade"), ("drafts", "list")):
+        result = cli(*args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-400:]
+        assert "数据库结构（版本 0099）比本程序新" in result.stderr and "db upgrade" not in result.stderr
+
+
+def test_a_gbk_env_file_is_a_clear_configuration_error(cli: Cli) -> None:
+    (cli.cwd / ".env").write_bytes("NEWSBOT_SIGNATURE=乐昌市自然资源局办公室\n".encode("gbk"))
+    result = cli("drafts", "list")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-300:]
+    assert "配置文件 .env 不是 UTF-8 编码" in result.stderr
+
+
+def test_ctrl_c_ends_the_chat_as_ctrl_d_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from bot import chat
+
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys, "stdin", type("Terminal", (), {"isatty": staticmethod(lambda: True)})())
+    monkeypatch.setattr(builtins, "input", interrupted)
+    try:
+        assert chat.terminal_reader()("> ") is None
+    except KeyboardInterrupt:  # not let through: it would stop the whole test run
+        pytest.fail("Ctrl-C in chat raised KeyboardInterrupt")
+
+
+def test_schedule_runs_and_the_outbox_say_what_failed(cli: Cli, database_url: str) -> None:
+    """A failed firing names its error; a dead letter is listed however old, with why it died."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from bot import outbox
+    from bot.db import make_engine, make_sessionmaker
+    from models import JobRun, OutboxMessage
+
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    with make_sessionmaker(engine).begin() as session:
+        session.add(JobRun(schedule_id="monthly_report", period="2026-11-01T09:00", claimed_by="host:1",
+                           claimed_at=now, outcome="failed", detail="OperationalError: disk full"))
+        outbox.notify(session, ["lisi"], "一条发不出去的消息", "dead", now - timedelta(days=3))
+        session.flush()
+        session.execute(update(OutboxMessage).values(state="dead", last_error="errcode 60020: not allow"))
+        for n in range(250):
+            outbox.notify(session, ["zhangsan"], f"消息 {n}", f"ok:{n}", now)
+    engine.dispose()
+    assert "failed\t0\thost:1\tOperationalError: disk full" in cli("schedule", "runs").stdout
+    listing = cli("outbox", "list")
+    assert [line.split("\t")[-1] for line in listing.stdout.splitlines() if "\tdead\t" in line] == [
+        "errcode 60020: not allow"]
+    assert "只列出最新 200 条和全部 dead" in listing.stderr
+    assert len(cli("outbox", "list", "--state", "dead").stdout.splitlines()) == 1
+
+
+def test_roles_left_empty_and_userids_wecom_cannot_have_are_refused(cli: Cli, office_csv: Path,
+                                                                       tmp_path: Path) -> None:
+    cli("members", "import", str(office_csv))
+    result = cli("members", "set-roles", "lisi", "")  # an unset shell variable: 「无」 is how to remove them
+    assert result.returncode == 2 and "要去掉全部角色请写「无」" in result.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("userid,name,department,roles\nzhang san,张三,办公室,通讯员\nWangWu,王五,办公室,编辑\n"
+                   "xinren,新人,办公室,编辑\nXinRen,新人,办公室,编辑\n", encoding="utf-8")
+    result = cli("members", "import", str(bad))
+    assert result.returncode == 2 and "第 2 行：userid「zhang san」不是企业微信账号的写法" in result.stderr
+    assert "第 5 行：userid「XinRen」重复（企业微信的账号不区分大小写）" in result.stderr
+    assert "userid「WangWu」与已有成员「wangwu」只差大小写" in result.stderr
+    members = json.loads(cli("members", "list", "--json").stdout)
+    assert len(members) == 7
+    assert next(m for m in members if m["userid"] == "lisi")["roles"] == ["correspondent", "editor"]
+
+
+def test_admins_may_be_listed_with_chinese_commas() -> None:
+    from bot.config import Settings
+
+    assert Settings(_env_file=None, admins="admin，lisi、wangwu, zhaoliu").admin_userids == {
+        "admin", "lisi", "wangwu", "zhaoliu"}

@@ -7,6 +7,7 @@ office (study, schedule, outlets, rewards, report)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.cli import office, people, records, serving
 from bot.cli.common import CliError
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.domain.errors import UserError
 
 
@@ -33,8 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli.print_help()
         return 2
     try:
-        settings = get_settings()
-        return int(args.run(args, settings))
+        settings = _settings()
+        status = int(args.run(args, settings))
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at exit
+        return status
+    except BrokenPipeError:  # `newsbot outbox list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ValidationError as exc:
         problems = "；".join(_config_problem(error) for error in exc.errors())
         print(f"配置有误（请检查 .env 或环境变量）：{problems}", file=sys.stderr)
@@ -47,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               "连不上时请检查 NEWSBOT_DATABASE_URL（SQLite 文件所在的目录要存在且可写；PostgreSQL 要能连上）；"
               "数据库忙时稍后再试。", file=sys.stderr)
         return 2
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except UnicodeDecodeError as exc:  # Notepad on a Chinese Windows saves GBK ("ANSI")
+        raise CliError("配置文件 .env 不是 UTF-8 编码：请用记事本打开，“另存为”时编码选 UTF-8，再运行。") from exc
 
 
 def parser() -> argparse.ArgumentParser:

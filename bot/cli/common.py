@@ -36,8 +36,20 @@ def office_today(runtime: Runtime) -> date:
 
 
 def require_current_schema(settings: Settings) -> None:
-    if not migrate.is_current(settings.database_url):
+    url = settings.database_url
+    if (missing := migrate.missing_file(url)) is not None:
+        raise CliError(f"数据库文件 {missing} 不存在（当前目录：{Path.cwd()}）。新装请先运行 `newsbot db upgrade`；"
+                       "已有数据时请到正确的目录运行，或检查 NEWSBOT_DATABASE_URL。")
+    if not migrate.is_current(url):
+        require_known_schema(url)
         raise CliError("数据库未初始化或不是最新结构：请先运行 `newsbot db upgrade`。")
+
+
+def require_known_schema(url: str) -> None:
+    """Refuse a database a newer release has upgraded: this code would misread it, and cannot upgrade it."""
+    if newer := migrate.unknown_revisions(url):
+        raise CliError(f"数据库结构（版本 {'、'.join(newer)}）比本程序新，是新版本升级过的。"
+                       "请安装与数据库相符的版本；不要用旧版本运行或降级数据库。")
 
 
 def field_value(pair: str, example: str) -> tuple[str, str]:

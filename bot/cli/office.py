@@ -132,7 +132,7 @@ def _schedule_runs(args: argparse.Namespace, settings: Settings) -> int:
                  "claimed_at": r.claimed_at.isoformat(), "outcome": r.outcome, "detail": r.detail,
                  "messages": r.messages} for r in schedules.runs(session)]
     print_rows(rows, args.json, lambda r: "\t".join([r["schedule"], r["period"], r["outcome"], str(r["messages"]),
-                                                     r["claimed_by"]]))
+                                                     r["claimed_by"], r["detail"] or ""]).rstrip("\t"))
     return 0
 
 

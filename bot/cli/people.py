@@ -81,6 +81,8 @@ def _decoded(data: bytes, path: Path) -> str:
 def _members_set_roles(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import members
 
+    if not args.roles.strip():  # an unset shell variable, most likely: 「无」 removes every role
+        raise CliError("请写角色，例如 `newsbot members set-roles lisi 编辑|通讯员`；要去掉全部角色请写「无」。")
     roles = members.parse_roles(args.roles)
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_jso
 from bot.config import Settings
 from bot.domain.errors import NotFound
 from bot.views import draft_json, outbox_json
-from models import Draft, OutboxMessage
+from models import Draft, OutboxMessage, OutboxState
+
+LISTED = 200  # `outbox list`: the newest rows (a few days of traffic), and every dead one besides
 
 
 def add_commands(commands: Commands) -> None:
@@ -28,7 +31,9 @@ def add_commands(commands: Commands) -> None:
     form.set_defaults(run=_drafts_form)
 
     out = commands.add_parser("outbox", help="outgoing messages").add_subparsers(metavar="ACTION", required=True)
-    with_json(out.add_parser("list", help="newest outgoing messages")).set_defaults(run=_outbox_list)
+    listing = with_json(out.add_parser("list", help="the newest outgoing messages, and every dead one"))
+    listing.add_argument("--state", choices=[state.value for state in OutboxState], help="only messages in this state")
+    listing.set_defaults(run=_outbox_list)
     again = out.add_parser("retry", help="queue dead messages again")
     which = again.add_mutually_exclusive_group(required=True)
     which.add_argument("id", type=int, nargs="?")
@@ -92,10 +97,15 @@ def _outbox_list(args: argparse.Namespace, settings: Settings) -> int:
     from bot import outbox
 
     runtime = runtime_for(settings)
+    state = OutboxState(args.state) if args.state else None
     with runtime.sessions.begin() as session:
-        rows = [outbox_json(m) for m in outbox.newest(session, limit=200)]
+        rows = [outbox_json(m) for m in outbox.newest(session, LISTED, state)]
     print_rows(rows, args.json, lambda m: f"{m['id']}\t{m['state']}\t{m['channel']}:{m['recipient']}\t"
-                                          f"{m['attempts']}\t{m['summary']}")
+                                          f"{m['attempts']}\t{m['summary']}"
+                                          + (f"\t{m['last_error']}" if m["state"] == OutboxState.dead else ""))
+    if len(rows) >= LISTED:
+        print(f"（只列出最新 {LISTED} 条" + ("" if state else "和全部 dead") + "；可用 --state pending 等筛选）",
+              file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 
 from bot import migrate
-from bot.cli.common import CliError, Commands, require_current_schema, runtime_for
+from bot.cli.common import CliError, Commands, require_current_schema, require_known_schema, runtime_for
 from bot.config import Settings
 from bot.observability import configure_logging
 
@@ -66,6 +66,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    if migrate.missing_file(settings.database_url) is None:  # a new SQLite file has no revision to check
+        require_known_schema(settings.database_url)
     migrate.upgrade(settings.database_url, zone=settings.zone)
     print("数据库已升级到最新结构。")
     return 0

@@ -27,6 +27,8 @@ CSV_HEADER = ["userid", "name", "department", "roles"]
 _SENDER = select(Member).where(Member.userid == bindparam("userid")).with_for_update(key_share=True)
 
 
+USERID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}")  # a WeCom account (成员 UserID)
+
 def parse_roles(text: str) -> frozenset[Role]:
     """`editor|通讯员` → {editor, correspondent}, `无` → none; an unknown word is a UsageError naming it."""
     if text.strip() == "无":
@@ -209,6 +211,9 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     if header != CSV_HEADER:
         raise UsageError(f"CSV 第 1 行应为表头：{','.join(CSV_HEADER)}（实际：{','.join(header) or '空'}）")
     rows, errors = _read_rows(enumerate(reader, start=2))
+    known = {userid.casefold(): userid for userid in session.scalars(select(Member.userid))}
+    errors += [f"userid「{userid}」与已有成员「{known[userid.casefold()]}」只差大小写（企业微信的账号不区分大小写）"
+               for userid, *_ in rows if known.get(userid.casefold(), userid) != userid]
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
     created = updated = 0
@@ -244,10 +249,14 @@ def _read_rows(numbered: Iterable[tuple[int, list[str]]]
         if not userid or not name:
             errors.append(f"第 {line} 行：userid 和 name 不能为空")
             continue
-        if userid in seen:
-            errors.append(f"第 {line} 行：userid「{userid}」重复")
+        if not USERID.fullmatch(userid):  # WeCom would never send it: the member could not be recognised
+            errors.append(f"第 {line} 行：userid「{userid}」不是企业微信账号的写法"
+                          "（1 到 64 个字母、数字或 _-@. ，以字母或数字开头；见企业微信管理后台的“账号”）")
             continue
-        seen.add(userid)
+        if userid.casefold() in seen:
+            errors.append(f"第 {line} 行：userid「{userid}」重复（企业微信的账号不区分大小写）")
+            continue
+        seen.add(userid.casefold())
         try:
             rows.append((userid, name, department, parse_roles(role_text)))
         except UsageError as error:
