@@ -13,6 +13,7 @@ from models import Level, Role
 
 router = Router()
 FRONT_PAGE_WORDS = ("头版", "头条")
+REASON_MAX = 200
 
 
 @router.command("投递", roles={Role.editor}, takes_number=True)
@@ -76,6 +77,23 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     when = f"（{day.month}月{day.day}日）" if day and day != today else ""
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
                  "用稿反馈已发到工作群。")
+
+
+@router.command("撤销刊发", roles={Role.admin}, takes_number=True)
+def revoke(msg: Incoming, ctx: Context) -> Reply:
+    """撤销刊发 #编号 媒体 原因 — 撤销登记错的刊发（媒体或稿件登错、媒体已撤稿），积分随之扣除
+    例：撤销刊发 #12 南方网 应为韶关日报
+    """
+    number, rest = take_number(ctx.command, "撤销刊发")
+    words = rest.raw_args.split(maxsplit=1)
+    if len(words) < 2:
+        raise UsageError(f"请写媒体和原因，例如：撤销刊发 #{number} 南方网 应为韶关日报")
+    if len(words[1]) > REASON_MAX:
+        raise UsageError(f"原因最多 {REASON_MAX} 字，请简要说明。")
+    outlet, lost = publishing.revoke(ctx.session, number, ctx.member, words[0], words[1], ctx.now, ctx.settings.zone)
+    points = f"，扣除 {lost:g} 分" if lost else "，积分不变"
+    return Reply(f"已撤销稿件 #{number} 在{outlet.name}的刊发登记{points}，更正已发到工作群。"
+                 f"如需登记正确的刊发，请发送「刊发 #{number} 媒体名称 文章链接」。")
 
 
 @router.kind("link")

@@ -78,6 +78,9 @@ class Submission(Base):
         # 转载: the month's publications that no e-mail of ours preceded (刊发 records them with no message id).
         Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("message_id = ''"),
               postgresql_where=text("message_id = ''")),
+        # 刊发: is this link another publication's already?
+        Index("ix_submission_url", "url", sqlite_where=text("url IS NOT NULL"),
+              postgresql_where=text("url IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

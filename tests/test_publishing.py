@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from docx import Document
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot import mail
 from bot.runtime import Runtime
@@ -699,3 +699,67 @@ def test_a_shared_link_card_from_the_app_is_a_bare_link(newsroom: Runtime) -> No
     reply = newsroom.commands.handle(card).text
     assert "这是稿件 #1《乐昌开展世界地球日宣传》的刊发链接吗" in reply
     assert "刊发 #1 韶关日报 https://www.sgrb.example/a/1.html" in reply
+
+
+def test_one_link_is_one_publication(newsroom: Runtime) -> None:
+    """Pasting one article's link for a second outlet, or for another draft, would count its points twice."""
+    with newsroom.sessions.begin() as session:
+        session.get(RewardRules, 1).policy = "sum"
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    approved_draft(chat, title="另一篇稿件", author="xiaoli")
+    link = "https://www.sgrb.example/2026/0512/1.html"
+    assert "积分 +3" in chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {link}")
+    for command in (f"刊发 #1 南方网 {link}", f"刊发 #2 韶关日报 {link}"):
+        assert "这个链接已登记为稿件 #1 在韶关日报的刊发，同一篇文章只登记一次" in chat.as_member("lisi").says(command)
+    assert "无需重复" in chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {link}")  # its own link, again
+    assert "积分：3（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
+    with newsroom.sessions.begin() as session:
+        assert session.scalar(select(func.count()).where(Submission.state == SubmissionState.published)) == 1
+
+
+def test_an_admin_takes_back_a_mistaken_publication(newsroom: Runtime, sent: Sent) -> None:
+    """撤销刊发: the wrong outlet recorded (头版 and all) comes off the points, the figures and the group's record;
+    the right one can then be recorded, with its own 用稿反馈."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    wrong = "https://news.southcn.example/a/1.html"
+    assert "积分 +10" in chat.as_member("zhangsan").says(f"刊发 #1 南方网 {wrong} 头版")
+    assert "需要管理员角色" in chat.as_member("zhangsan").says("撤销刊发 #1 南方网 登错了")
+    assert "请写媒体和原因" in chat.as_member("admin").says("撤销刊发 #1 南方网")
+    reply = chat.as_member("admin").says("撤销刊发 #1 南方网 应为韶关日报")
+    assert reply.startswith("已撤销稿件 #1 在南方网的刊发登记，扣除 10 分，更正已发到工作群。"), reply
+    assert "没有登记刊发，无需撤销" in chat.as_member("admin").says("撤销刊发 #1 南方网 应为韶关日报")
+    assert "还没有刊发" in chat.as_member("zhangsan").says("积分 2026")
+    assert "刊发 0 篇次" in chat.as_member("admin").says("统计 2026-05")
+    with newsroom.sessions.begin() as session:
+        assert session.get(Draft, 1).state == DraftState.approved  # nothing of it went out: as before 刊发
+        assert session.scalars(select(Submission)).all() == []
+    assert "积分 +3" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+    assert "积分：3（1 篇）" in chat.as_member("zhangsan").says("积分 2026")
+    drain(newsroom)
+    feedback = [line for line in sent.lines if "用稿反馈" in line]
+    assert len(feedback) == 3, feedback
+    assert "《乐昌开展世界地球日宣传》在南方网的刊发登记已撤销" in feedback[1] and "> 原因：应为韶关日报" in feedback[1]
+    assert "> 积分：本稿现为 0 分（扣除 10 分）" in feedback[1]
+    assert "韶关日报（市级）" in feedback[2]
+    assert "撤销刊发" in chat.as_member("admin").says("稿件 #1")
+
+
+def test_a_publication_taken_back_after_our_mail_leaves_the_mail_on_record(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    drain(newsroom)
+    chat.as_member("lisi").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+    chat.as_member("lisi").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    assert "扣除 0 分" not in chat.as_member("admin").says("撤销刊发 #1 韶关日报 媒体已撤稿")
+    with newsroom.sessions.begin() as session:
+        states = {s.outlet.name: (s.state, s.url) for s in session.scalars(select(Submission))}
+        assert states == {"韶关日报": (SubmissionState.sent, None),
+                          "南方网": (SubmissionState.published, "https://news.southcn.example/a/1.html")}
+        assert session.get(Draft, 1).state == DraftState.published  # 南方网 still has it
+    chat.as_member("admin").says("撤销刊发 #1 南方网 链接有误")
+    with newsroom.sessions.begin() as session:
+        assert session.get(Draft, 1).state == DraftState.submitted  # both e-mails went: waiting for a publication
+    figures = chat.as_member("admin").says("统计 2026-05")
+    assert "投递 2 次，刊发 0 篇次" in figures, figures

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "submit_outlets": "投递",
     "publish": "刊发",
     "publish.correct": "更正刊发记录",
+    "publish.revoke": "撤销刊发",
     "not_used": "不采用",
     "topic": "设专题",
     "hand_over": "转交编辑",

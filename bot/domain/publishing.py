@@ -18,6 +18,7 @@ from bot.domain.drafts import approved_version, compare_and_set, editor_named, g
 from bot.domain.errors import Refused, UsageError
 from bot.text import DAY, QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
+    AuditEvent,
     Draft,
     DraftState,
     Level,
@@ -122,6 +123,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
                       draft.id)
     if on is not None:
         _check_day(draft, on, now, zone)
+    _require_new_link(session, url, draft, outlet)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
@@ -149,9 +151,9 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     if draft.state != S.published:
         compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
                         updated_at=now)
-    audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
-                 version=submission.version, comment=f"{outlet.name} {url}")
-    _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now)
+    event = audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
+                         version=submission.version, comment=f"{outlet.name} {url}")
+    _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now, event)
     return Published(submission, added, False)
 
 
@@ -181,10 +183,9 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     total = rewards.draft_total(session, draft.id, rules)
     event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
                          comment=f"{outlet.name}：{'，'.join(changes)}")
-    session.flush()
     points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g} 分（不变）"
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
-    _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, correction=event.id,
+    _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, event,
               corrected=what or "链接已更正")
     return Published(submission, total - before, True, corrected="，".join(changes))
 
@@ -229,6 +230,54 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
     submission.state = SubmissionState.not_used
     audit.record(session, now, member.userid, "not_used", draft_id=draft.id, comment=outlet.name)
     return submission
+
+
+def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, reason: str, now: datetime,
+           zone: ZoneInfo) -> tuple[Outlet, float]:
+    """撤销刊发 (admins): a publication recorded by mistake (the wrong outlet or draft, a link to someone else's
+    article) or taken down by the outlet (撤稿) is taken back with its points, and the group is told. Returns
+    the outlet and the points the draft lost. The audit log keeps what was recorded."""
+    draft = get(session, draft_id, lock=True)  # as 刊发 and 投递: the draft's publications change together
+    outlet = outlets.find(session, outlet_word, include_retired=True)
+    submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
+                                                         Submission.outlet_id == outlet.id))
+    if submission is None or submission.state != SubmissionState.published:
+        raise UsageError(f"稿件 {draft.number} 在{outlet.name}没有登记刊发，无需撤销。"
+                         f"发送「稿件 {draft.number}」查看已登记的刊发。")
+    rules = rewards.current(session)
+    before, day, url = rewards.draft_total(session, draft.id, rules), submission.published_on, submission.url
+    submission.state, submission.url, submission.published_on = SubmissionState.sent, None, None
+    submission.front_page, submission.points = False, 0.0
+    session.flush()
+    ledger.refresh(session, draft.id)
+    stats.recount(session, submission.id, zone, also=day)
+    if submission.sent_at is None:  # recorded without an e-mail of ours that went out: nothing is left of it
+        session.delete(submission)
+        session.flush()
+    after = rewards.draft_total(session, draft.id, rules)
+    left = set(session.scalars(select(Submission.state).where(Submission.draft_id == draft.id)))
+    if SubmissionState.published not in left:  # its only publication: back to waiting for one
+        compare_and_set(session, draft, (S.published,), state=S.submitted if left else S.approved,
+                        state_since=now, updated_at=now)
+    event = audit.record(session, now, member.userid, "publish.revoke", draft_id=draft.id, from_state=S.published,
+                         to_state=draft.state, comment=f"{outlet.name} {url}：{reason}")
+    plain, lost = markdown_plain, before - after
+    _to_group(session, [f"**用稿反馈（更正）**：《{plain(draft.title)}》在{plain(outlet.name)}的刊发登记已撤销",
+                        f"> 原因：{plain(reason)}",
+                        f"> 积分：本稿现为 {after:g} 分" + (f"（扣除 {lost:g} 分）" if lost else "")],
+              f"published:{draft.id}:{outlet.id}:{_id(session, event)}", now)
+    return outlet, lost
+
+
+def _require_new_link(session: Session, url: str, draft: Draft, outlet: Outlet) -> None:
+    """One article, one publication: a link recorded for another outlet or draft would count its points twice."""
+    other = session.execute(
+        select(Draft.id, Outlet.name).select_from(Submission).join(Submission.draft).join(Submission.outlet)
+        .where(Submission.url == url, Submission.state == SubmissionState.published,
+               ~((Submission.draft_id == draft.id) & (Submission.outlet_id == outlet.id))).limit(1)).first()
+    if other is not None:
+        raise Refused(f"这个链接已登记为稿件 #{other[0]} 在{other[1]}的刊发，同一篇文章只登记一次。请核对媒体和链接"
+                      "（每家媒体的文章有自己的链接）；登记错了请管理员发送「撤销刊发 #编号 媒体 原因」。", draft.id)
 
 
 def new_message_id(sender: str) -> str:
@@ -372,11 +421,11 @@ def _points_line(total: float, added: float, policy: str) -> str:
 
 
 def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
-              now: datetime, correction: int | None = None, corrected: str = "") -> None:
-    """用稿反馈 to the group; `correction` (the audit event's id) posts a corrected publication once more, saying
+              now: datetime, event: AuditEvent, corrected: str = "") -> None:
+    """用稿反馈 to the group, once per recording (`event`); a correction posts the publication once more, saying
     what was `corrected`."""
     author, plain = draft.author, markdown_plain  # members' words make no links in the bot's post
-    lines = [f"**用稿反馈{'（更正）' if correction else ''}**：《{plain(draft.title)}》",
+    lines = [f"**用稿反馈{'（更正）' if corrected else ''}**：《{plain(draft.title)}》",
              f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
              f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",
@@ -384,10 +433,18 @@ def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_pa
              f"> 链接：[{plain(url)}]({_href(url)})"]
     if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
         lines[-1] = f"> 链接：[打开原文]({_href(url)})"
+    _to_group(session, lines, f"published:{draft.id}:{outlet.id}:{_id(session, event)}", now)
+
+
+def _to_group(session: Session, lines: list[str], dedupe_key: str, now: datetime) -> None:
     outbox.enqueue(session, channel=outbox.GROUP, recipient="",
                    payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
-                   dedupe_key=f"published:{draft.id}:{outlet.id}" + (f":corrected:{correction}" if correction else ""),
-                   now=now)
+                   dedupe_key=dedupe_key, now=now)
+
+
+def _id(session: Session, event: AuditEvent) -> int:
+    session.flush()
+    return event.id
 
 
 def _href(url: str) -> str:
