@@ -199,12 +199,17 @@ def test_a_database_newer_than_the_code_is_explained(cli: Cli, database_url: str
 
     engine = make_engine(database_url)
     with engine.begin() as connection:
+        current = connection.scalar(text("SELECT version_num FROM alembic_version"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-    engine.dispose()
-    for args in (("db", "upgrade"), ("drafts", "list")):
-        result = cli(*args)
-        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-400:]
-        assert "数据库结构（版本 0099）比本程序新" in result.stderr and "db upgrade" not in result.stderr
+    try:
+        for args in (("db", "upgrade"), ("drafts", "list")):
+            result = cli(*args)
+            assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-400:]
+            assert "数据库结构（版本 0099）比本程序新" in result.stderr and "db upgrade" not in result.stderr
+    finally:  # PostgreSQL: the next test's database is this one
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
+        engine.dispose()
 
 
 def test_a_gbk_env_file_is_a_clear_configuration_error(cli: Cli) -> None:
