@@ -128,8 +128,11 @@ def _docx_text(data: bytes) -> str:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_PARAGRAPH, _RUN = f"{_W}p", f"{_W}r"
-_RUN_TEXT = {f"{_W}t": None, f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n"}
+_PARAGRAPH, _RUN, _CONTROL = f"{_W}p", f"{_W}r", f"{_W}sdt"
+_PLACEHOLDER = f"{_W}sdtPr/{_W}showingPlcHdr"  # a template's 「单击或点击此处输入文字」, not filled in
+# What a run holds that is text, as Word shows it (a page break shows as nothing).
+_RUN_TEXT = {f"{_W}t": None, f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n",
+             f"{_W}noBreakHyphen": "-", f"{_W}softHyphen": ""}
 # A text box's second copy (for old Word versions), and tracked deletions: not the article's text.
 _NOT_TEXT = frozenset({"{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", f"{_W}del",
                        f"{_W}moveFrom"})
@@ -137,28 +140,32 @@ _NOT_TEXT = frozenset({"{http://schemas.openxmlformats.org/markup-compatibility/
 
 def _paragraphs(body: Any) -> list[str]:
     """Every paragraph's text in document order: the body's, table cells', text boxes', content controls' and
-    tracked insertions' (python-docx's `paragraphs` has only the body's own, so a table's text was lost)."""
-    lines: dict[Any, list[str]] = {}
-    for element in body.iter(_PARAGRAPH, *_RUN_TEXT):
-        owner = _owner(element)
-        if owner is None:
-            continue
-        if element.tag == _PARAGRAPH:
-            lines[element] = []
-        elif element.getparent().tag == _RUN:  # <w:tab> is also a tab stop in the paragraph's properties
-            lines[owner].append(_RUN_TEXT[element.tag] or element.text or "")
-    return ["".join(parts) for parts in lines.values()]
+    tracked insertions' (python-docx's `paragraphs` has only the body's own, so a table's text was lost).
+    One walk down the tree, whatever its depth: a text box's paragraphs follow the one that holds it."""
+    lines: list[list[str]] = []
+
+    def walk(element: Any, line: list[str] | None) -> None:
+        for child in element:
+            if child.tag in _NOT_TEXT or (child.tag == _CONTROL and child.find(_PLACEHOLDER) is not None):
+                continue
+            if child.tag == _PARAGRAPH:
+                own: list[str] = []
+                lines.append(own)
+                walk(child, own)
+            elif element.tag == _RUN and child.tag in _RUN_TEXT:  # <w:tab> is also a tab stop, outside runs
+                if line is not None:
+                    line.append(_run_text(child))
+            else:
+                walk(child, line)
+
+    walk(body, None)
+    return ["".join(parts) for parts in lines]
 
 
-def _owner(element: Any) -> Any:
-    """The paragraph an element belongs to (itself for a paragraph), or None when it is no text of the article."""
-    paragraph = element if element.tag == _PARAGRAPH else None
-    for ancestor in element.iterancestors():
-        if ancestor.tag in _NOT_TEXT:
-            return None
-        if paragraph is None and ancestor.tag == _PARAGRAPH:
-            paragraph = ancestor
-    return paragraph
+def _run_text(element: Any) -> str:
+    if element.tag == f"{_W}br" and element.get(f"{_W}type") in ("page", "column"):
+        return ""
+    return _RUN_TEXT[element.tag] or element.text or ""
 
 
 def _check_unpacked_size(data: bytes) -> None:
@@ -174,21 +181,28 @@ def _check_unpacked_size(data: bytes) -> None:
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
-        encodings: tuple[str, ...] = ("utf-16",)
-    elif b"\x00" in data:  # UTF-16 without its mark, which GB18030 would read as nonsense: the byte order
-        # that reads as Chinese and ASCII (the other one makes mostly other scripts of them).
-        encodings = (max(("utf-16-le", "utf-16-be"), key=lambda encoding: _written(data.decode(encoding, "replace"))),)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
+    """UTF-8, UTF-16 (Notepad's "Unicode", with or without its byte-order mark) or GB18030 (Notepad's "ANSI")."""
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "gb18030"
+    if encoding == "gb18030":
         try:
-            text = data.decode(encoding)
+            text = data.decode("utf-8-sig")
+            if text.count("\x00") * 4 < len(text):  # a stray NUL goes with the other control characters
+                return text
         except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:
-            return text
-    raise FileRefused("无法识别这个 .txt 文件的编码。请另存为 UTF-8 编码后再发送。")
+            pass
+        if b"\x00" in data:  # UTF-16 without its mark, which GB18030 would read as nonsense: the byte order
+            # that reads as Chinese and ASCII (the other makes mostly other scripts of them), if one does.
+            text = max((data.decode(order, "replace") for order in ("utf-16-le", "utf-16-be")), key=_written)
+            if "\ufffd" not in text and _written(text) * 10 >= len(text) * 8:
+                return text
+            raise FileRefused(_UNKNOWN_ENCODING)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileRefused(_UNKNOWN_ENCODING) from exc
+
+
+_UNKNOWN_ENCODING = "无法识别这个 .txt 文件的编码。请另存为 UTF-8 编码后再发送。"
 
 
 def _written(text: str) -> int:
