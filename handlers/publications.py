@@ -90,10 +90,13 @@ def revoke(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError(f"请写媒体和原因，例如：撤销刊发 #{number} 南方网 应为韶关日报")
     if len(words[1]) > REASON_MAX:
         raise UsageError(f"原因最多 {REASON_MAX} 字，请简要说明。")
-    outlet, lost = publishing.revoke(ctx.session, number, ctx.member, words[0], words[1], ctx.now, ctx.settings.zone)
-    points = f"，扣除 {lost:g} 分" if lost else "，积分不变"
-    return Reply(f"已撤销稿件 #{number} 在{outlet.name}的刊发登记{points}，更正已发到工作群。"
-                 f"如需登记正确的刊发，请发送「刊发 #{number} 媒体名称 文章链接」。")
+    revoked = publishing.revoke(ctx.session, number, ctx.member, words[0], words[1], ctx.now, ctx.settings.zone)
+    outlet, lost = revoked.outlet.name, revoked.lost_points
+    lines = [f"已撤销稿件 #{number} 在{outlet}的刊发登记，" + (f"扣除 {lost:g} 分" if lost else "积分不变")
+             + f"，更正已发到工作群。如需登记正确的刊发，请发送「刊发 #{number} 媒体名称 文章链接」。"]
+    if revoked.unsent:
+        lines.append(f"给{outlet}的投稿邮件没有发出；需要投递时请发送「投递 #{number} {outlet}」。")
+    return Reply("\n".join(lines))
 
 
 @router.kind("link")

@@ -763,3 +763,20 @@ def test_a_publication_taken_back_after_our_mail_leaves_the_mail_on_record(newsr
         assert session.get(Draft, 1).state == DraftState.submitted  # both e-mails went: waiting for a publication
     figures = chat.as_member("admin").says("统计 2026-05")
     assert "投递 2 次，刊发 0 篇次" in figures, figures
+
+
+def test_taking_back_a_publication_recorded_before_our_mail_left_keeps_the_mail(newsroom: Runtime,
+                                                                                mailbox: Mailbox) -> None:
+    """刊发 came first, so the queued e-mail was never sent: taken back, the 投递 is on record and may go out."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    assert "已排队投递：南方网" in chat.as_member("lisi").says("投递 #1 南方网")
+    chat.as_member("lisi").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    reply = chat.as_member("admin").says("撤销刊发 #1 南方网 链接是别人的文章")
+    assert "刊发 #1 媒体名称 文章链接」。\n给南方网的投稿邮件没有发出；需要投递时请发送「投递 #1 南方网」。" in reply
+    with newsroom.sessions.begin() as session:
+        [submission] = session.scalars(select(Submission)).all()
+        assert submission.state == SubmissionState.failed and session.get(Draft, 1).state == DraftState.submitted
+    assert "已排队投递：南方网" in chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    assert len(mailbox.messages) == 1

@@ -232,11 +232,18 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
     return submission
 
 
+@dataclass(frozen=True)
+class Revoked:
+    outlet: Outlet
+    lost_points: float
+    unsent: bool  # our e-mail to the outlet never left (刊发 came first, or it failed): 投递 may send it now
+
+
 def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, reason: str, now: datetime,
-           zone: ZoneInfo) -> tuple[Outlet, float]:
+           zone: ZoneInfo) -> Revoked:
     """撤销刊发 (admins): a publication recorded by mistake (the wrong outlet or draft, a link to someone else's
-    article) or taken down by the outlet (撤稿) is taken back with its points, and the group is told. Returns
-    the outlet and the points the draft lost. The audit log keeps what was recorded."""
+    article) or taken down by the outlet (撤稿) is taken back with its points, and the group is told. The audit
+    log keeps what was recorded."""
     draft = get(session, draft_id, lock=True)  # as 刊发 and 投递: the draft's publications change together
     outlet = outlets.find(session, outlet_word, include_retired=True)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
@@ -251,9 +258,12 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     session.flush()
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone, also=day)
-    if submission.sent_at is None:  # recorded without an e-mail of ours that went out: nothing is left of it
+    unsent = submission.sent_at is None and submission.message_id != ""
+    if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again
+        submission.state = SubmissionState.failed
+    elif submission.sent_at is None:  # recorded by 刊发 alone (转载): nothing is left of it
         session.delete(submission)
-        session.flush()
+    session.flush()
     after = rewards.draft_total(session, draft.id, rules)
     left = set(session.scalars(select(Submission.state).where(Submission.draft_id == draft.id)))
     if SubmissionState.published not in left:  # its only publication: back to waiting for one
@@ -266,7 +276,7 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
                         f"> 原因：{plain(reason)}",
                         f"> 积分：本稿现为 {after:g} 分" + (f"（扣除 {lost:g} 分）" if lost else "")],
               f"published:{draft.id}:{outlet.id}:{_id(session, event)}", now)
-    return outlet, lost
+    return Revoked(outlet, lost, unsent)
 
 
 def _require_new_link(session: Session, url: str, draft: Draft, outlet: Outlet) -> None:
