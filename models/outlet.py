@@ -79,8 +79,8 @@ class Submission(Base):
         Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("message_id = ''"),
               postgresql_where=text("message_id = ''")),
         # 刊发: is this link another publication's already?
-        Index("ix_submission_url", "url", sqlite_where=text("url IS NOT NULL"),
-              postgresql_where=text("url IS NOT NULL")),
+        Index("ix_submission_link_key", "link_key", sqlite_where=text("link_key IS NOT NULL"),
+              postgresql_where=text("link_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +93,7 @@ class Submission(Base):
     sent_at: Mapped[datetime | None]
     published_on: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(String(1000))
+    link_key: Mapped[str | None] = mapped_column(String(1000))  # the url as publishing.link_key compares it
     front_page: Mapped[bool] = mapped_column(default=False)
     points: Mapped[float] = mapped_column(default=0.0)  # this publication's points under the rules of its day
 

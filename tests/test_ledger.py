@@ -224,12 +224,11 @@ def test_0017_fills_the_authors_and_editors_of_the_ledger_in_place(newsroom: Run
     url = newsroom.settings.database_url
     newsroom.db.dispose()
     command.downgrade(alembic_config(url), "0016")
-    command.upgrade(alembic_config(url), "0017")
-    try:
-        assert [chat.as_member(userid).says(command) for userid, command in
-                (("zhangsan", "积分"), ("lisi", "积分"), ("admin", "排行"))] == replies
-    finally:  # PostgreSQL's test database is shared by the tests that follow
-        command.upgrade(alembic_config(url), "head")
+    # Alembic itself, not `newsbot db upgrade`: no rewrite of the totals (and no later revision touches them;
+    # today's code reads today's schema).
+    command.upgrade(alembic_config(url), "head")
+    assert [chat.as_member(userid).says(command) for userid, command in
+            (("zhangsan", "积分"), ("lisi", "积分"), ("admin", "排行"))] == replies
 
 
 def test_rule_changes_apply_to_the_ranking_at_once(newsroom: Runtime) -> None:

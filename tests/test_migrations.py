@@ -124,3 +124,27 @@ def test_0022_takes_monday_to_friday_from_the_reminders_rule_and_keeps_the_admin
     assert rule() == {"hour": "10", "minute": "0"}
     command.downgrade(migrate.alembic_config(empty_database), "0021")
     assert rule() == {"day_of_week": "mon-fri", "hour": "10", "minute": "0"}
+
+
+def test_0023_writes_the_link_key_of_each_publication_recorded(empty_database: str) -> None:
+    """刊发 compares links by their key: the publications recorded before it get theirs."""
+    command.upgrade(migrate.alembic_config(empty_database), "0022")
+    engine = create_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO member (id, userid, name, department, roles, active, created_at) "
+                                "VALUES (1, 'zhangsan', '张三', '办公室', '', true, '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO draft (id, title, state, author_id, current_version, state_since, created_at, updated_at) "
+            "VALUES (1, '一', 'published', 1, 1, '2026-01-01', '2026-01-01', '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO submission (draft_id, outlet_id, version, state, message_id, queued_at, published_on, url, "
+            "front_page, points) VALUES (1, 1, 1, 'published', '', '2026-01-01', '2026-01-02', "
+            "'https://WWW.SGRB.example/2026/1/#top', false, 2), "
+            "(1, 2, 1, 'sent', 'm', '2026-01-01', NULL, NULL, false, 0)"))
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT outlet_id, link_key FROM submission ORDER BY outlet_id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in keys] == [(1, "www.sgrb.example/2026/1"), (2, None)]

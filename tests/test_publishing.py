@@ -780,3 +780,14 @@ def test_taking_back_a_publication_recorded_before_our_mail_left_keeps_the_mail(
     assert "已排队投递：南方网" in chat.as_member("lisi").says("投递 #1 南方网")
     drain(newsroom)
     assert len(mailbox.messages) == 1
+
+
+@pytest.mark.parametrize("same", ["https://www.sgrb.example/2026/0512/1/", "http://WWW.SGRB.example:80/2026/0512/1",
+                                  "https://www.sgrb.example/2026/0512/1#top"])
+def test_one_articles_link_written_differently_is_still_one_publication(same: str, newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +3" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/2026/0512/1")
+    assert "同一篇文章只登记一次" in chat.as_member("lisi").says(f"刊发 #1 南方网 {same}")
+    hash_route = "https://www.sgrb.example/2026/0512/1#/app/2"  # another page of a one-page site
+    assert "积分 +2" in chat.as_member("lisi").says(f"刊发 #1 南方网 {hash_route}")

@@ -138,7 +138,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
-        state=SubmissionState.published, url=url, published_on=on or now.astimezone(zone).date(), front_page=front_page,
+        state=SubmissionState.published, url=url, link_key=link_key(url),
+        published_on=on or now.astimezone(zone).date(), front_page=front_page,
         points=rules.points(outlet.level, front_page)))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
@@ -171,7 +172,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
         return Published(submission, 0.0, True)
     rules = rewards.current(session)
     before = rewards.draft_total(session, draft.id, rules)
-    submission.url = url
+    submission.url, submission.link_key = url, link_key(url)
     if front_page and not submission.front_page:  # the points of its day, times the front-page multiplier
         submission.front_page, submission.points = True, submission.points * rules.front_page_multiplier
     if on is not None:
@@ -253,7 +254,8 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
                          f"发送「稿件 {draft.number}」查看已登记的刊发。")
     rules = rewards.current(session)
     before, day, url = rewards.draft_total(session, draft.id, rules), submission.published_on, submission.url
-    submission.state, submission.url, submission.published_on = SubmissionState.sent, None, None
+    submission.state, submission.url, submission.link_key = SubmissionState.sent, None, None
+    submission.published_on = None
     submission.front_page, submission.points = False, 0.0
     session.flush()
     ledger.refresh(session, draft.id)
@@ -283,7 +285,7 @@ def _require_new_link(session: Session, url: str, draft: Draft, outlet: Outlet) 
     """One article, one publication: a link recorded for another outlet or draft would count its points twice."""
     other = session.execute(
         select(Draft.id, Outlet.name).select_from(Submission).join(Submission.draft).join(Submission.outlet)
-        .where(Submission.url == url, Submission.state == SubmissionState.published,
+        .where(Submission.link_key == link_key(url), Submission.state == SubmissionState.published,
                ~((Submission.draft_id == draft.id) & (Submission.outlet_id == outlet.id))).limit(1)).first()
     if other is not None:
         raise Refused(f"这个链接已登记为稿件 #{other[0]} 在{other[1]}的刊发，同一篇文章只登记一次。请核对媒体和链接"
@@ -403,6 +405,19 @@ def _waiting_outlets(session: Session, draft: Draft) -> list[Outlet]:
 def _plain(text: str) -> str:
     """Text without blanks and the quotes around titles, for matching a title inside a message."""
     return _NOT_IN_TITLES.sub("", text)
+
+
+def link_key(url: str) -> str:
+    """What two links of one article share: the scheme, the host's case, a default port, a trailing slash and a
+    #fragment (not a hash route, #/… or #!…) make no difference."""
+    parts = urlsplit(url)
+    try:
+        host = (parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
+    except ValueError:  # a port that is no number: the host as written
+        host = parts.netloc.lower()
+    fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
+    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "") + (
+        f"#{fragment}" if fragment else "")
 
 
 def check_url(url: str) -> str:

@@ -1,8 +1,9 @@
 """a link is one publication
 
-刊发 refuses a link already recorded for another outlet or draft (one article would earn its points twice);
-it looks the link up among the published submissions through this partial index, whatever the size of the
-table.
+刊发 refuses a link already recorded for another outlet or draft (one article would earn its points twice).
+It compares links as `link_key` writes them (the host in any case, a default port, a trailing slash and a
+#fragment make no difference), through this partial index, whatever the size of the table. The keys of the
+publications recorded so far are written here, with the rule as it is today.
 
 Revision ID: 0023
 Revises: 0022
@@ -10,6 +11,7 @@ Create Date: 2026-11-27 10:40:00
 """
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,12 +21,38 @@ down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_BATCH = 5000
+
+
+def link_key(url: str) -> str:
+    """A copy of bot.domain.publishing.link_key as it is at this revision."""
+    parts = urlsplit(url)
+    try:
+        host = (parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
+    except ValueError:
+        host = parts.netloc.lower()
+    fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
+    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "") + (
+        f"#{fragment}" if fragment else "")
+
 
 def upgrade() -> None:
-    op.create_index('ix_submission_url', 'submission', ['url'], unique=False,
-                    sqlite_where=sa.text("url IS NOT NULL"), postgresql_where=sa.text("url IS NOT NULL"))
+    op.add_column('submission', sa.Column('link_key', sa.String(length=1000), nullable=True))
+    submission = sa.table('submission', sa.column('id', sa.Integer), sa.column('url', sa.String),
+                          sa.column('link_key', sa.String))
+    connection = op.get_bind()
+    last = 0
+    while rows := connection.execute(sa.select(submission.c.id, submission.c.url).where(
+            submission.c.id > last, submission.c.url.is_not(None)).order_by(submission.c.id).limit(_BATCH)).all():
+        connection.execute(sa.update(submission).where(submission.c.id == sa.bindparam('row_id')).values(
+            link_key=sa.bindparam('key')), [{'row_id': row.id, 'key': link_key(row.url)} for row in rows])
+        last = rows[-1].id
+    op.create_index('ix_submission_link_key', 'submission', ['link_key'], unique=False,
+                    sqlite_where=sa.text("link_key IS NOT NULL"), postgresql_where=sa.text("link_key IS NOT NULL"))
 
 
 def downgrade() -> None:
-    op.drop_index('ix_submission_url', table_name='submission',
-                  sqlite_where=sa.text("url IS NOT NULL"), postgresql_where=sa.text("url IS NOT NULL"))
+    op.drop_index('ix_submission_link_key', table_name='submission',
+                  sqlite_where=sa.text("link_key IS NOT NULL"), postgresql_where=sa.text("link_key IS NOT NULL"))
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_column('link_key')
