@@ -12,6 +12,8 @@ from bot.text import WECOM_TEXT_LIMIT, command_line, paginate
 from models import PendingPages
 
 _FOOTER_BYTES = 80  # room for "（第 12/34 页，发送「更多」看下一页）"
+_STALE_BYTES = 64  # room for "（23 小时前的回复，状态以当时为准）"
+STALE_AFTER = timedelta(hours=1)  # states and ages in a page are those of when it was asked
 _LABEL_CHARS = 20
 KEPT_FOR = timedelta(hours=24)  # 「更多」 the next day still goes on; a week later it would surprise
 
@@ -29,7 +31,7 @@ def first_page(session: Session, userid: str, text: str, now: datetime, msg: Inc
         return text
     chat, asked = conversation(msg), command_line(msg.text)[0]
     label = f"（续「{asked[:_LABEL_CHARS]}{'…' if len(asked) > _LABEL_CHARS else ''}」）\n" if asked else ""
-    pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES - len(label.encode()))
+    pages = paginate(text, WECOM_TEXT_LIMIT - _FOOTER_BYTES - _STALE_BYTES - len(label.encode()))
     pending = session.get(PendingPages, (userid, chat))
     if pending is None:
         pending = PendingPages(userid=userid, chat=chat, pages=[], total=0, created_at=now)
@@ -47,6 +49,9 @@ def next_page(session: Session, userid: str, now: datetime, chat: str = "single"
         session.delete(pending)
         return None
     page, rest = pending.pages[0], pending.pages[1:]
+    if now - pending.created_at > STALE_AFTER:
+        hours = int((now - pending.created_at) / timedelta(hours=1))
+        page = f"（{hours} 小时前的回复，状态以当时为准）\n{page}"
     number = pending.total - len(rest)
     if rest:
         pending.pages = rest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from datetime import date
 
 # Full-width ASCII forms (！ to ～) and the ideographic space map one-to-one onto half-width,
@@ -128,21 +127,46 @@ def word_count(text: str) -> int:
 
 
 def paginate(text: str, limit: int) -> list[str]:
-    """Split `text` into pages of at most `limit` UTF-8 bytes, at line breaks where possible."""
-    pages, current = [], ""
-    for line in _lines_within(text.split("\n"), limit):
-        candidate = f"{current}\n{line}" if current else line
-        if current and len(candidate.encode()) > limit:
+    """Split `text` into pages of at most `limit` UTF-8 bytes, at line breaks where possible. A line longer than
+    a page (a whole article pasted as one paragraph) fills the page it starts on, then whole pages."""
+    pages: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        joined = f"{current}\n{line}" if current else line
+        if len(joined.encode()) <= limit:
+            current = joined
+        elif len(line.encode()) <= limit:  # it fits a page of its own
             pages.append(current)
-            candidate = line
-        current = candidate
+            current = line
+        else:
+            while len(joined.encode()) > limit:
+                head = _cut(joined, limit)
+                pages.append(head.removesuffix("\n"))
+                joined = joined[len(head):].removeprefix("\n")
+            current = joined
     return [*pages, current]
 
 
-def _lines_within(lines: list[str], limit: int) -> Iterator[str]:
-    for line in lines:
-        while len(line.encode()) > limit:  # an over-long line is cut at a character boundary
-            head = line.encode()[:limit].decode("utf-8", "ignore")
-            yield head
-            line = line[len(head):]
-        yield line
+def _cut(text: str, limit: int) -> str:
+    """The longest head of `text` within `limit` bytes that splits no character as the reader sees it: an
+    emoji joined by U+200D (👩‍🚒), a flag's two regional indicators (🇨🇳), a mark or variation selector."""
+    most = end = len(text.encode()[:limit].decode("utf-8", "ignore"))
+    while 0 < end < len(text) and most - end < 16 and _inside_character(text, end):  # 16: one character's reach
+        end -= 1
+    return text[:end] if end > 0 and not _inside_character(text, end) else text[:most]
+
+
+def _inside_character(text: str, i: int) -> bool:
+    """Whether a cut before text[i] falls inside one character as the reader sees it."""
+    after, before = text[i], text[i - 1]
+    if before == "\u200d" or after == "\u200d" or unicodedata.category(after) in ("Mn", "Me", "Mc"):
+        return True
+    if after in "\ufe0e\ufe0f" or "\U0001f3fb" <= after <= "\U0001f3ff":  # variation selector, skin tone
+        return True
+    indicators = 0  # a flag is two regional indicators: a cut after an odd number of them splits one
+    while i - indicators > 0 and _REGIONAL[0] <= text[i - indicators - 1] <= _REGIONAL[1]:
+        indicators += 1
+    return indicators % 2 == 1 and _REGIONAL[0] <= after <= _REGIONAL[1]
+
+
+_REGIONAL = ("\U0001f1e6", "\U0001f1ff")

@@ -39,7 +39,7 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
                  f"长稿可发送「续稿 {draft.number}」换行追加正文；发送「稿件 {draft.number}」查看进度。")
 
 
-@router.command("续稿", takes_body=True, takes_number=True)
+@router.command("续稿", roles={Role.correspondent}, takes_body=True, takes_number=True)
 def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分条发）
     例：续稿 #12⏎（换行写后续正文）
@@ -90,14 +90,19 @@ def _listing(ctx: Context) -> Reply:
     listing = drafts.listing(ctx.session, ctx.member)
     overdue = {late.draft.id for late in sla.past_deadline(ctx.session, [*listing.queue, *listing.authored],
                                                             ctx.now, ctx.settings)}
+    writes = ctx.member.may(Role.correspondent)
     lines = []
-    if listing.queue_total:
-        lines.append(f"待我处理（{listing.queue_total}）：")
-        lines += [_line(ctx, d, overdue) for d in listing.queue]
-    lines.append(f"我的稿件（{listing.authored_total}）：" if listing.authored_total else "您还没有投稿。")
-    lines += [_line(ctx, d, overdue) for d in listing.authored]
-    if max(listing.queue_total, listing.authored_total) > drafts.LIST_LIMIT:
-        lines.append(f"（各显示最新 {drafts.LIST_LIMIT} 篇）")
+    for title, total, shown in (("待我处理", listing.queue_total, listing.queue),
+                                ("我的稿件", listing.authored_total, listing.authored)):
+        if total:
+            lines.append(f"{title}（{total}）：")
+            lines += [_line(ctx, d, overdue) for d in shown]
+            if total > len(shown):
+                lines.append(f"……另有 {total - len(shown)} 篇更早的，发送「稿件 #编号」查看")
+    if not listing.authored_total and writes:
+        lines.append("您还没有投稿。")
+    if not lines:
+        lines.append("目前没有待您处理的稿件。")
     lines.append("发送「稿件 #编号」查看详情。")
     return Reply("\n".join(lines))
 

@@ -152,3 +152,60 @@ def test_every_way_of_writing_a_version_keeps_to_the_length_and_needs_words(chat
     with chat.runtime.sessions.begin() as session:
         assert session.scalars(select(DraftVersion.number)).all() == [1]
 
+
+
+def test_the_listing_reaches_past_ten_drafts_with_more(chat: ChatDriver) -> None:
+    """The oldest drafts waited longest: they are on the pages read with 更多, not cut off."""
+    zhangsan = chat.as_member("zhangsan")
+    for n in range(1, 13):
+        zhangsan.says(f"投稿 第{n}篇\n正文{n}")
+    listing = zhangsan.says("稿件")
+    while "发送「更多」" in listing.rsplit("\n", 1)[-1]:
+        listing += zhangsan.says("更多")
+    assert "#1《第1篇》" in listing and "#12《第12篇》" in listing and "另有" not in listing
+
+
+def test_an_editor_sees_approved_drafts_waiting_for_their_投递(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 待投递的稿\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    assert "待编辑 李四投递" in chat.as_member("zhangsan").says("稿件 #1")
+    listing = chat.as_member("lisi").says("稿件")
+    assert "待我处理（1）：\n#1《待投递的稿》已批准" in listing, listing
+    approver = chat.as_member("wangwu").says("稿件")  # who never writes is not told they have not written
+    assert approver == "目前没有待您处理的稿件。\n发送「稿件 #编号」查看详情。"
+
+
+def test_help_offers_续稿_only_to_who_may_write(chat: ChatDriver) -> None:
+    assert "续稿" not in chat.as_member("wangwu").says("帮助")
+    assert "续稿" in chat.as_member("zhangsan").says("帮助")
+
+
+def test_a_long_paragraph_fills_the_first_page_of_全文(chat: ChatDriver) -> None:
+    paragraph = "　　" + "乐昌市自然资源局开展地质灾害应急演练，" * 60  # one paragraph, as pasted from Word
+    chat.as_member("zhangsan").says("投稿 长稿\n" + paragraph)
+    first = chat.as_member("zhangsan").says("稿件 #1 全文")
+    assert "（第 1/" in first and "乐昌市自然资源局开展地质灾害应急演练" in first
+    assert len(first.encode()) <= 2048
+
+
+def test_a_page_break_keeps_a_flag_and_a_joined_emoji_whole(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 表情\n" + "　　第二段👩\u200d🚒🇨🇳" * 300)
+    pages = [chat.as_member("zhangsan").says("稿件 #1 全文")]
+    while "已全部显示" not in pages[-1] and len(pages) < 10:
+        pages.append(chat.as_member("zhangsan").says("更多"))
+    for page in pages:
+        body = "\n".join(line for line in page.split("\n") if not line.startswith("（"))
+        assert body.count("\U0001F1E8") == body.count("\U0001F1F3"), body[-40:]
+        assert body.count("\u200d") == body.count("\U0001F692"), body[-40:]
+
+
+def test_more_the_next_day_says_the_page_is_of_then(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    for n in range(1, 31):
+        zhangsan.says(f"投稿 {n}号稿：" + "乐昌市自然资源局扎实推进垦造水田项目建设" * 2 + f"\n正文{n}")
+    assert "（第 1/3 页" in zhangsan.says("稿件")
+    chat.runtime.clock.advance(hours=16)
+    page = zhangsan.says("更多")
+    assert page.startswith("（16 小时前的回复，状态以当时为准）\n（续「稿件」）"), page[:80]
+    assert len(page.encode()) <= 2048

@@ -19,7 +19,7 @@ from models import AuditEvent, DepartmentEditor, Draft, DraftState, DraftVersion
 
 TITLE_MAX_CHARS = 100
 TEXT_MAX_CHARS = 100_000
-LIST_LIMIT = 10
+LIST_LIMIT = 50  # per section of 稿件: pages read with 更多 hold them; older ones are named by number
 MAX_DRAFT_NUMBER = 2**31 - 1  # an INTEGER key: larger numbers cannot exist
 
 # Drafts an editor is still working on: what "least loaded" counts.
@@ -68,9 +68,9 @@ _COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author
 
 @cache
 def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
-    """Counting and listing what waits for a member: the drafts they edit; unassigned ones for an editor
-    (whichever editor takes them); pending ones for an approver."""
-    waiting = [(Draft.editor_id == _ME) & Draft.state.in_(_EDITOR_LOAD_STATES)]
+    """Counting and listing what waits for a member: the drafts they edit, and those approved for them to 投递;
+    unassigned ones for an editor (whichever editor takes them); pending ones for an approver."""
+    waiting = [(Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved))]
     if editor:
         waiting.append(Draft.editor_id.is_(None) & (Draft.state == DraftState.editing) & (Draft.author_id != _ME))
     if approver:
