@@ -187,7 +187,7 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     chat.as_member("xiaoli").says("线索 详见[通知](http://evil.example) <font>")  # a lead makes no link in a notice
     reply = chat.as_member("xiaoli").says("例会")
     assert "2026年6月26日（星期五）15:00" in reply and "局三楼会议室" in reply and "坪石镇垦造水田" in reply
-    assert "用稿动态：5月29日例会以来刊发 0 篇。" in reply
+    assert "用稿动态：5月29日例会以来刊发 0 篇次。" in reply
     chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n正文")
     chat.as_member("admin").says("送审 #1")
     chat.as_member("wangwu").says("批准")
@@ -201,7 +201,7 @@ def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver,
     assert len(notices) == 2 and "（3 天后）" in notices[0] and "（今天）" in notices[1]
     assert all("坪石镇垦造水田项目下月验收（张三）" in notice for notice in notices)
     assert all("· 详见［通知］(http://evil.example) ＜font＞（小李）" in notice for notice in notices)
-    assert all("用稿动态：5月29日例会以来刊发 1 篇：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
+    assert all("用稿动态：5月29日例会以来刊发 1 篇次：\n· 《乐昌开展地质灾害应急演练》韶关日报（张三）" in notice
                for notice in notices)
 
 
@@ -212,7 +212,7 @@ def test_the_meeting_shows_the_newest_ten_publications_and_how_many_more(chat: C
         chat.as_member("wangwu").says("批准")
         assert "已登记" in chat.as_member("zhangsan").says(f"刊发 #{n} 韶关日报 https://www.sgrb.example/{n}.html")
     reply = chat.as_member("xiaoli").says("例会")
-    assert "用稿动态：近一个月刊发 12 篇：\n· 《第12篇》韶关日报（张三）" in reply
+    assert "用稿动态：近一个月刊发 12 篇次：\n· 《第12篇》韶关日报（张三）" in reply
     assert "《第3篇》" in reply and "《第2篇》" not in reply and "· ……另有 2 篇，发送「统计」查看本月数字" in reply
 
 
@@ -517,7 +517,7 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "days_before 应为 0–30 的天数" in admin.says("日程 设置 theme_day_calls days_before=40")
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")
     assert "议程：一、线索 二、经验" in admin.says("例会")
-    assert "用稿动态：近一个月刊发 0 篇。" in admin.says("例会")  # no meeting held yet
+    assert "用稿动态：近一个月刊发 0 篇次。" in admin.says("例会")  # no meeting held yet
     assert "已修改 theme_day_calls" in admin.says("日程 设置 theme_day_calls days=3-5 学雷锋日;6-1 安全生产月")
     shown = admin.says("日程 设置 meeting place=局三楼会议室")  # what the notices will say, shown back
     assert "place=局三楼会议室 agenda=一、线索 二、经验" in shown

@@ -110,7 +110,7 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     # date only, so that day's count at both meetings), or in the month before the first meeting.
     published = publications_since(session, (last or local - timedelta(days=31)).date())
     since = f"{day_name(last)}例会以来" if last else "近一个月"
-    lines.append(f"用稿动态：{since}刊发 {len(published)} 篇" + ("：" if published else "。"))
+    lines.append(f"用稿动态：{since}刊发 {len(published)} 篇次" + ("：" if published else "。"))  # as 统计 counts
     lines += [f"· 《{title}》{outlet}（{author}）" for title, outlet, author in published[:PUBLICATIONS_SHOWN]]
     if len(published) > PUBLICATIONS_SHOWN:
         lines.append(f"· ……另有 {len(published) - PUBLICATIONS_SHOWN} 篇，发送「统计」查看本月数字")
