@@ -12,6 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Connection
 
 import models
 from bot import migrate
@@ -81,17 +82,22 @@ def test_a_database_with_drafts_from_the_first_release_upgrades_and_keeps_them(e
     assert migrate.is_current(empty_database)
 
 
+def a_published_draft(connection: Connection) -> None:
+    """Member 1 and their draft 1, published: what a submission row needs."""
+    connection.execute(text("INSERT INTO member (id, userid, name, department, roles, active, created_at) "
+                            "VALUES (1, 'zhangsan', '张三', '办公室', '', true, '2026-01-01')"))
+    connection.execute(text(
+        "INSERT INTO draft (id, title, state, author_id, current_version, state_since, created_at, updated_at) "
+        "VALUES (1, '一', 'published', 1, 1, '2026-01-01', '2026-01-01', '2026-01-01')"))
+
+
 def test_an_upgrade_that_stopped_part_way_fills_the_totals_when_run_again(empty_database: str) -> None:
     """On SQLite each migration commits on its own: stopped past the revision that brings the month's figures,
     the next upgrade starts past it too, and still fills them."""
     command.upgrade(migrate.alembic_config(empty_database), "0013")
     engine = create_engine(empty_database)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO member (id, userid, name, department, roles, active, created_at) "
-                                "VALUES (1, 'zhangsan', '张三', '办公室', '', true, '2026-01-01')"))
-        connection.execute(text(
-            "INSERT INTO draft (id, title, state, author_id, current_version, state_since, created_at, updated_at) "
-            "VALUES (1, '一', 'published', 1, 1, '2026-01-01', '2026-01-01', '2026-01-01')"))
+        a_published_draft(connection)
         connection.execute(text(
             "INSERT INTO submission (draft_id, outlet_id, version, state, message_id, queued_at, published_on, "
             "front_page, points) VALUES (1, 1, 1, 'published', '', '2026-01-01', '2026-01-02', false, 2)"))
@@ -131,11 +137,7 @@ def test_0023_writes_the_link_key_of_each_publication_recorded(empty_database: s
     command.upgrade(migrate.alembic_config(empty_database), "0022")
     engine = create_engine(empty_database)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO member (id, userid, name, department, roles, active, created_at) "
-                                "VALUES (1, 'zhangsan', '张三', '办公室', '', true, '2026-01-01')"))
-        connection.execute(text(
-            "INSERT INTO draft (id, title, state, author_id, current_version, state_since, created_at, updated_at) "
-            "VALUES (1, '一', 'published', 1, 1, '2026-01-01', '2026-01-01', '2026-01-01')"))
+        a_published_draft(connection)
         connection.execute(text(
             "INSERT INTO submission (draft_id, outlet_id, version, state, message_id, queued_at, published_on, url, "
             "front_page, points) VALUES (1, 1, 1, 'published', '', '2026-01-01', '2026-01-02', "
