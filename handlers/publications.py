@@ -95,7 +95,7 @@ def revoke(msg: Incoming, ctx: Context) -> Reply:
     lines = [f"已撤销稿件 #{number} 在{outlet}的刊发登记，" + (f"扣除 {lost:g} 分" if lost else "积分不变")
              + f"，更正已发到工作群。如需登记正确的刊发，请发送「刊发 #{number} 媒体名称 文章链接」。"]
     if revoked.unsent:
-        lines.append(f"给{outlet}的投稿邮件没有发出；需要投递时请发送「投递 #{number} {outlet}」。")
+        lines.append(f"登记刊发时，给{outlet}的投稿邮件还没有发出；需要投递时请发送「投递 #{number} {outlet}」。")
     return Reply("\n".join(lines))
 
 
