@@ -171,7 +171,7 @@ def test_drafts_waiting_for_approval_or_delivery_are_handed_over_too(chat: ChatD
     chat.as_member("zhangsan").says("修改 #1\n正文，三十人参加")
     assert "请继续编辑" in chat.outbox()[-1].payload["text"]["content"]
     assert chat.outbox()[-1].recipient == "zhaoliu"
-    assert "待我处理（2）" in chat.as_member("zhaoliu").says("稿件")
+    assert "待我处理（3）：\n#3《第三篇》已批准" in chat.as_member("zhaoliu").says("稿件")  # #3 awaits their 投递
     assert "韶关日报" in chat.as_member("zhaoliu").says("投递 #3 韶关日报")
 
 
