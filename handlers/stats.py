@@ -31,8 +31,8 @@ def points(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("排行")
 def ranking(msg: Incoming, ctx: Context) -> Reply:
-    """排行 [年份｜季度] — 通讯员和部门的用稿积分排行，积分相同名次相同
-    例：排行 2026Q3、排行 三季度
+    """排行 [年份｜季度] — 通讯员和部门的用稿积分排行
+    例：排行 2026Q3
     """
     start, end, name = stats.parse_period(ctx.command.args, _today(ctx))
     people = rewards.people(ctx.session, start, end)
