@@ -53,7 +53,7 @@ def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneIn
            [[when(e.at), names.get(e.actor or "", e.actor or "系统"), audit.ACTION_LABELS[e.action],
              f"v{e.version}" if e.version else "", e.comment or ""] for e in events])
 
-    final = next((v for v in versions if v.hash == draft.approved_hash), versions[-1])
+    final = drafts.approved_version(session, draft) if draft.approved_hash else versions[-1]  # as 投递 sends it
     document.add_heading(f"正文（v{final.number}{'，已批准版本' if final.hash == draft.approved_hash else ''}）",
                          level=1)
     for paragraph in final.text.split("\n"):

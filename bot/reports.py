@@ -21,13 +21,15 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
     sheet = book.active
     assert sheet is not None
     sheet.title = "稿件"
-    _rows(sheet, ["编号", "标题", "作者", "部门", "编辑", "刊发媒体（级别）", "刊发日期", "链接", "积分"],
+    share = rewards.current(session).editor_share
+    _rows(sheet, ["编号", "标题", "作者", "部门", "编辑", "刊发媒体（级别）", "刊发日期", "链接", "本稿积分",
+                  "作者积分", "编辑积分"],
           [[a.draft.id, a.draft.title, a.draft.author.name, a.draft.author.department,
             a.draft.editor.name if a.draft.editor else "",
             "、".join(f"{p.outlet.name}（{Level(p.outlet.level).label}{'，头版' if p.front_page else ''}）"
                      for p in a.publications),
             "、".join(f"{p.published_on:%Y-%m-%d}" for p in a.publications if p.published_on),
-            "\n".join(p.url or "" for p in a.publications), a.points]
+            "\n".join(p.url or "" for p in a.publications), a.points, *_split(a, share)]
            for a in rewards.articles(session, start, end)])
     _rows(book.create_sheet("个人"), ["姓名", "部门", "积分", "篇数"],
           [[p.name, p.department, p.points, p.articles] for p in rewards.people(session, start, end)])
@@ -61,19 +63,28 @@ def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, p
     book.save(path)
 
 
+def _split(article: rewards.Article, share: float) -> tuple[float, float]:
+    """(author's, editor's) points of an article: the sheet adds up to 个人 and 排行, person by person."""
+    draft = article.draft
+    if draft.editor_id is None or draft.editor_id == draft.author_id:
+        return article.points, 0.0
+    return article.points * (1 - share), article.points * share
+
+
 def _rows(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None:
     sheet.append(header)
     for row in rows:
         sheet.append([_cell(value) for value in row])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # a title "=HYPERLINK(…)" is text, shown as written, never run
+                cell.data_type, cell.quotePrefix = "s", True
 
 
 def _cell(value: object) -> object:
-    """Text that looks like a formula stays text (a title "=HYPERLINK(…)" must not run); points lose float noise
-    (0.30000000000000004) but keep what the rules give (0.125 of 3 is 0.375, as 排行 shows it)."""
+    """Points lose float noise (0.30000000000000004) but keep what the rules give (0.125 of 3 is 0.375, as 排行
+    shows it); older rows may hold a control character, which a workbook cannot."""
     if isinstance(value, str):
-        value = xml_safe(value)  # older rows may hold a control character, which a workbook cannot
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+        return xml_safe(value)
     if isinstance(value, float):
         return round(value, 6)
     return value

@@ -7,7 +7,6 @@ from datetime import date
 from bot.domain import rewards, stats
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import month_name
 
 router = Router()
 TOP = 10
@@ -52,20 +51,7 @@ def month(msg: Incoming, ctx: Context) -> Reply:
     例：统计 2026-05
     """
     start, end = stats.parse_month(ctx.command.args, _today(ctx))
-    figures = stats.month(ctx.session, start, end, ctx.settings.zone)
-    lines = [f"{month_name(start)}：{figures.headline}"]
-    if figures.outlets:
-        lines.append("按媒体（投递/刊发/上稿率）：")
-        lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.outlets]
-    if figures.levels:
-        lines.append("按级别（投递/刊发/上稿率）：")
-        lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.levels]
-    if figures.departments:
-        lines.append("按部门（投递/刊发/上稿率）：")
-        lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in figures.departments]
-    if figures.silent_departments:
-        lines.append(f"当月没有投稿的部门：{'、'.join(figures.silent_departments)}")
-    return Reply("\n".join(lines))
+    return Reply("\n".join(stats.month(ctx.session, start, end, ctx.settings.zone).lines(start)))
 
 
 def _today(ctx: Context) -> date:

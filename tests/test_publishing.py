@@ -593,7 +593,6 @@ def test_templates_links_and_spreadsheet_cells(newsroom: Runtime) -> None:
     assert "已修改" in chat.as_member("admin").says("媒体 修改 韶关日报 邮件标题=【投稿】{title}（{outlet}）")
     publish_both(chat)
     assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 https://sgrb.example/1 韶关日报")  # swapped is fine
-    assert _cell('=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
     assert (_cell(0.1 + 0.2), _cell(0.375), _cell(1 / 3)) == (0.3, 0.375, 0.333333)  # as 排行 shows them ({:g})
     assert _cell("张\x01三") == "张三"  # a row stored before names were cleaned: openpyxl refuses the character
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -59,11 +60,17 @@ def field_value(pair: str, example: str) -> tuple[str, str]:
     return field, value
 
 
-def writing(path: Path, write: Callable[[], None]) -> None:
+def writing(path: Path, write: Callable[[Path], None]) -> None:
+    """`write` to a file beside `path`, then put it in place: a failure (a full disk) leaves an earlier file
+    whole, never a document cut off under its name."""
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
-        write()
+        write(temporary)
+        os.replace(temporary, path)
     except OSError as exc:
         raise CliError(f"无法写入 {path}：{exc.strerror}") from exc
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def print_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:

@@ -231,7 +231,7 @@ def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     start, end, name = parse_period(period, office_today(runtime))
     with runtime.sessions.begin() as session:
-        writing(args.output, lambda: rewards_workbook(session, start, end, name, args.output))
+        writing(args.output, lambda path: rewards_workbook(session, start, end, name, path))
     print(f"{name}用稿奖励表已写入 {args.output}")
     return 0
 
@@ -244,11 +244,8 @@ def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
     start, end = stats.parse_month(args.month, office_today(runtime))
     with runtime.sessions.begin() as session:
         if args.output:
-            writing(args.output, lambda: monthly_workbook(session, start, end, settings.zone, args.output))
+            writing(args.output, lambda path: monthly_workbook(session, start, end, settings.zone, path))
             print(f"{args.month} 统计已写入 {args.output}")
             return 0
-        figures = stats.month(session, start, end, settings.zone)
-    print(f"{args.month}：{figures.headline}")
-    for row in figures.outlets:
-        print(f"{row.name}\t投递 {row.sent}\t刊发 {row.published}\t上稿率 {row.rate}")
+        print("\n".join(stats.month(session, start, end, settings.zone).lines(start)))
     return 0

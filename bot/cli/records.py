@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_json
+from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_json, writing
 from bot.config import Settings
 from bot.domain.errors import NotFound
 from bot.views import draft_json, outbox_json
@@ -76,10 +76,7 @@ def _drafts_form(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         draft = _draft(session, args.number)
-        try:
-            write_approval_form(session, draft, args.output, settings.zone)
-        except OSError as exc:
-            raise CliError(f"无法写入 {args.output}：{exc.strerror}") from exc
+        writing(args.output, lambda path: write_approval_form(session, draft, path, settings.zone))
     print(f"审批表已写入 {args.output}")
     return 0
 

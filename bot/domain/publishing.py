@@ -133,13 +133,12 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
                                 state=SubmissionState.sent, queued_at=now)
         session.add(submission)
-    rules = rewards.current(session)
+    rules, day = rewards.current(session), on or now.astimezone(zone).date()
     before = rewards.draft_total(session, draft.id, rules)
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
-        state=SubmissionState.published, url=url, link_key=link_key(url),
-        published_on=on or now.astimezone(zone).date(), front_page=front_page,
+        state=SubmissionState.published, url=url, link_key=link_key(url), published_on=day, front_page=front_page,
         points=rules.points(outlet.level, front_page)))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
@@ -153,7 +152,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
         compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
                         updated_at=now)
     event = audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
-                         version=submission.version, comment=f"{outlet.name} {url}")
+                         version=submission.version, comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {url}")
     _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now, event)
     return Published(submission, added, False)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import ledger
 from bot.domain.errors import UsageError
+from bot.text import month_name
 from models import AuditEvent, Draft, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
 
 K = TypeVar("K", bound=Hashable)
@@ -113,6 +114,18 @@ class Month:
     def reprint_rate(self) -> str:
         """转载率: the share of this month's publications that were reprints."""
         return f"{self.reprinted / self.published:.0%}" if self.published else "—"
+
+    def lines(self, start: date) -> list[str]:
+        """The month as 统计 answers it and `newsbot report monthly` prints it: the headline, then per outlet,
+        level and department, and the departments with no draft (宣传无死角)."""
+        lines = [f"{month_name(start)}：{self.headline}"]
+        for title, rows in (("按媒体", self.outlets), ("按级别", self.levels), ("按部门", self.departments)):
+            if rows:
+                lines.append(f"{title}（投递/刊发/上稿率）：")
+                lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in rows]
+        if self.silent_departments:
+            lines.append(f"当月没有投稿的部门：{'、'.join(self.silent_departments)}")
+        return lines
 
     @property
     def headline(self) -> str:

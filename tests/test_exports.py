@@ -1,0 +1,127 @@
+"""The documents the office files: the 审批表 (.docx), the reward settlement and the monthly report."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot.domain import drafts, rewards
+from bot.forms import write_approval_form
+from bot.reports import rewards_workbook
+from bot.runtime import Runtime
+from tests.conftest import ChatDriver, FrozenClock, Mailbox
+from tests.test_publishing import ARTICLE, approved_draft
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def approval_form(runtime: Runtime, number: int, path: Path) -> tuple[str, list[list[str]]]:
+    with runtime.sessions.begin() as session:
+        write_approval_form(session, drafts.get(session, number), path, SHANGHAI)
+    document = Document(str(path))
+    return ("\n".join(p.text for p in document.paragraphs),
+            [[cell.text for cell in row.cells] for table in document.tables for row in table.rows])
+
+
+def settlement(runtime: Runtime, path: Path) -> dict[str, list[dict[str, object]]]:
+    with runtime.sessions.begin() as session:
+        rewards_workbook(session, date(2026, 1, 1), date(2027, 1, 1), "2026年", path)
+    book = load_workbook(path)
+    sheets = {}
+    for sheet in book.worksheets:
+        header, *rows = list(sheet.iter_rows(values_only=True))
+        sheets[sheet.title] = [dict(zip(header, row, strict=True)) for row in rows]
+    return sheets
+
+
+def test_the_form_names_the_version_approved_and_sent(newsroom: Runtime, mailbox: Mailbox, tmp_path: Path) -> None:
+    """The editor went back to the author's text (v3 = v1): the form's text is v3, the version approved and sent."""
+    chat = ChatDriver(newsroom)
+    chat.as_member("zhangsan").says(f"投稿 乐昌开展世界地球日宣传\n{ARTICLE}")
+    chat.as_member("lisi").says(f"修改 #1\n{ARTICLE}改")
+    chat.as_member("lisi").says(f"修改 #1\n{ARTICLE}")
+    chat.as_member("lisi").says("送审 #1")
+    assert "（v3）" in chat.as_member("wangwu").says("批准 #1")
+    chat.as_member("lisi").says("投递 #1 韶关日报")
+    text, cells = approval_form(newsroom, 1, tmp_path / "f.docx")
+    assert ["王五", "批准", "v3", ""] in [row[1:] for row in cells]
+    assert "正文（v3，已批准版本）" in text
+
+
+def test_the_form_gives_the_day_a_publication_appeared(newsroom: Runtime, clock: FrozenClock,
+                                                      tmp_path: Path) -> None:
+    chat = ChatDriver(newsroom)
+    clock.current = datetime(2026, 4, 28, 2, tzinfo=UTC)
+    approved_draft(chat)
+    clock.current = datetime(2026, 5, 3, 2, tzinfo=UTC)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 4月30日")
+    _, cells = approval_form(newsroom, 1, tmp_path / "f.docx")
+    [published] = [row for row in cells if row[2:3] == ["刊发"]]
+    assert published[0] == "2026-05-03 10:00" and published[4].startswith("韶关日报 2026-04-30刊发 https://")
+
+
+@pytest.mark.parametrize("argv", [["report", "rewards", "--year", "2026"], ["report", "monthly", "--month", "2026-05"],
+                                  ["drafts", "form", "1"]])
+def test_a_failed_export_leaves_the_earlier_file_whole(argv: list[str], newsroom: Runtime, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import main
+
+    approved_draft(ChatDriver(newsroom))
+    (tmp_path / "exports").mkdir()
+    output = tmp_path / "exports" / "out.bin"
+    output.write_bytes(b"the settlement exported last quarter")
+    real, calls = zipfile.ZipFile.writestr, [0]
+
+    def disk_full(self: zipfile.ZipFile, *args: object, **kwargs: object) -> None:
+        calls[0] += 1
+        if calls[0] > 2:
+            raise OSError(28, "No space left on device")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", disk_full)
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", newsroom.settings.database_url)
+    assert main([*argv, "-o", str(output)]) == 2
+    assert output.read_bytes() == b"the settlement exported last quarter"
+    assert [p.name for p in output.parent.iterdir()] == ["out.bin"]  # no temporary file left behind
+
+
+def test_the_printed_monthly_report_is_what_统计_answers(newsroom: Runtime, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", newsroom.settings.database_url)
+    assert main(["report", "monthly", "--month", "5月"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("2026年5月：投稿 1 篇") and "当月没有投稿的部门：地籍股" in printed
+    assert printed.strip() == chat.as_member("admin").says("统计 2026-05")
+
+
+def test_the_settlement_keeps_titles_as_written_and_adds_up_person_by_person(newsroom: Runtime,
+                                                                            tmp_path: Path) -> None:
+    """A title beginning with - is no formula and keeps its text; one beginning with = is shown, never run.
+    With an editor's share, the article rows add up to 个人 (and so to 排行)."""
+    chat = ChatDriver(newsroom)
+    with newsroom.sessions.begin() as session:
+        rewards.change(session, {"editor_share": "0.2"}, None, datetime(2026, 5, 12, tzinfo=UTC))
+    approved_draft(chat, title="-30℃寒潮中的地灾巡查")
+    approved_draft(chat, title="=HYPERLINK(\"http://evil.example\")")
+    chat.as_member("zhangsan").says("刊发 #1 南方网 https://news.southcn.example/1.html")
+    chat.as_member("zhangsan").says("刊发 #2 韶关日报 https://www.sgrb.example/2.html")
+    sheets = settlement(newsroom, tmp_path / "r.xlsx")
+    assert [row["标题"] for row in sheets["稿件"]] == ["-30℃寒潮中的地灾巡查", "=HYPERLINK(\"http://evil.example\")"]
+    assert load_workbook(tmp_path / "r.xlsx")["稿件"]["B3"].data_type == "s"
+    people = {row["姓名"]: row["积分"] for row in sheets["个人"]}
+    by_person: dict[str, float] = {}
+    for row in sheets["稿件"]:
+        by_person[str(row["作者"])] = by_person.get(str(row["作者"]), 0) + float(row["作者积分"])  # type: ignore[arg-type]
+        by_person[str(row["编辑"])] = by_person.get(str(row["编辑"]), 0) + float(row["编辑积分"])  # type: ignore[arg-type]
+    assert people == {"张三": 6.4, "李四": 1.6} or people == {"张三": 6.4, "赵六": 0.6, "李四": 1.0}, people
+    assert {name: round(points, 6) for name, points in by_person.items() if points} == people
