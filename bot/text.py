@@ -144,16 +144,19 @@ def paginate(text: str, limit: int) -> list[str]:
                 pages.append(head.removesuffix("\n"))
                 joined = joined[len(head):].removeprefix("\n")
             current = joined
-    return [*pages, current]
+    pages.append(current)
+    while len(pages) > 1 and not pages[-1]:  # a closing line break after a full page is no page
+        pages.pop()
+    return pages
 
 
 def _cut(text: str, limit: int) -> str:
     """The longest head of `text` within `limit` bytes that splits no character as the reader sees it: an
     emoji joined by U+200D (👩‍🚒), a flag's two regional indicators (🇨🇳), a mark or variation selector."""
-    most = end = len(text.encode()[:limit].decode("utf-8", "ignore"))
+    most = end = max(1, len(text.encode()[:limit].decode("utf-8", "ignore")))  # a page holds one at least
     while 0 < end < len(text) and most - end < 16 and _inside_character(text, end):  # 16: one character's reach
         end -= 1
-    return text[:end] if end > 0 and not _inside_character(text, end) else text[:most]
+    return text[:end] if 0 < end < len(text) and not _inside_character(text, end) else text[:most]
 
 
 def _inside_character(text: str, i: int) -> bool:
@@ -162,6 +165,8 @@ def _inside_character(text: str, i: int) -> bool:
     if before == "\u200d" or after == "\u200d" or unicodedata.category(after) in ("Mn", "Me", "Mc"):
         return True
     if after in "\ufe0e\ufe0f" or "\U0001f3fb" <= after <= "\U0001f3ff":  # variation selector, skin tone
+        return True
+    if "\U000e0020" <= after <= "\U000e007f":  # the tags of a subdivision flag (🏴 England)
         return True
     indicators = 0  # a flag is two regional indicators: a cut after an odd number of them splits one
     while i - indicators > 0 and _REGIONAL[0] <= text[i - indicators - 1] <= _REGIONAL[1]:

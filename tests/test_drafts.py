@@ -209,3 +209,16 @@ def test_more_the_next_day_says_the_page_is_of_then(chat: ChatDriver) -> None:
     page = zhangsan.says("更多")
     assert page.startswith("（16 小时前的回复，状态以当时为准）\n（续「稿件」）"), page[:80]
     assert len(page.encode()) <= 2048
+
+
+def test_an_approved_draft_without_an_editor_waits_for_every_editor(chat: ChatDriver) -> None:
+    """Any editor may 投递 a draft that has none: it is in each one's 待我处理."""
+    chat.as_member("admin").says("帮助")
+    with chat.runtime.sessions.begin() as session:
+        members.require(session, "lisi").active = members.require(session, "zhaoliu").active = False
+    assert "暂无可分配的编辑" in chat.as_member("zhangsan").says("投稿 无人编辑的稿\n正文")
+    chat.as_member("admin").says("送审 #1")
+    assert "已批准" in chat.as_member("wangwu").says("批准 #1")
+    with chat.runtime.sessions.begin() as session:
+        members.require(session, "zhaoliu").active = True
+    assert "#1《无人编辑的稿》已批准" in chat.as_member("zhaoliu").says("稿件")

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 import models
 from bot import migrate
+from bot.domain.publishing import link_key
 from tests.conftest import PG_URL
 
 
@@ -149,4 +150,4 @@ def test_0023_writes_the_link_key_of_each_publication_recorded(empty_database: s
     with engine.connect() as connection:
         keys = connection.execute(text("SELECT outlet_id, link_key FROM submission ORDER BY outlet_id")).all()
     engine.dispose()
-    assert [tuple(row) for row in keys] == [(1, "www.sgrb.example/2026/1"), (2, None)]
+    assert [tuple(row) for row in keys] == [(1, link_key("https://www.sgrb.example/2026/1")), (2, None)]

@@ -790,3 +790,35 @@ def test_one_articles_link_written_differently_is_still_one_publication(same: st
     assert "同一篇文章只登记一次" in chat.as_member("lisi").says(f"刊发 #1 南方网 {same}")
     hash_route = "https://www.sgrb.example/2026/0512/1#/app/2"  # another page of a one-page site
     assert "积分 +2" in chat.as_member("lisi").says(f"刊发 #1 南方网 {hash_route}")
+
+
+@pytest.mark.parametrize(("first", "same"), [
+    ("https://www.sgrb.example/2026/%E6%96%B0%E9%97%BB/1.html", "https://www.sgrb.example/2026/%e6%96%b0%e9%97%bb/1.html"),
+    ("https://www.sgrb.example/2026/%E6%96%B0%E9%97%BB/1.html", "https://www.sgrb.example/2026/新闻/1.html"),
+    ("https://乐昌.政务.example/2026/1.html", "https://xn--fjq919c.xn--zfr164b.example/2026/1.html"),
+])
+def test_one_articles_link_in_chinese_or_percent_encoded_is_still_one_publication(first: str, same: str,
+                                                                                 newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +3" in chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {first}")
+    assert "同一篇文章只登记一次" in chat.as_member("lisi").says(f"刊发 #1 南方网 {same}")
+
+
+def test_a_long_chinese_link_keeps_a_key_of_fixed_length(newsroom: Runtime) -> None:
+    """Percent-encoded, 300 Chinese characters are 2,700: the key is a hash, whatever the link's length."""
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +3" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/" + "新" * 300)
+    with newsroom.sessions.begin() as session:
+        assert [len(key or "") for key in session.scalars(select(Submission.link_key))] == [64, 0]
+
+
+def test_the_editor_is_told_when_a_mail_never_sent_may_go_now(newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    chat.as_member("lisi").says("刊发 #1 南方网 https://news.southcn.example/a/1.html")
+    chat.as_member("admin").says("撤销刊发 #1 南方网 链接是别人的文章")
+    [told] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("revoked:")]
+    assert told.endswith("给南方网的投稿邮件还没有发出；需要投递时请发送「投递 #1 南方网」。")

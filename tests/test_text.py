@@ -78,3 +78,13 @@ def test_q06_one_line_keeps_only_what_shows_and_no_line_break(text: str) -> None
     assert one_line("乐昌\u200b宣传\r标题\u3000") == "乐昌宣传 标题\u3000"  # the typed ideographic space stays
     assert one_line("致敬最美👩\u200d🚒女消防员") == "致敬最美👩\u200d🚒女消防员"  # an emoji's joiner stays
     assert one_line("#2\u200d1") == "#21"
+
+
+def test_pages_hold_something_and_keep_a_subdivision_flag_whole() -> None:
+    from bot.text import paginate
+
+    assert paginate("甲" * 10 + "\n", 30) == ["甲" * 10]  # a closing line break after a full page is no page
+    assert paginate("中文", 2) == ["中", "文"]  # a page smaller than a character still ends
+    england = "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"
+    for page in paginate("a" * 10 + england * 3, 40):
+        assert page.count("\U0001F3F4") * 6 == sum(0xE0020 <= ord(c) <= 0xE007F for c in page)

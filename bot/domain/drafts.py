@@ -71,8 +71,9 @@ def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
     """Counting and listing what waits for a member: the drafts they edit, and those approved for them to 投递;
     unassigned ones for an editor (whichever editor takes them); pending ones for an approver."""
     waiting = [(Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved))]
-    if editor:
-        waiting.append(Draft.editor_id.is_(None) & (Draft.state == DraftState.editing) & (Draft.author_id != _ME))
+    if editor:  # a draft with no editor is any editor's to edit or 投递
+        waiting.append(Draft.editor_id.is_(None) & Draft.state.in_((DraftState.editing, DraftState.approved))
+                       & (Draft.author_id != _ME))
     if approver:
         waiting.append((Draft.state == DraftState.pending) & ~had_a_hand(_ME, _MY_USERID))
     where = or_(*waiting)

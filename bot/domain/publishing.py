@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import make_msgid
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, or_, select, update
@@ -260,8 +261,12 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone, also=day)
     unsent = submission.sent_at is None and submission.message_id != ""
-    if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again
+    if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again, by whoever sends the draft
         submission.state = SubmissionState.failed
+        told = [draft.editor.userid] if draft.editor is not None else members.admin_userids(session)
+        outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，"
+                      f"给{outlet.name}的投稿邮件还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
+                      f"revoked:{submission.id}:{now.isoformat()}", now)
     elif submission.sent_at is None:  # recorded by 刊发 alone (转载): nothing is left of it
         session.delete(submission)
     session.flush()
@@ -407,16 +412,31 @@ def _plain(text: str) -> str:
 
 
 def link_key(url: str) -> str:
-    """What two links of one article share: the scheme, the host's case, a default port, a trailing slash and a
-    #fragment (not a hash route, #/… or #!…) make no difference."""
+    """What two links of one article share: the scheme, the host's case or Chinese spelling, a default port, a
+    trailing slash, percent-encoding and a #fragment (not a hash route, #/… or #!…) make no difference."""
+    return hashlib.sha256(_same_article(url).encode()).hexdigest()  # a fixed length, however the link is written
+
+
+def _same_article(url: str) -> str:
     parts = urlsplit(url)
     try:
-        host = (parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
+        host = _ascii_host(parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
     except ValueError:  # a port that is no number: the host as written
         host = parts.netloc.lower()
     fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
-    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "") + (
-        f"#{fragment}" if fragment else "")
+    path, query = (quote(unquote(part), safe=_URL_SAFE) for part in (parts.path.rstrip("/"), parts.query))
+    return host + path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+
+
+_URL_SAFE = "/?=&;:@!$'()*+,~"  # kept as they are; anything else is percent-encoded, %e6 and 新 alike as %E6
+
+
+def _ascii_host(host: str) -> str:
+    """乐昌.政务.cn as xn--….xn--….cn, the form a browser may copy instead."""
+    try:
+        return host.encode("idna").decode()
+    except UnicodeError:
+        return host
 
 
 def check_url(url: str) -> str:

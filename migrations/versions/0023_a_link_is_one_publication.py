@@ -1,17 +1,19 @@
 """a link is one publication
 
 刊发 refuses a link already recorded for another outlet or draft (one article would earn its points twice).
-It compares links as `link_key` writes them (the host in any case, a default port, a trailing slash and a
-#fragment make no difference), through this partial index, whatever the size of the table. The keys of the
-publications recorded so far are written here, with the rule as it is today.
+It compares links by `link_key`: a hash of the link as one article's links share it (the host's case or
+Chinese spelling, a default port, a trailing slash, percent-encoding and a #fragment make no difference),
+through this partial index, whatever the size of the table. The keys of the publications recorded so far
+are written here, with the rule as it is today.
 
 Revision ID: 0023
 Revises: 0022
 Create Date: 2026-11-27 10:40:00
 """
 
+import hashlib
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,18 +28,32 @@ _BATCH = 5000
 
 def link_key(url: str) -> str:
     """A copy of bot.domain.publishing.link_key as it is at this revision."""
+    return hashlib.sha256(_same_article(url).encode()).hexdigest()  # a fixed length, however the link is written
+
+
+def _same_article(url: str) -> str:
     parts = urlsplit(url)
     try:
-        host = (parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
+        host = _ascii_host(parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
     except ValueError:
         host = parts.netloc.lower()
     fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
-    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "") + (
-        f"#{fragment}" if fragment else "")
+    path, query = (quote(unquote(part), safe=_URL_SAFE) for part in (parts.path.rstrip("/"), parts.query))
+    return host + path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+
+
+_URL_SAFE = "/?=&;:@!$'()*+,~"
+
+
+def _ascii_host(host: str) -> str:
+    try:
+        return host.encode("idna").decode()
+    except UnicodeError:
+        return host
 
 
 def upgrade() -> None:
-    op.add_column('submission', sa.Column('link_key', sa.String(length=1000), nullable=True))
+    op.add_column('submission', sa.Column('link_key', sa.String(length=64), nullable=True))
     submission = sa.table('submission', sa.column('id', sa.Integer), sa.column('url', sa.String),
                           sa.column('link_key', sa.String))
     connection = op.get_bind()
