@@ -811,7 +811,7 @@ def test_a_long_chinese_link_keeps_a_key_of_fixed_length(newsroom: Runtime) -> N
     publish_both(chat)
     assert "积分 +3" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/" + "新" * 300)
     with newsroom.sessions.begin() as session:
-        assert [len(key or "") for key in session.scalars(select(Submission.link_key))] == [64, 0]
+        assert sorted(len(key or "") for key in session.scalars(select(Submission.link_key))) == [0, 64]
 
 
 def test_the_editor_is_told_when_a_mail_never_sent_may_go_now(newsroom: Runtime) -> None:
