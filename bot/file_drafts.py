@@ -182,20 +182,24 @@ def _check_unpacked_size(data: bytes) -> None:
 
 def _decode(data: bytes) -> str:
     """UTF-8, UTF-16 (Notepad's "Unicode", with or without its byte-order mark) or GB18030 (Notepad's "ANSI")."""
-    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "gb18030"
-    if encoding == "gb18030":
-        try:
-            text = data.decode("utf-8-sig")
-            if text.count("\x00") * 4 < len(text):  # a stray NUL goes with the other control characters
-                return text
-        except UnicodeDecodeError:
-            pass
-        if b"\x00" in data:  # UTF-16 without its mark, which GB18030 would read as nonsense: the byte order
-            # that reads as Chinese and ASCII (the other makes mostly other scripts of them), if one does.
-            text = max((data.decode(order, "replace") for order in ("utf-16-le", "utf-16-be")), key=_written)
-            if "\ufffd" not in text and _written(text) * 10 >= len(text) * 8:
-                return text
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strictly(data, "utf-16")
+    try:
+        text = data.decode("utf-8-sig")
+        if text.count("\x00") * 4 < len(text):  # a stray NUL goes with the other control characters
+            return text
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:  # UTF-16 without its mark, which GB18030 would read as nonsense: the byte order that
+        # reads as Chinese and ASCII (the other makes mostly other scripts of them), if one does.
+        text = max((data.decode(order, "replace") for order in ("utf-16-le", "utf-16-be")), key=_written)
+        if "\ufffd" in text or _written(text) * 10 < len(text) * 8:
             raise FileRefused(_UNKNOWN_ENCODING)
+        return text
+    return _strictly(data, "gb18030")
+
+
+def _strictly(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -90,7 +90,6 @@ def _listing(ctx: Context) -> Reply:
     listing = drafts.listing(ctx.session, ctx.member)
     overdue = {late.draft.id for late in sla.past_deadline(ctx.session, [*listing.queue, *listing.authored],
                                                             ctx.now, ctx.settings)}
-    writes = ctx.member.may(Role.correspondent)
     lines = []
     for title, total, shown in (("待我处理", listing.queue_total, listing.queue),
                                 ("我的稿件", listing.authored_total, listing.authored)):
@@ -99,7 +98,7 @@ def _listing(ctx: Context) -> Reply:
             lines += [_line(ctx, d, overdue) for d in shown]
             if total > len(shown):
                 lines.append(f"……另有 {total - len(shown)} 篇更早的，发送「稿件 #编号」查看")
-    if not listing.authored_total and writes:
+    if not listing.authored_total and ctx.member.may(Role.correspondent):
         lines.append("您还没有投稿。")
     if not lines:
         lines.append("目前没有待您处理的稿件。")

@@ -263,9 +263,9 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     unsent = submission.sent_at is None and submission.message_id != ""
     if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again, by whoever sends the draft
         submission.state = SubmissionState.failed
-        told = [draft.editor.userid] if draft.editor is not None else members.admin_userids(session)
-        outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，"
-                      f"给{outlet.name}的投稿邮件还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
+        outbox.notify(session, _sender(session, draft),
+                      f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，给{outlet.name}的投稿邮件"
+                      f"还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
                       f"revoked:{submission.id}:{now.isoformat()}", now)
     elif submission.sent_at is None:  # recorded by 刊发 alone (转载): nothing is left of it
         session.delete(submission)
@@ -348,8 +348,6 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
         return
     submission.state = SubmissionState.failed
     draft = submission.draft
-    admins = members.admin_userids(session)
-    told = [draft.editor.userid] if draft.editor is not None else admins
     outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
     text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"
             f"请先向{outlet}确认是否收到；没有收到再发送{again}重新投递。" if maybe_sent else
@@ -357,7 +355,12 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
             f"问题解决后请发送{again}重新投递。")
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
                  comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
-    outbox.notify(session, told, text, f"mail-failed:{submission.id}:{attempt}", now)
+    outbox.notify(session, _sender(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
+
+
+def _sender(session: Session, draft: Draft) -> list[str]:
+    """Who sends the draft to outlets and hears how its e-mails went: its editor, or the admins when it has none."""
+    return [draft.editor.userid] if draft.editor is not None else members.admin_userids(session)
 
 
 @dataclass(frozen=True)
