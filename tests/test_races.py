@@ -1,4 +1,5 @@
-"""Two approvers approving the same draft at the same moment: exactly one approval, on either database."""
+"""Two members doing one thing at the same moment, on either database: two approvers approving the same draft
+get one approval; one link recorded for two drafts gets one publication."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import time
 from sqlalchemy import select
 
 from bot.messages import Incoming
-from models import AuditEvent, OutboxMessage
+from bot.runtime import Runtime
+from models import AuditEvent, OutboxMessage, Submission, SubmissionState
 from tests.conftest import ChatDriver
+from tests.test_publishing import approved_draft
 
 ROUNDS = 5
 
@@ -39,27 +42,27 @@ def assert_one_approval_each(chat: ChatDriver, replies: list[list[str]]) -> None
         assert len(notices) == 2 and "zhangsan" in {n.recipient for n in notices}  # the author and the editor
 
 
-def approve_together(chat: ChatDriver, draft: int) -> list[str]:
-    """wangwu and zhouqi send 「批准 #draft」 from two threads released at the same instant."""
-    barrier, pair = threading.Barrier(2), ["", ""]
+def together(runtime: Runtime, *said: tuple[str, str]) -> list[str]:
+    """Each (userid, text) said from its own thread, all released at the same instant; their replies."""
+    barrier, replies = threading.Barrier(len(said)), [""] * len(said)
 
-    def approve(slot: int, userid: str) -> None:
+    def say(slot: int, userid: str, text: str) -> None:
         barrier.wait()
-        reply = chat.runtime.commands.handle(Incoming("local", userid, f"t:{draft}:{userid}", text=f"批准 #{draft}"))
-        pair[slot] = reply.text if reply else ""
+        reply = runtime.commands.handle(Incoming("local", userid, f"t:{slot}:{text}", text=text))
+        replies[slot] = reply.text if reply else ""
 
-    threads = [threading.Thread(target=approve, args=(0, "wangwu")),
-               threading.Thread(target=approve, args=(1, "zhouqi"))]
+    threads = [threading.Thread(target=say, args=(slot, *pair)) for slot, pair in enumerate(said)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return pair
+    return replies
 
 
 def test_q07_two_approvers_in_threads_approve_once(chat: ChatDriver) -> None:
     pending_drafts(chat, ROUNDS)
-    assert_one_approval_each(chat, [approve_together(chat, draft) for draft in range(1, ROUNDS + 1)])
+    assert_one_approval_each(chat, [together(chat.runtime, ("wangwu", f"批准 #{draft}"), ("zhouqi", f"批准 #{draft}"))
+                                    for draft in range(1, ROUNDS + 1)])
 
 
 def test_q07_two_approvers_in_separate_processes_approve_once(chat: ChatDriver) -> None:
@@ -74,3 +77,19 @@ def test_q07_two_approvers_in_separate_processes_approve_once(chat: ChatDriver) 
                    for userid in ("wangwu", "zhouqi")]
         replies.append([worker.communicate(timeout=60)[0].strip() for worker in workers])
     assert_one_approval_each(chat, replies)
+
+
+def test_one_link_recorded_for_two_drafts_at_the_same_moment_counts_once(newsroom: Runtime) -> None:
+    """Two members paste one article's link for two drafts at the same instant: one publication, not two."""
+    chat = ChatDriver(newsroom)
+    for draft in range(1, 2 * ROUNDS + 1):
+        approved_draft(chat, title=f"同链第{draft}篇")
+    for first in range(1, 2 * ROUNDS, 2):
+        link = f"https://www.sgrb.example/news/{first}.html"
+        replies = together(newsroom, ("admin", f"刊发 #{first} 韶关日报 {link}"),
+                           ("zhangsan", f"刊发 #{first + 1} 韶关日报 {link}"))
+        assert sum("同一篇文章只登记一次" in reply for reply in replies) == 1, replies
+    with newsroom.sessions.begin() as session:
+        published = session.scalars(select(Submission.draft_id).where(
+            Submission.state == SubmissionState.published)).all()
+    assert len(published) == ROUNDS

@@ -57,7 +57,8 @@ def months(publications: Iterable[tuple[date, float]]) -> list[dict[str, Any]]:
 
 def lock_totals(session: Session) -> None:
     """One writer of the kept totals (this ledger and the month's figures) at a time, until the transaction
-    ends: two publications of one author rewrite the same rows. SQLite runs one transaction at a time anyway."""
+    ends: two publications of one author rewrite the same rows, and two of one link must see each other.
+    SQLite runs one transaction at a time anyway."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_TOTALS_LOCK)))
 

@@ -287,6 +287,8 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
 
 def _require_new_link(session: Session, url: str, draft: Draft, outlet: Outlet) -> None:
     """One article, one publication: a link recorded for another outlet or draft would count its points twice."""
+    # Taken before looking: two drafts given one link at the same moment each lock only their own draft.
+    ledger.lock_totals(session)
     other = session.execute(
         select(Draft.id, Outlet.name).select_from(Submission).join(Submission.draft).join(Submission.outlet)
         .where(Submission.link_key == link_key(url), Submission.state == SubmissionState.published,
