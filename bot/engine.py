@@ -80,8 +80,13 @@ class Route:
     words: tuple[str, ...]
     handler: Handler
     roles: frozenset[Role]  # empty: everyone
-    takes_body: bool
+    takes_body: bool  # an article follows on the lines below (the terminal chat reads it up to 「发送」)
     takes_number: bool  # acts on a draft: in the group, a quoted `#N` stands in for a missing one
+    takes_lines: bool = False  # the lines below are its text too, kept as lines (线索, 学习 设置)
+
+    @property
+    def keeps_lines(self) -> bool:
+        return self.takes_body or self.takes_lines
 
     @property
     def usage(self) -> str:
@@ -102,9 +107,9 @@ class Router:
     _by_word: dict[str, Route] = field(default_factory=dict)
 
     def command(self, *words: str, roles: set[Role] | None = None, takes_body: bool = False,
-                takes_number: bool = False) -> Callable[[Handler], Handler]:
+                takes_number: bool = False, takes_lines: bool = False) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.add(Route(words, handler, frozenset(roles or ()), takes_body, takes_number))
+            self.add(Route(words, handler, frozenset(roles or ()), takes_body, takes_number, takes_lines))
             return handler
         return register
 
@@ -142,9 +147,12 @@ class Router:
         word = first if first.lower() in self._by_word else self._longest_prefix(line)
         if word is None:
             return None
+        route = self._by_word[word.lower()]
+        if body and not route.keeps_lines:  # 「批准⏎不行，数据有误」 is 「批准 不行，数据有误」: no word goes unread
+            line, raw_line, body = command_line(" ".join(filter(None, map(str.strip, text.splitlines()))))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
-        return self._by_word[word.lower()], Command(word, line[start:].strip(), raw_line[start:].strip(), body)
+        return route, Command(word, line[start:].strip(), raw_line[start:].strip(), body)
 
     def _longest_prefix(self, line: str) -> str | None:
         candidates = [word for word in self._by_word if line.lower().startswith(word)]

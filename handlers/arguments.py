@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from bot.domain.errors import UsageError
 from bot.engine import Command
-from bot.text import QUOTED_NUMBER, leading_draft_number, without_links
+from bot.text import leading_draft_number, without_links
 
 _GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
 # 「批准 1、2」「批准 #2,3」「撤回 1 2」: nothing but numbers after the first. 「退回 #12 3 处数据不对」 and
 # 「批准 #12 2026 年度重点稿」 are comments.
 _MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*[,，、;；。.\s]*")
+_LATER_NUMBER = re.compile(r"#\s*([0-9]{1,100})(?![0-9])")  # 「和 #2」「保留 # 1」
 
 
 def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int, Command]:
@@ -31,14 +32,27 @@ def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int,
     more = rest.args.startswith("#") or (acts and _MORE_NUMBERS.fullmatch(rest.args) is not None)
     other = leading_draft_number(rest.args) if more else None
     if other is not None and other[0] != number:
-        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{other[0]}")
+        raise one_number_only(word, number, other[0])
     return number, rest
 
 
 def draft_number(command: Command, word: str) -> int:
     """A command that takes nothing but the number: 「撤回 #1 和 #2」 names a second draft anywhere after it."""
     number, rest = take_number(command, word)
-    later = QUOTED_NUMBER.search(without_links(rest.args))
+    later = later_number(rest.args)
     if later is not None and int(later.group(1)) != number:
-        raise UsageError(f"一次只能{word}一篇稿件。请分别发送：{word} #{number}，{word} #{later.group(1)}")
+        raise one_number_only(word, number, int(later.group(1)))
     return number
+
+
+def later_number(text: str) -> re.Match[str] | None:
+    """A draft number anywhere in `text` (links aside): 「同意发布 #12」「和 # 2」; its span is the same in
+    the raw arguments."""
+    return _LATER_NUMBER.search(without_links(text))
+
+
+def one_number_only(word: str, number: int, other: int) -> UsageError:
+    """Two drafts in one command: nothing is done, and neither is assumed (「撤回 #2 重复了，保留 #1」 must not lead
+    to withdrawing #1)."""
+    return UsageError(f"一条命令只能写一个稿件编号（这条写了 #{number} 和 #{other}），没有执行。"
+                      f"请重发，只写一个编号，例如「{word} #{number}」。")

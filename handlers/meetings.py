@@ -17,7 +17,7 @@ from models import Role
 router = Router()
 
 
-@router.command("线索")
+@router.command("线索", takes_lines=True)
 def lead(msg: Incoming, ctx: Context) -> Reply:
     """线索 内容 — 提交新闻线索，下次例会交流
     例：线索 坪石镇垦造水田下月验收
@@ -40,7 +40,7 @@ def meeting(msg: Incoming, ctx: Context) -> Reply:
                                                                           ctx.settings.zone)]))
 
 
-@router.command("学习")
+@router.command("学习", takes_lines=True)
 def study(msg: Incoming, ctx: Context) -> Reply:
     """学习 [2026-07] — 每月学习内容（管理员：学习 设置 [7月] 内容）
     例：学习

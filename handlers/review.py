@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.domain import review
 from bot.domain.drafts import get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import leading_draft_number, parse_draft_number, without_links
-from handlers.arguments import draft_number, take_number
+from bot.text import leading_draft_number, parse_draft_number
+from handlers.arguments import draft_number, later_number, one_number_only, take_number
 from models import DraftState, Role
 
 router = Router()
-_LATER_NUMBER = re.compile(r"#\s*([0-9]{1,100})(?![0-9])")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
@@ -48,7 +45,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
         number, rest = take_number(ctx.command, "批准")
         return _approved(ctx, number, rest.raw_args)
-    later = _LATER_NUMBER.search(without_links(ctx.command.args))  # 「批准 同意发布 #12」: need not come first
+    later = later_number(ctx.command.args)  # 「批准 同意发布 #12」: need not come first
     if later is not None:
         start, end = later.span()
         comment = (ctx.command.raw_args[:start] + ctx.command.raw_args[end:]).strip()
@@ -104,8 +101,8 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
 
 
 def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
-    other = _LATER_NUMBER.search(without_links(comment))
+    other = later_number(comment)
     if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
-        raise UsageError(f"一次只能批准一篇稿件。请分别发送：批准 #{number}，批准 #{other.group(1)}")
+        raise one_number_only("批准", number, int(other.group(1)))
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
     return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知作者和编辑。")

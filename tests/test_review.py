@@ -9,6 +9,8 @@ from bot.domain import review
 from models import AuditEvent, Draft, DraftState
 from tests.conftest import ChatDriver
 
+ONE_OF_TWO = "一条命令只能写一个稿件编号（这条写了 #1 和 #2），没有执行。请重发，只写一个编号，例如「批准 #1」"
+
 
 def draft(chat: ChatDriver, number: int = 1) -> Draft:
     with chat.runtime.sessions.begin() as session:
@@ -307,11 +309,11 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("zhaoliu").says("送审 #2")
     refused = chat.as_member("wangwu").says("批准 #1 #2")
-    assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in refused
+    assert ONE_OF_TWO in refused
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
-    assert "一次只能撤回一篇稿件" in chat.as_member("zhangsan").says("撤回 #1 #2")
+    assert "一条命令只能写一个稿件编号" in chat.as_member("zhangsan").says("撤回 #1 #2")
     for both in ("批准 同意 #1 #2", "批准 #1 同意，#2 也同意"):
-        assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in chat.as_member("wangwu").says(both)
+        assert ONE_OF_TWO in chat.as_member("wangwu").says(both)
     listed = chat.as_member("wangwu").says("批准 同意。格式参考 https://news.example/a.html#2")
     assert "没有批准任何一篇" in listed and draft(chat, 2).state == DraftState.pending  # a fragment names no draft
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准 #2 参考 https://news.example/a#12")
@@ -420,10 +422,10 @@ def test_a_second_number_or_a_malformed_one_acts_on_nothing(chat: ChatDriver, su
     chat.as_member("zhaoliu").says("送审 #2")
     wangwu, zhangsan = chat.as_member("wangwu"), chat.as_member("zhangsan")
     for both in ("批准 1、2", "批准 #1,2", "批准 1 2", "批准 #1 #2 同意"):
-        assert "一次只能批准一篇稿件。请分别发送：批准 #1，批准 #2" in wangwu.says(both)
-    assert "一次只能撤回一篇稿件" in zhangsan.says("撤回 1 2")
-    assert "一次只能撤回一篇稿件。请分别发送：撤回 #1，撤回 #2" in zhangsan.says("撤回 #1 和 #2")
-    assert "一次只能送审一篇稿件" in chat.as_member("zhaoliu").says("送审 #2 和 #1")
+        assert ONE_OF_TWO in wangwu.says(both)
+    assert "一条命令只能写一个稿件编号" in zhangsan.says("撤回 1 2")
+    assert "（这条写了 #1 和 #2），没有执行。请重发，只写一个编号，例如「撤回 #1」" in zhangsan.says("撤回 #1 和 #2")
+    assert "例如「送审 #2」" in chat.as_member("zhaoliu").says("送审 #2 和 #1")
     for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2")):
         assert f"稿件编号只写数字，无法识别「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
@@ -453,3 +455,32 @@ def test_a_re_approval_counts_once_and_says_which_version(chat: ChatDriver, subm
     told = [text for to, text in new_messages(chat, submitted) if to == "zhangsan" and "批准" in text]
     assert told[-1] == "您的稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准（v2，前次批准已因修改作废）。"
     assert "批准 1 篇" in chat.as_member("admin").says("统计")  # one draft approved, twice
+
+
+def test_a_number_named_only_in_passing_is_never_suggested(chat: ChatDriver, submitted: list[int]) -> None:
+    """The same article sent twice: 「撤回 #2 重复投稿，保留 #1」 must not lead the author to withdraw #1, which
+    cannot be undone; 「# 1」 with a blank is a number as much as 「#1」 is."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n今天上午，演练在坪石镇举行。")
+    for said in ("撤回 #2 重复投稿，保留 #1", "撤回 #2 重复投稿，保留 # 1"):
+        reply = chat.as_member("zhangsan").says(said)
+        assert "没有执行。请重发，只写一个编号，例如「撤回 #2」" in reply and "撤回 #1" not in reply, reply
+    assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.editing, DraftState.editing)
+    chat.as_member("lisi").says("送审 #1")
+    for said in ("批准 #1 比 #2 写得好", "批准 #1 同意 # 2"):
+        reply = chat.as_member("wangwu").says(said)
+        assert "例如「批准 #1」" in reply and "批准 #2" not in reply, reply
+    assert "一条命令只能写一个稿件编号" in chat.as_member("zhangsan").says("稿件 #1 #2")  # not 「一次只能稿件…」
+    assert draft(chat, 1).state == DraftState.pending
+
+
+def test_words_on_the_lines_below_a_command_are_read_with_it(chat: ChatDriver, submitted: list[int]) -> None:
+    """「批准⏎不行，第二段数据有问题」 is an objection, not a bare 批准; a comment on the next line is the comment."""
+    chat.as_member("lisi").says("送审 #1")
+    reply = chat.as_member("wangwu").says("批准\n不行，第二段数据有问题")
+    assert "没有批准任何稿件" in reply and draft(chat).state == DraftState.pending, reply
+    assert "已将稿件 #1 退回" in chat.as_member("wangwu").says("退回 #1\n第二段请补充参加人数\n\n第三段删去")
+    assert events(chat)[-1][2:] == ("returned", "第二段请补充参加人数 第三段删去")
+    chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行，200人参加。")
+    chat.as_member("lisi").says("送审 #1")
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 #1\n同意，投递前请核实参演人数")
+    assert events(chat)[-1][3] == "同意，投递前请核实参演人数"
