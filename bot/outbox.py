@@ -1,7 +1,7 @@
 """The transactional outbox: enqueue() in the caller's transaction; a dispatcher sends later.
 
-A row is claimed with a lease before it is sent, so a crashed dispatcher's rows are sent again
-after the lease runs out and two dispatchers never send one row at the same time.
+A row is claimed with a lease before it is sent, and the lease is renewed while the send runs, so a crashed
+dispatcher's rows are sent again after the lease runs out and two dispatchers never send one row at the same time.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -198,12 +199,14 @@ class Dispatcher:
     """Claims due rows, hands each to its channel's transport, records the outcome."""
 
     def __init__(self, sessions: sessionmaker[Session], transports: Mapping[str, Transport],
-                 clock: Callable[[], datetime], batch: int = 50, on_dead: DeadLetterHook | None = None) -> None:
+                 clock: Callable[[], datetime], batch: int = 50, on_dead: DeadLetterHook | None = None,
+                 renew_every: timedelta = LEASE / 4) -> None:
         self._sessions = sessions
         self._transports = transports
         self._clock = clock
         self._batch = batch
         self._on_dead = on_dead
+        self._renew_every = renew_every
         self._worker = uuid.uuid4().hex
 
     def run_once(self) -> int:
@@ -228,15 +231,39 @@ class Dispatcher:
         """Renew the lease just before sending: a batch slower than the lease must not send twice.
 
         A lease taken moments ago is left as it is, which saves a transaction per row of a quick batch."""
-        now = self._clock()
-        if message.lease_until is not None and message.lease_until - now > LEASE - FRESH_LEASE:
+        if message.lease_until is not None and message.lease_until - self._clock() > LEASE - FRESH_LEASE:
             return True
+        return self._renew(message)
+
+    def _renew(self, message: OutboxMessage) -> bool:
         with self._sessions.begin() as session:
             renewed = session.execute(update(OutboxMessage).where(
                 OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by,
                 OutboxMessage.state == OutboxState.sending,  # still our claim: nobody took it since, even if late
-            ).values(lease_until=now + LEASE))
+            ).values(lease_until=self._clock() + LEASE))
             return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+
+    @contextmanager
+    def _renewing(self, message: OutboxMessage) -> Iterator[None]:
+        """Keep the lease while a send runs: a large e-mail on a slow line can outlast it, and another
+        dispatcher taking the row would call it lost (and the editor, told so, would send it twice)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self._renew_every.total_seconds()):
+                try:
+                    if not self._renew(message):
+                        return
+                except Exception:  # the database away for a moment: try again at the next beat
+                    log.exception("outbox %s: renewing the lease failed", message.id)
+
+        beat = threading.Thread(target=renew, name=f"outbox-lease-{message.id}", daemon=True)
+        beat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beat.join()
 
     def _deliver(self, message: OutboxMessage) -> None:
         transport = self._transports.get(message.channel)
@@ -245,7 +272,8 @@ class Dispatcher:
                 raise Undeliverable(f"gave up after {MAX_ATTEMPTS} attempts")
             if transport is None:
                 raise Undeliverable(f"no transport for channel {message.channel!r}")
-            transport.send(message)
+            with self._renewing(message):
+                transport.send(message)
         except RetryLater as exc:
             if exc.counts:  # a wait for a rate limit is no failure; anything else an operator may need to see
                 log.warning("outbox %s (%s) attempt %d/%d failed, will retry: %s", message.id, message.channel,

@@ -11,7 +11,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -289,9 +289,13 @@ class Mailbox:
     controller: Any = None
 
     ack_delay: float = 0.0  # seconds between taking a message and saying so (a slow server)
+    meanwhile: Callable[[], None] | None = None  # runs once, while the sender waits for the 250
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        if self.meanwhile is not None:
+            self.meanwhile, meanwhile = None, self.meanwhile
+            meanwhile()
         await asyncio.sleep(self.ack_delay)
         return "250 OK"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import mail, outbox
 from bot.db import make_engine
 from bot.domain import outlets, publishing
+from bot.outbox import Dispatcher
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState, Submission, SubmissionState
 from tests.conftest import MAILBOXES, PG_URL, ChatDriver, FrozenClock, Mailbox, Sent
@@ -301,3 +303,26 @@ def test_the_time_an_e_mail_went_out_is_kept_in_utc_whatever_the_sessions_zone(
     shanghai.dispose()
     with newsroom.sessions.begin() as session:
         assert session.scalars(select(Submission.sent_at)).one() == clock()
+
+
+def test_a_mail_slower_than_its_lease_is_neither_taken_over_nor_called_lost(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
+    """A large e-mail still on its way when its 2-minute lease would end: the sender keeps the lease, so a second
+    dispatcher (`serve --workers 2`, a `dispatcher` beside the web workers) does not take the row and tell the
+    editor the line broke — who, asking 南方网 while it was still arriving, would send it again."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    sender = Dispatcher(newsroom.sessions, newsroom.transports, clock, renew_every=timedelta(milliseconds=20))
+    other = newsroom.dispatcher()
+
+    def three_minutes_into_the_upload() -> None:
+        clock.advance(minutes=3)
+        time.sleep(0.3)  # the sender renews its lease meanwhile (every 20 ms here, every 30 s in service)
+        other.run_once()
+
+    mailbox.meanwhile = three_minutes_into_the_upload
+    sender.run_once()
+    drain(newsroom)
+    assert submission_state(newsroom) == SubmissionState.sent and not told_lisi(sent, "可能已经发出")
+    assert len(mailbox.messages) == 1
