@@ -9,7 +9,9 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,27 @@ DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.
 MAX_PHOTO_BYTES = 15 * 1024 * 1024  # the photos one e-mail carries: base64 makes 20 MB, what mailboxes take
 
 
+class _OutletPolicy(EmailPolicy):
+    """The standard policy, except that a Chinese Subject is encoded whole, its blanks inside the encoded
+    words: Python may fold 「演练 筑牢」 between two of them, and RFC 2047 has every mail reader drop a blank
+    there, so the outlet would read 「演练筑牢」."""
+
+    def fold(self, name: str, value: str) -> str:
+        return self._whole(name, value) or str(super().fold(name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        whole = self._whole(name, value)
+        return whole.encode("ascii") if whole else bytes(super().fold_binary(name, value))
+
+    def _whole(self, name: str, value: str) -> str | None:
+        if name.lower() != "subject" or str(value).isascii():
+            return None
+        return f"{name}: {Header(str(value), 'utf-8', header_name=name).encode(linesep=self.linesep)}{self.linesep}"
+
+
+OUTLET_POLICY = _OutletPolicy()
+
+
 def compose(settings: Settings, submission: Submission, text: str, message_id: str, now: datetime,
             pictures: Sequence[Photo] = ()) -> EmailMessage:
     """The submission as the outlet receives it: subject from its template, the title, the outlet's byline and
@@ -44,14 +67,15 @@ def compose(settings: Settings, submission: Submission, text: str, message_id: s
     byline = outlets.byline(outlet, author)
     signature = settings.signature.replace("\\n", "\n")
     attached, left_out = _within_size(pictures)
-    message = EmailMessage()
+    message = EmailMessage(policy=OUTLET_POLICY)
     message["Subject"] = outlet.subject_template.format(**fields)
     message["From"] = settings.smtp_sender or "newsbot@localhost"
     message["To"] = outlet.mailbox
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(now.astimezone(settings.zone))
     note = f"\n\n（另有 {left_out} 张照片超出邮件大小，未附上，需要请联系作者。）" if left_out else ""
-    message.set_content(f"{draft.title}\n{byline}\n\n{text}{note}\n\n--\n{signature}\n")
+    # base64 whatever the lines: sent as 8bit, smtplib's generator would turn a line's leading "From " into ">From ".
+    message.set_content(f"{draft.title}\n{byline}\n\n{text}{note}\n\n--\n{signature}\n", cte="base64")
     if outlet.attachment == "docx":
         message.add_attachment(docx_bytes(draft.title, byline, text, signature),
                                maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=attachment_name(draft.title))
@@ -81,7 +105,8 @@ def docx_bytes(title: str, byline: str, text: str, signature: str) -> bytes:
     document = Document()
     document.add_heading(xml_safe(title), level=1)
     document.add_paragraph(xml_safe(byline))
-    for paragraph in [*text.split("\n"), "", *signature.split("\n")]:
+    # Every line its own paragraph: python-docx makes a \r left inside one a line break (<w:br/>).
+    for paragraph in [*text.splitlines(), "", *signature.splitlines()]:
         document.add_paragraph(xml_safe(paragraph))
     buffer = io.BytesIO()
     document.save(buffer)

@@ -65,8 +65,8 @@ def one_line(text: str) -> str:
 
 def article(text: str) -> str:
     """An article's text as typed, less the blank lines around it: the first paragraph keeps its indent
-    (首行缩进, two full-width spaces) like the others."""
-    return _LEADING_BLANK_LINES.sub("", text).rstrip()
+    (首行缩进, two full-width spaces) like the others. Lines end in \n, as a Windows file's \r\n too."""
+    return _LEADING_BLANK_LINES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).rstrip()
 
 
 def parse_draft_number(token: str) -> int | None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import zipfile
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 import pytest
 from docx import Document
 from sqlalchemy import func, select, update
 
 from bot import mail
+from bot.file_drafts import extract_text
 from bot.runtime import Runtime
 from models import (
     AuditEvent,
@@ -822,3 +826,38 @@ def test_the_editor_is_told_when_a_mail_never_sent_may_go_now(newsroom: Runtime)
     chat.as_member("admin").says("撤销刊发 #1 南方网 链接是别人的文章")
     [told] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("revoked:")]
     assert told.endswith("给南方网的投稿邮件还没有发出；需要投递时请发送「投递 #1 南方网」。")
+
+
+def test_the_outlet_reads_the_title_and_text_exactly_as_approved(newsroom: Runtime, mailbox: Mailbox) -> None:
+    """A blank between 主标题 and 副标题 stays in the Subject (Python folded it between two encoded words, where
+    mail readers drop it); a line beginning with "From " stays as written (not ">From "); a Windows .txt's line
+    ends give one Word paragraph per paragraph, with no line break left at the end of each."""
+    chat = ChatDriver(newsroom)
+    title = "开展地质灾害应急演练 筑牢安全防线"
+    short_lines = "\n".join(["外国友人这样写道：乐昌山清水秀。"] * 40)  # sent as 8bit before, not base64
+    text = f"乐昌市自然资源局开展国际交流活动。\nFrom Lechang to the world\n{short_lines}"
+    approved_draft(chat, title=title, text=text)
+    notepad = ARTICLE.replace("\n", "\r\n").encode("gb18030")
+    approved_draft(chat, title="记事本稿件", text=extract_text("稿.txt", notepad))
+    chat.as_member("lisi").says("投递 #1 南方网")
+    chat.as_member("lisi").says("投递 #2 南方网")
+    drain(newsroom)
+    by_subject = {m["Subject"]: m for m in mailbox.messages}
+    first = by_subject[f"【投稿】{title}（乐昌市自然资源局 张三）"]
+    assert text in first.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    [attachment] = list(by_subject["【投稿】记事本稿件（乐昌市自然资源局 张三）"].iter_attachments())
+    paragraphs = [p.text for p in Document(io.BytesIO(attachment.get_content())).paragraphs]
+    assert paragraphs[2:7] == ARTICLE.split("\n")
+
+
+def test_no_blank_of_a_chinese_subject_is_lost_wherever_it_falls() -> None:
+    """RFC 2047 readers drop the blanks between encoded words: every blank must be inside one."""
+    for cut in range(1, 40):
+        title = ("乐昌市自然资源局开展地质灾害应急演练筑牢安全防线守护群众生命财产安全" * 2)[:40]
+        subject = f"【投稿】{title[:cut]} {title[cut:]}（乐昌市自然资源局 张三）"
+        message = EmailMessage(policy=mail.OUTLET_POLICY)
+        message["Subject"] = subject
+        message.set_content("正文")
+        raw = message.as_bytes()
+        assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject, cut
+        assert max(len(line) for line in raw.splitlines()) <= 78
