@@ -27,16 +27,17 @@ class JobContext:
     fire: datetime  # the firing's time, in the office's zone
     now: datetime
 
-    def to_group(self, key: str, lines: list[str], more: str = "") -> int:
-        return to_group(self.session, key, lines, self.now, more)
+    def to_group(self, key: str, lines: list[str], more: str = "", parts: int = 1) -> int:
+        return to_group(self.session, key, lines, self.now, more, parts)
 
 
-def to_group(session: Session, key: str, lines: list[str], now: datetime, more: str = "") -> int:
-    """One markdown message to the group, cut to what every group channel accepts. The lines carry titles,
-    names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
-    content = fit([_quoted(line) for line in lines], more)
-    return outbox.enqueue(session, channel=outbox.GROUP, recipient="",
-                          payload={"msgtype": "markdown", "markdown": {"content": content}}, dedupe_key=key, now=now)
+def to_group(session: Session, key: str, lines: list[str], now: datetime, more: str = "", parts: int = 1) -> int:
+    """Markdown to the group in up to `parts` messages, each cut to what every group channel accepts. The lines
+    carry titles, names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
+    contents = split([_quoted(line) for line in lines], more, parts)
+    return sum(outbox.enqueue(session, channel=outbox.GROUP, recipient="", dedupe_key=f"{key}:{n}" if n else key,
+                              payload={"msgtype": "markdown", "markdown": {"content": content}}, now=now)
+               for n, content in enumerate(contents))
 
 
 def _quoted(line: str) -> str:
@@ -44,14 +45,24 @@ def _quoted(line: str) -> str:
     return prefix + markdown_plain(line[len(prefix):])
 
 
-def fit(lines: list[str], more: str) -> str:
-    """As many whole lines as fit, then `more` (where to read the rest) if anything was left out."""
-    kept: list[str] = []
-    for line in lines:
-        if len("\n".join([*kept, line, more]).encode()) > outbox.GROUP_LIMIT:
-            return "\n".join([*kept, more or "……"])
-        kept.append(line)
-    return "\n".join(kept)
+def split(lines: list[str], more: str, parts: int) -> list[str]:
+    """The lines in up to `parts` messages of whole lines, each after the first marked 「（续上条）」; the last ends
+    with `more` (where to read the rest) if lines were left out."""
+    messages: list[str] = []
+    while lines or not messages:
+        kept = ["（续上条）"] if messages else []
+        last = len(messages) + 1 >= parts
+        for line in lines:
+            if len("\n".join([*kept, line, more if last else ""]).encode()) > outbox.GROUP_LIMIT:
+                break
+            kept.append(line)
+        taken = len(kept) - bool(messages)
+        lines = lines[taken:]
+        if lines and (last or not taken):  # no more messages, or a line too long for one: cut here
+            messages.append("\n".join([*kept, more or "……"]))
+            break
+        messages.append("\n".join(kept))
+    return messages
 
 
 def monthly_report(ctx: JobContext) -> int:
@@ -193,6 +204,9 @@ def ranked_year(day: date) -> int:
     return day.year if day.month > 6 else day.year - 1
 
 
+YEAR_END_PARTS = 10  # the whole year's articles (a county bureau's few dozen to a few hundred), not a flood
+
+
 def year_end(ctx: JobContext) -> int:
     """Dec 28: the year's ranking of people and departments and its published articles (the material for 工作巡礼).
     Fired in the first half of a year, it closes the year before, whole (日程 设置 year_end month=1 day=2)."""
@@ -212,7 +226,7 @@ def year_end(ctx: JobContext) -> int:
     lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles]
     # The whole year's ranking has a key of its own: an office may send both, on Dec 28 and in January.
     key = f"yearend:{year}:{day:%m-%d}" if so_far else f"yearend:{year}"
-    return ctx.to_group(key, lines, f"……完整清单请管理员导出（{year}年度用稿表）。")
+    return ctx.to_group(key, lines, f"……完整清单请管理员导出（{year}年度用稿表）。", parts=YEAR_END_PARTS)
 
 
 JOBS: dict[str, Callable[[JobContext], int]] = {

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from bot import jobs, outbox
 from bot.domain import meetings
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
@@ -332,6 +333,37 @@ def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -
         "**2026年度用稿排行（优秀通讯员评选参考，截至12月28日）**", "1. 张三（办公室）3 分，1 篇", "部门：办公室 3 分",
         "此后登记的刊发仍计入全年：发送「排行 2026」查看最新排行。", "全年刊发稿件 1 篇：",
         "· 《乐昌开展地质灾害应急演练》韶关日报"])
+
+
+def test_the_year_end_post_lists_every_article_of_the_year(chat: ChatDriver, cal: Calendar,
+                                                           clock: FrozenClock) -> None:
+    """The material for 工作巡礼 is the whole year's list: a year of 40 articles outgrows one group message, so
+    it goes on in the next ones (the list was cut at about 20, the first half of the year)."""
+    only(chat.runtime, "year_end")
+    titles = [f"乐昌市自然资源局开展第{n}次地质灾害应急演练" for n in range(1, 41)]
+    for number, title in enumerate(titles, start=1):
+        chat.as_member("zhangsan").says(f"投稿 {title}\n正文")
+        chat.as_member("admin").says(f"送审 #{number}")
+        chat.as_member("wangwu").says("批准")
+        chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 https://www.sgrb.example/2026/{number}.html")
+    clock.current = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
+    posts = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
+    assert [m.dedupe_key for m in posts] == ["yearend:2026:12-28", "yearend:2026:12-28:1"]
+    contents = [m.payload["markdown"]["content"] for m in posts]
+    assert "全年刊发稿件 40 篇：" in contents[0] and contents[1].startswith("（续上条）\n· 《")
+    listed = [line for content in contents for line in content.splitlines() if line.startswith("· 《")]
+    assert listed == [f"· 《{title}》韶关日报" for title in titles]
+
+
+def test_a_post_in_parts_keeps_to_the_group_limit_and_says_where_the_rest_is() -> None:
+    lines = [f"· 《乐昌市自然资源局开展第{n}次地质灾害应急演练》韶关日报" for n in range(1000)]
+    parts = jobs.split(lines, "……完整清单请管理员导出。", 10)
+    assert len(parts) == 10 and all(len(part.encode()) <= outbox.GROUP_LIMIT for part in parts)
+    assert parts[-1].endswith("\n……完整清单请管理员导出。") and not parts[-2].endswith("导出。")
+    shown = [line for part in parts for line in part.splitlines() if line.startswith("· ")]
+    assert shown == lines[:len(shown)]
+    assert jobs.split(lines[:3], "更多", 10) == ["\n".join(lines[:3])]
 
 
 def test_the_year_end_ranking_names_a_member_without_department(chat: ChatDriver, cal: Calendar,
