@@ -58,7 +58,7 @@ def show(msg: Incoming, ctx: Context) -> Reply:
         return _listing(ctx)
     number, rest = take_number(ctx.command, "稿件", acts=False)
     draft = drafts.get(ctx.session, number)
-    if not drafts.involved(ctx.member, draft):
+    if not drafts.may_see(ctx.member, draft):
         raise Refused(f"您不是稿件 {draft.number} 的作者、编辑或审核人，无权查看。发送「稿件」查看您的稿件。",
                       draft.id)
     wanted = rest.args

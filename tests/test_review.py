@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.domain import review
-from models import AuditEvent, Draft, DraftState
+from bot.domain import members, review
+from models import AuditEvent, Draft, DraftState, Role
 from tests.conftest import ChatDriver
 
 ONE_OF_TWO = "一条命令只能写一个稿件编号（这条写了 #1 和 #2），没有执行。请重发，只写一个编号，例如「批准 #1」"
@@ -484,3 +484,16 @@ def test_words_on_the_lines_below_a_command_are_read_with_it(chat: ChatDriver, s
     chat.as_member("lisi").says("送审 #1")
     assert "已批准稿件 #1" in chat.as_member("wangwu").says("批准 #1\n同意，投递前请核实参演人数")
     assert events(chat)[-1][3] == "同意，投递前请核实参演人数"
+
+
+def test_an_editor_reads_the_unassigned_draft_in_their_queue(chat: ChatDriver) -> None:
+    """稿件 lists a draft with no editor under every editor's 待我处理: each may read it, or they could only 送审 a
+    text they never saw."""
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhaoliu", frozenset(), chat.runtime.clock(), actor="admin")
+    chat.as_member("lisi").says("投稿 编辑自己投的稿\n今天上午，演练在坪石镇举行。")  # lisi the only editor: none
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "zhaoliu", frozenset({Role.editor}), chat.runtime.clock(), actor="admin")
+    assert "待我处理（1）" in chat.as_member("zhaoliu").says("稿件")
+    assert "今天上午，演练在坪石镇举行。" in chat.as_member("zhaoliu").says("稿件 #1 全文")
+    assert "无权查看" in chat.as_member("xiaoli").says("稿件 #1 全文")

@@ -195,11 +195,12 @@ def versions(session: Session, draft: Draft) -> list[DraftVersion]:
                                 .order_by(DraftVersion.number)))
 
 
-def involved(member: Member, draft: Draft) -> bool:
-    """Who may read the draft and record what outlets did with it: its author, its editor, whoever approved
-    it, admins and approvers (the deputy director oversees every draft)."""
-    return (member.id in (draft.author_id, draft.editor_id, draft.approved_by_id) or member.may(Role.admin)
-            or Role.approver in member.roles)
+def may_see(member: Member, draft: Draft) -> bool:
+    """Who may read the draft and record what outlets did with it: its author, its editor (any editor while it
+    has none: they may take it up, so they read it first), whoever approved it, admins and approvers (the deputy
+    director oversees every draft)."""
+    return (member.id in (draft.author_id, draft.editor_id, draft.approved_by_id) or Role.approver in member.roles
+            or may_edit(draft, member))
 
 
 def holder(draft: Draft) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
-from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, involved, may_edit
+from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit, may_see
 from bot.domain.errors import Refused, UsageError
 from bot.text import DAY, QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
@@ -116,7 +116,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     # Locked before any write: a change made to the draft at the same moment (a revision voiding its approval,
     # an editor claiming it, an e-mail to the same outlet) comes wholly before this publication or after it.
     draft = get(session, draft_id, lock=True)
-    _require_involved(draft, member, "登记刊发")
+    _require_may_see(draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     url = check_url(url)
     if draft.state not in SUBMITTABLE or draft.approved_hash is None:
@@ -218,7 +218,7 @@ def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
 def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, now: datetime) -> Submission:
     """不采用: the outlet did not use the draft."""
     draft = get(session, draft_id)
-    _require_involved(draft, member, "登记不采用")
+    _require_may_see(draft, member, "登记不采用")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
@@ -504,6 +504,6 @@ def _href(url: str) -> str:
 _HREF_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E"})
 
 
-def _require_involved(draft: Draft, member: Member, action: str) -> None:
-    if not involved(member, draft):
+def _require_may_see(draft: Draft, member: Member, action: str) -> None:
+    if not may_see(member, draft):
         raise Refused(f"只有稿件 {draft.number} 的作者、编辑、审核人或管理员可以{action}。", draft.id)
