@@ -75,7 +75,7 @@ class Submission(Base):
         # The month's figures of one outlet (bot.domain.stats.recount).
         Index("ix_submission_outlet_id_sent_at", "outlet_id", "sent_at"),
         Index("ix_submission_outlet_id_published_on", "outlet_id", "published_on"),
-        # 转载: the month's publications that no e-mail of ours preceded (刊发 records them with no message id).
+        # 转载: of the month's publications, those no e-mail of ours preceded (刊发 records them with no message id).
         Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("message_id = ''"),
               postgresql_where=text("message_id = ''")),
         # 刊发: is this link another publication's already?

@@ -306,6 +306,11 @@ def test_month_statistics(newsroom: Runtime, clock: FrozenClock) -> None:
     assert "投递 2 次，刊发 2 篇次（其中转载 1 篇次，转载率 50%）" in chat.as_member("admin").says("统计 2026-05")
     chat.as_member("zhangsan").says("刊发 #1 公众号 https://mp.example/s/1")  # posted by the office itself
     assert "投递 2 次，刊发 3 篇次（其中转载 1 篇次，转载率 33%）" in chat.as_member("admin").says("统计 2026-05")
+    approved_draft(chat, title="作者自己投给韶关日报的稿件")  # the author sent it themselves: no e-mail of ours
+    chat.as_member("zhangsan").says("刊发 #2 韶关日报 https://sgrb.example/2")  # its first publication: no reprint
+    assert "刊发 4 篇次（其中转载 1 篇次，转载率 25%）" in chat.as_member("admin").says("统计 2026-05")
+    chat.as_member("zhangsan").says("刊发 #2 南方网 https://southcn.example/2")  # after it, with no e-mail: one
+    assert "刊发 5 篇次（其中转载 2 篇次，转载率 40%）" in chat.as_member("admin").says("统计 2026-05")
 
 
 def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:

@@ -129,7 +129,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
         return _correct(session, draft, outlet, submission, member, url, front_page, on, now, zone)
-    if submission is None:  # published without our e-mail: 转载, unless the outlet is the office's own
+    if submission is None:  # published without our e-mail: sent by the author, or a reprint (转载) of an earlier one
         approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
                                 state=SubmissionState.sent, queued_at=now)
@@ -267,7 +267,7 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
                       f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，给{outlet.name}的投稿邮件"
                       f"还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
                       f"revoked:{submission.id}:{now.isoformat()}", now)
-    elif submission.sent_at is None:  # recorded by 刊发 alone (转载): nothing is left of it
+    elif submission.sent_at is None:  # recorded by 刊发 alone (no e-mail of ours): nothing is left of it
         session.delete(submission)
     session.flush()
     after = rewards.draft_total(session, draft.id, rules)

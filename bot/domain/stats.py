@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, func, insert, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, insert, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain import ledger
 from bot.domain.errors import UsageError
@@ -108,7 +108,7 @@ class Month:
     levels: list[Row]
     departments: list[Row]
     silent_departments: list[str]  # 宣传无死角: departments with no draft this month
-    reprinted: int  # 转载: publications this month that no e-mail of ours preceded, the office's own channels aside
+    reprinted: int  # 转载: publications this month of drafts published before, no e-mail of ours preceding them
 
     @property
     def reprint_rate(self) -> str:
@@ -157,9 +157,14 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
     # by a plan made before its value is known (PostgreSQL's generic plans).
     # Outlets of level 本单位 (by default the 局微信公众号) publish what the office posts itself: never a reprint.
+    # Nor is a draft's first publication, though the author sent it themselves: a reprint copies an earlier one.
+    earlier = aliased(Submission)
     reprinted = session.scalar(select(func.count()).select_from(Submission).join(Outlet).where(
         Submission.message_id == literal_column("''"), Submission.published_on >= start,
-        Submission.published_on < end, Outlet.level != Level.own)) or 0
+        Submission.published_on < end, Outlet.level != Level.own,
+        exists().where(earlier.draft_id == Submission.draft_id, or_(
+            earlier.published_on < Submission.published_on,
+            (earlier.published_on == Submission.published_on) & (earlier.id < Submission.id))))) or 0
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
