@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import models
 from bot.app import create_app
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from bot.messages import Incoming
 from bot.migrate import upgrade
 from bot.outbox import LocalTransport
@@ -68,6 +68,15 @@ class FrozenClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test reads the environment it sets: the process's cached settings (the CLI's, a migration's) are
+    forgotten, or a test run in-process after another would use the other's database."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
