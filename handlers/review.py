@@ -20,8 +20,11 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     例：修改 #12⏎（换行写完整正文）
     """
     number = draft_number(ctx.command, "修改")
+    before = get(ctx.session, number).current_version
     version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     state = DraftState(get(ctx.session, number).state)
+    if version.number == before:
+        return Reply(f"正文与 v{before} 相同：稿件 #{number} 原样交回编辑，当前{state.label}。")
     return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
 
 

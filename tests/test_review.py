@@ -497,3 +497,44 @@ def test_an_editor_reads_the_unassigned_draft_in_their_queue(chat: ChatDriver) -
     assert "待我处理（1）" in chat.as_member("zhaoliu").says("稿件")
     assert "今天上午，演练在坪石镇举行。" in chat.as_member("zhaoliu").says("稿件 #1 全文")
     assert "无权查看" in chat.as_member("xiaoli").says("稿件 #1 全文")
+
+
+def test_a_pending_draft_handed_to_its_only_approver_is_not_silently_stuck(chat: ChatDriver) -> None:
+    """The editor of a pending draft stops editing; it goes to the only approver, an editor too, who as its editor
+    may not approve it. Nobody can: the admins hear of it (a rule blocking the only person who could act)."""
+    with chat.runtime.sessions.begin() as session:
+        for userid, roles in (("zhouqi", set()), ("zhaoliu", set()), ("wangwu", {Role.approver, Role.editor})):
+            members.set_roles(session, userid, frozenset(roles), chat.runtime.clock(), actor="admin")
+    chat.as_member("zhangsan").says("投稿 标题\n正文")
+    assert "已通知审核人：王五" in chat.as_member("lisi").says("送审 #1")
+    seen: list[int] = []
+    new_messages(chat, seen)
+    chat.as_member("admin").says("成员 角色 lisi 通讯员")
+    told = new_messages(chat, seen)
+    assert ("wangwu", "稿件 #1《标题》（待审核）的编辑 李四 已不再担任编辑，改由您负责。发送「稿件 #1」查看。") in told
+    assert any(to == "admin" and "没有可审核的人" in text for to, text in told), told
+
+
+def test_a_returned_draft_found_right_goes_back_unchanged(chat: ChatDriver, submitted: list[int]) -> None:
+    """退回 「请核实…」; the author checks and the text is right: 修改 with the same text sends it back to the
+    editor as it is (it was refused, and nothing else could move the draft)."""
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("退回 #1 请核实坪石镇这个地点")
+    new_messages(chat, submitted)
+    reply = chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行。")
+    assert reply == "正文与 v1 相同：稿件 #1 原样交回编辑，当前编辑中。"
+    assert (draft(chat).state, draft(chat).current_version) == (DraftState.editing, 1)
+    assert events(chat)[-1] == ("revise", "zhangsan", "editing", "核实后未改动")
+    assert new_messages(chat, submitted) == [
+        ("lisi", "作者张三 核实后没有改动稿件 #1《乐昌开展地质灾害应急演练》（v1），请继续编辑。")]
+    assert "相同，没有改动" in chat.as_member("lisi").says("修改 #1\n今天上午，演练在坪石镇举行。")
+
+
+def test_refusals_after_approval_or_withdrawal_say_what_can_be_done(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    reply = chat.as_member("wangwu").says("退回 #1 刚发现数据有误，先别投")
+    assert "不能再退回。发现问题请编辑 李四发送「修改 #1」改正（原批准作废，重新审核），或请作者发送「撤回 #1」" in reply
+    chat.as_member("zhangsan").says("撤回 #1")
+    reply = chat.as_member("zhangsan").says("修改 #1\n新正文")  # not 三审分离: nobody may change it now
+    assert reply.startswith("稿件 #1 当前已撤回，不能修改。"), reply

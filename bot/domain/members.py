@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit
 from bot.domain.errors import NotFound, Refused, UsageError
 from bot.text import one_line
-from models import DepartmentEditor, Draft, Member, Role
+from models import DepartmentEditor, Draft, DraftState, Member, Role
 from models.member import ROLE_LABELS
 
 _ROLE_WORDS = {role.value: role for role in Role} | {label: role for role, label in ROLE_LABELS.items()}
@@ -135,7 +135,8 @@ def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Rol
     """Once members' roles or presence changed (each given with the roles they acted in before: none while
     inactive), nothing waits on the wrong person: the drafts of those who stopped editing are handed over, a new
     approver gets the cards of drafts already waiting, and when an approver stopped the admins hear of drafts that
-    nobody may approve any more. Returns the drafts handed over."""
+    nobody may approve any more (an approver stopped, or one became a pending draft's editor). Returns the
+    drafts handed over."""
     from bot.domain import drafts, review  # both build their queries from this module at import
 
     session.flush()  # a member new in this change needs an id before a query names them
@@ -144,7 +145,9 @@ def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Rol
     for member, was in changed:
         if Role.approver in now_acting(member) - was:
             review.ask_new_approver(session, member, now)
-    if any(Role.approver in was - now_acting(member) for member, was in changed):
+    # A pending draft's new editor may be its only approver, who as its editor no longer approves it.
+    if (any(Role.approver in was - now_acting(member) for member, was in changed)
+            or any(draft.state == DraftState.pending for draft in handed_over)):
         review.tell_admins_without_approver(session, now)
     return handed_over
 

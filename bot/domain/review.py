@@ -42,8 +42,8 @@ _PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindpa
 def revise(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
     """修改: a new version by the editor (editing, approved) or the author (returned).
 
-    After the author's revision the draft goes back to its editor; a change after approval voids
-    the approval and the draft waits for the approver again.
+    After the author's revision the draft goes back to its editor (unchanged too: the author checked and found
+    it right); a change after approval voids the approval and the draft waits for the approver again.
     """
     draft = get(session, draft_id)
     text = article(text)
@@ -59,22 +59,26 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         _require_editor(draft, member, "修改", (S.editing, S.approved))
         to_state = S.pending if draft.state == S.approved else S.editing
     old = current_version(session, draft)
-    if old.hash == content_hash(text):
+    # Returned with a question the text already answers (请核实…): the author sends it back as it is.
+    unchanged = old.hash == content_hash(text)
+    if unchanged and draft.state != S.returned:
         raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
-    number = old.number + 1
+    number = old.number if unchanged else old.number + 1
     from_state, editor_id = draft.state, acting_editor(draft, member)
     voided = from_state == S.approved
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
           current_version=number, editor_id=editor_id,
           **({"approved_hash": None, "approved_by_id": None, "approved_at": None} if voided else {}))
-    version = add_version(session, draft, number, text, member, now)
-    audit.record(session, now, member.userid, "revise", draft_id=draft.id, from_state=from_state,
-                 to_state=to_state, version=number, comment="批准已作废" if voided else None)
+    version = old if unchanged else add_version(session, draft, number, text, member, now)
+    event = audit.record(session, now, member.userid, "revise", draft_id=draft.id, from_state=from_state,
+                         to_state=to_state, version=number,
+                         comment="批准已作废" if voided else "核实后未改动" if unchanged else None)
     if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
         who = "作者" if member.id == draft.author_id else ""
+        did = "核实后没有改动" if unchanged else "修改了"
         outbox.notify(session, [draft.editor.userid],
-                      f"{who}{member.name} 修改了稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
-                      f"draft:{draft.id}:revised:v{number}", now)
+                      f"{who}{member.name} {did}稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
+                      f"draft:{draft.id}:revised:v{number}" + (f":{event.id}" if unchanged else ""), now)
     elif voided:
         _ask_approvers(session, draft, version, now,
                        f"稿件批准后被 {member.name} 修改为 v{number}，原批准已作废，请重新审核。")
@@ -191,6 +195,8 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
 
 def _require_editor(draft: Draft, member: Member, action: str,
                     states: tuple[str, ...]) -> None:
+    if draft.state not in states:  # first: nobody may (撤回, 已投递), whatever 三审分离 would say
+        raise Refused(_state_refusal(draft, action), draft.id)
     if draft.author_id == member.id:
         hint = (f"补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else
                 f"需要改动请联系编辑{draft.editor.name if draft.editor else ''}")
@@ -200,8 +206,6 @@ def _require_editor(draft: Draft, member: Member, action: str,
         who = editor_named(draft)
         raise Refused(f"只有稿件 {draft.number} 的{who}可以{action}。意见请直接告诉{who}，"
                       "或请管理员发送「成员 角色 …」调整编辑。", draft.id)
-    if draft.state not in states:
-        raise Refused(_state_refusal(draft, action), draft.id)
 
 
 def _require_approver(session: Session, draft: Draft, member: Member, action: str) -> None:
@@ -217,7 +221,9 @@ def _require_approver(session: Session, draft: Draft, member: Member, action: st
 
 def _state_refusal(draft: Draft, action: str) -> str:
     if draft.state == S.approved and draft.approved_by is not None:
-        return f"稿件 {draft.number} 已由 {draft.approved_by.name} 批准，不能再{action}。"
+        return (f"稿件 {draft.number} 已由 {draft.approved_by.name} 批准，不能再{action}。"
+                f"发现问题请{editor_named(draft)}发送「修改 {draft.number}」改正（原批准作废，重新审核），"
+                f"或请作者发送「撤回 {draft.number}」。")
     return f"稿件 {draft.number} 当前{S(draft.state).label}，不能{action}。发送「稿件 {draft.number}」查看。"
 
 
