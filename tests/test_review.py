@@ -534,7 +534,8 @@ def test_refusals_after_approval_or_withdrawal_say_what_can_be_done(chat: ChatDr
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("wangwu").says("批准 #1")
     reply = chat.as_member("wangwu").says("退回 #1 刚发现数据有误，先别投")
-    assert "不能再退回。发现问题请编辑 李四发送「修改 #1」改正（原批准作废，重新审核），或请作者发送「撤回 #1」" in reply
+    assert "不能再退回。发现问题请编辑 李四发送「修改 #1」改正（原批准作废，重新审核），或请作者发送「撤回 #1」" in (
+        reply)
     chat.as_member("zhangsan").says("撤回 #1")
     reply = chat.as_member("zhangsan").says("修改 #1\n新正文")  # not 三审分离: nobody may change it now
     assert reply.startswith("稿件 #1 当前已撤回，不能修改。"), reply
