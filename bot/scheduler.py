@@ -120,7 +120,6 @@ class SchedulerThread:
     """APScheduler's BackgroundScheduler calling `Calendar.tick` on an interval."""
 
     def __init__(self, calendar: Calendar, settings: Settings) -> None:
-        self._calendar = calendar
         self._scheduler = BackgroundScheduler(timezone=settings.zone)
         self._scheduler.add_job(calendar.tick, "interval", seconds=settings.scheduler_tick_seconds,
                                 id="calendar-tick", max_instances=1, coalesce=True,
