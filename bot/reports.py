@@ -21,7 +21,7 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
     sheet = book.active
     assert sheet is not None
     sheet.title = "稿件"
-    share = rewards.current(session).editor_share
+    rules = rewards.current(session)
     _rows(sheet, ["编号", "标题", "作者", "部门", "编辑", "刊发媒体（级别）", "刊发日期", "链接", "本稿积分",
                   "作者积分", "编辑积分"],
           [[a.draft.id, a.draft.title, a.draft.author.name, a.draft.author.department,
@@ -29,17 +29,17 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
             "、".join(f"{p.outlet.name}（{Level(p.outlet.level).label}{'，头版' if p.front_page else ''}）"
                      for p in a.publications),
             "、".join(f"{p.published_on:%Y-%m-%d}" for p in a.publications if p.published_on),
-            "\n".join(p.url or "" for p in a.publications), a.points, *_split(a, share)]
+            "\n".join(p.url or "" for p in a.publications), a.points,
+            *(a.points * part for part in rewards.shares(rules, a.draft))]  # adds up to 个人 and 排行
            for a in rewards.articles(session, start, end)])
     _rows(book.create_sheet("个人"), ["姓名", "部门", "积分", "篇数"],
           [[p.name, p.department, p.points, p.articles] for p in rewards.people(session, start, end)])
     _rows(book.create_sheet("部门"), ["部门", "积分", "篇数"],
           [[d.name, d.points, d.articles] for d in rewards.departments(session, start, end)])
-    rules = rewards.current(session)
     _rows(book.create_sheet("规则"), ["项目", "值"], [
         ["期间", name], ["中央", rules.central], ["省级", rules.provincial], ["市级", rules.city],
         ["县级", rules.county], ["本单位新媒体", rules.own], ["头版倍数", rules.front_page_multiplier],
-        ["多方采用", "按最高计，不累计" if rules.policy == "highest" else "累计"], ["编辑分成", rules.editor_share],
+        ["多方采用", "按最高计，不累计" if rules.highest_only else "累计"], ["编辑分成", rules.editor_share],
         ["说明", "以上为现行规则；每篇刊发的分值按登记时的规则记录（newsbot rewards reprice 重算过的按重算时）"]])
     book.save(path)
 
@@ -61,14 +61,6 @@ def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, p
           [[r.name, r.sent, r.published, r.rate] for r in figures.departments])
     _rows(book.create_sheet("未投稿部门"), ["部门"], [[name] for name in figures.silent_departments])
     book.save(path)
-
-
-def _split(article: rewards.Article, share: float) -> tuple[float, float]:
-    """(author's, editor's) points of an article: the sheet adds up to 个人 and 排行, person by person."""
-    draft = article.draft
-    if draft.editor_id is None or draft.editor_id == draft.author_id:
-        return article.points, 0.0
-    return article.points * (1 - share), article.points * share
 
 
 def _rows(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None:

@@ -71,7 +71,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。"
                      "链接有误或漏写头版时，发送同样的「刊发」命令和正确的链接（加「头版」）即可更正。")
     gained = (f"，积分 +{result.added_points:g}" if result.added_points
-              else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).policy == "highest"
+              else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).highest_only
               else "（本次积分为 0）")
     day = result.submission.published_on
     when = f"（{day.month}月{day.day}日）" if day and day != today else ""

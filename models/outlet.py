@@ -116,6 +116,11 @@ class RewardRules(Base):
     policy: Mapped[str] = mapped_column(String(8))  # "highest" (多方采用按最高计，不累计) or "sum"
     editor_share: Mapped[float]  # the editor's part of an article's points; the author gets the rest
 
+    @property
+    def highest_only(self) -> bool:
+        """多方采用按最高计，不累计: a draft's points are its best publication's."""
+        return self.policy == "highest"
+
     def points(self, level: str, front_page: bool) -> float:
         base = float(getattr(self, Level(level).value))
         return base * (self.front_page_multiplier if front_page else 1.0)

@@ -23,7 +23,7 @@ from models import Draft, DraftMonth, MemberMonth, Share, Submission, Submission
 _BATCH = 10_000
 _TOTALS_LOCK = 0x6E657773  # "news": the advisory lock of lock_totals
 
-# Who takes which share of a draft: exactly one row per member and draft.
+# Who takes which share of a draft: exactly one row per member and draft (rewards.shares, in SQL).
 _other_editor = DraftMonth.editor_id.is_not(None) & (DraftMonth.editor_id != DraftMonth.author_id)
 _SHARES: tuple[tuple[Share, Any, ColumnElement[bool]], ...] = (
     (Share.solo, DraftMonth.author_id, ~_other_editor),

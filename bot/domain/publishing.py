@@ -154,7 +154,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
                         updated_at=now)
     event = audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
                          version=submission.version, comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {url}")
-    _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.policy), now, event)
+    _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.highest_only), now, event)
     return Published(submission, added, False)
 
 
@@ -184,7 +184,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     total = rewards.draft_total(session, draft.id, rules)
     event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
                          comment=f"{outlet.name}：{'，'.join(changes)}")
-    points = _points_line(total, total - before, rules.policy) if total != before else f"{total:g} 分（不变）"
+    points = _points_line(total, total - before, rules.highest_only) if total != before else f"{total:g} 分（不变）"
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
     _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, event,
               corrected=what or "链接已更正")
@@ -460,11 +460,11 @@ def submissions(session: Session, draft: Draft) -> list[Submission]:
     return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
 
 
-def _points_line(total: float, added: float, policy: str) -> str:
+def _points_line(total: float, added: float, highest_only: bool) -> str:
     """The draft's points as the group should read them: what this publication added, under the policy."""
     if added == total:  # the first publication that counts
         return f"{total:g} 分"
-    rule = "，多方采用按最高计" if policy == "highest" else ""
+    rule = "，多方采用按最高计" if highest_only else ""
     change = f" +{added:g} 分" if added else "不加分"
     return f"本稿累计 {total:g} 分（本次{change}{rule}）"
 

@@ -149,7 +149,7 @@ def departments(session: Session, start: date, end: date) -> list[Standing]:
 
 
 def _points(rules: RewardRules, table: type[DraftMonth] | type[MemberMonth]) -> InstrumentedAttribute[float]:
-    return table.highest if rules.policy == "highest" else table.total
+    return table.highest if rules.highest_only else table.total
 
 
 def _weighted(rules: RewardRules) -> ColumnElement[float]:
@@ -178,11 +178,20 @@ def _new_in(start: date, end: date) -> InstrumentedAttribute[int]:
     raise ValueError(f"rankings are by year or quarter, not {start}–{end}")
 
 
+def shares(rules: RewardRules, draft: Draft) -> tuple[float, float]:
+    """(author's, editor's) part of a draft's points: the editor's only when someone else edited it. The
+    ledger keeps the same rule in SQL (ledger._SHARES)."""
+    if draft.editor_id in (None, draft.author_id):
+        return 1.0, 0.0
+    return 1 - rules.editor_share, rules.editor_share
+
+
 def _part(rules: RewardRules, draft: Draft, member: Member | None) -> float:
     """The member's part of a draft's points (the whole when no member is asked about)."""
-    if member is None or draft.editor_id in (None, draft.author_id):
+    if member is None:
         return 1.0
-    return rules.editor_share if draft.author_id != member.id else 1 - rules.editor_share
+    author, editor = shares(rules, draft)
+    return author if member.id == draft.author_id else editor
 
 
 @dataclass(frozen=True)
