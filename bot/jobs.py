@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from bot import outbox
 from bot.config import Settings
 from bot.domain import meetings, members, rewards, sla, stats, workdays
 from bot.domain.schedules import TITLES
-from bot.text import day_name, markdown_plain, month_name
+from bot.text import day_name, month_name
 from models import OutboxMessage, Role, Schedule
 
 
@@ -28,41 +27,7 @@ class JobContext:
     now: datetime
 
     def to_group(self, key: str, lines: list[str], more: str = "", parts: int = 1) -> int:
-        return to_group(self.session, key, lines, self.now, more, parts)
-
-
-def to_group(session: Session, key: str, lines: list[str], now: datetime, more: str = "", parts: int = 1) -> int:
-    """Markdown to the group in up to `parts` messages, each cut to what every group channel accepts. The lines
-    carry titles, names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
-    contents = split([_quoted(line) for line in lines], more, parts)
-    return sum(outbox.enqueue(session, channel=outbox.GROUP, recipient="", dedupe_key=f"{key}:{n}" if n else key,
-                              payload={"msgtype": "markdown", "markdown": {"content": content}}, now=now)
-               for n, content in enumerate(contents))
-
-
-def _quoted(line: str) -> str:
-    prefix = "> " if line.startswith("> ") else ""
-    return prefix + markdown_plain(line[len(prefix):])
-
-
-def split(lines: list[str], more: str, parts: int) -> list[str]:
-    """The lines in up to `parts` messages of whole lines, each after the first marked 「（续上条）」; the last ends
-    with `more` (where to read the rest) if lines were left out."""
-    messages: list[str] = []
-    while lines or not messages:
-        kept = ["（续上条）"] if messages else []
-        last = len(messages) + 1 >= parts
-        for line in lines:
-            if len("\n".join([*kept, line, more if last else ""]).encode()) > outbox.GROUP_LIMIT:
-                break
-            kept.append(line)
-        taken = len(kept) - bool(messages)
-        lines = lines[taken:]
-        if lines and (last or not taken):  # no more messages, or a line too long for one: cut here
-            messages.append("\n".join([*kept, more or "……"]))
-            break
-        messages.append("\n".join(kept))
-    return messages
+        return outbox.to_group(self.session, key, lines, self.now, more, parts)
 
 
 def monthly_report(ctx: JobContext) -> int:
@@ -100,31 +65,16 @@ def meeting_notice(ctx: JobContext) -> int:
 
 def study_reminder(ctx: JobContext) -> int:
     """每月学习制度: this month's items to the group; with none set, the admins are asked for them instead (the
-    reminder goes out once they are: `study_items_set`)."""
+    reminder goes out once they are: `meetings.set_study_items`)."""
     month = f"{ctx.fire:%Y-%m}"
     items = meetings.study_items(ctx.session, month)
     if items:
-        return post_study(ctx.session, month, items, ctx.now)
+        return meetings.post_study(ctx.session, month, items, ctx.now)
     admins = members.admin_userids(ctx.session)
     outbox.notify(ctx.session, admins, f"{day_name(ctx.fire.date())}为本月学习提醒日，但本月学习内容尚未设置，"
                   "工作群尚未收到提醒。请发送「学习 设置 内容」，设置后将立即发送到工作群。",
                   f"study-missing:{month}", ctx.now)
     return len(admins)
-
-
-def post_study(session: Session, month: str, items: str, now: datetime) -> int:
-    """The month's study reminder in the group, once a month whenever it is posted."""
-    lines = [f"**{int(month[5:])}月学习提醒**", items, "发送「学习」随时查看。"]
-    return to_group(session, f"study:{month}", lines, now)
-
-
-def study_items_set(session: Session, month: str, now: datetime, zone: ZoneInfo) -> bool:
-    """This month's items set after its reminder day go to the group at once, unless they went already (the
-    reminder asked the admins for them). Returns whether they went now."""
-    if month != f"{now.astimezone(zone):%Y-%m}" or not meetings.study_reminder_fired(session, month):
-        return False
-    items = meetings.study_items(session, month)
-    return bool(items and post_study(session, month, items, now))
 
 
 def theme_day_calls(ctx: JobContext) -> int:

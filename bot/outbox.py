@@ -108,6 +108,40 @@ def reply(session: Session, userid: str, route: dict[str, Any] | None, content: 
             dedupe_key=f"{dedupe_key}:{userid}", now=now)
 
 
+def to_group(session: Session, key: str, lines: list[str], now: datetime, more: str = "", parts: int = 1) -> int:
+    """Markdown to the group in up to `parts` messages, each cut to what every group channel accepts. The lines
+    carry titles, names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
+    contents = split([_quoted(line) for line in lines], more, parts)
+    return sum(enqueue(session, channel=GROUP, recipient="", dedupe_key=f"{key}:{n}" if n else key,
+                              payload={"msgtype": "markdown", "markdown": {"content": content}}, now=now)
+               for n, content in enumerate(contents))
+
+
+def _quoted(line: str) -> str:
+    prefix = "> " if line.startswith("> ") else ""
+    return prefix + markdown_plain(line[len(prefix):])
+
+
+def split(lines: list[str], more: str, parts: int) -> list[str]:
+    """The lines in up to `parts` messages of whole lines, each after the first marked 「（续上条）」; the last ends
+    with `more` (where to read the rest) if lines were left out."""
+    messages: list[str] = []
+    while lines or not messages:
+        kept = ["（续上条）"] if messages else []
+        last = len(messages) + 1 >= parts
+        for line in lines:
+            if len("\n".join([*kept, line, more if last else ""]).encode()) > GROUP_LIMIT:
+                break
+            kept.append(line)
+        taken = len(kept) - bool(messages)
+        lines = lines[taken:]
+        if lines and (last or not taken):  # no more messages, or a line too long for one: cut here
+            messages.append("\n".join([*kept, more or "……"]))
+            break
+        messages.append("\n".join(kept))
+    return messages
+
+
 def broadcast(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,
               now: datetime) -> None:
     """One row for many members: the transport sends it with as few calls as WeCom allows."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot import jobs
 from bot.domain import meetings, schedules, stats, workdays
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
@@ -55,10 +54,9 @@ def study(msg: Incoming, ctx: Context) -> Reply:
     start, end = stats.leading_month(args, today) or (today, 0)
     month, text = f"{start:%Y-%m}", raw[end:].strip()
     if setting:  # 学习 设置 2026-07 …: next month's items ahead of the reminder
-        replaced = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
-                                            ctx.now, ctx.member.userid)
+        replaced, late = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
+                                                  ctx.now, ctx.member.userid, ctx.settings.zone)
         earlier = f"替换了原有内容：\n{replaced}\n" if replaced else ""
-        late = jobs.study_items_set(ctx.session, month, ctx.now, ctx.settings.zone)
         posted = "本月学习提醒日已过，已把学习内容发到工作群。" if late else ""
         return Reply(f"已设置 {month} 的学习内容。{posted}{earlier}发送「学习 {month}」查看。")
     if text:

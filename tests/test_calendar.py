@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot import jobs, outbox
+from bot import outbox
 from bot.domain import meetings
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
@@ -358,12 +358,12 @@ def test_the_year_end_post_lists_every_article_of_the_year(chat: ChatDriver, cal
 
 def test_a_post_in_parts_keeps_to_the_group_limit_and_says_where_the_rest_is() -> None:
     lines = [f"· 《乐昌市自然资源局开展第{n}次地质灾害应急演练》韶关日报" for n in range(1000)]
-    parts = jobs.split(lines, "……完整清单请管理员导出。", 10)
+    parts = outbox.split(lines, "……完整清单请管理员导出。", 10)
     assert len(parts) == 10 and all(len(part.encode()) <= outbox.GROUP_LIMIT for part in parts)
     assert parts[-1].endswith("\n……完整清单请管理员导出。") and not parts[-2].endswith("导出。")
     shown = [line for part in parts for line in part.splitlines() if line.startswith("· ")]
     assert shown == lines[:len(shown)]
-    assert jobs.split(lines[:3], "更多", 10) == ["\n".join(lines[:3])]
+    assert outbox.split(lines[:3], "更多", 10) == ["\n".join(lines[:3])]
 
 
 def test_the_year_end_ranking_names_a_member_without_department(chat: ChatDriver, cal: Calendar,

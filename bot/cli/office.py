@@ -72,15 +72,13 @@ def add_commands(commands: Commands) -> None:
 
 
 def _study_set(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import jobs
     from bot.domain import meetings, stats
 
     runtime = runtime_for(settings)
     # 「1月」 in December is the coming January, as in chat; 2026-7 is stored as 2026-07.
     month = f"{stats.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
     with runtime.sessions.begin() as session:
-        meetings.set_study_items(session, month, args.text, runtime.clock(), actor=None)
-        posted = jobs.study_items_set(session, month, runtime.clock(), settings.zone)
+        _, posted = meetings.set_study_items(session, month, args.text, runtime.clock(), None, settings.zone)
     print(f"已设置 {month} 的学习内容。" + ("本月学习提醒日已过，已发到工作群。" if posted else ""))
     return 0
 

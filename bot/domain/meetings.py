@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.domain import audit, schedules
 from bot.domain.errors import UsageError
 from bot.text import day_name
@@ -77,8 +78,10 @@ def study_reminder_fired(session: Session, month: str) -> bool:
         Schedule.job == "study_reminder", JobRun.period.like(f"{month}-%")).limit(1)) is not None
 
 
-def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None) -> str | None:
-    """Set a month's study items; returns the items they replaced, if any (shown, and kept in the audit log)."""
+def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None,
+                    zone: ZoneInfo) -> tuple[str | None, bool]:
+    """Set a month's study items. Returns the items they replaced, if any (shown, and kept in the audit log), and
+    whether they went to the group now: this month's, set after the reminder asked the admins for them."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
@@ -92,7 +95,14 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
         item.text, item.updated_at = text, now
     audit.record(session, now, actor, "study.set",
                  comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
-    return earlier
+    late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_fired(session, month)
+    return earlier, bool(late and post_study(session, month, text, now))
+
+
+def post_study(session: Session, month: str, items: str, now: datetime) -> int:
+    """The month's study reminder in the group, once a month whenever it is posted."""
+    lines = [f"**{int(month[5:])}月学习提醒**", items, "发送「学习」随时查看。"]
+    return outbox.to_group(session, f"study:{month}", lines, now)
 
 
 def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:
