@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, schedules
+from bot.domain import audit, schedules, workdays
 from bot.domain.errors import UsageError
 from bot.text import day_name
 from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
@@ -108,7 +108,7 @@ def post_study(session: Session, month: str, items: str, now: datetime) -> int:
 def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:
     """Time, place, agenda and the leads so far: the body of a notice and of 例会."""
     local = when.astimezone(zone)
-    weekday = "一二三四五六日"[local.weekday()]
+    weekday = workdays.WEEKDAY_NAMES[local.weekday()]
     lines = [f"时间：{local.year}年{day_name(local)}（星期{weekday}）{local:%H:%M}",
              f"地点：{schedule.params.get('place') or '待定'}",
              f"议程：{schedule.params.get('agenda') or '待定'}"]

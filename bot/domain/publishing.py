@@ -32,6 +32,7 @@ from models import (
 
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
+_PUBLISHABLE = Draft.state.in_(SUBMITTABLE) & Draft.approved_hash.is_not(None)  # SQL of _publishable
 URL_MAX = 1000
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
 _NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
@@ -55,7 +56,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         raise Refused(f"只有稿件 {draft.number} 的{who}或管理员可以投递。请把要投的媒体告诉{who}。", draft.id)
     if draft.state == S.withdrawn:
         raise Refused(f"稿件 {draft.number} 已撤回，不能投递。", draft.id)
-    if draft.state not in SUBMITTABLE or draft.approved_hash is None:
+    if not _publishable(draft):
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准后才能投递。", draft.id)
     if not words:
         raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
@@ -119,7 +120,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     _require_may_see(draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     url = check_url(url)
-    if draft.state not in SUBMITTABLE or draft.approved_hash is None:
+    if not _publishable(draft):
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，不能登记刊发（只有批准过的稿件可以）。",
                       draft.id)
     if on is not None:
@@ -263,7 +264,7 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     unsent = submission.sent_at is None and submission.message_id != ""
     if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again, by whoever sends the draft
         submission.state = SubmissionState.failed
-        outbox.notify(session, _sender(session, draft),
+        outbox.notify(session, _told_of_mail(session, draft),
                       f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，给{outlet.name}的投稿邮件"
                       f"还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
                       f"revoked:{submission.id}:{now.isoformat()}", now)
@@ -357,10 +358,15 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
             f"问题解决后请发送{again}重新投递。")
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
                  comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
-    outbox.notify(session, _sender(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
+    outbox.notify(session, _told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
 
 
-def _sender(session: Session, draft: Draft) -> list[str]:
+def _publishable(draft: Draft) -> bool:
+    """Approved, and its approval still standing: what may go to the outlets and be recorded as published."""
+    return draft.state in SUBMITTABLE and draft.approved_hash is not None
+
+
+def _told_of_mail(session: Session, draft: Draft) -> list[str]:
     """Who sends the draft to outlets and hears how its e-mails went: its editor, or the admins when it has none."""
     return [draft.editor.userid] if draft.editor is not None else members.admin_userids(session)
 
@@ -385,7 +391,7 @@ def place_link(session: Session, member: Member, text: str) -> Placement:
         raise UsageError("没有找到链接。登记刊发请发送：刊发 #编号 媒体名称 链接")
     url = check_url(found.group())
     hint = _plain(to_half_width(text[:found.start()] + text[found.end():]))
-    query = (select(Draft).where(Draft.state.in_(SUBMITTABLE), Draft.approved_hash.is_not(None))
+    query = (select(Draft).where(_PUBLISHABLE)
              .order_by(Draft.id.desc()).limit(_LINK_CANDIDATES))
     if not (member.may(Role.admin) or Role.approver in member.roles):
         query = query.where(or_(Draft.author_id == member.id, Draft.editor_id == member.id))
