@@ -80,7 +80,7 @@ def show(msg: Incoming, ctx: Context) -> Reply:
 def _line(ctx: Context, draft: Draft, overdue: set[int]) -> str:
     """A list line with how long the holder has had it, and a mark when overdue."""
     line = draft_line(draft)
-    if sla.waited_hours(draft, ctx.now, ctx.settings) is None:
+    if sla.limit_hours(draft, ctx.settings) is None:  # no deadline in this state
         return line
     late = "，已超时" if draft.id in overdue else ""
     return f"{line}（{duration(draft.state_since, ctx.now)}{late}）"
