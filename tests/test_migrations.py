@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 import models
 from bot import migrate
-from bot.domain.publishing import link_key
+from bot.domain.links import link_key
 from tests.conftest import PG_URL
 
 

@@ -654,7 +654,7 @@ def test_a_link_too_long_is_called_too_long(newsroom: Runtime) -> None:
 
 def test_feedback_with_the_longest_title_and_link_is_one_group_message(newsroom: Runtime, sent: Sent) -> None:
     from bot.domain.drafts import TITLE_MAX_CHARS
-    from bot.domain.publishing import URL_MAX
+    from bot.domain.links import URL_MAX
 
     chat = ChatDriver(newsroom)
     approved_draft(chat, title="乐" * TITLE_MAX_CHARS)

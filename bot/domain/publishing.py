@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import make_msgid
-from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, or_, select, update
@@ -17,6 +15,7 @@ from bot import outbox
 from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit, may_see
 from bot.domain.errors import Refused, UsageError
+from bot.domain.links import check_url, href, link_key
 from bot.text import DAY, QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
     AuditEvent,
@@ -33,7 +32,6 @@ from models import (
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
 _PUBLISHABLE = Draft.state.in_(SUBMITTABLE) & Draft.approved_hash.is_not(None)  # SQL of _publishable
-URL_MAX = 1000
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
 _NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
 _LISTED = 5
@@ -422,45 +420,6 @@ def _plain(text: str) -> str:
     return _NOT_IN_TITLES.sub("", text)
 
 
-def link_key(url: str) -> str:
-    """What two links of one article share: the scheme, the host's case or Chinese spelling, a default port, a
-    trailing slash, percent-encoding and a #fragment (not a hash route, #/… or #!…) make no difference."""
-    return hashlib.sha256(_same_article(url).encode()).hexdigest()  # a fixed length, however the link is written
-
-
-def _same_article(url: str) -> str:
-    parts = urlsplit(url)
-    try:
-        host = _ascii_host(parts.hostname or "") + ("" if parts.port in (None, 80, 443) else f":{parts.port}")
-    except ValueError:  # a port that is no number: the host as written
-        host = parts.netloc.lower()
-    fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
-    path, query = (quote(unquote(part), safe=_URL_SAFE) for part in (parts.path.rstrip("/"), parts.query))
-    return host + path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
-
-
-_URL_SAFE = "/?=&;:@!$'()*+,~"  # kept as they are; anything else is percent-encoded, %e6 and 新 alike as %E6
-
-
-def _ascii_host(host: str) -> str:
-    """乐昌.政务.cn as xn--….xn--….cn, the form a browser may copy instead."""
-    try:
-        return host.encode("idna").decode()
-    except UnicodeError:
-        return host
-
-
-def check_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if len(url.encode()) > URL_MAX:  # bytes: 用稿反馈 holds the title and the link in one group message
-        raise UsageError(f"链接太长（{len(url.encode())} 字节，最多 {URL_MAX}；中文每字算 3 字节）。"
-                         "请粘贴文章页面的地址，去掉“?”后的跟踪参数。")
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
-        raise UsageError(f"「{url[:60]}」不是有效的文章链接。请粘贴以 http:// 或 https:// 开头的完整地址。")
-    return url
-
-
 def submissions(session: Session, draft: Draft) -> list[Submission]:
     """Where the draft went, outlet by outlet, in the order it was sent."""
     return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
@@ -485,9 +444,9 @@ def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_pa
              f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",
              *([f"> 更正：{plain(corrected)}"] if corrected else []),
-             f"> 链接：[{plain(url)}]({_href(url)})"]
+             f"> 链接：[{plain(url)}]({href(url)})"]
     if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
-        lines[-1] = f"> 链接：[打开原文]({_href(url)})"
+        lines[-1] = f"> 链接：[打开原文]({href(url)})"
     _to_group(session, lines, f"published:{draft.id}:{outlet.id}:{_id(session, event)}", now)
 
 
@@ -500,14 +459,6 @@ def _to_group(session: Session, lines: list[str], dedupe_key: str, now: datetime
 def _id(session: Session, event: AuditEvent) -> int:
     session.flush()
     return event.id
-
-
-def _href(url: str) -> str:
-    """The link as a markdown target: a bracket in it cannot end the link and start one of its own."""
-    return url.translate(_HREF_ESCAPES)
-
-
-_HREF_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E"})
 
 
 def _require_may_see(draft: Draft, member: Member, action: str) -> None:

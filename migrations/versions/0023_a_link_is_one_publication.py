@@ -27,7 +27,7 @@ _BATCH = 5000
 
 
 def link_key(url: str) -> str:
-    """A copy of bot.domain.publishing.link_key as it is at this revision."""
+    """A copy of link_key (bot.domain.links; in bot.domain.publishing then) as it is at this revision."""
     return hashlib.sha256(_same_article(url).encode()).hexdigest()  # a fixed length, however the link is written
 
 
