@@ -14,7 +14,7 @@ from bot import paging
 from bot.config import Settings
 from bot.db import insert_if_new
 from bot.domain import audit, members
-from bot.domain.errors import Refused, UserError
+from bot.domain.errors import Refused, UsageError, UserError
 from bot.messages import Incoming, Reply
 from bot.text import (
     QUOTED_NUMBER,
@@ -97,6 +97,14 @@ class Route:
         return not self.roles or any(member.may(role) for role in self.roles)
 
 
+def _several(msg: Incoming, ctx: Context) -> Reply:
+    raise UsageError(f"一条消息只能发一条「{ctx.command.word}」命令，这条有 {ctx.command.args} 条，都没有执行。"
+                     "请分开发送，一条消息一条命令。")
+
+
+_SEVERAL = Route(("多条命令",), _several, frozenset(), takes_body=False, takes_number=False)
+
+
 @dataclass
 class Router:
     """Command words → handlers, in registration order (which is also the order of 帮助)."""
@@ -149,7 +157,11 @@ class Router:
             return None
         route = self._by_word[word.lower()]
         if body and not route.keeps_lines:  # 「批准⏎不行，数据有误」 is 「批准 不行，数据有误」: no word goes unread
-            line, raw_line, body = command_line(" ".join(filter(None, map(str.strip, text.splitlines()))))
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            repeated = sum(command_line(line)[0].split(" ", 1)[0].lower() == word.lower() for line in lines)
+            if repeated > 1:  # 「日程 放假 …⏎日程 上班 …」: the second is no part of the first
+                return _SEVERAL, Command(word, str(repeated), "", "")
+            line, raw_line, body = command_line(" ".join(lines))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
         return route, Command(word, line[start:].strip(), raw_line[start:].strip(), body)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.domain.errors import UsageError
 from bot.engine import Command
-from bot.text import leading_draft_number, without_links
+from bot.text import leading_draft_number, to_half_width, without_links
 
 _GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
 # 「批准 1、2」「批准 #2,3」「撤回 1 2」: nothing but numbers after the first. 「退回 #12 3 处数据不对」 and
@@ -46,9 +46,9 @@ def draft_number(command: Command, word: str) -> int:
 
 
 def later_number(text: str) -> re.Match[str] | None:
-    """A draft number anywhere in `text` (links aside): 「同意发布 #12」「和 # 2」; its span is the same in
-    the raw arguments."""
-    return _LATER_NUMBER.search(without_links(text))
+    """A draft number anywhere in `text` (links aside): 「同意发布 #12」「和 # 2」「，＃2」; its span is the same
+    in the raw arguments."""
+    return _LATER_NUMBER.search(to_half_width(without_links(text)))
 
 
 def one_number_only(word: str, number: int, other: int) -> UsageError:

@@ -15,11 +15,12 @@ from bot.app import create_app
 from bot.runtime import Runtime
 from bot.wecom.crypto import CallbackCrypto, aes_key, encrypt_file
 from models import AuditEvent, Draft, DraftState, DraftVersion, InboundMessage, OutboxMessage
-from tests.conftest import FrozenClock, row_counts
+from tests.conftest import ChatDriver, FrozenClock, row_counts
 from tests.fake_wecom import FakeWeCom
 from tests.test_crypto_vectors import E_ENCRYPT, E_PLAINTEXT
 from tests.test_delivery import drain
 from tests.test_file_drafts import docx_bytes
+from tests.test_review import events
 from tests.wecom_sim import AES_KEY, TOKEN, AiBotSimulator, WeComSimulator, aibot_say, say
 
 BOT = "审稿机器人"
@@ -331,6 +332,19 @@ def test_mentions_are_removed_wherever_and_however_typed(name: str, text: str, e
     bot = AiBotSimulator(now=clock.timestamp)
     with TestClient(create_app(office, dispatcher=False, wall_clock=clock.timestamp)) as client:
         assert expected in aibot_say(client, bot, bot.text("zhangsan", text))
+
+
+def test_the_bots_mention_on_a_line_below_is_no_text_of_the_command(client: TestClient, bot: AiBotSimulator,
+                                                                     bot_runtime: Runtime) -> None:
+    """「退回 #1⏎@审稿机器人」: the mention typed on a line of its own is no comment, now that the lines below a
+    command are read with it."""
+    chat = ChatDriver(bot_runtime)
+    chat.as_member("zhangsan").says("投稿 标题\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    returned = aibot_say(client, bot, bot.text("wangwu", f"退回 #1\n@{BOT}"))
+    assert "退回必须写明意见" in returned and draft_state(bot_runtime, 1) == DraftState.pending
+    assert aibot_say(client, bot, bot.text("wangwu", f"批准 #1\n同意\n@{BOT}")).startswith("已批准稿件 #1")
+    assert events(chat)[-1][3] == "同意"
 
 
 def test_q06_aibot_hostile_decrypted_payloads_are_clean_rejections(client: TestClient, bot: AiBotSimulator,

@@ -466,7 +466,7 @@ def test_a_number_named_only_in_passing_is_never_suggested(chat: ChatDriver, sub
         assert "没有执行。请重发，只写一个编号，例如「撤回 #2」" in reply and "撤回 #1" not in reply, reply
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.editing, DraftState.editing)
     chat.as_member("lisi").says("送审 #1")
-    for said in ("批准 #1 比 #2 写得好", "批准 #1 同意 # 2"):
+    for said in ("批准 #1 比 #2 写得好", "批准 #1 同意 # 2", "批准 #1 同意，＃2也同意"):
         reply = chat.as_member("wangwu").says(said)
         assert "例如「批准 #1」" in reply and "批准 #2" not in reply, reply
     assert "一条命令只能写一个稿件编号" in chat.as_member("zhangsan").says("稿件 #1 #2")  # not 「一次只能稿件…」
@@ -539,3 +539,11 @@ def test_refusals_after_approval_or_withdrawal_say_what_can_be_done(chat: ChatDr
     chat.as_member("zhangsan").says("撤回 #1")
     reply = chat.as_member("zhangsan").says("修改 #1\n新正文")  # not 三审分离: nobody may change it now
     assert reply.startswith("稿件 #1 当前已撤回，不能修改。"), reply
+
+
+def test_one_message_carries_one_command(chat: ChatDriver) -> None:
+    """「日程 放假 …⏎日程 上班 …」 as one message: neither is taken, the second is not the first's holiday name."""
+    reply = chat.as_member("admin").says("日程 放假 10月1日至8日 国庆节、中秋节\n"
+                                         "日程 上班 9月28日（周日）、10月11日（周六） 国庆调休")
+    assert reply == "一条消息只能发一条「日程」命令，这条有 2 条，都没有执行。请分开发送，一条消息一条命令。"
+    assert "尚未登记今后的节假日和调休" in chat.as_member("admin").says("日程 假日")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,11 +97,14 @@ def message_key(msgid: str) -> str:
 def strip_mention(text: str, bot_name: str) -> str:
     """Drop "@审稿机器人" wherever it stands in the command line (the name may contain spaces, the @ may be
     full-width); other leading mentions are dropped by the engine's normalisation. The lines below are the
-    article: an e-mail address or 「＠我们」 in it stays as written."""
+    article: an e-mail address or 「＠我们」 in it stays as written, and so does the bot's name, except on a line
+    of its own, where it is no text of the message (「退回 #1⏎@审稿机器人」 has no comment)."""
     first, newline, body = text.partition("\n")
     first = first.replace("＠", "@")
     if bot_name:
         first = first.replace(f"@{bot_name}", " ")
+        mention = f"[@＠]{re.escape(bot_name)}"
+        body = re.sub(rf"^[ \t]*{mention}[ \t]*$", "", body, flags=re.MULTILINE)
     return f"{first.strip()}{newline}{body}".strip()
 
 
