@@ -14,7 +14,7 @@ from bot import paging
 from bot.config import Settings
 from bot.db import insert_if_new
 from bot.domain import audit, members
-from bot.domain.errors import Refused, UsageError, UserError
+from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
 from bot.text import (
     QUOTED_NUMBER,
@@ -57,6 +57,7 @@ class Command:
     args: str
     raw_args: str
     body: str
+    several: int = 1  # lines that begin with this command's word: more than one is several commands
 
 
 @dataclass
@@ -95,14 +96,6 @@ class Route:
 
     def allows(self, member: Member) -> bool:
         return not self.roles or any(member.may(role) for role in self.roles)
-
-
-def _several(msg: Incoming, ctx: Context) -> Reply:
-    raise UsageError(f"一条消息只能发一条「{ctx.command.word}」命令，这条有 {ctx.command.args} 条，都没有执行。"
-                     "请分开发送，一条消息一条命令。")
-
-
-_SEVERAL = Route(("多条命令",), _several, frozenset(), takes_body=False, takes_number=False)
 
 
 @dataclass
@@ -151,20 +144,26 @@ class Router:
     def match(self, text: str) -> tuple[Route, Command] | None:
         """Find the route for a message; `稿件#12` works as well as `稿件 #12`."""
         line, raw_line, body = command_line(text)
-        first = line.split(" ", 1)[0]
-        word = first if first.lower() in self._by_word else self._longest_prefix(line)
+        word = self._word(line)
         if word is None:
             return None
-        route = self._by_word[word.lower()]
+        route, several = self._by_word[word.lower()], 1
         if body and not route.keeps_lines:  # 「批准⏎不行，数据有误」 is 「批准 不行，数据有误」: no word goes unread
             lines = [line.strip() for line in text.splitlines() if line.strip()]
-            repeated = sum(command_line(line)[0].split(" ", 1)[0].lower() == word.lower() for line in lines)
-            if repeated > 1:  # 「日程 放假 …⏎日程 上班 …」: the second is no part of the first
-                return _SEVERAL, Command(word, str(repeated), "", "")
+            # 「日程 放假 …⏎日程上班 …」: a line below that begins with the command again is a command of its own.
+            several = sum(self._route(command_line(line)[0]) is route for line in lines)
             line, raw_line, body = command_line(" ".join(lines))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
-        return route, Command(word, line[start:].strip(), raw_line[start:].strip(), body)
+        return route, Command(word, line[start:].strip(), raw_line[start:].strip(), body, several)
+
+    def _word(self, line: str) -> str | None:
+        first = line.split(" ", 1)[0]
+        return first if first.lower() in self._by_word else self._longest_prefix(line)
+
+    def _route(self, line: str) -> Route | None:
+        word = self._word(line)
+        return None if word is None else self._by_word[word.lower()]
 
     def _longest_prefix(self, line: str) -> str | None:
         candidates = [word for word in self._by_word if line.lower().startswith(word)]
@@ -254,6 +253,9 @@ class CommandEngine:
         if msg.in_group and route.roles == _ADMIN_ONLY:  # 成员, 日程: their replies are the office's own business
             return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请在与机器人的单聊中发送。",
                          command=route.words[0], outcome="refused")
+        if command.several > 1:  # after the role checks: one who may not use it hears that first
+            return Reply(f"一条消息只能发一条「{route.words[0]}」命令，这条有 {command.several} 条，都没有执行。"
+                         "请分开发送，一条消息一条命令。", command=route.words[0], outcome="invalid")
         if route.takes_number and msg.quoted:
             command = with_quoted_number(command, msg.quoted)
         return self._run(route.handler, route.words[0], msg, session, member, command, now)

@@ -65,11 +65,14 @@ def study(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"{month} 学习内容：\n{items}" if items else f"{month} 的学习内容还没有设置。")
 
 
-@router.command("日程", roles={Role.admin})
+@router.command("日程", roles={Role.admin}, takes_lines=True)
 def calendar(msg: Incoming, ctx: Context) -> Reply:
     """日程 [启用｜停用 编号｜设置 编号 字段=值…｜假日｜放假｜上班｜清除 日期…] — 定时任务和节假日（管理员）
     例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10月1日至8日 国庆节
     """
+    if ctx.command.body:  # 「日程 放假 …⏎上班 9月28日 …」: the notice pasted line by line
+        below = ctx.command.body.strip().splitlines()[0].strip()
+        raise UsageError(f"「日程」一条消息只写一行，这条没有执行。请把第二行另发一条，以「日程」开头：日程 {below}")
     words = ctx.command.raw_args.split()
     if holidays := _WORKDAY_WORD.match(ctx.command.raw_args):  # 「日程 放假10月1日 国庆节」 too
         return _workdays(ctx, holidays[0], ctx.command.raw_args[holidays.end():])

@@ -334,14 +334,15 @@ def test_mentions_are_removed_wherever_and_however_typed(name: str, text: str, e
         assert expected in aibot_say(client, bot, bot.text("zhangsan", text))
 
 
-def test_the_bots_mention_on_a_line_below_is_no_text_of_the_command(client: TestClient, bot: AiBotSimulator,
-                                                                     bot_runtime: Runtime) -> None:
+@pytest.mark.parametrize("alone", [f"@{BOT}", f"@{BOT}\u2005", f"\u3000@{BOT}", f"@{BOT}\u00a0"])
+def test_the_bots_mention_on_a_line_below_is_no_text_of_the_command(alone: str, client: TestClient,
+                                                                     bot: AiBotSimulator, bot_runtime: Runtime) -> None:
     """「退回 #1⏎@审稿机器人」: the mention typed on a line of its own is no comment, now that the lines below a
     command are read with it."""
     chat = ChatDriver(bot_runtime)
     chat.as_member("zhangsan").says("投稿 标题\n正文")
     chat.as_member("lisi").says("送审 #1")
-    returned = aibot_say(client, bot, bot.text("wangwu", f"退回 #1\n@{BOT}"))
+    returned = aibot_say(client, bot, bot.text("wangwu", f"退回 #1\n{alone}"))  # WeCom puts U+2005 after it
     assert "退回必须写明意见" in returned and draft_state(bot_runtime, 1) == DraftState.pending
     assert aibot_say(client, bot, bot.text("wangwu", f"批准 #1\n同意\n@{BOT}")).startswith("已批准稿件 #1")
     assert events(chat)[-1][3] == "同意"

@@ -541,9 +541,19 @@ def test_refusals_after_approval_or_withdrawal_say_what_can_be_done(chat: ChatDr
     assert reply.startswith("稿件 #1 当前已撤回，不能修改。"), reply
 
 
-def test_one_message_carries_one_command(chat: ChatDriver) -> None:
-    """「日程 放假 …⏎日程 上班 …」 as one message: neither is taken, the second is not the first's holiday name."""
-    reply = chat.as_member("admin").says("日程 放假 10月1日至8日 国庆节、中秋节\n"
-                                         "日程 上班 9月28日（周日）、10月11日（周六） 国庆调休")
-    assert reply == "一条消息只能发一条「日程」命令，这条有 2 条，都没有执行。请分开发送，一条消息一条命令。"
+def test_one_message_carries_one_command(chat: ChatDriver, submitted: list[int]) -> None:
+    """The holiday notice pasted line by line, with or without 「日程」 on each line: nothing is taken, and no line
+    becomes the first one's holiday name. 「退回 #1 …⏎退回#2 …」 returns neither."""
+    for second in ("日程 上班", "日程上班", "日程：上班", "上班"):
+        reply = chat.as_member("admin").says(f"日程 放假 10月1日至8日 国庆节\n{second} 9月28日（周日） 国庆调休")
+        assert reply.startswith("「日程」一条消息只写一行，这条没有执行。请把第二行另发一条，以「日程」开头"), reply
     assert "尚未登记今后的节假日和调休" in chat.as_member("admin").says("日程 假日")
+    assert "一条消息只写一行" not in chat.as_member("zhangsan").says("日程 放假 10月1日\n日程 上班 9月28日")  # the role
+    with chat.runtime.sessions.begin() as session:
+        assert "refused:日程" in session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "zhangsan")).all()
+    chat.as_member("zhangsan").says("投稿 第二篇\n正文二")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("admin").says("送审 #2")
+    reply = chat.as_member("wangwu").says("退回 #1 第二段数据请核实\n退回#2 标题太长")
+    assert reply == "一条消息只能发一条「退回」命令，这条有 2 条，都没有执行。请分开发送，一条消息一条命令。"
+    assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)

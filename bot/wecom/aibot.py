@@ -104,7 +104,7 @@ def strip_mention(text: str, bot_name: str) -> str:
     if bot_name:
         first = first.replace(f"@{bot_name}", " ")
         mention = f"[@＠]{re.escape(bot_name)}"
-        body = re.sub(rf"^[ \t]*{mention}[ \t]*$", "", body, flags=re.MULTILINE)
+        body = re.sub(rf"^[^\S\n]*{mention}[^\S\n]*$", "", body, flags=re.MULTILINE)  # U+2005 after it too
     return f"{first.strip()}{newline}{body}".strip()
 
 
