@@ -116,6 +116,8 @@ def docx_bytes(title: str, byline: str, text: str, signature: str) -> bytes:
 class MailTransport:
     """Sends a queued submission by SMTP and records it as sent (local mode: prints it instead)."""
 
+    outlasts_lease = True  # SMTP's timeout is per step: a large mail on a slow line has no bound in all
+
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime],
                  write: Callable[[str], None] | None = None) -> None:
         self._sessions, self._settings, self._clock = sessions, settings, clock

@@ -1,6 +1,6 @@
 """The transactional outbox: enqueue() in the caller's transaction; a dispatcher sends later.
 
-A row is claimed with a lease before it is sent, and the lease is renewed while the send runs, so a crashed
+A row is claimed with a lease before it is sent (and an e-mail's renewed while it is sent), so a crashed
 dispatcher's rows are sent again after the lease runs out and two dispatchers never send one row at the same time.
 """
 
@@ -11,7 +11,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -194,7 +194,8 @@ class Undeliverable(Exception):
 
 class Transport(Protocol):
     def send(self, message: OutboxMessage) -> None:
-        """Deliver or raise RetryLater / Undeliverable, within a timeout well under LEASE."""
+        """Deliver or raise RetryLater / Undeliverable, within a timeout well under LEASE; a transport whose
+        sends have no such bound says so with `outlasts_lease = True`, and keeps its lease while it sends."""
 
 
 DeadLetterHook = Callable[[Session, OutboxMessage, str, datetime], None]
@@ -306,7 +307,7 @@ class Dispatcher:
                 raise Undeliverable(f"gave up after {MAX_ATTEMPTS} attempts")
             if transport is None:
                 raise Undeliverable(f"no transport for channel {message.channel!r}")
-            with self._renewing(message):
+            with self._renewing(message) if getattr(transport, "outlasts_lease", False) else nullcontext():
                 transport.send(message)
         except RetryLater as exc:
             if exc.counts:  # a wait for a rate limit is no failure; anything else an operator may need to see
