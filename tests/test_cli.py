@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -88,6 +90,8 @@ def test_chat_then_drafts_and_outbox(cli: Cli, office_csv: Path) -> None:
     assert {k: draft[k] for k in ("number", "title", "state", "author", "editor")} == {
         "number": 1, "title": "乐昌国土局开展土地日宣传", "state": "editing", "author": "zhangsan", "editor": "lisi"}
     assert [v["text"] for v in draft["versions"]] == ["6月25日，我局……\n\n.\n第二段"]  # only 「发送」 ends it
+    written = datetime.fromisoformat(draft["versions"][0]["created_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"--- v1 {written:%Y-%m-%d %H:%M} zhangsan" in cli("drafts", "show", "1").stdout  # the office's time
     assert json.loads(cli("drafts", "list", "--json").stdout)[0]["number"] == 1
     [message] = json.loads(cli("outbox", "list", "--json").stdout)
     assert (message["recipient"], message["state"]) == ("lisi", "sent")
@@ -105,7 +109,7 @@ def test_errors_exit_non_zero_with_a_message(cli: Cli, tmp_path: Path) -> None:
     result = fresh("serve", "--workers", "2")  # refuses before starting any worker
     assert result.returncode == 2 and "newsbot db upgrade" in result.stderr
     assert fresh("db", "upgrade").returncode == 0
-    assert fresh("drafts", "list").returncode == 0
+    assert fresh("drafts", "list").stdout == "（无）\n"
     result = fresh("serve", "--workers", "0")
     assert result.returncode == 2 and "--workers 至少为 1" in result.stderr
     broken = Cli("sqlite:///x.db", tmp_path)
@@ -286,3 +290,15 @@ def test_admins_may_be_listed_with_chinese_commas() -> None:
 
     assert Settings(_env_file=None, admins="admin，lisi、wangwu, zhaoliu").admin_userids == {
         "admin", "lisi", "wangwu", "zhaoliu"}
+
+
+def test_a_release_ahead_of_its_database_says_the_settings_are_fine_and_to_stop_first(tmp_path: Path) -> None:
+    """deployment.md's upgrade check runs a command before anything is stopped: with a migration pending, it
+    must not just say 「run db upgrade」 while the old processes still write."""
+    from bot.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    upgrade(url, "0022")
+    result = Cli(url, tmp_path)("outbox", "list")
+    assert result.returncode == 2 and "配置已读取，没有问题" in result.stderr
+    assert "升级时先停止正在运行的 newsbot serve、dispatcher 和 scheduler，再运行它" in result.stderr

@@ -43,7 +43,8 @@ def require_current_schema(settings: Settings) -> None:
                        "已有数据时请到正确的目录运行，或检查 NEWSBOT_DATABASE_URL。")
     if not migrate.is_current(url):
         require_known_schema(url)
-        raise CliError("数据库未初始化或不是最新结构：请先运行 `newsbot db upgrade`。")
+        raise CliError("数据库未初始化或不是本版本的结构（配置已读取，没有问题）。新装请运行 `newsbot db upgrade`；"
+                       "升级时先停止正在运行的 newsbot serve、dispatcher 和 scheduler，再运行它。")
 
 
 def require_known_schema(url: str) -> None:
@@ -76,6 +77,8 @@ def writing(path: Path, write: Callable[[Path], None]) -> None:
 def print_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not rows:
+        print("（无）")  # not an empty screen the operator cannot tell from a command that did nothing
     else:
         for row in rows:
             print(line(row))

@@ -31,7 +31,7 @@ def add_commands(commands: Commands) -> None:
     change_plan.add_argument("id")
     change_plan.add_argument("changes", nargs="+", metavar="FIELD=VALUE")
     change_plan.set_defaults(run=_schedule_set)
-    with_json(plan.add_parser("runs", help="every firing: period, claimed by, outcome")).set_defaults(
+    with_json(plan.add_parser("runs", help="the 200 newest firings and their outcomes")).set_defaults(
         run=_schedule_runs)
 
     outlets = commands.add_parser("outlets", help="outlets (媒体)").add_subparsers(metavar="ACTION", required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -65,7 +65,8 @@ def _drafts_show(args: argparse.Namespace, settings: Settings) -> int:
     print(f"#{data['number']} {data['title']}\n状态：{data['state']}  作者：{data['author']}  "
           f"编辑：{data['editor'] or '-'}")
     for version in data["versions"]:
-        print(f"\n--- v{version['number']} {version['created_at']} {version['author']} "
+        written = datetime.fromisoformat(version["created_at"]).astimezone(settings.zone)  # JSON keeps UTC
+        print(f"\n--- v{version['number']} {written:%Y-%m-%d %H:%M} {version['author']} "
               f"({version['words']} 字) ---\n{version['text']}")
     return 0
 
