@@ -149,9 +149,9 @@ class Router:
             return None
         route, several = self._by_word[word.lower()], 1
         if body and not route.keeps_lines:  # 「批准⏎不行，数据有误」 is 「批准 不行，数据有误」: no word goes unread
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            # 「日程 放假 …⏎日程上班 …」: a line below that begins with the command again is a command of its own.
-            several = sum(self._route(command_line(line)[0]) is route for line in lines)
+            lines = [part.strip() for part in text.splitlines() if part.strip()]
+            # 「退回 #1 …⏎退回#2 …」: a line below that begins with the command again is a command of its own.
+            several = sum(self._route(command_line(part)[0]) is route for part in lines)
             line, raw_line, body = command_line(" ".join(lines))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))

@@ -113,7 +113,7 @@ def to_group(session: Session, key: str, lines: list[str], now: datetime, more: 
     carry titles, names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""
     contents = split([_quoted(line) for line in lines], more, parts)
     return sum(enqueue(session, channel=GROUP, recipient="", dedupe_key=f"{key}:{n}" if n else key,
-                              payload={"msgtype": "markdown", "markdown": {"content": content}}, now=now)
+                       payload={"msgtype": "markdown", "markdown": {"content": content}}, now=now)
                for n, content in enumerate(contents))
 
 
