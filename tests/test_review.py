@@ -557,3 +557,13 @@ def test_one_message_carries_one_command(chat: ChatDriver, submitted: list[int])
     reply = chat.as_member("wangwu").says("退回 #1 第二段数据请核实\n退回#2 标题太长")
     assert reply == "一条消息只能发一条「退回」命令，这条有 2 条，都没有执行。请分开发送，一条消息一条命令。"
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
+
+
+def test_the_approver_hears_when_a_draft_they_approved_is_withdrawn(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    new_messages(chat, submitted)
+    assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
+    told = dict(new_messages(chat, submitted))
+    assert told.keys() == {"lisi", "wangwu"}
+    assert told["wangwu"] == "稿件 #1《乐昌开展地质灾害应急演练》已被 张三 撤回。"

@@ -188,6 +188,8 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
         told.append(draft.editor.userid)
     if from_state == S.pending:
         told += [approver.userid for approver in eligible_approvers(session, draft)]
+    if from_state == S.approved and draft.approved_by is not None and draft.approved_by_id != member.id:
+        told.append(draft.approved_by.userid)  # they signed it off: it will not go out
     outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》已被 {member.name} 撤回。",
                   f"draft:{draft.id}:withdrawn", now)
     return draft
