@@ -1,4 +1,4 @@
-"""The approval form (审批表): a draft's paper trail as a Word document the office can file."""
+"""Word documents: the A4 page they all use, and the approval form (审批表), a draft's paper trail to file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.shared import Mm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,12 +17,20 @@ from bot.text import word_count, xml_safe
 from models import AuditEvent, Draft, DraftState
 
 
+def a4_document() -> DocxDocument:
+    """An empty Word document on A4, the paper of every office and newsroom here (python-docx's is US Letter)."""
+    document = Document()
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+    return document
+
+
 def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneInfo) -> None:
     """Title, people, every version with who and when, every decision with its comment, the final text."""
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
-    document = Document()
+    document = a4_document()
     document.add_heading("新闻稿件审批表", level=0)
     facts = [
         ("稿件编号", draft.number),

@@ -15,13 +15,13 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
-from docx import Document
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain import outlets, photos, publishing, stats
 from bot.domain.drafts import version
 from bot.domain.photos import Photo
+from bot.forms import a4_document
 from bot.outbox import RetryLater, Undeliverable
 from bot.text import xml_safe
 from models import OutboxMessage, Submission
@@ -102,7 +102,7 @@ def attachment_name(title: str) -> str:
 
 
 def docx_bytes(title: str, byline: str, text: str, signature: str) -> bytes:
-    document = Document()
+    document = a4_document()
     document.add_heading(xml_safe(title), level=1)
     document.add_paragraph(xml_safe(byline))
     # Every line its own paragraph: python-docx makes a \r left inside one a line break (<w:br/>).

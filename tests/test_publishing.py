@@ -96,7 +96,9 @@ def test_each_outlet_gets_its_own_byline_from_one_approved_text(newsroom: Runtim
     for message in mailbox.messages:
         body = message.get_body(("plain",)).get_content().split("\n")
         [attachment] = list(message.iter_attachments())
-        bylines[message["To"]] = (body[1], Document(io.BytesIO(attachment.get_content())).paragraphs[1].text)
+        document = Document(io.BytesIO(attachment.get_content()))
+        bylines[message["To"]] = (body[1], document.paragraphs[1].text)
+        assert (round(document.sections[0].page_width.mm), round(document.sections[0].page_height.mm)) == (210, 297)
     assert bylines == {"tougao@sgrb.example": ("通讯员 张三", "通讯员 张三"),
                        "news@southcn.example": ("办公室 张三 报道", "办公室 张三 报道")}
 

@@ -92,6 +92,7 @@ def test_approval_form_docx(chat: ChatDriver, tmp_path: Path) -> None:
                             env={"NEWSBOT_DATABASE_URL": chat.runtime.settings.database_url, "PATH": ""})
     assert result.returncode == 0, result.stderr
     document = Document(str(output))
+    assert (round(document.sections[0].page_width.mm), round(document.sections[0].page_height.mm)) == (210, 297)
     text = "\n".join(p.text for p in document.paragraphs)
     cells = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert "新闻稿件审批表" in text
