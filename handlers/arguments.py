@@ -9,7 +9,7 @@ from bot.domain.errors import UsageError
 from bot.engine import Command
 from bot.text import leading_draft_number, to_half_width, without_links
 
-_GLUED_NUMBER = re.compile(r"#?\s*[0-9]+(?:[A-Za-z_]|[./\-][0-9])\S*")  # 「#2abc」「1.5」「12/13」
+_GLUED_NUMBER = re.compile(r"#?\s*(?:-\s*[0-9]|[0-9]+(?:[A-Za-z_]|[./\-][0-9]))\S*")  # 「#2abc」「1.5」「12/13」「#-1」
 # 「批准 1、2」「批准 #2,3」「撤回 1 2」: nothing but numbers after the first. 「退回 #12 3 处数据不对」 and
 # 「批准 #12 2026 年度重点稿」 are comments.
 _MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*[,，、;；。.\s]*")

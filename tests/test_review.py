@@ -153,6 +153,11 @@ def test_refusals_say_what_to_do_instead(chat: ChatDriver, submitted: list[int])
         "续稿 #1\n补一段")
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
     assert "已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体" in chat.as_member("zhangsan").says("撤回 #1")
+    assert "稿件 #1 已刊发，不能再续稿。需要更正请直接联系媒体" in chat.as_member("zhangsan").says("续稿 #1\n补一段")
+    chat.as_member("xiaoli").says("投稿 第二篇\n正文")
+    assert "已送审" in chat.as_member("lisi").says("送审 #2")
+    assert ("稿件 #2 正在等审核，不能再续稿。需要改动请联系审核人退回，退回后您发送「修改 #2」，换行写完整正文"
+            in chat.as_member("xiaoli").says("续稿 #2\n补一段"))
 
 
 def test_q16_bare_approve_with_several_pending_lists_them_and_changes_nothing(chat: ChatDriver,
@@ -426,7 +431,8 @@ def test_a_second_number_or_a_malformed_one_acts_on_nothing(chat: ChatDriver, su
     assert "一条命令只能写一个稿件编号" in zhangsan.says("撤回 1 2")
     assert "（这条写了 #1 和 #2），没有执行。请重发，只写一个编号，例如「撤回 #1」" in zhangsan.says("撤回 #1 和 #2")
     assert "例如「送审 #2」" in chat.as_member("zhaoliu").says("送审 #2 和 #1")
-    for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2")):
+    for malformed, shown in (("撤回 #1abc", "#1abc"), ("撤回 #1.5", "#1.5"), ("撤回 1/2", "1/2"),
+                             ("撤回 #-1", "#-1"), ("撤回 - 2", "- 2")):
         assert f"稿件编号只写数字，无法识别「{shown}」。例如：撤回 #12" in zhangsan.says(malformed)
     assert (draft(chat, 1).state, draft(chat, 2).state) == (DraftState.pending, DraftState.pending)
     assert "已批准稿件 #2" in wangwu.says("批准 #2 2026 年度重点稿")  # a comment that begins with a number

@@ -123,6 +123,19 @@ def check_title(title: str) -> str:
     return title
 
 
+def _not_appendable(draft: Draft) -> str:
+    """Why 续稿 is refused in this state, and who can still change the text."""
+    editor = f"编辑{draft.editor.name if draft.editor else ''}"
+    if draft.state == DraftState.withdrawn:
+        return "已撤回，不能再续稿。要重新提交请发送「投稿 标题」，换行写完整正文。"
+    if draft.state == DraftState.pending:  # nobody edits it while it waits: the approver sends it back first
+        return (f"正在等审核，不能再续稿。需要改动请联系审核人退回，退回后您发送「修改 {draft.number}」，"
+                "换行写完整正文。")
+    if draft.state == DraftState.approved:
+        return f"当前已批准，不能再续稿。需要改动请联系{editor}（批准后改动要重新审核）。"
+    return f"{DraftState(draft.state).label}，不能再续稿。需要更正请直接联系媒体。"  # it has left the office
+
+
 def append(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
     """续稿: the newest text plus `text`, as a new version; only the author, only before review."""
     draft = get(session, draft_id)
@@ -132,11 +145,7 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if draft.state == DraftState.returned:
         raise Refused(f"稿件 {draft.number} 已退回，请发送「修改 {draft.number}」，换行写修改后的完整正文。", draft.id)
     if draft.state not in _APPENDABLE_STATES:
-        next_step = ("已撤回，不能再续稿。要重新提交请发送「投稿 标题」，换行写完整正文。"
-                     if draft.state == DraftState.withdrawn else
-                     f"当前{DraftState(draft.state).label}，不能再续稿。需要改动请联系编辑"
-                     f"{draft.editor.name if draft.editor else ''}（批准后改动要重新审核）。")
-        raise Refused(f"稿件 {draft.number} {next_step}", draft.id)
+        raise Refused(f"稿件 {draft.number} {_not_appendable(draft)}", draft.id)
     text = article(text)
     if not meaningful(text):
         raise UsageError(f"请在「续稿 {draft.number}」的下一行写要追加的正文（同一条消息里换行）。")
