@@ -43,7 +43,8 @@ def test_members_import_list_and_reimport(cli: Cli, office_csv: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "新增 7 人" in result.stdout
     office_csv.write_text(OFFICE_CSV.replace("张三,办公室", "张三,宣传股"), encoding="utf-8")
-    assert "新增 0 人，更新 7 人" in cli("members", "import", str(office_csv)).stdout
+    assert "新增 0 人，更新 1 人，未变 6 人" in cli("members", "import", str(office_csv)).stdout
+    assert "新增 0 人，更新 0 人，未变 7 人" in cli("members", "import", str(office_csv)).stdout
     members = json.loads(cli("members", "list", "--json").stdout)
     assert len(members) == 7
     zhangsan = next(m for m in members if m["userid"] == "zhangsan")

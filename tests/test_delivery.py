@@ -321,8 +321,10 @@ def test_members_sync_upserts_and_deactivates_but_keeps_roles(live: Runtime, wec
     assert refused.returncode == 2 and "会停用 4/7 名成员，未做任何修改" in refused.stderr
     result = cli(wecom_settings, tmp_path, "members", "sync", "--force")
     assert result.returncode == 0, result.stderr
-    assert "新增 1 人，更新 3 人，停用 4 人" in result.stdout  # xiaoli, wangwu, zhouqi, admin left; zhaoliu disabled
+    assert "新增 1 人，更新 3 人，未变 0 人，停用 4 人" in result.stdout  # xiaoli, wangwu, zhouqi, admin left
     assert "转交稿件 1 篇" in result.stdout  # zhaoliu's, to lisi
+    again = cli(wecom_settings, tmp_path, "members", "sync").stdout
+    assert "新增 0 人，更新 0 人，未变 4 人，停用 0 人（离职），转交稿件 0 篇" in again  # zhaoliu stays disabled
     with live.sessions.begin() as session:
         editors = {d.title: d.editor.userid for d in session.scalars(select(Draft))}
     assert editors == {"第一篇": "lisi", "第二篇": "lisi"}

@@ -52,7 +52,7 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         result = members.import_csv(session, source, runtime.clock())
-    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。"
+    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人。"
           + (f"不再担任编辑的成员的 {result.handed_over} 篇稿件已转交其他编辑。" if result.handed_over else ""))
     return 0
 
@@ -105,7 +105,8 @@ def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         result = directory.sync(session, departments, users, runtime.clock(), force=args.force)
-    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，停用 {result.deactivated} 人（离职），"
+    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
+          f"停用 {result.deactivated} 人（离职），"
           f"转交稿件 {result.handed_over} 篇。")
     return 0
 

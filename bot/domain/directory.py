@@ -22,6 +22,7 @@ ACTIVE = 1  # user/list status: 1 active, 2 disabled, 4 not yet activated, 5 lef
 class SyncResult:
     created: int
     updated: int
+    unchanged: int
     deactivated: int
     handed_over: int  # drafts of editors who left
 
@@ -48,7 +49,7 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
     if not force and len(leaving) * 2 > len(active):
         raise UsageError(f"这次同步会停用 {len(leaving)}/{len(active)} 名成员，未做任何修改。"
                          "请先检查应用的可见范围；确认无误再加 --force。")
-    created = updated = 0
+    created = updated = unchanged = 0
     listed: set[str] = set()
     for user in users:
         userid = str(user.get("userid", "")).strip()
@@ -57,15 +58,19 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         listed.add(userid)
         main = user.get("main_department") or next(iter(user.get("department") or []), None)
         member = existing.get(userid)
+        known = member is not None
         if member is None:
             member = existing[userid] = Member(userid=userid, role_names="", created_at=now)
             session.add(member)
             created += 1
-        else:
-            updated += 1
+        before = (member.name, member.department, member.active)
         member.name = one_line(str(user.get("name") or userid))[:64]
         member.department = one_line(department_names.get(int(main), ""))[:64] if main is not None else ""
         member.active = user.get("status", ACTIVE) == ACTIVE
+        if known and (member.name, member.department, member.active) == before:
+            unchanged += 1
+        elif known:
+            updated += 1
     deactivated = 0
     for userid, member in existing.items():
         if userid not in listed and member.active:
@@ -78,4 +83,4 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
     handed_over = len(members.after_change(session, changed, now, None))
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
-    return SyncResult(created, updated, deactivated, handed_over)
+    return SyncResult(created, updated, unchanged, deactivated, handed_over)

@@ -204,6 +204,7 @@ def departments_without(people: Iterable[Member], role: Role) -> list[str]:
 class ImportResult:
     created: int
     updated: int
+    unchanged: int  # rows as the members already were
     handed_over: int  # drafts of editors who are editors no more
 
 
@@ -227,7 +228,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
             member = Member(userid=userid, created_at=now)
             session.add(member)
             created += 1
-        else:
+        elif (member.name, member.department, member.roles, member.active) != (name, department, roles, True):
             updated += 1
         was = now_acting(member)  # none for a new member
         member.name, member.department, member.roles, member.active = name, department, roles, True
@@ -236,7 +237,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     # After every row: no draft goes to an editor whose own row takes the role away further down.
     handed_over = len(after_change(session, changed, now, actor))
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
-    return ImportResult(created, updated, handed_over)
+    return ImportResult(created, updated, len(rows) - created - updated, handed_over)
 
 
 def _read_rows(numbered: Iterable[tuple[int, list[str]]]
