@@ -160,22 +160,13 @@ class MailTransport:
             log.exception("counting the e-mail of submission %s for 统计 failed", submission_id)
 
     def _smtp(self, email: EmailMessage) -> None:
-        s = self._settings
-        smtp: _SMTP | None = None
         try:
-            if s.smtp_tls == "ssl":
-                smtp = _SMTPOverSSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
-                                    context=ssl.create_default_context())
-            else:
-                smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
-            if s.smtp_tls == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if s.smtp_user:
-                smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+            smtp = connect(self._settings)
+        except Exception as exc:  # counts: after MAX_ATTEMPTS it is a dead letter, and the admins read why
+            delay = timedelta(minutes=10) if isinstance(exc, _SETTING_ERRORS) else None  # None: the line, backoff
+            raise RetryLater(setting_problem(exc, self._settings), delay) from exc
+        try:
             smtp.send_message(email)
-        except smtplib.SMTPAuthenticationError as exc:  # counts: after MAX_ATTEMPTS it is a dead letter, admins told
-            raise RetryLater(f"SMTP 登录失败：请检查 NEWSBOT_SMTP_USER/PASSWORD（{exc.smtp_code}）",
-                             timedelta(minutes=10)) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if codes and all(400 <= code < 500 for code in codes):  # greylisting, mailbox busy: later
@@ -185,13 +176,61 @@ class MailTransport:
             if 500 <= exc.smtp_code < 600:
                 raise Undeliverable(f"邮件服务器拒绝：{exc.smtp_code} {exc.smtp_error!r}") from exc
             raise RetryLater(f"SMTP {exc.smtp_code}") from exc
-        except Exception as exc:  # refused, timeout, disconnected; or a password SMTP cannot carry
-            if smtp is not None and smtp.handed_over:  # the server may have the whole message, unconfirmed
+        except Exception as exc:  # disconnected, timeout
+            if smtp.handed_over:  # the server may have the whole message, unconfirmed
                 raise MaybeSent(f"{type(exc).__name__}: {exc}") from exc
             raise RetryLater(f"SMTP: {type(exc).__name__}: {exc}") from exc
         finally:
-            if smtp is not None:
-                _quietly_quit(smtp)  # once DATA is accepted the mail is sent, whatever QUIT answers
+            quit_quietly(smtp)  # once DATA is accepted the mail is sent, whatever QUIT answers
+
+
+def connect(settings: Settings) -> _SMTP:
+    """A connection to the SMTP server, encrypted and logged in as set: ready for a message."""
+    s = settings
+    smtp: _SMTP | None = None
+    try:
+        if s.smtp_tls == "ssl":
+            smtp = _SMTPOverSSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
+                                context=ssl.create_default_context())
+        else:
+            smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        if s.smtp_tls == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if s.smtp_user:
+            smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+        return smtp
+    except BaseException:
+        if smtp is not None:
+            quit_quietly(smtp)
+        raise
+
+
+# Failures a setting causes, which no retry mends by itself (a certificate may be renewed, so they are retried).
+_SETTING_ERRORS = (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError, ssl.SSLError)
+
+
+def setting_problem(exc: BaseException, settings: Settings) -> str:
+    """What went wrong while connecting, and which setting to look at: for the admins and `newsbot mail check`."""
+    s, server = settings, f"{settings.smtp_host}:{settings.smtp_port}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (f"SMTP 登录失败（{exc.smtp_code}）：请检查 NEWSBOT_SMTP_USER 和 NEWSBOT_SMTP_PASSWORD"
+                "（QQ、163、腾讯企业邮等邮箱填客户端授权码或专用密码，不是网页登录密码）")
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and "STARTTLS" in str(exc):
+        return (f"邮件服务器 {server} 不支持 STARTTLS：该端口若是 465，请设 NEWSBOT_SMTP_TLS=ssl；"
+                "服务器确实不支持加密（仅限内网）时才设 none")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # AUTH
+        return (f"邮件服务器 {server} 不接受登录（AUTH）：多数服务器要先加密才接受，"
+                f"请检查 NEWSBOT_SMTP_TLS（现为 {s.smtp_tls}）；不需要登录的内网服务器请清空 NEWSBOT_SMTP_USER")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"邮件服务器 {server} 的证书验证失败（{exc.verify_message}）：NEWSBOT_SMTP_HOST 要写证书上的主机名，"
+                "不能写 IP 地址；服务器用的是自签名证书时，请联系邮件管理员换用正式证书")
+    if isinstance(exc, ssl.SSLError):
+        return (f"与邮件服务器 {server} 加密握手失败（{exc.reason or exc}）：NEWSBOT_SMTP_TLS=ssl 通常配端口 465，"
+                f"starttls 配端口 587 或 25，请检查两项是否相配（现为 {s.smtp_tls}、{s.smtp_port}）")
+    if isinstance(exc, OSError):
+        return (f"无法连接邮件服务器 {server}（{type(exc).__name__}: {exc}）：请检查 NEWSBOT_SMTP_HOST、"
+                "NEWSBOT_SMTP_PORT，以及本机能否访问该端口（防火墙、出口限制）")
+    return f"SMTP: {type(exc).__name__}: {exc}"
 
 
 class MaybeSent(Exception):
@@ -212,7 +251,7 @@ class _SMTPOverSSL(_SMTP, smtplib.SMTP_SSL):
     pass
 
 
-def _quietly_quit(smtp: smtplib.SMTP) -> None:
+def quit_quietly(smtp: smtplib.SMTP) -> None:
     try:
         smtp.quit()
     except (OSError, smtplib.SMTPException):

@@ -1,4 +1,4 @@
-"""`newsbot drafts` and `outbox`: what was written and what was sent."""
+"""`newsbot drafts`, `outbox` and `mail`: what was written, what was sent, and whether e-mail can go."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ def add_commands(commands: Commands) -> None:
     purge = out.add_parser("purge-sent", help="delete sent messages older than DAYS")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     purge.set_defaults(run=_outbox_purge)
+
+    mail = commands.add_parser("mail", help="e-mail to the outlets").add_subparsers(metavar="ACTION", required=True)
+    check = mail.add_parser("check", help="connect, encrypt and log in as set; with --to, send a test e-mail")
+    check.add_argument("--to", metavar="ADDRESS", help="send a test e-mail to this address")
+    check.set_defaults(run=_mail_check)
 
 
 def _drafts_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,4 +137,39 @@ def _outbox_purge(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         count = outbox.purge_sent(session, runtime.clock() - timedelta(days=args.older_than))
     print(f"已删除 {count} 条 {args.older_than} 天前已发送的消息。")
+    return 0
+
+
+def _mail_check(args: argparse.Namespace, settings: Settings) -> int:
+    """The SMTP settings tried before any draft depends on them: a wrong one is named, with what to set."""
+    import smtplib
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from bot import mail
+
+    if not settings.mail_configured:
+        raise CliError("未设置 NEWSBOT_SMTP_HOST 和 NEWSBOT_SMTP_SENDER，不向媒体发邮件。"
+                       "要投递请在 .env 中设置后再检查。")
+    try:
+        smtp = mail.connect(settings)
+    except Exception as exc:
+        raise CliError(f"邮件设置有问题：{mail.setting_problem(exc, settings)}") from exc
+    try:
+        login = f"以 {settings.smtp_user} 登录" if settings.smtp_user else "未登录（NEWSBOT_SMTP_USER 为空）"
+        print(f"已连接 {settings.smtp_host}:{settings.smtp_port}（加密方式 {settings.smtp_tls}），{login}。")
+        if args.to:
+            test = EmailMessage(policy=mail.OUTLET_POLICY)
+            test["Subject"], test["From"], test["To"] = "newsbot 邮件设置测试", settings.smtp_sender, args.to
+            test["Date"], test["Message-ID"] = format_datetime(datetime.now().astimezone()), make_msgid()
+            test.set_content("这是 newsbot 的测试邮件：收到即说明向媒体投稿的邮件设置可用。\n\n--\n"
+                             + settings.signature.replace("\\n", "\n") + "\n", cte="base64")
+            try:
+                smtp.send_message(test)
+            except smtplib.SMTPException as exc:
+                raise CliError(f"已连接并登录，但测试邮件未被接受：{exc}。请检查 NEWSBOT_SMTP_SENDER "
+                               f"（{settings.smtp_sender}）是否为登录账号的地址，以及收件地址 {args.to}。") from exc
+            print(f"测试邮件已发给 {args.to}，请到该邮箱查收（也请看垃圾邮件）。")
+    finally:
+        mail.quit_quietly(smtp)
     return 0
