@@ -36,12 +36,22 @@ def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int,
     return number, rest
 
 
-def draft_number(command: Command, word: str) -> int:
-    """A command that takes nothing but the number: 「撤回 #1 和 #2」 names a second draft anywhere after it."""
+def draft_number(command: Command, word: str, *, text_below: bool = False) -> int:
+    """A command that takes nothing but the number on its line: 「撤回 #1 和 #2」 names a second draft anywhere
+    after it, and any other words do nothing (「撤回 #1 不对，先不撤」 must not withdraw; 「续稿 #1 第一句…」
+    would lose the sentence, as the text starts on the next line)."""
     number, rest = take_number(command, word)
     later = later_number(rest.args)
     if later is not None and int(later.group(1)) != number:
         raise one_number_only(word, number, int(later.group(1)))
+    extra = rest.raw_args.strip().rstrip("。.！!")
+    if extra:
+        shown = extra if len(extra) <= 20 else extra[:20] + "…"
+        if text_below:
+            raise UsageError(f"「{word} #{number}」这一行只写编号，这条没有执行（多写了「{shown}」）。"
+                             f"请重发：第一行「{word} #{number}」，正文从第二行写起。")
+        raise UsageError(f"「{word}」后只写稿件编号，这条没有执行（多写了「{shown}」）。"
+                         f"确定要{word}请发送：{word} #{number}")
     return number
 
 

@@ -44,7 +44,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分条发）
     例：续稿 #12⏎（换行写后续正文）
     """
-    number = draft_number(ctx.command, "续稿")
+    number = draft_number(ctx.command, "续稿", text_below=True)
     version = drafts.append(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain import review
 from bot.domain.drafts import get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import leading_draft_number, parse_draft_number
+from bot.text import leading_draft_number, parse_draft_number, without_links
 from handlers.arguments import draft_number, later_number, one_number_only, take_number
 from models import DraftState, Role
 
 router = Router()
+# An approval's comment that says no or asks: 「批准 #1 不同意，请修改」「批准 #1？」 approve nothing.
+_NOT_A_YES = re.compile(r"不同意|不批准|不予|驳回|暂不|暂缓|先不|不行|不妥|不宜|不可|不能[发用]|别发|[？?]|^\W*[否未]")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
@@ -19,7 +23,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     """修改 #编号⏎完整正文 — 编辑修改；退回后作者修改
     例：修改 #12⏎（换行写完整正文）
     """
-    number = draft_number(ctx.command, "修改")
+    number = draft_number(ctx.command, "修改", text_below=True)
     before = get(ctx.session, number).current_version
     version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     state = DraftState(get(ctx.session, number).state)
@@ -64,7 +68,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     first = waiting[0].number
     head = (f"待您审核的稿件有 {len(waiting)} 篇，没有批准任何一篇。请写明编号" if len(waiting) > 1
             else "没有批准任何稿件：只发「批准」二字才批准唯一待审的稿件，附意见时请写明编号")
-    lines = [f"{head}，例如「批准 {first} 同意」；不同意请发送「退回 {first} 意见」："]
+    lines = [f"{head}，例如「批准 {first} 同意」；不同意请发送「退回 {first} 原因」（原因写具体）："]
     lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
     raise Refused("\n".join(lines))
 
@@ -100,12 +104,17 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
         return _approved(ctx, number, "", version_hash or None)
     draft = get(ctx.session, number)
     review.check_can_return(ctx.session, draft, ctx.member)
-    return Reply(f"请回复「退回 {draft.number} 意见」，写明退回原因，例如：退回 {draft.number} 标题需要更具体")
+    return Reply(f"请回复「退回 {draft.number} 原因」，原因写具体，例如：退回 {draft.number} 标题需要更具体")
 
 
 def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
     other = later_number(comment)
     if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
         raise one_number_only("批准", number, int(other.group(1)))
+    doubt = _NOT_A_YES.search(without_links(comment))
+    if doubt is not None:
+        raise UsageError(f"没有批准稿件 #{number}：意见里有「{doubt.group().strip()}」，像是不同意或有疑问。"
+                         f"同意请发送「批准 #{number}」（可附意见，如「批准 #{number} 同意」）；"
+                         f"不同意请发送「退回 #{number} 原因」，原因写具体，如：退回 #{number} 第二段的数据请再核实")
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
     return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知作者和编辑。")

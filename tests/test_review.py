@@ -121,7 +121,7 @@ def test_stale_card_changes_nothing(chat: ChatDriver, submitted: list[int]) -> N
 
 def test_card_return_button_asks_for_the_comment(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("lisi").says("送审 #1")
-    assert "请回复「退回 #1 意见」" in chat.click("wangwu", "return:1")
+    assert "请回复「退回 #1 原因」" in chat.click("wangwu", "return:1")
     assert "只有审核人" in chat.click("zhangsan", "return:1")
     assert draft(chat).state == DraftState.pending
     assert "无法识别" in chat.click("wangwu", "launch:1")
@@ -328,7 +328,8 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     assert events(chat, 1)[-1][:2] == ("approve", "wangwu") and events(chat, 1)[-1][3] is None
     assert "意见：" not in new_messages(chat, submitted)[-1][1]
     assert chat.as_member("xiaoli").says("稿件：#2").startswith("#2《第二篇》\n状态：已批准")
-    assert "已撤回" in chat.as_member("xiaoli").says("撤回 #2 #标题不对")  # a hashtag is no second draft
+    assert "多写了「#标题不对」" in chat.as_member("xiaoli").says("撤回 #2 #标题不对")  # a hashtag is no second draft
+    assert "已撤回" in chat.as_member("xiaoli").says("撤回 #2。")
 
 
 @pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意"])
@@ -337,9 +338,49 @@ def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: 
     chat.as_member("zhaoliu").says("送审 #2")  # the only draft waiting: #1 is still being edited
     reply = chat.as_member("wangwu").says(text)
     assert "没有批准任何稿件" in reply and "#2《第二篇》" in reply
-    assert "例如「批准 #2 同意」；不同意请发送「退回 #2 意见」" in reply  # never the words sent, as a command
+    assert "例如「批准 #2 同意」；不同意请发送「退回 #2 原因」" in reply  # never the words sent, as a command
     assert draft(chat, 2).state == DraftState.pending
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准。")
+
+
+@pytest.mark.parametrize("text", ["批准 #1 不同意，请修改", "批准 #1 暂不批准", "批准 #1？", "批准 #1 数据核实了吗?",
+                                  "批准 #1 先不发", "批准 #1 否"])
+def test_an_approval_that_says_no_or_asks_approves_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    new_messages(chat, submitted)  # the approvers' cards
+    reply = chat.as_member("wangwu").says(text)
+    assert reply.startswith("没有批准稿件 #1：意见里有「") and "像是不同意或有疑问" in reply
+    assert "同意请发送「批准 #1」" in reply and "不同意请发送「退回 #1 原因」" in reply
+    assert draft(chat, 1).state == DraftState.pending and new_messages(chat, submitted) == []
+
+
+def test_approval_comments_that_say_yes_still_approve(chat: ChatDriver, submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    comment = "同意，不错，参考 https://news.example/a.html?id=2"  # 不 alone and a link's ? are no doubt
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says(f"批准 #1 {comment}")
+    assert events(chat, 1)[-1][3] == comment
+
+
+def test_words_after_a_number_that_stands_alone_do_nothing(chat: ChatDriver, submitted: list[int]) -> None:
+    zhangsan, lisi = chat.as_member("zhangsan"), chat.as_member("lisi")
+    refused = zhangsan.says("撤回 #1 不对，先不撤")
+    assert "「撤回」后只写稿件编号，这条没有执行（多写了「不对，先不撤」）。确定要撤回请发送：撤回 #1" in refused
+    assert "这条没有执行" in zhangsan.says("撤回 #1？")
+    assert "确定要送审请发送：送审 #1" in lisi.says("送审 #1 先别送，还要改")
+    assert draft(chat, 1).state == DraftState.editing and draft(chat, 1).current_version == 1
+    refused = zhangsan.says("续稿 #1 补充一句。\n第二句")  # the first line's words would be lost
+    assert "请重发：第一行「续稿 #1」，正文从第二行写起" in refused and "多写了「补充一句」" in refused
+    assert "第一行「修改 #1」" in lisi.says("修改 #1 第二稿\n新正文")
+    assert draft(chat, 1).current_version == 1
+    assert "已送审" in lisi.says("送审 #1。")
+
+
+def test_a_placeholder_is_no_reason_to_return(chat: ChatDriver, submitted: list[int]) -> None:
+    for placeholder in ("意见", "原因。", "退回原因"):
+        refused = chat.as_member("lisi").says(f"退回 #1 {placeholder}")
+        assert "换成具体的退回原因" in refused and "例如：退回 #1 第二段的数据请再核实" in refused
+    assert draft(chat, 1).state == DraftState.editing
+    assert "已将稿件 #1 退回" in chat.as_member("lisi").says("退回 #1 意见：标题太长")
 
 
 def test_author_revises_a_returned_draft_with_修改_not_续稿(chat: ChatDriver, submitted: list[int]) -> None:

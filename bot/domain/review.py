@@ -135,6 +135,9 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     comment = _comment(comment)
     if not comment:
         raise Refused(f"退回必须写明意见，例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
+    if comment.strip(" 。.：:") in _PLACEHOLDERS:
+        raise Refused(f"请把「{comment.strip(' 。.：:')}」换成具体的退回原因，作者才知道改什么，"
+                      f"例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
     from_state = S(draft.state)
     editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
@@ -145,6 +148,9 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
                   f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
                   f"draft:{draft.id}:returned:v{draft.current_version}", now)
     return draft
+
+
+_PLACEHOLDERS = {"意见", "原因", "理由", "退回原因", "修改意见", "退回意见", "具体原因"}  # an example's word, as typed
 
 
 def _comment(text: str) -> str:
@@ -170,7 +176,7 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
     draft = get(session, draft_id)
     is_author = draft.author_id == member.id
     if not (is_author or member.may(Role.admin)):
-        raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。不同意刊发请用「退回 {draft.number} 意见」。",
+        raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。不同意刊发请用「退回 {draft.number} 原因」。",
                       draft.id)
     if draft.state == S.withdrawn:
         raise Refused(f"稿件 {draft.number} 已撤回，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
@@ -304,5 +310,5 @@ def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: 
         ],
     }
     fallback = (f"{reason}待审核：{draft.number}《{draft.title}》（{facts}）。\n"
-                f"回复「批准 {draft.number}」或「退回 {draft.number} 意见」；「稿件 {draft.number}」看详情。")
+                f"回复「批准 {draft.number}」或「退回 {draft.number} 原因」；「稿件 {draft.number}」看详情。")
     return outbox.template_card(card, fallback)
