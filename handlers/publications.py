@@ -44,7 +44,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     例：刊发 #12 韶关日报 https://… 12月30日
     """
     number, rest = take_number(ctx.command, "刊发")
-    words = rest.raw_args.split()
+    words = _words(rest.raw_args)
     front_page, on = False, None
     today = ctx.now.astimezone(ctx.settings.zone).date()
     while words:  # 头版 and the day, in either order, after the outlet and the link
@@ -57,6 +57,10 @@ def published(msg: Incoming, ctx: Context) -> Reply:
         words.pop()
     if len(words) == 2 and words[0].startswith(("http://", "https://")):
         words.reverse()  # 「刊发 #12 链接 媒体」 means the same
+    if len(words) > 2 and _LINK.match(words[1]):
+        raise UsageError(f"链接后的「{' '.join(words[2:])[:20]}」无法识别：链接后只能写「头版」和刊发日期，"
+                         "日期写成 5月11日 或 2026-05-11（当天刊发的不用写）。"
+                         f"例如：刊发 #{number} {words[0]} {words[1][:60]} 头版 5月11日")
     if len(words) != 2:
         raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 https://…"
                          "（当天刊发的不用写日期，补登时写 12月30日）")
@@ -77,6 +81,22 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     when = f"（{day.month}月{day.day}日）" if day and day != today else ""
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
                  "用稿反馈已发到工作群。")
+
+
+def _words(text: str) -> list[str]:
+    """刊发's words: a link whole, up to the Chinese punctuation or the 「.」 a sentence puts after it; the rest
+    split at blanks and punctuation, so that 「…/1.html，头版」 is a link and 头版."""
+    words: list[str] = []
+    at = 0
+    for link in _LINK.finditer(text):
+        url = link.group().rstrip(".,;:!?")
+        words += [*_SEPARATORS.split(text[at:link.start()]), url]
+        at = link.start() + len(url)
+    return [word for word in words + _SEPARATORS.split(text[at:]) if word]
+
+
+_LINK = re.compile(r"https?://[^\s，。；！？、]+")  # brackets and all: the feedback escapes them
+_SEPARATORS = re.compile(r"[\s，。；、,;！？!?]+")
 
 
 @router.command("撤销刊发", roles={Role.admin}, takes_number=True)

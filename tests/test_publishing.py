@@ -282,6 +282,36 @@ def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
     assert "没有投递给乐昌市政府网" in chat.as_member("lisi").says("不采用 #1 政府网")
 
 
+def test_punctuation_after_the_link_is_no_part_of_it(newsroom: Runtime, sent: Sent) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +3" in chat.as_member("lisi").says("刊发 #1 韶关日报 https://sgrb.example/2026/1.html。")
+    assert "积分 +7" in chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/a/1.html，头版")  # 5×2−3
+    with newsroom.sessions.begin() as session:
+        rows = {s.outlet.name: (s.url, s.front_page) for s in session.scalars(select(Submission))}
+    assert rows == {"韶关日报": ("https://sgrb.example/2026/1.html", False),
+                    "南方网": ("https://southcn.example/a/1.html", True)}
+    drain(newsroom)
+    assert not [line for line in sent.lines if "html。" in line or "html，" in line]  # the group's links work
+    refused = chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/a/2.html 昨天")
+    assert "链接后的「昨天」无法识别" in refused and "日期写成 5月11日 或 2026-05-11" in refused
+
+
+def test_the_help_examples_link_is_no_article(newsroom: Runtime) -> None:
+    """「刊发 #12 韶关日报 https://…」 copied from 帮助: no record, no points, no overwritten link."""
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    refused = chat.as_member("lisi").says("刊发 #1 韶关日报 https://… 12月30日")
+    assert "「https://…」不是文章的网址" in refused and "请在媒体网页上复制文章的完整地址" in refused
+    with newsroom.sessions.begin() as session:
+        assert [s.url for s in session.scalars(select(Submission)) if s.url] == []
+    chat.as_member("lisi").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    assert "不是文章的网址" in chat.as_member("lisi").says("刊发 #1 韶关日报 https://…")
+    with newsroom.sessions.begin() as session:
+        assert [s.url for s in session.scalars(select(Submission)) if s.url] == ["https://sgrb.example/1"]
+    assert "已登记" in chat.as_member("lisi").says("刊发 #1 南方网 https://乐昌.政务.cn/a/1")  # a Chinese host
+
+
 def test_all_stands_alone_in_a_submission(newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)
     approved_draft(chat)

@@ -4,6 +4,7 @@ markdown link can carry."""
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import quote, unquote, urlsplit
 
 from bot.domain.errors import UsageError
@@ -47,7 +48,13 @@ def check_url(url: str) -> str:
                          "请粘贴文章页面的地址，去掉“?”后的跟踪参数。")
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
         raise UsageError(f"「{url[:60]}」不是有效的文章链接。请粘贴以 http:// 或 https:// 开头的完整地址。")
+    if not _HOST.fullmatch(parts.hostname):  # 「https://…」, the help's example copied as it stands
+        raise UsageError(f"「{url[:60]}」不是文章的网址（「{parts.hostname}」不是网站名）。"
+                         "请在媒体网页上复制文章的完整地址，例如 https://www.sgrb.com/2026/0512/123.html")
     return url
+
+
+_HOST = re.compile(r"(?:[\w-]+\.)+[\w-]+")  # any script's letters: 乐昌.政务.cn
 
 
 def href(url: str) -> str:
