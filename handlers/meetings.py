@@ -117,7 +117,9 @@ def _workdays(ctx: Context, word: str, rest: str) -> Reply:
         lines = [f"{workdays.span_name(first, last, weekdays=True)} {'放假' if off else '调休上班'}（{name}），"
                  f"共 {(last - first).days + 1} 天" for first, last, off, name in workdays.upcoming(ctx.session, today)]
         return Reply("\n".join(["今后的节假日与调休：", *lines] if lines else ["尚未登记今后的节假日和调休。"])
-                     + f"\n{workdays.USAGE}")
+                     + f"\n{workdays.usage(today)}")
+    if action == "清除" and not rest.strip():
+        raise UsageError("请写要清除的日期，例如：日程 清除 10-10，或 日程 清除 10月1日至7日")
     spans, name = workdays.parse_days(rest, today)
     named = "、".join(workdays.span_name(first, last) for first, last in spans)
     if action == "清除":  # a name after the days (the 放假 line with 清除 in front) changes nothing

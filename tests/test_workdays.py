@@ -82,6 +82,20 @@ def test_bad_holiday_entries_say_what_to_type(command: str, expected: str, chat:
     assert "尚未登记今后的节假日和调休" in chat.as_member("admin").says("日程 假日")
 
 
+@pytest.mark.parametrize("today", [date(2026, 9, 20), date(2026, 11, 27), date(2027, 3, 6), date(2028, 6, 4)])
+def test_the_examples_a_refusal_gives_work_as_typed(today: date, chat: ChatDriver, clock: FrozenClock) -> None:
+    """A fixed 「9月28日、10月11日」 is a weekend one year and workdays the next, refused as typed."""
+    clock.current = beijing(today.year, today.month, today.day, 12)
+    admin = chat.as_member("admin")
+    refusal = admin.says("日程 放假 国庆节")
+    examples = refusal.split("例如：")[1].split("｜")
+    assert [e.split()[:2] for e in examples] == [["日程", "放假"], ["日程", "上班"], ["日程", "清除"]]
+    for example in examples:
+        reply = admin.says(example)
+        assert reply.startswith("已") or "无需清除" in reply, (example, reply)
+    assert "请写要清除的日期，例如：日程 清除 10-10" in admin.says("日程 清除")
+
+
 def test_clearing_puts_days_back_and_only_admins_enter_them(chat: ChatDriver, clock: FrozenClock) -> None:
     clock.current = beijing(2026, 12, 20, 12)
     admin = chat.as_member("admin")

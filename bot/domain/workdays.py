@@ -18,7 +18,15 @@ from models import SpecialDay
 NAME_MAX_CHARS = 40
 SPAN_MAX_DAYS = 31  # the longest holiday, with room: a typo of a year would mark hundreds of days
 WEEKDAY_NAMES = "一二三四五六日"
-USAGE = "例如：日程 放假 10月1日至7日 国庆节｜日程 上班 9月28日、10月11日 国庆调休｜日程 清除 10-10"
+
+
+def usage(today: date) -> str:
+    """Examples that work as typed on `today`: 上班's days are a weekend a week or more ahead (a fixed 9月28日
+    is a Sunday one year and a workday the next, and would be refused)."""
+    saturday = today + timedelta(days=12 - today.weekday())
+    sunday = saturday + timedelta(days=1)
+    return (f"例如：日程 放假 10月1日至7日 国庆节｜日程 上班 {saturday.month}月{saturday.day}日、"
+            f"{sunday.month}月{sunday.day}日 调休｜日程 清除 10-10")
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ def mark(session: Session, first: date, last: date, off: bool, name: str, now: d
     """Days off (放假) or weekend days worked (上班); returns what they were entered as before, if otherwise."""
     name = one_line(name).strip()
     if not name:
-        raise UsageError(f"请写上名称，{USAGE}")
+        raise UsageError(f"请写上名称，{usage(now.date())}")
     if len(name) > NAME_MAX_CHARS:
         raise UsageError(f"名称最多 {NAME_MAX_CHARS} 个字。")
     days = _days(first, last)
@@ -111,7 +119,7 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
         if through := _THROUGH.match(text, at):
             end = DAY.match(text, through.end()) or _SHORT_DAY.match(text, through.end())
             if end is None:
-                raise UsageError(f"「{text[found.start():through.end()].strip()}」后面缺少结束日期。{USAGE}")
+                raise UsageError(f"「{text[found.start():through.end()].strip()}」后面缺少结束日期。{usage(today)}")
             last, at = _written(end, first, text)
         spans.append(_resolved(first, last, today))
         gap = _GAP.match(text, at)
@@ -120,11 +128,11 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
             break  # what follows is the name: 「1.5天」 there is no day, 「10月10日国庆调休」 is
         at = gap.end()
     if not spans:
-        raise UsageError(f"请先写日期或日期范围，再写名称，{USAGE}")
+        raise UsageError(f"请先写日期或日期范围，再写名称，{usage(today)}")
     name = raw[at:].strip()
     half = to_half_width(name)
     if _NOT_A_NAME.match(half) or half.count("(") != half.count(")"):
-        raise UsageError(f"「{name[:20]}」无法识别：日期写在名称之前，多个日期各写月份，括号要成对。{USAGE}")
+        raise UsageError(f"「{name[:20]}」无法识别：日期写在名称之前，多个日期各写月份，括号要成对。{usage(today)}")
     return spans, name
 
 
@@ -158,12 +166,13 @@ def _resolved(first: _Written, last: _Written, today: date) -> tuple[date, date]
     if first.year is None and last.year is not None:  # 「12月31日至2027年1月3日」
         first = replace(first, year=last.year - ((first.month, first.day) > (last.month, last.day)))
     if last.year is None and (last.month, last.day) < (first.month, first.day) and (first.month, last.month) != (12, 1):
-        raise UsageError(f"结束日期{last.text}早于开始日期{first.text}，请检查。{USAGE}")
+        raise UsageError(f"结束日期{last.text}早于开始日期{first.text}，请检查。{usage(today)}")
     # Without a year: last year's, this year's and next year's (for 2-29, the leap years among the next few).
     years = [first.year] if first.year is not None else [today.year + n for n in range(-1, 5)]
     candidates = [span for year in years if (span := _span(first, last, year)) is not None][:3]
     if not candidates:
-        raise UsageError(f"「{first.text if first is last else f'{first.text}至{last.text}'}」不是有效的日期。{USAGE}")
+        written = first.text if first is last else f"{first.text}至{last.text}"
+        raise UsageError(f"「{written}」不是有效的日期。{usage(today)}")
     choices = [_coming(candidates, today), *(span for span in candidates if today - LOOKBACK <= span[1] < today)]
     matching = [span for span in choices if _weekdays_match(first, last, *span)]
     if not matching:  # a weekday is noted that the day does not have
@@ -196,7 +205,7 @@ def _weekdays_match(first: _Written, last: _Written, start: date, end: date) -> 
 
 def _days(first: date, last: date, doing: str = "登记") -> list[date]:
     if last < first:
-        raise UsageError(f"结束日期{span_name(last, last)}早于开始日期{span_name(first, first)}，请检查。{USAGE}")
+        raise UsageError(f"结束日期{span_name(last, last)}早于开始日期{span_name(first, first)}，请检查。")
     count = (last - first).days + 1
     if count > SPAN_MAX_DAYS:
         raise UsageError(f"每次最多{doing} {SPAN_MAX_DAYS} 天，所写的{span_name(first, last)}共 {count} 天，"
