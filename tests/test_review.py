@@ -383,6 +383,21 @@ def test_a_placeholder_is_no_reason_to_return(chat: ChatDriver, submitted: list[
     assert "已将稿件 #1 退回" in chat.as_member("lisi").says("退回 #1 意见：标题太长")
 
 
+def test_every_round_at_the_same_version_is_told_again(chat: ChatDriver, submitted: list[int]) -> None:
+    """Returned, found right and sent back unchanged, returned again: the same version each time, and each
+    step's notice reaches its member (a notice keyed by the version alone was taken for a repeat and dropped)."""
+    new_messages(chat, submitted)
+    for comment in ("请核实数据", "第二次：来源请写清"):
+        assert "已送审" in chat.as_member("lisi").says("送审 #1")
+        cards = [to for to, _ in new_messages(chat, submitted)]
+        assert sorted(cards) == ["wangwu", "zhouqi"]
+        chat.as_member("wangwu").says(f"退回 #1 {comment}")
+        assert [(to, comment in text) for to, text in new_messages(chat, submitted)] == [("zhangsan", True)]
+        assert "原样交回编辑" in chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行。")
+        assert [to for to, _ in new_messages(chat, submitted)] == ["lisi"]
+    assert draft(chat, 1).current_version == 1
+
+
 def test_author_revises_a_returned_draft_with_修改_not_续稿(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("lisi").says("退回 #1 请补充")
     assert "已退回，请发送「修改 #1」" in chat.as_member("zhangsan").says("续稿 #1\n第二段")

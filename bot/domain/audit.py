@@ -39,6 +39,13 @@ def record(session: Session, at: datetime, actor: str | None, action: str, *, dr
     return event
 
 
+def step_id(session: Session, event: AuditEvent) -> int:
+    """The event's id, written now: it keys the notices of this one step, so that a step taken again at the
+    same version (送审 after a draft came back unchanged, a second 退回) is told again, not taken for a repeat."""
+    session.flush()
+    return event.id
+
+
 def recent_for_draft(session: Session, draft_id: int, limit: int = 5) -> list[AuditEvent]:
     """The newest `limit` events of a draft, oldest first; refusals are not part of its history."""
     rows = session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft_id,

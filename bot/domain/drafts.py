@@ -315,7 +315,7 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
                              comment=f"{member.name} → {editor.name if editor else '待分配'}")
         session.flush()  # the next draft's choice counts this one; the event's id keys this one's notice
         if editor is None:
-            _tell_admins_unassigned(session, draft, now)
+            _tell_admins_unassigned(session, draft, now, f"{event.id}")
             continue
         outbox.notify(session, [editor.userid],
                       f"稿件 {draft.number}《{draft.title}》（{DraftState(draft.state).label}）的编辑 {member.name} "
@@ -324,12 +324,12 @@ def hand_over(session: Session, member: Member, now: datetime, actor: str | None
     return drafts
 
 
-def _tell_admins_unassigned(session: Session, draft: Draft, now: datetime) -> None:
+def _tell_admins_unassigned(session: Session, draft: Draft, now: datetime, occasion: str = "submitted") -> None:
     admins = members.admin_userids(session)
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》暂无可分配的编辑（除作者外没有编辑）。"
                   "请为成员设置编辑角色；在此之前稿件等待分配，任何编辑都可以接手。",
-                  f"draft:{draft.id}:unassigned", now)
+                  f"draft:{draft.id}:unassigned:{occasion}", now)
 
 
 def newest(session: Session, limit: int) -> list[Draft]:

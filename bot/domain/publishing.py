@@ -280,7 +280,7 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     _to_group(session, [f"**用稿反馈（更正）**：《{plain(draft.title)}》在{plain(outlet.name)}的刊发登记已撤销",
                         f"> 原因：{plain(reason)}",
                         f"> 积分：本稿现为 {after:g} 分" + (f"（扣除 {lost:g} 分）" if lost else "")],
-              f"published:{draft.id}:{outlet.id}:{_id(session, event)}", now)
+              f"published:{draft.id}:{outlet.id}:{audit.step_id(session, event)}", now)
     return Revoked(outlet, lost, unsent)
 
 
@@ -447,18 +447,13 @@ def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_pa
              f"> 链接：[{plain(url)}]({href(url)})"]
     if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
         lines[-1] = f"> 链接：[打开原文]({href(url)})"
-    _to_group(session, lines, f"published:{draft.id}:{outlet.id}:{_id(session, event)}", now)
+    _to_group(session, lines, f"published:{draft.id}:{outlet.id}:{audit.step_id(session, event)}", now)
 
 
 def _to_group(session: Session, lines: list[str], dedupe_key: str, now: datetime) -> None:
     outbox.enqueue(session, channel=outbox.GROUP, recipient="",
                    payload={"msgtype": "markdown", "markdown": {"content": "\n".join(lines)}},
                    dedupe_key=dedupe_key, now=now)
-
-
-def _id(session: Session, event: AuditEvent) -> int:
-    session.flush()
-    return event.id
 
 
 def _require_may_see(draft: Draft, member: Member, action: str) -> None:

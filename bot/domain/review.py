@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, literal, select
+from sqlalchemy import Integer, String, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -78,9 +78,9 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         did = "核实后没有改动" if unchanged else "修改了"
         outbox.notify(session, [draft.editor.userid],
                       f"{who}{member.name} {did}稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
-                      f"draft:{draft.id}:revised:v{number}" + (f":{event.id}" if unchanged else ""), now)
+                      f"draft:{draft.id}:revised:{audit.step_id(session, event)}", now)
     elif voided:
-        _ask_approvers(session, draft, version, now,
+        _ask_approvers(session, draft, version, now, audit.step_id(session, event),
                        f"稿件批准后被 {member.name} 修改为 v{number}，原批准已作废，请重新审核。")
     return version
 
@@ -90,9 +90,9 @@ def send_for_approval(session: Session, draft_id: int, member: Member, now: date
     draft = get(session, draft_id)
     _require_editor(draft, member, "送审", (S.editing,))
     _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=acting_editor(draft, member))
-    audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
-                 to_state=S.pending, version=draft.current_version)
-    return _ask_approvers(session, draft, current_version(session, draft), now, "")
+    event = audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
+                         to_state=S.pending, version=draft.current_version)
+    return _ask_approvers(session, draft, current_version(session, draft), now, audit.step_id(session, event), "")
 
 
 def approve(session: Session, draft_id: int, member: Member, now: datetime, comment: str = "",
@@ -141,12 +141,12 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     from_state = S(draft.state)
     editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
-    audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
-                 to_state=S.returned, version=draft.current_version, comment=comment)
+    event = audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
+                         to_state=S.returned, version=draft.current_version, comment=comment)
     outbox.notify(session, [draft.author.userid],
                   f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n"
                   f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
-                  f"draft:{draft.id}:returned:v{draft.current_version}", now)
+                  f"draft:{draft.id}:returned:{audit.step_id(session, event)}", now)
     return draft
 
 
@@ -255,14 +255,15 @@ def eligible_approvers(session: Session, draft: Draft) -> list[Member]:
                                                      ~took_part.exists()).order_by(Member.id)))
 
 
-def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: datetime,
+def _ask_approvers(session: Session, draft: Draft, version: DraftVersion, now: datetime, step: int,
                    reason: str) -> list[Member]:
+    """Cards for this time the draft waits (`step`: the event that made it pending)."""
     approvers = eligible_approvers(session, draft)
     if not approvers:
-        _tell_admins_no_approver(session, draft, now)
+        _tell_admins_no_approver(session, draft, now, f"{step}")
     for approver in approvers:
         outbox.notify(session, [approver.userid], _review_card(draft, version, approver, reason),
-                      f"draft:{draft.id}:review:v{version.number}", now)
+                      f"draft:{draft.id}:review:{step}", now)
     return approvers
 
 
@@ -272,24 +273,26 @@ def tell_admins_without_approver(session: Session, now: datetime) -> None:
     stuck = [draft for draft in session.scalars(select(Draft).where(Draft.state == S.pending).order_by(Draft.id))
              if not eligible_approvers(session, draft)]
     for draft in stuck:
-        _tell_admins_no_approver(session, draft, now, f":{now:%Y%m%d%H%M%S%f}")  # each loss is news
+        _tell_admins_no_approver(session, draft, now, f"lost:{now:%Y%m%d%H%M%S%f}")  # each loss is news
 
 
 def ask_new_approver(session: Session, member: Member, now: datetime) -> None:
     """A member who became an approver gets the card of every draft already waiting that they may approve."""
     for draft in pending_for(session, member):
         version = current_version(session, draft)
+        step = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.draft_id == draft.id,
+                                                                   AuditEvent.to_state == S.pending))
         outbox.notify(session, [member.userid], _review_card(draft, version, member, ""),
-                      f"draft:{draft.id}:review:v{version.number}", now)
+                      f"draft:{draft.id}:review:{step}", now)
 
 
-def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, key_suffix: str = "") -> None:
+def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, occasion: str) -> None:
     admins = members.admin_userids(session)
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑，"
                   "或已停用、不再担任审核人）。请给一位没有参与此稿的成员加上审核角色："
                   "「成员 角色 账号 其现有角色 审核」（角色要写全，未写的会被去掉）。",
-                  f"draft:{draft.id}:no-approver:v{draft.current_version}{key_suffix}", now)
+                  f"draft:{draft.id}:no-approver:{occasion}", now)
 
 
 def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: str) -> dict[str, Any]:
