@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot import outbox
+from bot import outbox, scheduler
 from bot.domain import meetings
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
@@ -140,13 +140,18 @@ def test_no_notice_announces_a_meeting_already_over(meeting_hour: int, back_at: 
     assert group_messages(chat.runtime) == []
 
 
-def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal: Calendar, clock: FrozenClock,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted where the job runs: a job's own dedupe keys would hide a second run from the group's messages."""
+    ran: list[str] = []
+    monkeypatch.setattr(scheduler, "JOBS", {name: (lambda ctx, job=job, name=name: ran.append(name) or job(ctx))
+                                            for name, job in scheduler.JOBS.items()})
     only(chat.runtime, "study_reminder")
     other = Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="other")
     chat.as_member("admin").says("学习 设置 2026-06 《习近平谈治国理政》第二卷")
     clock.current = utc(2026, 6, 5, 1, 0)
     assert [outcome for *_, outcome in cal.tick() + other.tick()] == ["done"]
-    assert len(group_messages(chat.runtime)) == 1
+    assert len(group_messages(chat.runtime)) == 1 and ran == ["study_reminder"]
     # Both read the schedule before either claimed: the (schedule, period) row decides, not the reading.
     with chat.runtime.sessions.begin() as session:
         schedule = session.scalars(select(Schedule).where(Schedule.job == "study_reminder")).one()
@@ -155,6 +160,7 @@ def test_q15_a_second_calendar_never_runs_a_claimed_period(chat: ChatDriver, cal
     assert cal._claim(schedule, fire, clock(), run=True) == "done"
     assert other._claim(schedule, fire, clock(), run=True) is None
     assert [period for _, period, _ in runs(chat.runtime)].count("2026-07-05T09:00:00") == 1
+    assert ran == ["study_reminder"] * 2  # June's and July's, each once
 
 
 def test_overdue_reminders_reach_the_holders_and_an_admin_from_the_second(chat: ChatDriver, cal: Calendar,

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import event, select
+from starlette.requests import Request
 
 from bot.app import create_app
 from bot.config import Settings
@@ -24,7 +25,7 @@ from bot.domain import members
 from bot.observability import CallbackTrace
 from bot.runtime import Runtime
 from bot.wecom import crypto
-from bot.wecom.callback import AppCallback
+from bot.wecom.callback import AppCallback, BodyTooLarge, read_capped
 from models import AuditEvent, Draft, InboundMessage, OutboxMessage
 from tests.conftest import OFFICE_CSV, FrozenClock, row_counts
 from tests.fake_wecom import AGENT_ID as FAKE_AGENT_ID
@@ -88,7 +89,8 @@ def test_q01_any_tampered_field_is_rejected_with_no_rows(part: str, client: Test
                                                          office: Runtime) -> None:
     before = row_counts(office)
     callback = wecom.callback(wecom.text("zhangsan", "投稿 标题\n正文")).tampered(part)
-    assert post(client, callback).status_code in (400, 403)
+    response = post(client, callback)  # the signature, not a failed decryption, refuses a tampered Encrypt
+    assert (response.status_code, response.text) == (403, "bad signature")
     assert row_counts(office) == before
 
 
@@ -230,6 +232,21 @@ def test_q05_oversized_and_chunked_bodies_get_413_before_parsing(live_server: st
         assert "content-length" not in request.headers and request.headers["transfer-encoding"] == "chunked"
         assert http.send(request).status_code == 413
     assert row_counts(office) == before
+
+
+def test_q05_an_endless_chunked_body_is_read_no_further_than_the_cap() -> None:
+    """A 413 alone would not show it: a reader that buffers the whole body first answers 413 as well."""
+    received = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal received
+        received += 1
+        return {"type": "http.request", "body": b"y" * 1024, "more_body": received < 10_000}  # 10 MiB
+
+    scope = {"type": "http", "method": "POST", "path": "/wecom/callback", "headers": [], "query_string": b""}
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(read_capped(Request(scope, receive), 64 * 1024))
+    assert received <= 65, f"read {received} KiB for a 64 KiB cap"
 
 
 def test_q03_same_callback_three_times_at_once_has_one_effect(live_server: str, wecom: WeComSimulator,

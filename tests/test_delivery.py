@@ -234,6 +234,31 @@ def test_q14_group_robot_never_sends_more_than_20_a_minute(wecom_settings: Setti
     runtime.close()
 
 
+def test_q14_the_robots_minute_is_any_60_seconds_not_the_clocks(wecom_settings: Settings, fake_wecom: FakeWeCom,
+                                                                clock: FrozenClock) -> None:
+    """20 sent at 10:00:50 hold the next back until 10:01:50, though 10:01 is a new minute on the clock."""
+    runtime = group_runtime(wecom_settings, clock, group_channel="webhook",
+                            group_webhook_key=SecretStr(WEBHOOK_KEY))
+
+    def queue(numbers: range) -> None:
+        with runtime.sessions.begin() as session:
+            for n in numbers:
+                outbox.enqueue(session, channel=outbox.GROUP, recipient="", payload=outbox.text(f"用稿反馈{n}"),
+                               dedupe_key=f"feedback:{n}", now=clock())
+
+    clock.advance(seconds=50)
+    queue(range(20))
+    drain(runtime)
+    clock.advance(seconds=15)
+    queue(range(20, 25))
+    drain(runtime)
+    assert len(fake_wecom.of("webhook/send")) == 20
+    clock.advance(seconds=46)
+    drain(runtime)
+    assert len(fake_wecom.of("webhook/send", accepted_only=True)) == 25
+    runtime.close()
+
+
 def test_a_member_is_never_sent_more_than_wecom_delivers(live: Runtime, fake_wecom: FakeWeCom,
                                                          clock: FrozenClock) -> None:
     """WeCom drops what an app sends a member beyond 30 a minute: the 31st waits instead of being lost."""

@@ -46,6 +46,13 @@ def test_q10_same_dedupe_key_is_queued_once(runtime: Runtime) -> None:
     assert len(rows(runtime)) == 1
 
 
+def test_q10_a_notice_queued_twice_is_one_row_per_member(runtime: Runtime, clock: FrozenClock) -> None:
+    for _ in range(2):  # a step retried after its transaction failed to commit, say
+        with runtime.sessions.begin() as session:
+            outbox.notify(session, ["lisi", "wangwu", "lisi"], "稿件 #1 已送审", "draft:1:review:7", clock())
+    assert sorted(row.recipient for row in rows(runtime)) == ["lisi", "wangwu"]
+
+
 def test_local_transport_prints_and_marks_sent(runtime: Runtime, sent: object) -> None:
     queue(runtime, "k1")
     assert runtime.dispatcher().run_once() == 1
@@ -222,6 +229,28 @@ def test_q12_concurrent_dispatcher_threads_never_send_a_row_twice(runtime: Runti
         thread.join()
     assert sorted(transport.delivered) == sorted(f"k{n}" for n in range(200))
     assert {r.state for r in rows(runtime)} == {OutboxState.sent}
+
+
+@pytest.mark.skipif(not PG_URL, reason="row locks: on SQLite the write lock takes claims in turn")
+def test_q12_a_claim_made_while_another_is_open_takes_none_of_its_rows(runtime: Runtime, clock: FrozenClock) -> None:
+    """Two claims overlapping for certain (the threads above may well take turns by chance): the second
+    skips the rows the first has locked, at once, and never takes one of them."""
+    for n in range(10):
+        queue(runtime, f"k{n}", recipient=f"member{n}")
+    params = {"now": clock(), "batch": 50, "lease_until": clock() + outbox.LEASE}
+    theirs: set[int] = set()
+
+    def second_claim() -> None:
+        with runtime.sessions.begin() as session:
+            theirs.update(m.id for m in session.scalars(outbox.CLAIM, params | {"claim": "B"}))
+
+    with runtime.sessions.begin() as session:
+        mine = {m.id for m in session.scalars(outbox.CLAIM, params | {"claim": "A"})}
+        thread = threading.Thread(target=second_claim)
+        thread.start()
+        thread.join(timeout=5)
+        assert not thread.is_alive(), "the second claim waited for the first one's locks"
+    assert len(mine) == 10 and theirs == set()
 
 
 @pytest.mark.parametrize("wait", [RetryLater("45009", timedelta(seconds=60), counts=False)])

@@ -9,11 +9,14 @@ import sys
 import threading
 import time
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from bot.domain import review
 from bot.messages import Incoming
 from bot.runtime import Runtime
-from models import AuditEvent, OutboxMessage, Submission, SubmissionState
+from models import AuditEvent, Draft, DraftState, Member, OutboxMessage, Submission, SubmissionState
 from tests.conftest import ChatDriver
 from tests.test_publishing import approved_draft
 
@@ -63,6 +66,29 @@ def test_q07_two_approvers_in_threads_approve_once(chat: ChatDriver) -> None:
     pending_drafts(chat, ROUNDS)
     assert_one_approval_each(chat, [together(chat.runtime, ("wangwu", f"批准 #{draft}"), ("zhouqi", f"批准 #{draft}"))
                                     for draft in range(1, ROUNDS + 1)])
+
+
+def test_q07_the_approver_who_loses_the_compare_and_set_is_told_and_changes_nothing(
+        chat: ChatDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loser's path, for certain and on SQLite too (where the write lock makes the races above take turns):
+    another approver's approval lands between this one's read of the draft and its write."""
+    pending_drafts(chat, 1)
+    real = review.compare_and_set
+
+    def another_approver_first(session: Session, draft: Draft, states: tuple[str, ...], **values: object) -> bool:
+        zhouqi = session.scalars(select(Member).where(Member.userid == "zhouqi")).one()
+        session.execute(update(Draft).where(Draft.id == draft.id).values(state=DraftState.approved,
+                                                                          approved_by_id=zhouqi.id)
+                        .execution_options(synchronize_session=False))
+        return real(session, draft, states, **values)
+
+    monkeypatch.setattr(review, "compare_and_set", another_approver_first)
+    reply = chat.as_member("wangwu").says("批准 #1")
+    assert "已由 周七 批准" in reply and "已批准稿件" not in reply
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "approve")).all() == []
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("draft:1:approved%"))
+                               ).all() == []
 
 
 def test_q07_two_approvers_in_separate_processes_approve_once(chat: ChatDriver) -> None:

@@ -14,6 +14,7 @@ FULL_WIDTH_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoi
 
 @given(st.text())
 @example("投稿 标题\n\n　　第一段。\n　　第二段。\n")  # an indented first paragraph
+@example("\n\r0")  # a carriage return is a line break in the article too
 def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> None:
     line, raw, body = command_line(text)
     assert len(line) == len(raw)
@@ -21,7 +22,7 @@ def test_q06_command_line_never_fails_and_keeps_offsets_aligned(text: str) -> No
     assert "\n" not in line
     assert raw == one_line(raw)  # what the command acts on is what the member sees
     # Only the blank lines before the article and the blanks after it go: the first line keeps its indent.
-    kept = text.partition("\n")[2].rstrip()
+    kept = text.partition("\n")[2].replace("\r\n", "\n").replace("\r", "\n").rstrip()
     dropped = kept.removesuffix(body)
     assert kept.endswith(body) and not dropped.strip() and (not dropped or dropped.endswith("\n"))
 
