@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -105,12 +106,16 @@ class Router:
     routes: list[Route] = field(default_factory=list)
     events: dict[str, Handler] = field(default_factory=dict)
     kinds: dict[str, Handler] = field(default_factory=dict)  # non-text messages: file, image, …
+    near: dict[str, str] = field(default_factory=dict)  # a word people use for a command → the command's word
     _by_word: dict[str, Route] = field(default_factory=dict)
 
     def command(self, *words: str, roles: set[Role] | None = None, takes_body: bool = False,
-                takes_number: bool = False, takes_lines: bool = False) -> Callable[[Handler], Handler]:
+                takes_number: bool = False, takes_lines: bool = False,
+                near: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+        """Register a handler for `words`; `near` words (「同意」 for 批准) are only ever suggested, never run."""
         def register(handler: Handler) -> Handler:
             self.add(Route(words, handler, frozenset(roles or ()), takes_body, takes_number, takes_lines))
+            self.near |= dict.fromkeys(near, words[0])
             return handler
         return register
 
@@ -140,6 +145,7 @@ class Router:
             self.add(route)
         self.events |= other.events
         self.kinds |= other.kinds
+        self.near |= other.near
 
     def match(self, text: str) -> tuple[Route, Command] | None:
         """Find the route for a message; `稿件#12` works as well as `稿件 #12`."""
@@ -155,7 +161,20 @@ class Router:
             line, raw_line, body = command_line(" ".join(lines))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
-        return route, Command(word, line[start:].strip(), raw_line[start:].strip(), body, several)
+        args, raw_args = line[start:].strip(), raw_line[start:].strip()
+        if not args.strip("。.! "):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」 is one: no yes)
+            args = raw_args = ""
+        return route, Command(word, args, raw_args, body, several)
+
+    def suggestion(self, line: str) -> str | None:
+        """What a line that is no command likely meant: 「同意 #2」 → 「批准 #2」, 「投 稿 标题」 → 「投稿 标题」."""
+        for word in self._by_word:
+            spaced = None if word.isascii() else re.match(r"\s*".join(map(re.escape, word)), line)
+            if spaced is not None:
+                return word + line[spaced.end():]
+        near = max((word for word in self.near if re.match(rf"{re.escape(word)}(?=$|[\s#\d,:，：。])", line)),
+                   key=len, default=None)
+        return None if near is None else self.near[near] + line[len(near):]
 
     def _word(self, line: str) -> str | None:
         first = line.split(" ", 1)[0]
@@ -244,7 +263,7 @@ class CommandEngine:
         if matched is None and URL.search(command_line(msg.text)[0]) and "link" in self.router.kinds:  # a bare link
             return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
-            return Reply(unknown_command_hint(msg.text), outcome="unknown_command")
+            return Reply(unknown_command_hint(msg.text, self.router), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             message = members.role_refusal(member, route.roles, route.words[0])
@@ -290,11 +309,15 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
     return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
 
 
-def unknown_command_hint(text: str) -> str:
+def unknown_command_hint(text: str, router: Router) -> str:
     line = command_line(text)[0]
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
     shown = line if len(line) <= 20 else line[:20] + "…"
+    meant = router.suggestion(line)
+    if meant is not None:
+        meant = meant if len(meant) <= 40 else meant[:40] + "…"
+        return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
     return f"未能识别「{shown}」。发送「帮助」查看可用命令。"
 
 

@@ -16,7 +16,7 @@ FRONT_PAGE_WORDS = ("头版", "头条")
 REASON_MAX = 200
 
 
-@router.command("投递", roles={Role.editor}, takes_number=True)
+@router.command("投递", roles={Role.editor}, takes_number=True, near=("投送", "转投", "发邮件", "一稿多投"))
 def send(msg: Incoming, ctx: Context) -> Reply:
     """投递 #编号 媒体…｜全部 — 按各媒体格式要求把批准的稿件发到投稿邮箱
     例：投递 #12 韶关日报 南方网
@@ -38,7 +38,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-@router.command("刊发", takes_number=True)
+@router.command("刊发", takes_number=True, near=("发表", "见报", "刊登", "登报", "采用", "用稿"))
 def published(msg: Incoming, ctx: Context) -> Reply:
     """刊发 #编号 媒体 链接 [头版] [日期] — 登记用稿、计积分、在工作群发用稿反馈
     例：刊发 #12 韶关日报 https://… 12月30日

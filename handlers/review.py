@@ -32,7 +32,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
 
 
-@router.command("送审", roles={Role.editor}, takes_number=True)
+@router.command("送审", roles={Role.editor}, takes_number=True, near=("提交", "报审", "送批", "提审", "送审核"))
 def send(msg: Incoming, ctx: Context) -> Reply:
     """送审 #编号 — 编辑改好后送分管领导审核
     例：送审 #12
@@ -44,7 +44,8 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"稿件 #{number} 已送审，已通知审核人：{'、'.join(a.name for a in approvers)}。")
 
 
-@router.command("批准", roles={Role.approver}, takes_number=True)
+@router.command("批准", roles={Role.approver}, takes_number=True,
+                near=("同意", "通过", "审核通过", "审批", "批淮", "准予"))
 def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 #编号 [意见] — 批准待审核的稿件；只有一篇待审时可只发「批准」二字
     例：批准 #12 同意，注意核实数据
@@ -73,7 +74,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     raise Refused("\n".join(lines))
 
 
-@router.command("退回", roles={Role.editor, Role.approver}, takes_number=True)
+@router.command("退回", roles={Role.editor, Role.approver}, takes_number=True, near=("驳回", "打回", "退稿", "不同意"))
 def return_(msg: Incoming, ctx: Context) -> Reply:
     """退回 #编号 意见 — 退回给作者修改，必须写明意见
     例：退回 #12 第二段数据请核实
@@ -83,7 +84,7 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
 
 
-@router.command("撤回", roles={Role.correspondent}, takes_number=True)
+@router.command("撤回", roles={Role.correspondent}, takes_number=True, near=("撤稿", "撤销", "撤消", "撒回"))
 def withdraw(msg: Incoming, ctx: Context) -> Reply:
     """撤回 #编号 — 撤回自己的稿件（投递前）
     例：撤回 #12

@@ -12,7 +12,7 @@ router = Router()
 TOP = 10
 
 
-@router.command("积分")
+@router.command("积分", near=("积份", "分数", "我的积分"))
 def points(msg: Incoming, ctx: Context) -> Reply:
     """积分 [年份] — 我的用稿积分和刊发的稿件
     例：积分 2026
@@ -28,7 +28,7 @@ def points(msg: Incoming, ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-@router.command("排行")
+@router.command("排行", near=("排名", "排行榜"))
 def ranking(msg: Incoming, ctx: Context) -> Reply:
     """排行 [年份｜季度] — 通讯员和部门的用稿积分排行
     例：排行 2026Q3
@@ -45,7 +45,7 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-@router.command("统计")
+@router.command("统计", near=("统记", "汇总"))
 def month(msg: Incoming, ctx: Context) -> Reply:
     """统计 [2026-05] — 月度投稿、刊发、上稿率、转载率和未投稿的部门
     例：统计 2026-05

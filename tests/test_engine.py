@@ -37,9 +37,30 @@ def test_normalisation_mention_full_width_and_glued_arguments(chat: ChatDriver) 
     assert "未能识别" in zhangsan.says("helpme")
 
 
+def test_a_full_stop_after_a_command_is_no_argument(chat: ChatDriver) -> None:
+    zhangsan, admin = chat.as_member("zhangsan"), chat.as_member("admin")
+    for command in ("稿件", "积分", "帮助", "学习"):
+        assert zhangsan.says(f"{command}。") == zhangsan.says(command), command
+    assert admin.says("排行！") == admin.says("排行") and admin.says("统计.") == admin.says("统计")
+
+
 def test_unknown_input_gets_a_hint(chat: ChatDriver) -> None:
     assert chat.as_member("zhangsan").says("你好") == "未能识别「你好」。发送「帮助」查看可用命令。"
     assert "请输入命令" in chat.as_member("zhangsan").says("   ")
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("同意 #2", "批准 #2"), ("通过", "批准"), ("批淮 #2", "批准 #2"), ("驳回 #2 数据不对", "退回 #2 数据不对"),
+    ("撒回 #1", "撤回 #1"), ("撤销 #1", "撤回 #1"), ("提交 #1", "送审 #1"), ("投 稿 标题", "投稿 标题"),
+    ("送 审 #1", "送审 #1"), ("排名", "排行"), ("用稿 #1 韶关日报", "刊发 #1 韶关日报"),  # with a link: a bare link
+])
+def test_a_word_people_use_for_a_command_is_suggested_never_run(text: str, meant: str, chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 标题\n正文")
+    reply = chat.as_member("wangwu").says(text)
+    assert reply.startswith(f"未能识别「{text[:20]}") and f"您是要发送「{meant}」吗？请照此格式重发" in reply
+    with chat.runtime.sessions.begin() as session:
+        assert session.get(Draft, 1).state == DraftState.editing and session.get(Draft, 2) is None
+    assert "您是要" not in chat.as_member("zhangsan").says("通过了吗")  # a word inside a sentence is no command
 
 
 def test_admin_bootstrap_from_settings(office: Runtime) -> None:
