@@ -174,12 +174,13 @@ class MailTransport:
             raise Undeliverable(f"邮件服务器拒收收件人 {email['To']}：请检查该媒体的邮箱") from exc
         except smtplib.SMTPResponseException as exc:  # an answer, after DATA too: the server did not take it
             if 500 <= exc.smtp_code < 600:
-                raise Undeliverable(f"邮件服务器拒绝：{exc.smtp_code} {exc.smtp_error!r}") from exc
-            raise RetryLater(f"SMTP {exc.smtp_code}") from exc
+                raise Undeliverable(f"邮件服务器拒收这封邮件（{exc.smtp_code} {_said(exc.smtp_error)}），"
+                                    "可能被判为垃圾邮件或超过大小限制，请联系该媒体或邮件服务商") from exc
+            raise RetryLater(f"邮件服务器暂时不能接收（{exc.smtp_code} {_said(exc.smtp_error)}），稍后重试") from exc
         except Exception as exc:  # disconnected, timeout
             if smtp.handed_over:  # the server may have the whole message, unconfirmed
                 raise MaybeSent(f"{type(exc).__name__}: {exc}") from exc
-            raise RetryLater(f"SMTP: {type(exc).__name__}: {exc}") from exc
+            raise RetryLater(f"发送中与邮件服务器的连接中断（{type(exc).__name__}: {exc}），稍后重试") from exc
         finally:
             quit_quietly(smtp)  # once DATA is accepted the mail is sent, whatever QUIT answers
 
@@ -231,6 +232,11 @@ def setting_problem(exc: BaseException, settings: Settings) -> str:
         return (f"无法连接邮件服务器 {server}（{type(exc).__name__}: {exc}）：请检查 NEWSBOT_SMTP_HOST、"
                 "NEWSBOT_SMTP_PORT，以及本机能否访问该端口（防火墙、出口限制）")
     return f"SMTP: {type(exc).__name__}: {exc}"
+
+
+def _said(answer: bytes | str) -> str:
+    """A server's answer as text: it comes as bytes, and its repr (b'…') means nothing to the admins."""
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
 
 
 class MaybeSent(Exception):

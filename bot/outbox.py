@@ -304,9 +304,9 @@ class Dispatcher:
         transport = self._transports.get(message.channel)
         try:
             if message.attempts > MAX_ATTEMPTS:
-                raise Undeliverable(f"gave up after {MAX_ATTEMPTS} attempts")
+                raise Undeliverable(f"已尝试 {MAX_ATTEMPTS} 次仍未发出（发送进程每次都在发送中途退出）")
             if transport is None:
-                raise Undeliverable(f"no transport for channel {message.channel!r}")
+                raise Undeliverable(f"没有「{message.channel}」通道的发送方式（本版本不支持，请联系系统运维人员）")
             with self._renewing(message) if getattr(transport, "outlasts_lease", False) else nullcontext():
                 transport.send(message)
         except RetryLater as exc:

@@ -141,3 +141,24 @@ def test_the_dispatcher_keeps_the_mail_and_says_which_setting(newsroom: Runtime,
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
         assert "不支持 STARTTLS" in str(row.last_error) and row.attempts == 1
         assert row.next_attempt_at.replace(tzinfo=dt.UTC) - clock() == timedelta(minutes=10)
+
+
+class SpamFilter(Mailbox):
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "554 5.7.1 Message rejected as spam"
+
+
+def test_a_refused_mail_is_explained_to_the_admins_in_words(newsroom: Runtime) -> None:
+    box = SpamFilter().up()
+    try:
+        newsroom.settings = newsroom.settings.model_copy(update={"smtp_port": box.port})
+        newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
+        chat = ChatDriver(newsroom)
+        approved_draft(chat)
+        chat.as_member("lisi").says("投递 #1 南方网")
+        drain(newsroom)
+    finally:
+        box.down()
+    [notice] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("deadletter:")]
+    assert "原因：邮件服务器拒收这封邮件（554 5.7.1 Message rejected as spam），可能被判为垃圾邮件" in notice
+    assert "b'" not in notice

@@ -126,7 +126,7 @@ def test_q11_undeliverable_and_unknown_channel_are_dead_letters(runtime: Runtime
     dispatcher.run_once()
     assert [(r.state, r.last_error) for r in rows(runtime)] == [
         (OutboxState.dead, "81013 no valid recipient"),
-        (OutboxState.dead, "no transport for channel 'fax'"),
+        (OutboxState.dead, "没有「fax」通道的发送方式（本版本不支持，请联系系统运维人员）"),
     ]
 
 
@@ -207,7 +207,7 @@ def test_a_row_that_keeps_crashing_the_dispatcher_ends_as_a_dead_letter(runtime:
     dispatcher = Dispatcher(runtime.sessions, {"app": Scripted()}, clock)
     dispatcher.run_once()
     [row] = rows(runtime)
-    assert row.state == OutboxState.dead and "gave up" in (row.last_error or "")
+    assert row.state == OutboxState.dead and "已尝试 12 次仍未发出" in (row.last_error or "")
 
 
 @pytest.mark.parametrize("workers", [4])

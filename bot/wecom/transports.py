@@ -33,7 +33,7 @@ def wecom_policy() -> Iterator[None]:
     try:
         yield
     except (httpx.TimeoutException, httpx.TransportError) as exc:
-        raise RetryLater(f"network: {type(exc).__name__}") from exc
+        raise RetryLater(f"连不上企业微信（{type(exc).__name__}），稍后重试") from exc
     except TokenRefused as error:
         if error.errcode == IP_NOT_TRUSTED:
             raise Undeliverable(IP_HINT) from error
@@ -42,12 +42,12 @@ def wecom_policy() -> Iterator[None]:
         raise RetryLater(f"{CREDENTIALS_HINT}（{error}）", timedelta(minutes=10), counts=False) from error
     except WeComError as error:
         if error.errcode == -1 or error.errcode in TOKEN_ERRORS:
-            raise RetryLater(str(error)) from error
+            raise RetryLater(f"企业微信暂时出错（{error}），稍后重试") from error
         if error.errcode in RATE_LIMITED:
             raise RetryLater(str(error), timedelta(seconds=60 + random.uniform(0, 15)), counts=False) from error
         if error.errcode == IP_NOT_TRUSTED:
             raise Undeliverable(IP_HINT) from error
-        raise Undeliverable(str(error)) from error
+        raise Undeliverable(f"企业微信拒收（{error}），请按错误码查企业微信文档") from error
 
 
 def for_wecom(message: OutboxMessage) -> dict[str, Any]:
