@@ -16,7 +16,7 @@ _MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*[,，、;；。.
 _LATER_NUMBER = re.compile(r"#\s*([0-9]{1,100})(?![0-9])")  # 「和 #2」「保留 # 1」
 
 
-def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int, Command]:
+def take_number(command: Command, word: str, *, acts: bool = True, alone: bool = False) -> tuple[int, Command]:
     """`#12，同意…` → 12 and the command with the rest as its arguments (raw: as typed).
 
     A command that acts takes exactly one well-formed number: 「批准 1、2」 or 「撤回 #2abc」 never act on the
@@ -26,6 +26,12 @@ def take_number(command: Command, word: str, *, acts: bool = True) -> tuple[int,
         raise UsageError(f"稿件编号只写数字，无法识别「{malformed.group().strip()}」。例如：{word} #12")
     found = leading_draft_number(command.args)
     if found is None:
+        later = later_number(command.args)  # 「投递 韶关日报 #3」: nothing is done with a number out of place
+        if later is not None:
+            start, end = later.span()
+            words = "" if alone else (command.raw_args[:start] + command.raw_args[end:]).strip()
+            raise UsageError(f"稿件编号要紧跟在「{word}」后面，这条没有执行。"
+                             f"请发送：{word} #{later.group(1)} {words}".rstrip())
         raise UsageError(f"请写稿件编号，例如：{word} #12")
     number, end = found
     rest = replace(command, args=command.args[end:].strip(), raw_args=command.raw_args[end:].strip())
@@ -40,7 +46,7 @@ def draft_number(command: Command, word: str, *, text_below: bool = False) -> in
     """A command that takes nothing but the number on its line: 「撤回 #1 和 #2」 names a second draft anywhere
     after it, and any other words do nothing (「撤回 #1 不对，先不撤」 must not withdraw; 「续稿 #1 第一句…」
     would lose the sentence, as the text starts on the next line)."""
-    number, rest = take_number(command, word)
+    number, rest = take_number(command, word, alone=True)
     later = later_number(rest.args)
     if later is not None and int(later.group(1)) != number:
         raise one_number_only(word, number, int(later.group(1)))

@@ -14,8 +14,8 @@ router = Router()
 
 @router.command("媒体", "投稿邮箱")
 def directory(msg: Incoming, ctx: Context) -> Reply:
-    """媒体 — 可投稿的媒体：级别、邮箱、格式、用途（管理员：添加｜修改｜停用）
-    例：媒体
+    """媒体 [名称] — 可投稿的媒体：级别、邮箱、格式、用途（管理员：添加｜修改｜停用）
+    例：媒体 韶关日报
     """
     words = ctx.command.raw_args.split()
     if not words:
@@ -25,6 +25,8 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
         if retired and ctx.member.may(Role.admin):
             listing += f"\n\n已停用：{'、'.join(retired)}（「媒体 修改 名称 启用=是」重新启用）"
         return Reply(listing)
+    if len(words) == 1 and words[0] not in ("添加", "修改", "停用"):  # 「媒体 韶关日报」: one outlet, for anyone
+        return Reply(describe(outlets.find(ctx.session, words[0], include_retired=ctx.member.may(Role.admin))))
     if not ctx.member.may(Role.admin):
         raise Refused("只有管理员可以添加、修改或停用媒体。发送「媒体」查看媒体列表。")
     action, rest = words[0], words[1:]

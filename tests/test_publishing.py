@@ -350,6 +350,9 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     listing = chat.as_member("zhangsan").says("媒体")
     assert "韶关日报（韶报）·市级\n邮箱：tougao@sgrb.example\n要求：600–1500 字，标题≤24字，Word 附件" in listing
     assert "只有管理员" in chat.as_member("zhangsan").says("媒体 停用 南方网")
+    one = chat.as_member("zhangsan").says("媒体 韶报")  # one outlet's entry, by name or alias, for anyone
+    assert one.startswith("韶关日报（韶报）·市级\n邮箱：tougao@sgrb.example") and "南方网" not in one
+    assert "没有媒体「韶关晚报」。可用的媒体：" in chat.as_member("zhangsan").says("媒体 韶关晚报")
     assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 学习强国 中央 xxqg@example.cn")
     changed = chat.as_member("admin").says("媒体 修改 学习强国 最多字数=1200 需要配图=是 别名=强国")
     assert "学习强国（强国）·中央" in changed and "0–1200 字" in changed and "需配图" in changed

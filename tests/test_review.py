@@ -375,6 +375,13 @@ def test_words_after_a_number_that_stands_alone_do_nothing(chat: ChatDriver, sub
     assert "已送审" in lisi.says("送审 #1。")
 
 
+def test_a_number_out_of_place_is_put_right_in_the_answer(chat: ChatDriver, submitted: list[int]) -> None:
+    assert "稿件编号要紧跟在「退回」后面，这条没有执行。请发送：退回 #1 标题太长" in chat.as_member("lisi").says(
+        "退回 标题太长 #1")
+    assert chat.as_member("zhangsan").says("撤回 稿件#1").endswith("请发送：撤回 #1")  # 撤回 takes nothing else
+    assert draft(chat, 1).state == DraftState.editing
+
+
 def test_a_placeholder_is_no_reason_to_return(chat: ChatDriver, submitted: list[int]) -> None:
     for placeholder in ("意见", "原因。", "退回原因"):
         refused = chat.as_member("lisi").says(f"退回 #1 {placeholder}")
