@@ -26,8 +26,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError("尚未配置邮件发送服务（SMTP），暂不能投递。请联系系统运维人员设置 NEWSBOT_SMTP_HOST 和 "
                          f"NEWSBOT_SMTP_SENDER 并重启服务；稿件 #{number} 状态不变，设置完成后请重新发送"
                          f"「投递 #{number} {rest.raw_args.strip() or '媒体'}」。")
-    names = re.split(rf"[\s{outlets.NAME_SEPARATORS}]+", rest.raw_args.strip())
-    result = publishing.submit(ctx.session, number, ctx.member, [name for name in names if name],
+    result = publishing.submit(ctx.session, number, ctx.member, _outlet_names(rest.raw_args),
                                ctx.settings.smtp_sender, ctx.now)
     lines = []
     if result.queued:
@@ -143,11 +142,18 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("不采用", takes_number=True)
 def not_used(msg: Incoming, ctx: Context) -> Reply:
-    """不采用 #编号 媒体 — 登记媒体未采用
+    """不采用 #编号 媒体… — 登记媒体未采用
     例：不采用 #12 南方网
     """
     number, rest = take_number(ctx.command, "不采用")
-    if not rest.raw_args:
+    names = _outlet_names(rest.raw_args)
+    if not names:
         raise UsageError(f"请写媒体名称，例如：不采用 #{number} 南方网")
-    submission = publishing.not_used(ctx.session, number, ctx.member, rest.raw_args.split()[0], ctx.now)
-    return Reply(f"已登记：{submission.outlet.name}未采用稿件 #{number}。")
+    # Each one, or none: a refusal for one (not sent to it, published there) records none of them.
+    recorded = [publishing.not_used(ctx.session, number, ctx.member, name, ctx.now).outlet.name for name in names]
+    return Reply(f"已登记：{'、'.join(recorded)}未采用稿件 #{number}。")
+
+
+def _outlet_names(text: str) -> list[str]:
+    """「韶关日报 南方网」「韶关日报、南方网」: the outlet names a command lists."""
+    return [name for name in re.split(rf"[\s{outlets.NAME_SEPARATORS}]+", text.strip()) if name]

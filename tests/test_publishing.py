@@ -280,6 +280,9 @@ def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
     assert "南方网未采用稿件 #1" in chat.as_member("lisi").says("不采用 #1 南方网")
     assert "南方网不采用稿件 #1 之前已登记，无需重复" in chat.as_member("lisi").says("不采用 #1 南方网")
     assert "没有投递给乐昌市政府网" in chat.as_member("lisi").says("不采用 #1 政府网")
+    refused = chat.as_member("lisi").says("不采用 #1 韶关日报、政府网")  # each one, or none
+    assert "没有投递给乐昌市政府网" in refused
+    assert "已登记：韶关日报未采用稿件 #1" in chat.as_member("lisi").says("不采用 #1 韶关日报")
 
 
 def test_punctuation_after_the_link_is_no_part_of_it(newsroom: Runtime, sent: Sent) -> None:
