@@ -45,7 +45,8 @@ def test_admins_change_roles_and_departments_by_userid_or_name(chat: ChatDriver)
 def test_bad_member_commands_say_what_to_type_and_change_nothing(chat: ChatDriver) -> None:
     admin = chat.as_member("admin")
     assert "没有成员「nobody」" in admin.says("成员 角色 nobody 编辑")
-    assert "未知角色「主编」" in admin.says("成员 角色 lisi 主编")
+    assert "未知角色「主编」。可用角色：通讯员、编辑、审核、管理员（也可写 correspondent、" in admin.says(
+        "成员 角色 lisi 主编")
     assert "用法：成员｜成员 角色 zhangsan 通讯员 编辑" in admin.says("成员 删除 lisi")
     assert "用法" in admin.says("成员 角色 lisi")
     assert "部门名称不能为空、不能有空格，最多 64 个字" in admin.says(f"成员 部门 lisi {'股' * 65}")

@@ -36,6 +36,8 @@ def test_full_text_and_diff_between_versions(chat: ChatDriver) -> None:
     assert diff == zhangsan.says("稿件 #1 1-2") == zhangsan.says("稿件＃１　Ｖ１..Ｖ２")
     assert "正文没有变化" in zhangsan.says("稿件 #1 v2..v2")
     assert "没有 v5，现有 v1–v2" in zhangsan.says("稿件 #1 v1..v5")
+    zhangsan.says("投稿 第二篇\n正文")
+    assert "稿件 #2 没有 v2，只有 v1。" in zhangsan.says("稿件 #2 v1-v2")
     assert "无法识别「v1 v2」" in zhangsan.says("稿件 #1 v1 v2")
     assert "看全文：稿件 #1 全文；对比：稿件 #1 v1..v2" in zhangsan.says("稿件 #1")
     assert "无权查看" in chat.as_member("xiaoli").says("稿件 #1 v1..v2")

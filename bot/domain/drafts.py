@@ -188,7 +188,8 @@ def version(session: Session, draft: Draft, number: int) -> DraftVersion:
     found = session.scalar(select(DraftVersion).where(DraftVersion.draft_id == draft.id,
                                                       DraftVersion.number == number))
     if found is None:
-        raise NotFound(f"稿件 {draft.number} 没有 v{number}，现有 v1–v{draft.current_version}。")
+        existing = f"现有 v1–v{draft.current_version}" if draft.current_version > 1 else "只有 v1"
+        raise NotFound(f"稿件 {draft.number} 没有 v{number}，{existing}。")
     return found
 
 

@@ -39,8 +39,8 @@ def parse_roles(text: str) -> frozenset[Role]:
         if word == "无":
             raise UsageError("「无」表示去掉全部角色，只能单独写，例如：成员 角色 lisi 无")
         if role is None:
-            known = "、".join(f"{r.value}/{r.label}" for r in Role)
-            raise UsageError(f"未知角色「{word}」。可用角色：{known}。")
+            raise UsageError(f"未知角色「{word}」。可用角色：{'、'.join(r.label for r in Role)}"
+                             f"（也可写 {'、'.join(r.value for r in Role)}）。")
         roles.add(role)
     return frozenset(roles)
 
