@@ -108,7 +108,7 @@ def test_card_click_and_typed_command_have_the_same_effects(client: TestClient, 
     say(client, wecom, "zhaoliu", "送审 #2")
     with office.sessions.begin() as session:
         card = session.scalars(select(OutboxMessage)
-                               .where(OutboxMessage.dedupe_key == "draft:1:review:v1:wangwu")).one()
+                               .where(OutboxMessage.dedupe_key.like("draft:1:review:%:wangwu"))).one()
     click(client, wecom, "wangwu", card.payload["template_card"]["button_list"][0]["key"])
     say(client, wecom, "wangwu", "批准 #2")
     assert trail(office, 1)[-1][:2] == trail(office, 2)[-1][:2] == ("approve", "wangwu")

@@ -161,7 +161,7 @@ def _mail_check(args: argparse.Namespace, settings: Settings) -> int:
         if args.to:
             test = EmailMessage(policy=mail.OUTLET_POLICY)
             test["Subject"], test["From"], test["To"] = "newsbot 邮件设置测试", settings.smtp_sender, args.to
-            test["Date"], test["Message-ID"] = format_datetime(datetime.now().astimezone()), make_msgid()
+            test["Date"], test["Message-ID"] = format_datetime(datetime.now(settings.zone)), make_msgid()
             test.set_content("这是 newsbot 的测试邮件：收到即说明向媒体投稿的邮件设置可用。\n\n--\n"
                              + settings.signature.replace("\\n", "\n") + "\n", cte="base64")
             try:
