@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,7 +45,7 @@ class Member(Base):
 
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(Role(name) for name in self.role_names.split("|") if name)
+        return _roles(self.role_names)
 
     @roles.setter
     def roles(self, roles: frozenset[Role] | set[Role]) -> None:
@@ -57,7 +58,13 @@ class Member(Base):
 
     @property
     def role_labels(self) -> str:
-        return "、".join(role.label for role in Role if role in self.roles) or "无角色"
+        roles = self.roles
+        return "、".join(role.label for role in Role if role in roles) or "无角色"
+
+
+@lru_cache(maxsize=256)  # a handful of distinct values; 帮助 asks every command's route, each asking the roles
+def _roles(role_names: str) -> frozenset[Role]:
+    return frozenset(Role(name) for name in role_names.split("|") if name)
 
 
 class DepartmentEditor(Base):

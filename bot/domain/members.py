@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import ColumnElement, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
@@ -92,8 +92,10 @@ def role_refusal(member: Member, roles: Iterable[Role], word: str) -> str:
 
 
 def holds(role: Role) -> ColumnElement[bool]:
-    """SQL: the member holds `role` itself (admins are not implied here)."""
-    return (literal("|") + Member.role_names + "|").contains(f"|{role.value}|")
+    """SQL: the member holds `role` itself (admins are not implied here). The plain substring test goes first:
+    it rules out most rows without building the delimited string (on SQLite a third of 投稿's editor query)."""
+    return and_(Member.role_names.contains(role.value),
+                (literal("|") + Member.role_names + "|").contains(f"|{role.value}|"))
 
 
 def is_editor(member: Member) -> bool:
