@@ -58,6 +58,8 @@ class CallbackCrypto:
         self._token = token
         self._key = BaseWeChatCrypto(token, aes_key, receive_id).key
         self._receive_id = receive_id
+        # Built once: its AES-CBC cipher only describes the key and IV, and each call makes its own context.
+        self._prp = _Prp(self._key)
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> None:
         expected = signature(self._token, timestamp, nonce, encrypted)
@@ -67,14 +69,14 @@ class CallbackCrypto:
     def decrypt(self, encrypted: str) -> str:
         """The plaintext; a wrong receiver or any malformed ciphertext is rejected."""
         try:
-            return str(_Prp(self._key).decrypt(encrypted, self._receive_id))
+            return str(self._prp.decrypt(encrypted, self._receive_id))
         except (InvalidCorpIdException, InvalidSignatureException) as exc:
             raise CallbackRejected(403, "wrong receiver id") from exc
         except (ValueError, TypeError, IndexError, struct.error, binascii.Error, UnicodeDecodeError) as exc:
             raise CallbackRejected(400, "undecryptable payload") from exc
 
     def encrypt(self, plaintext: str, nonce: str, timestamp: str) -> Envelope:
-        encrypted = _Prp(self._key).encrypt(plaintext, self._receive_id).decode()
+        encrypted = self._prp.encrypt(plaintext, self._receive_id).decode()
         return Envelope(encrypted, signature(self._token, timestamp, nonce, encrypted), timestamp, nonce)
 
     def encrypt_xml(self, plaintext: str, nonce: str, timestamp: str) -> str:
