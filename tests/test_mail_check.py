@@ -17,15 +17,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from bot import mail
 from bot.cli import main
 from bot.config import get_settings
 from bot.runtime import Runtime
 from models import OutboxMessage
-from tests.conftest import ChatDriver, FrozenClock, Mailbox
+from tests.conftest import FrozenClock, Mailbox
 from tests.loopback import free_port
-from tests.test_delivery import drain
-from tests.test_publishing import approved_draft
+from tests.test_mail_once import mailed_with
 
 
 class MailboxWith(Mailbox):
@@ -131,12 +129,7 @@ def test_a_refused_login_is_named(check: Any) -> None:
 
 def test_the_dispatcher_keeps_the_mail_and_says_which_setting(newsroom: Runtime, clock: FrozenClock) -> None:
     """A setting no retry mends: tried again every ten minutes (not in seconds), the reason in Chinese."""
-    newsroom.settings = newsroom.settings.model_copy(update={"smtp_tls": "starttls"})  # the mailbox has none
-    newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    chat.as_member("lisi").says("投递 #1 南方网")
-    drain(newsroom)
+    mailed_with(newsroom, smtp_tls="starttls")  # the loopback mailbox has no STARTTLS
     with newsroom.sessions.begin() as session:
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
         assert "不支持 STARTTLS" in str(row.last_error) and row.attempts == 1
@@ -151,12 +144,7 @@ class SpamFilter(Mailbox):
 def test_a_refused_mail_is_explained_to_the_admins_in_words(newsroom: Runtime) -> None:
     box = SpamFilter().up()
     try:
-        newsroom.settings = newsroom.settings.model_copy(update={"smtp_port": box.port})
-        newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
-        chat.as_member("lisi").says("投递 #1 南方网")
-        drain(newsroom)
+        chat = mailed_with(newsroom, smtp_port=box.port)
     finally:
         box.down()
     [notice] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("deadletter:")]

@@ -207,18 +207,23 @@ class MailboxWithLogin(Mailbox):
         return self
 
 
+def mailed_with(newsroom: Runtime, **settings: object) -> ChatDriver:
+    """An approved draft 投递 to 南方网 and sent by e-mail with these SMTP settings changed."""
+    newsroom.settings = newsroom.settings.model_copy(update=settings)
+    newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    return chat
+
+
 def test_q10_an_smtp_error_nobody_foresaw_is_no_send(newsroom: Runtime, sent: Sent, clock: FrozenClock) -> None:
     """A password SMTP cannot carry (UnicodeEncodeError in AUTH) is a failed attempt, retried and in the end
     reported to the admins; never 「可能已经发出」."""
     box = MailboxWithLogin().up()
     try:
-        newsroom.settings = newsroom.settings.model_copy(update={
-            "smtp_port": box.port, "smtp_user": "xcb", "smtp_password": SecretStr("宣传科2026")})
-        newsroom.transports["mail"] = mail.MailTransport(newsroom.sessions, newsroom.settings, newsroom.clock)
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
-        chat.as_member("lisi").says("投递 #1 南方网")
-        drain(newsroom)
+        mailed_with(newsroom, smtp_port=box.port, smtp_user="xcb", smtp_password=SecretStr("宣传科2026"))
     finally:
         box.down()
     with newsroom.sessions.begin() as session:
