@@ -14,6 +14,8 @@ from models import Level, Role
 router = Router()
 FRONT_PAGE_WORDS = ("头版", "头条")
 REASON_MAX = 200
+_LINK = re.compile(r"https?://[^\s，。；！？、]+")  # in 刊发: brackets and all (the feedback escapes them)
+_SEPARATORS = re.compile(r"[\s，。；、,;！？!?]+")  # between 刊发's other words
 
 
 @router.command("投递", roles={Role.editor}, takes_number=True, near=("投送", "转投", "发邮件", "一稿多投"))
@@ -92,10 +94,6 @@ def _words(text: str) -> list[str]:
         words += [*_SEPARATORS.split(text[at:link.start()]), url]
         at = link.start() + len(url)
     return [word for word in words + _SEPARATORS.split(text[at:]) if word]
-
-
-_LINK = re.compile(r"https?://[^\s，。；！？、]+")  # brackets and all: the feedback escapes them
-_SEPARATORS = re.compile(r"[\s，。；、,;！？!?]+")
 
 
 @router.command("撤销刊发", roles={Role.admin}, takes_number=True)
