@@ -85,6 +85,7 @@ class Route:
     takes_body: bool  # an article follows on the lines below (the terminal chat reads it up to 「发送」)
     takes_number: bool  # acts on a draft: in the group, a quoted `#N` stands in for a missing one
     takes_lines: bool = False  # the lines below are its text too, kept as lines (线索, 学习 设置)
+    number_only: bool = False  # the draft's number is all it takes (撤回, 送审)
 
     @property
     def keeps_lines(self) -> bool:
@@ -110,11 +111,12 @@ class Router:
     _by_word: dict[str, Route] = field(default_factory=dict)
 
     def command(self, *words: str, roles: set[Role] | None = None, takes_body: bool = False,
-                takes_number: bool = False, takes_lines: bool = False,
+                takes_number: bool = False, takes_lines: bool = False, number_only: bool = False,
                 near: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
         """Register a handler for `words`; `near` words (「同意」 for 批准) are only ever suggested, never run."""
         def register(handler: Handler) -> Handler:
-            self.add(Route(words, handler, frozenset(roles or ()), takes_body, takes_number, takes_lines))
+            self.add(Route(words, handler, frozenset(roles or ()), takes_body, takes_number or number_only,
+                           takes_lines, number_only))
             self.near |= dict.fromkeys(near, words[0])
             return handler
         return register
@@ -162,19 +164,35 @@ class Router:
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
         args, raw_args = line[start:].strip(), raw_line[start:].strip()
-        if not args.strip("。.! "):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」 is one: no yes)
+        if args in ("。", ".", "!"):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」「批准...」 are)
             args = raw_args = ""
         return route, Command(word, args, raw_args, body, several)
 
     def suggestion(self, line: str) -> str | None:
-        """What a line that is no command likely meant: 「同意 #2」 → 「批准 #2」, 「投 稿 标题」 → 「投稿 标题」."""
+        """What a line that is no command likely meant, as a command that works when typed: 「同意 #2」 →
+        「批准 #2」, 「投 稿 标题」 → 「投稿 标题」, 「撤稿 #1 不要了」 → 「撤回 #1」, 「同意，可以发」 → 「批准」."""
+        meant = self._meant(line)
+        if meant is None:
+            return None
+        word, rest = meant[0], meant[1].strip(" ,:")
+        route = self._by_word[word.lower()]
+        found = leading_draft_number(rest) if route.takes_number and rest else None
+        if route.takes_number and rest and found is None:
+            return word  # which draft, the command itself asks
+        if found is None:
+            return f"{word} {rest}".strip()
+        number, end = found
+        return f"{word} #{number}" + ("" if route.number_only else f" {rest[end:]}".rstrip())
+
+    def _meant(self, line: str) -> tuple[str, str] | None:
+        """A command word written with blanks inside (「投 稿」), or a near word: the word and the rest."""
         for word in self._by_word:
             spaced = None if word.isascii() else re.match(r"\s*".join(map(re.escape, word)), line)
             if spaced is not None:
-                return word + line[spaced.end():]
+                return word, line[spaced.end():]
         near = max((word for word in self.near if re.match(rf"{re.escape(word)}(?=$|[\s#\d,:，：。])", line)),
                    key=len, default=None)
-        return None if near is None else self.near[near] + line[len(near):]
+        return None if near is None else (self.near[near], line[len(near):])
 
     def _word(self, line: str) -> str | None:
         first = line.split(" ", 1)[0]
@@ -312,10 +330,10 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
 
 
 def unknown_command_hint(text: str, router: Router) -> str:
-    line = command_line(text)[0]
+    line, raw, _ = command_line(text)
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
-    shown = line if len(line) <= 20 else line[:20] + "…"
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"  # as typed
     meant = router.suggestion(line)
     if meant is not None:
         meant = meant if len(meant) <= 40 else meant[:40] + "…"

@@ -14,8 +14,12 @@ from handlers.arguments import draft_number, later_number, one_number_only, take
 from models import DraftState, Role
 
 router = Router()
-# An approval's comment that says no or asks: 「批准 #1 不同意，请修改」「批准 #1？」 approve nothing.
-_NOT_A_YES = re.compile(r"不同意|不批准|不予|驳回|暂不|暂缓|先不|不行|不妥|不宜|不可|不能[发用]|别发|[？?]|^\W*[否未]")
+# An approval's comment approves only when nothing in it negates or asks (「不通过」「请退回修改」「数据核实了吗」):
+# a wrong refusal costs a resend, a wrong approval sends a rejected article out. Yes-phrases that hold such a
+# character anyway, titles in 《》 and links are read past.
+_DOUBT = re.compile(r"[不没未别勿否莫拒]\w{0,2}|退回|驳回|缓发|等等|再等|吗|呢|[？?]")
+_YES_PHRASES = re.compile(r"《[^》]*》|不错|没问题|没有问题|无不妥|未发现问题|不用改|不用再改|不需要修改|不再修改|"
+                          r"不可再改|不再改动|毫不|不断|不少|不仅")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
@@ -32,7 +36,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
 
 
-@router.command("送审", roles={Role.editor}, takes_number=True, near=("提交", "报审", "送批", "提审", "送审核"))
+@router.command("送审", roles={Role.editor}, number_only=True, near=("报审", "送批", "提审", "送审核"))
 def send(msg: Incoming, ctx: Context) -> Reply:
     """送审 #编号 — 编辑改好后送分管领导审核
     例：送审 #12
@@ -61,7 +65,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")
-    words = ctx.command.raw_args.strip().rstrip("。.!！")
+    words = ctx.command.raw_args.strip()  # a full stop alone the engine has taken off; 「批准...」 trails off
     if len(waiting) == 1 and not words:
         return _approved(ctx, waiting[0].id, "")
     # Never guess: several drafts wait, or the words may not be a comment at all (「批准不了」「批准？」「批准 1号稿」).
@@ -84,7 +88,7 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
 
 
-@router.command("撤回", roles={Role.correspondent}, takes_number=True, near=("撤稿", "撤销", "撤消", "撒回"))
+@router.command("撤回", roles={Role.correspondent}, number_only=True, near=("撤稿", "撤销", "撤消", "撒回"))
 def withdraw(msg: Incoming, ctx: Context) -> Reply:
     """撤回 #编号 — 撤回自己的稿件（投递前）
     例：撤回 #12
@@ -112,7 +116,7 @@ def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None
     other = later_number(comment)
     if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
         raise one_number_only("批准", number, int(other.group(1)))
-    doubt = _NOT_A_YES.search(without_links(comment))
+    doubt = _DOUBT.search(_YES_PHRASES.sub("", without_links(comment)))
     if doubt is not None:
         raise UsageError(f"没有批准稿件 #{number}：意见里有「{doubt.group().strip()}」，像是不同意或有疑问。"
                          f"同意请发送「批准 #{number}」（可附意见，如「批准 #{number} 同意」）；"

@@ -51,8 +51,9 @@ def test_unknown_input_gets_a_hint(chat: ChatDriver) -> None:
 
 @pytest.mark.parametrize(("text", "meant"), [
     ("同意 #2", "批准 #2"), ("通过", "批准"), ("批淮 #2", "批准 #2"), ("驳回 #2 数据不对", "退回 #2 数据不对"),
-    ("撒回 #1", "撤回 #1"), ("撤销 #1", "撤回 #1"), ("提交 #1", "送审 #1"), ("投 稿 标题", "投稿 标题"),
+    ("撒回 #1", "撤回 #1"), ("撤稿 #1 不要了", "撤回 #1"), ("报审 #1 请审核", "送审 #1"), ("投 稿 标题", "投稿 标题"),
     ("送 审 #1", "送审 #1"), ("排名", "排行"), ("用稿 #1 韶关日报", "刊发 #1 韶关日报"),  # with a link: a bare link
+    ("同意，可以发", "批准"), ("查询 积分", "稿件"),  # which draft, the command itself asks
 ])
 def test_a_word_people_use_for_a_command_is_suggested_never_run(text: str, meant: str, chat: ChatDriver) -> None:
     chat.as_member("zhangsan").says("投稿 标题\n正文")

@@ -332,7 +332,8 @@ def test_one_draft_per_command_and_comments_that_say_something(chat: ChatDriver,
     assert "已撤回" in chat.as_member("xiaoli").says("撤回 #2。")
 
 
-@pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意"])
+@pytest.mark.parametrize("text", ["批准不了，数据有问题", "批准？", "批准吗", "批准 1号稿同意", "批准 同意", "批准...",
+                                  "批准……"])
 def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
     chat.as_member("xiaoli").says("投稿 第二篇\n正文")
     chat.as_member("zhaoliu").says("送审 #2")  # the only draft waiting: #1 is still being edited
@@ -344,7 +345,9 @@ def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: 
 
 
 @pytest.mark.parametrize("text", ["批准 #1 不同意，请修改", "批准 #1 暂不批准", "批准 #1？", "批准 #1 数据核实了吗?",
-                                  "批准 #1 先不发", "批准 #1 否"])
+                                  "批准 #1 先不发", "批准 #1 否", "批准 #1 不通过", "批准 #1 请退回修改",
+                                  "批准 #1 数据核实了吗", "批准 #1 不合适", "批准 #1 拒绝", "批准 #1 没通过",
+                                  "批准 #1 再等等", "批准 #1 可以吗", "批准 #1 不 同意"])
 def test_an_approval_that_says_no_or_asks_approves_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
     chat.as_member("lisi").says("送审 #1")
     new_messages(chat, submitted)  # the approvers' cards
@@ -356,9 +359,15 @@ def test_an_approval_that_says_no_or_asks_approves_nothing(chat: ChatDriver, sub
 
 def test_approval_comments_that_say_yes_still_approve(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("lisi").says("送审 #1")
-    comment = "同意，不错，参考 https://news.example/a.html?id=2"  # 不 alone and a link's ? are no doubt
+    comment = "同意，不错，参考 https://news.example/a.html?id=2"  # a yes-phrase and a link's ? are no doubt
     assert "已批准稿件 #1" in chat.as_member("wangwu").says(f"批准 #1 {comment}")
     assert events(chat, 1)[-1][3] == comment
+    yeses = ["同意，不可再改", "未发现问题，同意", "无不妥，同意", "同意，标题《荔枝为何这么甜？》很好"]
+    for n, comment in enumerate(yeses, start=2):
+        chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文{n}")
+        editor = "lisi" if "李四" in chat.as_member("zhangsan").says(f"稿件 #{n}") else "zhaoliu"
+        chat.as_member(editor).says(f"送审 #{n}")
+        assert f"已批准稿件 #{n}" in chat.as_member("wangwu").says(f"批准 #{n} {comment}"), comment
 
 
 def test_words_after_a_number_that_stands_alone_do_nothing(chat: ChatDriver, submitted: list[int]) -> None:
