@@ -17,16 +17,17 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
     """媒体 [名称] — 可投稿的媒体：级别、邮箱、格式、用途（管理员：添加｜修改｜停用）
     例：媒体 韶关日报
     """
-    words = ctx.command.raw_args.split()
-    if not words:
+    words, wanted = ctx.command.raw_args.split(), outlets.names_in(ctx.command.raw_args)  # 「韶关日报、南方网。」
+    if not wanted:
         every = outlets.everything(ctx.session)
         listing = "\n\n".join(describe(o) for o in every if o.active) or "还没有媒体。"
         retired = [o.name for o in every if not o.active]
         if retired and ctx.member.may(Role.admin):
             listing += f"\n\n已停用：{'、'.join(retired)}（「媒体 修改 名称 启用=是」重新启用）"
         return Reply(listing)
-    if len(words) == 1 and words[0] not in ("添加", "修改", "停用"):  # 「媒体 韶关日报」: one outlet, for anyone
-        return Reply(describe(outlets.find(ctx.session, words[0], include_retired=ctx.member.may(Role.admin))))
+    if words[0] not in ("添加", "修改", "停用"):  # 「媒体 韶关日报 南方网」: those outlets, for anyone
+        retired_too = ctx.member.may(Role.admin)
+        return Reply("\n\n".join(describe(outlets.find(ctx.session, name, retired_too)) for name in wanted))
     if not ctx.member.may(Role.admin):
         raise Refused("只有管理员可以添加、修改或停用媒体。发送「媒体」查看媒体列表。")
     action, rest = words[0], words[1:]

@@ -14,7 +14,9 @@ from models import Level, Role
 router = Router()
 FRONT_PAGE_WORDS = ("头版", "头条")
 REASON_MAX = 200
-_LINK = re.compile(r"https?://[^\s，。；！？、]+")  # in 刊发: brackets and all (the feedback escapes them)
+# A link in 刊发 ends at a blank, Chinese punctuation, or ASCII punctuation before Chinese (「…/1.html,头版」);
+# ASCII brackets stay in it (the feedback escapes them).
+_LINK = re.compile(r"https?://(?:[^\s，。；：！？、（）《》“”‘’「」『』【】,;:]|[,;:](?=[\x21-\x7e]))+")
 _SEPARATORS = re.compile(r"[\s，。；、,;！？!?]+")  # between 刊发's other words
 
 
@@ -28,7 +30,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError("尚未配置邮件发送服务（SMTP），暂不能投递。请联系系统运维人员设置 NEWSBOT_SMTP_HOST 和 "
                          f"NEWSBOT_SMTP_SENDER 并重启服务；稿件 #{number} 状态不变，设置完成后请重新发送"
                          f"「投递 #{number} {rest.raw_args.strip() or '媒体'}」。")
-    result = publishing.submit(ctx.session, number, ctx.member, _outlet_names(rest.raw_args),
+    result = publishing.submit(ctx.session, number, ctx.member, outlets.names_in(rest.raw_args),
                                ctx.settings.smtp_sender, ctx.now)
     lines = []
     if result.queued:
@@ -144,14 +146,14 @@ def not_used(msg: Incoming, ctx: Context) -> Reply:
     例：不采用 #12 南方网
     """
     number, rest = take_number(ctx.command, "不采用")
-    names = _outlet_names(rest.raw_args)
+    names = outlets.names_in(rest.raw_args)
     if not names:
         raise UsageError(f"请写媒体名称，例如：不采用 #{number} 南方网")
     # Each one, or none: a refusal for one (not sent to it, published there) records none of them.
-    recorded = [publishing.not_used(ctx.session, number, ctx.member, name, ctx.now).outlet.name for name in names]
-    return Reply(f"已登记：{'、'.join(recorded)}未采用稿件 #{number}。")
-
-
-def _outlet_names(text: str) -> list[str]:
-    """「韶关日报 南方网」「韶关日报、南方网」: the outlet names a command lists."""
-    return [name for name in re.split(rf"[\s{outlets.NAME_SEPARATORS}]+", text.strip()) if name]
+    done = {s.outlet.name: before for s, before in (publishing.not_used(ctx.session, number, ctx.member, name,
+                                                                        ctx.now) for name in names)}
+    recorded, already = [n for n, before in done.items() if not before], [n for n, before in done.items() if before]
+    lines = [f"已登记：{'、'.join(recorded)}未采用稿件 #{number}。"] if recorded else []
+    if already:
+        lines.append(f"{'、'.join(already)}不采用稿件 #{number} 之前已登记，无需重复。")
+    return Reply("\n".join(lines))

@@ -282,7 +282,8 @@ def test_bad_links_not_used_and_permissions(newsroom: Runtime) -> None:
     assert "没有投递给乐昌市政府网" in chat.as_member("lisi").says("不采用 #1 政府网")
     refused = chat.as_member("lisi").says("不采用 #1 韶关日报、政府网")  # each one, or none
     assert "没有投递给乐昌市政府网" in refused
-    assert "已登记：韶关日报未采用稿件 #1" in chat.as_member("lisi").says("不采用 #1 韶关日报")
+    both = chat.as_member("lisi").says("不采用 #1 南方网 韶关日报 韶关日报")  # one recorded before, one named twice
+    assert both == "已登记：韶关日报未采用稿件 #1。\n南方网不采用稿件 #1 之前已登记，无需重复。"
 
 
 def test_punctuation_after_the_link_is_no_part_of_it(newsroom: Runtime, sent: Sent) -> None:
@@ -296,6 +297,11 @@ def test_punctuation_after_the_link_is_no_part_of_it(newsroom: Runtime, sent: Se
                     "南方网": ("https://southcn.example/a/1.html", True)}
     drain(newsroom)
     assert not [line for line in sent.lines if "html。" in line or "html，" in line]  # the group's links work
+    for after in ("（头版）", "：头版", ",头版"):  # a comma typed on a PC keyboard, brackets, a colon
+        chat.as_member("lisi").says(f"刊发 #1 南方网 https://southcn.example/a/1.html{after}")
+        with newsroom.sessions.begin() as session:
+            assert {s.url for s in session.scalars(select(Submission))} == {
+                "https://sgrb.example/2026/1.html", "https://southcn.example/a/1.html"}, after
     refused = chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/a/2.html 昨天")
     assert "链接后的「昨天」无法识别" in refused and "日期写成 5月11日 或 2026-05-11" in refused
 
@@ -356,6 +362,8 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     one = chat.as_member("zhangsan").says("媒体 韶报")  # one outlet's entry, by name or alias, for anyone
     assert one.startswith("韶关日报（韶报）·市级\n邮箱：tougao@sgrb.example") and "南方网" not in one
     assert "没有媒体「韶关晚报」。可用的媒体：" in chat.as_member("zhangsan").says("媒体 韶关晚报")
+    two = chat.as_member("zhangsan").says("媒体 韶关日报、南方网。")
+    assert two.startswith("韶关日报（韶报）·市级") and "\n\n南方网" in two
     assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 学习强国 中央 xxqg@example.cn")
     changed = chat.as_member("admin").says("媒体 修改 学习强国 最多字数=1200 需要配图=是 别名=强国")
     assert "学习强国（强国）·中央" in changed and "0–1200 字" in changed and "需配图" in changed

@@ -40,6 +40,11 @@ def everything(session: Session) -> list[Outlet]:
     return list(session.scalars(select(Outlet).order_by(Outlet.id)))
 
 
+def names_in(text: str) -> list[str]:
+    """「韶关日报 南方网」「韶关日报、南方网。」: the outlet names a command lists, each once."""
+    return list(dict.fromkeys(name for name in re.split(rf"[\s{NAME_SEPARATORS}。？?]+", text.strip()) if name))
+
+
 def find(session: Session, word: str, include_retired: bool = False) -> Outlet:
     """The outlet called `word` (its name or an alias)."""
     outlets = everything(session)

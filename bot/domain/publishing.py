@@ -214,8 +214,9 @@ def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
         raise UsageError(f"刊发日期 {on:%Y-%m-%d} 早于稿件 {draft.number} 的投稿日期 {submitted:%Y-%m-%d}，请检查。")
 
 
-def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, now: datetime) -> Submission:
-    """不采用: the outlet did not use the draft."""
+def not_used(session: Session, draft_id: int, member: Member, outlet_word: str,
+             now: datetime) -> tuple[Submission, bool]:
+    """不采用: the outlet did not use the draft; True beside it when that was recorded already."""
     draft = get(session, draft_id)
     _require_may_see(draft, member, "登记不采用")
     outlet = outlets.find(session, outlet_word, include_retired=True)
@@ -226,10 +227,10 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str, 
     if submission.state == SubmissionState.published:
         raise Refused(f"{outlet.name}已刊发稿件 {draft.number}，不能登记为不采用。", draft.id)
     if submission.state == SubmissionState.not_used:
-        raise UsageError(f"{outlet.name}不采用稿件 {draft.number} 之前已登记，无需重复。")
+        return submission, True
     submission.state = SubmissionState.not_used
     audit.record(session, now, member.userid, "not_used", draft_id=draft.id, comment=outlet.name)
-    return submission
+    return submission, False
 
 
 @dataclass(frozen=True)
