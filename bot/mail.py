@@ -228,6 +228,11 @@ def setting_problem(exc: BaseException, settings: Settings) -> str:
     if isinstance(exc, ssl.SSLError):
         return (f"与邮件服务器 {server} 加密握手失败（{exc.reason or exc}）：NEWSBOT_SMTP_TLS=ssl 通常配端口 465，"
                 f"starttls 配端口 587 或 25，请检查两项是否相配（现为 {s.smtp_tls}、{s.smtp_port}）")
+    if isinstance(exc, smtplib.SMTPResponseException):  # a greeting of 421 or 554: busy, or not for us
+        return f"邮件服务器 {server} 拒绝连接（{exc.smtp_code} {_said(exc.smtp_error)}），请稍后再试或联系邮件服务商"
+    if s.smtp_port == 465 and s.smtp_tls != "ssl" and isinstance(exc, (TimeoutError, smtplib.SMTPServerDisconnected)):
+        return (f"邮件服务器 {server} 没有应答：465 端口一开始就要加密，请设 NEWSBOT_SMTP_TLS=ssl"
+                f"（现为 {s.smtp_tls}）")
     if isinstance(exc, OSError):
         return (f"无法连接邮件服务器 {server}（{type(exc).__name__}: {exc}）：请检查 NEWSBOT_SMTP_HOST、"
                 "NEWSBOT_SMTP_PORT，以及本机能否访问该端口（防火墙、出口限制）")

@@ -4,7 +4,10 @@ with what to set, against real SMTP servers on loopback (plain, STARTTLS with a 
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
+from bot import mail
 from bot.cli import main
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.runtime import Runtime
 from models import OutboxMessage
 from tests.conftest import FrozenClock, Mailbox
@@ -150,3 +154,21 @@ def test_a_refused_mail_is_explained_to_the_admins_in_words(newsroom: Runtime) -
     [notice] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("deadletter:")]
     assert "原因：邮件服务器拒收这封邮件（554 5.7.1 Message rejected as spam），可能被判为垃圾邮件" in notice
     assert "b'" not in notice
+
+
+def test_a_busy_greeting_and_a_465_port_without_ssl_are_named(check: Any, settings: Settings) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def greet_busy() -> None:
+            connection, _ = server.accept()
+            connection.sendall(b"421 4.7.0 Too many connections, try later\r\n")
+            connection.close()
+
+        thread = threading.Thread(target=greet_busy)
+        thread.start()
+        status, printed = check(host="127.0.0.1", port=server.getsockname()[1], tls="none", sender="xcb@lcgt.example")
+        thread.join()
+    assert status == 2 and "拒绝连接（421 4.7.0 Too many connections, try later）" in printed and "b'" not in printed
+    smtps = settings.model_copy(update={"smtp_host": "smtp.qq.com", "smtp_port": 465, "smtp_tls": "starttls"})
+    for silence in (TimeoutError("timed out"), smtplib.SMTPServerDisconnected("Connection unexpectedly closed")):
+        problem = mail.setting_problem(silence, smtps)
+        assert "465 端口一开始就要加密，请设 NEWSBOT_SMTP_TLS=ssl（现为 starttls）" in problem
