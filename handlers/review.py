@@ -18,8 +18,8 @@ router = Router()
 # a wrong refusal costs a resend, a wrong approval sends a rejected article out. Yes-phrases that hold such a
 # character anyway, titles in 《》 and links are read past.
 _DOUBT = re.compile(r"[不没未别勿否莫拒]\w{0,2}|退回|驳回|缓发|等等|再等|吗|呢|[？?]")
-_YES_PHRASES = re.compile(r"《[^》]*》|不错|没问题|没有问题|无不妥|未发现问题|不用改|不用再改|不需要修改|不再修改|"
-                          r"不可再改|不再改动|毫不|不断|不少|不仅")
+_YES_PHRASES = re.compile(r"《[^》]*》|不错|没问题|没有问题|没意见|没有意见|没毛病|没错|无不妥|未发现问题|"
+                          r"不用改|不用再改|不必改|不需要修改|不再修改|不可再改|不再改动|别忘|毫不|不断|不少|不仅")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)

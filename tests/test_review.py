@@ -362,7 +362,8 @@ def test_approval_comments_that_say_yes_still_approve(chat: ChatDriver, submitte
     comment = "同意，不错，参考 https://news.example/a.html?id=2"  # a yes-phrase and a link's ? are no doubt
     assert "已批准稿件 #1" in chat.as_member("wangwu").says(f"批准 #1 {comment}")
     assert events(chat, 1)[-1][3] == comment
-    yeses = ["同意，不可再改", "未发现问题，同意", "无不妥，同意", "同意，标题《荔枝为何这么甜？》很好"]
+    yeses = ["同意，不可再改", "未发现问题，同意", "无不妥，同意", "同意，标题《荔枝为何这么甜？》很好", "同意，没意见",
+             "同意，别忘了配图"]
     for n, comment in enumerate(yeses, start=2):
         chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文{n}")
         editor = "lisi" if "李四" in chat.as_member("zhangsan").says(f"稿件 #{n}") else "zhaoliu"
