@@ -14,12 +14,23 @@ from handlers.arguments import draft_number, later_number, one_number_only, take
 from models import DraftState, Role
 
 router = Router()
-# An approval's comment approves only when nothing in it negates or asks (「不通过」「请退回修改」「数据核实了吗」):
-# a wrong refusal costs a resend, a wrong approval sends a rejected article out. Yes-phrases that hold such a
-# character anyway, titles in 《》 and links are read past.
-_DOUBT = re.compile(r"[不没未别勿否莫拒]\w{0,2}|退回|驳回|缓发|等等|再等|吗|呢|[？?]")
-_YES_PHRASES = re.compile(r"《[^》]*》|不错|没问题|没有问题|没意见|没有意见|没毛病|没错|无不妥|未发现问题|"
-                          r"不用改|不用再改|不必改|不需要修改|不再修改|不可再改|不再改动|别忘|毫不|不断|不少|不仅")
+# An approval's comment approves only when nothing in it negates, asks or holds back (「不通过」「数据核实了吗」
+# 「先放一放」「原则同意，请修改后再报」): a wrong refusal costs a resend, a wrong approval sends a rejected article
+# out. Yes-phrases that hold such a word anyway, titles in 《》 and links are read past. The cases it was tuned on:
+# tests/test_approval_comments.py.
+_DOUBT = re.compile(
+    r"[不没未别勿否莫拒]\w{0,2}|退回|驳回|缓发|等等|再等|吗|呢|[？?]"  # no, not yet, a question
+    r"|[改缓暂慎撤]|补充|补齐|补全|重写|重新|作废"  # change it first
+    r"|斟酌|商榷|再议|再说|再定|再看|看看|后再|稍后|晚点|留待|待定|有待|放一放|压一压|搁置"  # later
+    r"|审定|请示|把关|沟通|确认|研究|商量|定夺"  # someone else decides
+    r"|有误|有错|错误|问题|欠妥|是否|能否|可否|对得上|对不上")  # something is wrong, or asked
+_YES_PHRASES = re.compile(
+    r"《[^》]*》|不错|没问题|没有问题|没什么问题|没啥问题|没有什么问题|没意见|没有意见|没什么意见|没毛病|没错"
+    r"|无不妥|未发现问题|不用改|不用再改|不必改|不需再改|不需要修改|不需要再改|不再修改|不可再改|不再改动"
+    r"|无需修改|无须修改|没什么要改|没啥要改|不必再送|不用再送|不涉密|不涉及|未涉密"
+    r"|经研究|经审定|经审核|已确认|已沟通|已核实|核实无误"
+    r"|错别字|特别|分别|区别|个别|未来|毫不|不断|不少|不仅|别忘"
+    r"|(?:不要|别|勿|不得)(?:出现(?!在)|泄露|透露|遗漏|漏|写错|弄错|搞错|出错)|(?:不要|别)把\w{1,6}?(?:写|弄|搞)错")
 
 
 @router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)

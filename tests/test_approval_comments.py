@@ -1,0 +1,46 @@
+"""批准 with a comment, on comments a deputy director writes: a yes approves, a no, a not-yet or a question
+approves nothing (handlers/review.py: _DOUBT and _YES_PHRASES)."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import Draft, DraftState
+from tests.conftest import ChatDriver
+
+YES = [
+    "同意发布", "同意", "可以", "好的", "已阅，同意", "同意，注意核实数据", "原则同意", "同意，请核实数据后投递",
+    "同意报送", "可以发", "阅，同意", "拟同意", "同意，辛苦了", "写得不错，同意", "没问题，发吧",
+    "同意，发布前请再校对一遍", "同意，注意人名职务准确", "同意，数据以统计局公布为准", "OK", "行", "可",
+    "好，发吧", "同意，抓紧报送", "同意，务必今天下午前报送", "同意，注意不要出现错别字", "同意，无意见",
+    "无异议", "同意，未发现问题", "已审，同意发布", "审核通过", "同意，不用改了", "同意，没什么问题",
+    "很好，同意", "同意，按程序报送", "同意发，别漏了附件", "同意，发布时请勿泄露群众个人信息",
+    "同意，不得出现涉密内容", "经审核，内容不涉密，同意发布", "同意，不涉及敏感信息", "同意，文责自负", "同意！",
+    "同意，无需修改", "同意，不需再改", "同意，请注意时效性", "可以，署名加上通讯员", "同意，尽快发出去吧",
+    "同意，报《乐昌日报》和县融媒体中心", "没意见，同意", "同意，注意别把职务写错", "同意，不必再送我看",
+    "同意，这个稿子没什么要改的", "同意，没啥问题", "同意，特别注意数据准确", "同意，分别报日报和融媒体",
+    "经研究，同意发布", "数据已核实，同意", "同意，别忘了配图", "同意，标题《荔枝为何这么甜？》很好",
+]
+
+NO = [
+    "先放一放", "再斟酌", "有待商榷", "稍后再议", "暂缓", "请修改后再报", "需要再改", "请补充",
+    "先压一压", "缓一缓", "等我看完再说", "待领导审定后再发", "请核实数据后再报我", "数据有误，请核实",
+    "标题太长，请压缩后再送", "需请示书记", "此稿内容敏感，慎发", "我再看看", "再改改", "有问题，请改",
+    "第三段表述欠妥", "要报县委审定", "请与宣传部沟通后再定", "留待下周", "再议", "等局长回来再定",
+    "是否涉密请先确认", "请改正错别字后再发", "请按意见修改", "晚点再发", "可否再压缩一些", "数据对得上",
+    "先别发", "不同意", "原则同意，请修改后再报", "同意，但标题要改", "基本同意，数据核实后再发",
+    "同意，待书记审定后发", "同意，但先别急着发", "暂不发布", "请重新核实后再报", "改一下标题", "重写", "作废",
+    "是否合适", "这篇不要出现在报纸上", "不得发布", "请勿投递", "此稿不涉及本局，不发",
+    "同意，但数据有误的地方改正后再发", "不通过", "请退回修改", "数据核实了吗", "可以吗", "不 同意",
+]
+
+
+@pytest.mark.parametrize(("comment", "yes"), [(c, True) for c in YES] + [(c, False) for c in NO])
+def test_a_comment_approves_only_when_it_says_yes(chat: ChatDriver, comment: str, yes: bool) -> None:
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n今天上午，演练在坪石镇举行。")
+    assert "已送审" in chat.as_member("lisi").says("送审 #1")
+    reply = chat.as_member("wangwu").says(f"批准 #1 {comment}")
+    with chat.runtime.sessions.begin() as session:
+        approved = session.get(Draft, 1).state == DraftState.approved
+    assert approved == yes, reply
+    assert reply.startswith("已批准稿件 #1" if yes else "没有批准稿件 #1：意见里有「")
