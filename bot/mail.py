@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime
+from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,23 +65,36 @@ def compose(settings: Settings, submission: Submission, text: str, message_id: s
     draft, outlet, author = submission.draft, submission.outlet, submission.draft.author
     fields = {"title": draft.title, "author": author.name, "department": author.department, "outlet": outlet.name}
     byline = outlets.byline(outlet, author)
-    signature = settings.signature.replace("\\n", "\n")
     attached, left_out = _within_size(pictures)
-    message = EmailMessage(policy=OUTLET_POLICY)
-    message["Subject"] = outlet.subject_template.format(**fields)
-    message["From"] = settings.smtp_sender or "newsbot@localhost"
-    message["To"] = outlet.mailbox
-    message["Message-ID"] = message_id
-    message["Date"] = format_datetime(now.astimezone(settings.zone))
     note = f"\n\n（另有 {left_out} 张照片超出邮件大小，未附上，需要请联系作者。）" if left_out else ""
-    # base64 whatever the lines: sent as 8bit, smtplib's generator would turn a line's leading "From " into ">From ".
-    message.set_content(f"{draft.title}\n{byline}\n\n{text}{note}\n\n--\n{signature}\n", cte="base64")
+    message = _letter(settings, outlet.mailbox, outlet.subject_template.format(**fields), message_id, now,
+                      f"{draft.title}\n{byline}\n\n{text}{note}")
     if outlet.attachment == "docx":
-        message.add_attachment(docx_bytes(draft.title, byline, text, signature),
+        message.add_attachment(docx_bytes(draft.title, byline, text, _signature(settings)),
                                maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=attachment_name(draft.title))
     for photo in attached:
         message.add_attachment(photo.data, maintype="image", subtype=photo.subtype, filename=photo.name)
     return message
+
+
+def test_message(settings: Settings, to: str, now: datetime) -> EmailMessage:
+    """What `newsbot mail check --to` sends: an e-mail as the outlets get them, saying the settings work."""
+    return _letter(settings, to, "newsbot 邮件设置测试", make_msgid(), now,
+                   "这是 newsbot 的测试邮件：收到即说明向媒体投稿的邮件设置可用。")
+
+
+def _letter(settings: Settings, to: str, subject: str, message_id: str, now: datetime, body: str) -> EmailMessage:
+    """An e-mail from the office: its headers, and the body with the bureau's signature below it."""
+    message = EmailMessage(policy=OUTLET_POLICY)
+    message["Subject"], message["From"], message["To"] = subject, settings.smtp_sender or "newsbot@localhost", to
+    message["Message-ID"], message["Date"] = message_id, format_datetime(now.astimezone(settings.zone))
+    # base64 whatever the lines: sent as 8bit, smtplib's generator would turn a line's leading "From " into ">From ".
+    message.set_content(f"{body}\n\n--\n{_signature(settings)}\n", cte="base64")
+    return message
+
+
+def _signature(settings: Settings) -> str:
+    return settings.signature.replace("\\n", "\n")  # .env holds it on one line
 
 
 def _within_size(pictures: Sequence[Photo]) -> tuple[list[Photo], int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -143,8 +143,6 @@ def _outbox_purge(args: argparse.Namespace, settings: Settings) -> int:
 def _mail_check(args: argparse.Namespace, settings: Settings) -> int:
     """The SMTP settings tried before any draft depends on them: a wrong one is named, with what to set."""
     import smtplib
-    from email.message import EmailMessage
-    from email.utils import format_datetime, make_msgid
 
     from bot import mail
 
@@ -159,13 +157,8 @@ def _mail_check(args: argparse.Namespace, settings: Settings) -> int:
         login = f"以 {settings.smtp_user} 登录" if settings.smtp_user else "未登录（NEWSBOT_SMTP_USER 为空）"
         print(f"已连接 {settings.smtp_host}:{settings.smtp_port}（加密方式 {settings.smtp_tls}），{login}。")
         if args.to:
-            test = EmailMessage(policy=mail.OUTLET_POLICY)
-            test["Subject"], test["From"], test["To"] = "newsbot 邮件设置测试", settings.smtp_sender, args.to
-            test["Date"], test["Message-ID"] = format_datetime(datetime.now(settings.zone)), make_msgid()
-            test.set_content("这是 newsbot 的测试邮件：收到即说明向媒体投稿的邮件设置可用。\n\n--\n"
-                             + settings.signature.replace("\\n", "\n") + "\n", cte="base64")
             try:
-                smtp.send_message(test)
+                smtp.send_message(mail.test_message(settings, args.to, datetime.now(UTC)))
             except smtplib.SMTPException as exc:
                 raise CliError(f"已连接并登录，但测试邮件未被接受：{exc}。请检查 NEWSBOT_SMTP_SENDER "
                                f"（{settings.smtp_sender}）是否为登录账号的地址，以及收件地址 {args.to}。") from exc
