@@ -176,11 +176,11 @@ class Router:
             return None
         word, rest = meant[0], meant[1].strip(" ,:")
         route = self._by_word[word.lower()]
-        found = leading_draft_number(rest) if route.takes_number and rest else None
-        if route.takes_number and rest and found is None:
-            return word  # which draft, the command itself asks
-        if found is None:
+        if not (route.takes_number and rest):
             return f"{word} {rest}".strip()
+        found = leading_draft_number(rest)
+        if found is None:
+            return word  # which draft, the command itself asks
         number, end = found
         return f"{word} #{number}" + ("" if route.number_only else f" {rest[end:]}".rstrip())
 
