@@ -11,25 +11,27 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from bot.domain import rewards, stats
+from bot.domain.proof import where_seen
 from bot.text import xml_safe
 from models import Level
 
 
 def rewards_workbook(session: Session, start: date, end: date, name: str, path: Path) -> None:
-    """One row per published article with its links as proof; totals per person and per department."""
+    """One row per published article with its links (or pages in print) as proof; totals per person and per
+    department."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "稿件"
     rules = rewards.current(session)
-    _rows(sheet, ["编号", "标题", "作者", "部门", "编辑", "刊发媒体（级别）", "刊发日期", "链接", "本稿积分",
+    _rows(sheet, ["编号", "标题", "作者", "部门", "编辑", "刊发媒体（级别）", "刊发日期", "链接或版面", "本稿积分",
                   "作者积分", "编辑积分"],
           [[a.draft.id, a.draft.title, a.draft.author.name, a.draft.author.department,
             a.draft.editor.name if a.draft.editor else "",
             "、".join(f"{p.outlet.name}（{Level(p.outlet.level).label}{'，头版' if p.front_page else ''}）"
                      for p in a.publications),
             "、".join(f"{p.published_on:%Y-%m-%d}" for p in a.publications if p.published_on),
-            "\n".join(p.url or "" for p in a.publications), a.points,
+            "\n".join(where_seen(p) for p in a.publications), a.points,
             *(a.points * part for part in rewards.shares(rules, a.draft))]  # adds up to 个人 and 排行
            for a in rewards.articles(session, start, end)])
     _rows(book.create_sheet("个人"), ["姓名", "部门", "积分", "篇数"],

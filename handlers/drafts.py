@@ -143,8 +143,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
 
 
 def _outlet_line(submission: Submission) -> str:
-    """「韶关日报 已刊发 5月10日（头版）」."""
+    """「韶关日报 已刊发 5月10日 第1版（头版）」."""
     day = f" {day_name(submission.published_on)}" if submission.published_on else ""
+    day += f" {submission.page}" if submission.page else ""
     front = "（头版）" if submission.front_page else ""
     return f"{submission.outlet.name} {SubmissionState(submission.state).label}{day}{front}"
 

@@ -6,6 +6,7 @@ import re
 
 from bot.domain import outlets, publishing, rewards
 from bot.domain.errors import UsageError
+from bot.domain.proof import PAGE, Proof
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from handlers.arguments import take_number
@@ -43,32 +44,37 @@ def send(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("刊发", takes_number=True, near=("发表", "见报", "刊登", "登报", "采用", "用稿"))
 def published(msg: Incoming, ctx: Context) -> Reply:
-    """刊发 #编号 媒体 链接 [头版] [日期] — 登记用稿、计积分、在工作群发用稿反馈
+    """刊发 #编号 媒体 链接｜版面 [头版] [日期] — 登记用稿、计积分、在工作群发用稿反馈
     例：刊发 #12 韶关日报 https://… 12月30日
     """
     number, rest = take_number(ctx.command, "刊发")
-    words = _words(rest.raw_args)
-    front_page, on = False, None
     today = ctx.now.astimezone(ctx.settings.zone).date()
-    while words:  # 头版 and the day, in either order, after the outlet and the link
-        if words[-1] in FRONT_PAGE_WORDS and not front_page:
+    links, pages, front_page, on, others = [], [], False, None, []
+    for word in _words(rest.raw_args):  # after the outlet, in any order
+        if _LINK.fullmatch(word):
+            links.append(word)
+        elif PAGE.fullmatch(word):
+            pages.append(word)
+        elif word in FRONT_PAGE_WORDS:
             front_page = True
-        elif on is None and (day := publishing.publication_day(words[-1], today)) is not None:
+        elif on is None and (day := publishing.publication_day(word, today)) is not None:
             on = day
         else:
-            break
-        words.pop()
-    if len(words) == 2 and words[0].startswith(("http://", "https://")):
-        words.reverse()  # 「刊发 #12 链接 媒体」 means the same
-    if len(words) > 2 and _LINK.match(words[1]):
-        raise UsageError(f"链接后的「{' '.join(words[2:])[:20]}」无法识别：链接后只能写「头版」和刊发日期，"
-                         "日期写成 5月11日 或 2026-05-11（当天刊发的不用写）。"
-                         f"例如：刊发 #{number} {words[0]} {words[1][:60]} 头版 5月11日")
-    if len(words) != 2:
-        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 https://…"
-                         "（当天刊发的不用写日期，补登时写 12月30日）")
-    result = publishing.publish(ctx.session, number, ctx.member, words[0], words[1], front_page, ctx.now,
-                                ctx.settings.zone, on)
+            others.append(word)
+    shown = links[0][:60] if links else pages[0] if pages else "https://…"
+    example = f"刊发 #{number} {others[0] if others else '韶关日报'} {shown} 头版 5月11日"
+    if len(others) == 2 and not (links or pages):
+        links.append(others.pop())  # a link mistyped: the domain says what is wrong with it
+    if len(others) > 1 or len(links) > 1 or len(pages) > 1:
+        extra = (others[1:] or links[1:] or pages[1:])[0]
+        raise UsageError(f"「{extra[:30]}」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面（如 第3版）"
+                         f"和刊发日期（写成 5月11日 或 2026-05-11，当天刊发的不用写）。例如：{example}")
+    if not others or not (links or pages or front_page):
+        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 "
+                         "https://…（当天刊发的不用写日期，补登时写 12月30日）；报纸没有网络链接的写版面："
+                         f"刊发 #{number} 韶关日报 第3版")
+    proof = Proof(links[0] if links else None, pages[0] if pages else None, front_page)
+    result = publishing.publish(ctx.session, number, ctx.member, others[0], proof, ctx.now, ctx.settings.zone, on)
     outlet = result.submission.outlet
     if result.corrected:
         gained = f"积分 +{result.added_points:g}" if result.added_points else "积分不变"
@@ -76,12 +82,13 @@ def published(msg: Incoming, ctx: Context) -> Reply:
                      "更正已发到工作群。")
     if result.repeated:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。"
-                     "链接有误或漏写头版时，发送同样的「刊发」命令和正确的链接（加「头版」）即可更正。")
+                     "链接或版面有误、漏写头版时，发送同样的「刊发」命令和正确的链接或版面（加「头版」）即可更正。")
     gained = (f"，积分 +{result.added_points:g}" if result.added_points
               else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).highest_only
               else "（本次积分为 0）")
-    day = result.submission.published_on
-    when = f"（{day.month}月{day.day}日）" if day and day != today else ""
+    day, page = result.submission.published_on, result.submission.page
+    details = [*([f"{day.month}月{day.day}日"] if day and day != today else []), *([page] if page else [])]
+    when = f"（{' '.join(details)}）" if details else ""
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
                  "用稿反馈已发到工作群。")
 

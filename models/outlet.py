@@ -94,6 +94,7 @@ class Submission(Base):
     published_on: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(String(1000))
     link_key: Mapped[str | None] = mapped_column(String(64))  # the url as links.link_key compares it
+    page: Mapped[str | None] = mapped_column(String(20))  # in print without a link: 第3版, 2026年第5期
     front_page: Mapped[bool] = mapped_column(default=False)
     points: Mapped[float] = mapped_column(default=0.0)  # this publication's points under the rules of its day
 

@@ -6,7 +6,7 @@ import email
 import email.policy
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -303,7 +303,8 @@ def test_punctuation_after_the_link_is_no_part_of_it(newsroom: Runtime, sent: Se
             assert {s.url for s in session.scalars(select(Submission))} == {
                 "https://sgrb.example/2026/1.html", "https://southcn.example/a/1.html"}, after
     refused = chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/a/2.html 昨天")
-    assert "链接后的「昨天」无法识别" in refused and "日期写成 5月11日 或 2026-05-11" in refused
+    assert "「昨天」无法识别" in refused and "写成 5月11日 或 2026-05-11" in refused
+    assert "例如：刊发 #1 南方网 https://southcn.example/a/2.html 头版 5月11日" in refused
 
 
 def test_the_help_examples_link_is_no_article(newsroom: Runtime) -> None:
@@ -319,6 +320,76 @@ def test_the_help_examples_link_is_no_article(newsroom: Runtime) -> None:
     with newsroom.sessions.begin() as session:
         assert [s.url for s in session.scalars(select(Submission)) if s.url] == ["https://sgrb.example/1"]
     assert "已登记" in chat.as_member("lisi").says("刊发 #1 南方网 https://乐昌.政务.cn/a/1")  # a Chinese host
+
+
+def test_a_publication_in_print_is_recorded_by_its_page(newsroom: Runtime, sent: Sent, clock: FrozenClock,
+                                                         tmp_path: object) -> None:
+    """韶关日报's print edition has no link: 刊发 takes the page as the proof, its link can follow later, and the
+    page is what the group, 稿件 and the settlement show."""
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from bot.reports import rewards_workbook
+
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    clock.advance(days=3)
+    reply = chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版 5月13日")
+    assert reply.startswith("已登记稿件 #1 在韶关日报（市级）刊发（5月13日 第3版），积分 +3"), reply
+    assert "第3版" in chat.as_member("zhangsan").says("稿件 #1") and "韶关日报 已刊发 5月13日 第3版" in (
+        chat.as_member("zhangsan").says("稿件 #1"))
+    assert "无需重复" in chat.as_member("lisi").says("刊发 #1 韶关日报 第3版 5月13日")
+    later = chat.as_member("lisi").says("刊发 #1 韶关日报 https://www.sgrb.example/2026/0513/3.html")
+    assert "记录：链接补记 https://www.sgrb.example/2026/0513/3.html（积分不变）" in later
+    assert "积分 +7" in chat.as_member("lisi").says("刊发 #1 南方网 A1版")  # the first page is 头版: 5 × 2 − 3
+    with newsroom.sessions.begin() as session:
+        rows = {s.outlet.name: (s.url, s.page, s.front_page, f"{s.published_on}") for s in
+                session.scalars(select(Submission))}
+        comments = [e.comment for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "publish"))]
+    assert rows == {"韶关日报": ("https://www.sgrb.example/2026/0513/3.html", "第3版", False, "2026-05-13"),
+                    "南方网": (None, "A1版", True, "2026-05-15")}
+    assert comments == ["韶关日报 2026-05-13刊发 第3版", "南方网 2026-05-15刊发 A1版"]
+    drain(newsroom)
+    feedback = [line for line in sent.lines if "用稿反馈" in line]
+    assert len(feedback) == 3
+    assert "> 版面：2026-05-13 第3版" in feedback[0] and "链接" not in feedback[0]
+    assert "> 版面：2026-05-13 第3版" in feedback[1] and "[https://www.sgrb.example/2026/0513/3.html]" in feedback[1]
+    assert "南方网（省级，头版）" in feedback[2] and "> 版面：2026-05-15 A1版" in feedback[2]
+    output = Path(str(tmp_path)) / "rewards.xlsx"
+    with newsroom.sessions.begin() as session:
+        rewards_workbook(session, date(2026, 1, 1), date(2027, 1, 1), "2026", output)
+    [article] = list(load_workbook(output)["稿件"].iter_rows(min_row=2, values_only=True))
+    assert article[7] == "https://www.sgrb.example/2026/0513/3.html 第3版\nA1版" and article[8] == 10
+    revoked = chat.as_member("admin").says("撤销刊发 #1 南方网 应为第2版")
+    assert "扣除 7 分" in revoked
+    with newsroom.sessions.begin() as session:
+        assert session.scalar(select(AuditEvent.comment).where(AuditEvent.action == "publish.revoke")) == (
+            "南方网 A1版：应为第2版")
+    assert "积分 +2" in chat.as_member("lisi").says("刊发 #1 南方网 第2版")  # highest: 5 − 3
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("刊发 #1 韶关日报 头版", "刊发，积分 +6"),  # the front page of the print edition: 头版 is its page
+    ("刊发 #1 韶关日报 第一版", "刊发（第一版），积分 +6"),
+    ("刊发 #1 韶关日报 01版", "刊发（01版），积分 +6"),
+    ("刊发 #1 第3版 韶关日报", "刊发（第3版），积分 +3"),
+    ("刊发 #1 韶关日报，2026年第5期", "刊发（2026年第5期），积分 +3"),  # a magazine's issue
+    ("刊发 #1 韶关日报 第3版 https://sgrb.example/3", "刊发（第3版），积分 +3"),  # both, in any order
+    ("刊发 #1 韶关日报 第3版 昨天", "「昨天」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面"),
+    ("刊发 #1 韶关日报 第3版 第4版", "「第4版」无法识别"),
+    ("刊发 #1 韶关日报 https://sgrb.example/3 https://sgrb.example/4", "「https://sgrb.example/4」无法识别"),
+    ("刊发 #1 韶关日报", "报纸没有网络链接的写版面：刊发 #1 韶关日报 第3版"),
+    ("刊发 #1 第3版", "用法：刊发 #1 媒体名称 文章链接"),
+    ("刊发 #1 韶关日报 第3000版", "「第3000版」不是有效的文章链接"),
+])
+def test_the_words_of_a_publication_in_print(message: str, expected: str, newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert expected in chat.as_member("lisi").says(message)
+    with newsroom.sessions.begin() as session:
+        recorded = session.scalars(select(Submission).where(Submission.state == SubmissionState.published)).all()
+    assert len(recorded) == ("积分" in expected)
 
 
 def test_all_stands_alone_in_a_submission(newsroom: Runtime) -> None:

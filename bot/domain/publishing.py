@@ -16,6 +16,7 @@ from bot.domain import audit, ledger, members, outlets, photos, rewards, stats
 from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit, may_see
 from bot.domain.errors import Refused, UsageError
 from bot.domain.links import check_url, href, link_key
+from bot.domain.proof import Proof, where_seen
 from bot.text import DAY, QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
     AuditEvent,
@@ -108,26 +109,27 @@ class Published:
     corrected: str = ""  # …and this one corrected it: what changed, in words
 
 
-def publish(session: Session, draft_id: int, member: Member, outlet_word: str, url: str, front_page: bool,
-            now: datetime, zone: ZoneInfo, on: date | None = None) -> Published:
-    """刊发: record a publication (once per draft and outlet) on the day `on` (today when not given), award
-    points, post 用稿反馈 to the group."""
+def publish(session: Session, draft_id: int, member: Member, outlet_word: str, proof: Proof, now: datetime,
+            zone: ZoneInfo, on: date | None = None) -> Published:
+    """刊发: record a publication (once per draft and outlet) seen at `proof` on the day `on` (today when not
+    given), award points, post 用稿反馈 to the group."""
     # Locked before any write: a change made to the draft at the same moment (a revision voiding its approval,
     # an editor claiming it, an e-mail to the same outlet) comes wholly before this publication or after it.
     draft = get(session, draft_id, lock=True)
     _require_may_see(draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)
-    url = check_url(url)
+    proof = proof.checked()
     if not _publishable(draft):
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，不能登记刊发（只有批准过的稿件可以）。",
                       draft.id)
     if on is not None:
         _check_day(draft, on, now, zone)
-    _require_new_link(session, url, draft, outlet)
+    if proof.url is not None:
+        _require_new_link(session, proof.url, draft, outlet)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is not None and submission.state == SubmissionState.published:
-        return _correct(session, draft, outlet, submission, member, url, front_page, on, now, zone)
+        return _correct(session, draft, outlet, submission, member, proof, on, now, zone)
     if submission is None:  # published without our e-mail: sent by the author, or a reprint (转载) of an earlier one
         approved = approved_version(session, draft)
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
@@ -138,8 +140,9 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
-        state=SubmissionState.published, url=url, link_key=link_key(url), published_on=day, front_page=front_page,
-        points=rules.points(outlet.level, front_page)))
+        state=SubmissionState.published, url=proof.url, link_key=link_key(proof.url) if proof.url else None,
+        page=proof.page, published_on=day, front_page=proof.front_page,
+        points=rules.points(outlet.level, proof.front_page)))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
         return Published(submission, 0.0, True)
@@ -152,17 +155,20 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, u
         compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
                         updated_at=now)
     event = audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
-                         version=submission.version, comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {url}")
-    _feedback(session, draft, outlet, url, front_page, _points_line(total, added, rules.highest_only), now, event)
+                         version=submission.version,
+                         comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {where_seen(submission)}")
+    _feedback(session, draft, submission, _points_line(total, added, rules.highest_only), now, event)
     return Published(submission, added, False)
 
 
-def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member, url: str,
-             front_page: bool, on: date | None, now: datetime, zone: ZoneInfo) -> Published:
-    """刊发 of a recorded publication: a new link replaces a wrong one, 头版 learnt later is added (with its
-    points), a date given corrects the day; a plain repeat changes nothing — and never takes 头版 away."""
-    changes = [f"链接改为 {url}"] if url != submission.url else []
-    if front_page and not submission.front_page:
+def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member,
+             proof: Proof, on: date | None, now: datetime, zone: ZoneInfo) -> Published:
+    """刊发 of a recorded publication: a new link or page replaces a wrong one (or adds the one not known before),
+    头版 learnt later is added (with its points), a date given corrects the day; what is not given stays — a
+    plain repeat changes nothing, and never takes 头版 away."""
+    changes = [f"{name}{'改为' if recorded else '补记'} {given}" for name, given, recorded in (
+        ("链接", proof.url, submission.url), ("版面", proof.page, submission.page)) if given not in (None, recorded)]
+    if proof.front_page and not submission.front_page:
         changes.append("改为头版")
     earlier = submission.published_on
     if on is not None and on != earlier:
@@ -171,8 +177,10 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
         return Published(submission, 0.0, True)
     rules = rewards.current(session)
     before = rewards.draft_total(session, draft.id, rules)
-    submission.url, submission.link_key = url, link_key(url)
-    if front_page and not submission.front_page:  # the points of its day, times the front-page multiplier
+    if proof.url is not None:
+        submission.url, submission.link_key = proof.url, link_key(proof.url)
+    submission.page = proof.page or submission.page
+    if proof.front_page and not submission.front_page:  # the points of its day, times the front-page multiplier
         submission.front_page, submission.points = True, submission.points * rules.front_page_multiplier
     if on is not None:
         submission.published_on = on
@@ -185,8 +193,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
                          comment=f"{outlet.name}：{'，'.join(changes)}")
     points = _points_line(total, total - before, rules.highest_only) if total != before else f"{total:g} 分（不变）"
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
-    _feedback(session, draft, outlet, url, bool(submission.front_page), points, now, event,
-              corrected=what or "链接已更正")
+    _feedback(session, draft, submission, points, now, event, corrected=what or "链接已更正")
     return Published(submission, total - before, True, corrected="，".join(changes))
 
 
@@ -253,8 +260,8 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
         raise UsageError(f"稿件 {draft.number} 在{outlet.name}没有登记刊发，无需撤销。"
                          f"发送「稿件 {draft.number}」查看已登记的刊发。")
     rules = rewards.current(session)
-    before, day, url = rewards.draft_total(session, draft.id, rules), submission.published_on, submission.url
-    submission.state, submission.url, submission.link_key = SubmissionState.sent, None, None
+    before, day, seen = rewards.draft_total(session, draft.id, rules), submission.published_on, where_seen(submission)
+    submission.state, submission.url, submission.link_key, submission.page = SubmissionState.sent, None, None, None
     submission.published_on = None
     submission.front_page, submission.points = False, 0.0
     session.flush()
@@ -276,7 +283,7 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
         compare_and_set(session, draft, (S.published,), state=S.submitted if left else S.approved,
                         state_since=now, updated_at=now)
     event = audit.record(session, now, member.userid, "publish.revoke", draft_id=draft.id, from_state=S.published,
-                         to_state=draft.state, comment=f"{outlet.name} {url}：{reason}")
+                         to_state=draft.state, comment=f"{outlet.name} {seen}：{reason}")
     plain, lost = markdown_plain, before - after
     _to_group(session, [f"**用稿反馈（更正）**：《{plain(draft.title)}》在{plain(outlet.name)}的刊发登记已撤销",
                         f"> 原因：{plain(reason)}",
@@ -435,18 +442,20 @@ def _points_line(total: float, added: float, highest_only: bool) -> str:
     return f"本稿累计 {total:g} 分（本次{change}{rule}）"
 
 
-def _feedback(session: Session, draft: Draft, outlet: Outlet, url: str, front_page: bool, points: str,
-              now: datetime, event: AuditEvent, corrected: str = "") -> None:
+def _feedback(session: Session, draft: Draft, submission: Submission, points: str, now: datetime,
+              event: AuditEvent, corrected: str = "") -> None:
     """用稿反馈 to the group, once per recording (`event`); a correction posts the publication once more, saying
     what was `corrected`."""
-    author, plain = draft.author, markdown_plain  # members' words make no links in the bot's post
+    author, outlet, url = draft.author, submission.outlet, submission.url
+    plain = markdown_plain  # members' words make no links in the bot's post
     lines = [f"**用稿反馈{'（更正）' if corrected else ''}**：《{plain(draft.title)}》",
-             f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if front_page else ''}）",
+             f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if submission.front_page else ''}）",
              f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",
              *([f"> 更正：{plain(corrected)}"] if corrected else []),
-             f"> 链接：[{plain(url)}]({href(url)})"]
-    if len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one group message
+             *([f"> 版面：{submission.published_on:%Y-%m-%d} {submission.page}"] if submission.page else []),
+             *([f"> 链接：[{plain(url)}]({href(url)})"] if url else [])]
+    if url and len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one message
         lines[-1] = f"> 链接：[打开原文]({href(url)})"
     _to_group(session, lines, f"published:{draft.id}:{outlet.id}:{audit.step_id(session, event)}", now)
 

@@ -202,7 +202,7 @@ class Article:
 
 
 def articles(session: Session, start: date, end: date, member: Member | None = None) -> list[Article]:
-    """The drafts published in [start, end) with their points and publications (links as proof)."""
+    """The drafts published in [start, end) with their points and publications (links or pages as proof)."""
     rules = current(session)
     in_period = select(DraftMonth.draft_id).where(DraftMonth.month >= ledger.month_key(start),
                                                   DraftMonth.month < ledger.month_key(end))
