@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     signature: str = "乐昌市自然资源局办公室\n联系电话：" + SIGNATURE_PLACEHOLDER
     files_dir: str = ""
+    exports_dir: str = "exports"  # local mode: where 导出 and 审批表 files are saved instead of sent
     file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     admins: str = ""

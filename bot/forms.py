@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from docx import Document
@@ -25,7 +26,7 @@ def a4_document() -> DocxDocument:
     return document
 
 
-def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneInfo) -> None:
+def write_approval_form(session: Session, draft: Draft, path: Path | BinaryIO, zone: ZoneInfo) -> None:
     """Title, people, every version with who and when, every decision with its comment, the final text."""
     def when(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
@@ -67,7 +68,7 @@ def write_approval_form(session: Session, draft: Draft, path: Path, zone: ZoneIn
                          level=1)
     for paragraph in final.text.split("\n"):
         document.add_paragraph(xml_safe(paragraph))
-    document.save(str(path))
+    document.save(str(path) if isinstance(path, Path) else path)
 
 
 def _table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> None:

@@ -176,7 +176,7 @@ def year_end(ctx: JobContext) -> int:
     lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles]
     # The whole year's ranking has a key of its own: an office may send both, on Dec 28 and in January.
     key = f"yearend:{year}:{day:%m-%d}" if so_far else f"yearend:{year}"
-    return ctx.to_group(key, lines, f"……完整清单请管理员导出（{year}年度用稿表）。", parts=YEAR_END_PARTS)
+    return ctx.to_group(key, lines, f"……完整清单请管理员发送「导出 {year}」获取年度用稿奖励表。", parts=YEAR_END_PARTS)
 
 
 JOBS: dict[str, Callable[[JobContext], int]] = {
@@ -197,7 +197,8 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
     post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""
     instead = {
         "monthly_report": f"可在工作群发送「统计 {fire.date().replace(day=1) - timedelta(days=1):%Y-%m}」代替",
-        "year_end": f"可在工作群发送「排行 {ranked_year(fire.date())}」查看年度排行，全年刊发稿件清单请导出年度用稿表",
+        "year_end": f"可在工作群发送「排行 {ranked_year(fire.date())}」查看年度排行，"
+                    f"发送「导出 {ranked_year(fire.date())}」获取全年刊发稿件清单（用稿奖励表）",
         "study_reminder": "本月学习内容已设置的，可在工作群发送「学习」；尚未设置的，请发送「学习 设置 内容」，"
                           "设置后将立即发到工作群",
         "training_reminder": f"请自行安排{fire.year}年通讯员培训",

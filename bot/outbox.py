@@ -217,11 +217,16 @@ def describe(message: OutboxMessage) -> str:
     if message.channel == "file":
         name = message.payload.get("filename") or "未命名文件"
         return f"{message.recipient} 发来的文件「{name}」（读取为稿件）"
+    if message.channel == "export":
+        return f"发给 {message.recipient} 的文件（{_EXPORTS.get(str(message.payload.get('kind')), '文件')}）"
     target = f"发给 {message.recipient}" if message.channel in (APP, AIBOT_REPLY) else f"发到 {message.channel}"
     payload = message.payload
     body = (payload.get("fallback") or payload.get("text", {}).get("content")
             or payload.get("markdown", {}).get("content") or payload)
     return f"{target}：{body}"
+
+
+_EXPORTS = {"rewards": "用稿奖励表", "monthly": "月度统计表", "form": "审批表"}
 
 
 def backoff(attempts: int) -> timedelta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -16,7 +17,7 @@ from bot.text import xml_safe
 from models import Level
 
 
-def rewards_workbook(session: Session, start: date, end: date, name: str, path: Path) -> None:
+def rewards_workbook(session: Session, start: date, end: date, name: str, path: Path | BinaryIO) -> None:
     """One row per published article with its links (or pages in print) as proof; totals per person and per
     department."""
     book = Workbook()
@@ -46,7 +47,7 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
     book.save(path)
 
 
-def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, path: Path) -> None:
+def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, path: Path | BinaryIO) -> None:
     figures = stats.month(session, start, end, zone)
     book = Workbook()
     sheet = book.active

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.domain import members, publishing
 from bot.engine import Clock, CommandEngine, utc_now
+from bot.exports import EXPORT_JOB, ExportJob
 from bot.file_drafts import FILE_JOB, FileDraftJob
 from bot.mail import MailTransport
 from bot.outbox import Dispatcher, LocalTransport, Transport
@@ -87,7 +89,9 @@ class Runtime:
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())
         mail = MailTransport(self.sessions, s, self.clock, write=print if s.mail_printed else None)
-        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, publishing.MAIL: mail,
+        exports = ExportJob(self.sessions, s.zone, self.client.upload_file if self.client else None, app,
+                            Path(s.exports_dir))
+        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, publishing.MAIL: mail, EXPORT_JOB: exports,
                 outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
 
     def _aibot_download(self) -> Callable[[str, int], Media] | None:
@@ -132,6 +136,9 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"
                      "请稍后重新发送，或把正文复制出来用「投稿 标题」换行发送。",
                      f"{death}:member", now)
+    if message.channel == EXPORT_JOB:  # …or for the file asked for
+        outbox.reply(session, message.recipient, message.payload.get("reply"),
+                     f"抱歉，您要的文件未能发出，已通知管理员。原因：{error[:200]}", f"{death}:member", now)
     admins = members.admin_userids(session)
     summary = outbox.describe(message)
     outbox.notify(session, admins,

@@ -129,8 +129,9 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(_env_file=None, database_url=database_url, wecom_token=TOKEN, wecom_aes_key=AES_KEY,
+                    exports_dir=str(tmp_path / "exports"),
                     wecom_corp_id=CORP_ID, admins="", scheduler="off",  # tests tick the calendar themselves
                     rate_limit_per_minute=1000)  # the frozen clock packs whole conversations into one minute
 

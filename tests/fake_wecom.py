@@ -18,6 +18,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import quote
 
@@ -36,7 +38,8 @@ WEBHOOK_KEY = "robot-key"
 ERRMSG = {-1: "system busy", 40014: "invalid access_token", 42001: "access_token expired",
           45009: "api freq out of limit", 60020: "not allow to access from your ip",
           81013: "user & party & tag all invalid", 86003: "chat not exist", 40007: "invalid media_id",
-          40001: "invalid credential", 93000: "invalid webhook url"}
+          40001: "invalid credential", 93000: "invalid webhook url", 40004: "invalid media type",
+          40006: "invalid file size"}
 
 
 @dataclass
@@ -110,7 +113,9 @@ class FakeWeCom:
     async def _handle(self, request: Request) -> Response:
         path = request.path_params["path"]
         raw = await request.body()
-        call = Call(path, dict(request.query_params), json.loads(raw) if raw else None, time.time())
+        content_type = request.headers.get("content-type", "")
+        body = _form(content_type, raw) if content_type.startswith("multipart/") else json.loads(raw) if raw else None
+        call = Call(path, dict(request.query_params), body, time.time())
         with self._lock:
             self.calls.append(call)
         response = await self._answer(call)
@@ -145,6 +150,7 @@ class FakeWeCom:
             return _error(42001 if params.get("access_token", "").startswith("tok-") else 40014)
         handler = {"message/send": self._message_send, "appchat/create": self._appchat_create,
                    "appchat/send": self._appchat_send, "media/get": self._media_get,
+                   "media/upload": self._media_upload,
                    "department/list": self._department_list, "user/list": self._user_list}.get(path)
         return handler(params, body) if handler else _error(40001)
 
@@ -196,11 +202,34 @@ class FakeWeCom:
                        else f"attachment; filename*=UTF-8''{quote(filename)}")
         return Response(data, media_type=content_type, headers={"Content-Disposition": disposition})
 
+    def _media_upload(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
+        """A file kept as media/get serves it; the call's body records its name and size, its bytes in `data`."""
+        if params.get("type") != "file" or body is None or "media" not in body:
+            return _error(40004)
+        filename, data = body["media"]["filename"], body["media"].pop("data")
+        if not 5 < len(data) <= 20 * 1024 * 1024:
+            return _error(40006)
+        media_id = f"media-{next(self._ids)}"
+        with self._lock:
+            self.media[media_id] = ("application/octet-stream", filename, data)
+        return _ok(type="file", media_id=media_id, created_at=str(int(self.clock())))
+
     def _department_list(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
         return _ok(department=self.departments)
 
     def _user_list(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
         return _ok(userlist=self.users)
+
+
+def _form(content_type: str, raw: bytes) -> dict[str, Any]:
+    """multipart/form-data as {field: {"filename", "size", "data"}}, read with the standard library."""
+    form = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    fields = {}
+    for part in form.iter_parts():
+        data = part.get_payload(decode=True)
+        fields[str(part.get_param("name", header="content-disposition"))] = {
+            "filename": part.get_filename(), "size": len(data), "data": data}
+    return fields
 
 
 def _ok(**fields: Any) -> JSONResponse:

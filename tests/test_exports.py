@@ -11,11 +11,14 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from bot import exports
 from bot.domain import drafts, rewards
 from bot.forms import write_approval_form
 from bot.reports import rewards_workbook
 from bot.runtime import Runtime
 from tests.conftest import ChatDriver, FrozenClock, Mailbox
+from tests.fake_wecom import FakeWeCom
+from tests.test_delivery import drain
 from tests.test_publishing import ARTICLE, approved_draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -125,3 +128,88 @@ def test_the_settlement_keeps_titles_as_written_and_adds_up_person_by_person(new
         by_person[str(row["编辑"])] = by_person.get(str(row["编辑"]), 0) + float(row["编辑积分"])  # type: ignore[arg-type]
     assert people == {"张三": 6.4, "李四": 1.6} or people == {"张三": 6.4, "赵六": 0.6, "李四": 1.0}, people
     assert {name: round(points, 6) for name, points in by_person.items() if points} == people
+
+
+def saved(runtime: Runtime) -> dict[str, bytes]:
+    folder = Path(runtime.settings.exports_dir)
+    return {path.name: path.read_bytes() for path in folder.iterdir()} if folder.exists() else {}
+
+
+def test_导出_and_审批表_in_chat_save_the_files_in_local_mode(newsroom: Runtime, tmp_path: Path) -> None:
+    """Without WeCom the file is saved where the reply says; each request is a file of the data as it is."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版")
+    reply = chat.as_member("admin").says("导出 2026Q2")
+    assert reply == (f"正在生成《2026年第2季度用稿奖励表》。未配置企业微信应用（本地模式），文件不发送，"
+                     f"保存在服务器的 {newsroom.settings.exports_dir} 目录。")
+    assert saved(newsroom) == {}  # built by the dispatcher, never inside the callback
+    drain(newsroom)
+    chat.as_member("admin").says("导出 2026Q2")
+    assert "《2026-05统计表》" in chat.as_member("admin").says("导出 2026-05")
+    assert "稿件 #1《乐昌开展世界地球日宣传》的审批表" in chat.as_member("wangwu").says("审批表 #1")
+    drain(newsroom)
+    files = saved(newsroom)
+    assert sorted(files) == ["2026-05统计表.xlsx", "2026年第2季度用稿奖励表-2.xlsx", "2026年第2季度用稿奖励表.xlsx",
+                             "审批表-1-乐昌开展世界地球日宣传.docx"]
+    for name in ("2026年第2季度用稿奖励表.xlsx", "2026-05统计表.xlsx"):
+        (tmp_path / name).write_bytes(files[name])
+    [article] = list(load_workbook(tmp_path / "2026年第2季度用稿奖励表.xlsx")["稿件"].iter_rows(min_row=2,
+                                                                                          values_only=True))
+    assert article[1] == "乐昌开展世界地球日宣传" and article[7] == "第3版" and article[8] == 3
+    month = load_workbook(tmp_path / "2026-05统计表.xlsx")["概况"]
+    assert next(month.iter_rows(min_row=2, values_only=True))[:2] == ("2026-05", 1)
+    (tmp_path / "form.docx").write_bytes(files["审批表-1-乐昌开展世界地球日宣传.docx"])
+    assert "新闻稿件审批表" in Document(str(tmp_path / "form.docx")).paragraphs[0].text
+
+
+@pytest.mark.parametrize(("member", "message", "expected"), [
+    ("zhangsan", "导出 2026", "需要管理员角色"),
+    ("admin", "导出 明年", "「明年」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3（季度）"),
+    ("zhangsan", "审批表 #1", "需要编辑"),  # the office files the form; the author asks the editor
+    ("zhaoliu", "审批表 #1", "您不是稿件 #1 的编辑或审核人，无权导出它的审批表。"),  # lisi edits #1
+    ("wangwu", "审批表 #1 发我邮箱", "「审批表」后只写稿件编号，这条没有执行（多写了「发我邮箱」）"),
+    ("wangwu", "审批表 #9", "没有稿件 #9"),
+    ("wangwu", "审批单 #1", "审批表 #1"),  # a near word is suggested, never run
+])
+def test_what_导出_and_审批表_refuse(member: str, message: str, expected: str, newsroom: Runtime) -> None:
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    assert expected in chat.as_member(member).says(message)
+    drain(newsroom)
+    assert saved(newsroom) == {}
+
+
+def test_a_file_asked_for_goes_to_the_member_through_wecoms_media_upload(live: Runtime, fake_wecom: FakeWeCom,
+                                                                        clock: FrozenClock, tmp_path: Path) -> None:
+    """Uploaded as a file (multipart, its Chinese name), then sent as the member's file message; a busy WeCom
+    is retried, and the file goes out once."""
+    chat = ChatDriver(live)
+    assert chat.as_member("admin").says("导出 2026") == "正在生成《2026年用稿奖励表》，稍后以文件发给您。"
+    fake_wecom.fail("media/upload", -1)
+    drain(live)
+    assert fake_wecom.of("media/upload", accepted_only=True) == [] and fake_wecom.of("message/send") == []
+    clock.advance(seconds=10)
+    drain(live)
+    [upload] = fake_wecom.of("media/upload", accepted_only=True)
+    assert upload.params["type"] == "file" and upload.body is not None
+    assert upload.body["media"]["filename"] == "2026年用稿奖励表.xlsx"
+    [sent] = [c.body for c in fake_wecom.of("message/send", accepted_only=True) if c.body]
+    assert sent["touser"] == "admin" and sent["msgtype"] == "file"
+    _, filename, data = fake_wecom.media[sent["file"]["media_id"]]
+    (tmp_path / filename).write_bytes(data)
+    assert [sheet.title for sheet in load_workbook(tmp_path / filename).worksheets] == ["稿件", "个人", "部门", "规则"]
+    assert saved(live) == {}  # sent, not saved
+
+
+def test_a_file_wecom_cannot_take_is_reported_to_the_member_and_the_admins(
+        live: Runtime, fake_wecom: FakeWeCom, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exports, "WECOM_FILE_MAX", 1000)  # a year of a busy office: more than WeCom's 20 MB
+    chat = ChatDriver(live)
+    chat.as_member("admin").says("导出 2026-05")
+    drain(live)
+    assert fake_wecom.of("media/upload") == []
+    member, admins = [c.body["text"]["content"] for c in fake_wecom.of("message/send") if c.body]
+    assert member.startswith("抱歉，您要的文件未能发出，已通知管理员。原因：文件「2026-05统计表.xlsx」有")
+    assert "超过企业微信 20 MB 的上限" in member
+    assert admins.startswith("一条消息发送失败") and "发给 admin 的文件（月度统计表）" in admins

@@ -1,0 +1,103 @@
+"""Files for the office in chat: 导出 (the reward settlement of a year or quarter, a month's figures) and 审批表
+(a draft's approval form).
+
+The command only queues a job (an outbox row on the `export` channel); the dispatcher builds the file and
+sends it to the member as a WeCom file message, never inside WeCom's 5 seconds. In local mode it is saved in
+`NEWSBOT_EXPORTS_DIR` instead.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.domain import drafts
+from bot.forms import write_approval_form
+from bot.messages import Incoming
+from bot.outbox import APP, Transport, Undeliverable
+from bot.reports import monthly_workbook, rewards_workbook
+from bot.wecom.transports import wecom_policy
+from models import Draft, OutboxMessage
+
+EXPORT_JOB = "export"
+WECOM_FILE_MAX = 20 * 1024 * 1024  # what media/upload takes
+_NOT_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def settlement(start: date, end: date, name: str) -> dict[str, Any]:
+    """The reward settlement (用稿奖励表) of [start, end), named like 「2026年第3季度」."""
+    return {"kind": "rewards", "start": start.isoformat(), "end": end.isoformat(), "name": name}
+
+
+def month_figures(start: date, end: date) -> dict[str, Any]:
+    return {"kind": "monthly", "start": start.isoformat(), "end": end.isoformat()}
+
+
+def approval_form(draft: Draft) -> dict[str, Any]:
+    return {"kind": "form", "draft_id": draft.id}
+
+
+def queue(session: Session, msg: Incoming, job: dict[str, Any], now: datetime) -> None:
+    """Queue the file for the member who asked (once per message, whatever WeCom retries)."""
+    outbox.enqueue(session, channel=EXPORT_JOB, recipient=msg.userid,
+                   payload={**job, "reply": outbox.reply_route(msg, now)}, dedupe_key=f"export:{msg.key}", now=now)
+
+
+def build(session: Session, job: dict[str, Any], zone: ZoneInfo) -> tuple[str, bytes]:
+    """The file's name and content, from the data as it is now."""
+    out = io.BytesIO()
+    if job["kind"] == "form":
+        draft = drafts.get(session, job["draft_id"])
+        write_approval_form(session, draft, out, zone)
+        filename = f"审批表-{draft.id}-{_NOT_IN_FILENAMES.sub('_', draft.title)[:40]}.docx"
+    else:
+        start, end = date.fromisoformat(job["start"]), date.fromisoformat(job["end"])
+        if job["kind"] == "rewards":
+            rewards_workbook(session, start, end, job["name"], out)
+            filename = f"{job['name']}用稿奖励表.xlsx"
+        else:
+            monthly_workbook(session, start, end, zone, out)
+            filename = f"{start:%Y-%m}统计表.xlsx"
+    return filename, out.getvalue()
+
+
+class ExportJob:
+    """The outbox transport of the `export` channel: build the file, upload it, send it as the member's app
+    message (through the app transport, so WeCom's limits per member hold); in local mode, save it."""
+
+    def __init__(self, sessions: sessionmaker[Session], zone: ZoneInfo, upload: Callable[[str, bytes], str] | None,
+                 app: Transport, folder: Path, write: Callable[[str], None] = print) -> None:
+        self._sessions, self._zone, self._upload, self._app = sessions, zone, upload, app
+        self._folder, self._write = folder, write
+
+    def send(self, message: OutboxMessage) -> None:
+        with self._sessions.begin() as session:
+            filename, data = build(session, message.payload, self._zone)
+        if self._upload is None:
+            self._save(message.recipient, filename, data)
+            return
+        if len(data) > WECOM_FILE_MAX:
+            raise Undeliverable(f"文件「{filename}」有 {len(data) / 1024 / 1024:.1f} MB，超过企业微信 20 MB 的上限；"
+                                "请运维人员用 newsbot report 导出后转交。")
+        with wecom_policy():
+            media_id = self._upload(filename, data)
+        self._app.send(OutboxMessage(id=message.id, channel=APP, recipient=message.recipient,
+                                     payload={"msgtype": "file", "file": {"media_id": media_id}},
+                                     dedupe_key=message.dedupe_key, attempts=message.attempts))
+
+    def _save(self, userid: str, filename: str, data: bytes) -> None:
+        self._folder.mkdir(parents=True, exist_ok=True)
+        path, n = self._folder / filename, 1
+        while path.exists():  # an earlier export of the same period stays as it was
+            n += 1
+            path = self._folder / f"{Path(filename).stem}-{n}{Path(filename).suffix}"
+        path.write_bytes(data)
+        self._write(f"[本地模式·未发送] 文件发给 {userid}：{filename}（{len(data) / 1024:.0f} KB），已保存到 {path}")

@@ -1,0 +1,62 @@
+"""导出 and 审批表: the office's files — the reward settlement, a month's figures, a draft's approval form — sent
+to the member as a file in their 1:1 chat with the app."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot import exports
+from bot.domain import drafts, stats
+from bot.domain.errors import Refused, UsageError
+from bot.engine import Context, Router
+from bot.messages import Incoming, Reply
+from handlers.arguments import draft_number
+from models import Role
+
+router = Router()
+
+
+@router.command("导出", roles={Role.admin}, near=("下载", "结算", "奖励表", "用稿表", "报表", "导出表格"))
+def export(msg: Incoming, ctx: Context) -> Reply:
+    """导出 [年份｜季度｜月份] — 用稿奖励结算表（年度、季度）或月度统计表（月份），以文件发给您
+    例：导出 2026Q3
+    """
+    job, title = _wanted(ctx.command.args, ctx.now.astimezone(ctx.settings.zone).date())
+    exports.queue(ctx.session, msg, job, ctx.now)
+    return Reply(_coming(ctx, f"《{title}》"))
+
+
+@router.command("审批表", roles={Role.editor, Role.approver}, takes_number=True, near=("审批单", "审稿单", "审批记录"))
+def approval_form(msg: Incoming, ctx: Context) -> Reply:
+    """审批表 #编号 — 稿件的审批表（Word 文件，供存档）
+    例：审批表 #12
+    """
+    draft = drafts.get(ctx.session, draft_number(ctx.command, "审批表"))
+    if not drafts.may_see(ctx.member, draft):
+        raise Refused(f"您不是稿件 {draft.number} 的编辑或审核人，无权导出它的审批表。", draft.id)
+    exports.queue(ctx.session, msg, exports.approval_form(draft), ctx.now)
+    return Reply(_coming(ctx, f"稿件 {draft.number}《{draft.title}》的审批表"))
+
+
+def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
+    """A year or quarter is its reward settlement; a month, its figures."""
+    try:
+        start, end, name = stats.parse_period(text, today)
+        return exports.settlement(start, end, name), f"{name}用稿奖励表"
+    except UsageError:
+        pass
+    try:
+        start, end = stats.parse_month(text, today)
+        return exports.month_figures(start, end), f"{start:%Y-%m}统计表"
+    except UsageError:
+        raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3（季度）、"
+                         "导出 2026-05（月度统计表）") from None
+
+
+def _coming(ctx: Context, what: str) -> str:
+    if ctx.settings.local_mode:
+        return (f"正在生成{what}。未配置企业微信应用（本地模式），文件不发送，"
+                f"保存在服务器的 {ctx.settings.exports_dir} 目录。")
+    where = "稍后以文件在与我的单聊中发给您" if ctx.in_group else "稍后以文件发给您"
+    return f"正在生成{what}，{where}。"
