@@ -9,16 +9,20 @@ from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, Proof
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.text import to_half_width
 from handlers.arguments import take_number
 from models import Level, Role
 
 router = Router()
-FRONT_PAGE_WORDS = ("头版", "头条")
+FRONT_PAGE_WORDS = ("头版", "头条", "头版头条")
 REASON_MAX = 200
 # A link in 刊发 ends at a blank, Chinese punctuation, or ASCII punctuation before Chinese (「…/1.html,头版」);
 # ASCII brackets stay in it (the feedback escapes them).
 _LINK = re.compile(r"https?://(?:[^\s，。；：！？、（）《》“”‘’「」『』【】,;:]|[,;:](?=[\x21-\x7e]))+")
-_SEPARATORS = re.compile(r"[\s，。；、,;！？!?]+")  # between 刊发's other words
+# Between 刊发's other words, as typed: a Chinese colon or bracket too (an ASCII one may be a mistyped link's).
+_SEPARATORS = re.compile(r"[\s，。；、,;！？!?：（）【】]+")
+_PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern})")  # 「5月13日第3版」「第3版头条」: two words
+_LOOKS_LIKE_LINK = re.compile(r"[./:]")  # 「sgrb.com/1」 is a link mistyped; 「要闻版」 is not
 
 
 @router.command("投递", roles={Role.editor}, takes_number=True, near=("投送", "转投", "发邮件", "一稿多投"))
@@ -53,31 +57,35 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     for word in _words(rest.raw_args):  # after the outlet, in any order
         if _LINK.fullmatch(word):
             links.append(word)
-        elif PAGE.fullmatch(word):
-            pages.append(word)
         elif word in FRONT_PAGE_WORDS:
             front_page = True
+        elif PAGE.fullmatch(word):
+            pages.append(word)
         elif on is None and (day := publishing.publication_day(word, today)) is not None:
             on = day
         else:
             others.append(word)
-    shown = links[0][:60] if links else pages[0] if pages else "https://…"
-    example = f"刊发 #{number} {others[0] if others else '韶关日报'} {shown} 头版 5月11日"
-    if len(others) == 2 and not (links or pages):
+    shown = f"{links[0][:60]} 头版" if links else pages[0] if pages else "https://… 头版"
+    example = f"刊发 #{number} {others[0] if others else '韶关日报'} {shown} 5月11日"
+    if len(others) == 2 and not (links or pages) and _LOOKS_LIKE_LINK.search(others[1]):
         links.append(others.pop())  # a link mistyped: the domain says what is wrong with it
     if len(others) > 1 or len(links) > 1 or len(pages) > 1:
         extra = (others[1:] or links[1:] or pages[1:])[0]
+        if extra in others and ("版" in extra or "期" in extra):
+            raise UsageError(f"「{extra[:30]}」不是可识别的版面。版面请写成 第3版、A3版、二版，期刊写 2026年第5期"
+                             f"（要闻版等请写版次，如 第2版；头版写 第1版）。例如：刊发 #{number} "
+                             f"{others[0] if others else '韶关日报'} 第2版")
         raise UsageError(f"「{extra[:30]}」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面（如 第3版）"
                          f"和刊发日期（写成 5月11日 或 2026-05-11，当天刊发的不用写）。例如：{example}")
-    if not others or not (links or pages or front_page):
+    if not others or not (links or pages):
         raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 "
                          "https://…（当天刊发的不用写日期，补登时写 12月30日）；报纸没有网络链接的写版面："
-                         f"刊发 #{number} 韶关日报 第3版")
+                         f"刊发 #{number} 韶关日报 第3版（头版写 第1版）")
     proof = Proof(links[0] if links else None, pages[0] if pages else None, front_page)
     result = publishing.publish(ctx.session, number, ctx.member, others[0], proof, ctx.now, ctx.settings.zone, on)
     outlet = result.submission.outlet
     if result.corrected:
-        gained = f"积分 +{result.added_points:g}" if result.added_points else "积分不变"
+        gained = f"积分 {result.added_points:+g}" if result.added_points else "积分不变"
         return Reply(f"已更正稿件 #{number} 在{outlet.name}的刊发记录：{result.corrected}（{gained}），"
                      "更正已发到工作群。")
     if result.repeated:
@@ -100,9 +108,14 @@ def _words(text: str) -> list[str]:
     at = 0
     for link in _LINK.finditer(text):
         url = link.group().rstrip(".,;:!?")
-        words += [*_SEPARATORS.split(text[at:link.start()]), url]
+        words += [*_split(text[at:link.start()]), url]
         at = link.start() + len(url)
-    return [word for word in words + _SEPARATORS.split(text[at:]) if word]
+    return [word for word in words + _split(text[at:]) if word]
+
+
+def _split(text: str) -> list[str]:
+    """Words between links: split at blanks and punctuation, and a page glued to its neighbours taken apart."""
+    return [part for word in _SEPARATORS.split(text) for part in _PAGE_GLUED.split(to_half_width(word))]
 
 
 @router.command("撤销刊发", roles={Role.admin}, takes_number=True)

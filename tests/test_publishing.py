@@ -369,8 +369,32 @@ def test_a_publication_in_print_is_recorded_by_its_page(newsroom: Runtime, sent:
     assert "积分 +2" in chat.as_member("lisi").says("刊发 #1 南方网 第2版")  # highest: 5 − 3
 
 
+def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -> None:
+    """The page decides 头版 in print: 第1版 typed for 第11版 loses the front page's points when corrected; a link
+    added later, or the same page again, changes nothing of it."""
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "积分 +6" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 第1版")
+    corrected = chat.as_member("zhangsan").says("刊发 #1 韶关日报 第11版")
+    assert "记录：版面改为 第11版，不再按头版计（积分 -3）" in corrected
+    assert "无需重复" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 第11版")
+    assert "链接补记" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/11")
+    assert "改为头版（积分 +3）" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 A1版")
+    with newsroom.sessions.begin() as session:
+        [row] = [(s.url, s.page, s.front_page, s.points) for s in session.scalars(select(Submission))
+                 if s.state == SubmissionState.published]
+    assert row == ("https://sgrb.example/11", "A1版", True, 6.0)
+    refused = chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版 昨天")
+    assert "例如：刊发 #1 韶关日报 第3版 5月11日" in refused  # no 头版 beside a page in the example
+    drain(newsroom)
+    correction = [line for line in sent.lines if "用稿反馈" in line][1]
+    assert "> 更正：版面改为 第11版，不再按头版计" in correction and "> 积分：本稿累计 3 分（本次 -3 分" in correction
+    assert "韶关日报（市级）" in correction
+
+
 @pytest.mark.parametrize(("message", "expected"), [
-    ("刊发 #1 韶关日报 头版", "刊发，积分 +6"),  # the front page of the print edition: 头版 is its page
+    ("刊发 #1 韶关日报 头版", "报纸没有网络链接的写版面：刊发 #1 韶关日报 第3版（头版写 第1版）"),
+    ("刊发 #1 南方网 头条", "用法：刊发 #1 媒体名称 文章链接"),  # 头版 alone is no proof
     ("刊发 #1 韶关日报 第一版", "刊发（第一版），积分 +6"),
     ("刊发 #1 韶关日报 01版", "刊发（01版），积分 +6"),
     ("刊发 #1 第3版 韶关日报", "刊发（第3版），积分 +3"),
@@ -378,10 +402,19 @@ def test_a_publication_in_print_is_recorded_by_its_page(newsroom: Runtime, sent:
     ("刊发 #1 韶关日报 第3版 https://sgrb.example/3", "刊发（第3版），积分 +3"),  # both, in any order
     ("刊发 #1 韶关日报 第3版 昨天", "「昨天」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面"),
     ("刊发 #1 韶关日报 第3版 第4版", "「第4版」无法识别"),
+    ("刊发 #1 韶关日报 要闻版", "「要闻版」不是可识别的版面。版面请写成 第3版、A3版、二版，期刊写 2026年第5期"),
+    ("刊发 #1 韶关日报 第3版 头条", "「第3版」不是头版（头版是第1版或A1版），其他版面的头条不按头版计分"),
+    ("刊发 #1 韶关日报 第3版头条", "「第3版」不是头版"),
+    ("刊发 #1 韶关日报 第３版", "刊发（第3版），积分 +3"),
+    ("刊发 #1 韶关日报 二版", "刊发（二版），积分 +3"),
+    ("刊发 #1 韶关日报 B1版", "刊发（B1版），积分 +3"),  # a later section's first page is no 头版
+    ("刊发 #1 韶关日报 头版头条 第1版", "刊发（第1版），积分 +6"),
+    ("刊发 #1 韶关日报：第1版", "刊发（第1版），积分 +6"),
+    ("刊发 #1 韶关日报 5月12日第3版", "刊发（第3版），积分 +3"),
     ("刊发 #1 韶关日报 https://sgrb.example/3 https://sgrb.example/4", "「https://sgrb.example/4」无法识别"),
     ("刊发 #1 韶关日报", "报纸没有网络链接的写版面：刊发 #1 韶关日报 第3版"),
     ("刊发 #1 第3版", "用法：刊发 #1 媒体名称 文章链接"),
-    ("刊发 #1 韶关日报 第3000版", "「第3000版」不是有效的文章链接"),
+    ("刊发 #1 韶关日报 第3000版", "「第3000版」不是可识别的版面"),
 ])
 def test_the_words_of_a_publication_in_print(message: str, expected: str, newsroom: Runtime) -> None:
     chat = ChatDriver(newsroom)

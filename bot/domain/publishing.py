@@ -165,11 +165,13 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
              proof: Proof, on: date | None, now: datetime, zone: ZoneInfo) -> Published:
     """刊发 of a recorded publication: a new link or page replaces a wrong one (or adds the one not known before),
     头版 learnt later is added (with its points), a date given corrects the day; what is not given stays — a
-    plain repeat changes nothing, and never takes 头版 away."""
+    plain repeat changes nothing and never takes 头版 away; only another page can (第1版 corrected to 第11版)."""
     changes = [f"{name}{'改为' if recorded else '补记'} {given}" for name, given, recorded in (
         ("链接", proof.url, submission.url), ("版面", proof.page, submission.page)) if given not in (None, recorded)]
-    if proof.front_page and not submission.front_page:
-        changes.append("改为头版")
+    new_page = proof.page not in (None, submission.page)
+    front = proof.front_page if new_page else bool(submission.front_page) or proof.front_page
+    if front != submission.front_page:
+        changes.append("改为头版" if front else "不再按头版计")
     earlier = submission.published_on
     if on is not None and on != earlier:
         changes.append(f"刊发日期改为 {on:%Y-%m-%d}")
@@ -180,8 +182,11 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     if proof.url is not None:
         submission.url, submission.link_key = proof.url, link_key(proof.url)
     submission.page = proof.page or submission.page
-    if proof.front_page and not submission.front_page:  # the points of its day, times the front-page multiplier
-        submission.front_page, submission.points = True, submission.points * rules.front_page_multiplier
+    if front != submission.front_page:  # the points of its day, times or divided by the front-page multiplier
+        multiplier = rules.front_page_multiplier
+        submission.points = (submission.points * multiplier if front else submission.points / multiplier if multiplier
+                             else rules.points(outlet.level, False))
+        submission.front_page = front
     if on is not None:
         submission.published_on = on
     session.flush()
@@ -438,7 +443,7 @@ def _points_line(total: float, added: float, highest_only: bool) -> str:
     if added == total:  # the first publication that counts
         return f"{total:g} 分"
     rule = "，多方采用按最高计" if highest_only else ""
-    change = f" +{added:g} 分" if added else "不加分"
+    change = f" {added:+g} 分" if added else "不加分"
     return f"本稿累计 {total:g} 分（本次{change}{rule}）"
 
 
