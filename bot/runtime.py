@@ -89,8 +89,8 @@ class Runtime:
         files = FileDraftJob(self.sessions, s, self.clock, self.client.media if self.client else None,
                              self._aibot_download())
         mail = MailTransport(self.sessions, s, self.clock, write=print if s.mail_printed else None)
-        exports = ExportJob(self.sessions, s.zone, self.client.upload_file if self.client else None, app,
-                            Path(s.exports_dir))
+        exports = ExportJob(self.sessions, s.zone, self.clock, self.client.upload_file if self.client else None,
+                            app, Path(s.exports_dir))
         return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, publishing.MAIL: mail, EXPORT_JOB: exports,
                 outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
 

@@ -3,7 +3,8 @@ to the member as a file in their 1:1 chat with the app."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from bot import exports
@@ -12,22 +13,23 @@ from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from handlers.arguments import draft_number
-from models import Role
 
 router = Router()
 
 
-@router.command("导出", roles={Role.admin}, near=("下载", "结算", "奖励表", "用稿表", "报表", "导出表格"))
+@router.command("导出", roles=exports.ROLES["rewards"], near=("下载", "结算", "奖励表", "用稿表", "报表", "导出表格"))
 def export(msg: Incoming, ctx: Context) -> Reply:
     """导出 [年份｜季度｜月份] — 用稿奖励结算表（年度、季度）或月度统计表（月份），以文件发给您
     例：导出 2026Q3
     """
-    job, title = _wanted(ctx.command.args, ctx.now.astimezone(ctx.settings.zone).date())
+    today, words = ctx.now.astimezone(ctx.settings.zone).date(), ctx.command.args.strip()
+    relative = _RELATIVE.get(words)
+    job, title = _wanted(relative(today) if relative else words, today)
     exports.queue(ctx.session, msg, job, ctx.now)
-    return Reply(_coming(ctx, f"《{title}》"))
+    return Reply(_coming(msg, ctx, f"《{title}》"))
 
 
-@router.command("审批表", roles={Role.editor, Role.approver}, takes_number=True, near=("审批单", "审稿单", "审批记录"))
+@router.command("审批表", roles=exports.ROLES["form"], takes_number=True, near=("审批单", "审稿单", "审批记录"))
 def approval_form(msg: Incoming, ctx: Context) -> Reply:
     """审批表 #编号 — 稿件的审批表（Word 文件，供存档）
     例：审批表 #12
@@ -36,7 +38,23 @@ def approval_form(msg: Incoming, ctx: Context) -> Reply:
     if not drafts.may_see(ctx.member, draft):
         raise Refused(f"您不是稿件 {draft.number} 的编辑或审核人，无权导出它的审批表。", draft.id)
     exports.queue(ctx.session, msg, exports.approval_form(draft), ctx.now)
-    return Reply(_coming(ctx, f"稿件 {draft.number}《{draft.title}》的审批表"))
+    return Reply(_coming(msg, ctx, f"稿件 {draft.number}《{draft.title}》的审批表"))
+
+
+def _last_month(today: date) -> str:
+    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
+
+
+def _last_quarter(today: date) -> str:
+    quarter = (today.month - 1) // 3
+    return f"{today.year - 1}Q4" if quarter == 0 else f"{today.year}Q{quarter}"
+
+
+_RELATIVE: dict[str, Callable[[date], str]] = {
+    "今年": lambda today: str(today.year), "全年": lambda today: str(today.year),
+    "去年": lambda today: str(today.year - 1), "上年": lambda today: str(today.year - 1),
+    "本季度": lambda today: f"{today.year}Q{(today.month - 1) // 3 + 1}", "上季度": _last_quarter,
+    "本月": lambda today: f"{today:%Y-%m}", "上月": _last_month, "上个月": _last_month}
 
 
 def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
@@ -50,13 +68,14 @@ def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
         start, end = stats.parse_month(text, today)
         return exports.month_figures(start, end), f"{start:%Y-%m}统计表"
     except UsageError:
-        raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3（季度）、"
-                         "导出 2026-05（月度统计表）") from None
+        raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"
+                         "（季度）、导出 2026-05 或 上月（月度统计表）") from None
 
 
-def _coming(ctx: Context, what: str) -> str:
+def _coming(msg: Incoming, ctx: Context, what: str) -> str:
     if ctx.settings.local_mode:
         return (f"正在生成{what}。未配置企业微信应用（本地模式），文件不发送，"
                 f"保存在服务器的 {ctx.settings.exports_dir} 目录。")
-    where = "稍后以文件在与我的单聊中发给您" if ctx.in_group else "稍后以文件发给您"
-    return f"正在生成{what}，{where}。"
+    if msg.channel == "aibot":  # files come from the self-built app, not from the bot's chat
+        return f"正在生成{what}，稍后由企业微信应用以文件发给您，请在应用的消息中查收。"
+    return f"正在生成{what}，稍后以文件发给您。"

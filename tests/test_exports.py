@@ -10,15 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from bot import exports
 from bot.domain import drafts, rewards
 from bot.forms import write_approval_form
+from bot.messages import Incoming
 from bot.reports import rewards_workbook
 from bot.runtime import Runtime
 from tests.conftest import ChatDriver, FrozenClock, Mailbox
 from tests.fake_wecom import FakeWeCom
-from tests.test_delivery import drain
+from tests.test_delivery import drain, rows
 from tests.test_publishing import ARTICLE, approved_draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -165,7 +167,7 @@ def test_导出_and_审批表_in_chat_save_the_files_in_local_mode(newsroom: Run
 
 @pytest.mark.parametrize(("member", "message", "expected"), [
     ("zhangsan", "导出 2026", "需要管理员角色"),
-    ("admin", "导出 明年", "「明年」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3（季度）"),
+    ("admin", "导出 明年", "「明年」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"),
     ("zhangsan", "审批表 #1", "需要编辑"),  # the office files the form; the author asks the editor
     ("zhaoliu", "审批表 #1", "您不是稿件 #1 的编辑或审核人，无权导出它的审批表。"),  # lisi edits #1
     ("wangwu", "审批表 #1 发我邮箱", "「审批表」后只写稿件编号，这条没有执行（多写了「发我邮箱」）"),
@@ -213,3 +215,55 @@ def test_a_file_wecom_cannot_take_is_reported_to_the_member_and_the_admins(
     assert member.startswith("抱歉，您要的文件未能发出，已通知管理员。原因：文件「2026-05统计表.xlsx」有")
     assert "超过企业微信 20 MB 的上限" in member
     assert admins.startswith("一条消息发送失败") and "发给 admin 的文件（月度统计表）" in admins
+
+
+def test_a_retry_sends_the_same_upload_so_wecom_drops_a_second_file(live: Runtime, fake_wecom: FakeWeCom,
+                                                                    clock: FrozenClock) -> None:
+    """message/send hangs: it may have arrived. The retry sends the same media_id (WeCom's duplicate check), and
+    neither builds nor uploads the file again."""
+    ChatDriver(live).as_member("admin").says("导出 上季度")
+    fake_wecom.fail("message/send", "hang")
+    drain(live)
+    clock.advance(seconds=30)
+    drain(live)
+    assert len(fake_wecom.of("media/upload", accepted_only=True)) == 1
+    sends = [c.body["file"]["media_id"] for c in fake_wecom.of("message/send") if c.body]
+    assert len(sends) == 2 and sends[0] == sends[1]
+    assert fake_wecom.media[sends[0]][1] == "2026年第1季度用稿奖励表.xlsx"  # 上季度 on 12 May
+
+
+def test_a_file_is_built_only_for_a_member_who_may_still_have_it(live: Runtime, fake_wecom: FakeWeCom) -> None:
+    from models import Member
+
+    chat = ChatDriver(live)
+    chat.as_member("admin").says("导出 2026")
+    with live.sessions.begin() as session:  # the admin left the office meanwhile (members sync)
+        session.scalars(select(Member).where(Member.userid == "admin")).one().active = False
+    drain(live)
+    assert fake_wecom.of("media/upload") == []
+    assert [row.last_error for row in rows(live) if row.channel == exports.EXPORT_JOB] == [
+        "admin 要文件之后已停用或不再有相应角色，文件没有发出。"]
+
+
+def test_an_exports_folder_that_cannot_be_written_is_named_at_once(newsroom: Runtime) -> None:
+    Path(newsroom.settings.exports_dir).write_text("a file where the folder should be")
+    chat = ChatDriver(newsroom)
+    chat.as_member("admin").says("导出 本月")
+    drain(newsroom)
+    [row] = [row for row in rows(newsroom) if row.channel == exports.EXPORT_JOB]
+    assert row.attempts == 1 and row.last_error is not None
+    assert row.last_error.startswith(f"文件无法保存到 {newsroom.settings.exports_dir}（")
+    assert "请运维人员检查 NEWSBOT_EXPORTS_DIR 所指的目录" in row.last_error
+
+
+@pytest.mark.parametrize(("words", "title"), [
+    ("今年", "2026年用稿奖励表"), ("去年", "2025年用稿奖励表"), ("本季度", "2026年第2季度用稿奖励表"),
+    ("上季度", "2026年第1季度用稿奖励表"), ("本月", "2026-05统计表"), ("上月", "2026-04统计表"),
+    ("", "2026年用稿奖励表"), ("2026年5月", "2026-05统计表")])
+def test_导出_reads_the_periods_people_say(words: str, title: str, newsroom: Runtime) -> None:
+    assert f"《{title}》" in ChatDriver(newsroom).as_member("admin").says(f"导出 {words}")
+
+
+def test_from_the_ai_bot_the_reply_says_the_app_sends_the_file(live: Runtime) -> None:
+    reply = live.commands.handle(Incoming("aibot", "admin", "aibot:1", text="导出 2026"))
+    assert reply is not None and "稍后由企业微信应用以文件发给您，请在应用的消息中查收" in reply.text
