@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config import Settings
-from bot.domain import meetings, members, rewards, sla, stats, workdays
+from bot.domain import meetings, members, rewards, sla, stats, trainings, workdays
 from bot.domain.schedules import TITLES
 from bot.text import day_name, month_name
 from models import OutboxMessage, Role, Schedule
@@ -141,7 +141,8 @@ def training_reminder(ctx: JobContext) -> int:
     (the group, if there is no admin yet: the reminder is not lost)."""
     year = ctx.fire.year
     text = (f"年度通讯员培训提醒：按局里的做法，每年邀请省、市上级主管部门经验丰富的宣传工作者来局开展通讯员培训，"
-            f"并鼓励年轻干部参加各类新闻写作培训。请安排{year}年的培训（时间、主讲人、内容），定下后在例会上通知大家。")
+            f"并鼓励年轻干部参加各类新闻写作培训。请安排{year}年的培训（时间、主讲人、内容），定下后在例会上通知大家；"
+            "培训后发送「培训 登记 日期 名称 主讲 …」，第二行写参加人员，记入培训台账。")
     admins = members.with_role(ctx.session, Role.admin)
     if not admins:
         return ctx.to_group(f"training:{year}", [text])
@@ -169,6 +170,10 @@ def year_end(ctx: JobContext) -> int:
     departments = rewards.placed(rewards.departments(ctx.session, start, end), 10)
     if departments:
         lines.append("部门：" + "，".join(f"{d.name} {d.points:g} 分" for _, d in departments))
+    trained = trainings.of_year(ctx.session, year)
+    if trained:
+        lines.append(f"全年通讯员培训 {len(trained)} 次，共 {sum(e.attendees for e in trained)} 人次参加"
+                     f"（发送「培训 {year}」查看）。")
     if so_far:
         lines.append(f"此后登记的刊发仍计入全年：发送「排行 {year}」查看最新排行。")
     articles = rewards.articles(ctx.session, start, end)

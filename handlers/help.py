@@ -7,6 +7,7 @@ from functools import cache
 from bot import paging
 from bot.engine import Context, Route, Router
 from bot.messages import Incoming, Reply
+from models import Role
 
 router = Router()
 
@@ -24,7 +25,8 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
                 return Reply(_describe(route, full=True))
         return Reply(f"没有您可用的命令「{wanted}」。发送「帮助」查看全部可用命令。")
     lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
-    lines += [_describe(route) for route in allowed]
+    admin = ctx.member.may(Role.admin)
+    lines += [_describe(route, admin=admin) for route in allowed]
     lines.append("⏎ 表示同一条消息里换行。也可直接发 .docx/.txt 文件投稿，或发刊发文章的链接。")
     return Reply("\n".join(lines))
 
@@ -46,8 +48,11 @@ def more(msg: Incoming, ctx: Context) -> Reply:
 
 
 @cache  # a route and its docstring do not change while the process runs
-def _describe(route: Route, full: bool = False) -> str:
+def _describe(route: Route, full: bool = False, admin: bool = False) -> str:
+    """The command's first docstring line and its example; its admin lines (「管理员：…」) for admins; all of it
+    with `full`."""
     lines = [line.strip() for line in route.usage.splitlines() if line.strip()]
     aliases = f"（也可用：{'、'.join(route.words[1:])}）" if full and route.words[1:] else ""
-    head, examples = lines[0], lines[1:] if full else lines[1:2]
+    head, examples = lines[0], lines[1:] if full else [
+        *lines[1:2], *(line for line in lines[2:] if admin and line.startswith("管理员："))]
     return "\n".join([f"• {head}{aliases}", *(f"  {line}" for line in examples)])

@@ -41,8 +41,9 @@ def meeting(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("学习", takes_lines=True)
 def study(msg: Incoming, ctx: Context) -> Reply:
-    """学习 [2026-07] — 每月学习内容（管理员：学习 设置 [7月] 内容）
+    """学习 [2026-07] — 每月学习内容
     例：学习
+    管理员：学习 设置 [7月] 内容
     """
     args, raw = ctx.command.args, ctx.command.raw_args  # the same length: an offset into one is one into the other
     setting = args.startswith("设置")

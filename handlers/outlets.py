@@ -14,8 +14,9 @@ router = Router()
 
 @router.command("媒体", "投稿邮箱")
 def directory(msg: Incoming, ctx: Context) -> Reply:
-    """媒体 [名称] — 可投稿的媒体：级别、邮箱、格式、用途（管理员：添加｜修改｜停用）
+    """媒体 [名称] — 可投稿的媒体：级别、邮箱、格式、用途
     例：媒体 韶关日报
+    管理员：媒体 添加 名称 级别 [邮箱]｜媒体 修改 名称 字段=值 …｜媒体 停用 名称
     """
     words, wanted = ctx.command.raw_args.split(), outlets.names_in(ctx.command.raw_args)  # 「韶关日报、南方网。」
     if not wanted:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import outlets, publishing, rewards
+from bot.domain import outlets, publishing, rewards, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, Proof
 from bot.engine import Context, Router
@@ -61,7 +61,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
             front_page = True
         elif PAGE.fullmatch(word):
             pages.append(word)
-        elif on is None and (day := publishing.publication_day(word, today)) is not None:
+        elif on is None and (day := workdays.past_day(word, today)) is not None:
             on = day
         else:
             others.append(word)

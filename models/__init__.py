@@ -12,6 +12,7 @@ from models.paging import PendingPages
 from models.points import DraftMonth, MemberMonth, Share
 from models.schedule import JobRun, Lead, Schedule, StudyItem
 from models.topic import DraftTopic, Topic
+from models.training import Training, TrainingAttendance
 from models.wecom import AccessToken, SendWindow
 from models.workday import SpecialDay
 
@@ -47,4 +48,6 @@ __all__ = [
     "Submission",
     "SubmissionState",
     "Topic",
+    "Training",
+    "TrainingAttendance",
 ]

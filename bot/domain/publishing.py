@@ -17,7 +17,7 @@ from bot.domain.drafts import approved_version, compare_and_set, editor_named, g
 from bot.domain.errors import Refused, UsageError
 from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
-from bot.text import DAY, QUOTED_NUMBER, URL, markdown_plain, to_half_width
+from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import (
     AuditEvent,
     Draft,
@@ -200,22 +200,6 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
     _feedback(session, draft, submission, points, now, event, corrected=what or "链接已更正")
     return Published(submission, total - before, True, corrected="，".join(changes))
-
-
-def publication_day(word: str, today: date) -> date | None:
-    """A 刊发 date — 2026-12-30, 12-30, 12月30日, 2026年12月30日 — or None when the word is no date. Without a
-    year it is the latest such day up to today: in January, 12月30日 is last year's."""
-    found = DAY.fullmatch(to_half_width(word))
-    if found is None:
-        return None
-    month, day = int(found[2]), int(found[3])
-    try:
-        when = date(int(found[1] or today.year), month, day)
-        if not found[1] and when > today:
-            when = date(today.year - 1, month, day)
-    except ValueError:
-        raise UsageError(f"「{word}」不是有效的日期。刊发日期请写成 12月30日 或 2026-12-30。") from None
-    return when
 
 
 def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:

@@ -99,6 +99,22 @@ class _Written:
     weekday: int | None  # Monday 0, as date.weekday()
 
 
+def past_day(word: str, today: date) -> date | None:
+    """A day that has been — 2026-12-30, 12-30, 12月30日, 2026年12月30日 (刊发, 培训) — or None when the word is
+    no date. Without a year it is the latest such day up to today: in January, 12月30日 is last year's."""
+    found = DAY.fullmatch(to_half_width(word))
+    if found is None:
+        return None
+    month, day = int(found[2]), int(found[3])
+    try:
+        when = date(int(found[1] or today.year), month, day)
+        if not found[1] and when > today:
+            when = date(today.year - 1, month, day)
+    except ValueError:
+        raise UsageError(f"「{word}」不是有效的日期。日期请写成 12月30日 或 2026-12-30。") from None
+    return when
+
+
 MAX_ITEMS = 20  # days or ranges in one command: a notice's line has two or three
 LOOKBACK = timedelta(days=31)  # a day noted with its weekday may be this far back: an entry made late
 

@@ -1,0 +1,101 @@
+"""The training record (通讯员培训台账): 每年邀请…开展通讯员培训, 鼓励…参加各类新闻写作培训 — what was held or
+attended, when, by whom, so that a year's training can be counted beside its articles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.domain import audit, members
+from bot.domain.errors import NotFound, Refused, UsageError, UserError
+from models import Member, Training, TrainingAttendance
+
+TITLE_MAX_CHARS = 60
+SPEAKER_MAX_CHARS = 60
+_NAMES = re.compile(r"[\s、，,；;]+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    training: Training
+    attendees: int
+
+
+def add(session: Session, day: date, title: str, speaker: str, names: str, actor: Member, now: datetime,
+        today: date) -> tuple[Training, list[Member]]:
+    """Record a training that has taken place and who took part (names or userids); all of it or nothing."""
+    title, speaker = title.strip(), speaker.strip()
+    if not title:
+        raise UsageError("请写培训名称，例如：培训 登记 5月20日 新闻写作培训 主讲 韶关日报记者⏎张三、李四")
+    if len(title) > TITLE_MAX_CHARS or len(speaker) > SPEAKER_MAX_CHARS:
+        raise UsageError(f"培训名称和主讲各最多 {TITLE_MAX_CHARS} 字，请精简后重发。")
+    if day > today:
+        raise UsageError(f"培训日期 {day:%Y-%m-%d} 还没到：培训结束后再登记参加人员。")
+    attendees = _attendees(session, names)
+    earlier = session.scalar(select(Training).where(Training.day == day, Training.title == title))
+    if earlier is not None:
+        raise Refused(f"{day.month}月{day.day}日的「{title}」已登记（培训 #{earlier.id}），无需重复。"
+                      f"登记有误请先发送「培训 删除 #{earlier.id}」再重新登记。")
+    training = Training(day=day, title=title, speaker=speaker, recorded_by=actor.userid, recorded_at=now)
+    session.add(training)
+    session.flush()
+    session.add_all(TrainingAttendance(training_id=training.id, member_id=m.id) for m in attendees)
+    audit.record(session, now, actor.userid, "training.add",
+                 comment=f"#{training.id} {day:%Y-%m-%d} {title}：{'、'.join(m.name for m in attendees)}")
+    return training, attendees
+
+
+def _attendees(session: Session, names: str) -> list[Member]:
+    words = [word for word in _NAMES.split(names.removeprefix("参加").lstrip(":： ")) if word]
+    if not words:
+        raise UsageError("请在第二行写参加人员（姓名或账号，用顿号或空格分开），例如：张三、李四、小李")
+    found: dict[int, Member] = {}
+    unknown = []
+    for word in words:
+        try:
+            member = members.find(session, word)
+        except UserError:
+            unknown.append(word)
+        else:
+            found[member.id] = member
+    if unknown:
+        raise UsageError(f"找不到成员：{'、'.join(unknown[:10])}（写姓名或账号；同名的写账号），培训没有登记。"
+                         "发送「成员」查看名单。")
+    return list(found.values())
+
+
+def remove(session: Session, training_id: int, actor: Member, now: datetime) -> Training:
+    """Take back a training recorded by mistake; the audit log keeps what it was."""
+    training = session.get(Training, training_id)
+    if training is None:
+        raise NotFound(f"没有培训 #{training_id}。发送「培训」查看今年的培训。")
+    session.execute(delete(TrainingAttendance).where(TrainingAttendance.training_id == training.id))
+    session.delete(training)
+    audit.record(session, now, actor.userid, "training.remove",
+                 comment=f"#{training.id} {training.day:%Y-%m-%d} {training.title}")
+    return training
+
+
+def of_year(session: Session, year: int) -> list[Entry]:
+    """The year's trainings, in order, with how many took part."""
+    rows = session.execute(
+        select(Training, func.count(TrainingAttendance.member_id)).outerjoin(TrainingAttendance)
+        .where(Training.day >= date(year, 1, 1), Training.day < date(year + 1, 1, 1))
+        .group_by(Training.id).order_by(Training.day, Training.id))
+    return [Entry(training, count) for training, count in rows]
+
+
+def attended(session: Session, member: Member, year: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(TrainingAttendance).join(Training)
+        .where(TrainingAttendance.member_id == member.id, Training.day >= date(year, 1, 1),
+               Training.day < date(year + 1, 1, 1))) or 0
+
+
+def attendees(session: Session, training: Training) -> list[Member]:
+    return list(session.scalars(select(Member).join(TrainingAttendance, TrainingAttendance.member_id == Member.id)
+                                .where(TrainingAttendance.training_id == training.id).order_by(Member.id)))
