@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from bot.domain import outlets, publishing, rewards, workdays
 from bot.domain.errors import UsageError
@@ -53,36 +54,8 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     """
     number, rest = take_number(ctx.command, "刊发")
     today = ctx.now.astimezone(ctx.settings.zone).date()
-    links, pages, front_page, on, others = [], [], False, None, []
-    for word in _words(rest.raw_args):  # after the outlet, in any order
-        if _LINK.fullmatch(word):
-            links.append(word)
-        elif word in FRONT_PAGE_WORDS:
-            front_page = True
-        elif PAGE.fullmatch(word):
-            pages.append(word)
-        elif on is None and (day := workdays.past_day(word, today)) is not None:
-            on = day
-        else:
-            others.append(word)
-    shown = f"{links[0][:60]} 头版" if links else pages[0] if pages else "https://… 头版"
-    example = f"刊发 #{number} {others[0] if others else '韶关日报'} {shown} 5月11日"
-    if len(others) == 2 and not (links or pages) and _LOOKS_LIKE_LINK.search(others[1]):
-        links.append(others.pop())  # a link mistyped: the domain says what is wrong with it
-    if len(others) > 1 or len(links) > 1 or len(pages) > 1:
-        extra = (others[1:] or links[1:] or pages[1:])[0]
-        if extra in others and ("版" in extra or "期" in extra):
-            raise UsageError(f"「{extra[:30]}」不是可识别的版面。版面请写成 第3版、A3版、二版，期刊写 2026年第5期"
-                             f"（要闻版等请写版次，如 第2版；头版写 第1版）。例如：刊发 #{number} "
-                             f"{others[0] if others else '韶关日报'} 第2版")
-        raise UsageError(f"「{extra[:30]}」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面（如 第3版）"
-                         f"和刊发日期（写成 5月11日 或 2026-05-11，当天刊发的不用写）。例如：{example}")
-    if not others or not (links or pages):
-        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 "
-                         "https://…（当天刊发的不用写日期，补登时写 12月30日）；报纸没有网络链接的写版面："
-                         f"刊发 #{number} 韶关日报 第3版（头版写 第1版）")
-    proof = Proof(links[0] if links else None, pages[0] if pages else None, front_page)
-    result = publishing.publish(ctx.session, number, ctx.member, others[0], proof, ctx.now, ctx.settings.zone, on)
+    outlet_word, proof, on = _read(number, rest.raw_args, today)
+    result = publishing.publish(ctx.session, number, ctx.member, outlet_word, proof, ctx.now, ctx.settings.zone, on)
     outlet = result.submission.outlet
     if result.corrected:
         gained = f"积分 {result.added_points:+g}" if result.added_points else "积分不变"
@@ -94,11 +67,47 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     gained = (f"，积分 +{result.added_points:g}" if result.added_points
               else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).highest_only
               else "（本次积分为 0）")
-    day, page = result.submission.published_on, result.submission.page
+    day, page = result.submission.published_on, proof.page
     details = [*([f"{day.month}月{day.day}日"] if day and day != today else []), *([page] if page else [])]
     when = f"（{' '.join(details)}）" if details else ""
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
                  "用稿反馈已发到工作群。")
+
+
+def _read(number: int, text: str, today: date) -> tuple[str, Proof, date | None]:
+    """刊发's words after the number, in any order: the outlet, a link or a page (or both), 头版, the day."""
+    links: list[str] = []
+    pages: list[str] = []
+    others: list[str] = []
+    front_page, on = False, None
+    for word in _words(text):
+        if _LINK.fullmatch(word):
+            links.append(word)
+        elif word in FRONT_PAGE_WORDS:
+            front_page = True
+        elif PAGE.fullmatch(word):
+            pages.append(word)
+        elif on is None and (day := workdays.past_day(word, today)) is not None:
+            on = day
+        else:
+            others.append(word)
+    outlet = others[0] if others else "韶关日报"
+    shown = f"{links[0][:60]} 头版" if links else pages[0] if pages else "https://… 头版"
+    example = f"刊发 #{number} {outlet} {shown} 5月11日"
+    if len(others) == 2 and not (links or pages) and _LOOKS_LIKE_LINK.search(others[1]):
+        links.append(others.pop())  # a link mistyped: the domain says what is wrong with it
+    if len(others) > 1 or len(links) > 1 or len(pages) > 1:
+        extra = (others[1:] or links[1:] or pages[1:])[0]
+        if extra in others and ("版" in extra or "期" in extra):
+            raise UsageError(f"「{extra[:30]}」不是可识别的版面。版面请写成 第3版、A3版、二版，期刊写 2026年第5期"
+                             f"（要闻版等请写版次，如 第2版；头版写 第1版）。例如：刊发 #{number} {outlet} 第2版")
+        raise UsageError(f"「{extra[:30]}」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面（如 第3版）"
+                         f"和刊发日期（写成 5月11日 或 2026-05-11，当天刊发的不用写）。例如：{example}")
+    if not others or not (links or pages):
+        raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 "
+                         "https://…（当天刊发的不用写日期，补登时写 12月30日）；报纸没有网络链接的写版面："
+                         f"刊发 #{number} 韶关日报 第3版（头版写 第1版）")
+    return others[0], Proof(links[0] if links else None, pages[0] if pages else None, front_page), on
 
 
 def _words(text: str) -> list[str]:

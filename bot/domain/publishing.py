@@ -182,10 +182,12 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     if proof.url is not None:
         submission.url, submission.link_key = proof.url, link_key(proof.url)
     submission.page = proof.page or submission.page
-    if front != submission.front_page:  # the points of its day, times or divided by the front-page multiplier
+    if front != submission.front_page:  # the points of its day, with or without the front-page multiplier
         multiplier = rules.front_page_multiplier
-        submission.points = (submission.points * multiplier if front else submission.points / multiplier if multiplier
-                             else rules.points(outlet.level, False))
+        if front:
+            submission.points *= multiplier
+        else:
+            submission.points = submission.points / multiplier if multiplier else rules.points(outlet.level, False)
         submission.front_page = front
     if on is not None:
         submission.published_on = on
