@@ -33,6 +33,7 @@ EXPORT_JOB = "export"
 WECOM_FILE_MAX = 20 * 1024 * 1024  # what media/upload takes
 MEDIA_KEPT = timedelta(days=2)  # WeCom keeps an upload 3 days; a retry within 2 sends it again
 _NOT_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\s]+')
+ROLES = {"rewards": {Role.admin}, "monthly": {Role.admin}, "form": {Role.editor, Role.approver}}  # who may have it
 
 
 def settlement(start: date, end: date, name: str) -> dict[str, Any]:
@@ -52,9 +53,6 @@ def queue(session: Session, msg: Incoming, job: dict[str, Any], now: datetime) -
     """Queue the file for the member who asked (once per message, whatever WeCom retries)."""
     outbox.enqueue(session, channel=EXPORT_JOB, recipient=msg.userid,
                    payload={**job, "reply": outbox.reply_route(msg, now)}, dedupe_key=f"export:{msg.key}", now=now)
-
-
-ROLES = {"rewards": {Role.admin}, "monthly": {Role.admin}, "form": {Role.editor, Role.approver}}  # who may have it
 
 
 def build(session: Session, job: dict[str, Any], userid: str, zone: ZoneInfo) -> tuple[str, bytes]:
