@@ -22,7 +22,7 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
     if wanted:
         for route in allowed:
             if wanted in route.words:
-                return Reply(_describe(route, full=True))
+                return Reply(_describe(route, full=True, admin=ctx.member.may(Role.admin)))
         return Reply(f"没有您可用的命令「{wanted}」。发送「帮助」查看全部可用命令。")
     lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
     admin = ctx.member.may(Role.admin)
@@ -49,10 +49,11 @@ def more(msg: Incoming, ctx: Context) -> Reply:
 
 @cache  # a route and its docstring do not change while the process runs
 def _describe(route: Route, full: bool = False, admin: bool = False) -> str:
-    """The command's first docstring line and its example; its admin lines (「管理员：…」) for admins; all of it
-    with `full`."""
-    lines = [line.strip() for line in route.usage.splitlines() if line.strip()]
+    """The command's first docstring line and its example, or with `full` all of it; its admin lines
+    (「管理员：…」) only for admins."""
+    lines = [line.strip() for line in route.usage.splitlines() if line.strip()
+             and (admin or not line.strip().startswith("管理员："))]
     aliases = f"（也可用：{'、'.join(route.words[1:])}）" if full and route.words[1:] else ""
     head, examples = lines[0], lines[1:] if full else [
-        *lines[1:2], *(line for line in lines[2:] if admin and line.startswith("管理员："))]
+        *lines[1:2], *(line for line in lines[2:] if line.startswith("管理员："))]
     return "\n".join([f"• {head}{aliases}", *(f"  {line}" for line in examples)])

@@ -12,7 +12,7 @@ from models import Role, Training
 
 router = Router()
 _YEAR = re.compile(r"([0-9]{4})年?度?")
-_SPEAKER = re.compile(r"\s+主讲[:：]?\s*")
+_SPEAKER = re.compile(r"\s+(?:主讲(?:人|老师|嘉宾)?|讲师|授课(?:老师|人)?)\s*[:：]?\s*")
 _NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
 USAGE = "培训 [年份｜#编号]；管理员：培训 登记 5月20日 新闻写作培训 主讲 韶关日报记者⏎张三、李四｜培训 删除 #编号"
 
@@ -44,6 +44,8 @@ def _year(ctx: Context) -> Reply:
     if ctx.command.args and found is None:
         raise UsageError(f"用法：{USAGE}")
     year = int(found[1]) if found else today.year
+    if not 2000 <= year <= 2100:
+        raise UsageError(f"年份应在 2000 到 2100 之间，不是「{year}」。例如：培训 {today.year}")
     entries = trainings.of_year(ctx.session, year)
     if not entries:
         return Reply(f"{year}年还没有登记通讯员培训。" + ("登记：培训 登记 日期 名称 [主讲 …]⏎参加人员"
@@ -59,8 +61,12 @@ def _detail(ctx: Context, number: int) -> Reply:
     if training is None:
         raise UsageError(f"没有培训 #{number}。发送「培训」查看今年的培训。")
     people = trainings.attendees(ctx.session, training)
-    names = "、".join(f"{m.name}（{m.department or '未填部门'}）" for m in people)
-    return Reply(f"培训 #{training.id} {training.day.year}年{_line(training)}\n参加 {len(people)} 人：{names}")
+    departments: dict[str, list[str]] = {}
+    for member in people:
+        departments.setdefault(member.department or "未填部门", []).append(member.name)
+    lines = [f"培训 #{training.id} {training.day.year}年{_line(training)}，参加 {len(people)} 人："]
+    lines += [f"{name}（{len(names)} 人）：{'、'.join(names)}" for name, names in departments.items()]
+    return Reply("\n".join(lines))
 
 
 def _record(ctx: Context, text: str) -> Reply:
@@ -68,13 +74,16 @@ def _record(ctx: Context, text: str) -> Reply:
     day_word, rest = [*text.split(maxsplit=1), "", ""][:2]
     day = workdays.past_day(day_word, today) if day_word else None
     if day is None:
-        raise UsageError("请先写培训日期，再写名称，参加人员写在第二行，例如：培训 登记 5月20日 新闻写作培训 "
-                         "主讲 韶关日报记者⏎张三、李四")
+        raise UsageError("请先写培训日期，再写名称，参加人员写在第二行，例如：培训 登记 "
+                         f"{today.month}月{today.day}日 新闻写作培训 主讲 韶关日报记者⏎张三、李四")
     title, speaker = [*_SPEAKER.split(rest.strip(), maxsplit=1), ""][:2]
-    training, people = trainings.add(ctx.session, day, title, speaker, ctx.command.body, ctx.member, ctx.now,
-                                     today)
-    return Reply(f"已登记培训 #{training.id}：{_line(training)}，参加 {len(people)} 人："
-                 f"{'、'.join(m.name for m in people)}。发送「培训」查看台账。")
+    recorded = trainings.add(ctx.session, day, title, speaker, ctx.command.body, ctx.member, ctx.now, today)
+    training, names = recorded.training, "、".join(m.name for m in recorded.added)
+    if recorded.before:
+        return Reply(f"培训 #{training.id}（{training.day.year}年{_line(training)}）之前已登记，补登 "
+                     f"{len(recorded.added)} 人：{names}，现共 {recorded.before + len(recorded.added)} 人。")
+    return Reply(f"已登记培训 #{training.id}：{training.day.year}年{_line(training)}，参加 {len(recorded.added)} 人："
+                 f"{names}。发送「培训」查看台账。")
 
 
 def _number(text: str, command: str) -> int:

@@ -778,7 +778,9 @@ def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Run
     assert "还没到" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2026-05-04")
     early = author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 4月27日")
     assert "早于稿件 #1 的投稿日期 2026-04-28" in early
-    assert "2025-05-04 早于稿件" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")  # 2025's
+    # A day just ahead is a typo, not last year's (which would also be before the draft).
+    ahead = author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")
+    assert "5月4日还没到。去年的请写 2025年5月4日。" in ahead
     assert "「2月30日」不是有效的日期" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2月30日")
 
 

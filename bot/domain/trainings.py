@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError, UserError
+from bot.text import to_half_width
 from models import Member, Training, TrainingAttendance
 
 TITLE_MAX_CHARS = 60
 SPEAKER_MAX_CHARS = 60
-_NAMES = re.compile(r"[\s、，,；;]+")
+_NAME_LIST = re.compile(r"[、，,；;。\n]+")
+_LIST_HEADING = re.compile(r"^(?:参加|参训|参会)?(?:人员|名单)?\s*[:：]\s*|^(?:参加|参训|参会)\s*")
+_TRAILING_ETC = re.compile(r"等(?:[0-9一二三四五六七八九十百]+人)?$")
+_BLANKS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -25,10 +30,18 @@ class Entry:
     attendees: int
 
 
+@dataclass(frozen=True)
+class Recorded:
+    training: Training
+    added: list[Member]  # who was recorded now
+    before: int  # attendees recorded earlier: a training sent again with more names adds them
+
+
 def add(session: Session, day: date, title: str, speaker: str, names: str, actor: Member, now: datetime,
-        today: date) -> tuple[Training, list[Member]]:
-    """Record a training that has taken place and who took part (names or userids); all of it or nothing."""
-    title, speaker = title.strip(), speaker.strip()
+        today: date) -> Recorded:
+    """Record a training that has taken place and who took part (names or userids), all found or nothing
+    recorded; the same day and title again adds the names not recorded yet (someone forgotten)."""
+    title, speaker = _plain(title), _plain(speaker)
     if not title:
         raise UsageError("请写培训名称，例如：培训 登记 5月20日 新闻写作培训 主讲 韶关日报记者⏎张三、李四")
     if len(title) > TITLE_MAX_CHARS or len(speaker) > SPEAKER_MAX_CHARS:
@@ -36,21 +49,38 @@ def add(session: Session, day: date, title: str, speaker: str, names: str, actor
     if day > today:
         raise UsageError(f"培训日期 {day:%Y-%m-%d} 还没到：培训结束后再登记参加人员。")
     attendees = _attendees(session, names)
-    earlier = session.scalar(select(Training).where(Training.day == day, Training.title == title))
-    if earlier is not None:
-        raise Refused(f"{day.month}月{day.day}日的「{title}」已登记（培训 #{earlier.id}），无需重复。"
-                      f"登记有误请先发送「培训 删除 #{earlier.id}」再重新登记。")
-    training = Training(day=day, title=title, speaker=speaker, recorded_by=actor.userid, recorded_at=now)
-    session.add(training)
-    session.flush()
-    session.add_all(TrainingAttendance(training_id=training.id, member_id=m.id) for m in attendees)
+    training = _existing(session, day, title)
+    if training is None:
+        training = Training(day=day, title=title, speaker=speaker, recorded_by=actor.userid, recorded_at=now)
+        try:
+            with session.begin_nested():  # another admin recording it at this moment: theirs is the one
+                session.add(training)
+        except IntegrityError:
+            training = _existing(session, day, title)
+            assert training is not None
+    known = set(session.scalars(select(TrainingAttendance.member_id)
+                                .where(TrainingAttendance.training_id == training.id)))
+    added = [m for m in attendees if m.id not in known]
+    if not added:
+        raise Refused(f"{day.month}月{day.day}日的「{title}」已登记（培训 #{training.id}），这些人员都已在名单上，"
+                      f"无需重复。登记有误请先发送「培训 删除 #{training.id}」再重新登记。")
+    session.add_all(TrainingAttendance(training_id=training.id, member_id=m.id) for m in added)
     audit.record(session, now, actor.userid, "training.add",
-                 comment=f"#{training.id} {day:%Y-%m-%d} {title}：{'、'.join(m.name for m in attendees)}")
-    return training, attendees
+                 comment=f"#{training.id} {day:%Y-%m-%d} {title}：{'、'.join(m.name for m in added)}")
+    return Recorded(training, added, len(known))
+
+
+def _existing(session: Session, day: date, title: str) -> Training | None:
+    return session.scalar(select(Training).where(Training.day == day, Training.title == title))
+
+
+def _plain(text: str) -> str:
+    """A title or speaker as compared and kept: 「新闻写作培训（第一期）。」 is 「新闻写作培训(第一期)」."""
+    return _BLANKS.sub(" ", to_half_width(text)).strip().rstrip("。.")
 
 
 def _attendees(session: Session, names: str) -> list[Member]:
-    words = [word for word in _NAMES.split(names.removeprefix("参加").lstrip(":： ")) if word]
+    words = _names(names)
     if not words:
         raise UsageError("请在第二行写参加人员（姓名或账号，用顿号或空格分开），例如：张三、李四、小李")
     found: dict[int, Member] = {}
@@ -66,6 +96,15 @@ def _attendees(session: Session, names: str) -> list[Member]:
         raise UsageError(f"找不到成员：{'、'.join(unknown[:10])}（写姓名或账号；同名的写账号），培训没有登记。"
                          "发送「成员」查看名单。")
     return list(found.values())
+
+
+def _names(text: str) -> list[str]:
+    """「参加人员：张三、李四等」, 「张三 李四」 and 「张　三、李　四」 (padded as on a sign-in sheet): 张三, 李四."""
+    names: list[str] = []
+    for part in _NAME_LIST.split(_LIST_HEADING.sub("", text.strip())):
+        words = _TRAILING_ETC.sub("", part.strip()).split()
+        names += ["".join(words)] if words and all(len(word) == 1 for word in words) else words
+    return names
 
 
 def remove(session: Session, training_id: int, actor: Member, now: datetime) -> Training:

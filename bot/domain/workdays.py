@@ -99,9 +99,13 @@ class _Written:
     weekday: int | None  # Monday 0, as date.weekday()
 
 
+_AHEAD = timedelta(days=60)
+
+
 def past_day(word: str, today: date) -> date | None:
     """A day that has been — 2026-12-30, 12-30, 12月30日, 2026年12月30日 (刊发, 培训) — or None when the word is
-    no date. Without a year it is the latest such day up to today: in January, 12月30日 is last year's."""
+    no date. Without a year it is the latest such day up to today: in January, 12月30日 is last year's; but a
+    day less than two months ahead is refused, not taken for last year's (「5月20日」 typed on 12 May)."""
     found = DAY.fullmatch(to_half_width(word))
     if found is None:
         return None
@@ -109,6 +113,8 @@ def past_day(word: str, today: date) -> date | None:
     try:
         when = date(int(found[1] or today.year), month, day)
         if not found[1] and when > today:
+            if when - today <= _AHEAD:
+                raise UsageError(f"{month}月{day}日还没到。去年的请写 {today.year - 1}年{month}月{day}日。")
             when = date(today.year - 1, month, day)
     except ValueError:
         raise UsageError(f"「{word}」不是有效的日期。日期请写成 12月30日 或 2026-12-30。") from None
