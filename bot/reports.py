@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from bot.domain import rewards, stats
+from bot.domain import rewards, stats, trainings
 from bot.domain.proof import where_seen
 from bot.text import xml_safe
 from models import Level
@@ -19,7 +19,7 @@ from models import Level
 
 def rewards_workbook(session: Session, start: date, end: date, name: str, path: Path | BinaryIO) -> None:
     """One row per published article with its links (or pages in print) as proof; totals per person and per
-    department."""
+    department; the period's trainings and who took part (for 优秀通讯员评选)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -39,6 +39,10 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
           [[p.name, p.department, p.points, p.articles] for p in rewards.people(session, start, end)])
     _rows(book.create_sheet("部门"), ["部门", "积分", "篇数"],
           [[d.name, d.points, d.articles] for d in rewards.departments(session, start, end)])
+    _rows(book.create_sheet("培训"), ["日期", "培训", "主讲", "人数", "参加人员"],
+          [[f"{e.training.day:%Y-%m-%d}", e.training.title, e.training.speaker, e.attendees,
+            "、".join(m.name for m in trainings.attendees(session, e.training))]
+           for e in trainings.between(session, start, end)])
     _rows(book.create_sheet("规则"), ["项目", "值"], [
         ["期间", name], ["中央", rules.central], ["省级", rules.provincial], ["市级", rules.city],
         ["县级", rules.county], ["本单位新媒体", rules.own], ["头版倍数", rules.front_page_multiplier],

@@ -200,7 +200,8 @@ def test_a_file_asked_for_goes_to_the_member_through_wecoms_media_upload(live: R
     assert sent["touser"] == "admin" and sent["msgtype"] == "file"
     _, filename, data = fake_wecom.media[sent["file"]["media_id"]]
     (tmp_path / filename).write_bytes(data)
-    assert [sheet.title for sheet in load_workbook(tmp_path / filename).worksheets] == ["稿件", "个人", "部门", "规则"]
+    assert [sheet.title for sheet in load_workbook(tmp_path / filename).worksheets] == [
+        "稿件", "个人", "部门", "培训", "规则"]
     assert saved(live) == {}  # sent, not saved
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -128,3 +129,17 @@ def test_two_admins_recording_one_training_at_once_make_one(chat: ChatDriver, mo
     reply = chat.as_member("admin").says("培训 登记 5月8日 新闻写作培训\n李四")
     assert reply == "培训 #1（2026年5月8日 新闻写作培训）之前已登记，补登 1 人：李四，现共 2 人。"
     assert chat.count(Training) == 1 and chat.count(TrainingAttendance) == 2
+
+
+def test_the_settlement_lists_the_periods_trainings(chat: ChatDriver, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from bot.reports import rewards_workbook
+
+    chat.as_member("admin").says(RECORD)
+    chat.as_member("admin").says("培训 登记 2026-01-15 省厅通讯员培训班\n李四")
+    with chat.runtime.sessions.begin() as session:
+        rewards_workbook(session, date(2026, 4, 1), date(2026, 7, 1), "2026年第2季度", tmp_path / "q2.xlsx")
+    rows = list(load_workbook(tmp_path / "q2.xlsx")["培训"].iter_rows(values_only=True))
+    assert rows == [("日期", "培训", "主讲", "人数", "参加人员"),
+                    ("2026-05-08", "新闻写作培训", "韶关日报记者", 3, "张三、小李、李四")]

@@ -120,10 +120,14 @@ def remove(session: Session, training_id: int, actor: Member, now: datetime) -> 
 
 
 def of_year(session: Session, year: int) -> list[Entry]:
-    """The year's trainings, in order, with how many took part."""
+    return between(session, date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def between(session: Session, start: date, end: date) -> list[Entry]:
+    """The trainings in [start, end), in order, with how many took part."""
     rows = session.execute(
         select(Training, func.count(TrainingAttendance.member_id)).outerjoin(TrainingAttendance)
-        .where(Training.day >= date(year, 1, 1), Training.day < date(year + 1, 1, 1))
+        .where(Training.day >= start, Training.day < end)
         .group_by(Training.id).order_by(Training.day, Training.id))
     return [Entry(training, count) for training, count in rows]
 
