@@ -13,6 +13,7 @@ _GLUED_NUMBER = re.compile(r"#?\s*(?:-\s*[0-9]|[0-9]+(?:[A-Za-z_]|[./\-][0-9]))\
 # 「批准 1、2」「批准 #2,3」「撤回 1 2」: nothing but numbers after the first. 「退回 #12 3 处数据不对」 and
 # 「批准 #12 2026 年度重点稿」 are comments.
 _MORE_NUMBERS = re.compile(r"[0-9]+(?:[,，、;；\s]+#?[0-9]+)*[,，、;；。.\s]*")
+_MENTIONS = re.compile(r"(?:^|\s)[@＠]\S+")
 _LATER_NUMBER = re.compile(r"#\s*([0-9]{1,100})(?![0-9])")  # 「和 #2」「保留 # 1」
 
 
@@ -50,7 +51,7 @@ def draft_number(command: Command, word: str, *, text_below: bool = False) -> in
     later = later_number(rest.args)
     if later is not None and int(later.group(1)) != number:
         raise one_number_only(word, number, int(later.group(1)))
-    extra = rest.raw_args.strip().rstrip("。.！!")
+    extra = _MENTIONS.sub("", rest.raw_args).strip().rstrip("。.！!")  # 「送审 #1 @王五」 in the group: 送审 #1
     if extra:
         shown = extra if len(extra) <= 20 else extra[:20] + "…"
         if text_below:

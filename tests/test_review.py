@@ -382,7 +382,9 @@ def test_words_after_a_number_that_stands_alone_do_nothing(chat: ChatDriver, sub
     assert "请重发：第一行「续稿 #1」，正文从第二行写起" in refused and "多写了「补充一句」" in refused
     assert "第一行「修改 #1」" in lisi.says("修改 #1 第二稿\n新正文")
     assert draft(chat, 1).current_version == 1
-    assert "已送审" in lisi.says("送审 #1。")
+    assert "这条没有执行（多写了「王五@」）" in lisi.says("送审 #1 王五@")
+    assert "已送审" in lisi.says("送审 #1 @王五 @周七")  # in the group, someone named to see it
+    assert "已撤回" in zhangsan.says("撤回 #1。")  # a full stop is no word
 
 
 def test_a_number_out_of_place_is_put_right_in_the_answer(chat: ChatDriver, submitted: list[int]) -> None:
