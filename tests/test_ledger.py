@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger, members, publishing, review, rewards, stats
+from bot.domain.proof import Proof
 from bot.messages import Incoming
 from bot.migrate import alembic_config, upgrade
 from bot.runtime import Runtime
@@ -420,7 +421,7 @@ def test_q07_a_members_open_message_does_not_block_the_totals_of_their_drafts(ne
         with newsroom.sessions.begin() as other:
             other.execute(text("SET LOCAL lock_timeout = '3s'"))
             lisi = members.require(other, "lisi")
-            publishing.publish(other, number, lisi, "韶关日报", "https://sgrb.example/1", False, NOW, ZONE)
+            publishing.publish(other, number, lisi, "韶关日报", Proof("https://sgrb.example/1"), NOW, ZONE)
     assert "张三（办公室）3 分，1 篇" in chat.as_member("admin").says("排行")
     assert "韶关日报 1/1/100%" in chat.as_member("admin").says("统计 2026-11")
 
