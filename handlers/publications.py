@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.domain import outlets, publishing, rewards, workdays
 from bot.domain.errors import UsageError
-from bot.domain.proof import PAGE, Proof
+from bot.domain.proof import PAGE, PROGRAMME, Proof
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import to_half_width
@@ -22,7 +22,8 @@ REASON_MAX = 200
 _LINK = re.compile(r"https?://(?:[^\s，。；：！？、（）《》“”‘’「」『』【】,;:]|[,;:](?=[\x21-\x7e]))+")
 # Between 刊发's other words, as typed: a Chinese colon or bracket too (an ASCII one may be a mistyped link's).
 _SEPARATORS = re.compile(r"[\s，。；、,;！？!?：（）【】]+")
-_PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern})")  # 「5月13日第3版」「第3版头条」: two words
+# 「5月13日第3版」「第3版头条」「乐昌电视台《乐昌新闻》」: two words
+_PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern}|{PROGRAMME.pattern})")
 _LOOKS_LIKE_LINK = re.compile(r"[./:]")  # 「sgrb.com/1」 is a link mistyped; 「要闻版」 is not
 
 
@@ -85,7 +86,7 @@ def _read(number: int, text: str, today: date) -> tuple[str, Proof, date | None]
             links.append(word)
         elif word in FRONT_PAGE_WORDS:
             front_page = True
-        elif PAGE.fullmatch(word):
+        elif PAGE.fullmatch(word) or PROGRAMME.fullmatch(word):
             pages.append(word)
         elif on is None and (day := workdays.past_day(word, today)) is not None:
             on = day
@@ -106,7 +107,7 @@ def _read(number: int, text: str, today: date) -> tuple[str, Proof, date | None]
     if not others or not (links or pages):
         raise UsageError(f"用法：刊发 #{number} 媒体名称 文章链接 [头版] [刊发日期]，例如：刊发 #{number} 韶关日报 "
                          "https://…（当天刊发的不用写日期，补登时写 12月30日）；报纸没有网络链接的写版面："
-                         f"刊发 #{number} 韶关日报 第3版（头版写 第1版）")
+                         f"刊发 #{number} 韶关日报 第3版（头版写 第1版）；电视台写栏目，如《乐昌新闻》")
     return others[0], Proof(links[0] if links else None, pages[0] if pages else None, front_page), on
 
 

@@ -392,6 +392,23 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
     assert "韶关日报（市级）" in correction
 
 
+def test_a_broadcast_is_recorded_by_its_programme(newsroom: Runtime, sent: Sent, clock: FrozenClock) -> None:
+    """电视台报道 (大台): no link and no page, but a programme; its 头条 is the newscast's headline."""
+    chat = ChatDriver(newsroom)
+    publish_both(chat)
+    assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 乐昌电视台 县级")
+    clock.advance(days=1)
+    reply = chat.as_member("zhangsan").says("刊发 #1 乐昌电视台《乐昌新闻》 5月12日")
+    assert "刊发（5月12日 《乐昌新闻》），积分 +2" in reply
+    assert "改为头版（积分 +2）" in chat.as_member("zhangsan").says("刊发 #1 乐昌电视台 《乐昌新闻》 头条")
+    with newsroom.sessions.begin() as session:
+        [row] = [(s.url, s.page, s.front_page, s.points) for s in session.scalars(select(Submission))
+                 if s.state == SubmissionState.published]
+    assert row == (None, "《乐昌新闻》", True, 4.0)
+    drain(newsroom)
+    assert "> 栏目：2026-05-12 《乐昌新闻》" in [line for line in sent.lines if "用稿反馈" in line][0]
+
+
 @pytest.mark.parametrize(("message", "expected"), [
     ("刊发 #1 韶关日报 头版", "报纸没有网络链接的写版面：刊发 #1 韶关日报 第3版（头版写 第1版）"),
     ("刊发 #1 南方网 头条", "用法：刊发 #1 媒体名称 文章链接"),  # 头版 alone is no proof

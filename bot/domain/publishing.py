@@ -444,7 +444,8 @@ def _feedback(session: Session, draft: Draft, submission: Submission, points: st
              f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",
              *([f"> 更正：{plain(corrected)}"] if corrected else []),
-             *([f"> 版面：{submission.published_on:%Y-%m-%d} {submission.page}"] if submission.page else []),
+             *([f"> {'栏目' if submission.page.startswith('《') else '版面'}：{submission.published_on:%Y-%m-%d} "
+                f"{plain(submission.page)}"] if submission.page else []),
              *([f"> 链接：[{plain(url)}]({href(url)})"] if url else [])]
     if url and len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one message
         lines[-1] = f"> 链接：[打开原文]({href(url)})"
