@@ -68,7 +68,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     gained = (f"，积分 +{result.added_points:g}" if result.added_points
               else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).highest_only
               else "（本次积分为 0）")
-    day, page = result.submission.published_on, proof.page
+    day, page = result.submission.published_on, result.submission.page
     details = [*([f"{day.month}月{day.day}日"] if day and day != today else []), *([page] if page else [])]
     when = f"（{' '.join(details)}）" if details else ""
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo
@@ -118,6 +118,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
     draft = get(session, draft_id, lock=True)
     _require_may_see(draft, member, "登记刊发")
     outlet = outlets.find(session, outlet_word, include_retired=True)
+    if proof.page == f"《{draft.title}》":  # the article's own title written beside its link: no programme
+        proof = replace(proof, page=None)
     proof = proof.checked()
     if not _publishable(draft):
         raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，不能登记刊发（只有批准过的稿件可以）。",
