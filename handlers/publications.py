@@ -22,8 +22,8 @@ REASON_MAX = 200
 _LINK = re.compile(r"https?://(?:[^\s，。；：！？、（）《》“”‘’「」『』【】,;:]|[,;:](?=[\x21-\x7e]))+")
 # Between 刊发's other words, as typed: a Chinese colon or bracket too (an ASCII one may be a mistyped link's).
 _SEPARATORS = re.compile(r"[\s，。；、,;！？!?：（）【】]+")
-# 「5月13日第3版」「第3版头条」「乐昌电视台《乐昌新闻》」: two words
-_PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern}|{PROGRAMME.pattern})")
+# 「5月13日第3版」「第3版头条」「乐昌电视台《乐昌新闻》」: two words; but 「《南方》杂志」, an outlet, is one.
+_PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern})|(?<=[^》])({PROGRAMME.pattern})$")
 _LOOKS_LIKE_LINK = re.compile(r"[./:]")  # 「sgrb.com/1」 is a link mistyped; 「要闻版」 is not
 
 
@@ -92,6 +92,8 @@ def _read(number: int, text: str, today: date) -> tuple[str, Proof, date | None]
             on = day
         else:
             others.append(word)
+    if not others and pages and PROGRAMME.fullmatch(pages[0]):
+        others.append(pages.pop(0))  # 「《求是》 第3期」: an outlet named in 《》 comes first
     outlet = others[0] if others else "韶关日报"
     shown = f"{links[0][:60]} 头版" if links else pages[0] if pages else "https://… 头版"
     example = f"刊发 #{number} {outlet} {shown} 5月11日"
@@ -125,7 +127,7 @@ def _words(text: str) -> list[str]:
 
 def _split(text: str) -> list[str]:
     """Words between links: split at blanks and punctuation, and a page glued to its neighbours taken apart."""
-    return [part for word in _SEPARATORS.split(text) for part in _PAGE_GLUED.split(to_half_width(word))]
+    return [part for word in _SEPARATORS.split(text) for part in _PAGE_GLUED.split(to_half_width(word)) if part]
 
 
 @router.command("撤销刊发", roles={Role.admin}, takes_number=True)

@@ -405,8 +405,10 @@ def test_a_broadcast_is_recorded_by_its_programme(newsroom: Runtime, sent: Sent,
         [row] = [(s.url, s.page, s.front_page, s.points) for s in session.scalars(select(Submission))
                  if s.state == SubmissionState.published]
     assert row == (None, "《乐昌新闻》", True, 4.0)
+    assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 《南方》杂志 省级")
+    assert "《南方》杂志（省级）刊发（第3期），积分 +1" in chat.as_member("zhangsan").says("刊发 #1 《南方》杂志 第3期")
     titled = chat.as_member("zhangsan").says("刊发 #1 南方网 https://southcn.example/1 《乐昌开展世界地球日宣传》")
-    assert "已登记稿件 #1 在南方网（省级）刊发，积分 +1" in titled  # the article's title is no programme
+    assert "已登记稿件 #1 在南方网（省级）刊发（多方采用按最高计" in titled  # the article's title is no programme
     drain(newsroom)
     assert "> 栏目：2026-05-12 《乐昌新闻》" in next(line for line in sent.lines if "用稿反馈" in line)
 
