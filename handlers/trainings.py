@@ -57,9 +57,7 @@ def _year(ctx: Context) -> Reply:
 
 
 def _detail(ctx: Context, number: int) -> Reply:
-    training = ctx.session.get(Training, number)
-    if training is None:
-        raise UsageError(f"没有培训 #{number}。发送「培训」查看今年的培训。")
+    training = trainings.get(ctx.session, number)
     people = trainings.attendees(ctx.session, training)
     departments: dict[str, list[str]] = {}
     for member in people:

@@ -107,11 +107,16 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def remove(session: Session, training_id: int, actor: Member, now: datetime) -> Training:
-    """Take back a training recorded by mistake; the audit log keeps what it was."""
+def get(session: Session, training_id: int) -> Training:
     training = session.get(Training, training_id)
     if training is None:
         raise NotFound(f"没有培训 #{training_id}。发送「培训」查看今年的培训。")
+    return training
+
+
+def remove(session: Session, training_id: int, actor: Member, now: datetime) -> Training:
+    """Take back a training recorded by mistake; the audit log keeps what it was."""
+    training = get(session, training_id)
     session.execute(delete(TrainingAttendance).where(TrainingAttendance.training_id == training.id))
     session.delete(training)
     audit.record(session, now, actor.userid, "training.remove",
