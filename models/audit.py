@@ -1,4 +1,5 @@
-"""The append-only audit trail: who did what to which draft, when (the 审批表)."""
+"""The append-only audit trail: who did what to which draft, when (the 审批表). The database refuses an UPDATE or
+DELETE of its rows (triggers of migration 0026; a SQLite rebuild of the table must create them again)."""
 
 from __future__ import annotations
 

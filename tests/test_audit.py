@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import create_app
+from bot.domain import audit
 from bot.runtime import Runtime
 from models import AccessToken, AuditEvent
 from tests.conftest import FrozenClock
@@ -69,3 +72,18 @@ def test_q17_the_audit_log_is_append_only_and_holds_no_secrets(live: Runtime, fa
     leaked = [(row, secret) for row in after for value in row if isinstance(value, str)
               for secret in secrets if secret in value]
     assert leaked == []
+
+
+@pytest.mark.parametrize("change", [
+    update(AuditEvent).values(comment="改写的意见"),
+    update(AuditEvent).where(AuditEvent.action == "submit").values(actor="lisi"),
+    delete(AuditEvent),
+    delete(AuditEvent).where(AuditEvent.action == "submit"),
+])
+def test_q17_the_database_refuses_to_rewrite_the_audit_log(live: Runtime, clock: FrozenClock, change: Any) -> None:
+    with live.sessions.begin() as session:
+        audit.record(session, clock(), "zhangsan", "submit", comment="原意见")
+    before = audit_rows(live)
+    with pytest.raises(DBAPIError, match="audit_event is append-only"), live.sessions.begin() as session:
+        session.execute(change)
+    assert audit_rows(live) == before
