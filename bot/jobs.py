@@ -34,7 +34,7 @@ def monthly_report(ctx: JobContext) -> int:
     """The 1st: last month's figures and the departments with no draft (宣传无死角)."""
     this_month = ctx.fire.date().replace(day=1)
     start = (this_month - timedelta(days=1)).replace(day=1)
-    figures = stats.month(ctx.session, start, this_month, ctx.settings.zone)
+    figures = stats.figures(ctx.session, start, this_month, ctx.settings.zone)
     lines = [f"**{month_name(start)}宣传工作月报**", figures.headline]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:

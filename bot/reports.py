@@ -52,7 +52,7 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
 
 
 def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, path: Path | BinaryIO) -> None:
-    figures = stats.month(session, start, end, zone)
+    figures = stats.figures(session, start, end, zone)
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -58,18 +58,15 @@ _RELATIVE: dict[str, Callable[[date], str]] = {
 
 
 def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
-    """A year or quarter is its reward settlement; a month, its figures."""
+    """A year (the default) or quarter is its reward settlement; a month, its figures."""
     try:
-        start, end, name = stats.parse_period(text, today)
-        return exports.settlement(start, end, name), f"{name}用稿奖励表"
-    except UsageError:
-        pass
-    try:
-        start, end = stats.parse_month(text, today)
-        return exports.month_figures(start, end), f"{start:%Y-%m}统计表"
+        start, end, name = stats.parse_span(text or str(today.year), today)
     except UsageError:
         raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"
                          "（季度）、导出 2026-05 或 上月（月度统计表）") from None
+    if stats.is_month(start, end):
+        return exports.month_figures(start, end), f"{start:%Y-%m}统计表"
+    return exports.settlement(start, end, name), f"{name}用稿奖励表"
 
 
 def _coming(msg: Incoming, ctx: Context, what: str) -> str:

@@ -1,4 +1,4 @@
-"""积分, 排行 and 统计: points, the rankings (优秀通讯员评选) and the month's figures."""
+"""积分, 排行 and 统计: points, the rankings (优秀通讯员评选) and the figures of a month, quarter or year."""
 
 from __future__ import annotations
 
@@ -46,12 +46,12 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
 
 
 @router.command("统计", near=("统记", "汇总"))
-def month(msg: Incoming, ctx: Context) -> Reply:
-    """统计 [2026-05] — 月度投稿、刊发、上稿率、转载率和未投稿的部门
+def figures(msg: Incoming, ctx: Context) -> Reply:
+    """统计 [2026-05｜2026] — 投稿、刊发、上稿率、转载率和未投稿的部门（月、季、年）
     例：统计 2026-05
     """
-    start, end = stats.parse_month(ctx.command.args, _today(ctx))
-    return Reply("\n".join(stats.month(ctx.session, start, end, ctx.settings.zone).lines(start)))
+    start, end, name = stats.parse_span(ctx.command.args, _today(ctx))
+    return Reply("\n".join(stats.figures(ctx.session, start, end, ctx.settings.zone).lines(name)))
 
 
 def _today(ctx: Context) -> date:

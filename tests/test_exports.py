@@ -105,7 +105,7 @@ def test_the_printed_monthly_report_is_what_统计_answers(newsroom: Runtime, mo
     monkeypatch.setenv("NEWSBOT_DATABASE_URL", newsroom.settings.database_url)
     assert main(["report", "monthly", "--month", "5月"]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("2026年5月：投稿 1 篇") and "当月没有投稿的部门：地籍股" in printed
+    assert printed.startswith("2026年5月：投稿 1 篇") and "2026年5月没有投稿的部门：地籍股" in printed
     assert printed.strip() == chat.as_member("admin").says("统计 2026-05")
 
 

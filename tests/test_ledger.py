@@ -372,7 +372,7 @@ def test_the_months_figures_equal_a_count_of_the_submissions(
                     session.execute(update(Submission).where(Submission.id == submission.id).values(**change))
                     stats.recount(session, submission.id, ZONE)
         for start, end in MONTHS:
-            figures = stats.month(session, start, end, ZONE)
+            figures = stats.figures(session, start, end, ZONE)
             by_outlet, by_department = _counted(session, start, end)
             assert {r.name: (r.sent, r.published, r.used) for r in figures.outlets} == by_outlet
             assert {r.name: (r.sent, r.published, r.used) for r in figures.departments} == by_department

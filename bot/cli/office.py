@@ -237,6 +237,7 @@ def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
 def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain import stats
     from bot.reports import monthly_workbook
+    from bot.text import month_name
 
     runtime = runtime_for(settings)
     start, end = stats.parse_month(args.month, office_today(runtime))
@@ -245,5 +246,5 @@ def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
             writing(args.output, lambda path: monthly_workbook(session, start, end, settings.zone, path))
             print(f"{args.month} 统计已写入 {args.output}")
             return 0
-        print("\n".join(stats.month(session, start, end, settings.zone).lines(start)))
+        print("\n".join(stats.figures(session, start, end, settings.zone).lines(month_name(start))))
     return 0

@@ -1,4 +1,4 @@
-"""Monthly figures (统计): drafts, approvals, submissions, publications and 上稿率.
+"""The figures of a month, a quarter or a year (统计): drafts, approvals, submissions, publications and 上稿率.
 
 The submissions are read from cells kept per month, outlet and author (models.figures): `recount` rewrites
 a submission's cells whenever it is e-mailed or published, `rebuild` all of them.
@@ -78,6 +78,21 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
     return start, end, f"{year}年第{quarter}季度"
 
 
+def parse_span(text: str, today: date) -> tuple[date, date, str]:
+    """A month (`2026-05`, `7月`; default: this month), a quarter or a year → [start, end) and its name."""
+    text = text.strip()
+    found = leading_month(text, today, past=True) if text else (today.replace(day=1), 0)
+    if found is not None and found[1] == len(text):
+        return found[0], _next_month(found[0]), month_name(found[0])
+    if found is None and _PERIOD.fullmatch(text):
+        return parse_period(text, today)
+    raise UsageError(f"时间应写成 2026-05（月份）、2026Q3（季度）或 2026（全年）这样，不是「{text}」。")
+
+
+def is_month(start: date, end: date) -> bool:
+    return end == _next_month(start)
+
+
 def _year(text: str) -> int:
     year = int(text)
     if not 2000 <= year <= 2100:
@@ -88,18 +103,18 @@ def _year(text: str) -> int:
 @dataclass(frozen=True)
 class Row:
     name: str
-    sent: int  # e-mailed this month
-    published: int  # published this month (whenever sent)
-    used: int  # of those sent this month, how many were published (so far)
+    sent: int  # e-mailed in the period
+    published: int  # published in the period (whenever sent)
+    used: int  # of those sent in the period, how many were published (so far)
 
     @property
     def rate(self) -> str:
-        """上稿率: the share of this month's submissions that were published."""
+        """上稿率: the share of the period's submissions that were published."""
         return f"{self.used / self.sent:.0%}" if self.sent else "—"
 
 
 @dataclass(frozen=True)
-class Month:
+class Figures:
     submitted: int
     approved: int
     sent: int
@@ -107,47 +122,48 @@ class Month:
     outlets: list[Row]
     levels: list[Row]
     departments: list[Row]
-    silent_departments: list[str]  # 宣传无死角: departments with no draft this month
-    reprinted: int  # 转载: publications this month of drafts published before, no e-mail of ours preceding them
+    silent_departments: list[str]  # 宣传无死角: departments with no draft in the period
+    reprinted: int  # 转载: publications in the period of drafts published before, no e-mail of ours preceding them
 
     @property
     def reprint_rate(self) -> str:
-        """转载率: the share of this month's publications that were reprints."""
+        """转载率: the share of the period's publications that were reprints."""
         return f"{self.reprinted / self.published:.0%}" if self.published else "—"
 
-    def lines(self, start: date) -> list[str]:
-        """The month as 统计 answers it and `newsbot report monthly` prints it: the headline, then per outlet,
+    def lines(self, name: str) -> list[str]:
+        """The period as 统计 answers it and `newsbot report monthly` prints it: the headline, then per outlet,
         level and department, and the departments with no draft (宣传无死角)."""
-        lines = [f"{month_name(start)}：{self.headline}"]
+        lines = [f"{name}：{self.headline}"]
         for title, rows in (("按媒体", self.outlets), ("按级别", self.levels), ("按部门", self.departments)):
             if rows:
                 lines.append(f"{title}（投递/刊发/上稿率）：")
                 lines += [f"{r.name} {r.sent}/{r.published}/{r.rate}" for r in rows]
         if self.silent_departments:
-            lines.append(f"当月没有投稿的部门：{'、'.join(self.silent_departments)}")
+            lines.append(f"{name}没有投稿的部门：{'、'.join(self.silent_departments)}")
         return lines
 
     @property
     def headline(self) -> str:
-        """The month in one line, as 统计, the monthly report and `newsbot stats` all give it."""
+        """The period in one line, as 统计, the monthly report and the year's summary all give it."""
         return (f"投稿 {self.submitted} 篇，批准 {self.approved} 篇，投递 {self.sent} 次，刊发 {self.published} 篇次"
                 f"（其中转载 {self.reprinted} 篇次，转载率 {self.reprint_rate}）")
 
 
-def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
-    if start.day != 1 or end != _next_month(start):
-        raise ValueError(f"the figures are by calendar month, not {start}–{end}")
+def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures:
+    """The figures of whole calendar months [start, end): a month, a quarter or a year."""
+    if start.day != 1 or end.day != 1 or end <= start:
+        raise ValueError(f"the figures are by whole calendar months, not {start}–{end}")
     since, until = instant(start, zone), instant(end, zone)
     submitted = session.scalar(select(func.count()).select_from(Draft)
                                .where(Draft.created_at >= since, Draft.created_at < until)) or 0
     approved = session.scalar(select(func.count(func.distinct(AuditEvent.draft_id))).where(  # drafts, not approvals:
         AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0  # a re-approval is one
-    # The month's cells by outlet and author (bot.domain.stats.recount keeps them); three views add them up.
+    # The months' cells by outlet and author (bot.domain.stats.recount keeps them); three views add them up.
     cells = session.execute(
         select(Outlet.id, Outlet.name, Outlet.level, Member.department, OutletMonth.sent, OutletMonth.published,
                OutletMonth.used)
         .join(Outlet, Outlet.id == OutletMonth.outlet_id).join(Member, Member.id == OutletMonth.author_id)
-        .where(OutletMonth.month == ledger.month_key(start))).all()
+        .where(OutletMonth.month >= ledger.month_key(start), OutletMonth.month < ledger.month_key(end))).all()
     by_outlet = _totals(((outlet_id, name), counts) for outlet_id, name, _, _, *counts in cells)
     by_level = _totals((level, counts) for _, _, level, _, *counts in cells)
     by_department = _totals((department, counts) for _, _, _, department, *counts in cells)
@@ -168,7 +184,7 @@ def month(session: Session, start: date, end: date, zone: ZoneInfo) -> Month:
     outlets = [Row(name, *numbers) for (_, name), numbers in sorted(by_outlet.items())]
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
-    return Month(submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
+    return Figures(submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
                  outlets, levels, departments, sorted(active - with_drafts), reprinted)
 
 
