@@ -1,5 +1,5 @@
-"""Files for the office in chat: 导出 (the reward settlement of a year or quarter, a month's figures) and 审批表
-(a draft's approval form).
+"""Files for the office in chat: 导出 (the reward settlement of a year or quarter, a month's figures, the year's
+summary) and 审批表 (a draft's approval form).
 
 The command only queues a job (an outbox row on the `export` channel); the dispatcher builds the file and
 sends it to the member as a WeCom file message, never inside WeCom's 5 seconds. In local mode it is saved in
@@ -26,6 +26,7 @@ from bot.forms import write_approval_form
 from bot.messages import Incoming
 from bot.outbox import APP, Transport, Undeliverable
 from bot.reports import monthly_workbook, rewards_workbook
+from bot.summary import write_year_summary
 from bot.wecom.transports import wecom_policy
 from models import Draft, OutboxMessage, Role
 
@@ -33,7 +34,8 @@ EXPORT_JOB = "export"
 WECOM_FILE_MAX = 20 * 1024 * 1024  # what media/upload takes
 MEDIA_KEPT = timedelta(days=2)  # WeCom keeps an upload 3 days; a retry within 2 sends it again
 _NOT_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\s]+')
-ROLES = {"rewards": {Role.admin}, "monthly": {Role.admin}, "form": {Role.editor, Role.approver}}  # who may have it
+ROLES = {"rewards": {Role.admin}, "monthly": {Role.admin}, "summary": {Role.admin},  # who may have which file
+         "form": {Role.editor, Role.approver}}
 
 
 def settlement(start: date, end: date, name: str) -> dict[str, Any]:
@@ -43,6 +45,11 @@ def settlement(start: date, end: date, name: str) -> dict[str, Any]:
 
 def month_figures(start: date, end: date) -> dict[str, Any]:
     return {"kind": "monthly", "start": start.isoformat(), "end": end.isoformat()}
+
+
+def year_summary(year: int) -> dict[str, Any]:
+    """The year in figures for the annual summary (年度宣传工作总结)."""
+    return {"kind": "summary", "year": year}
 
 
 def approval_form(draft: Draft) -> dict[str, Any]:
@@ -55,7 +62,7 @@ def queue(session: Session, msg: Incoming, job: dict[str, Any], now: datetime) -
                    payload={**job, "reply": outbox.reply_route(msg, now)}, dedupe_key=f"export:{msg.key}", now=now)
 
 
-def build(session: Session, job: dict[str, Any], userid: str, zone: ZoneInfo) -> tuple[str, bytes]:
+def build(session: Session, job: dict[str, Any], userid: str, zone: ZoneInfo, today: date) -> tuple[str, bytes]:
     """The file's name and content, from the data as it is now, if the member may still have it (a file
     queued while WeCom was down may be built hours later)."""
     member = members.get(session, userid)
@@ -68,6 +75,9 @@ def build(session: Session, job: dict[str, Any], userid: str, zone: ZoneInfo) ->
             raise Undeliverable(f"{userid} 已不是稿件 {draft.number} 的编辑或审核人，审批表没有发出。")
         write_approval_form(session, draft, out, zone)
         filename = f"审批表-{draft.id}-{_NOT_IN_FILENAMES.sub('_', draft.title)[:40]}.docx"
+    elif job["kind"] == "summary":
+        write_year_summary(session, job["year"], today, zone, out)
+        filename = f"{job['year']}年度宣传工作总结数据.docx"
     else:
         start, end = date.fromisoformat(job["start"]), date.fromisoformat(job["end"])
         if job["kind"] == "rewards":
@@ -98,7 +108,8 @@ class ExportJob:
         media_id = self._kept(message.payload)
         if media_id is None:
             with self._sessions.begin() as session:
-                filename, data = build(session, message.payload, message.recipient, self._zone)
+                filename, data = build(session, message.payload, message.recipient, self._zone,
+                                       self._clock().astimezone(self._zone).date())
             if self._upload is None:
                 self._save(message.recipient, filename, data)
                 return

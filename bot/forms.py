@@ -43,15 +43,15 @@ def write_approval_form(session: Session, draft: Draft, path: Path | BinaryIO, z
         ("投稿时间", when(draft.created_at)),
         ("批准", f"{draft.approved_by.name} {when(draft.approved_at)}" if draft.approved_by else "未批准"),
     ]
-    table = document.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
+    grid = document.add_table(rows=0, cols=2)
+    grid.style = "Table Grid"
     for label, value in facts:
-        row = table.add_row().cells
+        row = grid.add_row().cells
         row[0].text, row[1].text = label, xml_safe(value)
 
     document.add_heading("版本", level=1)
     versions = drafts.versions(session, draft)
-    _table(document, ["版本", "修改人", "时间", "字数"],
+    table(document, ["版本", "修改人", "时间", "字数"],
            [[f"v{v.number}", v.author.name, when(v.created_at), str(word_count(v.text))] for v in versions])
 
     document.add_heading("审批记录", level=1)
@@ -59,7 +59,7 @@ def write_approval_form(session: Session, draft: Draft, path: Path | BinaryIO, z
                                                            AuditEvent.action.in_(audit.ACTION_LABELS))
                                   .order_by(AuditEvent.id)))
     names = members.names(session, (e.actor for e in events if e.actor))
-    _table(document, ["时间", "经办人", "环节", "版本", "意见"],
+    table(document, ["时间", "经办人", "环节", "版本", "意见"],
            [[when(e.at), names.get(e.actor or "", e.actor or "系统"), audit.ACTION_LABELS[e.action],
              f"v{e.version}" if e.version else "", e.comment or ""] for e in events])
 
@@ -71,11 +71,12 @@ def write_approval_form(session: Session, draft: Draft, path: Path | BinaryIO, z
     document.save(str(path) if isinstance(path, Path) else path)
 
 
-def _table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
+def table(document: DocxDocument, header: list[str], rows: list[list[object]]) -> None:
+    """A bordered table with a header row; each value is written as text."""
+    grid = document.add_table(rows=1, cols=len(header))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, header, strict=True):
         cell.text = text
     for values in rows:
-        for cell, text in zip(table.add_row().cells, values, strict=True):
-            cell.text = xml_safe(text)
+        for cell, value in zip(grid.add_row().cells, values, strict=True):
+            cell.text = xml_safe(str(value))

@@ -150,11 +150,6 @@ def training_reminder(ctx: JobContext) -> int:
                               dedupe_key=f"training:{year}:{admin.userid}", now=ctx.now) for admin in admins)
 
 
-def ranked_year(day: date) -> int:
-    """The year a year-end ranking on `day` is about: fired in the first half of a year, the year before."""
-    return day.year if day.month > 6 else day.year - 1
-
-
 YEAR_END_PARTS = 10  # the whole year's articles (a county bureau's few dozen to a few hundred), not a flood
 
 
@@ -162,7 +157,7 @@ def year_end(ctx: JobContext) -> int:
     """Dec 28: the year's ranking of people and departments and its published articles (the material for 工作巡礼).
     Fired in the first half of a year, it closes the year before, whole (日程 设置 year_end month=1 day=2)."""
     day = ctx.fire.date()
-    year = ranked_year(day)
+    year = stats.closing_year(day)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     so_far = f"，截至{day.month}月{day.day}日" if day < end else ""  # Dec 31 too: later 刊发 still count
     lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
@@ -176,6 +171,7 @@ def year_end(ctx: JobContext) -> int:
                      f"（发送「培训 {year}」查看）。")
     if so_far:
         lines.append(f"此后登记的刊发仍计入全年：发送「排行 {year}」查看最新排行。")
+    lines.append(f"年度宣传工作总结的数据素材：管理员发送「导出 总结 {year}」获取。")
     articles = rewards.articles(ctx.session, start, end)
     lines.append(f"全年刊发稿件 {len(articles)} 篇：")
     lines += [f"· 《{a.draft.title}》{'、'.join(p.outlet.name for p in a.publications)}" for a in articles]
@@ -202,8 +198,8 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
     post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""
     instead = {
         "monthly_report": f"可在工作群发送「统计 {fire.date().replace(day=1) - timedelta(days=1):%Y-%m}」代替",
-        "year_end": f"可在工作群发送「排行 {ranked_year(fire.date())}」查看年度排行，"
-                    f"发送「导出 {ranked_year(fire.date())}」获取全年刊发稿件清单（用稿奖励表）",
+        "year_end": f"可在工作群发送「排行 {stats.closing_year(fire.date())}」查看年度排行，"
+                    f"发送「导出 {stats.closing_year(fire.date())}」获取全年刊发稿件清单（用稿奖励表）",
         "study_reminder": "本月学习内容已设置的，可在工作群发送「学习」；尚未设置的，请发送「学习 设置 内容」，"
                           "设置后将立即发到工作群",
         "training_reminder": f"请自行安排{fire.year}年通讯员培训",

@@ -3,6 +3,7 @@ to the member as a file in their 1:1 chat with the app."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -20,11 +21,16 @@ router = Router()
 @router.command("导出", roles=exports.ROLES["rewards"], near=("下载", "结算", "奖励表", "用稿表", "报表", "导出表格"))
 def export(msg: Incoming, ctx: Context) -> Reply:
     """导出 [年份｜季度｜月份] — 用稿奖励结算表（年度、季度）或月度统计表（月份），以文件发给您
+    导出 总结 [年份] — 年度宣传工作总结的数据素材（Word 文件）
     例：导出 2026Q3
     """
     today, words = ctx.now.astimezone(ctx.settings.zone).date(), ctx.command.args.strip()
+    summary = _SUMMARY.search(words)
+    if summary:
+        words = (words[:summary.start()] + words[summary.end():]).strip()
     relative = _RELATIVE.get(words)
-    job, title = _wanted(relative(today) if relative else words, today)
+    wanted = _summary if summary else _wanted
+    job, title = wanted(relative(today) if relative else words, today)
     exports.queue(ctx.session, msg, job, ctx.now)
     return Reply(_coming(msg, ctx, f"《{title}》"))
 
@@ -50,11 +56,24 @@ def _last_quarter(today: date) -> str:
     return f"{today.year - 1}Q4" if quarter == 0 else f"{today.year}Q{quarter}"
 
 
+_SUMMARY = re.compile(r"(?:年度|工作)*总结")
 _RELATIVE: dict[str, Callable[[date], str]] = {
     "今年": lambda today: str(today.year), "全年": lambda today: str(today.year),
     "去年": lambda today: str(today.year - 1), "上年": lambda today: str(today.year - 1),
     "本季度": lambda today: f"{today.year}Q{(today.month - 1) // 3 + 1}", "上季度": _last_quarter,
     "本月": lambda today: f"{today:%Y-%m}", "上月": _last_month, "上个月": _last_month}
+
+
+def _summary(text: str, today: date) -> tuple[dict[str, Any], str]:
+    """A year (by default the one closing: in the first half of a year, the year before)."""
+    example = f"导出 总结 {stats.closing_year(today)}"
+    try:
+        start, end, name = stats.parse_period(text or example[-4:], today)
+    except UsageError:
+        raise UsageError(f"「{text}」不是年份。总结按全年生成，例如：{example}") from None
+    if (start.month, end.year) != (1, start.year + 1):
+        raise UsageError(f"总结按全年生成，请写年份，例如：导出 总结 {start.year}")
+    return exports.year_summary(start.year), f"{name}度宣传工作总结（数据素材）"
 
 
 def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:

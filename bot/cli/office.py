@@ -69,6 +69,10 @@ def add_commands(commands: Commands) -> None:
     monthly.add_argument("--month", required=True, metavar="YYYY-MM")
     monthly.add_argument("-o", "--output", type=Path, metavar="FILE.xlsx")
     monthly.set_defaults(run=_report_monthly)
+    summary = report.add_parser("summary", help="the year in figures for the annual summary (年度宣传工作总结, .docx)")
+    summary.add_argument("--year", type=int, required=True)
+    summary.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.docx")
+    summary.set_defaults(run=_report_summary)
 
 
 def _study_set(args: argparse.Namespace, settings: Settings) -> int:
@@ -231,6 +235,19 @@ def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         writing(args.output, lambda path: rewards_workbook(session, start, end, name, path))
     print(f"{name}用稿奖励表已写入 {args.output}")
+    return 0
+
+
+def _report_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain.stats import parse_period
+    from bot.summary import write_year_summary
+
+    runtime = runtime_for(settings)
+    today = office_today(runtime)
+    year = parse_period(str(args.year), today)[0].year  # the same range check as in chat
+    with runtime.sessions.begin() as session:
+        writing(args.output, lambda path: write_year_summary(session, year, today, settings.zone, path))
+    print(f"{year}年度宣传工作总结数据已写入 {args.output}")
     return 0
 
 

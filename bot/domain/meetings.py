@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -51,6 +51,24 @@ def publications_since(session: Session, day: date) -> list[tuple[str, str, str]
         .where(Submission.state == SubmissionState.published, Submission.published_on >= day)
         .order_by(Submission.published_on.desc(), Submission.id.desc()))
     return [(title, outlet, author) for title, outlet, author in rows]
+
+
+def meetings_held(session: Session, start: date, end: date) -> int:
+    """How many meetings the calendar announced on their day in [start, end) (its runs of the meeting itself)."""
+    return session.scalar(select(func.count()).select_from(JobRun).where(
+        JobRun.schedule_id == MEETING, JobRun.outcome == "done", JobRun.period >= start.isoformat(),
+        JobRun.period < end.isoformat())) or 0
+
+
+def lead_count(session: Session, since: datetime, until: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(Lead).where(Lead.created_at >= since,
+                                                                       Lead.created_at < until)) or 0
+
+
+def study_of_year(session: Session, year: int) -> list[StudyItem]:
+    """The months of `year` that had study items set, in order."""
+    return list(session.scalars(select(StudyItem).where(StudyItem.month.like(f"{year}-%"))
+                                .order_by(StudyItem.month)))
 
 
 def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead:

@@ -89,6 +89,11 @@ def parse_span(text: str, today: date) -> tuple[date, date, str]:
     raise UsageError(f"时间应写成 2026-05（月份）、2026Q3（季度）或 2026（全年）这样，不是「{text}」。")
 
 
+def closing_year(day: date) -> int:
+    """The year a year-end ranking or summary on `day` is about: in the first half of a year, the year before."""
+    return day.year if day.month > 6 else day.year - 1
+
+
 def is_month(start: date, end: date) -> bool:
     return end == _next_month(start)
 

@@ -1,0 +1,92 @@
+"""The year in figures for the office's annual summary (年度宣传工作总结): a Word document in the order the office
+writes one — news work, the team, rewards, the articles published — filled from the data, for the admin to
+quote and write around."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.domain import meetings, members, rewards, stats, topics, trainings
+from bot.domain.proof import where_seen
+from bot.forms import a4_document, table
+from bot.text import day_name
+from models import Role
+
+TOP = 10  # places in the rankings, as 排行 shows them
+
+
+def write_year_summary(session: Session, year: int, today: date, zone: ZoneInfo, path: Path | BinaryIO) -> None:
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    document = a4_document()
+    document.add_heading(f"{year}年度宣传工作总结（数据素材）", level=0)
+    so_far = f"，数据截至{day_name(today)}" if today < end else ""
+    document.add_paragraph(f"根据审稿系统的记录生成于 {today:%Y-%m-%d}{so_far}。"
+                           "数字可直接引用，文字请结合工作实际撰写。")
+
+    figures = stats.figures(session, start, end, zone)
+    articles = rewards.articles(session, start, end)
+    front = sum(p.front_page for a in articles for p in a.publications)
+    document.add_heading("一、新闻宣传", level=1)
+    levels = "、".join(f"{r.name} {r.published} 篇次" for r in figures.levels if r.published)
+    document.add_paragraph(f"全年{figures.headline}。刊发稿件 {len(articles)} 篇，其中头版（头条）{front} 篇次"
+                           + (f"；按媒体级别：{levels}。" if levels else "。"))
+    for title, by, rows in (("按媒体级别（大报大台大刊大网）", "级别", figures.levels),
+                            ("按媒体", "媒体", figures.outlets), ("按部门", "部门", figures.departments)):
+        if rows:
+            document.add_heading(title, level=2)
+            table(document, [by, "投递", "刊发", "上稿率"], [[r.name, r.sent, r.published, r.rate] for r in rows])
+    if figures.silent_departments:
+        document.add_paragraph(f"全年没有投稿的部门：{'、'.join(figures.silent_departments)}。")
+    document.add_heading("专题报道（组织策划系列报道）", level=2)
+    series = [c for c in topics.counts(session, start, end, zone) if c.drafts or c.published]
+    if series:
+        table(document, ["专题", "投稿", "刊发稿件"], [[c.name, c.drafts, c.published] for c in series])
+    else:
+        document.add_paragraph("全年没有稿件归入专题。")
+
+    document.add_heading("二、队伍建设", level=1)
+    people = members.all_members(session)
+    writers = [m for m in people if m.active and Role.correspondent in m.roles]
+    missing = members.departments_without(people, Role.correspondent)
+    document.add_paragraph(
+        f"现有通讯员 {len(writers)} 名，分布在 {len({m.department for m in writers if m.department})} 个部门"
+        + (f"；尚未推荐通讯员的部门：{'、'.join(missing)}。" if missing else "，每个部门均有通讯员。"))
+    since, until = stats.instant(start, zone), stats.instant(end, zone)
+    document.add_paragraph(f"按日程召开宣传工作例会 {meetings.meetings_held(session, start, end)} 次，"
+                           f"收集新闻线索 {meetings.lead_count(session, since, until)} 条。")
+    trained = trainings.of_year(session, year)
+    document.add_heading("培训", level=2)
+    document.add_paragraph(f"全年开展通讯员培训 {len(trained)} 次，共 {sum(e.attendees for e in trained)} 人次参加。"
+                           if trained else "全年没有登记通讯员培训。")
+    if trained:
+        table(document, ["日期", "培训", "主讲", "参加人数"],
+              [[f"{e.training.day:%Y-%m-%d}", e.training.title, e.training.speaker, e.attendees] for e in trained])
+    studied = meetings.study_of_year(session, year)
+    document.add_heading("理论学习（每月学习制度）", level=2)
+    document.add_paragraph(f"全年 {len(studied)} 个月安排了学习内容。")
+    if studied:
+        table(document, ["月份", "学习内容"], [[item.month, item.text] for item in studied])
+
+    document.add_heading("三、考核激励（优秀通讯员评选参考）", level=1)
+    ranked = rewards.placed(rewards.people(session, start, end), TOP)
+    if ranked:
+        table(document, ["名次", "通讯员", "部门", "积分", "篇数"],
+              [[place, p.name, p.department, f"{p.points:g}", p.articles] for place, p in ranked])
+        table(document, ["名次", "部门", "积分", "篇数"],
+              [[place, d.name, f"{d.points:g}", d.articles]
+               for place, d in rewards.placed(rewards.departments(session, start, end), TOP)])
+    else:
+        document.add_paragraph("全年还没有刊发的稿件。")
+
+    document.add_heading("四、刊发稿件清单（用稿反馈）", level=1)
+    table(document, ["编号", "标题", "作者", "部门", "刊发媒体", "日期", "链接或版面"],
+          [[a.draft.number, a.draft.title, a.draft.author.name, a.draft.author.department,
+            "、".join(p.outlet.name + ("（头版）" if p.front_page else "") for p in a.publications),
+            "、".join(f"{p.published_on:%m-%d}" for p in a.publications if p.published_on),
+            "\n".join(where_seen(p) for p in a.publications)] for a in articles])
+    document.save(str(path) if isinstance(path, Path) else path)
