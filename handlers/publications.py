@@ -25,6 +25,7 @@ _SEPARATORS = re.compile(r"[\s，。；、,;！？!?：（）【】]+")
 # 「5月13日第3版」「第3版头条」「乐昌电视台《乐昌新闻》」: two words; but 「《南方》杂志」, an outlet, is one.
 _PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern})|(?<=[^》])({PROGRAMME.pattern})$")
 _LOOKS_LIKE_LINK = re.compile(r"[./:]")  # 「sgrb.com/1」 is a link mistyped; 「要闻版」 is not
+_COLON_AFTER_CHINESE = re.compile(r"(?<=[^\x00-\x7f]):+$")  # 「韶关日报:」; 「http:」 stays a mistyped link's
 
 
 @router.command("投递", roles={Role.editor}, takes_number=True, near=("投送", "转投", "发邮件", "一稿多投"))
@@ -127,7 +128,8 @@ def _words(text: str) -> list[str]:
 
 def _split(text: str) -> list[str]:
     """Words between links: split at blanks and punctuation, and a page glued to its neighbours taken apart."""
-    return [part for word in _SEPARATORS.split(text) for part in _PAGE_GLUED.split(to_half_width(word)) if part]
+    return [_COLON_AFTER_CHINESE.sub("", part) for word in _SEPARATORS.split(text)
+            for part in _PAGE_GLUED.split(to_half_width(word)) if part]
 
 
 @router.command("撤销刊发", roles={Role.admin}, takes_number=True)

@@ -431,6 +431,8 @@ def test_a_broadcast_is_recorded_by_its_programme(newsroom: Runtime, sent: Sent,
     ("刊发 #1 韶关日报 B1版", "刊发（B1版），积分 +3"),  # a later section's first page is no 头版
     ("刊发 #1 韶关日报 头版头条 第1版", "刊发（第1版），积分 +6"),
     ("刊发 #1 韶关日报：第1版", "刊发（第1版），积分 +6"),
+    ("刊发 #1 韶关日报:第1版", "刊发（第1版），积分 +6"),  # an ASCII colon after Chinese, as phones type it
+    ("刊发 #1 韶关日报: 第3版", "刊发（第3版），积分 +3"),
     ("刊发 #1 韶关日报 5月12日第3版", "刊发（第3版），积分 +3"),
     ("刊发 #1 韶关日报 https://sgrb.example/3 https://sgrb.example/4", "「https://sgrb.example/4」无法识别"),
     ("刊发 #1 韶关日报", "报纸没有网络链接的写版面：刊发 #1 韶关日报 第3版"),
