@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.file_drafts import FileRefused, extract_text
+from bot.documents import FileRefused, extract_text
 from bot.runtime import Runtime
 from models import AuditEvent, Draft, DraftFile, DraftVersion, OutboxMessage, OutboxState
 from tests.conftest import ChatDriver, FrozenClock
@@ -180,7 +180,7 @@ def test_hostile_and_broken_docx_are_refused_before_parsing() -> None:
 
 
 def test_utf16_text_and_content_type_checks() -> None:
-    from bot.file_drafts import check_content_type
+    from bot.documents import check_content_type
 
     assert extract_text("记事本.txt", "记事本的Unicode".encode("utf-16")) == "记事本的Unicode"
     check_content_type("稿.docx", DOCX_TYPE)

@@ -14,7 +14,7 @@ from docx import Document
 from sqlalchemy import func, select, update
 
 from bot import mail
-from bot.file_drafts import extract_text
+from bot.documents import extract_text
 from bot.runtime import Runtime
 from models import (
     AuditEvent,
