@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.domain import outlets, photos, publishing, stats
+from bot.domain import outlets, photos, stats, submitting
 from bot.domain.drafts import version
 from bot.domain.photos import Photo
 from bot.forms import a4_document
@@ -143,7 +143,7 @@ class MailTransport:
                              timedelta(minutes=10), counts=False)
         submission_id, message_id = message.payload["submission_id"], message.payload["message_id"]
         with self._sessions.begin() as session:
-            submission = publishing.start_sending(session, submission_id, message_id, self._clock(),
+            submission = submitting.start_sending(session, submission_id, message_id, self._clock(),
                                                   message.claimed_by or "")
             if submission is None:
                 return
@@ -157,15 +157,15 @@ class MailTransport:
                 self._smtp(email)
         except MaybeSent as exc:
             with self._sessions.begin() as session:
-                publishing.mail_failed(session, submission_id, str(exc), self._clock(), message.claimed_by or "",
+                submitting.mail_failed(session, submission_id, str(exc), self._clock(), message.claimed_by or "",
                                        maybe_sent=True)
             return
         except (RetryLater, Undeliverable):
             with self._sessions.begin() as session:
-                publishing.not_sent(session, submission_id)
+                submitting.not_sent(session, submission_id)
             raise
         with self._sessions.begin() as session:  # on its own: whatever happens next, the outlet got its e-mail
-            publishing.mail_sent(session, submission_id, message_id, self._clock())
+            submitting.mail_sent(session, submission_id, message_id, self._clock())
         try:
             with self._sessions.begin() as session:
                 stats.recount(session, submission_id, self._settings.zone)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import outbox
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
-from bot.domain import members, publishing
+from bot.domain import members, submitting
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.exports import EXPORT_JOB, ExportJob
 from bot.file_drafts import FILE_JOB, FileDraftJob
@@ -91,7 +91,7 @@ class Runtime:
         mail = MailTransport(self.sessions, s, self.clock, write=print if s.mail_printed else None)
         exports = ExportJob(self.sessions, s.zone, self.clock, self.client.upload_file if self.client else None,
                             app, Path(s.exports_dir))
-        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, publishing.MAIL: mail, EXPORT_JOB: exports,
+        return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, submitting.MAIL: mail, EXPORT_JOB: exports,
                 outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
 
     def _aibot_download(self) -> Callable[[str, int], Media] | None:
@@ -129,8 +129,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
         return
     # Each death is news: a row revived by `newsbot outbox retry` that dies again is reported again.
     death = f"deadletter:{message.id}:{(message.claimed_by or '').rpartition(':')[2]}"
-    if message.channel == publishing.MAIL:
-        publishing.mail_failed(session, message.payload["submission_id"], error, now, message.claimed_by or "")
+    if message.channel == submitting.MAIL:
+        submitting.mail_failed(session, message.payload["submission_id"], error, now, message.claimed_by or "")
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import file_drafts
-from bot.domain import audit, drafts, members, publishing, sla, topics
+from bot.domain import audit, drafts, members, sla, submitting, topics
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
@@ -123,7 +123,7 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     ]
     if draft.approved_by is not None and draft.approved_at is not None:
         lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone)}")
-    sent = publishing.submissions(ctx.session, draft)
+    sent = submitting.submissions(ctx.session, draft)
     if sent:
         lines.append("媒体：" + "；".join(_outlet_line(s) for s in sent))
     topic = topics.of_draft(ctx.session, draft.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.domain import outlets, publishing, rewards, workdays
+from bot.domain import outlets, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
 from bot.engine import Context, Router
@@ -38,7 +38,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError("尚未配置邮件发送服务（SMTP），暂不能投递。请联系系统运维人员设置 NEWSBOT_SMTP_HOST 和 "
                          f"NEWSBOT_SMTP_SENDER 并重启服务；稿件 #{number} 状态不变，设置完成后请重新发送"
                          f"「投递 #{number} {rest.raw_args.strip() or '媒体'}」。")
-    result = publishing.submit(ctx.session, number, ctx.member, outlets.names_in(rest.raw_args),
+    result = submitting.submit(ctx.session, number, ctx.member, outlets.names_in(rest.raw_args),
                                ctx.settings.smtp_sender, ctx.now)
     lines = []
     if result.queued:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import mail, outbox
 from bot.db import make_engine
-from bot.domain import outlets, publishing
+from bot.domain import outlets, submitting
 from bot.outbox import Dispatcher
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState, Submission, SubmissionState
@@ -304,7 +304,7 @@ def test_the_time_an_e_mail_went_out_is_kept_in_utc_whatever_the_sessions_zone(
     shanghai = create_engine(PG_URL, connect_args={"options": "-c timezone=Asia/Shanghai"})  # not make_engine's
     with Session(shanghai) as session, session.begin():
         submission = session.scalars(select(Submission)).one()
-        publishing.mail_sent(session, submission.id, submission.message_id, clock())
+        submitting.mail_sent(session, submission.id, submission.message_id, clock())
     shanghai.dispose()
     with newsroom.sessions.begin() as session:
         assert session.scalars(select(Submission.sent_at)).one() == clock()

@@ -1,0 +1,161 @@
+"""投递: an approved draft goes out to the outlets, one e-mail each in the outlet's format (一稿多投), and what
+becomes of each e-mail (sending, sent, failed: the editor is told, and never a second copy unasked)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import make_msgid
+
+from sqlalchemy import case, func, literal, select, update
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.domain import audit, members, outlets, photos
+from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit
+from bot.domain.errors import Refused, UsageError
+from models import Draft, DraftState, Member, Outlet, Submission, SubmissionState
+
+S = DraftState
+SUBMITTABLE = (S.approved, S.submitted, S.published)
+PUBLISHABLE = Draft.state.in_(SUBMITTABLE) & Draft.approved_hash.is_not(None)  # SQL of publishable
+MAIL = "mail"  # the outbox channel of submissions; payload {"submission_id", "message_id"}
+
+
+@dataclass
+class Sent:
+    queued: list[Outlet] = field(default_factory=list)
+    refused: list[outlets.Check] = field(default_factory=list)
+    already: list[Outlet] = field(default_factory=list)
+
+
+def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
+           now: datetime) -> Sent:
+    """投递: check the approved version against each outlet's rules and queue one e-mail per passing outlet."""
+    draft = get(session, draft_id, lock=True)  # before any write: 刊发 takes the same lock first too
+    if not may_edit(draft, member):
+        who = editor_named(draft)
+        raise Refused(f"只有稿件 {draft.number} 的{who}或管理员可以投递。请把要投的媒体告诉{who}。", draft.id)
+    if draft.state == S.withdrawn:
+        raise Refused(f"稿件 {draft.number} 已撤回，不能投递。", draft.id)
+    if not publishable(draft):
+        raise Refused(f"稿件 {draft.number} 当前{S(draft.state).label}，批准后才能投递。", draft.id)
+    if not words:
+        raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
+    if "全部" in words and words != ["全部"]:
+        raise UsageError(f"「全部」要单独写：投递 {draft.number} 全部；或只列媒体：投递 {draft.number} 韶关日报 南方网")
+    targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
+    if not targets:
+        raise UsageError("还没有启用的媒体。请管理员用「媒体 添加 名称 级别 邮箱」添加，"
+                         "或用「媒体 修改 名称 启用=是」启用。")
+    approved = approved_version(session, draft)
+    has_photos = photos.any_in(session, draft.id)
+    done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
+    result = Sent()
+    for outlet in dict.fromkeys(targets):
+        earlier = done.get(outlet.id)
+        if earlier is not None and earlier.state != SubmissionState.failed:
+            result.already.append(outlet)
+            continue
+        verdict = outlets.check(outlet, draft, approved.text, has_photos)
+        if not verdict.ok:
+            result.refused.append(verdict)
+            continue
+        message_id = new_message_id(sender)
+        if earlier is None:
+            submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number,
+                                    state=SubmissionState.queued, message_id=message_id, queued_at=now)
+            session.add(submission)
+            session.flush()
+        else:  # a failed send, tried again
+            submission = earlier
+            submission.state, submission.message_id, submission.queued_at = SubmissionState.queued, message_id, now
+        outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,  # one row per e-mail, as its Message-ID
+                       payload={"submission_id": submission.id, "message_id": message_id},
+                       dedupe_key=f"mail:{submission.id}:{message_id[:150]}", now=now)
+        result.queued.append(outlet)
+    if result.queued:
+        if draft.state == S.approved and not compare_and_set(session, draft, (S.approved,), state=S.submitted,
+                                                             state_since=now, updated_at=now):
+            raise Refused(f"稿件 {draft.number} 刚被他人处理，请发送「稿件 {draft.number}」查看。", draft.id)
+        audit.record(session, now, member.userid, "submit_outlets", draft_id=draft.id, from_state=S.approved,
+                     to_state=draft.state, version=approved.number,
+                     comment="、".join(o.name for o in result.queued))
+    return result
+
+
+def new_message_id(sender: str) -> str:
+    """The Message-ID of a submission's e-mail, recorded with it."""
+    return make_msgid(domain=sender.rpartition("@")[2] or "newsbot.local")
+
+
+def start_sending(session: Session, submission_id: int, message_id: str, now: datetime,
+                  attempt: str) -> Submission | None:
+    """The submission an e-mail is about to carry, marked `sending`; None when it must not go out: a later 投递
+    took over, it was recorded already (刊发, 不采用), or this e-mail's last attempt died inside SMTP (then the
+    editor is asked to check with the outlet: never a second copy)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.message_id != message_id:
+        return None
+    if submission.state == SubmissionState.sending:
+        mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)
+        return None
+    if submission.state not in (SubmissionState.queued, SubmissionState.failed):  # failed: `outbox retry`
+        return None
+    submission.state = SubmissionState.sending  # committed before SMTP: a crash from here on is seen
+    return submission
+
+
+def not_sent(session: Session, submission_id: int) -> None:
+    """SMTP refused or could not be reached before the message was handed over: queued again, for the
+    outbox's retry or its dead letter's report."""
+    session.execute(update(Submission).where(Submission.id == submission_id,
+                                             Submission.state == SubmissionState.sending)
+                    .values(state=SubmissionState.queued))
+
+
+def mail_sent(session: Session, submission_id: int, message_id: str, now: datetime) -> None:
+    """The outlet has the e-mail: sent is the truth even when 刊发 or 不采用 came meanwhile, or a slow send was
+    given up for lost (failed)."""
+    session.execute(update(Submission).where(Submission.id == submission_id,
+                                             Submission.message_id == message_id).values(
+        state=case((Submission.state.in_((SubmissionState.sending, SubmissionState.failed)),
+                    SubmissionState.sent), else_=Submission.state),
+        # `now` typed as the column: a bare parameter would skip its UTC conversion, and PostgreSQL would
+        # read it in the session's zone.
+        sent_at=func.coalesce(Submission.sent_at, literal(now, Submission.sent_at.type))))
+
+
+def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
+                maybe_sent: bool = False) -> None:
+    """An e-mail was given up (a dead letter), or its connection broke after the message was handed over
+    (`maybe_sent`): mark the submission failed, so 投递 may send it again, and tell the editor which outlet and
+    what to do. `attempt` names the attempt: each is reported once."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.state not in (SubmissionState.queued, SubmissionState.sending):
+        return
+    submission.state = SubmissionState.failed
+    draft = submission.draft
+    outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
+    text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"
+            f"请先向{outlet}确认是否收到；没有收到再发送{again}重新投递。" if maybe_sent else
+            f"稿件 {draft.number}《{draft.title}》投递{outlet}失败，邮件没有发出，管理员已收到原因。"
+            f"问题解决后请发送{again}重新投递。")
+    audit.record(session, now, None, "mail.failed", draft_id=draft.id,
+                 comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
+    outbox.notify(session, told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
+
+
+def publishable(draft: Draft) -> bool:
+    """Approved, and its approval still standing: what may go to the outlets and be recorded as published."""
+    return draft.state in SUBMITTABLE and draft.approved_hash is not None
+
+
+def told_of_mail(session: Session, draft: Draft) -> list[str]:
+    """Who sends the draft to outlets and hears how its e-mails went: its editor, or the admins when it has none."""
+    return [draft.editor.userid] if draft.editor is not None else members.admin_userids(session)
+
+
+def submissions(session: Session, draft: Draft) -> list[Submission]:
+    """Where the draft went, outlet by outlet, in the order it was sent."""
+    return list(session.scalars(select(Submission).where(Submission.draft_id == draft.id).order_by(Submission.id)))
