@@ -4,8 +4,7 @@ to the member as a file in their 1:1 chat with the app."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bot import exports
@@ -26,11 +25,11 @@ def export(msg: Incoming, ctx: Context) -> Reply:
     """
     today, words = ctx.now.astimezone(ctx.settings.zone).date(), ctx.command.args.strip()
     summary = _SUMMARY.search(words)
-    if summary:
-        words = (words[:summary.start()] + words[summary.end():]).strip()
-    relative = _RELATIVE.get(words)
-    wanted = _summary if summary else _wanted
-    job, title = wanted(relative(today) if relative else words, today)
+    if summary is None:
+        job, title = _wanted(words, today)
+    else:
+        rest = (words[:summary.start()] + words[summary.end():]).strip()
+        job, title = _summary(rest or _SUMMARY_YEAR.get(summary[1], ""), today)
     exports.queue(ctx.session, msg, job, ctx.now)
     return Reply(_coming(msg, ctx, f"《{title}》"))
 
@@ -47,39 +46,31 @@ def approval_form(msg: Incoming, ctx: Context) -> Reply:
     return Reply(_coming(msg, ctx, f"稿件 {draft.number}《{draft.title}》的审批表"))
 
 
-def _last_month(today: date) -> str:
-    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
-
-
-def _last_quarter(today: date) -> str:
-    quarter = (today.month - 1) // 3
-    return f"{today.year - 1}Q4" if quarter == 0 else f"{today.year}Q{quarter}"
-
-
-_SUMMARY = re.compile(r"(?:年度|工作)*总结")
-_RELATIVE: dict[str, Callable[[date], str]] = {
-    "今年": lambda today: str(today.year), "全年": lambda today: str(today.year),
-    "去年": lambda today: str(today.year - 1), "上年": lambda today: str(today.year - 1),
-    "本季度": lambda today: f"{today.year}Q{(today.month - 1) // 3 + 1}", "上季度": _last_quarter,
-    "本月": lambda today: f"{today:%Y-%m}", "上月": _last_month, "上个月": _last_month}
+# The summary by any of its names: 总结, 年度总结, 年终总结, 宣传工作总结, 2025年度宣传工作总结, 去年度总结.
+_SUMMARY = re.compile(r"(?:(上|去|今|本)年?度?)?[年度终宣传工作]*总结")
+_SUMMARY_YEAR = {"上": "去年", "去": "去年", "今": "今年", "本": "今年"}
 
 
 def _summary(text: str, today: date) -> tuple[dict[str, Any], str]:
-    """A year (by default the one closing: in the first half of a year, the year before)."""
+    """A year (by default the one closing: in the first half of a year, the year before) that has begun."""
     example = f"导出 总结 {stats.closing_year(today)}"
     try:
-        start, end, name = stats.parse_period(text or example[-4:], today)
+        start, end, name = stats.parse_period(text or str(stats.closing_year(today)), today)
     except UsageError:
+        if text.isdigit():
+            raise  # a year out of range: the refusal says which years are
         raise UsageError(f"「{text}」不是年份。总结按全年生成，例如：{example}") from None
     if (start.month, end.year) != (1, start.year + 1):
         raise UsageError(f"总结按全年生成，请写年份，例如：导出 总结 {start.year}")
+    if start > today:
+        raise UsageError(f"{name}还没有开始，没有可总结的数据。例如：{example}")
     return exports.year_summary(start.year), f"{name}度宣传工作总结（数据素材）"
 
 
 def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
     """A year (the default) or quarter is its reward settlement; a month, its figures."""
     try:
-        start, end, name = stats.parse_span(text or str(today.year), today)
+        start, end, name = stats.parse_span(text or "今年", today)
     except UsageError:
         raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"
                          "（季度）、导出 2026-05 或 上月（月度统计表）") from None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.domain import ledger
 from bot.domain.errors import UsageError
 from bot.text import month_name
-from models import AuditEvent, Draft, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
+from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
 
 K = TypeVar("K", bound=Hashable)
 _BATCH = 20_000
@@ -60,12 +60,31 @@ def parse_month(text: str, today: date, past: bool = True) -> tuple[date, date]:
     return found[0], _next_month(found[0])
 
 
+def _last_month(today: date) -> str:
+    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
+
+
+def _last_quarter(today: date) -> str:
+    quarter = (today.month - 1) // 3
+    return f"{today.year - 1}Q4" if quarter == 0 else f"{today.year}Q{quarter}"
+
+
+# The periods people name by today: what each stands for, written as a period is.
+_RELATIVE: dict[str, Callable[[date], str]] = {
+    "今年": lambda today: str(today.year), "全年": lambda today: str(today.year),
+    "去年": lambda today: str(today.year - 1), "上年": lambda today: str(today.year - 1),
+    "本季度": lambda today: f"{today.year}Q{(today.month - 1) // 3 + 1}", "上季度": _last_quarter,
+    "本月": lambda today: f"{today:%Y-%m}", "上月": _last_month, "上个月": _last_month}
+
+
 def parse_period(text: str, today: date) -> tuple[date, date, str]:
-    """`2026`, `2026年度`, `2026Q3`, `2026年第三季度` (default: this year) → [start, end) and its name. A quarter
-    without a year (`三季度`, `Q3`) is the latest one begun: in January, 四季度 is last year's."""
-    match = _PERIOD.fullmatch(text.strip())
-    if not match or (text.strip() and not (match[1] or match[2] or match[3])):
-        raise UsageError(f"时间应写成 2026、2026Q3 或 三季度（今年第3季度）这样，不是「{text}」。")
+    """`2026`, `2026年度`, `2026Q3`, `2026年第三季度`, `去年`, `上季度` (default: this year) → [start, end) and its
+    name. A quarter without a year (`三季度`, `Q3`) is the latest one begun: in January, 四季度 is last year's."""
+    typed = text.strip()
+    text = _RELATIVE[typed](today) if typed in _RELATIVE else typed
+    match = _PERIOD.fullmatch(text)
+    if not match or (text and not (match[1] or match[2] or match[3])):
+        raise UsageError(f"时间应写成 2026、2026Q3 或 三季度（今年第3季度）这样，不是「{typed}」。")
     quarter_word = match[2] or match[3]
     quarter = None if quarter_word is None else (
         int(quarter_word) if quarter_word.isdigit() else "一二三四".index(quarter_word) + 1)
@@ -79,14 +98,15 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
 
 
 def parse_span(text: str, today: date) -> tuple[date, date, str]:
-    """A month (`2026-05`, `7月`; default: this month), a quarter or a year → [start, end) and its name."""
-    text = text.strip()
+    """A month (`2026-05`, `7月`, `上月`; default: this month), a quarter or a year → [start, end) and its name."""
+    typed = text.strip()
+    text = _RELATIVE[typed](today) if typed in _RELATIVE else typed
     found = leading_month(text, today, past=True) if text else (today.replace(day=1), 0)
     if found is not None and found[1] == len(text):
         return found[0], _next_month(found[0]), month_name(found[0])
     if found is None and _PERIOD.fullmatch(text):
         return parse_period(text, today)
-    raise UsageError(f"时间应写成 2026-05（月份）、2026Q3（季度）或 2026（全年）这样，不是「{text}」。")
+    raise UsageError(f"时间应写成 2026-05（月份）、2026Q3（季度）或 2026（全年）这样，不是「{typed}」。")
 
 
 def closing_year(day: date) -> int:
@@ -159,8 +179,9 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     if start.day != 1 or end.day != 1 or end <= start:
         raise ValueError(f"the figures are by whole calendar months, not {start}–{end}")
     since, until = instant(start, zone), instant(end, zone)
-    submitted = session.scalar(select(func.count()).select_from(Draft)
-                               .where(Draft.created_at >= since, Draft.created_at < until)) or 0
+    # A draft its author withdrew (a test, a duplicate) was never a submission the office counts.
+    submitted_in = (Draft.created_at >= since, Draft.created_at < until, Draft.state != DraftState.withdrawn)
+    submitted = session.scalar(select(func.count()).select_from(Draft).where(*submitted_in)) or 0
     approved = session.scalar(select(func.count(func.distinct(AuditEvent.draft_id))).where(  # drafts, not approvals:
         AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0  # a re-approval is one
     # The months' cells by outlet and author (bot.domain.stats.recount keeps them); three views add them up.
@@ -174,7 +195,7 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     by_department = _totals((department, counts) for _, _, _, department, *counts in cells)
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "")))
     with_drafts = set(session.scalars(select(Member.department).where(exists().where(  # one probe per member
-        Draft.author_id == Member.id, Draft.created_at >= since, Draft.created_at < until))))
+        Draft.author_id == Member.id, *submitted_in))))
     # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
     # by a plan made before its value is known (PostgreSQL's generic plans).
     # Outlets of level 本单位 (by default the 局微信公众号) publish what the office posts itself: never a reprint.
