@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config import Settings
-from bot.domain import meetings, members, rewards, sla, stats, trainings, workdays
+from bot.domain import meetings, members, rewards, sla, stats, topics, trainings, workdays
 from bot.domain.schedules import TITLES
 from bot.text import day_name, month_name
 from models import OutboxMessage, Role, Schedule
@@ -88,9 +88,11 @@ def theme_day_calls(ctx: JobContext) -> int:
         if target is not None and running_since <= target - before <= today:
             # 安全生产月 is all June: 「6月是安全生产月」; a day is 「3月5日是学雷锋日」.
             when = f"{target.month}月是" if str(name).endswith("月") else f"{day_name(target)}是"
+            series = topics.of_theme_day(ctx.session, str(name), ctx.now)
             sent += ctx.to_group(f"theme:{target.isoformat()}:{name}", [
                 f"**{name}征稿**：{when}{name}，请各部门围绕主题策划宣传活动，",
-                "活动稿件请及时用「投稿 标题」换行写正文发送给我。"])
+                "活动稿件请及时用「投稿 标题」换行写正文发送给我。",
+                *([f"投稿后发送「专题 #编号 {series.name}」归入主题宣传，年终统计。"] if series else [])])
     return sent
 
 

@@ -67,7 +67,7 @@ def _news(document: DocxDocument, session: Session, start: date, end: date, zone
                                "已刊发的比例（年末投递、次年刊发的也算）。")
     if figures.silent_departments:
         document.add_paragraph(f"全年没有投稿的部门：{'、'.join(figures.silent_departments)}。")
-    document.add_heading("专题报道（组织策划系列报道）", level=2)
+    document.add_heading("专题报道（组织策划系列报道、主题宣传）", level=2)
     series = [c for c in topics.counts(session, start, end, zone) if c.drafts or c.published]
     if series:
         table(document, ["专题", "投稿", "刊发稿件"], [[c.name, c.drafts, c.published] for c in series])

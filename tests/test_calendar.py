@@ -77,6 +77,25 @@ def test_a_theme_day_call_goes_out_ten_days_before(chat: ChatDriver, cal: Calend
     cal.tick()
     [call] = group_messages(chat.runtime)
     assert call.dedupe_key == "theme:2026-04-22:世界地球日" and "世界地球日征稿" in call.payload["markdown"]["content"]
+    # The theme day's drafts have a series of their own (主题宣传), counted in 专题 and the year's summary.
+    assert "投稿后发送「专题 #编号 世界地球日」归入主题宣传，年终统计。" in call.payload["markdown"]["content"]
+    chat.as_member("zhangsan").says("投稿 我局开展世界地球日宣传\n正文")
+    assert "已归入专题「世界地球日」" in chat.as_member("zhangsan").says("专题 #1 世界地球日")
+    assert "世界地球日：投稿 1 篇，刊发 0 篇" in chat.as_member("zhangsan").says("专题")
+
+
+def test_a_theme_days_series_retired_by_an_admin_stays_retired(chat: ChatDriver, cal: Calendar,
+                                                               clock: FrozenClock) -> None:
+    clock.current = utc(2026, 4, 11, 1, 0)
+    only(chat.runtime, "theme_day_calls")
+    chat.as_member("admin").says("专题 添加 世界地球日")
+    chat.as_member("admin").says("专题 停用 世界地球日")
+    clock.current = utc(2026, 4, 12, 1, 0)
+    cal.tick()
+    [call] = group_messages(chat.runtime)
+    assert "世界地球日征稿" in call.payload["markdown"]["content"] and "专题" not in call.payload["markdown"]["content"]
+    chat.as_member("zhangsan").says("投稿 我局开展世界地球日宣传\n正文")
+    assert "已停用" in chat.as_member("zhangsan").says("专题 #1 世界地球日")
 
 
 def test_a_theme_day_call_missed_while_down_goes_out_on_the_next_run_once(chat: ChatDriver, cal: Calendar,

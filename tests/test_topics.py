@@ -75,3 +75,19 @@ def test_bad_series_commands_say_what_to_type_and_change_nothing(chat: ChatDrive
     with chat.runtime.sessions.begin() as session:
         assert session.scalars(select(DraftTopic)).all() == []
         assert [t.name for t in session.scalars(select(Topic))] == ["垦造水田"]
+
+
+def test_a_theme_days_series_is_opened_once_and_only_under_a_name_a_series_may_have(chat: ChatDriver) -> None:
+    from bot.domain import topics
+    from models import AuditEvent
+
+    now = chat.runtime.clock()
+    with chat.runtime.sessions.begin() as session:
+        first = topics.of_theme_day(session, "全国土地日", now)
+        assert first is not None and topics.of_theme_day(session, "全国土地日", now) is first
+        assert topics.of_theme_day(session, "12·4宪法日", now) is None  # a name may not begin with a digit
+        assert topics.of_theme_day(session, "主题" * 20, now) is None  # too long
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(Topic.name)).all() == ["全国土地日"]
+        assert session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "topic.add")).all() == [
+            "全国土地日"]

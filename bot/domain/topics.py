@@ -36,7 +36,7 @@ def find(session: Session, name: str, *, retired_too: bool = False) -> Topic:
     return topic
 
 
-def add(session: Session, name: str, now: datetime, actor: str) -> Topic:
+def add(session: Session, name: str, now: datetime, actor: str | None) -> Topic:
     name = to_half_width(name.strip())
     # 「专题 2026」 is a year and 「专题 #12 …」 a draft: a name may begin with neither.
     if (not name or len(name) > NAME_MAX_CHARS or any(c.isspace() for c in name) or name in _RESERVED
@@ -52,6 +52,19 @@ def add(session: Session, name: str, now: datetime, actor: str) -> Topic:
     topic.active = True  # a retired series taken up again keeps its drafts
     audit.record(session, now, actor, "topic.add", comment=name)
     return topic
+
+
+def of_theme_day(session: Session, name: str, now: datetime) -> Topic | None:
+    """The series of a theme day's drafts (主题宣传: 学雷锋日, 全国土地日 …), opened by its first call for drafts and
+    counted year by year; None when an admin retired it, or its name cannot be a series' name."""
+    topic = session.scalar(select(Topic).where(Topic.name == to_half_width(name.strip())))
+    if topic is not None:
+        return topic if topic.active else None
+    try:
+        with session.begin_nested():  # a name refused leaves nothing behind
+            return add(session, name, now, None)
+    except UsageError:
+        return None
 
 
 def retire(session: Session, name: str, now: datetime, actor: str) -> Topic:
