@@ -211,7 +211,7 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     levels = [Row(Level(level).label, *by_level[level]) for level in Level if level in by_level]  # 中央 first
     departments = [Row(name or "未填部门", *numbers) for name, numbers in sorted(by_department.items())]
     return Figures(submitted, approved, sum(r.sent for r in outlets), sum(r.published for r in outlets),
-                 outlets, levels, departments, sorted(active - with_drafts), reprinted)
+                   outlets, levels, departments, sorted(active - with_drafts), reprinted)
 
 
 def recount(session: Session, submission_id: int, zone: ZoneInfo, also: date | None = None) -> None:
