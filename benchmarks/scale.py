@@ -4,10 +4,10 @@
 
 Bulk-inserts drafts (each with a version, three submissions, a third of them published, and the two chat
 messages sent about it, to one of the 30 editors and to the author) spread over ten years among 300
-members, rewrites the kept totals (`newsbot db rebuild-totals`) and times 统计, 排行, 积分, 稿件 (list and
-detail) and 投稿 through the engine at each size, then the dispatcher sending what those 投稿 queued (发送:
-a pass that sends one message to an editor with a long history). Prints a table; --json FILE keeps the
-figures.
+members, rewrites the kept totals (`newsbot db rebuild-totals`) and times 统计 (a month and a year), 排行,
+积分, 稿件 (list and detail) and 投稿 through the engine at each size, then the dispatcher sending what those
+投稿 queued (发送: a pass that sends one message to an editor with a long history). Prints a table; --json
+FILE keeps the figures.
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ def main() -> None:
     member_ids = members(runtime, args.members)
     this_year = date.today().year
     operations = {
-        "统计": ("u1", f"统计 {this_year - 1}-05"), "排行": ("u1", f"排行 {this_year - 1}"),
+        "统计": ("u1", f"统计 {this_year - 1}-05"), "统计 (year)": ("u1", f"统计 {this_year - 1}"),
+        "排行": ("u1", f"排行 {this_year - 1}"),
         "积分": ("u1", f"积分 {this_year - 1}"),
         "稿件 (list)": ("u1", "稿件"), "稿件 #N": ("u1", "稿件 #1"),
         "投稿": ("u1", "投稿 基准测试\n正文内容"),
