@@ -42,7 +42,7 @@ class Draft(Base):
     __table_args__ = (
         Index("ix_draft_author_id_id", "author_id", "id"),
         Index("ix_draft_editor_id_state", "editor_id", "state"),
-        Index("ix_draft_created_at", "created_at"),  # the month's figures: drafts submitted
+        Index("ix_draft_created_at_state", "created_at", "state"),  # 统计: drafts submitted, not withdrawn
         Index("ix_draft_author_id_created_at", "author_id", "created_at"),  # …and departments without any
     )
 
