@@ -161,11 +161,17 @@ class Router:
             # 「退回 #1 …⏎退回#2 …」: a line below that begins with the command again is a command of its own.
             several = sum(self._route(command_line(part)[0]) is route for part in lines)
             line, raw_line, body = command_line(" ".join(lines))
+        elif body and route.takes_body:  # 「投稿 乙⏎正文⏎投稿 丙⏎正文」: a line of the article beginning with the
+            # command is a second one (the lines below 线索, 日程 and 培训 are read by their handlers)
+            again = re.compile(rf"(?:{'|'.join(map(re.escape, route.words))})(?:[\s#＃]|$)", re.IGNORECASE)
+            several += sum(1 for part in body.splitlines() if again.match(part.strip()))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
         args, raw_args = line[start:].strip(), raw_line[start:].strip()
         if args in ("。", ".", "!"):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」「批准...」 are)
             args = raw_args = ""
+        elif args.endswith("。"):  # 「积分 2026。」「稿件 #1 全文。」: nor is the one that ends the sentence
+            args, raw_args = args.rstrip("。").rstrip(), raw_args.rstrip("。").rstrip()
         return route, Command(word, args, raw_args, body, several)
 
     def suggestion(self, line: str) -> str | None:

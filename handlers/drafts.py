@@ -22,7 +22,7 @@ _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 
 
-@router.command("投稿", roles={Role.correspondent}, takes_body=True, near=("交稿", "发稿", "写稿"))
+@router.command("投稿", roles={Role.correspondent}, takes_body=True, near=("交稿", "发稿", "写稿", "投搞"))
 def submit(msg: Incoming, ctx: Context) -> Reply:
     """投稿 标题⏎正文 — 提交新稿件，自动分配编辑
     例：投稿 乐昌开展地灾应急演练⏎（换行写正文）
@@ -39,7 +39,7 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
                  f"长稿可发送「续稿 {draft.number}」换行追加正文；发送「稿件 {draft.number}」查看进度。")
 
 
-@router.command("续稿", roles={Role.correspondent}, takes_body=True, takes_number=True)
+@router.command("续稿", roles={Role.correspondent}, takes_body=True, takes_number=True, near=("续搞",))
 def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分条发）
     例：续稿 #12⏎（换行写后续正文）
@@ -49,7 +49,7 @@ def append(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 
 
-@router.command("稿件", "我的稿件", takes_number=True, near=("查稿", "查看", "查询", "稿子"))
+@router.command("稿件", "我的稿件", takes_number=True, near=("查稿", "查看", "查询", "稿子", "搞件", "我的搞件"))
 def show(msg: Incoming, ctx: Context) -> Reply:
     """稿件 [#编号 [v版本｜v1..v2]] — 我的稿件和待办；带编号看详情、全文、对比
     例：稿件 #12 v1..v2

@@ -21,6 +21,10 @@ def lead(msg: Incoming, ctx: Context) -> Reply:
     """线索 内容 — 提交新闻线索，下次例会交流
     例：线索 坪石镇垦造水田下月验收
     """
+    leads = 1 + sum(line.strip().startswith("线索") for line in ctx.command.body.splitlines())
+    if leads > 1:  # 「线索 甲⏎线索 乙」 would be one lead of both
+        raise UsageError(f"一条消息只能发一条「线索」命令，这条有 {leads} 条，都没有记录。"
+                         "请分开发送，一条消息一条线索。")
     meetings.add_lead(ctx.session, ctx.member, "\n".join(filter(None, [ctx.command.raw_args, ctx.command.body])),
                       ctx.now)
     return Reply("已记录线索，将在下次宣传工作例会上交流。发送「例会」查看。")

@@ -223,3 +223,67 @@ def test_an_approved_draft_without_an_editor_waits_for_every_editor(chat: ChatDr
     with chat.runtime.sessions.begin() as session:
         members.require(session, "zhaoliu").active = True
     assert "#1《无人编辑的稿》已批准" in chat.as_member("zhaoliu").says("稿件")
+
+
+BODY = "今天上午，乐昌市自然资源局在北乡镇开展演练。\n\n共有50人参加。"
+
+
+def versions(chat: ChatDriver) -> list[str]:
+    with chat.runtime.sessions.begin() as session:
+        return [v.text for v in session.scalars(select(DraftVersion).order_by(DraftVersion.id))]
+
+
+def test_a_续稿_sent_again_is_not_appended_twice(chat: ChatDriver) -> None:
+    """The reply was slow and the author sent it again: the paragraph must not be in the article twice."""
+    zhangsan = chat.as_member("zhangsan")
+    zhangsan.says("投稿 演练\n正文第一段。")
+    assert "现为 v2" in zhangsan.says("续稿 #1\n第二段内容。")
+    again = zhangsan.says("续稿 #1\n第二段内容。")
+    assert again == "稿件 #1 的最新版本 v2 末尾已是这段正文，没有重复追加。发送「稿件 #1 全文」可查看。"
+    assert zhangsan.says("稿件 #1 全文").count("第二段内容。") == 1
+    assert "现为 v3" in zhangsan.says("续稿 #1\n第三段。")  # a new paragraph is appended as before
+    assert "现为 v4" in zhangsan.says("续稿 #1\n第二段内容。")  # …and one that repeats an earlier, not the last
+
+
+def test_the_same_draft_sent_again_is_not_a_second_draft_for_a_second_editor(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    assert "已收到投稿 #1" in zhangsan.says("投稿 演练\n" + BODY)
+    again = zhangsan.says("投稿 演练\n" + BODY)
+    assert again.startswith("这篇稿件已投过：#1《演练》，标题和正文都相同，没有重复投稿。要补充内容请发送「续稿 #1」")
+    assert chat.count(Draft) == 1
+    assert "已收到投稿 #2" in zhangsan.says("投稿 演练（二）\n" + BODY)  # another title: another article
+    assert "已收到投稿 #3" in chat.as_member("xiaoli").says("投稿 演练\n" + BODY)  # another author
+    assert "已撤回" in zhangsan.says("撤回 #1")
+    assert "已收到投稿 #4" in zhangsan.says("投稿 演练\n" + BODY)  # withdrawn, then sent again: a new draft
+
+
+def test_two_text_commands_in_one_message_run_neither(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    reply = zhangsan.says("投稿 乙\n正文乙\n投稿 丙\n正文丙")
+    assert reply.startswith("一条消息只能发一条「投稿」命令，这条有 2 条，都没有执行。")
+    assert "这条有 2 条，都没有记录" in zhangsan.says("线索 甲镇垦造水田验收\n线索 乙镇地灾演练")
+    assert "已记录线索" in zhangsan.says("线索 甲镇垦造水田验收\n详情：下月中旬")  # its details on the next line
+    assert chat.count(Draft) == 0 and versions(chat) == []
+    assert "已收到投稿 #1" in zhangsan.says("投稿 乙\n投稿须知里写的格式，我们照做了。")  # a word in the text
+
+
+def test_a_full_stop_after_the_arguments_is_read_past(chat: ChatDriver) -> None:
+    zhangsan = chat.as_member("zhangsan")
+    zhangsan.says("投稿 演练\n" + BODY)
+    for said in ("积分 2026", "统计 5月", "排行 今年", "稿件 #1", "稿件 #1 全文"):
+        assert zhangsan.says(f"{said}。") == zhangsan.says(said), said
+
+
+def test_a_title_typed_in_book_title_marks_is_shown_in_one_pair(chat: ChatDriver) -> None:
+    reply = chat.as_member("zhangsan").says("投稿 《乐昌开展地灾应急演练》\n" + BODY)
+    assert "《乐昌开展地灾应急演练》" in reply and "《《" not in reply
+    assert all("《《" not in str(row.payload) for row in chat.outbox())
+    assert "《《求是》刊发我局文章》" in chat.as_member("xiaoli").says("投稿 《求是》刊发我局文章\n" + BODY)
+
+
+def test_the_input_methods_commonest_slip_gets_the_command_suggested(chat: ChatDriver) -> None:
+    """稿 and 搞 are both typed gao."""
+    zhangsan = chat.as_member("zhangsan")
+    assert "投稿 乐昌开展演练" in zhangsan.says("投搞 乐昌开展演练\n正文")
+    assert "稿件 #1" in zhangsan.says("搞件 #1")
+    assert "续稿 #1" in zhangsan.says("续搞 #1\n正文")

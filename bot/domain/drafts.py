@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -95,6 +95,7 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     title, text = check_title(title), article(text)
     if not meaningful(text):
         raise UsageError("请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
+    _refuse_a_repeat(session, author, title, text, now)
     editor = editor_for(session, author)
     # By id, not by object: both members are in the session already, so draft.author and draft.editor come from
     # it without a query, and the flush need not weigh the relationships (a quarter of the draft's insert).
@@ -117,8 +118,25 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     return Submitted(draft, words)
 
 
+REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a second tap) within it is refused
+
+
+def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
+    """The same title and text from the same author again would be a second draft for a second editor."""
+    earlier = session.scalar(
+        select(Draft).join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
+        .where(Draft.author_id == author.id, Draft.created_at >= now - REPEAT_WINDOW, Draft.title == title,
+               Draft.state != DraftState.withdrawn, DraftVersion.hash == content_hash(text)).limit(1))
+    if earlier is not None:
+        raise Refused(f"这篇稿件已投过：{earlier.number}《{title}》，标题和正文都相同，没有重复投稿。要补充内容请发送"
+                      f"「续稿 {earlier.number}」，换行写追加的正文；发送「稿件 {earlier.number}」可查看它的进度。",
+                      earlier.id)
+
+
 def check_title(title: str) -> str:
     title = one_line(title).strip()  # a file's name may hold a line break; a Subject may not
+    if len(title) > 2 and title[0] == "《" and title[-1] == "》" and "《" not in title[1:-1]:
+        title = title[1:-1].strip()  # 「投稿 《标题》」: every reply puts the title in 《》 itself
     if not title:
         raise UsageError("请在「投稿」后写标题，下一行起写正文。例如：\n投稿 乐昌开展地质灾害应急演练\n（正文）")
     if len(title) > TITLE_MAX_CHARS:
@@ -153,6 +171,9 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if not meaningful(text):
         raise UsageError(f"请在「续稿 {draft.number}」的下一行写要追加的正文（同一条消息里换行）。")
     newest = current_version(session, draft)
+    if newest.text.endswith(f"\n{text}"):  # sent again (the reply was slow): the article would hold it twice
+        raise Refused(f"稿件 {draft.number} 的最新版本 v{newest.number} 末尾已是这段正文，没有重复追加。"
+                      f"发送「稿件 {draft.number} 全文」可查看。", draft.id)
     combined = f"{newest.text}\n{text}"
     number = draft.current_version + 1
     if not compare_and_set(session, draft, (draft.state,), current_version=number, updated_at=now):
