@@ -34,9 +34,12 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
                         "要撤销请联系系统运维人员从配置中删除。" if listed else ""))
     if len(words) == 3 and words[0] == "部门":
         member = members.find(ctx.session, words[1])
+        known = sorted({m.department for m in members.all_members(ctx.session) if m.active and m.department})
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)
+        new = (f"\n注意：「{member.department}」是新部门，统计和排行会把它单独列出。现有部门：{'、'.join(known)}；"
+               "写错了请重新设置。" if member.department not in known else "")  # 「规化股」 for 规划股
         return Reply(f"已将 {member.name}（{member.userid}）的部门设为：{member.department}。"
-                     "（从企业微信同步通讯录时，部门会按通讯录更新。）")
+                     "（从企业微信同步通讯录时，部门会按通讯录更新。）" + new)
     if len(words) == 3 and words[0] == "部门编辑":
         department, who = words[1], words[2].strip()
         editor = None if who == "无" else members.find(ctx.session, who)

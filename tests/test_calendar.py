@@ -259,6 +259,15 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 改后的书目")  # posted once
     assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 7月 下月的书")  # not yet due
     assert len(group_messages(chat.runtime)) == 1
+    # The month in words is the month, never the first word of this month's items (nor posted as them).
+    for said, month in (("学习 设置 下月 《新闻思想讲义》", "2026-07"), ("学习 设置 八月 八月的书", "2026-08"),
+                        ("学习 设置 下个月\n《新闻思想讲义》", "2026-07")):
+        assert chat.as_member("admin").says(said).startswith(f"已设置 {month} 的学习内容。"), said
+    assert chat.as_member("zhangsan").says("学习") == "2026-06 学习内容：\n改后的书目"
+    assert chat.as_member("zhangsan").says("学习 本月") == "2026-06 学习内容：\n改后的书目"
+    assert chat.as_member("zhangsan").says("学习 下月") == "2026-07 学习内容：\n《新闻思想讲义》"
+    assert chat.as_member("zhangsan").says("学习 十二月") == "2026-12 的学习内容还没有设置。"
+    assert len(group_messages(chat.runtime)) == 1
 
 
 def test_study_items_set_for_a_past_month_are_history_not_a_reminder(chat: ChatDriver, cal: Calendar,

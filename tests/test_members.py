@@ -284,3 +284,32 @@ def test_an_admin_cannot_make_themselves_an_approver(chat: ChatDriver) -> None:
                        "请由另一位管理员发送「成员 角色 admin 审核 管理员」设置，或联系系统运维人员设置。")
     assert member(chat, "admin").roles == frozenset({Role.admin})
     assert "已" in admin.says("成员 角色 admin 管理员 通讯员")  # other roles may still be taken
+
+
+def test_an_import_that_would_leave_no_admin_changes_nothing(chat: ChatDriver) -> None:
+    import io
+
+    import pytest
+
+    from bot.domain import members
+    from bot.domain.errors import UsageError
+    from tests.conftest import OFFICE_CSV
+
+    rows = OFFICE_CSV.replace("admin,钱主任,办公室,admin", "admin,钱主任,办公室,通讯员")
+    with pytest.raises(UsageError, match="导入后将没有管理员"), chat.runtime.sessions.begin() as session:
+        members.import_csv(session, io.StringIO(rows), chat.runtime.clock())
+    assert member(chat, "admin").roles == frozenset({Role.admin})
+    with chat.runtime.sessions.begin() as session:  # another admin in the same file: the office keeps one
+        members.import_csv(session, io.StringIO(rows.replace("wangwu,王五,局领导,approver",
+                                                             "wangwu,王五,局领导,approver|admin")),
+                           chat.runtime.clock())
+    assert member(chat, "admin").roles == frozenset({Role.correspondent})
+
+
+def test_a_department_typed_with_a_full_stop_or_a_slip_is_not_a_new_department_unseen(chat: ChatDriver) -> None:
+    admin = chat.as_member("admin")
+    reply = admin.says("成员 部门 张三 规划股。")
+    assert reply.startswith("已将 张三（zhangsan）的部门设为：规划股。（") and "新部门" not in reply
+    assert "规划股。：" not in admin.says("成员")
+    slip = admin.says("成员 部门 张三 规化股")
+    assert "注意：「规化股」是新部门，统计和排行会把它单独列出。现有部门：办公室、地籍股、局领导、执法监察大队、规划股" in slip

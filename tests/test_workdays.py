@@ -202,3 +202,12 @@ def test_what_cannot_be_read_for_sure_is_refused(written: str, refusal: str) -> 
 def test_repeated_days_count_once_and_a_word_may_touch_the_date(chat: ChatDriver, clock: FrozenClock) -> None:
     clock.current = beijing(2026, 9, 20, 12)
     assert "（1 天）" in chat.as_member("admin").says("日程 放假10-1、10-1 国庆节")
+
+
+@pytest.mark.parametrize("days", ["10月1日至8日放假调休，共8天", "10月1日至8日共8天", "10月1日至8日，放假，共 8 天。"])
+def test_the_count_of_days_in_the_notice_is_no_part_of_the_holidays_name(days: str, chat: ChatDriver,
+                                                                         clock: FrozenClock) -> None:
+    """As the State Council's notice writes it: 「10月1日至8日放假调休，共8天」."""
+    admin = chat.as_member("admin")
+    assert "已登记 2026年10月1日至10月8日（8 天）放假" in admin.says(f"日程 放假 {days} 国庆节、中秋节")
+    assert "放假（国庆节、中秋节），共 8 天" in admin.says("日程 假日")

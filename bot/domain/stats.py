@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,9 +25,13 @@ from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletM
 K = TypeVar("K", bound=Hashable)
 _BATCH = 20_000
 
-# 2026-07, 2026-7, 2026/7, 2026年7月, 7月 (the nearest): a whole word (「2026年1号文件」 and 「2026-123」 name no
-# month).
-_MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月)(?=\s|$)")
+# 2026-07, 2026-7, 2026/7, 2026年7月, 7月 or 七月 (the nearest): a whole word (「2026年1号文件」, 「2026-123」 and
+# 「五月的书」 name no month).
+_MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月"
+                    r"|(十[一二]|[一二三四五六七八九十])月)(?=\s|$)")
+_CHINESE_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
+# 本月, 上月, 下个月 …: the month by today.
+_MONTH_BY_TODAY = re.compile(r"(?:本月|这个月|当月|(上|下)个?月)(?=\s|$)")
 # 2026, 2026年, 2026Q3, 2026-Q3, 2026 Q3, 2026年第3季度, 2026年三季度
 _PERIOD = re.compile(r"(?:(\d{4})\s*年?度?)?\s*(?:-?\s*[Qq]([1-4])|第?\s*([1-4一二三四])\s*季度)?")
 
@@ -35,10 +39,16 @@ _PERIOD = re.compile(r"(?:(\d{4})\s*年?度?)?\s*(?:-?\s*[Qq]([1-4])|第?\s*([1-
 def leading_month(text: str, today: date, past: bool = False) -> tuple[date, int] | None:
     """The month `text` begins with, as its first day, and where the rest begins; None if it begins with none.
     A month without a year is the nearest one, or with `past` the latest one not to come (figures)."""
+    by_today = _MONTH_BY_TODAY.match(text)
+    if by_today is not None:
+        shift = {"上": -1, "下": 1}.get(by_today[1] or "", 0)
+        months = today.year * 12 + today.month - 1 + shift
+        return date(months // 12, months % 12 + 1, 1), by_today.end()
     match = _MONTH.match(text)
     if match is None:
         return None
-    year, month = match[1], int(match[2] or match[3] or match[4])
+    year = match[1]
+    month = _CHINESE_MONTHS.index(match[5]) + 1 if match[5] else int(match[2] or match[3] or match[4])
     if not 1 <= month <= 12:
         raise UsageError(f"「{match.group(0)}」不是有效的月份，请写成 2026-05 这样的年月。")
     if year:
@@ -60,21 +70,16 @@ def parse_month(text: str, today: date, past: bool = True) -> tuple[date, date]:
     return found[0], _next_month(found[0])
 
 
-def _last_month(today: date) -> str:
-    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
-
-
 def _last_quarter(today: date) -> str:
     quarter = (today.month - 1) // 3
     return f"{today.year - 1}Q4" if quarter == 0 else f"{today.year}Q{quarter}"
 
 
-# The periods people name by today: what each stands for, written as a period is.
+# The years and quarters people name by today (months: leading_month), written as a period is.
 _RELATIVE: dict[str, Callable[[date], str]] = {
     "今年": lambda today: str(today.year), "全年": lambda today: str(today.year),
     "去年": lambda today: str(today.year - 1), "上年": lambda today: str(today.year - 1),
-    "本季度": lambda today: f"{today.year}Q{(today.month - 1) // 3 + 1}", "上季度": _last_quarter,
-    "本月": lambda today: f"{today:%Y-%m}", "上月": _last_month, "上个月": _last_month}
+    "本季度": lambda today: f"{today.year}Q{(today.month - 1) // 3 + 1}", "上季度": _last_quarter}
 
 
 def parse_period(text: str, today: date) -> tuple[date, date, str]:

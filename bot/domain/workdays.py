@@ -151,6 +151,8 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
         at = gap.end()
     if not spans:
         raise UsageError(f"请先写日期或日期范围，再写名称，{usage(today)}")
+    if counted := _DAYS_COUNTED.match(text, at):  # 「…至8日放假调休，共8天」, as the notice has it: not the name
+        at = counted.end()
     name = raw[at:].strip()
     half = to_half_width(name)
     if _NOT_A_NAME.match(half) or half.count("(") != half.count(")"):
@@ -158,6 +160,7 @@ def parse_days(text: str, today: date) -> tuple[list[tuple[date, date]], str]:
     return spans, name
 
 
+_DAYS_COUNTED = re.compile(r"\s*[,，]?\s*(?:放假(?:调休)?\s*[,，]?\s*)?共\s*\d+\s*天\s*[。.,，;；]?")
 _SHORT_DAY = re.compile(r"(\d{1,2})(?:[日号]|(?=\s|$))")  # 「4月4日至6日」: the month is the first day's
 # （周日）, （农历除夕、周二）: half-width by now; a bracket without a weekday or 农历 is part of the name.
 _NOTE = re.compile(r"\s*\(([^()至到]*(?:周|星期|礼拜|农历|除夕)[^()至到]*)\)")
