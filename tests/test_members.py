@@ -312,4 +312,5 @@ def test_a_department_typed_with_a_full_stop_or_a_slip_is_not_a_new_department_u
     assert reply.startswith("已将 张三（zhangsan）的部门设为：规划股。（") and "新部门" not in reply
     assert "规划股。：" not in admin.says("成员")
     slip = admin.says("成员 部门 张三 规化股")
-    assert "注意：「规化股」是新部门，统计和排行会把它单独列出。现有部门：办公室、地籍股、局领导、执法监察大队、规划股" in slip
+    assert ("注意：「规化股」是新部门，统计和排行会把它单独列出。"
+            "现有部门：办公室、地籍股、局领导、执法监察大队、规划股") in slip
