@@ -57,6 +57,13 @@ def meeting_notice(ctx: JobContext) -> int:
     if found[0] <= ctx.now:  # over already (a notice set after the meeting's hour, or sent late): nothing to tell
         return 0
     when, schedule = found
+    if off := workdays.holiday(ctx.session, when.astimezone(ctx.settings.zone).date()):  # the admins decide
+        at = when.astimezone(ctx.settings.zone)
+        local = f"{at.year}年{day_name(at.date())}{at:%H:%M}"
+        outbox.notify(ctx.session, members.admin_userids(ctx.session),
+                      f"{local}的宣传工作例会正逢放假（{off}），工作群没有收到例会通知。请另定时间后在群里通知，"
+                      f"或发送「日程 设置 meeting …」调整例会日程。", f"meeting-off:{when:%Y-%m-%d}", ctx.now)
+        return 0
     title = "今天" if days_before == 0 else f"{days_before} 天后"
     details = meetings.meeting_lines(ctx.session, when, schedule, ctx.settings.zone)
     lines = [f"**宣传工作例会通知**（{title}）", *details]

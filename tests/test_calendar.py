@@ -624,3 +624,22 @@ def test_a_schedule_on_day_30_from_before_the_check_can_still_change_its_grace(c
     with chat.runtime.sessions.begin() as session:
         session.get(Schedule, "study_reminder").rule = {"day": "30", "hour": "9", "minute": "0"}
     assert "已修改" in chat.as_member("admin").says("日程 设置 study_reminder grace=600")
+
+
+def test_a_meeting_on_a_day_off_is_not_announced_and_the_admins_are_asked(chat: ChatDriver, cal: Calendar,
+                                                                            clock: FrozenClock) -> None:
+    """The last Friday of September 2026 is 中秋节: nobody would come to the 例会 the group is called to."""
+    assert "已登记" in chat.as_member("admin").says("日程 放假 9月25日至27日 中秋节")
+    only(chat.runtime, "meeting_notice", "meeting_day_notice", "meeting")
+    for day in (22, 25):  # three days before, and on the day
+        clock.current = utc(2026, 9, day, 1, 0)
+        cal.tick()
+    assert group_messages(chat.runtime) == []
+    [asked] = [m for m in chat.outbox() if m.dedupe_key.startswith("meeting-off:")]  # once
+    assert asked.recipient == "admin" and asked.payload["text"]["content"].startswith(
+        "2026年9月25日15:00的宣传工作例会正逢放假（中秋节），工作群没有收到例会通知。请另定时间后在群里通知")
+    clock.current = utc(2026, 9, 23, 1, 0)
+    assert "（这一天放假：中秋节，例会时间请以管理员通知为准）" in chat.as_member("zhangsan").says("例会")
+    clock.current = utc(2026, 10, 27, 1, 0)  # October's meeting (the 30th) is a working day: announced as ever
+    cal.tick()
+    assert [m.dedupe_key for m in group_messages(chat.runtime)] == ["meeting:2026-10-30:3"]

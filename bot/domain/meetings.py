@@ -128,7 +128,9 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     """Time, place, agenda and the leads so far: the body of a notice and of 例会."""
     local = when.astimezone(zone)
     weekday = workdays.WEEKDAY_NAMES[local.weekday()]
-    lines = [f"时间：{local.year}年{day_name(local)}（星期{weekday}）{local:%H:%M}",
+    off = workdays.holiday(session, local.date())
+    lines = [f"时间：{local.year}年{day_name(local)}（星期{weekday}）{local:%H:%M}"
+             + (f"（这一天放假：{off}，例会时间请以管理员通知为准）" if off else ""),
              f"地点：{schedule.params.get('place') or '待定'}",
              f"议程：{schedule.params.get('agenda') or '待定'}"]
     last = last_meeting(session, zone)

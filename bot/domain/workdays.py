@@ -78,6 +78,11 @@ def clear(session: Session, first: date, last: date, now: datetime, actor: str |
     return cleared
 
 
+def holiday(session: Session, day: date) -> str | None:
+    """The name of the holiday `day` is in, if the office entered it as a day off."""
+    return session.scalar(select(SpecialDay.name).where(SpecialDay.day == day, SpecialDay.off.is_(True)))
+
+
 def upcoming(session: Session, today: date) -> list[tuple[date, date, bool, str]]:
     """The entered days from today on, as runs of one name: (first, last, off, name)."""
     runs: list[tuple[date, date, bool, str]] = []
