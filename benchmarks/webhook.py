@@ -76,16 +76,16 @@ def callbacks(count: int, members: int) -> list[tuple[dict[str, str], bytes]]:
     mix = itertools.cycle(["投稿", "稿件", "帮助", "批准"])
     made = []
     for n in range(count):
-        text = next(mix)
-        if text == "投稿":  # numbered: the same draft sent again is refused as a repeat
-            text = f"投稿 基准测试稿件{n}\n正文内容，用于测量处理时间。"
+        text, msg_id = next(mix), next(MSG_IDS)
+        if text == "投稿":  # numbered for the whole run: the same draft sent again is refused as a repeat
+            text = f"投稿 基准测试稿件{msg_id}\n正文内容，用于测量处理时间。"
         # Round r: member r's 投稿, member r-8's 稿件 (listing what they submitted eight rounds ago), member
         # r-16's 帮助, and an approver's 批准. A member's messages take turns on a row lock (on PostgreSQL), so
         # requests in flight together come from different members, as they mostly would in an office.
         sender = (f"approver{n // 4 % APPROVERS}" if text == "批准"
                   else f"user{(n // 4 - 8 * (n % 4)) % members}")
         fields = {"ToUserName": CORP_ID, "FromUserName": sender, "CreateTime": int(time.time()),
-                  "MsgType": "text", "Content": text, "MsgId": next(MSG_IDS), "AgentID": 1}
+                  "MsgType": "text", "Content": text, "MsgId": msg_id, "AgentID": 1}
         plain = xmltodict.unparse({"xml": fields}, full_document=False)
         ts, nonce = str(int(time.time())), str(n)
         encrypted = xmltodict.parse(crypto.encrypt_message(plain, nonce, ts))["xml"]["Encrypt"]

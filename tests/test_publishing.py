@@ -503,10 +503,11 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     assert "5–1200 字" in chat.as_member("admin").says("媒体 修改 学习强国 最少字数＝５")
     assert "不能修改「颜色」" in chat.as_member("admin").says("媒体 修改 学习强国 颜色=红")
     assert "不是有效的邮箱" in chat.as_member("admin").says("媒体 修改 学习强国 邮箱=nobody")
-    for second in (",spy@evil.example", ";spy@evil.example", "\rBcc:spy@evil.example", " <spy@evil.example>", "。",
-                   "；"):
+    for second in (",spy@evil.example", ";spy@evil.example", "\rBcc:spy@evil.example", " <spy@evil.example>", "；"):
         refused = chat.as_member("admin").says(f"媒体 修改 学习强国 邮箱=xxqg@example.cn{second}")
         assert "请填写一个完整的邮箱地址" in refused
+    # The full stop that ends the sentence is no part of the address (as after any command's words).
+    assert "邮箱：xxqg@example.cn\n" in chat.as_member("admin").says("媒体 修改 学习强国 邮箱=xxqg@example.cn。")
     assert "已停用" in chat.as_member("admin").says("媒体 停用 强国")
     assert "学习强国" not in chat.as_member("zhangsan").says("媒体")
     assert "已停用：学习强国（「媒体 修改 名称 启用=是」重新启用）" in chat.as_member("admin").says("媒体")
