@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import file_drafts
-from bot.domain import audit, drafts, members, sla, submitting, topics
+from bot.domain import audit, drafts, members, review, sla, submitting, topics
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
@@ -109,6 +109,9 @@ def _listing(ctx: Context) -> Reply:
 def _detail(ctx: Context, draft: Draft) -> Reply:
     zone = ctx.settings.zone
     holder = drafts.holder(draft)
+    if draft.state == DraftState.pending:  # by name, as 送审 told them: whoever of them approves it
+        approvers = "、".join(m.name for m in review.eligible_approvers(ctx.session, draft))
+        holder = f"审核人 {approvers}" if approvers else "暂无可审核的审核人，已通知管理员"
     state = DraftState(draft.state).label
     if holder:
         late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""

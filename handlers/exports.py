@@ -74,6 +74,8 @@ def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
     except UsageError:
         raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"
                          "（季度）、导出 2026-05 或 上月（月度统计表）") from None
+    if start > today:  # an empty file of a period to come helps nobody
+        raise UsageError(f"{name}还没有开始，没有可导出的数据。例如：导出 {today.year}")
     if stats.is_month(start, end):
         return exports.month_figures(start, end), f"{start:%Y-%m}统计表"
     return exports.settlement(start, end, name), f"{name}用稿奖励表"

@@ -33,7 +33,7 @@ def training(msg: Incoming, ctx: Context) -> Reply:
         training = trainings.remove(ctx.session, _number(ctx.command.args[len(action):], "培训 删除"), ctx.member,
                                     ctx.now)
         return Reply(f"已删除培训 #{training.id}（{_line(training)}）及其参加记录。")
-    if ctx.command.args.startswith("#"):
+    if ctx.command.args.startswith("#") or re.fullmatch(r"[0-9]{1,3}", ctx.command.args):  # 「培训 3」: no year
         return _detail(ctx, _number(ctx.command.args, "培训"))
     return _year(ctx)
 

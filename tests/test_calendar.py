@@ -327,6 +327,8 @@ def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar,
     refused = chat.as_member("admin").says("日程 设置 study_reminder hour=25")
     assert "时间规则「hour=25」无效：hour 应为 0–23。" in refused
     assert "已停用" in chat.as_member("admin").says("日程 停用 theme_day_calls")
+    assert "已停用" in chat.as_member("admin").says("日程 停用 月报")  # by the title the listing shows
+    assert "已启用" in chat.as_member("admin").says("日程 启用 月报")
     assert "place 最多 200 个字（现在 201 个）" in chat.as_member("admin").says("日程 设置 meeting place=" + "楼" * 201)
     assert "学习内容最多 500 个字（现在 501 个）" in chat.as_member("admin").says("学习 设置 " + "书" * 501)
     only_enabled = [line for line in chat.as_member("admin").says("日程").split("\n") if "theme_day_calls" in line]
@@ -524,7 +526,7 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert cli("runs").returncode == 0
     assert "已设置 2026-07 的学习内容" in cli("set", "--month", "2026-7", "七月的书", command="study").stdout
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says("学习 2026-07")
-    assert "月份应写成 2026-05" in cli("set", "--month", "七月", "书", command="study").stderr
+    assert "月份应写成 2026-05" in cli("set", "--month", "七月份", "书", command="study").stderr
     coming = (datetime.now(SHANGHAI).replace(day=1) + timedelta(days=32)).replace(day=1)  # as in chat: the nearest
     assert f"已设置 {coming:%Y-%m}" in cli("set", "--month", f"{coming.month}月", "下月的书", command="study").stdout
     month = f"{datetime.now(SHANGHAI):%Y-%m}"  # the command's own clock: this month's reminder asked the admins

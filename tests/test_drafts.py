@@ -100,6 +100,12 @@ def test_append_adds_a_version_for_the_author_only(chat: ChatDriver) -> None:
         assert texts == ["第一部分", "第一部分\n第二部分"]
         assert session.get(Draft, 1).current_version == 2
     assert [m.payload["text"]["content"][:8] for m in chat.outbox()][-1].startswith("稿件 #1")
+    # Paragraphs parted by a blank line: what is appended is parted the same way.
+    chat.as_member("xiaoli").says("投稿 空行分段\n第一段。\n\n第二段。")
+    chat.as_member("xiaoli").says("续稿 #2\n第三段。")
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(DraftVersion.text).where(DraftVersion.draft_id == 2)
+                               .order_by(DraftVersion.number)).all()[-1] == "第一段。\n\n第二段。\n\n第三段。"
 
 
 def test_list_and_detail_show_state_holder_and_history(chat: ChatDriver) -> None:

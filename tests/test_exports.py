@@ -168,6 +168,9 @@ def test_导出_and_审批表_in_chat_save_the_files_in_local_mode(newsroom: Run
 @pytest.mark.parametrize(("member", "message", "expected"), [
     ("zhangsan", "导出 2026", "需要管理员角色"),
     ("admin", "导出 明年", "「明年」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"),
+    ("admin", "导出 2027", "2027年还没有开始，没有可导出的数据。例如：导出 2026"),
+    ("admin", "导出 2026Q3", "2026年第3季度还没有开始"),
+    ("admin", "导出 下月", "2026年6月还没有开始"),
     ("zhangsan", "审批表 #1", "需要编辑"),  # the office files the form; the author asks the editor
     ("zhaoliu", "审批表 #1", "您不是稿件 #1 的编辑或审核人，无权导出它的审批表。"),  # lisi edits #1
     ("wangwu", "审批表 #1 发我邮箱", "「审批表」后只写稿件编号，这条没有执行（多写了「发我邮箱」）"),

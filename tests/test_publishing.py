@@ -302,8 +302,8 @@ def test_punctuation_after_the_link_is_no_part_of_it(newsroom: Runtime, sent: Se
         with newsroom.sessions.begin() as session:
             assert {s.url for s in session.scalars(select(Submission))} == {
                 "https://sgrb.example/2026/1.html", "https://southcn.example/a/1.html"}, after
-    refused = chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/a/2.html 昨天")
-    assert "「昨天」无法识别" in refused and "写成 5月11日 或 2026-05-11" in refused
+    refused = chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/a/2.html 上周")
+    assert "「上周」无法识别" in refused and "写成 5月11日 或 2026-05-11" in refused
     assert "例如：刊发 #1 南方网 https://southcn.example/a/2.html 头版 5月11日" in refused
 
 
@@ -384,7 +384,7 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
         [row] = [(s.url, s.page, s.front_page, s.points) for s in session.scalars(select(Submission))
                  if s.state == SubmissionState.published]
     assert row == ("https://sgrb.example/11", "A1版", True, 6.0)
-    refused = chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版 昨天")
+    refused = chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版 上周")
     assert "例如：刊发 #1 韶关日报 第3版 5月11日" in refused  # no 头版 beside a page in the example
     drain(newsroom)
     correction = [line for line in sent.lines if "用稿反馈" in line][1]
@@ -421,7 +421,9 @@ def test_a_broadcast_is_recorded_by_its_programme(newsroom: Runtime, sent: Sent,
     ("刊发 #1 第3版 韶关日报", "刊发（第3版），积分 +3"),
     ("刊发 #1 韶关日报，2026年第5期", "刊发（2026年第5期），积分 +3"),  # a magazine's issue
     ("刊发 #1 韶关日报 第3版 https://sgrb.example/3", "刊发（第3版），积分 +3"),  # both, in any order
-    ("刊发 #1 韶关日报 第3版 昨天", "「昨天」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面"),
+    ("刊发 #1 韶关日报 第3版 今天", "刊发（第3版），积分 +3"),
+    ("刊发 #1 韶关日报 第3版 昨天", "刊发日期 2026-05-11 早于稿件 #1 的投稿日期 2026-05-12"),  # read as a day
+    ("刊发 #1 韶关日报 第3版 上周", "「上周」无法识别：媒体名称之后只能写一个文章链接、「头版」、报纸版面"),
     ("刊发 #1 韶关日报 第3版 第4版", "「第4版」无法识别"),
     ("刊发 #1 韶关日报 要闻版", "「要闻版」不是可识别的版面。版面请写成 第3版、A3版、二版，期刊写 2026年第5期"),
     ("刊发 #1 韶关日报 第3版 头条", "「第3版」不是头版（头版是第1版或A1版），其他版面的头条不按头版计分"),
@@ -498,6 +500,8 @@ def test_outlet_directory_and_admin_changes(newsroom: Runtime) -> None:
     two = chat.as_member("zhangsan").says("媒体 韶关日报、南方网。")
     assert two.startswith("韶关日报（韶报）·市级") and "\n\n南方网" in two
     assert "已添加媒体" in chat.as_member("admin").says("媒体 添加 学习强国 中央 xxqg@example.cn")
+    for said, shown in (("人民网 中央级", "人民网·中央"), ("南方日报 省部级", "南方日报·省级")):  # levels as said
+        assert f"已添加媒体：\n{shown}\n" in chat.as_member("admin").says(f"媒体 添加 {said} tg@example.cn")
     changed = chat.as_member("admin").says("媒体 修改 学习强国 最多字数=1200 需要配图=是 别名=强国")
     assert "学习强国（强国）·中央" in changed and "0–1200 字" in changed and "需配图" in changed
     assert "5–1200 字" in chat.as_member("admin").says("媒体 修改 学习强国 最少字数＝５")

@@ -292,7 +292,7 @@ def test_no_eligible_approver_tells_admins(chat: ChatDriver, submitted: list[int
 def test_queue_shows_pending_drafts_to_approvers(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("lisi").says("送审 #1")
     assert "待我处理（1）" in chat.as_member("wangwu").says("稿件")
-    assert "待审核（审核人，已 0 分钟）" in chat.as_member("wangwu").says("稿件 #1")
+    assert "待审核（审核人 王五、周七，已 0 分钟）" in chat.as_member("wangwu").says("稿件 #1")
 
 
 def test_numbers_glued_to_chinese_punctuation(chat: ChatDriver, submitted: list[int]) -> None:

@@ -31,6 +31,7 @@ def test_an_admin_records_a_training_and_everyone_reads_the_record(chat: ChatDri
     assert chat.as_member("zhangsan").says("培训 #1").split("\n") == [
         "培训 #1 2026年5月8日 新闻写作培训（主讲：韶关日报记者），参加 3 人：",
         "办公室（1 人）：张三", "规划股（1 人）：小李", "执法监察大队（1 人）：李四"]
+    assert chat.as_member("zhangsan").says("培训 1") == chat.as_member("zhangsan").says("培训 #1")  # no year
     assert chat.as_member("zhangsan").says("培训 2025") == "2025年还没有登记通讯员培训。"
     assert chat.as_member("admin").says("培训 删除 #2") == "已删除培训 #2（4月20日 省厅通讯员培训班）及其参加记录。"
     assert chat.count(Training) == 1 and chat.count(TrainingAttendance) == 3
@@ -143,3 +144,8 @@ def test_the_settlement_lists_the_periods_trainings(chat: ChatDriver, tmp_path: 
     rows = list(load_workbook(tmp_path / "q2.xlsx")["培训"].iter_rows(values_only=True))
     assert rows == [("日期", "培训", "主讲", "人数", "参加人员"),
                     ("2026-05-08", "新闻写作培训", "韶关日报记者", 3, "张三、小李、李四")]
+
+
+def test_a_training_held_yesterday_is_recorded_on_its_day(chat: ChatDriver) -> None:
+    assert "已登记培训 #1：2026年5月11日" in chat.as_member("admin").says("培训 登记 昨天 新闻写作培训\n张三")
+    assert "已登记培训 #2：2026年5月12日" in chat.as_member("admin").says("培训 登记 今天 摄影培训\n张三")

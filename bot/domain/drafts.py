@@ -174,7 +174,8 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if newest.text.endswith(f"\n{text}"):  # sent again (the reply was slow): the article would hold it twice
         raise Refused(f"稿件 {draft.number} 的最新版本 v{newest.number} 末尾已是这段正文，没有重复追加。"
                       f"发送「稿件 {draft.number} 全文」可查看。", draft.id)
-    combined = f"{newest.text}\n{text}"
+    between = "\n\n" if "\n\n" in newest.text else "\n"  # as the author parts the paragraphs: a blank line or not
+    combined = f"{newest.text}{between}{text}"
     number = draft.current_version + 1
     if not compare_and_set(session, draft, (draft.state,), current_version=number, updated_at=now):
         raise Refused(f"稿件 {draft.number} 刚被他人修改。请发送「稿件 {draft.number}」查看最新版本后再续稿。",

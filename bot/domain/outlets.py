@@ -19,7 +19,9 @@ from models import Draft, Level, Member, Outlet
 from models.outlet import LEVEL_LABELS
 
 _LEVEL_WORDS = {level.value: level for level in Level} | {label: level for level, label in LEVEL_LABELS.items()} | {
-    "中央": Level.central, "省": Level.provincial, "市": Level.city, "县": Level.county, "本单位": Level.own}
+    "中央": Level.central, "中央级": Level.central, "国家级": Level.central, "省": Level.provincial,
+    "省部级": Level.provincial, "市": Level.city, "地市级": Level.city, "县": Level.county, "县区级": Level.county,
+    "本单位": Level.own}
 EDITABLE = {
     "name": "名称", "aliases": "别名", "level": "级别", "mailbox": "邮箱", "min_chars": "最少字数",
     "max_chars": "最多字数", "max_title_chars": "标题字数", "photos_required": "需要配图", "byline": "署名",

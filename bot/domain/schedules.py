@@ -36,7 +36,9 @@ def everything(session: Session) -> list[Schedule]:
 
 
 def get(session: Session, schedule_id: str) -> Schedule:
-    schedule = session.get(Schedule, schedule_id)
+    """A schedule by its id or by the title the listing shows beside it (「日程 停用 月报」)."""
+    by_title = {title: sid for sid, title in TITLES.items()}
+    schedule = session.get(Schedule, by_title.get(schedule_id, schedule_id))
     if schedule is None:
         raise NotFound(f"没有日程「{schedule_id}」。可用：{'、'.join(s.id for s in everything(session))}")
     return schedule

@@ -105,12 +105,16 @@ class _Written:
 
 
 _AHEAD = timedelta(days=60)
+_DAYS_AGO = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 
 
 def past_day(word: str, today: date) -> date | None:
     """A day that has been — 2026-12-30, 12-30, 12月30日, 2026年12月30日 (刊发, 培训) — or None when the word is
     no date. Without a year it is the latest such day up to today: in January, 12月30日 is last year's; but a
-    day less than two months ahead is refused, not taken for last year's (「5月20日」 typed on 12 May)."""
+    day less than two months ahead is refused, not taken for last year's (「5月20日」 typed on 12 May). 今天, 昨天
+    and 前天 are read too."""
+    if word in _DAYS_AGO:
+        return today - timedelta(days=_DAYS_AGO[word])
     found = DAY.fullmatch(to_half_width(word))
     if found is None:
         return None
