@@ -78,9 +78,10 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
     if ctx.command.body:  # 「日程 放假 …⏎上班 9月28日 …」: the notice pasted line by line
         below = ctx.command.body.strip().splitlines()[0].strip()
         raise UsageError(f"「日程」一条消息只写一行，这条没有执行。请把第二行另发一条，以「日程」开头：日程 {below}")
-    words = ctx.command.raw_args.split()
-    if holidays := _WORKDAY_WORD.match(ctx.command.raw_args):  # 「日程 放假10月1日 国庆节」 too
-        return _workdays(ctx, holidays[0], ctx.command.raw_args[holidays.end():])
+    raw = _ACTION_COLON.sub(r"\1 ", ctx.command.raw_args)
+    words = raw.split()
+    if holidays := _WORKDAY_WORD.match(raw):  # 「日程 放假10月1日 国庆节」 too
+        return _workdays(ctx, holidays[0], raw[holidays.end():])
     if not words:
         lines = []
         for schedule in schedules.everything(ctx.session):
@@ -113,6 +114,8 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
 _WORKDAY_ACTIONS = {"假日": "假日", "节假日": "假日", "放假": "放假", "上班": "上班", "调休": "上班", "补班": "上班",
                     "清除": "清除"}
 _WORKDAY_WORD = re.compile(rf"(?:{'|'.join(_WORKDAY_ACTIONS)})(?=[\s\d０-９]|$)")
+# 「日程 放假：10月1日…」, as a list is written: the colon is no part of the days.
+_ACTION_COLON = re.compile(rf"^({'|'.join(_WORKDAY_ACTIONS)})\s*[:：,，]\s*(?=[\d０-９])")
 
 
 def _workdays(ctx: Context, word: str, rest: str) -> Reply:

@@ -204,7 +204,8 @@ def test_repeated_days_count_once_and_a_word_may_touch_the_date(chat: ChatDriver
     assert "（1 天）" in chat.as_member("admin").says("日程 放假10-1、10-1 国庆节")
 
 
-@pytest.mark.parametrize("days", ["10月1日至8日放假调休，共8天", "10月1日至8日共8天", "10月1日至8日，放假，共 8 天。"])
+@pytest.mark.parametrize("days", ["10月1日至8日放假调休，共8天", "10月1日至8日共8天", "10月1日至8日，放假，共 8 天。",
+                                  "：10月1日至8日共8天"])
 def test_the_count_of_days_in_the_notice_is_no_part_of_the_holidays_name(days: str, chat: ChatDriver,
                                                                          clock: FrozenClock) -> None:
     """As the State Council's notice writes it: 「10月1日至8日放假调休，共8天」."""
