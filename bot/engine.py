@@ -46,6 +46,11 @@ _AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :
 _ADMIN_ONLY = frozenset({Role.admin})
 
 
+def one_command_only(word: str, count: int) -> str:
+    """The refusal of a message that carries `count` commands `word`: none of them was run."""
+    return f"一条消息只能发一条「{word}」命令，这条有 {count} 条，都没有执行。请分开发送，一条消息一条命令。"
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -299,8 +304,8 @@ class CommandEngine:
             return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请在与机器人的单聊中发送。",
                          command=route.words[0], outcome="refused")
         if command.several > 1:  # after the role checks: one who may not use it hears that first
-            return Reply(f"一条消息只能发一条「{route.words[0]}」命令，这条有 {command.several} 条，都没有执行。"
-                         "请分开发送，一条消息一条命令。", command=route.words[0], outcome="invalid")
+            return Reply(one_command_only(route.words[0], command.several), command=route.words[0],
+                         outcome="invalid")
         if route.takes_number and msg.quoted:
             command = with_quoted_number(command, msg.quoted)
         return self._run(route.handler, route.words[0], msg, session, member, command, now)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.domain import meetings, schedules, stats, workdays
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
+from bot.engine import Context, Router, one_command_only
 from bot.messages import Incoming, Reply
 from bot.text import field_values
 from handlers.formatting import local_time
@@ -23,8 +23,7 @@ def lead(msg: Incoming, ctx: Context) -> Reply:
     """
     leads = 1 + sum(line.strip().startswith("线索") for line in ctx.command.body.splitlines())
     if leads > 1:  # 「线索 甲⏎线索 乙」 would be one lead of both
-        raise UsageError(f"一条消息只能发一条「线索」命令，这条有 {leads} 条，都没有记录。"
-                         "请分开发送，一条消息一条线索。")
+        raise UsageError(one_command_only("线索", leads))
     meetings.add_lead(ctx.session, ctx.member, "\n".join(filter(None, [ctx.command.raw_args, ctx.command.body])),
                       ctx.now)
     return Reply("已记录线索，将在下次宣传工作例会上交流。发送「例会」查看。")

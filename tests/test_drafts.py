@@ -267,7 +267,7 @@ def test_two_text_commands_in_one_message_run_neither(chat: ChatDriver) -> None:
     zhangsan = chat.as_member("zhangsan")
     reply = zhangsan.says("投稿 乙\n正文乙\n投稿 丙\n正文丙")
     assert reply.startswith("一条消息只能发一条「投稿」命令，这条有 2 条，都没有执行。")
-    assert "这条有 2 条，都没有记录" in zhangsan.says("线索 甲镇垦造水田验收\n线索 乙镇地灾演练")
+    assert "这条有 2 条，都没有执行" in zhangsan.says("线索 甲镇垦造水田验收\n线索 乙镇地灾演练")
     assert "已记录线索" in zhangsan.says("线索 甲镇垦造水田验收\n详情：下月中旬")  # its details on the next line
     assert chat.count(Draft) == 0 and versions(chat) == []
     assert "已收到投稿 #1" in zhangsan.says("投稿 乙\n投稿须知里写的格式，我们照做了。")  # a word in the text
