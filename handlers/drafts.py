@@ -41,7 +41,7 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("续稿", roles={Role.correspondent}, takes_body=True, takes_number=True, near=("续搞",))
 def append(msg: Incoming, ctx: Context) -> Reply:
-    """续稿 #编号⏎正文 — 给自己的稿件追加正文（长稿分条发）
+    """续稿 #编号⏎正文 — 给自己的稿件追加正文
     例：续稿 #12⏎（换行写后续正文）
     """
     number = draft_number(ctx.command, "续稿", text_below=True)

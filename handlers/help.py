@@ -14,7 +14,7 @@ router = Router()
 
 @router.command("帮助", "help", "?", near=("菜单", "命令", "用法", "说明", "帮忙"))
 def help_(msg: Incoming, ctx: Context) -> Reply:
-    """帮助 [命令] — 可用的命令；带命令名看它的说明
+    """帮助 [命令] — 可用的命令，带命令名看说明
     例：帮助 投稿
     """
     allowed = [route for route in ctx.router.routes if route.allows(ctx.member)]

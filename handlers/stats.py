@@ -47,7 +47,7 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
 
 @router.command("统计", near=("统记", "汇总"))
 def figures(msg: Incoming, ctx: Context) -> Reply:
-    """统计 [2026-05｜2026] — 投稿、刊发、上稿率、转载率和未投稿的部门（月、季、年）
+    """统计 [2026-05｜2026] — 投稿、刊发、上稿率、转载率和未投稿的部门
     例：统计 2026-05
     """
     start, end, name = stats.parse_span(ctx.command.args, _today(ctx))

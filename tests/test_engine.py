@@ -27,6 +27,8 @@ def test_help_lists_only_what_the_roles_allow(chat: ChatDriver) -> None:
     for userid in ("zhangsan", "wangwu"):
         reply = chat.as_member(userid).says("帮助")
         assert "发送「更多」" not in reply, (userid, len(reply.encode()))
+        # …whatever their names: room for one of six characters where 张三 and 王五 have two.
+        assert len(reply.encode()) + 4 * len("三".encode()) <= 2048, (userid, len(reply.encode()))
 
 
 def test_normalisation_mention_full_width_and_glued_arguments(chat: ChatDriver) -> None:
