@@ -121,16 +121,20 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
 REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a second tap) within it is refused
 
 
+# Built once, as 投稿 runs it on every draft (building a statement costs more than running this one).
+_REPEAT = (select(Draft.id).join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
+           .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
+                  Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn,
+                  DraftVersion.hash == bindparam("hash")).limit(1))
+
+
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
     """The same title and text from the same author again would be a second draft for a second editor."""
-    earlier = session.scalar(
-        select(Draft).join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
-        .where(Draft.author_id == author.id, Draft.created_at >= now - REPEAT_WINDOW, Draft.title == title,
-               Draft.state != DraftState.withdrawn, DraftVersion.hash == content_hash(text)).limit(1))
+    earlier = session.scalar(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title,
+                                       "hash": content_hash(text)})
     if earlier is not None:
-        raise Refused(f"这篇稿件已投过：{earlier.number}《{title}》，标题和正文都相同，没有重复投稿。要补充内容请发送"
-                      f"「续稿 {earlier.number}」，换行写追加的正文；发送「稿件 {earlier.number}」可查看它的进度。",
-                      earlier.id)
+        raise Refused(f"这篇稿件已投过：#{earlier}《{title}》，标题和正文都相同，没有重复投稿。要补充内容请发送"
+                      f"「续稿 #{earlier}」，换行写追加的正文；发送「稿件 #{earlier}」可查看它的进度。", earlier)
 
 
 def check_title(title: str) -> str:
