@@ -70,6 +70,20 @@ def test_a_docx_becomes_a_draft_in_the_background(live: Runtime, fake_wecom: Fak
     assert {m.state for m in live_rows(live)} == {OutboxState.sent}
 
 
+def test_the_same_file_sent_again_is_no_second_draft(live: Runtime, fake_wecom: FakeWeCom,
+                                                    clock: FrozenClock) -> None:
+    fake_wecom.media["M1"] = (DOCX_TYPE, "乐昌开展地球日宣传.docx", docx_bytes("活动吸引群众300余人。"))
+    fake_wecom.media["M2"] = fake_wecom.media["M1"]  # sent again: a new message, a new media_id
+    send_file(live, clock, "zhangsan", "M1")
+    drain(live)
+    send_file(live, clock, "zhangsan", "M2")
+    drain(live)
+    assert told(live, "zhangsan")[-1].startswith(
+        "文件「乐昌开展地球日宣传.docx」未能投稿：这篇稿件已投过：#1《乐昌开展地球日宣传》")
+    with live.sessions.begin() as session:
+        assert len(session.scalars(select(Draft)).all()) == 1
+
+
 def live_rows(runtime: Runtime) -> list[OutboxMessage]:
     with runtime.sessions.begin() as session:
         return list(session.scalars(select(OutboxMessage)))
