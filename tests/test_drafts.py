@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.domain import members
 from models import AuditEvent, Draft, DraftVersion, Role
-from tests.conftest import ChatDriver
+from tests.conftest import ChatDriver, FrozenClock
 
 
 def test_submit_assigns_least_loaded_editor_and_notifies(chat: ChatDriver) -> None:
@@ -251,7 +251,8 @@ def test_a_续稿_sent_again_is_not_appended_twice(chat: ChatDriver) -> None:
     assert "现为 v4" in zhangsan.says("续稿 #1\n第二段内容。")  # …and one that repeats an earlier, not the last
 
 
-def test_the_same_draft_sent_again_is_not_a_second_draft_for_a_second_editor(chat: ChatDriver) -> None:
+def test_the_same_draft_sent_again_is_not_a_second_draft_for_a_second_editor(chat: ChatDriver,
+                                                                            clock: FrozenClock) -> None:
     zhangsan = chat.as_member("zhangsan")
     assert "已收到投稿 #1" in zhangsan.says("投稿 演练\n" + BODY)
     again = zhangsan.says("投稿 演练\n" + BODY)
@@ -261,6 +262,8 @@ def test_the_same_draft_sent_again_is_not_a_second_draft_for_a_second_editor(cha
     assert "已收到投稿 #3" in chat.as_member("xiaoli").says("投稿 演练\n" + BODY)  # another author
     assert "已撤回" in zhangsan.says("撤回 #1")
     assert "已收到投稿 #4" in zhangsan.says("投稿 演练\n" + BODY)  # withdrawn, then sent again: a new draft
+    clock.advance(days=7, minutes=1)
+    assert "已收到投稿 #5" in zhangsan.says("投稿 演练\n" + BODY)  # a week on it is the author's own choice
 
 
 def test_two_text_commands_in_one_message_run_neither(chat: ChatDriver) -> None:

@@ -46,7 +46,7 @@ def test_an_admin_records_a_training_and_everyone_reads_the_record(chat: ChatDri
     ("admin", "培训 登记 新闻写作培训\n张三", "请先写培训日期，再写名称，参加人员写在第二行"),
     ("admin", "培训 登记 5月8日\n张三", "请写培训名称"),
     ("admin", "培训 登记 5月8日 新闻写作培训", "请在第二行写参加人员"),
-    ("admin", "培训 登记 5月8日 新闻写作培训\n张三、王小二、赵六六", "找不到成员：王小二、赵六六（写姓名或账号"),
+    ("admin", "培训 登记 5月8日 新闻写作培训\n张三、王小二、赵六六", "找不到成员：王小二、赵六六。写姓名或账号"),
     ("admin", "培训 登记 2月30日 新闻写作培训\n张三", "「2月30日」不是有效的日期"),
     ("admin", "培训 登记 2027-05-08 新闻写作培训\n张三", "培训日期 2027-05-08 还没到：培训结束后再登记参加人员"),
     ("admin", "培训 登记 5月8日 " + "培" * 61 + "\n张三", "培训名称和主讲各最多 60 字"),
@@ -149,3 +149,17 @@ def test_the_settlement_lists_the_periods_trainings(chat: ChatDriver, tmp_path: 
 def test_a_training_held_yesterday_is_recorded_on_its_day(chat: ChatDriver) -> None:
     assert "已登记培训 #1：2026年5月11日" in chat.as_member("admin").says("培训 登记 昨天 新闻写作培训\n张三")
     assert "已登记培训 #2：2026年5月12日" in chat.as_member("admin").says("培训 登记 今天 摄影培训\n张三")
+
+
+def test_a_name_two_members_share_is_named_as_such(chat: ChatDriver) -> None:
+    import io
+
+    from bot.domain import members
+
+    with chat.runtime.sessions.begin() as session:
+        members.import_csv(session, io.StringIO("userid,name,department,roles\nzhangsan2,张三,规划股,通讯员\n"),
+                           chat.runtime.clock())
+    reply = chat.as_member("admin").says("培训 登记 5月8日 新闻写作培训\n张三、王小二")
+    assert reply == ("找不到成员：王小二，同名的有不止一人：张三（请写账号）。写姓名或账号，培训没有登记。"
+                     "发送「成员」查看名单。")
+    assert "参加 2 人" in chat.as_member("admin").says("培训 登记 5月8日 新闻写作培训\nzhangsan2、李四")

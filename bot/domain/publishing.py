@@ -17,7 +17,7 @@ from bot.domain.drafts import approved_version, compare_and_set, get, may_see
 from bot.domain.errors import Refused, UsageError
 from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
-from bot.domain.submitting import PUBLISHABLE, publishable, told_of_mail
+from bot.domain.submitting import PUBLISHABLE, publishable, submissions, told_of_mail
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
 
@@ -149,7 +149,9 @@ def not_used(session: Session, draft_id: int, member: Member, outlet_word: str,
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,
                                                          Submission.outlet_id == outlet.id))
     if submission is None:
-        raise Refused(f"稿件 {draft.number} 没有投递给{outlet.name}。", draft.id)
+        sent = "、".join(s.outlet.name for s in submissions(session, draft))
+        raise Refused(f"稿件 {draft.number} 没有投递给{outlet.name}，「不采用」只登记投递过的媒体"
+                      f"（{f'已投递：{sent}' if sent else '它还没有投递'}）。", draft.id)
     if submission.state == SubmissionState.published:
         raise Refused(f"{outlet.name}已刊发稿件 {draft.number}，不能登记为不采用。", draft.id)
     if submission.state == SubmissionState.not_used:

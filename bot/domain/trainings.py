@@ -84,17 +84,20 @@ def _attendees(session: Session, names: str) -> list[Member]:
     if not words:
         raise UsageError("请在第二行写参加人员（姓名或账号，用顿号或空格分开），例如：张三、李四、小李")
     found: dict[int, Member] = {}
-    unknown = []
+    unknown, shared = [], []
     for word in words:
         try:
             member = members.find(session, word)
-        except UserError:
+        except NotFound:
             unknown.append(word)
+        except UserError:  # a name two members share
+            shared.append(word)
         else:
             found[member.id] = member
-    if unknown:
-        raise UsageError(f"找不到成员：{'、'.join(unknown[:10])}（写姓名或账号；同名的写账号），培训没有登记。"
-                         "发送「成员」查看名单。")
+    if unknown or shared:
+        raise UsageError("，".join([*([f"找不到成员：{'、'.join(unknown[:10])}"] if unknown else []),
+                                   *([f"同名的有不止一人：{'、'.join(shared[:10])}（请写账号）"] if shared else [])])
+                         + "。写姓名或账号，培训没有登记。发送「成员」查看名单。")
     return list(found.values())
 
 
