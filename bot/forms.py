@@ -68,6 +68,11 @@ def write_approval_form(session: Session, draft: Draft, path: Path | BinaryIO, z
                          level=1)
     for paragraph in final.text.split("\n"):
         document.add_paragraph(xml_safe(paragraph))
+    save(document, path)
+
+
+def save(document: DocxDocument, path: Path | BinaryIO) -> None:
+    """To a file or a stream (python-docx takes a path only as a str)."""
     document.save(str(path) if isinstance(path, Path) else path)
 
 

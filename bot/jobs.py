@@ -57,8 +57,8 @@ def meeting_notice(ctx: JobContext) -> int:
     if found[0] <= ctx.now:  # over already (a notice set after the meeting's hour, or sent late): nothing to tell
         return 0
     when, schedule = found
-    if off := workdays.holiday(ctx.session, when.astimezone(ctx.settings.zone).date()):  # the admins decide
-        at = when.astimezone(ctx.settings.zone)
+    at = when.astimezone(ctx.settings.zone)
+    if off := workdays.holiday(ctx.session, at.date()):  # nobody comes on a holiday: the admins decide
         local = f"{at.year}年{day_name(at.date())}{at:%H:%M}"
         outbox.notify(ctx.session, members.admin_userids(ctx.session),
                       f"{local}的宣传工作例会正逢放假（{off}），工作群没有收到例会通知。请另定时间后在群里通知，"

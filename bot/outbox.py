@@ -226,7 +226,7 @@ def describe(message: OutboxMessage) -> str:
     return f"{target}：{body}"
 
 
-_EXPORTS = {"rewards": "用稿奖励表", "monthly": "月度统计表", "form": "审批表"}
+_EXPORTS = {"rewards": "用稿奖励表", "monthly": "月度统计表", "summary": "年度总结数据", "form": "审批表"}
 
 
 def backoff(attempts: int) -> timedelta:

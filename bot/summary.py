@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit, meetings, members, rewards, stats, topics, trainings
 from bot.domain.proof import where_seen
-from bot.forms import a4_document, table
+from bot.forms import a4_document, save, table
 from bot.text import day_name
 from models import DraftState, Level, Role
 
@@ -36,7 +36,7 @@ def write_year_summary(session: Session, year: int, today: date, zone: ZoneInfo,
     _team(document, session, start, end, zone)
     _review(document, session, start, end, zone)
     _articles(document, articles)
-    document.save(str(path) if isinstance(path, Path) else path)
+    save(document, path)
 
 
 def _study(document: DocxDocument, session: Session, year: int) -> None:

@@ -10,7 +10,7 @@ from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import to_half_width
+from bot.text import day_name, to_half_width
 from handlers.arguments import take_number
 from models import Level, Role
 
@@ -70,7 +70,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
               else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).highest_only
               else "（本次积分为 0）")
     day, page = result.submission.published_on, result.submission.page
-    details = [*([f"{day.month}月{day.day}日"] if day and day != today else []), *([page] if page else [])]
+    details = [*([day_name(day)] if day and day != today else []), *([page] if page else [])]
     when = f"（{' '.join(details)}）" if details else ""
     return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
                  "用稿反馈已发到工作群。")

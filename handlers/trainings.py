@@ -8,6 +8,7 @@ from bot.domain import trainings, workdays
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.text import day_name
 from models import Role, Training
 
 router = Router()
@@ -73,7 +74,7 @@ def _record(ctx: Context, text: str) -> Reply:
     day = workdays.past_day(day_word, today) if day_word else None
     if day is None:
         raise UsageError("请先写培训日期，再写名称，参加人员写在第二行，例如：培训 登记 "
-                         f"{today.month}月{today.day}日 新闻写作培训 主讲 韶关日报记者⏎张三、李四")
+                         f"{day_name(today)} 新闻写作培训 主讲 韶关日报记者⏎张三、李四")
     title, speaker = [*_SPEAKER.split(rest.strip(), maxsplit=1), ""][:2]
     recorded = trainings.add(ctx.session, day, title, speaker, ctx.command.body, ctx.member, ctx.now, today)
     training, names = recorded.training, "、".join(m.name for m in recorded.added)
@@ -93,4 +94,4 @@ def _number(text: str, command: str) -> int:
 
 def _line(training: Training) -> str:
     speaker = f"（主讲：{training.speaker}）" if training.speaker else ""
-    return f"{training.day.month}月{training.day.day}日 {training.title}{speaker}"
+    return f"{day_name(training.day)} {training.title}{speaker}"

@@ -193,3 +193,11 @@ def test_排行_and_积分_read_years_and_quarters_by_today(newsroom: Runtime) -
     assert "2026年第1季度还没有刊发的稿件" in admin.says("排行 上季度")
     assert "2026年您还没有刊发的稿件" in admin.says("积分 今年")
     assert "时间应写成 2026、2026Q3 或 三季度（今年第3季度）这样，不是「本月」" in admin.says("排行 本月")
+
+
+def test_a_summary_waiting_in_the_outbox_is_named_for_the_admins() -> None:
+    from bot import outbox
+    from models import OutboxMessage
+
+    waiting = OutboxMessage(channel="export", recipient="admin", payload={"kind": "summary", "year": 2026})
+    assert outbox.describe(waiting) == "发给 admin 的文件（年度总结数据）"

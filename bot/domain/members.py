@@ -222,7 +222,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
                for userid, *_ in rows if known.get(userid.casefold(), userid) != userid]
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
-    admins = session.scalar(select(func.count()).where(Member.active.is_(True), holds(Role.admin)))
+    had_admins = bool(admin_userids(session))
     created = updated = 0
     changed: list[tuple[Member, frozenset[Role]]] = []  # with the roles they acted in before
     for userid, name, department, roles in rows:
@@ -238,7 +238,7 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
         if was != roles:
             changed.append((member, was))
     session.flush()
-    if admins and not session.scalar(select(func.count()).where(Member.active.is_(True), holds(Role.admin))):
+    if had_admins and not admin_userids(session):
         raise UsageError("导入失败，未做任何修改：导入后将没有管理员。请在 CSV 中至少为一位成员保留 admin 角色"
                          "（例如 zhangsan,张三,办公室,admin|correspondent）。")
     # After every row: no draft goes to an editor whose own row takes the role away further down.

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError, UserError
-from bot.text import to_half_width
+from bot.text import day_name, to_half_width
 from models import Member, Training, TrainingAttendance
 
 TITLE_MAX_CHARS = 60
@@ -62,7 +62,7 @@ def add(session: Session, day: date, title: str, speaker: str, names: str, actor
                                 .where(TrainingAttendance.training_id == training.id)))
     added = [m for m in attendees if m.id not in known]
     if not added:
-        raise Refused(f"{day.month}月{day.day}日的「{title}」已登记（培训 #{training.id}），这些人员都已在名单上，"
+        raise Refused(f"{day_name(day)}的「{title}」已登记（培训 #{training.id}），这些人员都已在名单上，"
                       f"无需重复。登记有误请先发送「培训 删除 #{training.id}」再重新登记。")
     session.add_all(TrainingAttendance(training_id=training.id, member_id=m.id) for m in added)
     audit.record(session, now, actor.userid, "training.add",
