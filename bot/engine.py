@@ -195,6 +195,10 @@ class Router:
         number, end = found
         return f"{word} #{number}" + ("" if route.number_only else f" {rest[end:]}".rstrip())
 
+    def takes_number(self, line: str) -> bool:
+        route = self._route(line)
+        return route is not None and route.takes_number
+
     def _meant(self, line: str) -> tuple[str, str] | None:
         """A command word written with blanks inside (「投 稿」), or a near word: the word and the rest."""
         for word in self._by_word:
@@ -294,7 +298,7 @@ class CommandEngine:
         if matched is None and URL.search(command_line(msg.text)[0]) and "link" in self.router.kinds:  # a bare link
             return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
-            return Reply(unknown_command_hint(msg.text, self.router), outcome="unknown_command")
+            return Reply(unknown_command_hint(msg.text, self.router, msg.quoted), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             message = members.role_refusal(member, route.roles, route.words[0])
@@ -307,7 +311,10 @@ class CommandEngine:
             return Reply(one_command_only(route.words[0], command.several), command=route.words[0],
                          outcome="invalid")
         if route.takes_number and msg.quoted:
-            command = with_quoted_number(command, msg.quoted)
+            try:
+                command = with_quoted_number(command, msg.quoted)
+            except UserError as clash:
+                return Reply(clash.message, command=route.words[0], outcome="invalid")
         return self._run(route.handler, route.words[0], msg, session, member, command, now)
 
     def _run(self, handler: Handler, name: str, msg: Incoming, session: Session, member: Member,
@@ -328,25 +335,44 @@ class CommandEngine:
                      outcome=reply.outcome)
 
 
+# A draft named in words, as people write it: 3号稿件, 第3篇, 稿件3 (not 5月3号, a day).
+DRAFT_IN_WORDS = re.compile(r"(?<![月\d])(\d{1,9})\s*号|第\s*(\d{1,9})\s*[篇号份]"
+                            r"|稿件?\s*(\d{1,9})(?!\d)|(\d{1,9})\s*篇")
+
+
 def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
     A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
-    # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
-    numbers = set(QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted)))))
-    if len(numbers) != 1 or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
+    quoted_number = quoted_draft(quoted)
+    if quoted_number is None or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
         return command
-    number = f"#{numbers.pop()}"
+    # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
+    for named in DRAFT_IN_WORDS.finditer(to_half_width(without_links(command.args))):
+        if int(next(filter(None, named.groups()))) != int(quoted_number):
+            raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{named.group().strip()}」，"
+                            f"没有执行。请写明编号重发，例如「{command.word} #{quoted_number}」。")
+    number = f"#{quoted_number}"
     return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
 
 
-def unknown_command_hint(text: str, router: Router) -> str:
+def quoted_draft(quoted: str) -> str | None:
+    """The one draft number a quoted message names (None for none or several)."""
+    # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
+    numbers = set(QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted)))))
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+def unknown_command_hint(text: str, router: Router, quoted: str = "") -> str:
     line, raw, _ = command_line(text)
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
     shown = raw if len(raw) <= 20 else raw[:20] + "…"  # as typed
     meant = router.suggestion(line)
     if meant is not None:
+        number = None if "#" in meant else quoted_draft(quoted)
+        if number is not None and router.takes_number(meant):  # 「同意」 quoting #3's notice: 「批准 #3」
+            meant = f"{meant.split(' ', 1)[0]} #{number}"
         meant = meant if len(meant) <= 40 else meant[:40] + "…"
         return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
     return f"未能识别「{shown}」。发送「帮助」查看可用命令。"

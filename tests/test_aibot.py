@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.messages import Incoming
 from bot.runtime import Runtime
 from bot.wecom.crypto import CallbackCrypto, aes_key, encrypt_file
 from models import AuditEvent, Draft, DraftState, DraftVersion, InboundMessage, OutboxMessage
@@ -318,6 +320,46 @@ def test_a_quote_is_read_as_it_shows(client: TestClient, bot: AiBotSimulator, bo
     after_link = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote="https://mp.weixin.qq.com/s/AbC，这是#2的稿子"))
     assert after_link.startswith("已批准稿件 #2")
     assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.approved)
+
+
+_GROUP_KEYS = itertools.count()
+
+
+def in_group(chat: ChatDriver, userid: str, text: str, quoted: str = "") -> str:
+    """A message to the AI bot in the work group (the mention already taken off), quoting `quoted`."""
+    return chat.runtime.commands.handle(Incoming("aibot", userid, f"group:{next(_GROUP_KEYS)}", text=text,
+                                                 chat_type="group", chat_id="wrkgroup", quoted=quoted)).text
+
+
+def two_pending(chat: ChatDriver) -> None:
+    """#1 and #3 waiting for the approvers (#2 is still being edited)."""
+    for title in ("甲稿", "乙稿", "丙稿"):
+        chat.as_member("zhangsan").says(f"投稿 {title}\n今天上午，{title}的活动在坪石镇举行。")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("lisi").says("送审 #3")
+
+
+def test_a_quote_never_overrides_a_draft_named_in_words(chat: ChatDriver) -> None:
+    """「批准 3号稿件」 quoting #1's notice approved #1, with 「3号稿件」 as its comment (found by a review)."""
+    two_pending(chat)
+    notice = "稿件 #1 已送审，已通知审核人：王五、周七。"
+    for userid, text in (("wangwu", "批准 3号稿件"), ("zhouqi", "退回 3号稿的数据不对"), ("wangwu", "批准 第3篇")):
+        reply = in_group(chat, userid, text, quoted=notice)
+        assert "您引用的是稿件 #1 的消息" in reply and "没有执行" in reply, reply
+        assert (draft_state(chat.runtime, 1), draft_state(chat.runtime, 3)) == (DraftState.pending,) * 2
+    # The same draft in words, or a day, is no clash: the quote is used.
+    assert in_group(chat, "wangwu", "批准 1号稿件可以发", quoted=notice).startswith("已批准稿件 #1")
+    assert "已将稿件 #3 退回" in in_group(chat, "zhouqi", "退回 5月3号的数据不对",
+                                       quoted="稿件 #3 已送审，已通知审核人：王五、周七。")
+
+
+def test_a_near_word_quoting_a_draft_is_suggested_with_its_number(chat: ChatDriver) -> None:
+    """「同意」 quoting #3's notice is answered 「批准 #3」: the plain 「批准」 would list both drafts waiting."""
+    two_pending(chat)
+    reply = in_group(chat, "wangwu", "同意", quoted="稿件 #3 已送审，已通知审核人：王五、周七。")
+    assert "您是要发送「批准 #3」吗" in reply, reply
+    assert "「批准」吗" in in_group(chat, "wangwu", "同意")
+    assert "「批准 #1」吗" in in_group(chat, "wangwu", "同意 #1", quoted="稿件 #3 已送审")  # the typed number wins
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
