@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,9 +75,41 @@ def template_card(card: dict[str, Any], fallback: str) -> dict[str, Any]:
 def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str, Any], dedupe_key: str,
             now: datetime) -> int:
     """Queue one message (returns 1); a second message with the same dedupe key is dropped (returns 0)."""
+    if channel == APP:
+        payload = _told_again(session, recipient, payload, now)
     return int(insert_if_new(session, OUTBOX_TABLE, {
         "channel": channel, "recipient": recipient, "payload": payload, "dedupe_key": dedupe_key,
         "state": OutboxState.pending, "attempts": 0, "next_attempt_at": now, "created_at": now}, "dedupe_key"))
+
+
+# WeCom drops an app message identical to one the member got in the last 30 minutes (WeComClient.send_message
+# asks for that check: a retry of a row sent before a crash must not arrive twice).
+DUPLICATE_CHECK = timedelta(seconds=1800)
+_AGAIN = re.compile(r"\n（第\d+次通知）$")
+_RECENT_TO = (select(OUTBOX_TABLE.c.payload)
+              .where(OUTBOX_TABLE.c.channel == APP, OUTBOX_TABLE.c.recipient == bindparam("recipient"),
+                     OUTBOX_TABLE.c.created_at > bindparam("since")))
+
+
+def _told_again(session: Session, recipient: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """`payload`, numbered when the same words went to the same member within WeCom's duplicate check: a
+    second 投递 failing, a second 退回 with the same reason are news, and WeCom would drop them."""
+    kind = payload.get("msgtype")
+    if kind not in ("text", "markdown"):
+        return payload
+    before = session.scalars(_RECENT_TO, {"recipient": recipient, "since": now - DUPLICATE_CHECK}).all()
+    same = sum(_unnumbered(earlier) == payload for earlier in before)
+    if not same:
+        return payload
+    content = f"{payload[kind]['content']}\n（第{same + 1}次通知）"
+    return {**payload, kind: {**payload[kind], "content": content}}
+
+
+def _unnumbered(payload: dict[str, Any]) -> dict[str, Any]:
+    kind = payload.get("msgtype")
+    if kind not in ("text", "markdown"):
+        return payload
+    return {**payload, kind: {**payload[kind], "content": _AGAIN.sub("", payload[kind]["content"])}}
 
 
 def notify(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,

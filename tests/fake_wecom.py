@@ -5,7 +5,8 @@ Faults are queued per API path and consumed one per request: an errcode (−1, 4
 the port (connection refused) and `up()` opens it again on the same port.
 
 Like WeCom, app messages to a member beyond 30 in a minute or 1000 in an hour (by `clock`) are answered
-with errcode 0 and dropped: `delivered` holds what reached each member, `dropped` what did not.
+with errcode 0 and dropped: `delivered` holds what reached each member, `dropped` what did not. So is a message
+the same as one the member got within its `duplicate_check_interval`, when it asks for the duplicate check.
 """
 
 from __future__ import annotations
@@ -177,11 +178,21 @@ class FakeWeCom:
         with self._lock:
             for user in (u for u in users if u not in invalid):
                 times = [at for at, _ in self.delivered[user]]
-                if sum(at > now - 60 for at in times) >= 30 or sum(at > now - 3600 for at in times) >= 1000:
+                if (sum(at > now - 60 for at in times) >= 30 or sum(at > now - 3600 for at in times) >= 1000
+                        or self._repeated(user, body, now)):
                     self.dropped.append((user, body))
                 else:
                     self.delivered[user].append((now, body))
         return _ok(invaliduser="|".join(invalid), msgid=f"msg-{next(self._ids)}")
+
+    def _repeated(self, user: str, body: dict[str, Any], now: float) -> bool:
+        """WeCom's duplicate check: the same message (touser aside) to the member within the interval."""
+        if not body.get("enable_duplicate_check"):
+            return False
+        since = now - int(body.get("duplicate_check_interval", 1800))
+        content = {k: v for k, v in body.items() if k != "touser"}
+        return any(at > since and {k: v for k, v in earlier.items() if k != "touser"} == content
+                   for at, earlier in self.delivered[user])
 
     def _appchat_create(self, params: dict[str, str], body: dict[str, Any] | None) -> Response:
         assert body is not None and len(body["userlist"]) >= 2

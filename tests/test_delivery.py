@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import outbox
 from bot.app import create_app
@@ -60,6 +60,30 @@ def test_an_app_message_is_a_message_send_with_agentid_and_duplicate_check(live:
                          "enable_duplicate_check": 1, "duplicate_check_interval": 1800}
     assert call.params["access_token"].startswith("tok-")
     assert [r.state for r in rows(live)] == [OutboxState.sent]
+
+
+def test_the_same_words_again_are_numbered_so_wecom_delivers_them(live: Runtime, fake_wecom: FakeWeCom,
+                                                                  clock: FrozenClock) -> None:
+    """WeCom drops a message identical to one the member got in the last 30 minutes. A second notice of the same
+    words (投递 failing again) is numbered and arrives; a row sent again after a crash is still dropped."""
+    fake_wecom.clock = clock.timestamp
+    for _ in range(3):
+        with live.sessions.begin() as session:
+            outbox.notify(session, ["lisi"], "稿件 #1 投递南方网失败", f"fail:{len(rows(live))}", clock())
+        drain(live)
+        clock.advance(minutes=5)
+    assert [body["text"]["content"] for _, body in fake_wecom.delivered["lisi"]] == [
+        "稿件 #1 投递南方网失败", "稿件 #1 投递南方网失败\n（第2次通知）", "稿件 #1 投递南方网失败\n（第3次通知）"]
+    with live.sessions.begin() as session:  # the dispatcher died after WeCom took the last one: it goes again
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == rows(live)[-1].id)
+                        .values(state=OutboxState.pending))
+    drain(live)
+    assert len(fake_wecom.delivered["lisi"]) == 3 and len(fake_wecom.dropped) == 1
+    clock.advance(minutes=31)  # past WeCom's interval the words are new again
+    with live.sessions.begin() as session:
+        outbox.notify(session, ["lisi"], "稿件 #1 投递南方网失败", "fail:later", clock())
+    drain(live)
+    assert fake_wecom.delivered["lisi"][-1][1]["text"]["content"] == "稿件 #1 投递南方网失败"
 
 
 def test_q10_wecom_down_then_back_delivers_everything_once_in_order(live: Runtime, fake_wecom: FakeWeCom,
