@@ -87,8 +87,9 @@ def test_return_by_approver(chat: ChatDriver, submitted: list[int]) -> None:
     new_messages(chat, submitted)
     assert "已将稿件 #1 退回" in chat.as_member("zhouqi").says("退回 #1 标题太长，请压缩到20字以内")
     assert draft(chat).state == DraftState.returned
-    [(to, text)] = new_messages(chat, submitted)
-    assert to == "zhangsan" and "被 周七 退回，意见：标题太长，请压缩到20字以内" in text
+    told = dict(new_messages(chat, submitted))
+    assert "被 周七 退回，意见：标题太长，请压缩到20字以内" in told.pop("zhangsan")
+    assert list(told) == ["lisi"]  # and the editor who sent it
 
 
 def test_change_after_approval_voids_it_and_tells_the_approvers(chat: ChatDriver, submitted: list[int]) -> None:
@@ -411,7 +412,8 @@ def test_every_round_at_the_same_version_is_told_again(chat: ChatDriver, submitt
         cards = [to for to, _ in new_messages(chat, submitted)]
         assert sorted(cards) == ["wangwu", "zhouqi"]
         chat.as_member("wangwu").says(f"退回 #1 {comment}")
-        assert [(to, comment in text) for to, text in new_messages(chat, submitted)] == [("zhangsan", True)]
+        assert [(to, comment in text) for to, text in new_messages(chat, submitted)] == [("zhangsan", True),
+                                                                                          ("lisi", True)]
         assert "原样交回编辑" in chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行。")
         assert [to for to, _ in new_messages(chat, submitted)] == ["lisi"]
     assert draft(chat, 1).current_version == 1
@@ -649,3 +651,35 @@ def test_the_approver_hears_when_a_draft_they_approved_is_withdrawn(chat: ChatDr
     told = dict(new_messages(chat, submitted))
     assert told.keys() == {"lisi", "wangwu"}
     assert told["wangwu"] == "稿件 #1《乐昌开展地质灾害应急演练》已被 张三 撤回。"
+
+
+def test_the_editor_hears_when_the_approver_returns_their_draft(chat: ChatDriver, submitted: list[int]) -> None:
+    """The approver's comments are often on the editor's work; the draft leaves their list (found by a review)."""
+    chat.as_member("lisi").says("送审 #1")
+    new_messages(chat, submitted)
+    chat.as_member("wangwu").says("退回 #1 标题太长，导语要突出时间地点")
+    told = dict(new_messages(chat, submitted))
+    assert "意见：标题太长，导语要突出时间地点" in told["zhangsan"]
+    assert told["lisi"].startswith("您送审的稿件 #1《乐昌开展地质灾害应急演练》被 王五 退回给作者 张三，意见：标题太长")
+    assert "作者修改后会回到您这里" in told["lisi"]
+    refusal = chat.as_member("lisi").says("修改 #1\n新的正文。")
+    assert "已退回给作者 张三" in refusal  # the author revises first, as the notice said
+
+
+def test_an_editor_who_finds_a_typo_after_sending_is_told_the_way_that_works(chat: ChatDriver,
+                                                                             submitted: list[int]) -> None:
+    chat.as_member("lisi").says("送审 #1")
+    refusal = chat.as_member("lisi").says("修改 #1\n今天上午，应急演练在坪石镇举行。")
+    assert "正在审核，不能修改" in refusal and "稿件回到作者 张三，作者修改或原样发回后，再回到编辑这里修改" in refusal
+    chat.as_member("wangwu").says("退回 #1 编辑要改一处错字")
+    chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行。")  # sent back as it is
+    assert "已保存" in chat.as_member("lisi").says("修改 #1\n今天上午，应急演练在坪石镇举行。")
+
+
+def test_a_second_return_with_the_same_words_reaches_the_author(chat: ChatDriver, submitted: list[int]) -> None:
+    """WeCom drops the same words to the same member within 30 minutes: the second is numbered (found by a review)."""
+    chat.as_member("lisi").says("退回 #1 请补充现场照片和参演人数")
+    chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行，200 人参加。")
+    chat.as_member("lisi").says("退回 #1 请补充现场照片和参演人数")
+    returns = [text for to, text in new_messages(chat, submitted) if to == "zhangsan" and "退回" in text]
+    assert len(returns) == 2 and returns[1] == returns[0] + "\n（第2次通知）"

@@ -55,7 +55,8 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         to_state = S.editing
     else:
         if draft.state == S.pending:
-            raise Refused(f"稿件 {draft.number} 正在审核，不能修改。需要改动请审核人先「退回」。", draft.id)
+            raise Refused(f"稿件 {draft.number} 正在审核，不能修改（审核人看的就是这一版）。需要改动请审核人「退回」："
+                          f"稿件回到作者 {draft.author.name}，作者修改或原样发回后，再回到编辑这里修改。", draft.id)
         _require_editor(draft, member, "修改", (S.editing, S.approved))
         to_state = S.pending if draft.state == S.approved else S.editing
     old = current_version(session, draft)
@@ -147,6 +148,12 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
                   f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n"
                   f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
                   f"draft:{draft.id}:returned:{audit.step_id(session, event)}", now)
+    if from_state == S.pending and draft.editor is not None and draft.editor_id not in (draft.author_id, member.id):
+        # The approver's comments are often on the editor's own work (标题, 导语), and the draft leaves their list.
+        outbox.notify(session, [draft.editor.userid],
+                      f"您送审的稿件 {draft.number}《{draft.title}》被 {member.name} 退回给作者 {draft.author.name}，"
+                      f"意见：{comment}\n作者修改后会回到您这里继续编辑。",
+                      f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
     return draft
 
 
