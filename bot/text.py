@@ -32,6 +32,7 @@ URL = re.compile(r"https?://[^\s<>\"'“”‘’「」『』【】（）()《�
 
 WECOM_TEXT_LIMIT = 2048
 # Characters XML 1.0 cannot carry at all (replies, .docx files).
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -112,8 +113,9 @@ def day_name(day: date) -> str:
 
 
 def xml_safe(text: str) -> str:
-    """`text` without the characters XML cannot carry."""
-    return _XML_ILLEGAL.sub("", text)
+    """`text` without the characters XML cannot carry; a vertical tab (Word's manual line break, Shift+Enter) or
+    a form feed (a page break in a .txt) is a line break, so the lines either side are not glued together."""
+    return _XML_ILLEGAL.sub("", text.translate(_BREAKS))
 
 
 def field_values(text: str) -> dict[str, str]:

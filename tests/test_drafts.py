@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.documents import extract_text
 from bot.domain import members
 from models import AuditEvent, Draft, DraftVersion, Role
 from tests.conftest import ChatDriver, FrozenClock
@@ -42,6 +43,17 @@ def test_body_keeps_chinese_punctuation_and_title_keeps_raw_form(chat: ChatDrive
         assert draft.title == "乐昌：唱响主旋律"
         assert version.text == "正文：第一段（一）。"
         assert version.number == 1 and len(version.hash) == 64
+
+
+def test_a_manual_line_break_or_page_break_stays_a_break(chat: ChatDriver) -> None:
+    """Word's Shift+Enter pastes as U+000B and a .txt page break is U+000C: they were deleted, gluing the lines
+    (「…自然资源局承办：…」) in the draft, its e-mail and its .docx (found by a review)."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n主办：乐昌市自然资源局\x0b承办：坪石镇人民政府\x0c第二页。")
+    with chat.runtime.sessions.begin() as session:
+        text = session.scalars(select(DraftVersion.text)).one()
+    assert text == "主办：乐昌市自然资源局\n承办：坪石镇人民政府\n第二页。"
+    pages = "第一页最后一段。\x0c第二页第一段。".encode("gb18030")
+    assert extract_text("稿件.txt", pages) == "第一页最后一段。\n第二页第一段。"
 
 
 def test_every_paragraph_keeps_its_indent_the_first_one_too(chat: ChatDriver) -> None:
