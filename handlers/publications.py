@@ -25,6 +25,7 @@ _SEPARATORS = re.compile(r"[\s，。；、,;！？!?：（）【】]+")
 # 「5月13日第3版」「第3版头条」「乐昌电视台《乐昌新闻》」: two words; but 「《南方》杂志」, an outlet, is one.
 _PAGE_GLUED = re.compile(f"(?<![0-9A-Za-z第])({PAGE.pattern})|(?<=[^》])({PROGRAMME.pattern})$")
 _LOOKS_LIKE_LINK = re.compile(r"[./:]")  # 「sgrb.com/1」 is a link mistyped; 「要闻版」 is not
+_OUTLET_THEN_REASON = re.compile(r"[\s，,：:；;、]+")
 _COLON_AFTER_CHINESE = re.compile(r"(?<=[^\x00-\x7f]):+$")  # 「韶关日报:」; 「http:」 stays a mistyped link's
 
 
@@ -138,8 +139,8 @@ def revoke(msg: Incoming, ctx: Context) -> Reply:
     例：撤销刊发 #12 南方网 应为韶关日报
     """
     number, rest = take_number(ctx.command, "撤销刊发")
-    words = rest.raw_args.split(maxsplit=1)
-    if len(words) < 2:
+    words = _OUTLET_THEN_REASON.split(rest.raw_args.strip(), maxsplit=1)  # 「南方网，应为韶关日报」 too
+    if len(words) < 2 or not words[1]:
         raise UsageError(f"请写媒体和原因，例如：撤销刊发 #{number} 南方网 应为韶关日报")
     if len(words[1]) > REASON_MAX:
         raise UsageError(f"原因最多 {REASON_MAX} 字，请简要说明。")

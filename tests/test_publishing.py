@@ -922,7 +922,8 @@ def test_an_admin_takes_back_a_mistaken_publication(newsroom: Runtime, sent: Sen
     assert "积分 +10" in chat.as_member("zhangsan").says(f"刊发 #1 南方网 {wrong} 头版")
     assert "需要管理员角色" in chat.as_member("zhangsan").says("撤销刊发 #1 南方网 登错了")
     assert "请写媒体和原因" in chat.as_member("admin").says("撤销刊发 #1 南方网")
-    reply = chat.as_member("admin").says("撤销刊发 #1 南方网 应为韶关日报")
+    assert "请写媒体和原因" in chat.as_member("admin").says("撤销刊发 #1 南方网：")
+    reply = chat.as_member("admin").says("撤销刊发 #1 南方网，应为韶关日报")  # as 刊发 reads, after 「，」 too
     assert reply.startswith("已撤销稿件 #1 在南方网的刊发登记，扣除 10 分，更正已发到工作群。"), reply
     assert "没有登记刊发，无需撤销" in chat.as_member("admin").says("撤销刊发 #1 南方网 应为韶关日报")
     assert "还没有刊发" in chat.as_member("zhangsan").says("积分 2026")
