@@ -134,6 +134,33 @@ def test_editors_leaving_together_hand_nothing_to_each_other(chat: ChatDriver) -
     assert not [m for m in chat.outbox() if m.recipient in ("lisi", "zhaoliu") and "改由您负责" in str(m.payload)]
 
 
+def office_directory(planning: str, xiaoli_in: int = 3) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The office as WeCom lists it, with the planning office (id 3) named `planning`."""
+    departments = [{"id": n, "name": name} for n, name in
+                   enumerate(("办公室", planning, "执法监察大队", "地籍股", "局领导"), start=2)]
+    users = [{"userid": userid, "name": name, "main_department": department, "status": 1}
+             for userid, name, department in (
+                 ("zhangsan", "张三", 2), ("xiaoli", "小李", xiaoli_in), ("lisi", "李四", 4), ("zhaoliu", "赵六", 5),
+                 ("wangwu", "王五", 6), ("zhouqi", "周七", 6), ("admin", "钱主任", 2))]
+    return departments, users
+
+
+def test_a_department_renamed_in_wecom_keeps_its_own_editor(chat: ChatDriver) -> None:
+    """The own editor is kept by department name: a rename synced from WeCom sent the department's drafts to the
+    least-loaded editor without a word (found by a review of rewards)."""
+    from bot.domain import directory
+
+    chat.as_member("admin").says("成员 部门编辑 规划股 zhaoliu")
+    with chat.runtime.sessions.begin() as session:
+        result = directory.sync(session, *office_directory("国土空间规划股"), chat.runtime.clock())
+        assert result.renamed == [("规划股", "国土空间规划股")]
+    assert "编辑：赵六" in chat.as_member("xiaoli").says("投稿 改名后的第一篇\n正文")
+    with chat.runtime.sessions.begin() as session:  # a transfer out of a department that stays is no rename
+        result = directory.sync(session, *office_directory("国土空间规划股", xiaoli_in=2), chat.runtime.clock())
+        assert result.renamed == []
+    assert "编辑：赵六" not in chat.as_member("xiaoli").says("投稿 调到办公室后的一篇\n正文")
+
+
 def test_a_csv_that_swaps_two_editors_hands_over_to_the_one_who_edits(chat: ChatDriver) -> None:
     import io
 

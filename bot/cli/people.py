@@ -108,6 +108,8 @@ def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
     print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
           f"停用 {result.deactivated} 人（离职），"
           f"转交稿件 {result.handed_over} 篇。")
+    for old, new in result.renamed:
+        print(f"部门「{old}」已改名为「{new}」，部门编辑随之转到「{new}」。")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit, members
 from bot.domain.errors import UsageError
 from bot.text import one_line
-from models import Member
+from models import DepartmentEditor, Member
 
 ACTIVE = 1  # user/list status: 1 active, 2 disabled, 4 not yet activated, 5 left
 
@@ -25,6 +25,7 @@ class SyncResult:
     unchanged: int
     deactivated: int
     handed_over: int  # drafts of editors who left
+    renamed: list[tuple[str, str]]  # departments renamed in WeCom whose own editor followed the new name
 
 
 def top_departments(departments: Sequence[dict[str, Any]]) -> list[int]:
@@ -43,6 +44,7 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         raise UsageError("企业微信返回的成员列表为空，未做任何修改。请检查应用的可见范围。")
     department_names = {int(d["id"]): str(d.get("name", "")) for d in departments}
     existing = {m.userid: m for m in session.scalars(select(Member))}
+    was_in = {m.userid: m.department for m in existing.values() if m.active}
     listed_ids = {str(u.get("userid", "")).strip() for u in users}
     active = [m for m in existing.values() if m.active]
     leaving = [m for m in active if m.userid not in listed_ids]
@@ -81,6 +83,27 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
     changed = [(member, member.roles if member.userid in was_active else frozenset())
                for member in existing.values() if (member.userid in was_active) != member.active]
     handed_over = len(members.after_change(session, changed, now, None))
+    renamed = _follow_renamed(session, {one_line(name)[:64] for name in department_names.values()}, was_in,
+                              existing.values(), now)
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
-    return SyncResult(created, updated, unchanged, deactivated, handed_over)
+    return SyncResult(created, updated, unchanged, deactivated, handed_over, renamed)
+
+
+def _follow_renamed(session: Session, names: set[str], was_in: dict[str, str], people: Iterable[Member],
+                    now: datetime) -> list[tuple[str, str]]:
+    """A department's own editor (stored by name) follows a rename: the old name is gone from WeCom and all its
+    members are now in one department without an editor of its own. Else its drafts would silently go to the
+    least-loaded editor. A department that still exists only lost members (a transfer): nothing follows."""
+    own = {row.department: row for row in session.scalars(select(DepartmentEditor))}
+    renamed = []
+    for old, row in own.items():
+        if old in names:
+            continue
+        now_in = {m.department for m in people if m.active and was_in.get(m.userid) == old}
+        if len(now_in) != 1 or (new := now_in.pop()) in own or not new:
+            continue
+        row.department = new
+        audit.record(session, now, None, "member.department_editor", comment=f"{old} → {new}（部门改名）")
+        renamed.append((old, new))
+    return renamed
