@@ -341,3 +341,21 @@ def test_a_department_typed_with_a_full_stop_or_a_slip_is_not_a_new_department_u
     slip = admin.says("成员 部门 张三 规化股")
     assert ("注意：「规化股」是新部门，统计和排行会把它单独列出。"
             "现有部门：办公室、地籍股、局领导、执法监察大队、规划股") in slip
+
+
+def test_a_draft_returned_to_an_author_who_left_goes_back_to_its_editor(chat: ChatDriver) -> None:
+    """Only the author may revise a returned draft: after they left it waited for ever where no list showed it
+    (found by a review of never losing a draft). Now it is the editor's again, and the editor is told."""
+    from bot.domain import directory
+
+    chat.as_member("xiaoli").says("投稿 乐昌开展地灾演练\n第一段。")
+    chat.as_member("lisi").says("退回 #1 请补充参演人数")
+    departments, users = office_directory("规划股")
+    with chat.runtime.sessions.begin() as session:
+        directory.sync(session, departments, [u for u in users if u["userid"] != "xiaoli"], chat.runtime.clock())
+    with chat.runtime.sessions.begin() as session:
+        draft = session.get(Draft, 1)
+        assert (draft.state, draft.editor.userid) == ("editing", "lisi")
+    [told] = [m for m in chat.outbox() if m.recipient == "lisi" and "作者已停用" in str(m.payload)]
+    assert "退回给作者 小李 修改，但作者已停用，稿件回到编辑中" in told.payload["text"]["content"]
+    assert "已保存" in chat.as_member("lisi").says("修改 #1\n第一段。参演 200 人。")

@@ -169,6 +169,23 @@ def _comment(text: str) -> str:
     return comment
 
 
+def author_left(session: Session, author: Member, now: datetime, actor: str | None) -> list[Draft]:
+    """Drafts returned to an author who left go back to their editor: only the author may revise a returned
+    draft, so it would wait for ever where no list shows it."""
+    back = list(session.scalars(select(Draft).where(Draft.author_id == author.id, Draft.state == S.returned)
+                                .order_by(Draft.id)))
+    for draft in back:
+        _move(session, draft, (S.returned,), S.editing, now, "转回编辑")
+        event = audit.record(session, now, actor, "author_left", draft_id=draft.id, from_state=S.returned,
+                             to_state=S.editing, version=draft.current_version, comment=f"作者 {author.name} 已停用")
+        editor = draft.editor if draft.editor is not None and draft.editor.active else None
+        outbox.notify(session, [editor.userid] if editor else members.admin_userids(session),
+                      f"稿件 {draft.number}《{draft.title}》退回给作者 {author.name} 修改，但作者已停用，"
+                      f"稿件回到编辑中：编辑可修改后送审；不再需要请管理员发送「撤回 {draft.number}」。",
+                      f"draft:{draft.id}:author_left:{audit.step_id(session, event)}", now)
+    return back
+
+
 def check_can_return(session: Session, draft: Draft, member: Member) -> None:
     if draft.state == S.pending:
         _require_approver(session, draft, member, "退回")
