@@ -97,6 +97,8 @@ class Submission(Base):
     page: Mapped[str | None] = mapped_column(String(20))  # in print without a link: 第3版, 2026年第5期
     front_page: Mapped[bool] = mapped_column(default=False)
     points: Mapped[float] = mapped_column(default=0.0)  # this publication's points under the rules of its day
+    # The 头版 multiplier of that day, for a 头版 learnt or taken back later (None before revision 0028: today's).
+    front_page_multiplier: Mapped[float | None]
 
     draft: Mapped[Draft] = relationship(lazy="joined")
     outlet: Mapped[Outlet] = relationship(lazy="joined")

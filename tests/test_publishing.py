@@ -1054,3 +1054,20 @@ def test_no_blank_of_a_chinese_subject_is_lost_wherever_it_falls() -> None:
         raw = message.as_bytes()
         assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject, cut
         assert max(len(line) for line in raw.splitlines()) <= 78
+
+
+@pytest.mark.parametrize(("first", "then", "points"), [("第1版", "第3版", 3.0), ("第3版", "第1版", 6.0)])
+def test_头版_corrected_after_the_multiplier_changed_keeps_the_rules_of_its_day(
+        first: str, then: str, points: float, newsroom: Runtime, clock: FrozenClock) -> None:
+    """A city publication recorded under ×2, the multiplier then set to ×3, the page corrected later: its points
+    are of its day (3 without 头版, 6 with), not 6 / 3 = 2 or 3 × 3 = 9 (found by a review of rewards)."""
+    from bot.domain import rewards
+
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {first}")
+    with newsroom.sessions.begin() as session:
+        rewards.change(session, {"front_page_multiplier": "3"}, "admin", clock())
+    chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {then}")
+    with newsroom.sessions.begin() as session:
+        assert session.scalars(select(Submission.points)).all() == [points]

@@ -70,7 +70,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
                                                         Submission.state != SubmissionState.published).values(
         state=SubmissionState.published, url=proof.url, link_key=link_key(proof.url) if proof.url else None,
         page=proof.page, published_on=day, front_page=proof.front_page,
-        points=rules.points(outlet.level, proof.front_page)))
+        points=rules.points(outlet.level, proof.front_page), front_page_multiplier=rules.front_page_multiplier))
     session.refresh(submission)
     if recorded.rowcount != 1:  # type: ignore[attr-defined]  # someone recorded it at the same moment
         return Published(submission, 0.0, True)
@@ -110,8 +110,10 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     if proof.url is not None:
         submission.url, submission.link_key = proof.url, link_key(proof.url)
     submission.page = proof.page or submission.page
-    if front != submission.front_page:  # the points of its day, with or without the front-page multiplier
-        multiplier = rules.front_page_multiplier
+    if front != submission.front_page:  # the points of its day, with or without that day's 头版 multiplier
+        multiplier = submission.front_page_multiplier
+        if multiplier is None:
+            multiplier = rules.front_page_multiplier
         if front:
             submission.points *= multiplier
         else:

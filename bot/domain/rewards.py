@@ -81,7 +81,8 @@ def reprice(session: Session, since: date, actor: str | None, now: datetime) -> 
             changed += session.execute(update(Submission).where(
                 Submission.state == SubmissionState.published, Submission.published_on >= since,
                 Submission.front_page.is_(front_page), Submission.points != points,
-                Submission.outlet_id.in_(select(Outlet.id).where(Outlet.level == level))).values(points=points),
+                Submission.outlet_id.in_(select(Outlet.id).where(Outlet.level == level))).values(
+                    points=points, front_page_multiplier=rules.front_page_multiplier),
                 execution_options={"synchronize_session": False}).rowcount  # type: ignore[attr-defined]
     if changed:
         ledger.rebuild(session)
