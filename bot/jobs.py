@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.domain import meetings, members, rewards, sla, stats, topics, trainings, workdays
 from bot.domain.schedules import TITLES
 from bot.text import day_name, month_name
-from models import OutboxMessage, Role, Schedule
+from models import DraftState, OutboxMessage, Role, Schedule
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,15 @@ def overdue_reminders(ctx: JobContext) -> int:
         draft = late.draft
         holding = f"remind:{draft.id}:{draft.state}:{int(draft.state_since.timestamp())}"
         day = f"{ctx.fire:%Y-%m-%d}"  # one reminder per holding and day, however the rule is moved
-        earlier_days = select(func.count(func.distinct(OutboxMessage.dedupe_key))).where(
-            OutboxMessage.dedupe_key.like(f"{holding}:%"), ~OutboxMessage.dedupe_key.like(f"{holding}:{day}:%"),
-            OutboxMessage.recipient == late.holders[0])  # one holder's keys: one per earlier day
+        # The days reminded before, whoever held the draft then (an approver away may have been taken off).
+        earlier_days = select(func.count(func.distinct(func.substr(OutboxMessage.dedupe_key, 1,
+                                                                   len(f"{holding}:{day}"))))).where(
+            OutboxMessage.dedupe_key.like(f"{holding}:%"), ~OutboxMessage.dedupe_key.like(f"{holding}:{day}:%"))
         earlier = ctx.session.scalar(earlier_days) or 0
+        todo = (f"回复「批准 {draft.number}」或「退回 {draft.number} 原因」" if draft.state == DraftState.pending
+                else f"改好后发送「送审 {draft.number}」")
         text = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited_hours:.0f} 小时"
-                f"（时限 {late.limit_hours:g} 小时），请尽快处理。发送「稿件 {draft.number}」查看。")
+                f"（时限 {late.limit_hours:g} 小时），请尽快处理：{todo}；发送「稿件 {draft.number} 全文」查看。")
         for userid in late.holders:
             sent += outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid, payload=outbox.text(text),
                                    dedupe_key=f"{holding}:{day}:{userid}", now=ctx.now)
