@@ -21,6 +21,7 @@ from models import (
     Draft,
     DraftFile,
     DraftState,
+    Member,
     OutboxMessage,
     OutboxState,
     Outlet,
@@ -255,6 +256,9 @@ def test_front_page_multiplier_and_the_editors_share(newsroom: Runtime) -> None:
     assert "无需重复" in chat.as_member("lisi").says("刊发 #1 南方网 https://southcn.example/1")
     ranking = chat.as_member("admin").says("排行")
     assert "张三（办公室）8 分" in ranking and "李四（执法监察大队）2 分" in ranking
+    with newsroom.sessions.begin() as session:  # one who left stays in the year's ranking, marked (评选)
+        session.execute(update(Member).where(Member.userid == "zhangsan").values(active=False))
+    assert "1. 张三（办公室，已停用）8 分，1 篇" in chat.as_member("admin").says("排行")
 
 
 def test_a_lower_publication_after_a_higher_one_adds_nothing_under_highest(newsroom: Runtime, sent: Sent) -> None:

@@ -101,10 +101,12 @@ class Standing:
     department: str
     points: float
     articles: int
+    active: bool = True  # a member who left stays in the ranking of their year, marked (评选 is of those here)
 
     def member_line(self, rank: int) -> str:
-        """「1. 张三（办公室）12 分，3 篇」: a member's place in a ranking."""
-        return f"{rank}. {self.name}（{self.department or '未填部门'}）{self.points:g} 分，{self.articles} 篇"
+        """「1. 张三（办公室）12 分，3 篇」: a member's place in a ranking; 「（办公室，已停用）」 for one who left."""
+        where = (self.department or "未填部门") + ("" if self.active else "，已停用")
+        return f"{rank}. {self.name}（{where}）{self.points:g} 分，{self.articles} 篇"
 
     def department_line(self, rank: int) -> str:
         """「1. 办公室 12 分，3 篇」: a department's place in a ranking."""
@@ -130,10 +132,11 @@ def people(session: Session, start: date, end: date) -> list[Standing]:
     rules = current(session)
     points, articles = _weighted(rules), func.sum(_new_in(start, end))
     rows = session.execute(
-        select(Member.name, Member.department, points, articles)
+        select(Member.name, Member.department, points, articles, Member.active)
         .join(MemberMonth, MemberMonth.member_id == Member.id).where(*_within(rules, start, end))
-        .group_by(Member.id, Member.name, Member.department).order_by(points.desc(), Member.id))
-    return [Standing(name, department, float(points), int(articles)) for name, department, points, articles in rows]
+        .group_by(Member.id, Member.name, Member.department, Member.active).order_by(points.desc(), Member.id))
+    return [Standing(name, department, float(points), int(articles), active)
+            for name, department, points, articles, active in rows]
 
 
 def departments(session: Session, start: date, end: date) -> list[Standing]:
