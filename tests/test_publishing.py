@@ -821,6 +821,13 @@ def test_a_publication_recorded_late_counts_on_the_day_it_appeared(newsroom: Run
     ahead = author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 5月4日")
     assert "5月4日还没到。去年的请写 2025年5月4日。" in ahead
     assert "「2月30日」不是有效的日期" in author.says("刊发 #1 韶关日报 https://www.sgrb.example/1.html 2月30日")
+    # The group reads a late record's day, with a link too; a publication of today says none (found by a review).
+    posts = [m.payload["markdown"]["content"] for m in chat.outbox() if m.channel == "group"]
+    assert "> 刊发日期：2026-04-30\n> 链接：" in posts[0] and "> 刊发日期：2026-05-02" in posts[1]
+    assert "> 刊发日期：2026-05-01" in posts[2]
+    assert "用稿反馈已发到工作群" in author.says("刊发 #1 乐昌市政府网 https://www.lechang.example/1.html")
+    [today] = [m.payload["markdown"]["content"] for m in chat.outbox() if "lechang.example" in str(m.payload)]
+    assert "刊发日期" not in today
 
 
 def test_members_words_make_no_links_in_the_groups_feedback(newsroom: Runtime, sent: Sent) -> None:
