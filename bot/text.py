@@ -115,7 +115,9 @@ def day_name(day: date) -> str:
 def xml_safe(text: str) -> str:
     """`text` without the characters XML cannot carry; a vertical tab (Word's manual line break, Shift+Enter) or
     a form feed (a page break in a .txt) is a line break, so the lines either side are not glued together."""
-    return _XML_ILLEGAL.sub("", text.translate(_BREAKS))
+    if "\x0b" in text or "\x0c" in text:  # rare; translate looks up every character
+        text = text.translate(_BREAKS)
+    return _XML_ILLEGAL.sub("", text)
 
 
 def field_values(text: str) -> dict[str, str]:

@@ -86,6 +86,15 @@ def test_the_same_words_again_are_numbered_so_wecom_delivers_them(live: Runtime,
     assert fake_wecom.delivered["lisi"][-1][1]["text"]["content"] == "稿件 #1 投递南方网失败"
 
 
+def test_words_that_spell_like_wildcards_are_compared_as_written(live: Runtime) -> None:
+    """The stored JSON is searched with LIKE: %, _, / and escapes in the words match only themselves."""
+    words = '进度 50%_完成/「引号"」\\n第二行\n第三行'
+    for n, content in enumerate((words, "进度 50X完成", words)):
+        with live.sessions.begin() as session:
+            outbox.notify(session, ["lisi"], content, f"wild:{n}", live.clock())
+    assert [r.payload["text"]["content"] for r in rows(live)] == [words, "进度 50X完成", words + "\n（第2次通知）"]
+
+
 def test_q10_wecom_down_then_back_delivers_everything_once_in_order(live: Runtime, fake_wecom: FakeWeCom,
                                                                      clock: FrozenClock) -> None:
     queue_texts(live, *[("lisi", f"第{n}条") for n in range(5)], ("zhaoliu", "另一位"))
