@@ -175,7 +175,8 @@ def author_left(session: Session, author: Member, now: datetime, actor: str | No
     back = list(session.scalars(select(Draft).where(Draft.author_id == author.id, Draft.state == S.returned)
                                 .order_by(Draft.id)))
     for draft in back:
-        _move(session, draft, (S.returned,), S.editing, now, "转回编辑")
+        if not compare_and_set(session, draft, (S.returned,), state=S.editing, updated_at=now, state_since=now):
+            continue  # the author's own 修改 got there first
         event = audit.record(session, now, actor, "author_left", draft_id=draft.id, from_state=S.returned,
                              to_state=S.editing, version=draft.current_version, comment=f"作者 {author.name} 已停用")
         editor = draft.editor if draft.editor is not None and draft.editor.active else None
