@@ -23,6 +23,7 @@ from bot.text import (
     command_line,
     leading_draft_number,
     one_line,
+    small_number,
     to_half_width,
     without_links,
     xml_safe,
@@ -335,9 +336,16 @@ class CommandEngine:
                      outcome=reply.outcome)
 
 
-# A draft named in words, as people write it: 3号稿件, 第3篇, 稿件3 (not 5月3号, a day).
-DRAFT_IN_WORDS = re.compile(r"(?<![月\d])(\d{1,9})\s*号|第\s*(\d{1,9})\s*[篇号份]"
-                            r"|稿件?\s*(\d{1,9})(?!\d)|(\d{1,9})\s*篇")
+# A draft named in words, as people write it: 3号稿件, 三号稿, 第3篇, 第三篇, 稿件3. Not a number that names
+# something else: 15号前, 10号文件, 改稿3次, 已发2篇.
+_NUMBER = r"([0-9]{1,9}|[零〇一二两三四五六七八九十百]{1,6})"
+DRAFT_IN_WORDS = re.compile(rf"{_NUMBER}\s*号\s*稿|第\s*{_NUMBER}\s*篇|稿件\s*([0-9]{{1,9}})(?![0-9年月日号次篇])")
+
+
+def drafts_in_words(text: str) -> list[tuple[str, int]]:
+    """The drafts `text` names in words: (the words, the number)."""
+    return [(found.group().strip(), small_number(next(filter(None, found.groups()))))
+            for found in DRAFT_IN_WORDS.finditer(to_half_width(without_links(text)))]
 
 
 def with_quoted_number(command: Command, quoted: str) -> Command:
@@ -348,9 +356,9 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
     if quoted_number is None or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
         return command
     # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
-    for named in DRAFT_IN_WORDS.finditer(to_half_width(without_links(command.args))):
-        if int(next(filter(None, named.groups()))) != int(quoted_number):
-            raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{named.group().strip()}」，"
+    for words, named in drafts_in_words(command.args):
+        if named != int(quoted_number):
+            raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{words}」，"
                             f"没有执行。请写明编号重发，例如「{command.word} #{quoted_number}」。")
     number = f"#{quoted_number}"
     return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
@@ -370,7 +378,7 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "") -> str:
     shown = raw if len(raw) <= 20 else raw[:20] + "…"  # as typed
     meant = router.suggestion(line)
     if meant is not None:
-        number = None if "#" in meant else quoted_draft(quoted)
+        number = None if "#" in meant or drafts_in_words(line) else quoted_draft(quoted)
         if number is not None and router.takes_number(meant):  # 「同意」 quoting #3's notice: 「批准 #3」
             meant = f"{meant.split(' ', 1)[0]} #{number}"
         meant = meant if len(meant) <= 40 else meant[:40] + "…"

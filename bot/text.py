@@ -112,6 +112,23 @@ def day_name(day: date) -> str:
     return f"{day.month}月{day.day}日"
 
 
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def small_number(text: str) -> int:
+    """`12` or `十二`, `三`, `二十一`, `一百零五` (Chinese numerals below a thousand) → the number."""
+    if text.isdigit():
+        return int(text)
+    total = current = 0
+    for char in text:
+        if char in _DIGITS:
+            current = _DIGITS[char]
+        else:  # 十 or 百: 十二 is 12, 二十 is 20
+            total += (current or 1) * (10 if char == "十" else 100)
+            current = 0
+    return total + current
+
+
 def xml_safe(text: str) -> str:
     """`text` without the characters XML cannot carry; a vertical tab (Word's manual line break, Shift+Enter) or
     a form feed (a page break in a .txt) is a line break, so the lines either side are not glued together."""

@@ -343,13 +343,15 @@ def test_a_quote_never_overrides_a_draft_named_in_words(chat: ChatDriver) -> Non
     """「批准 3号稿件」 quoting #1's notice approved #1, with 「3号稿件」 as its comment (found by a review)."""
     two_pending(chat)
     notice = "稿件 #1 已送审，已通知审核人：王五、周七。"
-    for userid, text in (("wangwu", "批准 3号稿件"), ("zhouqi", "退回 3号稿的数据不对"), ("wangwu", "批准 第3篇")):
+    for userid, text in (("wangwu", "批准 3号稿件"), ("zhouqi", "退回 3号稿的数据不对"), ("wangwu", "批准 第3篇"),
+                         ("wangwu", "批准 三号稿件"), ("wangwu", "批准 第三篇"), ("zhouqi", "退回 稿件3 数据不对")):
         reply = in_group(chat, userid, text, quoted=notice)
         assert "您引用的是稿件 #1 的消息" in reply and "没有执行" in reply, reply
         assert (draft_state(chat.runtime, 1), draft_state(chat.runtime, 3)) == (DraftState.pending,) * 2
-    # The same draft in words, or a day, is no clash: the quote is used.
-    assert in_group(chat, "wangwu", "批准 1号稿件可以发", quoted=notice).startswith("已批准稿件 #1")
-    assert "已将稿件 #3 退回" in in_group(chat, "zhouqi", "退回 5月3号的数据不对",
+    # The same draft in words, or numbers that name something else, are no clash: the quote is used.
+    assert in_group(chat, "wangwu", "批准 一号稿件可以发，请于15号前见报，按10号文件要求，本周已发2篇",
+                    quoted=notice).startswith("已批准稿件 #1")
+    assert "已将稿件 #3 退回" in in_group(chat, "zhouqi", "退回 5月3号的数据不对，改稿3次了，定稿 2026年5月12日",
                                        quoted="稿件 #3 已送审，已通知审核人：王五、周七。")
 
 
@@ -360,6 +362,7 @@ def test_a_near_word_quoting_a_draft_is_suggested_with_its_number(chat: ChatDriv
     assert "您是要发送「批准 #3」吗" in reply, reply
     assert "「批准」吗" in in_group(chat, "wangwu", "同意")
     assert "「批准 #1」吗" in in_group(chat, "wangwu", "同意 #1", quoted="稿件 #3 已送审")  # the typed number wins
+    assert "「批准」吗" in in_group(chat, "wangwu", "同意 1号稿件", quoted="稿件 #3 已送审")  # so does one in words
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.text import command_line, one_line, paginate, parse_draft_number, to_half_width, word_count
+from bot.text import command_line, one_line, paginate, parse_draft_number, small_number, to_half_width, word_count
 
 FULL_WIDTH_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF5F))
 
@@ -89,3 +90,9 @@ def test_pages_hold_something_and_keep_a_subdivision_flag_whole() -> None:
     england = "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"
     for page in paginate("a" * 10 + england * 3, 40):
         assert page.count("\U0001F3F4") * 6 == sum(0xE0020 <= ord(c) <= 0xE007F for c in page)
+
+
+@pytest.mark.parametrize(("written", "number"), [("12", 12), ("三", 3), ("十", 10), ("十二", 12), ("二十", 20),
+                                                 ("二十一", 21), ("两", 2), ("一百零五", 105), ("一百二十", 120)])
+def test_small_numbers_in_chinese_numerals(written: str, number: int) -> None:
+    assert small_number(written) == number
