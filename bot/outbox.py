@@ -76,7 +76,7 @@ def template_card(card: dict[str, Any], fallback: str) -> dict[str, Any]:
 def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str, Any], dedupe_key: str,
             now: datetime) -> int:
     """Queue one message (returns 1); a second message with the same dedupe key is dropped (returns 0)."""
-    if channel == APP:
+    if channel in (APP, AIBOT_REPLY):  # a late answer whose response_url expired goes as an app message
         payload = _told_again(session, recipient, payload, now)
     return int(insert_if_new(session, OUTBOX_TABLE, {
         "channel": channel, "recipient": recipient, "payload": payload, "dedupe_key": dedupe_key,
@@ -87,10 +87,13 @@ def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str
 # asks for that check: a retry of a row sent before a crash must not arrive twice).
 DUPLICATE_CHECK = timedelta(seconds=1800)
 _AGAIN = re.compile(r"\n（第\d+次通知）$")
-# Only rows whose stored JSON holds the words are decoded: an editor gets dozens of notices in half an hour.
+# The rows that may be sent within 30 minutes of this one: sent lately, or still to go (WeCom may be down for
+# longer). Only those whose stored JSON holds the words are decoded: an editor gets dozens of notices an hour.
 _SAME_WORDS_TO = (select(OUTBOX_TABLE.c.payload)
-                  .where(OUTBOX_TABLE.c.channel == APP, OUTBOX_TABLE.c.recipient == bindparam("recipient"),
-                         OUTBOX_TABLE.c.created_at > bindparam("since"),
+                  .where(OUTBOX_TABLE.c.channel.in_((APP, AIBOT_REPLY)),
+                         OUTBOX_TABLE.c.recipient == bindparam("recipient"),
+                         or_(OUTBOX_TABLE.c.state.in_((OutboxState.pending, OutboxState.sending)),
+                             OUTBOX_TABLE.c.sent_at > bindparam("since")),
                          cast(OUTBOX_TABLE.c.payload, Text).like(bindparam("words"), escape="/")))
 
 
@@ -104,18 +107,19 @@ def _told_again(session: Session, recipient: str, payload: dict[str, Any], now: 
     words = "%" + spelt.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     before = session.scalars(_SAME_WORDS_TO, {"recipient": recipient, "since": now - DUPLICATE_CHECK,
                                               "words": words}).all()
-    same = sum(_unnumbered(earlier) == payload for earlier in before)
+    same = sum(_words(earlier) == (kind, payload[kind]["content"]) for earlier in before)
     if not same:
         return payload
     content = f"{payload[kind]['content']}\n（第{same + 1}次通知）"
     return {**payload, kind: {**payload[kind], "content": content}}
 
 
-def _unnumbered(payload: dict[str, Any]) -> dict[str, Any]:
+def _words(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """What WeCom compares of a message to one member, unnumbered: its kind and its words."""
     kind = payload.get("msgtype")
     if kind not in ("text", "markdown"):
-        return payload
-    return {**payload, kind: {**payload[kind], "content": _AGAIN.sub("", payload[kind]["content"])}}
+        return None
+    return kind, _AGAIN.sub("", payload[kind]["content"])
 
 
 def notify(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,

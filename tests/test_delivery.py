@@ -86,6 +86,36 @@ def test_the_same_words_again_are_numbered_so_wecom_delivers_them(live: Runtime,
     assert fake_wecom.delivered["lisi"][-1][1]["text"]["content"] == "稿件 #1 投递南方网失败"
 
 
+def test_a_repeat_queued_during_a_long_outage_still_arrives(live: Runtime, fake_wecom: FakeWeCom,
+                                                            clock: FrozenClock) -> None:
+    """WeCom counts its 30 minutes from the send: a notice still waiting in the queue counts, however old."""
+    fake_wecom.clock = clock.timestamp
+    fake_wecom.down()
+    for n in range(2):  # 35 minutes apart, both queued while WeCom is away
+        with live.sessions.begin() as session:
+            outbox.notify(session, ["lisi"], "稿件 #1 投递南方网失败", f"fail:{n}", clock())
+        drain(live)
+        clock.advance(minutes=35)
+    fake_wecom.up()
+    for _ in range(6):
+        clock.advance(minutes=20)
+        drain(live)
+    assert len(fake_wecom.delivered["lisi"]) == 2 and fake_wecom.dropped == []
+
+
+def test_late_answers_falling_back_to_app_messages_are_numbered_too(live: Runtime, fake_wecom: FakeWeCom,
+                                                                    clock: FrozenClock) -> None:
+    """Two files that could not be read, answered after their response_urls expired: both go as app messages."""
+    fake_wecom.clock = clock.timestamp
+    gone = {"response_url": "http://127.0.0.1:9/expired", "expires_at": (clock() - timedelta(minutes=1)).isoformat(),
+            "group": False}
+    with live.sessions.begin() as session:
+        for n in (1, 2):
+            outbox.reply(session, "lisi", gone, "抱歉，您发来的文件暂时无法读取。", f"unreadable:{n}", clock())
+    drain(live)
+    assert len(fake_wecom.delivered["lisi"]) == 2 and fake_wecom.dropped == []
+
+
 def test_words_that_spell_like_wildcards_are_compared_as_written(live: Runtime) -> None:
     """The stored JSON is searched with LIKE: %, _, / and escapes in the words match only themselves."""
     words = '进度 50%_完成/「引号"」\\n第二行\n第三行'

@@ -161,6 +161,18 @@ def test_a_department_renamed_in_wecom_keeps_its_own_editor(chat: ChatDriver) ->
     assert "编辑：赵六" not in chat.as_member("xiaoli").says("投稿 调到办公室后的一篇\n正文")
 
 
+def test_a_department_merged_into_one_that_was_there_gives_it_no_editor(chat: ChatDriver) -> None:
+    """规划股 dissolved, 小李 now in 办公室, which has no own editor: no rename (found by a review of today's)."""
+    from bot.domain import directory
+
+    chat.as_member("admin").says("成员 部门编辑 规划股 zhaoliu")
+    departments, users = office_directory("规划股", xiaoli_in=2)
+    with chat.runtime.sessions.begin() as session:
+        result = directory.sync(session, [d for d in departments if d["name"] != "规划股"], users,
+                                chat.runtime.clock())
+        assert result.renamed == []
+
+
 def test_a_csv_that_swaps_two_editors_hands_over_to_the_one_who_edits(chat: ChatDriver) -> None:
     import io
 

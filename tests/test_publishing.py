@@ -1082,3 +1082,20 @@ def test_头版_corrected_after_the_multiplier_changed_keeps_the_rules_of_its_da
     chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {then}")
     with newsroom.sessions.begin() as session:
         assert session.scalars(select(Submission.points)).all() == [points]
+
+
+def test_reprice_gives_a_later_头版_the_multiplier_of_the_rules_it_applied(newsroom: Runtime,
+                                                                          clock: FrozenClock) -> None:
+    """reprice puts today's rules on the publications since a day: a 头版 learnt after it takes today's ×3, also for
+    a publication whose points reprice left as they were (found by a review of today's changes)."""
+    from bot.domain import rewards
+
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版")
+    with newsroom.sessions.begin() as session:
+        rewards.change(session, {"front_page_multiplier": "3"}, "admin", clock())
+        rewards.reprice(session, date(2026, 1, 1), "admin", clock())
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 第1版")
+    with newsroom.sessions.begin() as session:
+        assert session.scalars(select(Submission.points)).all() == [9.0]

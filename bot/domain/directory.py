@@ -93,16 +93,16 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
 def _follow_renamed(session: Session, names: set[str], was_in: dict[str, str], people: Iterable[Member],
                     now: datetime) -> list[tuple[str, str]]:
     """A department's own editor (stored by name) follows a rename: the old name is gone from WeCom and all its
-    members are now in one department without an editor of its own. Else its drafts would silently go to the
-    least-loaded editor. A department that still exists only lost members (a transfer): nothing follows."""
+    members are now in one department, new in this sync. Else its drafts would silently go to the least-loaded
+    editor. A department that still exists only lost members (a transfer): nothing follows."""
     own = {row.department: row for row in session.scalars(select(DepartmentEditor))}
     renamed = []
     for old, row in own.items():
         if old in names:
             continue
         now_in = {m.department for m in people if m.active and was_in.get(m.userid) == old}
-        if len(now_in) != 1 or (new := now_in.pop()) in own or not new:
-            continue
+        if len(now_in) != 1 or (new := now_in.pop()) in own or not new or new in was_in.values():
+            continue  # a merge into a department that was there already gives it no editor
         row.department = new
         audit.record(session, now, None, "member.department_editor", comment=f"{old} → {new}（部门改名）")
         renamed.append((old, new))

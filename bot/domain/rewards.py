@@ -75,14 +75,17 @@ def reprice(session: Session, since: date, actor: str | None, now: datetime) -> 
     totals; returns how many publications changed. Each publication keeps the points of its day until then:
     a new 奖励办法 does not rewrite settlements already paid, but a rule set late or wrongly can be put right."""
     rules, changed = current(session), 0
+    session.execute(update(Submission).where(Submission.state == SubmissionState.published,
+                                             Submission.published_on >= since)
+                    .values(front_page_multiplier=rules.front_page_multiplier),
+                    execution_options={"synchronize_session": False})  # a 头版 learnt later: today's rules too
     for level in Level:
         for front_page in (False, True):
             points = rules.points(level, front_page)
             changed += session.execute(update(Submission).where(
                 Submission.state == SubmissionState.published, Submission.published_on >= since,
                 Submission.front_page.is_(front_page), Submission.points != points,
-                Submission.outlet_id.in_(select(Outlet.id).where(Outlet.level == level))).values(
-                    points=points, front_page_multiplier=rules.front_page_multiplier),
+                Submission.outlet_id.in_(select(Outlet.id).where(Outlet.level == level))).values(points=points),
                 execution_options={"synchronize_session": False}).rowcount  # type: ignore[attr-defined]
     if changed:
         ledger.rebuild(session)
