@@ -120,6 +120,7 @@ def overdue_reminders(ctx: JobContext) -> int:
     if not workdays.between(ctx.session, today, today).working(today):  # 国庆, or a Sunday: no one is chased
         return 0
     admins = members.admin_userids(ctx.session)
+    approvers = {member.userid for member in members.with_role(ctx.session, Role.approver)}
     sent = 0
     for late in sla.overdue(ctx.session, ctx.now, ctx.settings):
         if not late.holders:  # nobody to remind: no approver, no admin
@@ -132,11 +133,16 @@ def overdue_reminders(ctx: JobContext) -> int:
                                                                    len(f"{holding}:{day}"))))).where(
             OutboxMessage.dedupe_key.like(f"{holding}:%"), ~OutboxMessage.dedupe_key.like(f"{holding}:{day}:%"))
         earlier = ctx.session.scalar(earlier_days) or 0
-        todo = (f"回复「批准 {draft.number}」或「退回 {draft.number} 原因」" if draft.state == DraftState.pending
-                else f"改好后发送「送审 {draft.number}」")
-        text = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited_hours:.0f} 小时"
-                f"（时限 {late.limit_hours:g} 小时），请尽快处理：{todo}；发送「稿件 {draft.number} 全文」查看。")
+        waiting = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited_hours:.0f} 小时"
+                   f"（时限 {late.limit_hours:g} 小时），请尽快处理：")
         for userid in late.holders:
+            if draft.state != DraftState.pending:
+                todo = f"改好后发送「送审 {draft.number}」"
+            elif userid in approvers:
+                todo = f"回复「批准 {draft.number}」或「退回 {draft.number} 原因」"
+            else:  # an admin holds it: nobody may approve it
+                todo = "目前没有能审核这篇稿件的审核人，请发送「成员 角色 账号 审核」指定一位"
+            text = f"{waiting}{todo}；发送「稿件 {draft.number} 全文」查看。"
             sent += outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid, payload=outbox.text(text),
                                    dedupe_key=f"{holding}:{day}:{userid}", now=ctx.now)
         if earlier:  # the second reminder and later: an admin sees it too

@@ -33,7 +33,7 @@ _YES_PHRASES = re.compile(
     r"|(?:不要|别|勿|不得)(?:出现(?!在)|泄露|透露|遗漏|漏|写错|弄错|搞错|出错)|(?:不要|别)把\w{1,6}?(?:写|弄|搞)错")
 
 
-@router.command("修改", roles={Role.editor, Role.correspondent}, takes_body=True, takes_number=True)
+@router.command("修改", roles=set(review.REVISERS), takes_body=True, takes_number=True)
 def revise(msg: Incoming, ctx: Context) -> Reply:
     """修改 #编号⏎完整正文 — 编辑修改；退回后作者修改
     例：修改 #12⏎（换行写完整正文）

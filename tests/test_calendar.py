@@ -223,6 +223,23 @@ def test_the_admin_is_copied_from_the_second_day_whoever_holds_the_draft(chat: C
     assert len(copies) == 1
 
 
+def test_an_admin_holding_a_pending_draft_is_asked_for_an_approver(chat: ChatDriver, cal: Calendar,
+                                                                   clock: FrozenClock) -> None:
+    """With no approver left the admins hold it, and may not 批准: 催办 asks them to name an approver instead."""
+    only(chat.runtime, "overdue_reminders")
+    clock.current = datetime(2026, 5, 15, 10, tzinfo=SHANGHAI).astimezone(UTC)  # Friday
+    chat.as_member("xiaoli").says("投稿 待审的稿\n正文")
+    chat.as_member("lisi").says("送审 #1")
+    for approver in ("wangwu", "zhouqi"):
+        chat.as_member("admin").says(f"成员 角色 {approver} 通讯员")
+    clock.current = datetime(2026, 5, 18, 9, 30, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    [reminder] = [m.payload["text"]["content"] for m in chat.outbox()
+                  if m.recipient == "admin" and m.dedupe_key.startswith("remind:")]
+    assert "目前没有能审核这篇稿件的审核人，请发送「成员 角色 账号 审核」指定一位" in reminder
+    assert "批准 #1" not in reminder
+
+
 def test_meeting_notices_with_the_leads_since_the_last_meeting(chat: ChatDriver, cal: Calendar,
                                                                clock: FrozenClock) -> None:
     only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")

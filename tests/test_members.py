@@ -371,3 +371,13 @@ def test_a_draft_returned_to_an_author_who_left_goes_back_to_its_editor(chat: Ch
     [told] = [m for m in chat.outbox() if m.recipient == "lisi" and "作者已停用" in str(m.payload)]
     assert "退回给作者 小李 修改，但作者已停用，稿件回到编辑中" in told.payload["text"]["content"]
     assert "已保存" in chat.as_member("lisi").says("修改 #1\n第一段。参演 200 人。")
+
+
+def test_a_draft_returned_to_an_author_who_may_write_no_more_goes_back_to_its_editor(chat: ChatDriver) -> None:
+    """Promoted to 审核 only, the author may not send 修改: the returned draft goes back to its editor too."""
+    chat.as_member("xiaoli").says("投稿 乐昌开展地灾演练\n第一段。")
+    chat.as_member("lisi").says("退回 #1 请补充参演人数")
+    chat.as_member("admin").says("成员 角色 xiaoli 审核")
+    with chat.runtime.sessions.begin() as session:
+        assert session.get(Draft, 1).state == "editing"
+    assert any("但作者已不是通讯员，稿件回到编辑中" in str(m.payload) for m in chat.outbox() if m.recipient == "lisi")

@@ -135,7 +135,8 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
 def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Role]]], now: datetime,
                  actor: str | None) -> list[Draft]:
     """Once members' roles or presence changed (each given with the roles they acted in before: none while
-    inactive), nothing waits on the wrong person: drafts returned to an author who left go back to their editor,
+    inactive), nothing waits on the wrong person: drafts returned to an author who left (or may write no
+    more) go back to their editor,
     the drafts of those who stopped editing are handed over, a new approver gets the cards of drafts already
     waiting, and when an approver stopped the admins hear of drafts that nobody may approve any more (an
     approver stopped, or one became a pending draft's editor). Returns the drafts handed over."""
@@ -144,8 +145,8 @@ def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Rol
     session.flush()  # a member new in this change needs an id before a query names them
     changed = list(changed)
     for member, _ in changed:  # first: a draft that comes back to an editor who also left is then handed over
-        if not member.active:
-            review.author_left(session, member, now, actor)
+        if not member.active or not member.roles & review.REVISERS:
+            review.author_cannot_revise(session, member, now, actor)
     handed_over = [draft for member, _ in changed for draft in drafts.hand_over(session, member, now, actor)]
     for member, was in changed:
         if Role.approver in now_acting(member) - was:

@@ -169,19 +169,23 @@ def _comment(text: str) -> str:
     return comment
 
 
-def author_left(session: Session, author: Member, now: datetime, actor: str | None) -> list[Draft]:
-    """Drafts returned to an author who left go back to their editor: only the author may revise a returned
-    draft, so it would wait for ever where no list shows it."""
+REVISERS = frozenset({Role.correspondent, Role.editor})  # who may send 修改 (the author of a returned draft)
+
+
+def author_cannot_revise(session: Session, author: Member, now: datetime, actor: str | None) -> list[Draft]:
+    """Drafts returned to an author who left, or who holds no role that may send 修改 any more, go back to their
+    editor: only the author may revise a returned draft, so it would wait for ever where no list shows it."""
+    why = "已停用" if not author.active else "已不是通讯员"
     back = list(session.scalars(select(Draft).where(Draft.author_id == author.id, Draft.state == S.returned)
                                 .order_by(Draft.id)))
     for draft in back:
         if not compare_and_set(session, draft, (S.returned,), state=S.editing, updated_at=now, state_since=now):
             continue  # the author's own 修改 got there first
         event = audit.record(session, now, actor, "author_left", draft_id=draft.id, from_state=S.returned,
-                             to_state=S.editing, version=draft.current_version, comment=f"作者 {author.name} 已停用")
+                             to_state=S.editing, version=draft.current_version, comment=f"作者 {author.name} {why}")
         editor = draft.editor if draft.editor is not None and draft.editor.active else None
         outbox.notify(session, [editor.userid] if editor else members.admin_userids(session),
-                      f"稿件 {draft.number}《{draft.title}》退回给作者 {author.name} 修改，但作者已停用，"
+                      f"稿件 {draft.number}《{draft.title}》退回给作者 {author.name} 修改，但作者{why}，"
                       f"稿件回到编辑中：编辑可修改后送审；不再需要请管理员发送「撤回 {draft.number}」。",
                       f"draft:{draft.id}:author_left:{audit.step_id(session, event)}", now)
     return back
