@@ -31,6 +31,10 @@ DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})(?!\d)[日号]?
 URL = re.compile(r"https?://[^\s<>\"'“”‘’「」『』【】（）()《》\[\]，。；！？、]*")
 
 WECOM_TEXT_LIMIT = 2048
+# The bot's own words pasted back as an article: the first line of 「稿件 #1 全文」 (handlers.drafts) and a
+# page's footer (bot.paging).
+COPIED_HEADING = re.compile(r"#[0-9]+《[^\n]*》v[0-9]+（[^\n]*字）\n")
+COPIED_FOOTER = re.compile(r"（第 [0-9]+/[0-9]+ 页，(?:已全部显示|发送「更多」看下一页)）")
 # Characters XML 1.0 cannot carry at all (replies, .docx files).
 _BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

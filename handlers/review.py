@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from bot.domain import review
-from bot.domain.drafts import get
+from bot.domain.drafts import current_version, get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
-from bot.text import leading_draft_number, parse_draft_number, without_links
+from bot.text import leading_draft_number, parse_draft_number, without_links, word_count
 from handlers.arguments import draft_number, later_number, one_number_only, take_number
 from models import DraftState, Role
 
@@ -39,12 +39,18 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     例：修改 #12⏎（换行写完整正文）
     """
     number = draft_number(ctx.command, "修改", text_below=True)
-    before = get(ctx.session, number).current_version
+    draft = get(ctx.session, number)
+    before = current_version(ctx.session, draft)
     version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
     state = DraftState(get(ctx.session, number).state)
-    if version.number == before:
-        return Reply(f"正文与 v{before} 相同：稿件 #{number} 原样交回编辑，当前{state.label}。")
-    return Reply(f"已保存稿件 #{number} 的 v{version.number}，当前{state.label}。")
+    if version.number == before.number:
+        return Reply(f"正文与 v{before.number} 相同：稿件 #{number} 原样交回编辑，当前{state.label}。")
+    now, was = word_count(version.text), word_count(before.text)
+    lines = [f"已保存稿件 #{number} 的 v{version.number}，{now} 字（v{before.number} {was} 字），当前{state.label}。"]
+    if was >= 200 and now * 2 < was:  # only the changed paragraph sent, as with 续稿: the rest of it went
+        lines.append(f"正文比原来短了一半以上。修改要发送完整正文；如果只发了改动的段落，请发送「稿件 #{number} "
+                     f"v{before.number}」取回原文，改好后再发送「修改 #{number}」和完整正文。")
+    return Reply("\n".join(lines))
 
 
 @router.command("送审", roles={Role.editor}, number_only=True, near=("报审", "送批", "提审", "送审核"))

@@ -40,7 +40,7 @@ def submitted(chat: ChatDriver) -> list[int]:
 
 def test_happy_path_edit_send_bare_approve(chat: ChatDriver, submitted: list[int]) -> None:
     lisi, wangwu = chat.as_member("lisi"), chat.as_member("wangwu")
-    assert "v2，当前编辑中" in lisi.says("修改 #1\n今天上午，应急演练在坪石镇举行，200 人参加。")
+    assert "v2，23 字（v1 14 字），当前编辑中" in lisi.says("修改 #1\n今天上午，应急演练在坪石镇举行，200 人参加。")
     assert new_messages(chat, submitted) == []  # the editor's own edit notifies nobody
     assert "已通知审核人：王五、周七" in lisi.says("送审 #1")
     cards = chat.outbox()[-2:]
@@ -96,7 +96,7 @@ def test_change_after_approval_voids_it_and_tells_the_approvers(chat: ChatDriver
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("wangwu").says("批准 #1 同意")
     new_messages(chat, submitted)
-    assert "v2，当前待审核" in chat.as_member("lisi").says("修改 #1\n改过的正文")
+    assert "v2，5 字（v1 14 字），当前待审核" in chat.as_member("lisi").says("修改 #1\n改过的正文")
     d = draft(chat)
     assert (d.state, d.approved_hash, d.approved_by_id) == (DraftState.pending, None, None)
     notes = new_messages(chat, submitted)
@@ -683,3 +683,42 @@ def test_a_second_return_with_the_same_words_reaches_the_author(chat: ChatDriver
     chat.as_member("lisi").says("退回 #1 请补充现场照片和参演人数")
     returns = [text for to, text in new_messages(chat, submitted) if to == "zhangsan" and "退回" in text]
     assert len(returns) == 2 and returns[1] == returns[0] + "\n（第2次通知）"
+
+
+LONG = "今天上午，我局在坪石镇开展地质灾害应急演练，模拟山体滑坡险情，组织群众转移避险。"  # 40 字
+
+
+def test_the_full_text_reply_pasted_back_is_read_as_the_article(chat: ChatDriver) -> None:
+    """A newcomer copies 「稿件 #1 全文」 and sends it under 修改: its heading line is no part of the article, and a
+    page of a longer one (its footer says so) is refused as incomplete (found by a review of a newcomer's month)."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + LONG)
+    chat.as_member("lisi").says("退回 #1 请补充参演人数")
+    full = chat.as_member("zhangsan").says("稿件 #1 全文")
+    assert full.startswith("#1《乐昌开展地灾演练》v1（张三 ")
+    assert "v2" in chat.as_member("zhangsan").says("修改 #1\n" + full + "参演 200 人。")
+    with chat.runtime.sessions.begin() as session:
+        assert review.current_version(session, draft(chat)).text == LONG + "参演 200 人。"
+    chat.as_member("lisi").says("修改 #1\n" + "\n".join([LONG] * 60))
+    chat.as_member("lisi").says("退回 #1 请再压缩")
+    page = chat.as_member("zhangsan").says("稿件 #1 全文")
+    assert "（第 1/" in page
+    refused = chat.as_member("zhangsan").says("修改 #1\n" + page)
+    assert "正文里有机器人回复的页码「（第 1/" in refused and "没有保存" in refused
+
+
+def test_修改_says_how_long_the_text_is_and_warns_when_most_of_it_went(chat: ChatDriver) -> None:
+    """Only the changed paragraph sent, as with 续稿, replaced the whole article without a word."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + "\n".join([LONG] * 10))
+    chat.as_member("lisi").says("退回 #1 第二段补充参演人数")
+    reply = chat.as_member("zhangsan").says("修改 #1\n共有50人参加。")
+    assert "v2，8 字（v1 400 字）" in reply
+    assert "正文比原来短了一半以上。修改要发送完整正文" in reply and "「稿件 #1 v1」取回原文" in reply
+
+
+def test_a_return_after_the_editor_revised_says_where_the_editors_text_is(chat: ChatDriver,
+                                                                          submitted: list[int]) -> None:
+    """传帮带: the author must start from the editor's version, or its corrections are undone."""
+    chat.as_member("lisi").says("修改 #1\n5月12日上午，乐昌市自然资源局在坪石镇开展地质灾害应急演练。")
+    chat.as_member("lisi").says("退回 #1 请补充参演人数")
+    [notice] = [text for to, text in new_messages(chat, submitted) if to == "zhangsan"]
+    assert "编辑改过正文（现为 v2），请先发送「稿件 #1 全文」取最新正文，在它上面修改" in notice

@@ -26,7 +26,7 @@ from bot.domain.drafts import (
     may_edit,
 )
 from bot.domain.errors import Refused, UsageError
-from bot.text import article, meaningful, word_count
+from bot.text import COPIED_FOOTER, COPIED_HEADING, article, meaningful, word_count
 from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
@@ -47,6 +47,12 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     """
     draft = get(session, draft_id)
     text = article(text)
+    footer = COPIED_FOOTER.search(text)
+    if footer:
+        raise UsageError(f"正文里有机器人回复的页码「{footer.group()}」：这是复制来的一页回复，正文可能不完整，"
+                         "没有保存。请发送完整正文（去掉标题行和页码）；稿件较长时，建议在电脑上用企业微信复制发送。")
+    heading = COPIED_HEADING.match(text)  # 「稿件 #1 全文」 copied whole: its first line is no part of the article
+    text = article(text[heading.end():]) if heading else text
     if not meaningful(text):
         raise UsageError(f"请在「修改 {draft.number}」的下一行写修改后的完整正文（同一条消息里换行）。")
     if draft.state == S.returned:
@@ -144,9 +150,12 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
     event = audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                          to_state=S.returned, version=draft.current_version, comment=comment)
+    revised = current_version(session, draft).author_id != draft.author_id  # 传帮带: start from the editor's text
+    start = (f"编辑改过正文（现为 v{draft.current_version}），请先发送「稿件 {draft.number} 全文」取最新正文，"
+             "在它上面修改，" if revised else "")
     outbox.notify(session, [draft.author.userid],
                   f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n"
-                  f"修改后请发送「修改 {draft.number}」，换行写完整正文。",
+                  f"{start}修改后请发送「修改 {draft.number}」，换行写完整正文。",
                   f"draft:{draft.id}:returned:{audit.step_id(session, event)}", now)
     if from_state == S.pending and draft.editor is not None and draft.editor_id not in (draft.author_id, member.id):
         # The approver's comments are often on the editor's own work (标题, 导语), and the draft leaves their list.
