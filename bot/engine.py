@@ -176,7 +176,9 @@ class Router:
         args, raw_args = line[start:].strip(), raw_line[start:].strip()
         if args in ("。", ".", "!"):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」「批准...」 are)
             args = raw_args = ""
-        elif args.endswith("。"):  # 「积分 2026。」「稿件 #1 全文。」: nor is the one that ends the sentence
+        elif args.endswith("。") and (body.strip() or not route.takes_body):
+            # 「积分 2026。」「稿件 #1 全文。」: nor is the one that ends the sentence (but 「投稿《标题》正文。」, a
+            # draft on one line, ends its article with it)
             args, raw_args = args.rstrip("。").rstrip(), raw_args.rstrip("。").rstrip()
         return route, Command(word, args, raw_args, body, several)
 
@@ -280,10 +282,10 @@ class CommandEngine:
             audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
             account = "" if msg.in_group else f"（{msg.userid}）"  # the group need not learn anyone's userid
             return Reply(f"您好，您的企业微信账号{account}还未登记为本系统成员。"
-                         "请联系宣传办管理员登记后再使用。", outcome="not_member")
+                         f"请联系{members.admins_named(session)}登记后再使用。", outcome="not_member")
         if not member.active:
             audit.record(session, now, msg.userid, "inactive_member", comment=msg.text[:200] or msg.kind)
-            return Reply("您的账号已停用。如有疑问请联系宣传办管理员。", outcome="inactive")
+            return Reply(f"您的账号已停用。如有疑问请联系{members.admins_named(session)}。", outcome="inactive")
         if msg.kind == "event":
             handler = self.router.events.get(msg.event)
             if handler is None:
@@ -292,8 +294,10 @@ class CommandEngine:
         if msg.kind != "text":
             handler = self.router.kinds.get(msg.kind)
             if handler is None:
-                return Reply("暂时只能处理文字消息和 .docx/.txt 稿件文件。请直接输入命令，发送「帮助」查看用法。",
-                             outcome="unsupported")
+                photo = ("图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"
+                         if msg.kind == "image" else "")
+                return Reply(f"{photo}暂时只能处理文字消息和 .docx/.txt 稿件文件。"
+                             "请直接输入命令，发送「帮助」查看用法。", outcome="unsupported")
             return self._run(handler, msg.kind, msg, session, member, Command(msg.kind, "", "", ""), now)
         matched = self.router.match(msg.text)
         if matched is None and URL.search(command_line(msg.text)[0]) and "link" in self.router.kinds:  # a bare link
@@ -302,7 +306,7 @@ class CommandEngine:
             return Reply(unknown_command_hint(msg.text, self.router, msg.quoted), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
-            message = members.role_refusal(member, route.roles, route.words[0])
+            message = members.role_refusal(session, member, route.roles, route.words[0])
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
         if msg.in_group and route.roles == _ADMIN_ONLY:  # 成员, 日程: their replies are the office's own business

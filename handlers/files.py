@@ -16,7 +16,7 @@ router = Router()
 def file_received(msg: Incoming, ctx: Context) -> Reply:
     """A file message: queue its download; the member hears back when the draft is ready."""
     if not ctx.member.may(Role.correspondent):
-        raise Refused(members.role_refusal(ctx.member, {Role.correspondent}, "投稿"))
+        raise Refused(members.role_refusal(ctx.session, ctx.member, {Role.correspondent}, "投稿"))
     file_drafts.queue(ctx.session, msg, ctx.now)
     name = f"「{msg.filename}」" if msg.filename else ""
     origin = "文件名" if msg.filename else "文件名或正文第一行"  # an AI bot file may come without its name

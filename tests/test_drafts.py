@@ -36,12 +36,12 @@ def test_only_active_editors_are_assigned_and_only_drafts_in_editing_count(chat:
 
 
 def test_body_keeps_chinese_punctuation_and_title_keeps_raw_form(chat: ChatDriver) -> None:
-    chat.as_member("zhangsan").says("投稿　乐昌：唱响主旋律\n正文：第一段（一）。")
+    chat.as_member("zhangsan").says("投稿　乐昌：唱响主旋律\n正文：第一段（一）。")  # 「正文：」 is a label
     with chat.runtime.sessions.begin() as session:
         draft = session.scalars(select(Draft)).one()
         version = session.scalars(select(DraftVersion)).one()
         assert draft.title == "乐昌：唱响主旋律"
-        assert version.text == "正文：第一段（一）。"
+        assert version.text == "第一段（一）。"
         assert version.number == 1 and len(version.hash) == 64
 
 
@@ -308,3 +308,27 @@ def test_the_input_methods_commonest_slip_gets_the_command_suggested(chat: ChatD
     assert "投稿 乐昌开展演练" in zhangsan.says("投搞 乐昌开展演练\n正文")
     assert "稿件 #1" in zhangsan.says("搞件 #1")
     assert "续稿 #1" in zhangsan.says("续搞 #1\n正文")
+
+
+def test_the_templates_labels_and_a_draft_on_one_line(chat: ChatDriver) -> None:
+    """A newcomer copies the office's template (标题：…⏎正文：…), or types it all on one line where Enter sends
+    (found by a review of a newcomer's month): the labels are no part of the title or the text."""
+    xiaoli = chat.as_member("xiaoli")
+    assert "#1《乐昌开展地灾演练》" in xiaoli.says("投稿 标题：乐昌开展地灾演练\n正文：今天上午，演练在坪石镇举行。")
+    assert "#2《坪石镇垦造水田验收》" in xiaoli.says("投稿《坪石镇垦造水田验收》今天上午，项目通过验收。")
+    assert "#3《世界地球日宣传》" in xiaoli.says("投稿 标题：世界地球日宣传 正文：4月22日上午，我局开展宣传。")
+    with chat.runtime.sessions.begin() as session:
+        texts = session.scalars(select(DraftVersion.text).order_by(DraftVersion.id)).all()
+    assert texts == ["今天上午，演练在坪石镇举行。", "今天上午，项目通过验收。", "4月22日上午，我局开展宣传。"]
+    assert "请在标题的下一行起写正文" in xiaoli.says("投稿 只有标题")
+
+
+def test_a_photo_is_said_to_be_not_kept_and_where_photos_go(chat: ChatDriver) -> None:
+    from bot.messages import Incoming
+
+    reply = chat.runtime.commands.handle(Incoming("app", "xiaoli", "img:1", kind="image")).text
+    assert reply.startswith("图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我")
+
+
+def test_a_member_without_the_role_is_told_who_the_admins_are(chat: ChatDriver) -> None:
+    assert "如需开通请联系管理员（钱主任）" in chat.as_member("wangwu").says("投稿 标题\n正文")

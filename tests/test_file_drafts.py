@@ -285,7 +285,8 @@ def test_a_correspondent_who_lost_the_role_while_the_file_was_read_is_told_why(l
     with live.sessions.begin() as session:
         session.execute(update(Member).where(Member.userid == "zhangsan").values(role_names="editor"))
     drain(live)
-    assert "「投稿」需要通讯员角色，您当前的角色是：编辑。如需开通请联系管理员。" in told(live, "zhangsan")[-1]
+    assert "「投稿」需要通讯员角色，您当前的角色是：编辑。如需开通请联系管理员（钱主任）。" in told(live,
+                                                                                              "zhangsan")[-1]
     with live.sessions.begin() as session:
         assert session.scalars(select(Draft)).all() == []
 

@@ -143,7 +143,7 @@ def test_withdraw_by_author_and_by_admin(chat: ChatDriver, submitted: list[int])
 
 def test_refusals_say_what_to_do_instead(chat: ChatDriver, submitted: list[int]) -> None:
     assert "审核由审核人（分管领导）负责" in chat.as_member("admin").says("批准 #1")  # 层层把关: not self-granted
-    assert "如需开通请联系管理员" in chat.as_member("zhangsan").says("批准 #1")
+    assert "如需开通请联系管理员（钱主任）" in chat.as_member("zhangsan").says("批准 #1")  # a newcomer learns who
     assert "意见请直接告诉编辑 李四" in chat.as_member("zhaoliu").says("退回 #1 改一下")
     chat.as_member("lisi").says("送审 #1")
     assert "只有审核人可以退回。意见请告诉审核人" in chat.as_member("lisi").says("退回 #1 改一下")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -92,7 +93,10 @@ class Submitted:
 
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
     """A new draft, v1, in `editing`, assigned to its editor (editor_for)."""
-    title, text = check_title(title), article(text)
+    one_line_draft = None if meaningful(text) else _ONE_LINE_DRAFT.match(one_line(title).strip())
+    if one_line_draft:  # 「投稿《标题》正文…」 or 「投稿 标题：… 正文：…」, typed where Enter sends
+        title, text = one_line_draft.group(1) or one_line_draft.group(2), one_line_draft.group(3)
+    title, text = check_title(title), article(_TEXT_LABEL.sub("", text, count=1))
     if not meaningful(text):
         raise UsageError("请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
     _refuse_a_repeat(session, author, title, text, now)
@@ -137,8 +141,14 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
                       f"「续稿 #{earlier}」，换行写追加的正文；发送「稿件 #{earlier}」可查看它的进度。", earlier)
 
 
+# The office's template, copied: 「标题：…」⏎「正文：…」; the labels are no part of the title or the text.
+_TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
+_TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
+_ONE_LINE_DRAFT = re.compile(r"^(?:《([^《》]+)》|(?:标题|题目)\s*[:：]\s*(.+?)\s*正文\s*[:：])\s*(\S.*)$")
+
+
 def check_title(title: str) -> str:
-    title = one_line(title).strip()  # a file's name may hold a line break; a Subject may not
+    title = _TITLE_LABEL.sub("", one_line(title).strip())  # a file's name may hold a line break; a Subject may not
     if len(title) > 2 and title[0] == "《" and title[-1] == "》" and "《" not in title[1:-1]:
         title = title[1:-1].strip()  # 「投稿 《标题》」: every reply puts the title in 《》 itself
     if not title:

@@ -83,12 +83,18 @@ def for_message(session: Session, userid: str, admin_userids: frozenset[str], no
     return member
 
 
-def role_refusal(member: Member, roles: Iterable[Role], word: str) -> str:
+def role_refusal(session: Session, member: Member, roles: Iterable[Role], word: str) -> str:
     """「「投稿」需要通讯员角色…」: what a member without the role is told, wherever the command came from."""
     needed = "或".join(role.label for role in Role if role in roles)
     # An admin may do everything but approve (层层把关: the deputy director's step, never self-granted).
-    ask = "审核由审核人（分管领导）负责。" if member.may(Role.admin) else "如需开通请联系管理员。"
+    ask = "审核由审核人（分管领导）负责。" if member.may(Role.admin) else f"如需开通请联系{admins_named(session)}。"
     return f"「{word}」需要{needed}角色，您当前的角色是：{member.role_labels}。{ask}"
+
+
+def admins_named(session: Session) -> str:
+    """「管理员（钱主任、孙科长）」: a newcomer does not know who the admins are."""
+    names = "、".join(admin.name for admin in with_role(session, Role.admin)[:3])
+    return f"管理员（{names}）" if names else "宣传办管理员"
 
 
 def holds(role: Role) -> ColumnElement[bool]:
