@@ -387,7 +387,14 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "") -> str:
             meant = f"{meant.split(' ', 1)[0]} #{number}"
         meant = meant if len(meant) <= 40 else meant[:40] + "…"
         return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
+    if len(text.strip()) >= ARTICLE_LIKE_CHARS:  # on a phone Enter sends: 「投稿 标题」 went alone, the text after it
+        return (f"未能识别「{shown}」。这像是稿件正文：投稿请把「投稿 标题」和正文放在同一条消息里"
+                "（标题后换行写正文），给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。"
+                "发送「帮助」查看可用命令。")
     return f"未能识别「{shown}」。发送「帮助」查看可用命令。"
+
+
+ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text
 
 
 __all__ = ["Clock", "Command", "CommandEngine", "Context", "Router", "UserError", "utc_now"]
