@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from bot import paging
+from bot.domain import members
 from bot.engine import Context, Route, Router
 from bot.messages import Incoming, Reply
 from models import Role
@@ -27,7 +28,10 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
     lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
     admin = ctx.member.may(Role.admin)
     lines += [_describe(route, admin=admin) for route in allowed]
-    lines.append("⏎ 表示同一条消息里换行。也可直接发 .docx/.txt 文件投稿，或发刊发文章的链接。")
+    if ctx.member.may(Role.correspondent):
+        lines.append("⏎ 表示同一条消息里换行。也可直接发 .docx/.txt 文件投稿，或发刊发文章的链接。")
+    else:  # a newcomer synced from WeCom has no role yet
+        lines.append(f"⏎ 表示同一条消息里换行。投稿需要通讯员角色，如需开通请联系{members.admins_named(ctx.session)}。")
     return Reply("\n".join(lines))
 
 

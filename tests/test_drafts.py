@@ -332,3 +332,12 @@ def test_a_photo_is_said_to_be_not_kept_and_where_photos_go(chat: ChatDriver) ->
 
 def test_a_member_without_the_role_is_told_who_the_admins_are(chat: ChatDriver) -> None:
     assert "如需开通请联系管理员（钱主任）" in chat.as_member("wangwu").says("投稿 标题\n正文")
+
+
+def test_help_for_a_member_without_the_correspondents_role_says_how_to_get_it(chat: ChatDriver) -> None:
+    """A newcomer synced from WeCom has no role: 帮助 offered file drafts that would be refused (found by a review)."""
+    with chat.runtime.sessions.begin() as session:
+        members.set_roles(session, "xiaoli", frozenset(), chat.runtime.clock(), "admin")
+    help_text = chat.as_member("xiaoli").says("帮助")
+    assert "文件投稿" not in help_text and "投稿需要通讯员角色，如需开通请联系管理员（钱主任）" in help_text
+    assert "也可直接发 .docx/.txt 文件投稿" in chat.as_member("zhangsan").says("帮助")
