@@ -682,3 +682,11 @@ def test_a_meeting_on_a_day_off_is_not_announced_and_the_admins_are_asked(chat: 
     clock.current = utc(2026, 10, 27, 1, 0)  # October's meeting (the 30th) is a working day: announced as ever
     cal.tick()
     assert [m.dedupe_key for m in group_messages(chat.runtime)] == ["meeting:2026-10-30:3"]
+
+
+def test_a_lead_sent_again_is_not_listed_twice(chat: ChatDriver) -> None:
+    """Unsure whether 「线索：…」 arrived, a newcomer sends it again (found by a review of a newcomer's month)."""
+    assert "已记录线索" in chat.as_member("xiaoli").says("线索：下周三某村垦造水田验收")
+    assert "已经记录过了" in chat.as_member("xiaoli").says("线索 下周三某村垦造水田验收")
+    assert "已记录线索" in chat.as_member("zhangsan").says("线索 下周三某村垦造水田验收")  # another's is their own
+    assert chat.as_member("xiaoli").says("例会").count("下周三某村垦造水田验收") == 2

@@ -78,9 +78,17 @@ def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead
         raise UsageError("请在「线索」后写线索内容，例如：线索 坪石镇垦造水田项目下月验收")
     if len(text) > LEAD_MAX_CHARS:
         raise UsageError(f"线索最多 {LEAD_MAX_CHARS} 字，请精简后再发。")
+    # Unsure whether it arrived, a member sends it again: the meeting would list it twice.
+    earlier = session.scalar(select(Lead.created_at).where(Lead.userid == member.userid, Lead.text == text,
+                                                           Lead.created_at > now - LEAD_REPEAT_WINDOW).limit(1))
+    if earlier is not None:
+        raise UsageError("这条线索已经记录过了，例会通知和「例会」里会列出，无需重发。")
     lead = Lead(userid=member.userid, text=text, created_at=now)
     session.add(lead)
     return lead
+
+
+LEAD_REPEAT_WINDOW = timedelta(days=31)  # a month's meeting
 
 
 def study_items(session: Session, month: str) -> str | None:
