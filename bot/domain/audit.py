@@ -26,7 +26,7 @@ ACTION_LABELS = {
     "not_used": "不采用",
     "topic": "设专题",
     "hand_over": "转交编辑",
-    "author_left": "作者不能再修改，转回编辑",
+    "back_to_editor": "作者不能再修改，转回编辑",
     "mail.failed": "投递失败",
 }
 

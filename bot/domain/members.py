@@ -141,11 +141,11 @@ def set_roles(session: Session, userid: str, roles: frozenset[Role], now: dateti
 def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Role]]], now: datetime,
                  actor: str | None) -> list[Draft]:
     """Once members' roles or presence changed (each given with the roles they acted in before: none while
-    inactive), nothing waits on the wrong person: drafts returned to an author who left (or may write no
-    more) go back to their editor,
-    the drafts of those who stopped editing are handed over, a new approver gets the cards of drafts already
-    waiting, and when an approver stopped the admins hear of drafts that nobody may approve any more (an
-    approver stopped, or one became a pending draft's editor). Returns the drafts handed over."""
+    inactive), nothing waits on the wrong person: drafts returned to an author who left (or may write no more)
+    go back to their editor, the drafts of those who stopped editing are handed over, a new approver gets the
+    cards of drafts already waiting, and when an approver stopped the admins hear of drafts that nobody may
+    approve any more (an approver stopped, or one became a pending draft's editor). Returns the drafts handed
+    over."""
     from bot.domain import drafts, review  # both build their queries from this module at import
 
     session.flush()  # a member new in this change needs an id before a query names them

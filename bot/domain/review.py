@@ -190,13 +190,13 @@ def author_cannot_revise(session: Session, author: Member, now: datetime, actor:
     for draft in back:
         if not compare_and_set(session, draft, (S.returned,), state=S.editing, updated_at=now, state_since=now):
             continue  # the author's own 修改 got there first
-        event = audit.record(session, now, actor, "author_left", draft_id=draft.id, from_state=S.returned,
+        event = audit.record(session, now, actor, "back_to_editor", draft_id=draft.id, from_state=S.returned,
                              to_state=S.editing, version=draft.current_version, comment=f"作者 {author.name} {why}")
         editor = draft.editor if draft.editor is not None and draft.editor.active else None
         outbox.notify(session, [editor.userid] if editor else members.admin_userids(session),
                       f"稿件 {draft.number}《{draft.title}》退回给作者 {author.name} 修改，但作者{why}，"
                       f"稿件回到编辑中：编辑可修改后送审；不再需要请管理员发送「撤回 {draft.number}」。",
-                      f"draft:{draft.id}:author_left:{audit.step_id(session, event)}", now)
+                      f"draft:{draft.id}:back_to_editor:{audit.step_id(session, event)}", now)
     return back
 
 
