@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from bot.domain import members
+from bot.domain import drafts, members
 from bot.domain.errors import UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -35,9 +35,13 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
     if len(words) == 3 and words[0] == "部门":
         member = members.find(ctx.session, words[1])
         known = sorted({m.department for m in members.all_members(ctx.session) if m.active and m.department})
+        before = member.department
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)
         new = (f"\n注意：「{member.department}」是新部门，统计和排行会把它单独列出。现有部门：{'、'.join(known)}；"
                "写错了请重新设置。" if member.department not in known else "")  # 「规化股」 for 规划股
+        if before and before != member.department and drafts.wrote_any(ctx.session, member):
+            new += (f"\n注意：部门排行和统计按成员现在的部门汇总，{member.name}以往的稿件和积分也随之从{before}"
+                    f"计入{member.department}；已通报的排行请以当时导出的表格为准。")
         return Reply(f"已将 {member.name}（{member.userid}）的部门设为：{member.department}。"
                      "（从企业微信同步通讯录时，部门会按通讯录更新。）" + new)
     if len(words) == 3 and words[0] == "部门编辑":

@@ -40,9 +40,13 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
         changes = field_values(ctx.command.raw_args.split(None, 2)[2])  # values may contain spaces
         if not changes:
             raise UsageError(f"请写 字段=值，例如：媒体 修改 {rest[0]} 邮箱=tougao@example.com")
-        outlet = outlets.edit(ctx.session, outlets.find(ctx.session, rest[0], include_retired=True), changes,
-                              ctx.now, ctx.member.userid)
-        return Reply(f"已修改：\n{describe(outlet)}")
+        outlet = outlets.find(ctx.session, rest[0], include_retired=True)
+        level = outlet.level
+        outlet = outlets.edit(ctx.session, outlet, changes, ctx.now, ctx.member.userid)
+        published = outlets.publications(ctx.session, outlet) if outlet.level != level else 0
+        note = (f"\n注意：已登记的 {published} 篇次刊发积分不变，但统计、结算表和年度总结按新级别显示。"
+                "如需保留原级别的历史，请改回，另添加一个媒体（新名称）并停用这一个。" if published else "")
+        return Reply(f"已修改：\n{describe(outlet)}{note}")
     if action == "停用" and len(rest) == 1:
         outlet = outlets.find(ctx.session, rest[0], include_retired=True)
         outlets.retire(ctx.session, outlet, ctx.now, ctx.member.userid)

@@ -381,3 +381,13 @@ def test_a_draft_returned_to_an_author_who_may_write_no_more_goes_back_to_its_ed
     with chat.runtime.sessions.begin() as session:
         assert session.get(Draft, 1).state == "editing"
     assert any("但作者已不是通讯员，稿件回到编辑中" in str(m.payload) for m in chat.outbox() if m.recipient == "lisi")
+
+
+def test_moving_a_member_with_drafts_says_their_figures_move_too(chat: ChatDriver) -> None:
+    """排行 and 统计 sum by a member's department now: a move carries their past figures along (found by a review
+    of rewards; a department kept per draft is a larger change left for later)."""
+    admin = chat.as_member("admin")
+    assert "以往的稿件和积分" not in admin.says("成员 部门 xiaoli 办公室")  # no draft yet
+    chat.as_member("xiaoli").says("投稿 规划股的稿\n正文")
+    moved = admin.says("成员 部门 xiaoli 执法监察大队")
+    assert "小李以往的稿件和积分也随之从办公室计入执法监察大队" in moved

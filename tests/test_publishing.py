@@ -1099,3 +1099,15 @@ def test_reprice_gives_a_later_头版_the_multiplier_of_the_rules_it_applied(new
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 第1版")
     with newsroom.sessions.begin() as session:
         assert session.scalars(select(Submission.points)).all() == [9.0]
+
+
+def test_changing_the_level_of_an_outlet_with_publications_says_what_it_changes(newsroom: Runtime) -> None:
+    """Points stay as paid; figures read the level as it is now (found by a review of rewards)."""
+    chat = ChatDriver(newsroom)
+    admin = chat.as_member("admin")
+    assert "注意" not in admin.says("媒体 修改 韶关日报 级别=省级")  # nothing published there yet
+    approved_draft(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 第3版")
+    changed = admin.says("媒体 修改 韶关日报 级别=市级")
+    assert "已登记的 1 篇次刊发积分不变，但统计、结算表和年度总结按新级别显示" in changed
+    assert "注意" not in admin.says("媒体 修改 韶关日报 署名=通讯员")  # only the level

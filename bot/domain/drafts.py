@@ -147,6 +147,10 @@ _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
 _ONE_LINE_DRAFT = re.compile(r"^(?:《([^《》]+)》|(?:标题|题目)\s*[:：]\s*(.+?)\s*正文\s*[:：])\s*(\S.*)$")
 
 
+def wrote_any(session: Session, member: Member) -> bool:
+    return session.scalar(select(exists().where(Draft.author_id == member.id))) or False
+
+
 def check_title(title: str) -> str:
     title = _TITLE_LABEL.sub("", one_line(title).strip())  # a file's name may hold a line break; a Subject may not
     if len(title) > 2 and title[0] == "《" and title[-1] == "》" and "《" not in title[1:-1]:

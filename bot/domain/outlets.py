@@ -8,14 +8,14 @@ from datetime import datetime
 from string import Formatter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.drafts import TEXT_MAX_CHARS, TITLE_MAX_CHARS
 from bot.domain.errors import NotFound, UsageError
 from bot.text import word_count
-from models import Draft, Level, Member, Outlet
+from models import Draft, Level, Member, Outlet, Submission, SubmissionState
 from models.outlet import LEVEL_LABELS
 
 _LEVEL_WORDS = {level.value: level for level in Level} | {label: level for level, label in LEVEL_LABELS.items()} | {
@@ -57,6 +57,12 @@ def find(session: Session, word: str, include_retired: bool = False) -> Outlet:
             raise NotFound(f"媒体「{outlet.name}」已停用。管理员可发送「媒体 修改 {outlet.name} 启用=是」重新启用。")
     names = "、".join(o.name for o in outlets if o.active)
     raise NotFound(f"没有媒体「{word}」。可用的媒体：{names}。发送「媒体」查看详情。")
+
+
+def publications(session: Session, outlet: Outlet) -> int:
+    """How many publications the outlet has recorded (figures read its level as it is now)."""
+    return session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.outlet_id == outlet.id, Submission.state == SubmissionState.published)) or 0
 
 
 def parse_level(word: str) -> Level:
