@@ -127,6 +127,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
     if message.dedupe_key.startswith("deadletter:"):
         return
+    if message.channel == outbox.APP and (member := members.get(session, message.recipient)) and not member.active:
+        return  # a notice to a member who left: WeCom refuses it (81013), which is no news to the admins
     # Each death is news: a row revived by `newsbot outbox retry` that dies again is reported again.
     death = f"deadletter:{message.id}:{(message.claimed_by or '').rpartition(':')[2]}"
     if message.channel == submitting.MAIL:

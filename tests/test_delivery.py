@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.runtime import MEMBER_LIMITS, Runtime
 from bot.wecom.client import TokenStore, WeComClient
 from bot.wecom.transports import SendWindowLimit
-from models import Draft, OutboxMessage, OutboxState
+from models import Draft, Member, OutboxMessage, OutboxState
 from tests.conftest import ChatDriver, FrozenClock
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, WEBHOOK_KEY, FakeWeCom
 from tests.wecom_sim import WeComSimulator, say
@@ -231,6 +231,16 @@ def test_q11_no_valid_recipient_is_a_dead_letter_listed_by_newsbot_outbox(live: 
     listed = {m["recipient"]: m for m in json.loads(cli(wecom_settings, tmp_path, "outbox", "list", "--json").stdout)}
     assert listed["ghost"]["state"] == "dead" and "81013" in listed["ghost"]["last_error"]
     assert listed["admin"]["dedupe_key"].startswith("deadletter:")  # and the admins were told
+
+
+def test_a_notice_to_a_member_who_left_is_no_alarm_for_the_admins(live: Runtime, fake_wecom: FakeWeCom) -> None:
+    """The approval of a draft whose author left goes to a userid WeCom refuses: a dead letter, but no news."""
+    with live.sessions.begin() as session:
+        session.execute(update(Member).where(Member.userid == "zhangsan").values(active=False))
+    fake_wecom.invalid_users.add("zhangsan")
+    queue_texts(live, ("zhangsan", "您的稿件已批准"))
+    drain(live)
+    assert [(r.recipient, r.state) for r in rows(live)] == [("zhangsan", OutboxState.dead)]
 
 
 def test_q19_1500_recipients_cost_two_message_send_calls(live: Runtime, fake_wecom: FakeWeCom) -> None:
