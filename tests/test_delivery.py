@@ -421,7 +421,9 @@ def test_members_sync_upserts_and_deactivates_but_keeps_roles(live: Runtime, wec
     assert result.returncode == 0, result.stderr
     assert "新增 1 人，更新 3 人，未变 0 人，停用 4 人" in result.stdout  # xiaoli, wangwu, zhouqi, admin left
     assert "转交稿件 1 篇" in result.stdout  # zhaoliu's, to lisi
+    assert "新成员还没有角色，不能投稿：新同事（newbie，办公室）。请在机器人里发送「成员 角色" in result.stdout
     again = cli(wecom_settings, tmp_path, "members", "sync").stdout
+    assert "新成员" not in again
     assert "新增 0 人，更新 0 人，未变 4 人，停用 0 人（离职），转交稿件 0 篇" in again  # zhaoliu stays disabled
     with live.sessions.begin() as session:
         editors = {d.title: d.editor.userid for d in session.scalars(select(Draft))}

@@ -110,6 +110,10 @@ def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
           f"转交稿件 {result.handed_over} 篇。")
     for old, new in result.renamed:
         print(f"部门「{old}」已改名为「{new}」，部门编辑随之转到「{new}」。")
+    if result.newcomers:
+        names = "、".join(f"{m.name}（{m.userid}，{m.department or '未填部门'}）" for m in result.newcomers[:20])
+        print(f"新成员还没有角色，不能投稿：{names}"
+              f"{' 等' if len(result.newcomers) > 20 else ''}。请在机器人里发送「成员 角色 账号 通讯员」设置。")
     return 0
 
 

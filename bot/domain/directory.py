@@ -26,6 +26,7 @@ class SyncResult:
     deactivated: int
     handed_over: int  # drafts of editors who left
     renamed: list[tuple[str, str]]  # departments renamed in WeCom whose own editor followed the new name
+    newcomers: list[Member]  # created now, with no role yet: the admins give them one
 
 
 def top_departments(departments: Sequence[dict[str, Any]]) -> list[int]:
@@ -52,6 +53,7 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         raise UsageError(f"这次同步会停用 {len(leaving)}/{len(active)} 名成员，未做任何修改。"
                          "请先检查应用的可见范围；确认无误再加 --force。")
     created = updated = unchanged = 0
+    newcomers: list[Member] = []
     listed: set[str] = set()
     for user in users:
         userid = str(user.get("userid", "")).strip()
@@ -64,6 +66,7 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         if member is None:
             member = existing[userid] = Member(userid=userid, role_names="", created_at=now)
             session.add(member)
+            newcomers.append(member)
             created += 1
         before = (member.name, member.department, member.active)
         member.name = one_line(str(user.get("name") or userid))[:64]
@@ -87,7 +90,8 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
                               existing.values(), now)
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}")
-    return SyncResult(created, updated, unchanged, deactivated, handed_over, renamed)
+    return SyncResult(created, updated, unchanged, deactivated, handed_over, renamed,
+                      [m for m in newcomers if m.active])
 
 
 def _follow_renamed(session: Session, names: set[str], was_in: dict[str, str], people: Iterable[Member],
