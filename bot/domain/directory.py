@@ -45,12 +45,11 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         raise UsageError("企业微信返回的成员列表为空，未做任何修改。请检查应用的可见范围。")
     department_names = {int(d["id"]): str(d.get("name", "")) for d in departments}
     existing = {m.userid: m for m in session.scalars(select(Member))}
-    was_in = {m.userid: m.department for m in existing.values() if m.active}
+    was_in = {m.userid: m.department for m in existing.values() if m.active}  # the active members, before
     listed_ids = {str(u.get("userid", "")).strip() for u in users}
-    active = [m for m in existing.values() if m.active]
-    leaving = [m for m in active if m.userid not in listed_ids]
-    if not force and len(leaving) * 2 > len(active):
-        raise UsageError(f"这次同步会停用 {len(leaving)}/{len(active)} 名成员，未做任何修改。"
+    leaving = [userid for userid in was_in if userid not in listed_ids]
+    if not force and len(leaving) * 2 > len(was_in):
+        raise UsageError(f"这次同步会停用 {len(leaving)}/{len(was_in)} 名成员，未做任何修改。"
                          "请先检查应用的可见范围；确认无误再加 --force。")
     created = updated = unchanged = 0
     newcomers: list[Member] = []
@@ -82,9 +81,8 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
             member.active = False
             deactivated += 1
     # Only now that everyone who left is inactive: no draft goes to someone leaving in the same sync.
-    was_active = {member.userid for member in active}
-    changed = [(member, member.roles if member.userid in was_active else frozenset())
-               for member in existing.values() if (member.userid in was_active) != member.active]
+    changed = [(member, member.roles if member.userid in was_in else frozenset())
+               for member in existing.values() if (member.userid in was_in) != member.active]
     handed_over = len(members.after_change(session, changed, now, None))
     renamed = _follow_renamed(session, {one_line(name)[:64] for name in department_names.values()}, was_in,
                               existing.values(), now)

@@ -85,8 +85,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
     event = audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
                          version=submission.version,
                          comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {where_seen(submission)}")
-    _feedback(session, draft, submission, _points_line(total, added, rules.highest_only), now, event,
-              late=day < now.astimezone(zone).date())
+    _feedback(session, draft, submission, _points_line(total, added, rules.highest_only), now, zone, event)
     return Published(submission, added, False)
 
 
@@ -131,8 +130,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
                          comment=f"{outlet.name}：{'，'.join(changes)}")
     points = _points_line(total, total - before, rules.highest_only) if total != before else f"{total:g} 分（不变）"
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
-    _feedback(session, draft, submission, points, now, event, corrected=what or "链接已更正",
-              late=submission.published_on is not None and submission.published_on < now.astimezone(zone).date())
+    _feedback(session, draft, submission, points, now, zone, event, corrected=what or "链接已更正")
     return Published(submission, total - before, True, corrected="，".join(changes))
 
 
@@ -290,11 +288,13 @@ def _points_line(total: float, added: float, highest_only: bool) -> str:
     return f"本稿累计 {total:g} 分（本次{change}{rule}）"
 
 
-def _feedback(session: Session, draft: Draft, submission: Submission, points: str, now: datetime,
-              event: AuditEvent, corrected: str = "", late: bool = False) -> None:
+def _feedback(session: Session, draft: Draft, submission: Submission, points: str, now: datetime, zone: ZoneInfo,
+              event: AuditEvent, corrected: str = "") -> None:
     """用稿反馈 to the group, once per recording (`event`); a correction posts the publication once more, saying
-    what was `corrected`. A publication of an earlier day (`late`) says its day, with a link too."""
+    what was `corrected`. A publication of an earlier day says its day, with a link too."""
     author, outlet, url = draft.author, submission.outlet, submission.url
+    day = submission.published_on
+    late = day is not None and day < now.astimezone(zone).date()
     plain = markdown_plain  # members' words make no links in the bot's post
     lines = [f"**用稿反馈{'（更正）' if corrected else ''}**：《{plain(draft.title)}》",
              f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if submission.front_page else ''}）",
@@ -303,7 +303,7 @@ def _feedback(session: Session, draft: Draft, submission: Submission, points: st
              *([f"> 更正：{plain(corrected)}"] if corrected else []),
              *([f"> {'栏目' if submission.page.startswith('《') else '版面'}：{submission.published_on:%Y-%m-%d} "
                 f"{plain(submission.page)}"] if submission.page else []),
-             *([f"> 刊发日期：{submission.published_on:%Y-%m-%d}"] if late and not submission.page else []),
+             *([f"> 刊发日期：{day:%Y-%m-%d}"] if late and not submission.page else []),
              *([f"> 链接：[{plain(url)}]({href(url)})"] if url else [])]
     if url and len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one message
         lines[-1] = f"> 链接：[打开原文]({href(url)})"

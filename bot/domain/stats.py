@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain import ledger
 from bot.domain.errors import UsageError
-from bot.text import month_name
+from bot.text import month_name, small_number
 from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
 
 K = TypeVar("K", bound=Hashable)
@@ -29,7 +29,6 @@ _BATCH = 20_000
 # 「五月的书」 name no month).
 _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月"
                     r"|(十[一二]|[一二三四五六七八九十])月)(?=\s|$)")
-_CHINESE_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
 # 本月, 上月, 下个月 …: the month by today.
 _MONTH_BY_TODAY = re.compile(r"(?:本月|这个月|当月|(上|下)个?月)(?=\s|$)")
 # 2026, 2026年, 2026Q3, 2026-Q3, 2026 Q3, 2026年第3季度, 2026年三季度
@@ -48,7 +47,7 @@ def leading_month(text: str, today: date, past: bool = False) -> tuple[date, int
     if match is None:
         return None
     year = match[1]
-    month = _CHINESE_MONTHS.index(match[5]) + 1 if match[5] else int(match[2] or match[3] or match[4])
+    month = small_number(match[2] or match[3] or match[4] or match[5])
     if not 1 <= month <= 12:
         raise UsageError(f"「{match.group(0)}」不是有效的月份，请写成 2026-05 这样的年月。")
     if year:
@@ -91,8 +90,7 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
     if not match or (text and not (match[1] or match[2] or match[3])):
         raise UsageError(f"时间应写成 2026、2026Q3 或 三季度（今年第3季度）这样，不是「{typed}」。")
     quarter_word = match[2] or match[3]
-    quarter = None if quarter_word is None else (
-        int(quarter_word) if quarter_word.isdigit() else "一二三四".index(quarter_word) + 1)
+    quarter = None if quarter_word is None else small_number(quarter_word)
     not_begun = quarter is not None and 3 * quarter - 2 > today.month
     year = _year(match[1]) if match[1] else today.year - not_begun
     if quarter is None:
