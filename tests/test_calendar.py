@@ -690,3 +690,21 @@ def test_a_lead_sent_again_is_not_listed_twice(chat: ChatDriver) -> None:
     assert "已经记录过了" in chat.as_member("xiaoli").says("线索 下周三某村垦造水田验收")
     assert "已记录线索" in chat.as_member("zhangsan").says("线索 下周三某村垦造水田验收")  # another's is their own
     assert chat.as_member("xiaoli").says("例会").count("下周三某村垦造水田验收") == 2
+
+
+def test_a_lead_of_several_lines_is_one_item_of_the_notice(chat: ChatDriver, cal: Calendar,
+                                                           clock: FrozenClock) -> None:
+    """A lead's own lines 「时间：…」「# 改期」 read as the bot's notice in the group (found by a security review)."""
+    only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
+    clock.current = datetime(2026, 5, 29, 15, 1, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    clock.advance(days=1)
+    assert "已记录线索" in chat.as_member("xiaoli").says(
+        "线索 无\n# 【更正】例会改期\n时间：2026年7月3日（星期五）09:00\n地点：二楼小会议室")
+    clock.current = datetime(2026, 6, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    cal.tick()
+    [notice] = [m.payload["markdown"]["content"] for m in group_messages(chat.runtime)]
+    assert "\n· 无 # 【更正】例会改期 时间：2026年7月3日（星期五）09:00 地点：二楼小会议室（小李）" in notice
+    assert [line for line in notice.split("\n") if line.startswith(("时间：", "地点：", "#"))] == [
+        "时间：2026年6月26日（星期五）15:00", "地点：局三楼会议室"], notice
+    assert "\n· 无 # 【更正】" in chat.as_member("xiaoli").says("例会")

@@ -144,7 +144,8 @@ def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: Zo
     last = last_meeting(session, zone)
     leads = leads_since(session, last)
     lines.append(f"已收集线索 {len(leads)} 条" + ("：" if leads else "（发送「线索 内容」提交）"))
-    lines += [f"· {lead.text}（{name}）" for lead, name in leads]
+    # One item a lead, its lines joined: a lead's own lines would read as the notice's (时间：…, 地点：…).
+    lines += [f"· {' '.join(lead.text.split())}（{name}）" for lead, name in leads]
     # 交流讨论最新的新闻线索和用稿动态: what was published since the last meeting's day (publications carry a
     # date only, so that day's count at both meetings), or in the month before the first meeting.
     published = publications_since(session, (last or local - timedelta(days=31)).date())
