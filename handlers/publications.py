@@ -62,8 +62,10 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     outlet = result.submission.outlet
     if result.corrected:
         gained = f"积分 {result.added_points:+g}" if result.added_points else "积分不变"
-        return Reply(f"已更正稿件 #{number} 在{outlet.name}的刊发记录：{result.corrected}（{gained}），"
-                     "更正已发到工作群。")
+        told = ("更正已发到工作群。" if result.posted else
+                f"这条用稿反馈今天已在工作群发过 {publishing.FEEDBACK_POSTS_A_DAY} 次，本次更正只记录、不再发群；"
+                f"发送「稿件 #{number}」可查看最新记录。")
+        return Reply(f"已更正稿件 #{number} 在{outlet.name}的刊发记录：{result.corrected}（{gained}），{told}")
     if result.repeated:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。"
                      "链接或版面有误、漏写头版时，发送同样的「刊发」命令和正确的链接或版面（加「头版」）即可更正。")

@@ -397,6 +397,24 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
     assert "韶关日报（市级）" in correction
 
 
+def test_corrections_of_one_publication_go_to_the_group_three_times_a_day(chat: ChatDriver,
+                                                                        clock: FrozenClock) -> None:
+    """Page toggled twenty times: twenty 用稿反馈（更正） posts flooded the group, the robot's 20 a minute behind
+    them (found by a security review). Every correction is recorded; the group sees three posts a day."""
+    approved_draft(chat)
+    author = chat.as_member("zhangsan")
+    replies = [author.says(f"刊发 #1 韶关日报 https://sgrb.example/{n} 第{1 + n % 2}版") for n in range(20)]
+    assert "用稿反馈已发到工作群" in replies[0] and "更正已发到工作群" in replies[2]
+    assert "今天已在工作群发过 3 次，本次更正只记录、不再发群；发送「稿件 #1」可查看最新记录" in replies[3]
+    assert "积分 -3" in replies[19] and "韶关日报 已刊发 5月12日 第2版" in author.says("稿件 #1")
+    clock.advance(days=1)
+    assert "更正已发到工作群" in author.says("刊发 #1 韶关日报 https://sgrb.example/20")
+    with chat.runtime.sessions.begin() as session:
+        posts = session.scalars(select(OutboxMessage.payload).where(OutboxMessage.channel == "group")
+                                .order_by(OutboxMessage.id)).all()
+    assert len(posts) == 4 and "https://sgrb.example/20" in posts[-1]["markdown"]["content"]
+
+
 def test_a_broadcast_is_recorded_by_its_programme(newsroom: Runtime, sent: Sent, clock: FrozenClock) -> None:
     """电视台报道 (大台): no link and no page, but a programme; its 头条 is the newscast's headline."""
     chat = ChatDriver(newsroom)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -19,12 +19,24 @@ from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
 from bot.domain.submitting import PUBLISHABLE, publishable, submissions, told_of_mail
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
-from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
+from models import (
+    AuditEvent,
+    Draft,
+    DraftState,
+    Level,
+    Member,
+    OutboxMessage,
+    Outlet,
+    Role,
+    Submission,
+    SubmissionState,
+)
 
 S = DraftState
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
 _NOT_IN_TITLES = re.compile(r"[\s《》〈〉“”\"'「」『』:：]+")
 _LISTED = 5
+FEEDBACK_POSTS_A_DAY = 3  # of one publication: the first and two corrections; more would flood the group
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,7 @@ class Published:
     added_points: float
     repeated: bool  # the publication was recorded before: no points, no 用稿反馈
     corrected: str = ""  # …and this one corrected it: what changed, in words
+    posted: bool = True  # …and posted to the group (not when its 用稿反馈 went there often enough today)
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, proof: Proof, now: datetime,
@@ -130,8 +143,10 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
                          comment=f"{outlet.name}：{'，'.join(changes)}")
     points = _points_line(total, total - before, rules.highest_only) if total != before else f"{total:g} 分（不变）"
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
-    _feedback(session, draft, submission, points, now, zone, event, corrected=what or "链接已更正")
-    return Published(submission, total - before, True, corrected="，".join(changes))
+    posted = _posts_today(session, submission, now, zone) < FEEDBACK_POSTS_A_DAY
+    if posted:
+        _feedback(session, draft, submission, points, now, zone, event, corrected=what or "链接已更正")
+    return Published(submission, total - before, True, corrected="，".join(changes), posted=posted)
 
 
 def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
@@ -308,6 +323,14 @@ def _feedback(session: Session, draft: Draft, submission: Submission, points: st
     if url and len("\n".join(lines).encode()) > outbox.GROUP_LIMIT:  # a long link, written once: one message
         lines[-1] = f"> 链接：[打开原文]({href(url)})"
     _to_group(session, lines, f"published:{draft.id}:{outlet.id}:{audit.step_id(session, event)}", now)
+
+
+def _posts_today(session: Session, submission: Submission, now: datetime, zone: ZoneInfo) -> int:
+    """How many times the 用稿反馈 of `submission` went to the group today (keys as `_feedback` makes them)."""
+    midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.channel == outbox.GROUP, OutboxMessage.created_at >= midnight,
+        OutboxMessage.dedupe_key.like(f"published:{submission.draft_id}:{submission.outlet_id}:%"))) or 0
 
 
 def _to_group(session: Session, lines: list[str], dedupe_key: str, now: datetime) -> None:
