@@ -207,9 +207,11 @@ def department_editors(session: Session) -> dict[str, Member]:
 
 
 def departments_without(people: Iterable[Member], role: Role) -> list[str]:
-    """Departments of active members where nobody active holds `role` (每个部门均推荐一名通讯员)."""
+    """Departments of active members where nobody active holds `role` (每个部门均推荐一名通讯员). The bureau's
+    leaders, who approve, are no department that owes a correspondent or a draft (领导小组, 分管副局长审核)."""
     active = [m for m in people if m.active and m.department]
-    return sorted({m.department for m in active} - {m.department for m in active if role in m.roles})
+    owing = {m.department for m in active if Role.approver not in m.roles}
+    return sorted(owing - {m.department for m in active if role in m.roles})
 
 
 @dataclass(frozen=True)
