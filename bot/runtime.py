@@ -131,8 +131,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
         return  # a notice to a member who left: WeCom refuses it (81013), which is no news to the admins
     # Each death is news: a row revived by `newsbot outbox retry` that dies again is reported again.
     death = f"deadletter:{message.id}:{(message.claimed_by or '').rpartition(':')[2]}"
-    if message.channel == submitting.MAIL:
-        submitting.mail_failed(session, message.payload["submission_id"], error, now, message.claimed_by or "")
+    maybe_sent = message.channel == submitting.MAIL and submitting.mail_failed(
+        session, message.payload["submission_id"], error, now, message.claimed_by or "")
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"
@@ -143,7 +143,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
                      f"抱歉，您要的文件未能发出，已通知管理员。原因：{error[:200]}", f"{death}:member", now)
     admins = members.admin_userids(session)
     summary = outbox.describe(message)
+    then = "最后一次发送中途中断，邮件可能已经发出：请先向该媒体确认，没有收到再运行" if maybe_sent else "处理后可运行"
     outbox.notify(session, admins,
                   f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"
-                  f"处理后可运行 newsbot outbox retry {message.id} 重新发送。",
+                  f"{then} newsbot outbox retry {message.id} 重新发送。",
                   death, now)

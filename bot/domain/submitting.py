@@ -127,13 +127,16 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
 
 
 def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
-                maybe_sent: bool = False) -> None:
+                maybe_sent: bool = False) -> bool:
     """An e-mail was given up (a dead letter), or its connection broke after the message was handed over
     (`maybe_sent`): mark the submission failed, so 投递 may send it again, and tell the editor which outlet and
-    what to do. `attempt` names the attempt: each is reported once."""
+    what to do. `attempt` names the attempt: each is reported once. True when the outlet may have it."""
     submission = session.get(Submission, submission_id)
     if submission is None or submission.state not in (SubmissionState.queued, SubmissionState.sending):
-        return
+        return False
+    # Still `sending` at its dead letter: the last attempt died inside SMTP (the claim after it found attempts
+    # used up), so the outlet may have it, as when start_sending finds it so.
+    maybe_sent = maybe_sent or submission.state == SubmissionState.sending
     submission.state = SubmissionState.failed
     draft = submission.draft
     outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
@@ -144,6 +147,7 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
                  comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
     outbox.notify(session, told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
+    return maybe_sent
 
 
 def publishable(draft: Draft) -> bool:
