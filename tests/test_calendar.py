@@ -317,7 +317,8 @@ def test_study_items_set_for_a_past_month_are_history_not_a_reminder(chat: ChatD
     assert group_messages(chat.runtime) == []
 
 
-@pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07", "7月"])
+@pytest.mark.parametrize("month", ["2026-7", "２０２６－０７", "2026年7月", "2026-07", "7月", "7月份", "七月份",
+                                   "7月：", "2026年7月:"])
 def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, month: str) -> None:
     admin = chat.as_member("admin")
     assert "已设置 2026-05 的学习内容。" in admin.says("学习 设置 五月的书")
@@ -339,6 +340,20 @@ def test_study_items_of_another_month_never_touch_this_months(chat: ChatDriver, 
     with chat.runtime.sessions.begin() as session:
         assert {(i.month, i.text) for i in session.scalars(select(StudyItem))} == {
             ("2026-05", "五月的书"), ("2026-07", "七月的新书")}
+
+
+def test_study_items_after_a_month_and_a_colon_or_a_day_never_become_this_months(chat: ChatDriver) -> None:
+    """「8月：《…》」 was read as this month's items, posted at once if its reminder had asked; 「7月1日」 too (found
+    by reviews of the calendar and of the admin's year)."""
+    admin = chat.as_member("admin")
+    assert "已设置 2026-05 的学习内容。" in admin.says("学习 设置 五月的书")
+    assert "已设置 2026-08 的学习内容。" in admin.says("学习 设置 8月：《习近平谈治国理政》第三卷")
+    assert chat.as_member("zhangsan").says("学习 8月") == "2026-08 学习内容：\n《习近平谈治国理政》第三卷"
+    for day in ("7月1日", "2026-7-1", "七月一日"):
+        refused = admin.says(f"学习 设置 {day} 《乡村振兴促进法》")
+        assert f"「{day}」不是月份的写法，学习内容没有设置。请写：学习 设置 2026-07 内容" in refused
+    assert chat.as_member("zhangsan").says("学习") == "2026-05 学习内容：\n五月的书"
+    assert admin.says("统计 5月份") == admin.says("统计 5月")
 
 
 def test_a_month_without_a_year_is_the_nearest_one(chat: ChatDriver, clock: FrozenClock) -> None:
