@@ -645,6 +645,14 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     with chat.runtime.sessions.begin() as session:
         assert session.get(Schedule, "theme_day_calls").params["days"] == [[3, 5, "学雷锋日"], [6, 1, "安全生产月"]]
     assert "主题日应写成" in admin.says("日程 设置 theme_day_calls days=三月五日")
+    # As people list them: one garbled day named 「学雷锋日，4-22 …」 had replaced them all (a calendar review).
+    for listed in ("3-5 学雷锋日，4-22 世界地球日，6-25 全国土地日",
+                   "3月5日 学雷锋日、4月22日 世界地球日 6-25 全国土地日"):
+        assert "已修改 theme_day_calls" in admin.says(f"日程 设置 theme_day_calls days={listed}")
+        with chat.runtime.sessions.begin() as session:
+            assert session.get(Schedule, "theme_day_calls").params["days"] == [
+                [3, 5, "学雷锋日"], [4, 22, "世界地球日"], [6, 25, "全国土地日"]]
+    assert "（不是「3-5 学雷锋日3-5」）" in admin.says("日程 设置 theme_day_calls days=3-5 学雷锋日3-5")
     assert "要停止主题日征稿，请发送「日程 停用 theme_day_calls」" in admin.says("日程 设置 theme_day_calls days=")
     assert "「13-40」不是一年中的日子" in admin.says("日程 设置 theme_day_calls days=13-40 不存在日")
     assert "已修改" in admin.says("日程 设置 theme_day_calls days=2-29 闰日")  # a day in leap years

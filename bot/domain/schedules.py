@@ -120,20 +120,27 @@ def _rule_refusal(rule: dict[str, str], zone: ZoneInfo) -> str:
     return "时间规则无效，请检查各字段的组合。例如 day=1 hour=9 minute=0，或 day=last_fri"
 
 
+# Each theme day begins at its date: 「3-5 学雷锋日，4-22 世界地球日」 as people list them, or 「3月5日 …」.
+_THEME_DAY = re.compile(r"(\d{1,2})\s*[-月]\s*(\d{1,2})\s*日?\s*(.*)", re.S)
+_BEFORE_A_DAY = re.compile(r"(?:\s*[;；,，、]\s*|\s+)(?=\d{1,2}\s*[-月]\s*\d)")
+_A_DAY = re.compile(r"\d{1,2}\s*[-月]\s*\d")
+
+
 def _theme_days(text: str) -> list[list[object]]:
     """`3-5 学雷锋日;4-22 世界地球日` → [[3, 5, "学雷锋日"], [4, 22, "世界地球日"]]: the whole list, replaced."""
-    usage = "主题日应写成 月-日 名称，用分号分隔，例如 days=3-5 学雷锋日;4-22 世界地球日"
+    usage = "主题日应写成 月-日 名称，多个用分号或逗号分隔，例如 days=3-5 学雷锋日;4-22 世界地球日"
     days: list[list[object]] = []
-    for part in filter(None, (p.strip() for p in text.replace("；", ";").split(";"))):
-        when, _, name = part.partition(" ")
-        month, _, day = when.partition("-")
-        if not (month.isdigit() and day.isdigit() and name.strip()):
+    for part in filter(None, (p.strip(" ;；,，、") for p in _BEFORE_A_DAY.split(text.strip()))):
+        found = _THEME_DAY.fullmatch(part)
+        name = found[3].strip(" ;；,，、") if found else ""
+        if found is None or not name or _A_DAY.search(name):
             raise UsageError(f"{usage}（不是「{part}」）")
+        month, day = int(found[1]), int(found[2])
         try:
-            date(2000, int(month), int(day))  # a leap year: 2-29 is a day
+            date(2000, month, day)  # a leap year: 2-29 is a day
         except ValueError:
-            raise UsageError(f"「{when}」不是一年中的日子。{usage}") from None
-        days.append([int(month), int(day), name.strip()])
+            raise UsageError(f"「{month}-{day}」不是一年中的日子。{usage}") from None
+        days.append([month, day, name])
     if not days:
         raise UsageError(f"{usage}。要停止主题日征稿，请发送「日程 停用 theme_day_calls」。")
     return days
