@@ -119,6 +119,12 @@ class Settings(BaseSettings):
                              "（用 newsbot group create 创建群聊得到）")
         if self.group_channel == "webhook" and not self.group_webhook_key.get_secret_value():
             raise ValueError("NEWSBOT_GROUP_CHANNEL=webhook 需要 NEWSBOT_GROUP_WEBHOOK_KEY（群机器人的 key）")
+        api = {"NEWSBOT_WECOM_CORP_ID": self.wecom_corp_id, "NEWSBOT_WECOM_AGENT_ID": self.wecom_agent_id,
+               "NEWSBOT_WECOM_SECRET": self.wecom_secret.get_secret_value()}
+        missing = [name for name, value in api.items() if not value]
+        if missing and (self.wecom_agent_id or self.wecom_secret.get_secret_value()):  # half-set: local mode, unnoticed
+            raise ValueError(f"企业微信应用发消息需要同时设置 {'、'.join(api)}，还缺 {'、'.join(missing)}；"
+                             "只试用、不发消息（本地模式）则 AGENT_ID 和 SECRET 都不设")
         if bool(self.smtp_host) != bool(self.smtp_sender):  # half-set: the mail would only be printed, unnoticed
             raise ValueError("向媒体发邮件需要同时设置 NEWSBOT_SMTP_HOST 和 NEWSBOT_SMTP_SENDER；不发邮件则两项都不设")
         if self.mail_configured and SIGNATURE_PLACEHOLDER in self.signature:  # it would go out to the outlets

@@ -28,7 +28,8 @@ def test_env_example_values_are_valid_defaults(tmp_path: Path) -> None:
 
 
 def test_secrets_are_hidden_and_admins_are_split() -> None:
-    settings = Settings(_env_file=None, wecom_secret="s3cret", admins=" zhang , li ,,")
+    settings = Settings(_env_file=None, wecom_corp_id="ww1", wecom_agent_id=1000002, wecom_secret="s3cret",
+                        admins=" zhang , li ,,")
     assert "s3cret" not in repr(settings)
     assert settings.admin_userids == {"zhang", "li"}
 
@@ -43,6 +44,16 @@ def test_bad_values_are_refused(field: str, value: str | int) -> None:
 def test_credentials_leave_local_mode() -> None:
     settings = Settings(_env_file=None, wecom_corp_id="ww1", wecom_secret="x", wecom_agent_id=1000002)
     assert not settings.local_mode
+
+
+def test_half_set_app_credentials_are_refused_not_taken_for_local_mode() -> None:
+    """Agent id forgotten: callbacks answered, every notice printed and marked sent (an admin's review)."""
+    with pytest.raises(ValidationError, match="同时设置 NEWSBOT_WECOM_CORP_ID、NEWSBOT_WECOM_AGENT_ID、"
+                                              "NEWSBOT_WECOM_SECRET，还缺 NEWSBOT_WECOM_AGENT_ID；"):
+        Settings(_env_file=None, wecom_corp_id="ww1", wecom_secret="x", wecom_token="t")
+    with pytest.raises(ValidationError, match="还缺 NEWSBOT_WECOM_CORP_ID、NEWSBOT_WECOM_SECRET；"):
+        Settings(_env_file=None, wecom_agent_id=1000002)
+    assert Settings(_env_file=None, wecom_corp_id="ww1", wecom_token="t").local_mode  # a trial: callbacks only
 
 
 def test_e_mail_to_the_outlets_needs_the_offices_own_signature() -> None:
