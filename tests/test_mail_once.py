@@ -140,6 +140,30 @@ def dead_mail(runtime: Runtime) -> None:
         row.attempts = outbox.MAX_ATTEMPTS
 
 
+def test_how_a_mail_went_is_told_to_whoever_may_still_send_it(newsroom: Runtime, mailbox: Mailbox, sent: Sent,
+                                                              clock: FrozenClock) -> None:
+    """A sent draft stays with its editor. One who stopped editing was told to 投递 again, and refused; one who
+    left never heard (WeCom refuses them) that the outlet may not have it (found by a review of 一稿多投)."""
+    newsroom.transports["mail"] = mail.MailTransport(
+        newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    mailbox.down()
+    chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    assert "通讯员" in chat.as_member("admin").says("成员 角色 lisi 通讯员")
+    dead_mail(newsroom)
+    clock.advance(hours=2)
+    drain(newsroom)
+    told = ["[本地模式·未发送] 发给 admin"]
+    assert [line.split("：")[0] for line in sent.lines if "投递南方网失败" in line] == told
+    mailbox.up()
+    mailbox.ack_delay = 1.5  # the 250 comes after the client gave up
+    assert "已排队投递：南方网" in chat.as_member("admin").says("投递 #1 南方网")
+    drain(newsroom)
+    assert [line.split("：")[0] for line in sent.lines if "邮件可能已经发出" in line] == told
+
+
 def test_q11_outbox_retry_of_a_dead_mail_sends_it(newsroom: Runtime, mailbox: Mailbox, sent: Sent,
                                                   clock: FrozenClock) -> None:
     sent_while_down(newsroom, mailbox, last_attempt=True)

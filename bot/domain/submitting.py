@@ -14,7 +14,7 @@ from bot import outbox
 from bot.domain import audit, members, outlets, photos
 from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit
 from bot.domain.errors import Refused, UsageError
-from models import Draft, DraftState, Member, Outlet, Submission, SubmissionState
+from models import Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
 
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
@@ -156,8 +156,12 @@ def publishable(draft: Draft) -> bool:
 
 
 def told_of_mail(session: Session, draft: Draft) -> list[str]:
-    """Who sends the draft to outlets and hears how its e-mails went: its editor, or the admins when it has none."""
-    return [draft.editor.userid] if draft.editor is not None else members.admin_userids(session)
+    """Who sends the draft to outlets and hears how its e-mails went: its editor, or the admins when it has none
+    who may still 投递 (a sent draft is not handed over when its editor leaves or stops editing)."""
+    editor = draft.editor
+    if editor is not None and editor.active and editor.may(Role.editor):
+        return [editor.userid]
+    return members.admin_userids(session)
 
 
 def submissions(session: Session, draft: Draft) -> list[Submission]:
