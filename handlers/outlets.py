@@ -50,7 +50,7 @@ def directory(msg: Incoming, ctx: Context) -> Reply:
     if action == "停用" and len(rest) == 1:
         outlet = outlets.find(ctx.session, rest[0], include_retired=True)
         outlets.retire(ctx.session, outlet, ctx.now, ctx.member.userid)
-        return Reply(f"已停用媒体「{outlet.name}」；它的投稿和刊发记录保留。")
+        return Reply(f"已停用媒体「{outlet.name}」；它的投稿和刊发记录保留，排队中的邮件不再发给它。")
     raise UsageError("用法：媒体 添加 名称 级别 [邮箱]｜媒体 修改 名称 字段=值 …｜媒体 停用 名称\n"
                      f"可改字段：{'、'.join(outlets.EDITABLE.values())}")
 

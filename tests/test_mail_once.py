@@ -164,6 +164,23 @@ def test_how_a_mail_went_is_told_to_whoever_may_still_send_it(newsroom: Runtime,
     assert [line.split("：")[0] for line in sent.lines if "邮件可能已经发出" in line] == told
 
 
+def test_a_mail_queued_for_an_outlet_retired_meanwhile_is_not_sent(newsroom: Runtime, mailbox: Mailbox,
+                                                                   sent: Sent, clock: FrozenClock) -> None:
+    """投递 while the mail server is down, then 媒体 停用: the e-mail went to the retired outlet when the server
+    came back (found by a review of 一稿多投)."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    mailbox.down()
+    chat.as_member("lisi").says("投递 #1 韶关日报")
+    drain(newsroom)
+    assert "排队中的邮件不再发给它" in chat.as_member("admin").says("媒体 停用 韶关日报")
+    mailbox.up()
+    clock.advance(hours=1)
+    drain(newsroom)
+    assert mailbox.messages == [] and submission_state(newsroom) == SubmissionState.failed
+    assert told_lisi(sent, "没有投递韶关日报：管理员已停用该媒体，邮件没有发出")
+
+
 def test_q11_outbox_retry_of_a_dead_mail_sends_it(newsroom: Runtime, mailbox: Mailbox, sent: Sent,
                                                   clock: FrozenClock) -> None:
     sent_while_down(newsroom, mailbox, last_attempt=True)

@@ -177,7 +177,7 @@ def _outlets_retire(args: argparse.Namespace, settings: Settings) -> int:
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         outlets.retire(session, outlets.find(session, args.name), runtime.clock(), actor=None)
-    print(f"已停用媒体「{args.name}」；投稿和刊发记录保留。")
+    print(f"已停用媒体「{args.name}」；投稿和刊发记录保留，排队中的邮件不再发给它。")
     return 0
 
 

@@ -92,8 +92,9 @@ def new_message_id(sender: str) -> str:
 def start_sending(session: Session, submission_id: int, message_id: str, now: datetime,
                   attempt: str) -> Submission | None:
     """The submission an e-mail is about to carry, marked `sending`; None when it must not go out: a later 投递
-    took over, it was recorded already (刊发, 不采用), or this e-mail's last attempt died inside SMTP (then the
-    editor is asked to check with the outlet: never a second copy)."""
+    took over, it was recorded already (刊发, 不采用), the outlet was retired meanwhile (the editor is told), or
+    this e-mail's last attempt died inside SMTP (then the editor is asked to check with the outlet: never a
+    second copy)."""
     submission = session.get(Submission, submission_id)
     if submission is None or submission.message_id != message_id:
         return None
@@ -101,6 +102,14 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
         mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)
         return None
     if submission.state not in (SubmissionState.queued, SubmissionState.failed):  # failed: `outbox retry`
+        return None
+    if not submission.outlet.active:  # retired since 投递 (媒体 停用): it is sent nothing more
+        submission.state = SubmissionState.failed
+        draft, outlet = submission.draft, submission.outlet.name
+        audit.record(session, now, None, "mail.failed", draft_id=draft.id, comment=f"{outlet}：媒体已停用，未发出")
+        outbox.notify(session, told_of_mail(session, draft),
+                      f"稿件 {draft.number}《{draft.title}》没有投递{outlet}：管理员已停用该媒体，邮件没有发出。",
+                      f"mail-retired:{submission.id}:{attempt}", now)
         return None
     submission.state = SubmissionState.sending  # committed before SMTP: a crash from here on is seen
     return submission
