@@ -578,7 +578,7 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     assert cli("runs").returncode == 0
     assert "已设置 2026-07 的学习内容" in cli("set", "--month", "2026-7", "七月的书", command="study").stdout
     assert "2026-07 学习内容：\n七月的书" in chat.as_member("zhangsan").says("学习 2026-07")
-    assert "月份应写成 2026-05" in cli("set", "--month", "七月份", "书", command="study").stderr
+    assert "月份应写成 2026-05" in cli("set", "--month", "七月初", "书", command="study").stderr
     coming = (datetime.now(SHANGHAI).replace(day=1) + timedelta(days=32)).replace(day=1)  # as in chat: the nearest
     assert f"已设置 {coming:%Y-%m}" in cli("set", "--month", f"{coming.month}月", "下月的书", command="study").stdout
     month = f"{datetime.now(SHANGHAI):%Y-%m}"  # the command's own clock: this month's reminder asked the admins
@@ -635,6 +635,10 @@ def test_admin_input_is_checked(chat: ChatDriver) -> None:
     assert "已修改" in admin.says("日程 设置 year_end month=12 day=31")  # one month, which has the day
     assert "下次 2028-02-29 09:00" in admin.says("日程 设置 study_reminder month=2 day=29")  # years away: the year
     assert "月末发送请写 day=last" in admin.says("日程 设置 study_reminder month=* day=30-31")
+    # The 1st *and* a Monday: three months a year, though 「下次 06-01」 looked right (a calendar review).
+    assert "接下来一年只在 6月、2月、3月触发：day 和 day_of_week 要同时满足。每月第一个星期一请写 day=1st_mon" in (
+        admin.says("日程 设置 monthly_report day_of_week=mon"))
+    assert "已修改 monthly_report" in admin.says("日程 设置 monthly_report day=1st_mon")
     assert "days_before 应为 0–30 的天数" in admin.says("日程 设置 theme_day_calls days_before=40")
     admin.says("日程 设置 meeting agenda=一、线索 二、经验")
     assert "议程：一、线索 二、经验" in admin.says("例会")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -95,19 +95,30 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
     if upcoming is None:
         raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
     if rule != schedule.rule:  # a new place or grace leaves a due firing due; catching up starts from a new rule
-        _every_month_has_its_day(rule)
+        _every_month_has_its_day(rule, zone, now)
         schedule.updated_at = now
     schedule.rule, schedule.params = rule, params
     audit.record(session, now, actor, "schedule.change", comment=f"{schedule_id}: {changes}")
     return schedule
 
 
-def _every_month_has_its_day(rule: dict[str, str]) -> None:
-    """A rule for every month on day 29–31 would leave the shorter months without."""
-    if rule.get("month", "*") == "*" and any(day.isdigit() and int(day) > 28
-                                             for day in re.split(r"[,\-/]", rule.get("day", ""))):
+def _every_month_has_its_day(rule: dict[str, str], zone: ZoneInfo, now: datetime) -> None:
+    """A rule for every month must fire in every month: day 29–31 would leave the shorter months without, and
+    day=1 with day_of_week=mon means the 1st *and* a Monday (both fields must match), a few months a year."""
+    if any(rule.get(field, "*") != "*" for field in ("year", "month", "week")):
+        return  # meant for some months
+    if any(day.isdigit() and int(day) > 28 for day in re.split(r"[,\-/]", rule.get("day", ""))):
         raise UsageError(f"day={rule['day']} 并非每月都有（2月只有28或29天，4月、6月、9月、11月只有30天），"
                          "缺少该日的月份将不发送。月末发送请写 day=last；固定日期请在 1–28 之间选择。")
+    rule_trigger, cursor, months = trigger(rule, zone), now.astimezone(zone), []
+    horizon = cursor + timedelta(days=366)
+    while (fire := rule_trigger.get_next_fire_time(None, cursor)) is not None and fire < horizon:
+        months.append(fire.month)  # one firing a month is enough: on to the next month
+        cursor = datetime(fire.year + fire.month // 12, fire.month % 12 + 1, 1, tzinfo=zone)
+    if len(months) < 12:
+        raise UsageError(f"这个时间规则接下来一年只在 {'、'.join(f'{m}月' for m in months)}触发："
+                         "day 和 day_of_week 要同时满足。每月第一个星期一请写 day=1st_mon，"
+                         "每月最后一个星期五请写 day=last_fri。")
 
 
 def _rule_refusal(rule: dict[str, str], zone: ZoneInfo) -> str:
