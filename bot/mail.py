@@ -181,10 +181,14 @@ class MailTransport:
         try:
             smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            if codes and all(400 <= code < 500 for code in codes):  # greylisting, mailbox busy: later
-                raise RetryLater(f"SMTP {codes[0]}：收件服务器暂时拒收，稍后重试") from exc
-            raise Undeliverable(f"邮件服务器拒收收件人 {email['To']}：请检查该媒体的邮箱") from exc
+            answers = list(exc.recipients.values())
+            if answers and all(400 <= code < 500 for code, _ in answers):  # greylisting, mailbox busy: later
+                raise RetryLater(f"SMTP {answers[0][0]}：收件服务器暂时拒收，稍后重试") from exc
+            said = f"（{answers[0][0]} {_said(answers[0][1])}）" if answers else ""
+            # The server's words tell a wrong mailbox from a relay refused to a sender not logged in.
+            raise Undeliverable(f"邮件服务器拒收收件人 {email['To']}{said}：请检查该媒体的邮箱；若每家媒体都被拒收，"
+                                "多半是邮件服务器要求登录后才转发外部邮件，请设置 NEWSBOT_SMTP_USER 和 "
+                                "NEWSBOT_SMTP_PASSWORD") from exc
         except smtplib.SMTPResponseException as exc:  # an answer, after DATA too: the server did not take it
             if 500 <= exc.smtp_code < 600:
                 raise Undeliverable(f"邮件服务器拒收这封邮件（{exc.smtp_code} {_said(exc.smtp_error)}），"

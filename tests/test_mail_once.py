@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -179,6 +180,35 @@ def test_a_mail_queued_for_an_outlet_retired_meanwhile_is_not_sent(newsroom: Run
     drain(newsroom)
     assert mailbox.messages == [] and submission_state(newsroom) == SubmissionState.failed
     assert told_lisi(sent, "没有投递韶关日报：管理员已停用该媒体，邮件没有发出")
+
+
+class RelayDenied(Mailbox):
+    """The office's own mail server reached without logging in: it takes mail for its own domain only."""
+
+    async def handle_RCPT(self, server: object, session: object, envelope: Any, address: str,
+                          options: object) -> str:
+        if not address.endswith("@lcgt.example"):
+            return "550 5.7.1 Relaying denied: authentication required"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_recipient_is_reported_in_the_servers_words(newsroom: Runtime, mailbox: Mailbox,
+                                                              sent: Sent) -> None:
+    """A relay refused to a sender not logged in was blamed on the outlet's mailbox alone, the server's
+    「Relaying denied」 dropped (found by a review of 一稿多投)."""
+    mailbox.down()
+    relay = RelayDenied(port=mailbox.port).up()
+    try:
+        chat = ChatDriver(newsroom)
+        approved_draft(chat)
+        chat.as_member("lisi").says("投递 #1 南方网")
+        drain(newsroom)
+    finally:
+        relay.down()
+    [report] = [line for line in sent.lines if "发给 admin" in line and "发送失败" in line]
+    assert ("邮件服务器拒收收件人 news@southcn.example（550 5.7.1 Relaying denied: authentication required）：请检查"
+            "该媒体的邮箱；若每家媒体都被拒收，多半是邮件服务器要求登录后才转发外部邮件") in report
 
 
 def test_q11_outbox_retry_of_a_dead_mail_sends_it(newsroom: Runtime, mailbox: Mailbox, sent: Sent,
