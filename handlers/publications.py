@@ -47,6 +47,10 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     lines += [f"未投 {check.outlet.name}：{'；'.join(check.problems)}" for check in result.refused]
     if result.already:
         lines.append(f"之前已投递：{'、'.join(o.name for o in result.already)}")
+    if result.waiting:
+        waiting = "、".join(o.name for o in result.waiting)
+        lines.append(f"还在排队等待发送（之前的投递，邮件服务器恢复后自动发出）：{waiting}；"
+                     f"发送「稿件 #{number}」查看状态。")
     return Reply("\n".join(lines))
 
 

@@ -165,6 +165,18 @@ def test_how_a_mail_went_is_told_to_whoever_may_still_send_it(newsroom: Runtime,
     assert [line.split("：")[0] for line in sent.lines if "邮件可能已经发出" in line] == told
 
 
+def test_sending_again_while_the_first_mail_waits_says_it_waits(newsroom: Runtime, mailbox: Mailbox) -> None:
+    """「之前已投递」 read as "the outlet has it" while nothing had left (found by a review of 一稿多投)."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    mailbox.down()
+    chat.as_member("lisi").says("投递 #1 南方网")
+    drain(newsroom)
+    again = chat.as_member("lisi").says("投递 #1 南方网 韶关日报")
+    assert "已排队投递：韶关日报" in again and "之前已投递" not in again
+    assert "还在排队等待发送（之前的投递，邮件服务器恢复后自动发出）：南方网；发送「稿件 #1」查看状态。" in again
+
+
 def test_a_mail_queued_for_an_outlet_retired_meanwhile_is_not_sent(newsroom: Runtime, mailbox: Mailbox,
                                                                    sent: Sent, clock: FrozenClock) -> None:
     """投递 while the mail server is down, then 媒体 停用: the e-mail went to the retired outlet when the server

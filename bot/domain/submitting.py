@@ -27,6 +27,7 @@ class Sent:
     queued: list[Outlet] = field(default_factory=list)
     refused: list[outlets.Check] = field(default_factory=list)
     already: list[Outlet] = field(default_factory=list)
+    waiting: list[Outlet] = field(default_factory=list)  # its e-mail is queued still (a server down): not sent
 
 
 def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
@@ -55,7 +56,8 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     for outlet in dict.fromkeys(targets):
         earlier = done.get(outlet.id)
         if earlier is not None and earlier.state != SubmissionState.failed:
-            result.already.append(outlet)
+            waits = earlier.state in (SubmissionState.queued, SubmissionState.sending)
+            (result.waiting if waits else result.already).append(outlet)
             continue
         verdict = outlets.check(outlet, draft, approved.text, has_photos)
         if not verdict.ok:
