@@ -117,9 +117,10 @@ def _value(field: str, raw: str) -> Any:
         if raw in ("", "不限"):
             return None
         most = TITLE_MAX_CHARS if field == "max_title_chars" else TEXT_MAX_CHARS  # what a draft can hold
-        if not raw.isdecimal() or int(raw) > most:
-            raise UsageError(f"{EDITABLE[field]}应为 0 到 {most} 的数字（或「不限」），不是「{raw}」。")
-        return int(raw)
+        least = 0 if field == "min_chars" else 1  # a limit of 0 would be read as none: 「不限」 says that
+        if not raw.isdecimal() or not least <= int(raw) <= most:
+            raise UsageError(f"{EDITABLE[field]}应为 {least} 到 {most} 的数字（或「不限」），不是「{raw}」。")
+        return int(raw) or None
     if field in ("photos_required", "active"):
         if raw not in ("是", "否", "true", "false", "yes", "no"):
             raise UsageError(f"{EDITABLE[field]}应为「是」或「否」。")
