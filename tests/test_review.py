@@ -666,6 +666,23 @@ def test_the_editor_hears_when_the_approver_returns_their_draft(chat: ChatDriver
     assert "已退回给作者 张三" in refusal  # the author revises first, as the notice said
 
 
+def test_the_editor_hears_when_an_admin_takes_their_step(chat: ChatDriver, submitted: list[int]) -> None:
+    """经有经验通讯员修改 (the seed): an admin's 送审 or 退回 in the editor's place left 李四 to hear of the draft
+    next at 「已由 王五 批准，请安排投递」, a text he never saw (found by a review of the seed's practices)."""
+    assert "已送审" in chat.as_member("admin").says("送审 #1")
+    told = dict(new_messages(chat, submitted))
+    assert told["lisi"] == "您负责编辑的稿件 #1《乐昌开展地质灾害应急演练》已由 钱主任 送审（v1），审核结果会告诉您。"
+    chat.as_member("zhangsan").says("投稿 第二篇\n正文")
+    new_messages(chat, submitted)
+    assert "退回" in chat.as_member("admin").says("退回 #2 请补充参加人数")
+    told = dict(new_messages(chat, submitted))
+    assert told["lisi"].startswith("您负责编辑的稿件 #2《第二篇》被 钱主任 退回给作者 张三，意见：请补充参加人数")
+    chat.as_member("zhangsan").says("投稿 第三篇\n正文")
+    new_messages(chat, submitted)
+    assert "已送审" in chat.as_member("lisi").says("送审 #3")  # his own step: nothing to hear of
+    assert "lisi" not in dict(new_messages(chat, submitted))
+
+
 def test_an_editor_who_finds_a_typo_after_sending_is_told_the_way_that_works(chat: ChatDriver,
                                                                              submitted: list[int]) -> None:
     chat.as_member("lisi").says("送审 #1")

@@ -99,6 +99,11 @@ def send_for_approval(session: Session, draft_id: int, member: Member, now: date
     _move(session, draft, (S.editing,), S.pending, now, "送审", editor_id=acting_editor(draft, member))
     event = audit.record(session, now, member.userid, "send", draft_id=draft.id, from_state=S.editing,
                          to_state=S.pending, version=draft.current_version)
+    if draft.editor is not None and draft.editor_id != member.id:  # an admin took the editor's step: 传帮带 is theirs
+        outbox.notify(session, [draft.editor.userid],
+                      f"您负责编辑的稿件 {draft.number}《{draft.title}》已由 {member.name} 送审"
+                      f"（v{draft.current_version}），审核结果会告诉您。",
+                      f"draft:{draft.id}:sent-editor:{audit.step_id(session, event)}", now)
     return _ask_approvers(session, draft, current_version(session, draft), now, audit.step_id(session, event), "")
 
 
@@ -157,10 +162,12 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
                   f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n"
                   f"{start}修改后请发送「修改 {draft.number}」，换行写完整正文。",
                   f"draft:{draft.id}:returned:{audit.step_id(session, event)}", now)
-    if from_state == S.pending and draft.editor is not None and draft.editor_id not in (draft.author_id, member.id):
-        # The approver's comments are often on the editor's own work (标题, 导语), and the draft leaves their list.
+    if draft.editor is not None and draft.editor_id not in (draft.author_id, member.id):
+        # The approver's comments are often on the editor's own work (标题, 导语), and the draft leaves their list;
+        # an admin returning it while editing took the editor's own step.
+        whose = "您送审" if from_state == S.pending else "您负责编辑"
         outbox.notify(session, [draft.editor.userid],
-                      f"您送审的稿件 {draft.number}《{draft.title}》被 {member.name} 退回给作者 {draft.author.name}，"
+                      f"{whose}的稿件 {draft.number}《{draft.title}》被 {member.name} 退回给作者 {draft.author.name}，"
                       f"意见：{comment}\n作者修改后会回到您这里继续编辑。",
                       f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
     return draft
