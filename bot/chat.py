@@ -11,7 +11,8 @@ from bot.runtime import Runtime
 
 END_OF_BODY = "发送"  # alone on its line; nothing shorter, as an article may hold a line "." or "。"
 BANNER = ("以 {userid} 的身份与机器人对话，输入命令后回车发送。投稿、续稿、修改等带正文的命令："
-          "先输入命令行，再逐行输入正文（可以有空行），最后单独一行输入「发送」。Ctrl-D 退出。")
+          "先输入命令行，再逐行输入正文（可以有空行），最后单独一行输入「发送」；培训 登记的参加人员、线索等"
+          "可写在下一行的命令，输完后再按一次回车。Ctrl-D 退出。")
 
 Reader = Callable[[str], "str | None"]  # prompt → a line, or None at the end of input
 
@@ -29,18 +30,27 @@ def run_chat(runtime: Runtime, userid: str, read: Reader | None = None, write: C
 
 
 def _messages(runtime: Runtime, read: Reader) -> Iterator[str]:
-    """One message per line; a command that takes a body reads lines up to 「发送」 (or the end)."""
-    while (line := read("> ")) is not None:
-        if not line.strip():
+    """One message per line; a command that takes a body reads lines up to 「发送」 (or the end); one whose lines
+    below are its text too (培训 登记's attendees, 线索) up to an empty line, 「发送」 or another command."""
+    router, waiting = runtime.commands.router, None
+    while (line := waiting if waiting is not None else read("> ")) is not None:
+        waiting = None
+        matched = router.match(line) if line.strip() else None
+        if matched is None or not matched[0].keeps_lines:
+            if line.strip():
+                yield line
             continue
-        matched = runtime.commands.router.match(line)
-        if matched is None or not matched[0].takes_body:
-            yield line
-            continue
-        body = []
-        while (more := read("正文> ")) is not None and more.strip() != END_OF_BODY:
-            body.append(more)
-        yield "\n".join([line, *body])
+        lines = []
+        if matched[0].takes_body:
+            while (more := read("正文> ")) is not None and more.strip() != END_OF_BODY:
+                lines.append(more)
+        else:
+            while (more := read("下一行> ")) is not None and more.strip() not in ("", END_OF_BODY):
+                if router.match(more) is not None:  # the next message: the lines, if any, ended before it
+                    waiting = more
+                    break
+                lines.append(more)
+        yield "\n".join([line, *lines])
 
 
 def terminal_reader() -> Reader:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import OFFICE_CSV
+from tests.conftest import OFFICE_CSV, ChatDriver
 
 
 class Cli:
@@ -303,3 +303,19 @@ def test_a_release_ahead_of_its_database_says_the_settings_are_fine_and_to_stop_
     result = Cli(url, tmp_path)("outbox", "list")
     assert result.returncode == 2 and "配置已读取，没有问题" in result.stderr
     assert "升级时先停止正在运行的 newsbot serve、dispatcher 和 scheduler，再运行它" in result.stderr
+
+
+def test_the_terminal_chat_reads_the_lines_below_a_training_as_its_attendees(chat: ChatDriver) -> None:
+    """The README's way to try commands could not record a training: its attendees' line came back as an
+    unknown command (found by a review of the admin's year). Lines end at an empty one or the next command."""
+    from bot.chat import run_chat
+
+    typed = iter(["培训 登记 5月8日 新闻写作培训 主讲 韶关日报记者", "张三、李四", "", "线索 坪石镇下月验收",
+                  "培训", "线索 第二条", "两行的", "发送", "学习"])
+    said: list[str] = []
+    run_chat(chat.runtime, "admin", lambda _prompt: next(typed, None), said.append)
+    replies = said[1:]
+    assert len(replies) == 5, replies
+    assert "已登记" in replies[0] and "2 人" in replies[0], replies[0]
+    assert "已记录线索" in replies[1] and "新闻写作培训" in replies[2] and "已记录线索" in replies[3]
+    assert "· 第二条 两行的（钱主任）" in chat.as_member("admin").says("例会") and "学习内容" in replies[4]
