@@ -37,7 +37,7 @@ RESPONSE_URL_TTL = timedelta(minutes=55)  # WeCom keeps a response_url for an ho
 LEASE = timedelta(minutes=2)
 FRESH_LEASE = timedelta(seconds=5)  # a lease this young still covers a send as well as a renewed one
 MAX_BACKOFF = timedelta(hours=1)
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 36  # the first 12 within about an hour, then about hourly: an overnight outage loses nothing
 OUTBOX_TABLE = table(OutboxMessage)
 
 # The dispatcher's statements, built once. A row is due when pending and due, or when its lease ran out;

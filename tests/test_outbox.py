@@ -207,7 +207,24 @@ def test_a_row_that_keeps_crashing_the_dispatcher_ends_as_a_dead_letter(runtime:
     dispatcher = Dispatcher(runtime.sessions, {"app": Scripted()}, clock)
     dispatcher.run_once()
     [row] = rows(runtime)
-    assert row.state == OutboxState.dead and "已尝试 12 次仍未发出" in (row.last_error or "")
+    assert row.state == OutboxState.dead and f"已尝试 {outbox.MAX_ATTEMPTS} 次仍未发出" in (row.last_error or "")
+
+
+def test_q10_a_row_outlasts_a_night_of_outage(runtime: Runtime, clock: FrozenClock) -> None:
+    """Given up after about an hour, every notice and e-mail of an evening's outage (the mail server's
+    maintenance, the county's line down) died, and each had to be sent again by hand (a review of 一稿多投)."""
+    queue(runtime, "k1")
+    transport = Scripted(*[RetryLater("connection refused") for _ in range(100)])
+    dispatcher = Dispatcher(runtime.sessions, {"app": transport}, clock)
+    down_until = clock() + timedelta(hours=14)
+    while clock() < down_until:
+        dispatcher.run_once()
+        clock.advance(minutes=5)
+    assert rows(runtime)[0].state == OutboxState.pending
+    transport.failures.clear()  # back
+    clock.advance(hours=1)
+    dispatcher.run_once()
+    assert rows(runtime)[0].state == OutboxState.sent and transport.delivered == ["k1"]
 
 
 @pytest.mark.parametrize("workers", [4])
