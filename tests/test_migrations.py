@@ -151,3 +151,23 @@ def test_0023_writes_the_link_key_of_each_publication_recorded(empty_database: s
         keys = connection.execute(text("SELECT outlet_id, link_key FROM submission ORDER BY outlet_id")).all()
     engine.dispose()
     assert [tuple(row) for row in keys] == [(1, link_key("https://www.sgrb.example/2026/1")), (2, None)]
+
+
+def test_0029_gives_the_publications_before_0028_the_multiplier_in_force_at_the_upgrade(empty_database: str) -> None:
+    """Left NULL, their 头版 learnt later took the multiplier of that later day (an admin's review)."""
+    command.upgrade(migrate.alembic_config(empty_database), "0028")
+    engine = create_engine(empty_database)
+    with engine.begin() as connection:
+        a_published_draft(connection)
+        connection.execute(text("UPDATE reward_rules SET front_page_multiplier = 3"))
+        connection.execute(text(
+            "INSERT INTO submission (draft_id, outlet_id, version, state, message_id, queued_at, published_on, "
+            "front_page, points) VALUES (1, 1, 1, 'published', '', '2026-01-01', '2026-01-02', true, 9), "
+            "(1, 2, 1, 'sent', 'm', '2026-01-01', NULL, false, 0)"))
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT outlet_id, front_page_multiplier FROM submission ORDER BY outlet_id"))
+        assert [tuple(row) for row in kept] == [(1, 3.0), (2, None)]
+    engine.dispose()
