@@ -104,11 +104,13 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         changes = field_values(tail)
         if not changes:
             raise UsageError("请写 字段=值，例如：日程 设置 meeting hour=16 place=二楼会议室")
-        schedule = schedules.change(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now, ctx.member.userid)
+        schedule, announced = meetings.change_schedule(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now,
+                                                       ctx.member.userid)
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
+        told = "\n已通知的例会时间或地点有变，已在工作群发出例会变更。" if announced else ""
         return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}{params}，"
-                     f"下次 {local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else '—'}")
+                     f"下次 {local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else '—'}{told}")
     raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …｜日程 假日｜"
                      "日程 放假／上班 日期 名称｜日程 清除 日期")
 

@@ -735,3 +735,22 @@ def test_a_lead_of_several_lines_is_one_item_of_the_notice(chat: ChatDriver, cal
     assert [line for line in notice.split("\n") if line.startswith(("时间：", "地点：", "#"))] == [
         "时间：2026年6月26日（星期五）15:00", "地点：局三楼会议室"], notice
     assert "\n· 无 # 【更正】" in chat.as_member("xiaoli").says("例会")
+
+
+def test_a_meeting_moved_after_its_notice_is_announced_again(chat: ChatDriver, cal: Calendar,
+                                                             clock: FrozenClock) -> None:
+    """Told 6月26日 15:00 in the group, members came then: the admin's later move reached nobody (a review of
+    the calendar). Before any notice, and for the agenda alone, nothing more is posted."""
+    only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
+    admin = chat.as_member("admin")
+    clock.current = datetime(2026, 6, 22, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    assert "例会变更" not in admin.says("日程 设置 meeting place=局三楼会议室")  # nobody was told of it yet
+    clock.current = datetime(2026, 6, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)  # three days before
+    cal.tick()
+    assert "例会变更" not in admin.says("日程 设置 meeting agenda=一、线索 二、经验")
+    assert len(group_messages(chat.runtime)) == 1
+    moved = admin.says("日程 设置 meeting day=last_thu hour=9 place=二楼小会议室")
+    assert moved.endswith("已通知的例会时间或地点有变，已在工作群发出例会变更。")
+    change = group_messages(chat.runtime)[-1].payload["markdown"]["content"]
+    assert change.split("\n") == ["**例会变更**", "原定6月26日 15:00的宣传工作例会改为：",
+                                  "时间：2026年6月25日（星期四）09:00", "地点：二楼小会议室", "议程：一、线索 二、经验"]

@@ -114,14 +114,17 @@ def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schedule_set(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import schedules
+    from bot.domain import meetings, schedules
 
     changes = dict(field_value(pair, "hour=9") for pair in args.changes)
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
-        schedule = schedules.change(session, args.id, changes, settings.zone, runtime.clock(), actor=None)
+        schedule, announced = meetings.change_schedule(session, args.id, changes, settings.zone, runtime.clock(),
+                                                       actor=None)
         params = json.dumps(schedule.params, ensure_ascii=False)
         print(f"{schedule.id}: {schedules.describe_rule(schedule.rule)} {params}")
+        if announced:
+            print("已通知的例会时间或地点有变，已在工作群发出例会变更。")
     return 0
 
 

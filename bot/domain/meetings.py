@@ -12,7 +12,7 @@ from bot import outbox
 from bot.domain import audit, schedules, workdays
 from bot.domain.errors import UsageError
 from bot.text import day_name
-from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
+from models import Draft, JobRun, Lead, Member, OutboxMessage, Outlet, Schedule, StudyItem, Submission, SubmissionState
 
 MEETING = "meeting"  # the schedule whose rule is the meeting itself (default: last Friday 15:00)
 LEAD_MAX_CHARS = 500
@@ -26,6 +26,32 @@ def next_meeting(session: Session, after: datetime, zone: ZoneInfo) -> tuple[dat
         return None
     when = schedules.next_fire(schedule, after, zone)
     return (when, schedule) if when is not None else None
+
+
+def change_schedule(session: Session, schedule_id: str, changes: dict[str, str], zone: ZoneInfo, now: datetime,
+                    actor: str | None) -> tuple[Schedule, bool]:
+    """日程 设置 (schedules.change). A meeting the group was told of, moved or re-placed, is announced again with
+    its new time and place: True beside the schedule then. The notices of the new day follow as ever."""
+    found = next_meeting(session, now, zone)
+    before = (found[0], found[1].params.get("place")) if found is not None else None
+    schedule = schedules.change(session, schedule_id, changes, zone, now, actor)
+    if schedule.id != MEETING or before is None or not _announced(session, before[0]):
+        return schedule, False
+    after = next_meeting(session, now, zone)
+    if after is None or (after[0], schedule.params.get("place")) == before:
+        return schedule, False
+    old = before[0].astimezone(zone)
+    lines = ["**例会变更**", f"原定{day_name(old)} {old:%H:%M}的宣传工作例会改为：",
+             *meeting_lines(session, after[0], schedule, zone)[:3]]
+    outbox.to_group(session, f"meeting-change:{old:%Y-%m-%d}:{now.isoformat()}", lines, now)
+    return schedule, True
+
+
+def _announced(session: Session, when: datetime) -> bool:
+    """Whether a notice of the meeting at `when` went to the group (jobs.meeting_notice's keys)."""
+    return session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.channel == outbox.GROUP,
+        OutboxMessage.dedupe_key.like(f"meeting:{when:%Y-%m-%d}:%")).limit(1)) is not None
 
 
 def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:
