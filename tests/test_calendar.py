@@ -381,6 +381,9 @@ def test_study_items_and_admin_schedule_changes(chat: ChatDriver, cal: Calendar,
     assert "已停用" in chat.as_member("admin").says("日程 停用 theme_day_calls")
     assert "已停用" in chat.as_member("admin").says("日程 停用 月报")  # by the title the listing shows
     assert "已启用" in chat.as_member("admin").says("日程 启用 月报")
+    assert "已修改 meeting" in chat.as_member("admin").says("日程 设置 例会 agenda=二")  # as people call it
+    unknown = chat.as_member("admin").says("日程 停用 周会")
+    assert "可用：meeting（宣传工作例会）、meeting_day_notice（例会当天提醒）" in unknown
     assert "place 最多 200 个字（现在 201 个）" in chat.as_member("admin").says("日程 设置 meeting place=" + "楼" * 201)
     assert "学习内容最多 500 个字（现在 501 个）" in chat.as_member("admin").says("学习 设置 " + "书" * 501)
     only_enabled = [line for line in chat.as_member("admin").says("日程").split("\n") if "theme_day_calls" in line]

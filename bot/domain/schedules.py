@@ -36,12 +36,16 @@ def everything(session: Session) -> list[Schedule]:
 
 
 def get(session: Session, schedule_id: str) -> Schedule:
-    """A schedule by its id or by the title the listing shows beside it (「日程 停用 月报」)."""
-    by_title = {title: sid for sid, title in TITLES.items()}
+    """A schedule by its id, by the title the listing shows beside it (「日程 停用 月报」) or by a short name."""
+    by_title = {title: sid for sid, title in TITLES.items()} | _SHORT_NAMES
     schedule = session.get(Schedule, by_title.get(schedule_id, schedule_id))
     if schedule is None:
-        raise NotFound(f"没有日程「{schedule_id}」。可用：{'、'.join(s.id for s in everything(session))}")
+        known = "、".join(f"{s.id}（{TITLES[s.id]}）" if s.id in TITLES else s.id for s in everything(session))
+        raise NotFound(f"没有日程「{schedule_id}」。可用：{known}")
     return schedule
+
+
+_SHORT_NAMES = {"例会": "meeting", "主题日": "theme_day_calls", "培训提醒": "training_reminder"}  # as people say
 
 
 def enable(session: Session, schedule_id: str, enabled: bool, now: datetime, actor: str | None) -> Schedule:
