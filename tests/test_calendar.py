@@ -631,7 +631,8 @@ def test_moving_the_reminder_later_the_same_day_reminds_no_one_twice(chat: ChatD
 def test_admin_input_is_checked(chat: ChatDriver) -> None:
     admin = chat.as_member("admin")
     assert "没有「hours」" in admin.says("日程 设置 study_reminder hours=10")
-    assert "grace 应为至少 1" in admin.says("日程 设置 study_reminder grace=0")
+    assert "grace 应为 1 到 44640（31 天）的分钟数" in admin.says("日程 设置 study_reminder grace=0")
+    assert "grace 应为 1 到 44640" in admin.says("日程 设置 study_reminder grace=99999999999999999")
     assert "永远不会触发" in admin.says("日程 设置 study_reminder month=2 day=30")
     for day in ("31", "29", "1,30"):  # a month without the day would go without its reminder, unnoticed
         assert "月末发送请写 day=last" in admin.says(f"日程 设置 study_reminder day={day}")

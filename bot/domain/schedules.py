@@ -56,6 +56,7 @@ def enable(session: Session, schedule_id: str, enabled: bool, now: datetime, act
 
 
 PARAM_MAX_CHARS = 200
+MAX_GRACE_MINUTES = 31 * 24 * 60  # how late a missed firing may still run: a month's job, at most its month
 MAX_DAYS_BEFORE = 30  # a theme-day call's outbox row keeps it from repeating; sent rows are kept 31 days
 # The parameters each job understands; anything else is a typo, not a new setting.
 PARAMS = {"meeting": ("place", "agenda"), "meeting_notice": ("days_before",),
@@ -76,8 +77,8 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
         if field in RULE_FIELDS:
             rule[field] = value.replace("_", " ")  # typed without spaces: day=last_fri → "last fri"
         elif field == "grace":
-            if not value.isdigit() or int(value) < 1:
-                raise UsageError("grace 应为至少 1 的分钟数，例如 grace=360")
+            if not value.isdigit() or not 1 <= int(value) <= MAX_GRACE_MINUTES:  # a huge one fails every tick
+                raise UsageError(f"grace 应为 1 到 {MAX_GRACE_MINUTES}（31 天）的分钟数，例如 grace=360")
             schedule.grace_minutes = int(value)
         elif field == "days_before" and field in known:
             if not value.isdigit() or int(value) > MAX_DAYS_BEFORE:
