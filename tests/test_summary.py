@@ -113,6 +113,8 @@ def test_导出_总结_in_chat_saves_the_document_and_the_cli_writes_the_same(ne
     monkeypatch.setattr("bot.cli.office.office_today", lambda runtime: date(2026, 5, 12))
     assert main(["report", "summary", "--year", "2026", "-o", str(tmp_path / "cli.docx")]) == 0
     assert read(tmp_path / "chat.docx") == read(tmp_path / "cli.docx")
+    assert main(["report", "summary", "--year", "2027", "-o", str(tmp_path / "next.docx")]) == 2  # as chat refuses
+    assert not (tmp_path / "next.docx").exists()
 
 
 @pytest.mark.parametrize(("words", "expected"), [

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.cli.common import Commands, field_value, office_today, print_rows, runtime_for, with_json, writing
+from bot.cli.common import CliError, Commands, field_value, office_today, print_rows, runtime_for, with_json, writing
 from bot.config import Settings
 from bot.views import outlet_json
 
@@ -247,7 +247,9 @@ def _report_summary(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = runtime_for(settings)
     today = office_today(runtime)
-    year = parse_period(str(args.year), today)[0].year  # the same range check as in chat
+    year = parse_period(str(args.year), today)[0].year  # the same checks as in chat
+    if year > today.year:
+        raise CliError(f"{year}年还没有开始，没有可总结的数据。")
     with runtime.sessions.begin() as session:
         writing(args.output, lambda path: write_year_summary(session, year, today, settings.zone, path))
     print(f"{year}年度宣传工作总结数据已写入 {args.output}")
