@@ -397,6 +397,14 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
     assert "韶关日报（市级）" in correction
 
 
+def test_a_sender_with_a_name_gives_a_well_formed_message_id() -> None:
+    """「宣传办 <xcb@…>」 gave the recorded Message-ID a second 「>」 (found by a review of 一稿多投)."""
+    from bot.domain.submitting import new_message_id
+
+    message_id = new_message_id("宣传办 <xcb@lcgt.example>")
+    assert message_id.endswith("@lcgt.example>") and message_id.count(">") == 1
+
+
 def test_corrections_of_one_publication_go_to_the_group_three_times_a_day(chat: ChatDriver,
                                                                         clock: FrozenClock) -> None:
     """Page toggled twenty times: twenty 用稿反馈（更正） posts flooded the group, the robot's 20 a minute behind

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
@@ -87,8 +87,8 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
 
 
 def new_message_id(sender: str) -> str:
-    """The Message-ID of a submission's e-mail, recorded with it."""
-    return make_msgid(domain=sender.rpartition("@")[2] or "newsbot.local")
+    """The Message-ID of a submission's e-mail, recorded with it (the sender may be 「宣传办 <xcb@…>」)."""
+    return make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "newsbot.local")
 
 
 def start_sending(session: Session, submission_id: int, message_id: str, now: datetime,
