@@ -184,6 +184,28 @@ def test_the_listing_reaches_past_ten_drafts_with_more(chat: ChatDriver) -> None
     assert "#1《第1篇》" in listing and "#12《第12篇》" in listing and "另有" not in listing
 
 
+def test_what_waits_for_a_member_is_listed_however_much_they_wrote_since(chat: ChatDriver) -> None:
+    """A draft returned in January, 52 drafts later, was only 「另有 N 篇更早的」, its number long forgotten; an
+    editor's oldest (overdue) drafts beyond fifty dropped the same way (found by a review of a busy year)."""
+    assert "已将 李四" in chat.as_member("admin").says("成员 部门编辑 办公室 lisi")  # one editor on duty
+    zhangsan = chat.as_member("zhangsan")
+    zhangsan.says("投稿 一月的稿\n正文")
+    chat.as_member("lisi").says("退回 #1 请补充数据")
+    for n in range(2, 54):
+        zhangsan.says(f"投稿 第{n}篇\n正文{n}")
+
+    def read_all(who: str) -> str:
+        listing = chat.as_member(who).says("稿件")
+        while "发送「更多」" in listing.rsplit("\n", 1)[-1]:
+            listing += chat.as_member(who).says("更多")
+        return listing
+
+    mine = read_all("zhangsan")
+    assert "待我处理（1）：\n#1《一月的稿》已退回" in mine and "……另有 3 篇更早的" in mine
+    queue = read_all("lisi")
+    assert "待我处理（52）" in queue and "#2《第2篇》" in queue and "另有" not in queue
+
+
 def test_an_editor_sees_approved_drafts_waiting_for_their_投递(chat: ChatDriver) -> None:
     chat.as_member("zhangsan").says("投稿 待投递的稿\n正文")
     chat.as_member("lisi").says("送审 #1")

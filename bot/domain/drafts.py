@@ -20,7 +20,8 @@ from models import AuditEvent, DepartmentEditor, Draft, DraftState, DraftVersion
 
 TITLE_MAX_CHARS = 100
 TEXT_MAX_CHARS = 100_000
-LIST_LIMIT = 50  # per section of 稿件: pages read with 更多 hold them; older ones are named by number
+LIST_LIMIT = 50  # of a member's own drafts in 稿件: pages read with 更多 hold them; older ones are named by number
+QUEUE_LIMIT = 500  # of what waits for them: all of it, the oldest (overdue) too, short of a runaway
 MAX_DRAFT_NUMBER = 2**31 - 1  # an INTEGER key: larger numbers cannot exist
 
 # Drafts an editor is still working on: what "least loaded" counts.
@@ -58,8 +59,8 @@ def _count(where: ColumnElement[bool]) -> Select[int]:
     return select(func.count()).select_from(Draft).where(where)
 
 
-def _newest(where: ColumnElement[bool]) -> Select[Draft]:
-    return select(Draft).where(where).order_by(Draft.id.desc()).limit(LIST_LIMIT)
+def _newest(where: ColumnElement[bool], limit: int = LIST_LIMIT) -> Select[Draft]:
+    return select(Draft).where(where).order_by(Draft.id.desc()).limit(limit)
 
 
 # 稿件's statements, built once (the queue's per role combination): every 稿件 runs two to four of them.
@@ -69,16 +70,18 @@ _COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author
 
 @cache
 def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
-    """Counting and listing what waits for a member: the drafts they edit, and those approved for them to 投递;
-    unassigned ones for an editor (whichever editor takes them); pending ones for an approver."""
-    waiting = [(Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved))]
+    """Counting and listing what waits for a member: their drafts returned to them to revise, the drafts they
+    edit, and those approved for them to 投递; unassigned ones for an editor (whichever editor takes them);
+    pending ones for an approver."""
+    waiting = [(Draft.author_id == _ME) & (Draft.state == DraftState.returned),
+               (Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved))]
     if editor:  # a draft with no editor is any editor's to edit or 投递
         waiting.append(Draft.editor_id.is_(None) & Draft.state.in_((DraftState.editing, DraftState.approved))
                        & (Draft.author_id != _ME))
     if approver:
         waiting.append((Draft.state == DraftState.pending) & ~had_a_hand(_ME, _MY_USERID))
     where = or_(*waiting)
-    return _count(where), _newest(where)
+    return _count(where), _newest(where, QUEUE_LIMIT)
 
 
 def content_hash(text: str) -> str:
