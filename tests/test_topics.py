@@ -91,3 +91,16 @@ def test_a_theme_days_series_is_opened_once_and_only_under_a_name_a_series_may_h
         assert session.scalars(select(Topic.name)).all() == ["全国土地日"]
         assert session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "topic.add")).all() == [
             "全国土地日"]
+
+
+def test_a_withdrawn_draft_is_no_part_of_its_series(chat: ChatDriver) -> None:
+    """专题 said 投稿 2 where 统计 said 1, a duplicate withdrawn (found by a review of a busy year)."""
+    chat.as_member("admin").says("专题 添加 垦造水田")
+    for n in (1, 2):
+        chat.as_member("zhangsan").says(f"投稿 垦造水田第{n}篇\n正文{n}")
+        chat.as_member("zhangsan").says(f"专题 #{n} 垦造水田")
+    assert "已撤回" in chat.as_member("zhangsan").says("撤回 #2")
+    assert "垦造水田：投稿 1 篇" in chat.as_member("xiaoli").says("专题")
+    assert "2026年5月：投稿 1 篇" in chat.as_member("admin").says("统计")
+    drafts = chat.as_member("xiaoli").says("专题 垦造水田")
+    assert drafts.startswith("专题「垦造水田」共 1 篇稿件：\n#1《垦造水田第1篇》") and "#2" not in drafts

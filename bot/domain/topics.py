@@ -119,7 +119,8 @@ def counts(session: Session, start: date, end: date, zone: ZoneInfo) -> list[Cou
     since, until = stats.instant(start, zone), stats.instant(end, zone)
     drafts = {topic_id: n for topic_id, n in session.execute(
         select(DraftTopic.topic_id, func.count()).join(Draft, Draft.id == DraftTopic.draft_id)
-        .where(Draft.created_at >= since, Draft.created_at < until).group_by(DraftTopic.topic_id))}
+        .where(Draft.created_at >= since, Draft.created_at < until, Draft.state != DraftState.withdrawn)
+        .group_by(DraftTopic.topic_id))}  # as 统计 counts 投稿: a withdrawn draft is none
     published = {topic_id: n for topic_id, n in session.execute(
         select(DraftTopic.topic_id, func.count(distinct(Submission.draft_id)))
         .join(Submission, Submission.draft_id == DraftTopic.draft_id)
@@ -131,8 +132,9 @@ def counts(session: Session, start: date, end: date, zone: ZoneInfo) -> list[Cou
 
 
 def drafts_in(session: Session, topic: Topic, limit: int) -> tuple[list[Draft], int]:
-    """The newest drafts of a series, and how many it has."""
-    in_topic = select(DraftTopic.draft_id).where(DraftTopic.topic_id == topic.id)
+    """The newest drafts of a series, and how many it has (withdrawn ones are no part of it)."""
+    in_topic = (select(DraftTopic.draft_id).join(Draft, Draft.id == DraftTopic.draft_id)
+                .where(DraftTopic.topic_id == topic.id, Draft.state != DraftState.withdrawn))
     total = session.scalar(select(func.count()).select_from(in_topic.subquery())) or 0
     newest = session.scalars(select(Draft).where(Draft.id.in_(in_topic)).order_by(Draft.id.desc()).limit(limit))
     return list(newest), total
