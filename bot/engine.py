@@ -45,6 +45,7 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
 
 _AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :,;
 _ADMIN_ONLY = frozenset({Role.admin})
+PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"
 
 
 def one_command_only(word: str, count: int) -> str:
@@ -294,8 +295,7 @@ class CommandEngine:
         if msg.kind != "text":
             handler = self.router.kinds.get(msg.kind)
             if handler is None:
-                photo = ("图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"
-                         if msg.kind == "image" else "")
+                photo = PHOTO_NOT_KEPT if msg.kind == "image" else ""
                 return Reply(f"{photo}暂时只能处理文字消息和 .docx/.txt 稿件文件。"
                              "请直接输入命令，发送「帮助」查看用法。", outcome="unsupported")
             return self._run(handler, msg.kind, msg, session, member, Command(msg.kind, "", "", ""), now)
@@ -335,9 +335,9 @@ class CommandEngine:
             reply = Reply(refusal.message, outcome="refused")
         except UserError as error:
             reply = Reply(error.message, outcome="invalid")
+        text = f"{PHOTO_NOT_KEPT}\n{reply.text}" if msg.images and reply.text else reply.text  # 图文: text read only
         # A refusal can be long too (bare 批准 lists every draft waiting): every reply fits one WeCom message.
-        return Reply(paging.first_page(session, member.userid, reply.text, now, msg), command=name,
-                     outcome=reply.outcome)
+        return Reply(paging.first_page(session, member.userid, text, now, msg), command=name, outcome=reply.outcome)
 
 
 # A draft named in words, as people write it: 3号稿件, 三号稿, 第3篇, 第三篇, 稿件3. Not a number that names

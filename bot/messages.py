@@ -23,6 +23,7 @@ class Incoming:
     chat_id: str = ""
     quoted: str = ""  # the text of the message this one quotes (AI bot)
     response_url: str = ""  # AI bot: where a late reply goes (single use, valid 1 h)
+    images: int = 0  # AI bot: photos inside a mixed (图文) message, whose text alone is read
 
     @property
     def in_group(self) -> bool:

@@ -165,6 +165,18 @@ def test_mixed_messages_and_stream_refresh(client: TestClient, bot: AiBotSimulat
     assert aibot_say(client, bot, refresh) == first
 
 
+def test_a_photo_inside_a_mixed_draft_is_said_not_to_be_kept(client: TestClient, bot: AiBotSimulator) -> None:
+    """投稿, a photo and its caption in one 图文 message: the draft took the text, and the reply said nothing of the
+    photo, which the correspondent believed went with it (found by a review of what WeCom sends)."""
+    payload = bot.text("zhangsan", "", chat="single")
+    payload.update({"msgtype": "mixed", "mixed": {"msg_item": [
+        {"msgtype": "text", "text": {"content": "投稿 乐昌开展植树活动\n3月12日，干部职工到坪石镇植树。"}},
+        {"msgtype": "image", "image": {"url": "x"}}, {"msgtype": "text", "text": {"content": "图为活动现场。"}}]}})
+    del payload["text"]
+    reply = aibot_say(client, bot, payload)
+    assert reply.startswith("图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我") and "已收到投稿 #1" in reply
+
+
 def test_unconfigured_aibot_answers_503(office: Runtime) -> None:
     with TestClient(create_app(office, dispatcher=False)) as plain:
         assert plain.post("/wecom/aibot?msg_signature=a&timestamp=1&nonce=1").status_code == 503

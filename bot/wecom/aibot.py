@@ -71,7 +71,8 @@ def to_incoming(plaintext: str, bot_name: str = "") -> Incoming | StreamRefresh:
     if kind == "file":
         return Incoming("aibot", userid, key, "file", file_url=_text(_obj(payload.get("file")).get("url")), **common)
     if kind in ("text", "mixed"):
-        return Incoming("aibot", userid, key, "text", text=strip_mention(_content(payload), bot_name), **common)
+        return Incoming("aibot", userid, key, "text", text=strip_mention(_content(payload), bot_name),
+                        images=len(_items(payload, "image")), **common)
     return Incoming("aibot", userid, key, kind, **common)
 
 
@@ -129,11 +130,15 @@ def stream_reply(stream_id: str, content: str) -> str:
 def _content(message: dict[str, Any]) -> str:
     """The text of a text or mixed message (text parts joined by lines)."""
     if _text(message.get("msgtype")) == "mixed":
-        items = _obj(message.get("mixed")).get("msg_item")
-        parts = [_text(_obj(_obj(item).get("text")).get("content")) for item in items or []
-                 if _text(_obj(item).get("msgtype")) == "text"] if isinstance(items, list) else []
+        parts = [_text(_obj(item.get("text")).get("content")) for item in _items(message, "text")]
         return "\n".join(part for part in parts if part)
     return _text(_obj(message.get("text")).get("content"))
+
+
+def _items(message: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The parts of a mixed (图文) message of one kind: text or image."""
+    items = _obj(message.get("mixed")).get("msg_item") if _text(message.get("msgtype")) == "mixed" else None
+    return [_obj(item) for item in items if _text(_obj(item).get("msgtype")) == kind] if isinstance(items, list) else []
 
 
 def _obj(value: object) -> dict[str, Any]:
