@@ -56,9 +56,9 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         args, raw = args[2:].lstrip(), raw[2:].lstrip()
     today = ctx.now.astimezone(ctx.settings.zone).date()
     found = stats.leading_month(args, today)
-    if found is None and setting and _DAY_NOT_MONTH.match(args):  # read as items, it would replace this month's
-        raise UsageError(f"「{args.split()[0]}」不是月份的写法，学习内容没有设置。请写：学习 设置 2026-07 内容，"
-                         "或 学习 设置 7月 内容（本月的不用写月份）。")
+    if found is None and setting and _UNREAD_MONTH.match(args):  # read as items, it would replace this month's
+        raise UsageError(f"学习内容没有设置：「{args.split()[0][:12]}」读不出是哪个月。请写：学习 设置 2026-07 内容，"
+                         "或 学习 设置 7月 内容（月份后空一格；本月的不用写月份）。")
     start, end = found or (today, 0)
     month, text = f"{start:%Y-%m}", raw[end:].strip()
     if setting:  # 学习 设置 2026-07 …: next month's items ahead of the reminder
@@ -116,9 +116,10 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
 
 
 # The words of the notice and of the office: 调休 and 补班 are days worked, 节假日 the list.
-# 「7月1日」, 「2026-7-1」: a day where 学习 设置 takes a month.
-_DAY_NOT_MONTH = re.compile(r"(?:\d{4}\s*(?:[-/.]|年)\s*)?\d{1,2}\s*(?:[-/.]|月)\s*\d"
-                            r"|[一二三四五六七八九十]+月[一二三四五六七八九十\d]")
+# Where 学习 设置 takes a month, one it cannot read: a day (7月1日, 2026-7-1, 7/1, 七月一日) or a month run on
+# into the items (8月份学习…). Not a number that goes on (2026年1号文件, 1.2026年…, 2026-123号).
+_UNREAD_MONTH = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d|\d{1,2}\s*[-/]\s*\d{1,2}(?!\d)"
+                           r"|(?:\d{4}\s*年\s*)?\d{1,2}\s*月|[一二三四五六七八九十]+月[一二三四五六七八九十\d]")
 _WORKDAY_ACTIONS = {"假日": "假日", "节假日": "假日", "放假": "放假", "上班": "上班", "调休": "上班", "补班": "上班",
                     "清除": "清除"}
 _WORKDAY_WORD = re.compile(rf"(?:{'|'.join(_WORKDAY_ACTIONS)})(?=[\s\d０-９]|$)")

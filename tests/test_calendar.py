@@ -349,9 +349,13 @@ def test_study_items_after_a_month_and_a_colon_or_a_day_never_become_this_months
     assert "已设置 2026-05 的学习内容。" in admin.says("学习 设置 五月的书")
     assert "已设置 2026-08 的学习内容。" in admin.says("学习 设置 8月：《习近平谈治国理政》第三卷")
     assert chat.as_member("zhangsan").says("学习 8月") == "2026-08 学习内容：\n《习近平谈治国理政》第三卷"
-    for day in ("7月1日", "2026-7-1", "七月一日"):
+    for day in ("7月1日", "2026-7-1", "七月一日", "7/1", "8月份学习《乡村振兴促进法》"):
         refused = admin.says(f"学习 设置 {day} 《乡村振兴促进法》")
-        assert f"「{day}」不是月份的写法，学习内容没有设置。请写：学习 设置 2026-07 内容" in refused
+        assert f"学习内容没有设置：「{day[:12]}」读不出是哪个月。请写：学习 设置 2026-07 内容" in refused
+    for month in ("8月，《习近平谈治国理政》第三卷", "8月《习近平谈治国理政》第三卷"):  # a comma, a title: 8月
+        assert "已设置 2026-08 的学习内容。替换了原有内容" in admin.says(f"学习 设置 {month}")
+    assert "已设置 2026-05" in admin.says("学习 设置 1.2026年全国两会精神传达提纲 2.《新闻思想讲义》")  # numbered
+    admin.says("学习 设置 五月的书")
     assert chat.as_member("zhangsan").says("学习") == "2026-05 学习内容：\n五月的书"
     assert admin.says("统计 5月份") == admin.says("统计 5月")
 

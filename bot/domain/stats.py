@@ -28,8 +28,9 @@ _BATCH = 20_000
 
 # 2026-07, 2026-7, 2026/7, 2026年7月, 7月 or 七月 (the nearest): a whole word (「2026年1号文件」, 「2026-123」 and
 # 「五月的书」 name no month).
-# A month ends at a blank, a colon (taken with it: 「学习 设置 8月：…」) or the end; 「8月份」 is 8月.
-_END = r"份?(?:\s*[:：]|(?=\s|$))"
+# A month ends at a blank, a colon or comma (taken with it: 「学习 设置 8月：…」), a title's 《 or the end;
+# 「8月份」 is 8月.
+_END = r"份?(?:\s*[:：,，、]|(?=[\s《“]|$))"
 _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(\d{1,2})\s*月"
                     rf"|(十[一二]|[一二三四五六七八九十])月){_END}")
 # 本月, 上月, 下个月 …: the month by today.
