@@ -31,26 +31,21 @@ def run_chat(runtime: Runtime, userid: str, read: Reader | None = None, write: C
 
 def _messages(runtime: Runtime, read: Reader) -> Iterator[str]:
     """One message per line; a command that takes a body reads lines up to 「发送」 (or the end); one whose lines
-    below are its text too (培训 登记's attendees, 线索) up to an empty line, 「发送」 or another command."""
-    router, waiting = runtime.commands.router, None
-    while (line := waiting if waiting is not None else read("> ")) is not None:
-        waiting = None
-        matched = router.match(line) if line.strip() else None
-        if matched is None or not matched[0].keeps_lines:
-            if line.strip():
-                yield line
+    below are its text too (培训 登记's attendees, 线索, 学习 设置) up to an empty line or 「发送」: a line of
+    them may begin with a command word (学习贯彻…)."""
+    while (line := read("> ")) is not None:
+        if not line.strip():
             continue
-        lines = []
-        if matched[0].takes_body:
-            while (more := read("正文> ")) is not None and more.strip() != END_OF_BODY:
-                lines.append(more)
-        else:
-            while (more := read("下一行> ")) is not None and more.strip() not in ("", END_OF_BODY):
-                if router.match(more) is not None:  # the next message: the lines, if any, ended before it
-                    waiting = more
-                    break
-                lines.append(more)
-        yield "\n".join([line, *lines])
+        matched = runtime.commands.router.match(line)
+        if matched is None or not matched[0].keeps_lines:
+            yield line
+            continue
+        article = matched[0].takes_body
+        prompt, ends = ("正文> ", {END_OF_BODY}) if article else ("下一行（空行结束）> ", {"", END_OF_BODY})
+        body = []
+        while (more := read(prompt)) is not None and more.strip() not in ends:
+            body.append(more)
+        yield "\n".join([line, *body])
 
 
 def terminal_reader() -> Reader:

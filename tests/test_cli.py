@@ -307,15 +307,16 @@ def test_a_release_ahead_of_its_database_says_the_settings_are_fine_and_to_stop_
 
 def test_the_terminal_chat_reads_the_lines_below_a_training_as_its_attendees(chat: ChatDriver) -> None:
     """The README's way to try commands could not record a training: its attendees' line came back as an
-    unknown command (found by a review of the admin's year). Lines end at an empty one or the next command."""
+    unknown command (found by a review of the admin's year). Its lines end at an empty one or 「发送」, and may
+    begin with a command word (学习贯彻…)."""
     from bot.chat import run_chat
 
-    typed = iter(["培训 登记 5月8日 新闻写作培训 主讲 韶关日报记者", "张三、李四", "", "线索 坪石镇下月验收",
-                  "培训", "线索 第二条", "两行的", "发送", "学习"])
+    typed = iter(["培训 登记 5月8日 新闻写作培训 主讲 韶关日报记者", "张三、李四", "", "线索 坪石镇下月验收", "",
+                  "学习 设置 7月", "学习贯彻党的二十大精神", "培训新闻写作骨干", "发送", "学习 7月"])
     said: list[str] = []
     run_chat(chat.runtime, "admin", lambda _prompt: next(typed, None), said.append)
     replies = said[1:]
-    assert len(replies) == 5, replies
+    assert len(replies) == 4, replies
     assert "已登记" in replies[0] and "2 人" in replies[0], replies[0]
-    assert "已记录线索" in replies[1] and "新闻写作培训" in replies[2] and "已记录线索" in replies[3]
-    assert "· 第二条 两行的（钱主任）" in chat.as_member("admin").says("例会") and "学习内容" in replies[4]
+    assert "已记录线索" in replies[1] and "已设置 2026-07 的学习内容" in replies[2]
+    assert replies[3] == "机器人：2026-07 学习内容：\n学习贯彻党的二十大精神\n培训新闻写作骨干"
