@@ -762,3 +762,7 @@ def test_a_meeting_moved_after_its_notice_is_announced_again(chat: ChatDriver, c
     change = group_messages(chat.runtime)[-1].payload["markdown"]["content"]
     assert change.split("\n") == ["**例会变更**", "原定6月26日 15:00的宣传工作例会改为：",
                                   "时间：2026年6月25日（星期四）09:00", "地点：二楼小会议室", "议程：一、线索 二、经验"]
+    clock.advance(minutes=10)
+    assert "例会变更" in admin.says("日程 设置 meeting place=局三楼会议室")  # moved back: told by the change only
+    again = group_messages(chat.runtime)[-1].payload["markdown"]["content"]
+    assert "原定6月25日 09:00的宣传工作例会改为：" in again and "地点：局三楼会议室" in again

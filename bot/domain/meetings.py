@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -43,15 +43,18 @@ def change_schedule(session: Session, schedule_id: str, changes: dict[str, str],
     old = before[0].astimezone(zone)
     lines = ["**例会变更**", f"原定{day_name(old)} {old:%H:%M}的宣传工作例会改为：",
              *meeting_lines(session, after[0], schedule, zone)[:3]]
-    outbox.to_group(session, f"meeting-change:{old:%Y-%m-%d}:{now.isoformat()}", lines, now)
+    outbox.to_group(session, f"meeting-change:{after[0].astimezone(zone):%Y-%m-%d}:{now.isoformat()}", lines, now)
     return schedule, True
 
 
 def _announced(session: Session, when: datetime) -> bool:
-    """Whether a notice of the meeting at `when` went to the group (jobs.meeting_notice's keys)."""
+    """Whether the group was told of the meeting on `when`'s day: a notice (jobs.meeting_notice's keys) or a
+    change that moved it there."""
+    day = f"{when:%Y-%m-%d}"
     return session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.channel == outbox.GROUP,
-        OutboxMessage.dedupe_key.like(f"meeting:{when:%Y-%m-%d}:%")).limit(1)) is not None
+        OutboxMessage.channel == outbox.GROUP, or_(OutboxMessage.dedupe_key.like(f"meeting:{day}:%"),
+                                                   OutboxMessage.dedupe_key.like(f"meeting-change:{day}:%")))
+        .limit(1)) is not None
 
 
 def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:
