@@ -391,3 +391,14 @@ def test_moving_a_member_with_drafts_says_their_figures_move_too(chat: ChatDrive
     chat.as_member("xiaoli").says("投稿 规划股的稿\n正文")
     moved = admin.says("成员 部门 xiaoli 执法监察大队")
     assert "小李以往的稿件和积分也随之从办公室计入执法监察大队" in moved
+
+
+def test_the_bureaus_leaders_owe_no_drafts_unless_they_write(chat: ChatDriver) -> None:
+    """局领导 was called out every month in the group's report (宣传无死角); the 局长 leads the office's work as
+    an admin (领导小组组长), the deputy directors approve. An approver who also writes owes drafts like anyone."""
+    admin = chat.as_member("admin")
+    admin.says("成员 部门 admin 局领导")
+    assert "还没有通讯员的部门：地籍股（" in admin.says("成员")
+    assert admin.says("统计").endswith("没有投稿的部门：办公室、地籍股、执法监察大队、规划股")
+    admin.says("成员 角色 wangwu 审核 通讯员")
+    assert admin.says("统计").endswith("没有投稿的部门：办公室、地籍股、局领导、执法监察大队、规划股")

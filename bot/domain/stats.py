@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain import ledger
 from bot.domain.errors import UsageError
-from bot.domain.members import holds
+from bot.domain.members import owes_drafts_sql
 from bot.text import month_name, small_number
-from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletMonth, Role, Submission, SubmissionState
+from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
 
 K = TypeVar("K", bound=Hashable)
 _BATCH = 20_000
@@ -202,9 +202,8 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     by_outlet = _totals(((outlet_id, name), counts) for outlet_id, name, _, _, *counts in cells)
     by_level = _totals((level, counts) for _, _, level, _, *counts in cells)
     by_department = _totals((department, counts) for _, _, _, department, *counts in cells)
-    # 宣传无死角 is asked of the departments, not of the bureau's leaders, who approve (members.departments_without)
     active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "",
-                                                                 ~holds(Role.approver))))
+                                                                 owes_drafts_sql())))
     with_drafts = set(session.scalars(select(Member.department).where(exists().where(  # one probe per member
         Draft.author_id == Member.id, *submitted_in))))
     # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
