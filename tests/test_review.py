@@ -660,7 +660,7 @@ def test_the_editor_hears_when_the_approver_returns_their_draft(chat: ChatDriver
     chat.as_member("wangwu").says("退回 #1 标题太长，导语要突出时间地点")
     told = dict(new_messages(chat, submitted))
     assert "意见：标题太长，导语要突出时间地点" in told["zhangsan"]
-    assert told["lisi"].startswith("您送审的稿件 #1《乐昌开展地质灾害应急演练》被 王五 退回给作者 张三，意见：标题太长")
+    assert told["lisi"].startswith("您编辑的稿件 #1《乐昌开展地质灾害应急演练》被 王五 退回给作者 张三，意见：标题太长")
     assert "作者修改后会回到您这里" in told["lisi"]
     refusal = chat.as_member("lisi").says("修改 #1\n新的正文。")
     assert "已退回给作者 张三" in refusal  # the author revises first, as the notice said
@@ -676,7 +676,7 @@ def test_the_editor_hears_when_an_admin_takes_their_step(chat: ChatDriver, submi
     new_messages(chat, submitted)
     assert "退回" in chat.as_member("admin").says("退回 #2 请补充参加人数")
     told = dict(new_messages(chat, submitted))
-    assert told["lisi"].startswith("您负责编辑的稿件 #2《第二篇》被 钱主任 退回给作者 张三，意见：请补充参加人数")
+    assert told["lisi"].startswith("您编辑的稿件 #2《第二篇》被 钱主任 退回给作者 张三，意见：请补充参加人数")
     chat.as_member("zhangsan").says("投稿 第三篇\n正文")
     new_messages(chat, submitted)
     assert "已送审" in chat.as_member("lisi").says("送审 #3")  # his own step: nothing to hear of

@@ -165,9 +165,8 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     if draft.editor is not None and draft.editor_id not in (draft.author_id, member.id):
         # The approver's comments are often on the editor's own work (标题, 导语), and the draft leaves their list;
         # an admin returning it while editing took the editor's own step.
-        whose = "您送审" if from_state == S.pending else "您负责编辑"
-        outbox.notify(session, [draft.editor.userid],
-                      f"{whose}的稿件 {draft.number}《{draft.title}》被 {member.name} 退回给作者 {draft.author.name}，"
+        outbox.notify(session, [draft.editor.userid],  # 「您编辑的」: an admin may have sent it in their place
+                      f"您编辑的稿件 {draft.number}《{draft.title}》被 {member.name} 退回给作者 {draft.author.name}，"
                       f"意见：{comment}\n作者修改后会回到您这里继续编辑。",
                       f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
     return draft
