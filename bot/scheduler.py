@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.domain.schedules import trigger
+from bot.domain.schedules import MAX_GRACE_MINUTES, trigger
 from bot.jobs import JOBS, JobContext, failed, missed
 from models import JobRun, Schedule
 
@@ -75,7 +75,8 @@ class Calendar:
         """The latest firing since the last one recorded: run if within grace, else recorded as skipped.
 
         Older firings missed in between (the bot was down) are not run: one catch-up, never a burst."""
-        zone, grace = self._settings.zone, timedelta(minutes=schedule.grace_minutes)
+        # Capped as 日程 设置 caps it: a value stored before the cap would overflow on every tick.
+        zone, grace = self._settings.zone, timedelta(minutes=min(schedule.grace_minutes, MAX_GRACE_MINUTES))
         with self._sessions.begin() as session:
             last = session.scalar(select(JobRun.period).where(JobRun.schedule_id == schedule.id)
                                   .order_by(JobRun.period.desc()).limit(1))

@@ -700,6 +700,16 @@ def test_a_schedule_on_day_30_from_before_the_check_can_still_change_its_grace(c
     assert "已修改" in chat.as_member("admin").says("日程 设置 study_reminder grace=600")
 
 
+def test_a_grace_stored_before_its_cap_still_lets_the_schedule_run(chat: ChatDriver, cal: Calendar,
+                                                                   clock: FrozenClock) -> None:
+    """A huge grace, accepted before 日程 设置 capped it, overflowed on every tick (a review of the day's change)."""
+    only(chat.runtime, "study_reminder")
+    with chat.runtime.sessions.begin() as session:
+        session.get(Schedule, "study_reminder").grace_minutes = 10**15
+    clock.current = utc(2026, 6, 5, 1, 0)
+    assert cal.tick() == [("study_reminder", "2026-06-05T09:00:00", "done")]
+
+
 def test_a_meeting_on_a_day_off_is_not_announced_and_the_admins_are_asked(chat: ChatDriver, cal: Calendar,
                                                                             clock: FrozenClock) -> None:
     """The last Friday of September 2026 is 中秋节: nobody would come to the 例会 the group is called to."""
