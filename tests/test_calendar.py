@@ -758,7 +758,7 @@ def test_a_lead_of_several_lines_is_one_item_of_the_notice(chat: ChatDriver, cal
 def test_a_meeting_moved_after_its_notice_is_announced_again(chat: ChatDriver, cal: Calendar,
                                                              clock: FrozenClock) -> None:
     """Told 6月26日 15:00 in the group, members came then: the admin's later move reached nobody (a review of
-    the calendar). Before any notice, and for the agenda alone, nothing more is posted."""
+    the calendar). Before any notice, and for the agenda alone, nothing more is posted; stopped, it is called off."""
     only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
     admin = chat.as_member("admin")
     clock.current = datetime(2026, 6, 22, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
@@ -776,3 +776,7 @@ def test_a_meeting_moved_after_its_notice_is_announced_again(chat: ChatDriver, c
     assert "例会变更" in admin.says("日程 设置 meeting place=局三楼会议室")  # moved back: told by the change only
     again = group_messages(chat.runtime)[-1].payload["markdown"]["content"]
     assert "原定6月25日 09:00的宣传工作例会改为：" in again and "地点：局三楼会议室" in again
+    assert admin.says("日程 停用 例会").endswith("已通知的例会取消，已在工作群发出。")  # called off: said so too
+    assert group_messages(chat.runtime)[-1].payload["markdown"]["content"] == (
+        "**例会取消**\n原定6月25日 09:00的宣传工作例会取消，时间另行通知。")
+    assert admin.says("日程 停用 例会") == "日程 meeting 已停用。"  # once

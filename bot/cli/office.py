@@ -104,12 +104,15 @@ def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import schedules
+    from bot.domain import meetings
 
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
-        schedules.enable(session, args.id, args.enabled, runtime.clock(), actor=None)
+        _, called_off = meetings.enable_schedule(session, args.id, args.enabled, settings.zone, runtime.clock(),
+                                                 actor=None)
     print(f"{args.id}: {'enabled' if args.enabled else 'disabled'}")
+    if called_off:
+        print("已通知的例会取消，已在工作群发出。")
     return 0
 
 

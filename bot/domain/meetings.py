@@ -47,6 +47,20 @@ def change_schedule(session: Session, schedule_id: str, changes: dict[str, str],
     return schedule, True
 
 
+def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: ZoneInfo, now: datetime,
+                    actor: str | None) -> tuple[Schedule, bool]:
+    """日程 启用/停用 (schedules.enable). A meeting the group was told of, stopped, is called off in the group:
+    True beside the schedule then."""
+    found = next_meeting(session, now, zone)
+    schedule = schedules.enable(session, schedule_id, enabled, now, actor)
+    if schedule.id != MEETING or enabled or found is None or not _announced(session, found[0]):
+        return schedule, False
+    old = found[0].astimezone(zone)
+    outbox.to_group(session, f"meeting-cancelled:{old:%Y-%m-%d}:{now.isoformat()}",
+                    ["**例会取消**", f"原定{day_name(old)} {old:%H:%M}的宣传工作例会取消，时间另行通知。"], now)
+    return schedule, True
+
+
 def _announced(session: Session, when: datetime) -> bool:
     """Whether the group was told of the meeting on `when`'s day: a notice (jobs.meeting_notice's keys) or a
     change that moved it there."""
