@@ -44,6 +44,9 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
 
 
 _AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :,;
+# Emoji at the end of a command's line, as WeCom's codes ([强], [微笑], [OK]) or as characters (👍): a gesture,
+# no argument (「批准[强]」 approves, 「稿件 [微笑]」 lists).
+_EMOJI_TAIL = re.compile(r"(?:\s*(?:\[[^\[\]\s]{1,4}\]|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]))+$")
 _ADMIN_ONLY = frozenset({Role.admin})
 PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"
 
@@ -175,6 +178,8 @@ class Router:
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
         args, raw_args = line[start:].strip(), raw_line[start:].strip()
+        if not route.keeps_lines and (emoji := _EMOJI_TAIL.search(args)):  # not a title's or a lead's own
+            args, raw_args = args[:emoji.start()], raw_args[:emoji.start()]
         if args in ("。", ".", "!"):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」「批准...」 are)
             args = raw_args = ""
         elif args.endswith("。") and (body.strip() or not route.takes_body):
@@ -186,7 +191,7 @@ class Router:
     def suggestion(self, line: str) -> str | None:
         """What a line that is no command likely meant, as a command that works when typed: 「同意 #2」 →
         「批准 #2」, 「投 稿 标题」 → 「投稿 标题」, 「撤稿 #1 不要了」 → 「撤回 #1」, 「同意，可以发」 → 「批准」."""
-        meant = self._meant(line)
+        meant = self._meant(_EMOJI_TAIL.sub("", line))
         if meant is None:
             return None
         word, rest = meant[0], meant[1].strip(" ,:")

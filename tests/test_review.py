@@ -345,6 +345,18 @@ def test_words_after_a_bare_批准_approve_nothing(chat: ChatDriver, submitted: 
     assert "已批准稿件 #2" in chat.as_member("wangwu").says("批准。")
 
 
+@pytest.mark.parametrize("text", ["批准[强]", "批准 [强]", "批准 👍", "批准［OK］", "批准 #1 [强][玫瑰]"])
+def test_an_emoji_after_a_command_is_a_gesture_not_an_argument(chat: ChatDriver, submitted: list[int],
+                                                                text: str) -> None:
+    """WeCom sends its emoji as codes ([强]): 「批准[强]」 was refused as words after a bare 批准, 「稿件 [微笑]」
+    asked for a number (found by a review of what WeCom sends)."""
+    chat.as_member("lisi").says("送审 #1")
+    assert "已批准稿件 #1" in chat.as_member("wangwu").says(text)
+    assert events(chat, 1)[-1][:2] == ("approve", "wangwu") and events(chat, 1)[-1][3] is None
+    assert chat.as_member("zhangsan").says("稿件 [微笑]") == chat.as_member("zhangsan").says("稿件")
+    assert "您是要发送「批准」吗" in chat.as_member("wangwu").says("同意[强]")  # the hint, as for a bare 同意
+
+
 @pytest.mark.parametrize("text", ["批准 #1 不同意，请修改", "批准 #1 暂不批准", "批准 #1？", "批准 #1 数据核实了吗?",
                                   "批准 #1 先不发", "批准 #1 否", "批准 #1 不通过", "批准 #1 请退回修改",
                                   "批准 #1 数据核实了吗", "批准 #1 不合适", "批准 #1 拒绝", "批准 #1 没通过",
