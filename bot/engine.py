@@ -48,6 +48,7 @@ _AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :
 # no argument (「批准[强]」 approves, 「稿件 [微笑]」 lists).
 _EMOJI_TAIL = re.compile(r"(?:\s*(?:\[[^\[\]\s]{1,4}\]|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]))+$")
 _ADMIN_ONLY = frozenset({Role.admin})
+SYSTEM_SENDER = "sys"  # the FromUserName of WeCom's own events (通讯录变更); members come from `members sync`
 PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"
 
 
@@ -278,6 +279,8 @@ class CommandEngine:
 
     def _respond(self, session: Session, msg: Incoming) -> Reply:
         now = self.clock()
+        if msg.kind == "event" and msg.userid == SYSTEM_SENDER:  # 通讯录变更: WeCom's own, from no member
+            return Reply("", command=f"event:{msg.event}", outcome="ignored")
         # The sender's row is locked (on PostgreSQL; SQLite's IMMEDIATE already serialises): one member's
         # messages take turns, so concurrent workers cannot all count under the limit at once.
         member = members.for_message(session, msg.userid, self.settings.admin_userids, now)

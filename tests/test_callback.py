@@ -70,6 +70,16 @@ def test_enter_agent_event_is_greeted_once(client: TestClient, wecom: WeComSimul
     assert row_counts(office)["inbound_message"] == 1
 
 
+def test_wecoms_own_events_are_answered_with_nothing(client: TestClient, wecom: WeComSimulator,
+                                                     office: Runtime) -> None:
+    """通讯录变更 comes from "sys": each was answered 「您的企业微信账号（sys）还未登记」 and audited as a stranger
+    (found by a review of what WeCom sends)."""
+    response = post(client, wecom.callback(wecom.event("sys", "change_contact")))
+    assert response.status_code == 200 and response.text == ""
+    with office.sessions.begin() as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "unknown_member")).all() == []
+
+
 def test_unregistered_member_gets_a_polite_answer_and_an_audit_event(client: TestClient, wecom: WeComSimulator,
                                                                      office: Runtime) -> None:
     assert "还未登记" in say(client, wecom, "stranger", "投稿 标题\n正文")
