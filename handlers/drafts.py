@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from bot import file_drafts
 from bot.domain import audit, drafts, members, review, sla, submitting, topics
@@ -121,14 +122,15 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         f"{draft.number}《{draft.title}》",
         f"状态：{state}",
         f"作者：{draft.author.name}（{draft.author.department or '未填部门'}）",
-        "版本：" + "；".join(f"v{v.number} {local_time(v.created_at, zone)} {v.author.name} "
+        "版本：" + "；".join(f"v{v.number} {local_time(v.created_at, zone, ctx.now)} {v.author.name} "
                             f"{word_count(v.text)}字" for v in versions[-5:]),
     ]
     if draft.approved_by is not None and draft.approved_at is not None:
-        lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone)}")
+        lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone, ctx.now)}")
     sent = submitting.submissions(ctx.session, draft)
     if sent:
-        lines.append("媒体：" + "；".join(_outlet_line(s) for s in sent))
+        today = ctx.now.astimezone(zone).date()
+        lines.append("媒体：" + "；".join(_outlet_line(s, today) for s in sent))
     topic = topics.of_draft(ctx.session, draft.id)
     if topic:
         lines.append(f"专题：{topic}")
@@ -139,15 +141,17 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         actor = names.get(event.actor, event.actor) if event.actor else "系统"
         label = audit.ACTION_LABELS.get(event.action, event.action)
         note = f"：{event.comment}" if event.comment and event.action in _SHOWN_COMMENTS else ""
-        lines.append(f"{local_time(event.at, zone)} {actor} {label}{note}")
+        lines.append(f"{local_time(event.at, zone, ctx.now)} {actor} {label}{note}")
     compare = f"；对比：稿件 {draft.number} v1..v{draft.current_version}" if draft.current_version > 1 else ""
     lines.append(f"看全文：稿件 {draft.number} 全文{compare}")
     return Reply("\n".join(lines))
 
 
-def _outlet_line(submission: Submission) -> str:
-    """「韶关日报 已刊发 5月10日 第1版（头版）」."""
-    day = f" {day_name(submission.published_on)}" if submission.published_on else ""
+def _outlet_line(submission: Submission, today: date) -> str:
+    """「韶关日报 已刊发 5月10日 第1版（头版）」; a day of another year with its year."""
+    day = ""
+    if (published := submission.published_on) is not None:
+        day = f" {published.year}年{day_name(published)}" if published.year != today.year else f" {day_name(published)}"
     day += f" {submission.page}" if submission.page else ""
     front = "（头版）" if submission.front_page else ""
     return f"{submission.outlet.name} {SubmissionState(submission.state).label}{day}{front}"
@@ -164,7 +168,7 @@ def _group_summary(draft: Draft, wanted: str) -> Reply:
 def _full_text(ctx: Context, draft: Draft, number: int) -> Reply:
     version = drafts.version(ctx.session, draft, number)
     head = (f"{draft.number}《{draft.title}》v{version.number}（{version.author.name} "
-            f"{local_time(version.created_at, ctx.settings.zone)}，{word_count(version.text)} 字）")
+            f"{local_time(version.created_at, ctx.settings.zone, ctx.now)}，{word_count(version.text)} 字）")
     return Reply(f"{head}\n{version.text}")
 
 

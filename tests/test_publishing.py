@@ -397,6 +397,17 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
     assert "韶关日报（市级）" in correction
 
 
+def test_a_draft_of_last_year_shows_its_dates_with_the_year(chat: ChatDriver, clock: FrozenClock) -> None:
+    """「12-20 10:00」 read as this year's in January (found by a review of a busy year)."""
+    approved_draft(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
+    assert "v1 05-12 10:00" in chat.as_member("zhangsan").says("稿件 #1")
+    clock.advance(days=300)
+    detail = chat.as_member("zhangsan").says("稿件 #1")
+    assert "v1 2026-05-12 10:00" in detail and "批准：王五 2026-05-12 10:00" in detail
+    assert "韶关日报 已刊发 2026年5月12日" in detail and "\n2026-05-12 10:00 张三 " in detail
+
+
 def test_a_sender_with_a_name_gives_a_well_formed_message_id() -> None:
     """「宣传办 <xcb@…>」 gave the recorded Message-ID a second 「>」 (found by a review of 一稿多投)."""
     from bot.domain.submitting import new_message_id
