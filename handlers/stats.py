@@ -38,7 +38,11 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
     if not people:
         return Reply(f"{name}还没有刊发的稿件。")
     lines = [f"{name}通讯员排行："]
-    lines += [p.member_line(place) for place, p in rewards.placed(people, TOP)]
+    shown = rewards.placed(people, TOP)
+    lines += [p.member_line(place) for place, p in shown]
+    mine = [(place, p) for place, p in rewards.placed(people, len(people)) if p.userid == ctx.member.userid]
+    if mine and mine[0][1] not in (p for _, p in shown) and not ctx.in_group:  # where one stands, beyond the top
+        lines.append(f"……\n您：{mine[0][1].member_line(mine[0][0])}")
     lines.append("部门排行：")
     departments = rewards.departments(ctx.session, start, end)
     lines += [d.department_line(place) for place, d in rewards.placed(departments, TOP)]

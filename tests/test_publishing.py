@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from bot import mail
 from bot.documents import extract_text
+from bot.messages import Incoming
 from bot.runtime import Runtime
 from models import (
     AuditEvent,
@@ -395,6 +396,21 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
     correction = [line for line in sent.lines if "用稿反馈" in line][1]
     assert "> 更正：版面改为 第11版，不再按头版计" in correction and "> 积分：本稿累计 3 分（本次 -3 分" in correction
     assert "韶关日报（市级）" in correction
+
+
+def test_排行_tells_a_member_beyond_the_top_where_they_stand(chat: ChatDriver,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranked below the top ten, a correspondent could not see their own place (a review of a busy year)."""
+    monkeypatch.setattr("handlers.stats.TOP", 1)
+    for author, outlet in (("zhangsan", "南方网"), ("xiaoli", "韶关日报")):
+        number = approved_draft(chat, f"{author}的稿件", author=author)
+        chat.as_member(author).says(f"刊发 #{number} {outlet} https://news.example/{author}")
+    ranking = chat.as_member("xiaoli").says("排行")
+    assert ranking.startswith("2026年通讯员排行：\n1. 张三（办公室）5 分，1 篇\n……\n您：2. 小李（规划股）3 分，1 篇\n")
+    assert "您：" not in chat.as_member("zhangsan").says("排行")  # shown already
+    assert "您：" not in chat.as_member("admin").says("排行")  # no points
+    in_group = Incoming("aibot", "xiaoli", "group:1", text="排行", chat_type="group", chat_id="wr1")
+    assert "您：" not in chat.runtime.commands.handle(in_group).text  # the group reads what the bot says
 
 
 def test_a_draft_of_last_year_shows_its_dates_with_the_year(chat: ChatDriver, clock: FrozenClock) -> None:

@@ -105,6 +105,7 @@ class Standing:
     points: float
     articles: int
     active: bool = True  # a member who left stays in the ranking of their year, marked (评选 is of those here)
+    userid: str = ""  # a member's
 
     def member_line(self, rank: int) -> str:
         """「1. 张三（办公室）12 分，3 篇」: a member's place in a ranking; 「（办公室，已停用）」 for one who left."""
@@ -135,11 +136,12 @@ def people(session: Session, start: date, end: date) -> list[Standing]:
     rules = current(session)
     points, articles = _weighted(rules), func.sum(_new_in(start, end))
     rows = session.execute(
-        select(Member.name, Member.department, points, articles, Member.active)
+        select(Member.name, Member.department, points, articles, Member.active, Member.userid)
         .join(MemberMonth, MemberMonth.member_id == Member.id).where(*_within(rules, start, end))
-        .group_by(Member.id, Member.name, Member.department, Member.active).order_by(points.desc(), Member.id))
-    return [Standing(name, department, float(points), int(articles), active)
-            for name, department, points, articles, active in rows]
+        .group_by(Member.id, Member.name, Member.department, Member.active, Member.userid)
+        .order_by(points.desc(), Member.id))
+    return [Standing(name, department, float(points), int(articles), active, userid)
+            for name, department, points, articles, active, userid in rows]
 
 
 def departments(session: Session, start: date, end: date) -> list[Standing]:
