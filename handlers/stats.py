@@ -14,8 +14,8 @@ TOP = 10
 
 @router.command("积分", near=("积份", "分数", "我的积分"))
 def points(msg: Incoming, ctx: Context) -> Reply:
-    """积分 [年份] — 我的用稿积分和刊发的稿件
-    例：积分 2026
+    """积分 [年份｜季度] — 我的用稿积分和刊发的稿件
+    例：积分 2026Q2
     """
     start, end, name = stats.parse_period(ctx.command.args, _today(ctx))
     mine = rewards.articles(ctx.session, start, end, ctx.member)
