@@ -25,13 +25,12 @@ def help_(msg: Incoming, ctx: Context) -> Reply:
             if wanted in route.words:
                 return Reply(_describe(route, full=True, admin=ctx.member.may(Role.admin)))
         return Reply(f"没有您可用的命令「{wanted}」。发送「帮助」查看全部可用命令。")
-    lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。您可以使用："]
+    # The way to send a draft first: a long list goes on pages read with 更多, and its end may be on the next.
+    how = ("也可直接发 .docx/.txt 文件投稿，或发刊发文章的链接。" if ctx.member.may(Role.correspondent)
+           else f"投稿需要通讯员角色，如需开通请联系{members.admins_named(ctx.session)}。")  # a newcomer, no role yet
+    lines = [f"您好，{ctx.member.name}（{ctx.member.role_labels}）。⏎ 表示同一条消息里换行。{how}您可以使用："]
     admin = ctx.member.may(Role.admin)
     lines += [_describe(route, admin=admin) for route in allowed]
-    if ctx.member.may(Role.correspondent):
-        lines.append("⏎ 表示同一条消息里换行。也可直接发 .docx/.txt 文件投稿，或发刊发文章的链接。")
-    else:  # a newcomer synced from WeCom has no role yet
-        lines.append(f"⏎ 表示同一条消息里换行。投稿需要通讯员角色，如需开通请联系{members.admins_named(ctx.session)}。")
     return Reply("\n".join(lines))
 
 
