@@ -44,9 +44,13 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
 
 
 _AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :,;
-# Emoji at the end of a command's line, as WeCom's codes ([强], [微笑], [OK]) or as characters (👍): a gesture,
-# no argument (「批准[强]」 approves, 「稿件 [微笑]」 lists).
-_EMOJI_TAIL = re.compile(r"(?:\s*(?:\[[^\[\]\s]{1,4}\]|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]))+$")
+# A friendly emoji at the end of a command's line, as WeCom's code ([强], [微笑]) or as a character (👍): a
+# gesture, no argument (「批准[强]」 approves, 「稿件 [微笑]」 lists). Only these: 「批准[疑问]」, 「批准 👎」 still
+# approve nothing, and a word in brackets ([头版], [南方网]) is an argument.
+_FRIENDLY_CODES = ("强", "OK", "好的", "胜利", "握手", "抱拳", "鼓掌", "微笑", "愉快", "呲牙", "憨笑", "玫瑰", "爱心",
+                   "加油", "庆祝", "耶", "666", "赞", "太阳", "咖啡")
+_FRIENDLY = "👍👌✌🙏👏😊🙂😀😃😄😁☺🌹❤💪🎉✅☀☕🌞"
+_EMOJI_TAIL = re.compile(rf"(?:\s*(?:\[(?:{'|'.join(_FRIENDLY_CODES)})\]|[{_FRIENDLY}]\uFE0F?))+$")
 _ADMIN_ONLY = frozenset({Role.admin})
 SYSTEM_SENDER = "sys"  # the FromUserName of WeCom's own events (通讯录变更); members come from `members sync`
 PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"

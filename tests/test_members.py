@@ -402,3 +402,8 @@ def test_the_bureaus_leaders_owe_no_drafts_unless_they_write(chat: ChatDriver) -
     assert admin.says("统计").endswith("没有投稿的部门：办公室、地籍股、执法监察大队、规划股")
     admin.says("成员 角色 wangwu 审核 通讯员")
     assert admin.says("统计").endswith("没有投稿的部门：办公室、地籍股、局领导、执法监察大队、规划股")
+    # An admin alone is the office's staff, not its leaders: 办公室 left without its correspondent owes one.
+    admin.says("成员 部门 admin 办公室")
+    admin.says("成员 部门 zhangsan 规划股")
+    admin.says("成员 部门 xiaoli 规划股")
+    assert "还没有通讯员的部门：办公室、地籍股（" in admin.says("成员")

@@ -413,6 +413,14 @@ def test_排行_tells_a_member_beyond_the_top_where_they_stand(chat: ChatDriver,
     assert "您：" not in chat.runtime.commands.handle(in_group).text  # the group reads what the bot says
 
 
+def test_an_outlet_or_头版_in_brackets_is_read_not_dropped(chat: ChatDriver) -> None:
+    """Taken for WeCom emoji codes, [南方网] was left out of 投递 and [头版] out of 刊发 (a review of the day's
+    change): read as words, they are refused as what they are not."""
+    number = approved_draft(chat)
+    assert "没有媒体「[南方网]」" in chat.as_member("lisi").says(f"投递 #{number} 韶关日报 [南方网]")
+    assert "「[头版]」不是可识别的版面" in chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 第3版 [头版]")
+
+
 def test_a_draft_of_last_year_shows_its_dates_with_the_year(chat: ChatDriver, clock: FrozenClock) -> None:
     """「12-20 10:00」 read as this year's in January (found by a review of a busy year)."""
     approved_draft(chat)

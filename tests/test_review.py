@@ -357,6 +357,20 @@ def test_an_emoji_after_a_command_is_a_gesture_not_an_argument(chat: ChatDriver,
     assert "您是要发送「批准」吗" in chat.as_member("wangwu").says("同意[强]")  # the hint, as for a bare 同意
 
 
+@pytest.mark.parametrize("text", ["批准[疑问]", "批准❓", "批准 👎", "批准[弱]", "批准 ❌", "批准🤔", "批准 [NO]"])
+def test_a_doubting_emoji_after_a_bare_批准_approves_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
+    """Only a friendly gesture is no argument: these stayed words after a bare 批准 (a review of the day's change)."""
+    chat.as_member("lisi").says("送审 #1")
+    reply = chat.as_member("wangwu").says(text)
+    assert "没有批准任何稿件" in reply and draft(chat, 1).state == DraftState.pending
+
+
+def test_a_word_in_brackets_is_an_argument_not_an_emoji(chat: ChatDriver, submitted: list[int]) -> None:
+    """[头版], [南方网], [1] were taken for WeCom emoji codes and dropped (a review of the day's change)."""
+    chat.as_member("lisi").says("退回 #1 数据与附表不符，见文件[1]")
+    assert "意见：数据与附表不符，见文件[1]" in new_messages(chat, submitted)[-1][1]
+
+
 @pytest.mark.parametrize("text", ["批准 #1 不同意，请修改", "批准 #1 暂不批准", "批准 #1？", "批准 #1 数据核实了吗?",
                                   "批准 #1 先不发", "批准 #1 否", "批准 #1 不通过", "批准 #1 请退回修改",
                                   "批准 #1 数据核实了吗", "批准 #1 不合适", "批准 #1 拒绝", "批准 #1 没通过",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
@@ -206,25 +206,23 @@ def department_editors(session: Session) -> dict[str, Member]:
     return {department: editor for department, editor in rows}
 
 
-_LEADERS = frozenset({Role.approver, Role.admin})
-
-
-def owes_drafts(member: Member) -> bool:
-    """Whether the member's department owes a correspondent and drafts for them (宣传无死角): everyone's but
-    the bureau's leaders', who approve or lead the office's work (领导小组, 分管副局长审核), unless they write."""
-    return Role.correspondent in member.roles or not member.roles & _LEADERS
-
-
-def owes_drafts_sql() -> ColumnElement[bool]:
-    """SQL, over Member: `owes_drafts`."""
-    return or_(holds(Role.correspondent), and_(~holds(Role.approver), ~holds(Role.admin)))
+def owing_departments(people: Iterable[Member]) -> set[str]:
+    """The departments of active members that owe a correspondent and drafts (宣传无死角): all but the bureau's
+    leaders' (领导小组, 分管副局长审核), where someone approves and everyone approves or leads as an admin, none
+    writing as a correspondent. An admin alone is office staff, whose department owes like any other."""
+    by_department: dict[str, list[Member]] = {}
+    for member in people:
+        if member.active and member.department:
+            by_department.setdefault(member.department, []).append(member)
+    return {department for department, staff in by_department.items() if not (
+        any(Role.approver in m.roles for m in staff)
+        and all(m.roles & {Role.approver, Role.admin} and Role.correspondent not in m.roles for m in staff))}
 
 
 def departments_without(people: Iterable[Member], role: Role) -> list[str]:
-    """Departments owing drafts (`owes_drafts`) where nobody active holds `role` (每个部门均推荐一名通讯员)."""
-    active = [m for m in people if m.active and m.department]
-    owing = {m.department for m in active if owes_drafts(m)}
-    return sorted(owing - {m.department for m in active if role in m.roles})
+    """Departments owing drafts (`owing_departments`) where nobody active holds `role` (每个部门均推荐一名通讯员)."""
+    people = list(people)
+    return sorted(owing_departments(people) - {m.department for m in people if m.active and role in m.roles})
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain import ledger
 from bot.domain.errors import UsageError
-from bot.domain.members import owes_drafts_sql
+from bot.domain.members import owing_departments
 from bot.text import month_name, small_number
 from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletMonth, Submission, SubmissionState
 
@@ -202,8 +202,7 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     by_outlet = _totals(((outlet_id, name), counts) for outlet_id, name, _, _, *counts in cells)
     by_level = _totals((level, counts) for _, _, level, _, *counts in cells)
     by_department = _totals((department, counts) for _, _, _, department, *counts in cells)
-    active = set(session.scalars(select(Member.department).where(Member.active.is_(True), Member.department != "",
-                                                                 owes_drafts_sql())))
+    active = owing_departments(session.scalars(select(Member).where(Member.active.is_(True))))
     with_drafts = set(session.scalars(select(Member.department).where(exists().where(  # one probe per member
         Draft.author_id == Member.id, *submitted_in))))
     # The condition is written as a literal, as in the partial index's: a parameter could not be matched to it
