@@ -97,9 +97,11 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         return Reply("\n".join(lines))
     action, rest = words[0], words[1:]
     if action in ("启用", "停用") and len(rest) == 1:
-        schedule, called_off = meetings.enable_schedule(ctx.session, rest[0], action == "启用", ctx.settings.zone,
+        schedule, told_group = meetings.enable_schedule(ctx.session, rest[0], action == "启用", ctx.settings.zone,
                                                         ctx.now, ctx.member.userid)
-        return Reply(f"日程 {schedule.id} 已{action}。" + ("已通知的例会取消，已在工作群发出。" if called_off else ""))
+        told = "" if not told_group else (
+            "已通知的例会取消，已在工作群发出。" if action == "停用" else "已在工作群通知例会照常举行。")
+        return Reply(f"日程 {schedule.id} 已{action}。{told}")
     if action == "设置" and len(rest) >= 2:
         tail = ctx.command.raw_args.split(None, 2)[2]  # values may contain spaces: agenda=一、线索 二、经验
         changes = field_values(tail)

@@ -780,3 +780,7 @@ def test_a_meeting_moved_after_its_notice_is_announced_again(chat: ChatDriver, c
     assert group_messages(chat.runtime)[-1].payload["markdown"]["content"] == (
         "**例会取消**\n原定6月25日 09:00的宣传工作例会取消，时间另行通知。")
     assert admin.says("日程 停用 例会") == "日程 meeting 已停用。"  # once
+    assert admin.says("日程 启用 例会").endswith("已在工作群通知例会照常举行。")  # a mistake undone: said so too
+    assert group_messages(chat.runtime)[-1].payload["markdown"]["content"].startswith(
+        "**例会照常**\n6月25日 09:00的宣传工作例会照常举行：\n时间：2026年6月25日（星期四）09:00\n地点：局三楼会议室")
+    assert admin.says("日程 启用 例会") == "日程 meeting 已启用。"  # once

@@ -108,11 +108,11 @@ def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
-        _, called_off = meetings.enable_schedule(session, args.id, args.enabled, settings.zone, runtime.clock(),
+        _, told_group = meetings.enable_schedule(session, args.id, args.enabled, settings.zone, runtime.clock(),
                                                  actor=None)
     print(f"{args.id}: {'enabled' if args.enabled else 'disabled'}")
-    if called_off:
-        print("已通知的例会取消，已在工作群发出。")
+    if told_group:
+        print("已在工作群通知例会照常举行。" if args.enabled else "已通知的例会取消，已在工作群发出。")
     return 0
 
 

@@ -49,16 +49,34 @@ def change_schedule(session: Session, schedule_id: str, changes: dict[str, str],
 
 def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: ZoneInfo, now: datetime,
                     actor: str | None) -> tuple[Schedule, bool]:
-    """日程 启用/停用 (schedules.enable). A meeting the group was told of, stopped, is called off in the group:
-    True beside the schedule then."""
-    found = next_meeting(session, now, zone)
+    """日程 启用/停用 (schedules.enable). A meeting the group was told of, stopped, is called off in the group;
+    one called off, started again, is on again there: True beside the schedule when the group is told."""
+    found = next_meeting(session, now, zone)  # none while stopped
     schedule = schedules.enable(session, schedule_id, enabled, now, actor)
-    if schedule.id != MEETING or enabled or found is None or not _announced(session, found[0]):
+    if schedule.id != MEETING:
         return schedule, False
-    old = found[0].astimezone(zone)
-    outbox.to_group(session, f"meeting-cancelled:{old:%Y-%m-%d}:{now.isoformat()}",
-                    ["**例会取消**", f"原定{day_name(old)} {old:%H:%M}的宣传工作例会取消，时间另行通知。"], now)
+    if not enabled and found is not None and _announced(session, found[0]):
+        when = found[0].astimezone(zone)
+        key, lines = "meeting-cancelled", ["**例会取消**",
+                                           f"原定{day_name(when)} {when:%H:%M}的宣传工作例会取消，时间另行通知。"]
+    elif enabled and (found := next_meeting(session, now, zone)) is not None and _called_off(session, found[0]):
+        when = found[0].astimezone(zone)
+        key, lines = "meeting-resumed", ["**例会照常**", f"{day_name(when)} {when:%H:%M}的宣传工作例会照常举行：",
+                                         *meeting_lines(session, found[0], schedule, zone)[:3]]
+    else:
+        return schedule, False
+    outbox.to_group(session, f"{key}:{when:%Y-%m-%d}:{now.isoformat()}", lines, now)
     return schedule, True
+
+
+def _called_off(session: Session, when: datetime) -> bool:
+    """Whether the group's last word on the meeting on `when`'s day is its 例会取消."""
+    day = f"{when:%Y-%m-%d}"
+    last = session.scalar(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.channel == outbox.GROUP, or_(OutboxMessage.dedupe_key.like(f"meeting-cancelled:{day}:%"),
+                                                   OutboxMessage.dedupe_key.like(f"meeting-resumed:{day}:%")))
+        .order_by(OutboxMessage.id.desc()).limit(1))
+    return last is not None and last.startswith("meeting-cancelled")
 
 
 def _announced(session: Session, when: datetime) -> bool:
