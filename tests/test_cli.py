@@ -320,3 +320,14 @@ def test_the_terminal_chat_reads_the_lines_below_a_training_as_its_attendees(cha
     assert "已登记" in replies[0] and "2 人" in replies[0], replies[0]
     assert "已记录线索" in replies[1] and "已设置 2026-07 的学习内容" in replies[2]
     assert replies[3] == "机器人：2026-07 学习内容：\n学习贯彻党的二十大精神\n培训新闻写作骨干"
+
+
+def test_the_terminal_chat_runs_the_command_after_a_listing(chat: ChatDriver) -> None:
+    """「学习」 read the lines below as its items, swallowing the commands typed after it (a review of the day's
+    change): a command that acts on nothing named on its line reads no lines, and a command ends the lines."""
+    from bot.chat import run_chat
+
+    typed = iter(["学习", "稿件", "线索 坪石镇下月验收", "例会", "日程", "培训"])
+    said: list[str] = []
+    run_chat(chat.runtime, "admin", lambda _prompt: next(typed, None), said.append)
+    assert len(said[1:]) == 6 and "已记录线索" in said[3] and "下次宣传工作例会" in said[4], said
