@@ -23,7 +23,8 @@ _DOUBT = re.compile(
     r"|[改缓暂慎撤]|补充|补齐|补全|重写|重新|作废"  # change it first
     r"|斟酌|商榷|再议|再说|再定|再看|看看|后再|稍后|晚点|留待|待定|有待|放一放|压一压|搁置"  # later
     r"|审定|请示|把关|沟通|确认|研究|商量|定夺"  # someone else decides
-    r"|有误|有错|错误|问题|欠妥|是否|能否|可否|对得上|对不上")  # something is wrong, or asked
+    r"|有误|有错|错误|问题|欠妥|是否|能否|可否|对得上|对不上"  # something is wrong, or asked
+    r"|\[(?:疑问|NO|弱|差劲|晕|衰)\]|[❓❔❌👎🤔🙅✋]")  # …or said with an emoji (WeCom's codes, or characters)
 _YES_PHRASES = re.compile(
     r"《[^》]*》|不错|没问题|没有问题|没什么问题|没啥问题|没有什么问题|没意见|没有意见|没什么意见|没毛病|没错"
     r"|无不妥|未发现问题|不用改|不用再改|不必改|不需再改|不需要修改|不需要再改|不再修改|不可再改|不再改动"

@@ -374,7 +374,8 @@ def test_a_word_in_brackets_is_an_argument_not_an_emoji(chat: ChatDriver, submit
 @pytest.mark.parametrize("text", ["批准 #1 不同意，请修改", "批准 #1 暂不批准", "批准 #1？", "批准 #1 数据核实了吗?",
                                   "批准 #1 先不发", "批准 #1 否", "批准 #1 不通过", "批准 #1 请退回修改",
                                   "批准 #1 数据核实了吗", "批准 #1 不合适", "批准 #1 拒绝", "批准 #1 没通过",
-                                  "批准 #1 再等等", "批准 #1 可以吗", "批准 #1 不 同意"])
+                                  "批准 #1 再等等", "批准 #1 可以吗", "批准 #1 不 同意", "批准 #1 ❓", "批准 #1 [疑问]",
+                                  "批准 #1 👎"])
 def test_an_approval_that_says_no_or_asks_approves_nothing(chat: ChatDriver, submitted: list[int], text: str) -> None:
     chat.as_member("lisi").says("送审 #1")
     new_messages(chat, submitted)  # the approvers' cards
