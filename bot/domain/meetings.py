@@ -71,22 +71,21 @@ def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: Zon
 
 def _called_off(session: Session, when: datetime) -> bool:
     """Whether the group's last word on the meeting on `when`'s day is its 例会取消."""
-    day = f"{when:%Y-%m-%d}"
-    last = session.scalar(select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.channel == outbox.GROUP, or_(OutboxMessage.dedupe_key.like(f"meeting-cancelled:{day}:%"),
-                                                   OutboxMessage.dedupe_key.like(f"meeting-resumed:{day}:%")))
-        .order_by(OutboxMessage.id.desc()).limit(1))
-    return last is not None and last.startswith("meeting-cancelled")
+    return (_latest_post(session, when, "meeting-cancelled", "meeting-resumed") or "").startswith("meeting-cancelled")
 
 
 def _announced(session: Session, when: datetime) -> bool:
     """Whether the group was told of the meeting on `when`'s day: a notice (jobs.meeting_notice's keys) or a
     change that moved it there."""
-    day = f"{when:%Y-%m-%d}"
-    return session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.channel == outbox.GROUP, or_(OutboxMessage.dedupe_key.like(f"meeting:{day}:%"),
-                                                   OutboxMessage.dedupe_key.like(f"meeting-change:{day}:%")))
-        .limit(1)) is not None
+    return _latest_post(session, when, "meeting", "meeting-change") is not None
+
+
+def _latest_post(session: Session, when: datetime, *kinds: str) -> str | None:
+    """The key of the group's newest post of `kinds` about the meeting on `when`'s day (keys `kind:day:…`)."""
+    return session.scalar(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.channel == outbox.GROUP,
+        or_(*(OutboxMessage.dedupe_key.like(f"{kind}:{when:%Y-%m-%d}:%") for kind in kinds)))
+        .order_by(OutboxMessage.id.desc()).limit(1))
 
 
 def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:
