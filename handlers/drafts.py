@@ -149,9 +149,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
 
 def _outlet_line(submission: Submission, today: date) -> str:
     """「韶关日报 已刊发 5月10日 第1版（头版）」; a day of another year with its year."""
-    day = ""
-    if (published := submission.published_on) is not None:
-        day = f" {published.year}年{day_name(published)}" if published.year != today.year else f" {day_name(published)}"
+    published = submission.published_on
+    year = f"{published.year}年" if published and published.year != today.year else ""
+    day = f" {year}{day_name(published)}" if published else ""
     day += f" {submission.page}" if submission.page else ""
     front = "（头版）" if submission.front_page else ""
     return f"{submission.outlet.name} {SubmissionState(submission.state).label}{day}{front}"
