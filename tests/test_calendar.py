@@ -14,7 +14,7 @@ from bot.domain import meetings
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
 from models import JobRun, Member, OutboxMessage, Schedule, StudyItem
-from tests.conftest import ChatDriver, FrozenClock
+from tests.conftest import PG_URL, ChatDriver, FrozenClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -700,6 +700,7 @@ def test_a_schedule_on_day_30_from_before_the_check_can_still_change_its_grace(c
     assert "已修改" in chat.as_member("admin").says("日程 设置 study_reminder grace=600")
 
 
+@pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL's INTEGER column never held such a grace: the change failed")
 def test_a_grace_stored_before_its_cap_still_lets_the_schedule_run(chat: ChatDriver, cal: Calendar,
                                                                    clock: FrozenClock) -> None:
     """A huge grace, accepted before 日程 设置 capped it, overflowed on every tick (a review of the day's change)."""
