@@ -92,7 +92,8 @@ def _listing(ctx: Context) -> Reply:
     overdue = {late.draft.id for late in sla.past_deadline(ctx.session, [*listing.queue, *listing.authored],
                                                             ctx.now, ctx.settings)}
     lines = []
-    for title, total, shown in (("待我处理", listing.queue_total, listing.queue),
+    waiting = sorted(listing.queue, key=lambda d: d.id not in overdue)  # the overdue first, each part newest first
+    for title, total, shown in (("待我处理", listing.queue_total, waiting),
                                 ("我的稿件", listing.authored_total, listing.authored)):
         if total:
             lines.append(f"{title}（{total}）：")

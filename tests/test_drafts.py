@@ -206,6 +206,19 @@ def test_what_waits_for_a_member_is_listed_however_much_they_wrote_since(chat: C
     assert "待我处理（52）" in queue and "#2《第2篇》" in queue and "另有" not in queue
 
 
+def test_overdue_drafts_head_the_queue(chat: ChatDriver, clock: FrozenClock) -> None:
+    """Newest first, an editor's overdue drafts were on the last page of a long queue (a review of the day's
+    change): they come first, marked."""
+    chat.as_member("admin").says("成员 部门编辑 办公室 lisi")
+    chat.as_member("zhangsan").says("投稿 第一篇\n正文一")
+    clock.advance(days=7)
+    for n in (2, 3):
+        chat.as_member("zhangsan").says(f"投稿 第{n}篇\n正文{n}")
+    queue = chat.as_member("lisi").says("稿件").split("\n")
+    assert queue[0] == "待我处理（3）：" and queue[1].startswith("#1《第一篇》编辑中（") and "已超时" in queue[1]
+    assert queue[2].startswith("#3《第3篇》") and queue[3].startswith("#2《第2篇》")
+
+
 def test_an_editor_sees_approved_drafts_waiting_for_their_投递(chat: ChatDriver) -> None:
     chat.as_member("zhangsan").says("投稿 待投递的稿\n正文")
     chat.as_member("lisi").says("送审 #1")
