@@ -151,6 +151,16 @@ def reply(session: Session, userid: str, route: dict[str, Any] | None, content: 
             dedupe_key=f"{dedupe_key}:{userid}", now=now)
 
 
+def group_posts(session: Session, prefixes: Iterable[str], since: datetime | None = None) -> list[str]:
+    """The keys of the group's posts that begin with one of `prefixes` (queued since `since`), newest first: what
+    the group has been told, as the keys name it (`published:12:3:…`, `meeting:2026-06-26:3`)."""
+    query = select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.channel == GROUP, or_(*(OutboxMessage.dedupe_key.like(f"{prefix}%") for prefix in prefixes)))
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc())))
+
+
 def to_group(session: Session, key: str, lines: list[str], now: datetime, more: str = "", parts: int = 1) -> int:
     """Markdown to the group in up to `parts` messages, each cut to what every group channel accepts. The lines
     carry titles, names and leads as members wrote them: only the bold heading and a leading "> " stay markdown."""

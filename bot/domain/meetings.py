@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, schedules, workdays
 from bot.domain.errors import UsageError
 from bot.text import day_name
-from models import Draft, JobRun, Lead, Member, OutboxMessage, Outlet, Schedule, StudyItem, Submission, SubmissionState
+from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
 
 MEETING = "meeting"  # the schedule whose rule is the meeting itself (default: last Friday 15:00)
 LEAD_MAX_CHARS = 500
@@ -82,10 +82,8 @@ def _announced(session: Session, when: datetime) -> bool:
 
 def _latest_post(session: Session, when: datetime, *kinds: str) -> str | None:
     """The key of the group's newest post of `kinds` about the meeting on `when`'s day (keys `kind:day:…`)."""
-    return session.scalar(select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.channel == outbox.GROUP,
-        or_(*(OutboxMessage.dedupe_key.like(f"{kind}:{when:%Y-%m-%d}:%") for kind in kinds)))
-        .order_by(OutboxMessage.id.desc()).limit(1))
+    keys = outbox.group_posts(session, [f"{kind}:{when:%Y-%m-%d}:" for kind in kinds])
+    return keys[0] if keys else None
 
 
 def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -19,18 +19,7 @@ from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
 from bot.domain.submitting import PUBLISHABLE, publishable, submissions, told_of_mail
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
-from models import (
-    AuditEvent,
-    Draft,
-    DraftState,
-    Level,
-    Member,
-    OutboxMessage,
-    Outlet,
-    Role,
-    Submission,
-    SubmissionState,
-)
+from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
 
 S = DraftState
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
@@ -328,9 +317,8 @@ def _feedback(session: Session, draft: Draft, submission: Submission, points: st
 def _posts_today(session: Session, submission: Submission, now: datetime, zone: ZoneInfo) -> int:
     """How many times the 用稿反馈 of `submission` went to the group today (keys as `_feedback` makes them)."""
     midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
-    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.channel == outbox.GROUP, OutboxMessage.created_at >= midnight,
-        OutboxMessage.dedupe_key.like(f"published:{submission.draft_id}:{submission.outlet_id}:%"))) or 0
+    key = f"published:{submission.draft_id}:{submission.outlet_id}:"
+    return len(outbox.group_posts(session, [key], since=midnight))
 
 
 def _to_group(session: Session, lines: list[str], dedupe_key: str, now: datetime) -> None:
