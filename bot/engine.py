@@ -381,10 +381,11 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
 
 
 def quoted_draft(quoted: str) -> str | None:
-    """The one draft number a quoted message names (None for none or several)."""
+    """The one draft number a quoted message names, as #12 or in words (None for none or several)."""
     # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
-    numbers = set(QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted)))))
-    return numbers.pop() if len(numbers) == 1 else None
+    numbers = {int(n) for n in QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted))))}
+    numbers |= {named for _, named in drafts_in_words(one_line(quoted))}
+    return str(numbers.pop()) if len(numbers) == 1 else None
 
 
 def unknown_command_hint(text: str, router: Router, quoted: str = "") -> str:

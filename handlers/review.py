@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.domain import review
 from bot.domain.drafts import current_version, get
@@ -14,13 +15,18 @@ from handlers.arguments import draft_number, later_number, one_number_only, take
 from models import DraftState, Role
 
 router = Router()
+# An approval's comment is a remark (「同意，注意核实数据」, also on the line below): a longer one, or a long line
+# below 「批准 #1」, is most likely the approver's own wording of the text, which approving v1 would not send.
+APPROVAL_COMMENT_MAX_CHARS = 100
+REMARK_LINE_MAX_CHARS = 30
 # An approval's comment approves only when nothing in it negates, asks or holds back (「不通过」「数据核实了吗」
 # 「先放一放」「原则同意，请修改后再报」): a wrong refusal costs a resend, a wrong approval sends a rejected article
 # out. Yes-phrases that hold such a word anyway, titles in 《》 and links are read past. The cases it was tuned on:
 # tests/test_approval_comments.py.
 _DOUBT = re.compile(
     r"[不没未别勿否莫拒]\w{0,2}|退回|驳回|缓发|等等|再等|吗|呢|[？?]"  # no, not yet, a question
-    r"|[改缓暂慎撤]|补充|补齐|补全|重写|重新|作废"  # change it first
+    r"|[改缓暂慎撤删]|补充|补齐|补全|重写|重新|作废|去掉|去除|换成|换为|替换|应为|应是|更正|订正|纠正|精简|压缩"
+    r"|缩减|调整|以下|如下|这一?版|标题[:：]"  # change it first, or send another text
     r"|斟酌|商榷|再议|再说|再定|再看|看看|后再|稍后|晚点|留待|待定|有待|放一放|压一压|搁置"  # later
     r"|审定|请示|把关|沟通|确认|研究|商量|定夺"  # someone else decides
     r"|有误|有错|错误|问题|欠妥|是否|能否|可否|对得上|对不上"  # something is wrong, or asked
@@ -72,14 +78,15 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 #编号 [意见] — 批准待审核的稿件；只有一篇待审时可只发「批准」二字
     例：批准 #12 同意，注意核实数据
     """
+    below = [line.strip() for line in msg.text.splitlines()[1:]]
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
         number, rest = take_number(ctx.command, "批准")
-        return _approved(ctx, number, rest.raw_args)
+        return _approved(ctx, number, rest.raw_args, lines_below=below)
     later = later_number(ctx.command.args)  # 「批准 同意发布 #12」: need not come first
     if later is not None:
         start, end = later.span()
         comment = (ctx.command.raw_args[:start] + ctx.command.raw_args[end:]).strip()
-        return _approved(ctx, int(later.group(1)), comment)
+        return _approved(ctx, int(later.group(1)), comment, lines_below=below)
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")
@@ -102,6 +109,7 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     例：退回 #12 第二段数据请核实
     """
     number, rest = take_number(ctx.command, "退回")
+    _one_draft_only("退回", number, rest.raw_args)
     draft = review.return_to_author(ctx.session, number, ctx.member, rest.raw_args, ctx.now)
     return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
 
@@ -130,14 +138,26 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"请回复「退回 {draft.number} 原因」，原因写具体，例如：退回 {draft.number} 标题需要更具体")
 
 
-def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
-    other = later_number(comment)
-    if other is not None:  # 「批准 同意 #2 #3」: approving #2 only, the approver would think both were approved
-        raise one_number_only("批准", number, int(other.group(1)))
+def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None,
+              lines_below: Sequence[str] = ()) -> Reply:
+    _one_draft_only("批准", number, comment)
+    if len(comment) > APPROVAL_COMMENT_MAX_CHARS or any(len(line) > REMARK_LINE_MAX_CHARS for line in lines_below):
+        raise UsageError(f"没有批准稿件 #{number}：意见太长（超过 {APPROVAL_COMMENT_MAX_CHARS} 字，或下一行超过 "
+                         f"{REMARK_LINE_MAX_CHARS} 字），像是改过的正文，而批准只批准稿件现有的正文。"
+                         f"同意现有正文请发送「批准 #{number}」，可附简短意见；"
+                         f"要改正文请发送「退回 #{number} 原因」，由作者或编辑「修改 #{number}」后再送审。")
     doubt = _DOUBT.search(_YES_PHRASES.sub("", without_links(comment)))
     if doubt is not None:
         raise UsageError(f"没有批准稿件 #{number}：意见里有「{doubt.group().strip()}」，像是不同意或有疑问。"
                          f"同意请发送「批准 #{number}」（可附意见，如「批准 #{number} 同意」）；"
                          f"不同意请发送「退回 #{number} 原因」，原因写具体，如：退回 #{number} 第二段的数据请再核实")
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
-    return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知作者和编辑。")
+    told = "作者和编辑" if draft.editor is not None else "作者"
+    return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知{told}。")
+
+
+def _one_draft_only(word: str, number: int, comment: str) -> None:
+    """「批准 同意 #2 #3」 would approve #2 only while the approver thinks both were; a repeat of #2 is #2."""
+    other = later_number(comment)
+    if other is not None and int(other.group(1)) != number:
+        raise one_number_only(word, number, int(other.group(1)))

@@ -1,5 +1,5 @@
 """批准 with a comment, on comments a deputy director writes: a yes approves, a no, a not-yet or a question
-approves nothing (handlers/review.py: _DOUBT and _YES_PHRASES)."""
+approves nothing (handlers/review.py: _DOUBT and _YES_PHRASES); what else a reply to a review can say."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from models import Draft, DraftState
 from tests.conftest import ChatDriver
+from tests.test_aibot import in_group
 
 YES = [
     "同意发布", "同意", "可以", "好的", "已阅，同意", "同意，注意核实数据", "原则同意", "同意，请核实数据后投递",
@@ -32,6 +33,10 @@ NO = [
     "同意，待书记审定后发", "同意，但先别急着发", "暂不发布", "请重新核实后再报", "改一下标题", "重写", "作废",
     "是否合适", "这篇不要出现在报纸上", "不得发布", "请勿投递", "此稿不涉及本局，不发",
     "同意，但数据有误的地方改正后再发", "不通过", "请退回修改", "数据核实了吗", "可以吗", "不 同意",
+    "同意，删去第三段", "同意，删了第三段再发", "同意，第二段去掉", "同意，标题换成《乐昌举行地灾演练》",
+    "同意。标题：乐昌举行地灾演练", "同意，人数应为300人", "同意，把日期更正为5月12日", "同意，精简后投递",
+    "同意，压缩到800字以内", "同意，调整一下标题", "按以下文字发：今天上午，乐昌市在坪石镇举行地质灾害应急演练。",
+    "同意，用这一版",
 ]
 
 
@@ -44,3 +49,55 @@ def test_a_comment_approves_only_when_it_says_yes(chat: ChatDriver, comment: str
         approved = session.get(Draft, 1).state == DraftState.approved
     assert approved == yes, reply
     assert reply.startswith("已批准稿件 #1" if yes else "没有批准稿件 #1：意见里有「")
+
+
+def state(chat: ChatDriver, number: int) -> str:
+    with chat.runtime.sessions.begin() as session:
+        return session.get(Draft, number).state
+
+
+def pending_one(chat: ChatDriver) -> None:
+    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n今天上午，演练在坪石镇举行。")
+    assert "已送审" in chat.as_member("lisi").says("送审 #1")
+
+
+@pytest.mark.parametrize("text", [
+    "批准 #1 同意\n今天上午，乐昌市在坪石镇举行地质灾害应急演练，300余人参加。",
+    "批准 #1 " + "今天上午，乐昌市自然资源局在坪石镇举行地质灾害应急演练，200余人参加。" * 3,
+])
+def test_an_article_pasted_under_批准_approves_nothing(chat: ChatDriver, text: str) -> None:
+    """The approver's own wording under 批准 is no comment: v1 would go out, not what they sent."""
+    pending_one(chat)
+    reply = chat.as_member("wangwu").says(text)
+    assert state(chat, 1) == DraftState.pending, reply
+    assert reply.startswith("没有批准稿件 #1：意见太长（超过 100 字，或下一行超过 30 字）"), reply
+    assert "修改 #1" in reply
+
+
+def test_a_quote_naming_a_draft_in_words_approves_that_draft_or_nothing(chat: ChatDriver) -> None:
+    """「批准」 quoting 「3号稿已改好，请审核」 while #1 alone waits: #3 is meant, #1 is not approved."""
+    for title in ("甲稿", "乙稿", "丙稿"):
+        chat.as_member("zhangsan").says(f"投稿 {title}\n今天上午，{title}的活动在坪石镇举行。")
+    chat.as_member("lisi").says("送审 #1")
+    for quoted in ("领导，3号稿已改好，请审核", "第三篇请领导审核一下", "稿件3已经改好了，请领导审阅"):
+        reply = in_group(chat, "wangwu", "批准", quoted=quoted)
+        assert state(chat, 1) == DraftState.pending, (quoted, reply)
+        assert reply.startswith("稿件 #3 当前编辑中，不能批准"), reply
+
+
+@pytest.mark.parametrize("text", ["退回 #1 和 #2 数据都不对", "退回 #1 数据不对，#2 也一样"])
+def test_退回_naming_a_second_draft_returns_neither(chat: ChatDriver, text: str) -> None:
+    chat.as_member("zhangsan").says("投稿 甲稿\n今天上午，演练在坪石镇举行。")
+    chat.as_member("xiaoli").says("投稿 乙稿\n今天下午，规划股开展业务培训。")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("zhaoliu").says("送审 #2")
+    reply = chat.as_member("wangwu").says(text)
+    assert "一条命令只能写一个稿件编号" in reply, reply
+    assert (state(chat, 1), state(chat, 2)) == (DraftState.pending, DraftState.pending)
+
+
+def test_the_same_draft_named_twice_is_one_draft(chat: ChatDriver) -> None:
+    pending_one(chat)
+    reply = chat.as_member("wangwu").says("批准 #1 同意，请尽快投递#1")
+    assert state(chat, 1) == DraftState.approved, reply
+    assert reply.endswith("已通知作者和编辑。")
