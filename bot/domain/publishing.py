@@ -149,7 +149,7 @@ def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
 def not_used(session: Session, draft_id: int, member: Member, outlet_word: str,
              now: datetime) -> tuple[Submission, bool]:
     """不采用: the outlet did not use the draft; True beside it when that was recorded already."""
-    draft = get(session, draft_id)
+    draft = get(session, draft_id, lock=True)  # as 刊发: never written over a publication recorded meanwhile
     _require_may_see(draft, member, "登记不采用")
     outlet = outlets.find(session, outlet_word, include_retired=True)
     submission = session.scalar(select(Submission).where(Submission.draft_id == draft.id,

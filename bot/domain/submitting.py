@@ -98,7 +98,11 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
     this e-mail's last attempt died inside SMTP (then the editor is asked to check with the outlet: never a
     second copy)."""
     submission = session.get(Submission, submission_id)
-    if submission is None or submission.message_id != message_id:
+    if submission is None:
+        return None
+    get(session, submission.draft_id, lock=True)  # as 投递, 刊发 and 不采用: a draft's submissions change together
+    session.refresh(submission)
+    if submission.message_id != message_id:
         return None
     if submission.state == SubmissionState.sending:
         mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)

@@ -1,0 +1,120 @@
+"""Check-then-act between two members, or a member and a background job, made certain: one side is held between
+its read and its write while the other runs (PostgreSQL; SQLite's write lock makes them take turns)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain import audit, submitting
+from bot.messages import Incoming
+from bot.runtime import Runtime
+from models import Submission, SubmissionState
+from tests.conftest import PG_URL, ChatDriver
+from tests.test_delivery import drain
+from tests.test_publishing import approved_draft
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row-level concurrency; SQLite serialises")
+
+HELD = "held-side"
+LINK = "https://www.sgrb.example/1.html"
+
+
+@contextmanager
+def hold(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, *, before: bool = False,
+         when: Callable[..., bool] = lambda *a, **k: True) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """Wrap owner.name: in the thread named HELD only, stop after it returned (or before it is called) until
+    released. Yields (reached, release)."""
+    real = getattr(owner, name)
+    reached, release = threading.Event(), threading.Event()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        mine = threading.current_thread().name == HELD and when(*args, **kwargs) and not reached.is_set()
+        if mine and before:
+            reached.set()
+            assert release.wait(timeout=30)
+        result = real(*args, **kwargs)
+        if mine and not before:
+            reached.set()
+            assert release.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(owner, name, wrapper)
+    yield reached, release
+
+
+def say(runtime: Runtime, userid: str, text: str, key: str) -> str:
+    reply = runtime.commands.handle(Incoming("local", userid, key, text=text))
+    return reply.text if reply else ""
+
+
+def in_thread(target: Callable[[], Any], name: str = HELD) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(target()), name=name, daemon=True)
+    thread.start()
+    return thread, out
+
+
+def submission_of(runtime: Runtime, number: int) -> Submission:
+    with runtime.sessions.begin() as session:
+        submission = session.scalars(select(Submission).where(Submission.draft_id == number)).one()
+        session.expunge(submission)
+        return submission
+
+
+def test_a_publication_recorded_as_the_mail_starts_is_not_written_over(newsroom: Runtime,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dispatcher read the submission as queued; 刊发 committed before it marked it sending. It went out anyway
+    and the row said sent, the link and points kept on a row that no longer said published."""
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat)
+    assert "已排队投递：韶关日报" in chat.as_member("lisi").says(f"投递 #{number} 韶关日报")
+    real_start = submitting.start_sending
+    reached, release = threading.Event(), threading.Event()
+
+    def read_first(session: Any, submission_id: int, *args: Any) -> Any:
+        read = session.get(Submission, submission_id)  # held in the session as start_sending holds its own read
+        assert read.state == SubmissionState.queued
+        if threading.current_thread().name == HELD:
+            reached.set()
+            assert release.wait(timeout=30)
+        return real_start(session, submission_id, *args)
+
+    monkeypatch.setattr(submitting, "start_sending", read_first)
+    mailer, _ = in_thread(lambda: drain(newsroom))
+    assert reached.wait(timeout=30)
+    assert "已登记稿件" in say(newsroom, "zhangsan", f"刊发 #{number} 韶关日报 {LINK}", "t:p")
+    release.set()
+    mailer.join(timeout=60)
+    submission = submission_of(newsroom, number)
+    assert (submission.state, submission.url) == (SubmissionState.published, LINK)
+    assert submission.sent_at is None  # and no e-mail went
+
+
+def test_不采用_at_the_moment_of_刊发_never_undoes_the_publication(newsroom: Runtime,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """不采用 had read the submission as sent; 刊发 committed (用稿反馈 posted, points given) before 不采用 wrote
+    not_used over it. Now the draft's lock makes them take turns, and the later 刊发 stands."""
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat)
+    chat.as_member("lisi").says(f"投递 #{number} 韶关日报")
+    drain(newsroom)
+    with hold(monkeypatch, audit, "record", before=True,
+              when=lambda *args, **kwargs: args[3] == "not_used") as (reached, release):
+        author, said = in_thread(lambda: say(newsroom, "zhangsan", f"不采用 #{number} 韶关日报", "t:n"))
+        assert reached.wait(timeout=30)
+        publisher, published = in_thread(lambda: say(newsroom, "lisi", f"刊发 #{number} 韶关日报 {LINK}", "t:p"),
+                                         name="other-side")
+        publisher.join(timeout=2)  # without the lock it does not wait
+        release.set()
+        author.join(timeout=30)
+        publisher.join(timeout=30)
+    assert "未采用" in said[0] and "已登记稿件" in published[0]
+    submission = submission_of(newsroom, number)
+    assert (submission.state, submission.url) == (SubmissionState.published, LINK)
+    assert submission.points > 0
