@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.domain import audit, submitting
+from bot.domain import audit, drafts, submitting
 from bot.messages import Incoming
 from bot.runtime import Runtime
-from models import Submission, SubmissionState
+from models import Draft, Submission, SubmissionState
 from tests.conftest import PG_URL, ChatDriver
 from tests.test_delivery import drain
 from tests.test_publishing import approved_draft
@@ -118,3 +118,19 @@ def test_不采用_at_the_moment_of_刊发_never_undoes_the_publication(newsroom
     submission = submission_of(newsroom, number)
     assert (submission.state, submission.url) == (SubmissionState.published, LINK)
     assert submission.points > 0
+
+
+def test_a_draft_submitted_as_its_editor_loses_the_role_goes_to_another(chat: ChatDriver,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """投稿 chose 李四 before 成员 角色 lisi 通讯员 committed, and the role change's hand-over looked for 李四's drafts
+    before the draft committed: it stayed with a member who may not edit it, in no editor's 待我处理."""
+    runtime = chat.runtime
+    with hold(monkeypatch, drafts, "editor_for") as (reached, release):
+        author, said = in_thread(lambda: say(runtime, "zhangsan", "投稿 乐昌开展地质灾害应急演练\n正文一段", "t:a"))
+        assert reached.wait(timeout=30)
+        assert "李四" in say(runtime, "admin", "成员 角色 lisi 通讯员", "t:b")
+        release.set()
+        author.join(timeout=30)
+    assert "已收到投稿 #1" in said[0] and "赵六" in said[0]
+    with runtime.sessions.begin() as session:
+        assert session.get(Draft, 1).editor.userid == "zhaoliu"

@@ -103,7 +103,7 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     if not meaningful(text):
         raise UsageError("请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
     _refuse_a_repeat(session, author, title, text, now)
-    editor = editor_for(session, author)
+    editor = _locked_editor_for(session, author)
     # By id, not by object: both members are in the session already, so draft.author and draft.editor come from
     # it without a query, and the flush need not weigh the relationships (a quarter of the draft's insert).
     draft = Draft(title=title, state=DraftState.editing, author_id=author.id,
@@ -296,6 +296,17 @@ def editor_for(session: Session, author: Member) -> Member | None:
     """Who edits the author's new draft: their department's own editor while that member is an active editor
     and not the author (三审分离), else the active editor with the fewest drafts in editing (never the author)."""
     return session.scalar(_EDITOR_FOR, {"author_id": author.id, "department": author.department})
+
+
+def _locked_editor_for(session: Session, author: Member) -> Member | None:
+    """editor_for, its choice's row held until the draft commits: a role taken away at the same moment either waits
+    for this draft (and hands it over) or is seen here, and another editor is chosen."""
+    editor = editor_for(session, author)
+    if editor is None:
+        return None
+    session.execute(select(Member.id).where(Member.id == editor.id).with_for_update(read=True))
+    session.refresh(editor)
+    return editor if members.is_editor(editor) else editor_for(session, author)
 
 
 def compare_and_set(session: Session, draft: Draft, states: tuple[str, ...], **values: Any) -> bool:
