@@ -50,7 +50,7 @@ def meeting(ctx: JobContext) -> int:
 
 def meeting_notice(ctx: JobContext) -> int:
     """`days_before` the meeting (and on the day): time, place, agenda and the leads gathered."""
-    found = meetings.next_meeting(ctx.session, ctx.fire.replace(hour=0, minute=0), ctx.settings.zone)
+    found = meetings.next_meeting(ctx.session, ctx.fire.replace(hour=0, minute=0), ctx.settings.zone, hold=True)
     days_before = int(ctx.schedule.params.get("days_before", 0))
     if found is None or meetings.days_until(found[0], ctx.fire, ctx.settings.zone) != days_before:
         return 0
@@ -74,6 +74,7 @@ def study_reminder(ctx: JobContext) -> int:
     """每月学习制度: this month's items to the group; with none set, the admins are asked for them instead (the
     reminder goes out once they are: `meetings.set_study_items`)."""
     month = f"{ctx.fire:%Y-%m}"
+    meetings.hold_schedules(ctx.session, Schedule.id == ctx.schedule.id, share=True)  # 学习 设置 now waits for it
     items = meetings.study_items(ctx.session, month)
     if items:
         return meetings.post_study(ctx.session, month, items, ctx.now)

@@ -6,16 +6,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.domain import audit, drafts, submitting
+from bot.domain import audit, drafts, meetings, submitting
 from bot.messages import Incoming
 from bot.runtime import Runtime
+from bot.scheduler import Calendar
 from models import Draft, Submission, SubmissionState
-from tests.conftest import PG_URL, ChatDriver
+from tests.conftest import PG_URL, ChatDriver, FrozenClock
+from tests.test_calendar import SHANGHAI, group_messages, only
 from tests.test_delivery import drain
 from tests.test_publishing import approved_draft
 
@@ -134,3 +137,52 @@ def test_a_draft_submitted_as_its_editor_loses_the_role_goes_to_another(chat: Ch
     assert "已收到投稿 #1" in said[0] and "赵六" in said[0]
     with runtime.sessions.begin() as session:
         assert session.get(Draft, 1).editor.userid == "zhaoliu"
+
+
+@pytest.fixture
+def cal(chat: ChatDriver, clock: FrozenClock) -> Calendar:
+    return Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="test")
+
+
+def group_posts(chat: ChatDriver) -> list[str]:
+    return [m.payload["markdown"]["content"] for m in group_messages(chat.runtime)]
+
+
+@pytest.mark.parametrize(("command", "told"), [
+    ("日程 停用 例会", "例会取消"), ("日程 设置 meeting day=last_thu hour=9 place=二楼小会议室", "例会变更")])
+def test_a_meeting_stopped_or_moved_as_its_notice_goes_out_is_told_after_it(
+        chat: ChatDriver, cal: Calendar, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, command: str,
+        told: str) -> None:
+    """09:00, three days before the meeting: the calendar builds the notice as the admin stops or moves the
+    meeting. The change looked for a notice before the notice committed: the group kept the old one alone."""
+    only(chat.runtime, "meeting", "meeting_notice")
+    clock.current = datetime(2026, 6, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)  # three days before 6-26
+    with hold(monkeypatch, meetings, "meeting_lines") as (reached, release):
+        ticker, _ = in_thread(cal.tick)
+        assert reached.wait(timeout=30)
+        admin, _ = in_thread(lambda: say(chat.runtime, "admin", command, "t:s"), name="other-side")
+        admin.join(timeout=2)  # it waits for the notice now
+        release.set()
+        ticker.join(timeout=30)
+        admin.join(timeout=30)
+    posts = group_posts(chat)
+    assert [p.splitlines()[0] for p in posts] == ["**宣传工作例会通知**（3 天后）", f"**{told}**"]
+
+
+def test_study_items_set_as_the_reminder_finds_none_reach_the_group(
+        chat: ChatDriver, cal: Calendar, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reminder read no items; 学习 设置 saw no reminder yet (uncommitted) and kept them for it: the month's
+    items never reached the group."""
+    only(chat.runtime, "study_reminder")
+    clock.current = datetime(2026, 6, 5, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    with hold(monkeypatch, meetings, "study_items") as (reached, release):
+        ticker, _ = in_thread(cal.tick)
+        assert reached.wait(timeout=30)
+        admin, said = in_thread(lambda: say(chat.runtime, "admin", "学习 设置 《习近平谈治国理政》第二卷", "t:s"),
+                                name="other-side")
+        admin.join(timeout=2)
+        release.set()
+        ticker.join(timeout=30)
+        admin.join(timeout=30)
+    assert "已设置" in said[0]
+    assert any("6月学习提醒" in post for post in group_posts(chat))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -19,9 +19,13 @@ LEAD_MAX_CHARS = 500
 PUBLICATIONS_SHOWN = 10  # 用稿动态 in a notice: the newest ones, and how many in all
 
 
-def next_meeting(session: Session, after: datetime, zone: ZoneInfo) -> tuple[datetime, Schedule] | None:
-    """The first meeting at or after `after` (local time), and its schedule (place, agenda)."""
-    schedule = session.get(Schedule, MEETING)
+def next_meeting(session: Session, after: datetime, zone: ZoneInfo,
+                 hold: bool = False) -> tuple[datetime, Schedule] | None:
+    """The first meeting at or after `after` (local time), and its schedule (place, agenda). With `hold` (the
+    notice), 日程 设置/停用 of the meeting waits for the transaction to end, and so sees the notice."""
+    if hold:
+        hold_schedules(session, Schedule.id == MEETING, share=True)
+    schedule = session.get(Schedule, MEETING, populate_existing=hold)
     if schedule is None:
         return None
     when = schedules.next_fire(schedule, after, zone)
@@ -149,6 +153,12 @@ def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead
 LEAD_REPEAT_WINDOW = timedelta(days=31)  # a month's meeting
 
 
+def hold_schedules(session: Session, *where: ColumnElement[bool], share: bool) -> None:
+    """Lock the schedules' rows until the transaction ends: a job and an admin's change to what it reads take
+    turns (on PostgreSQL; SQLite's one writer does so anyway)."""
+    session.execute(select(Schedule.id).where(*where).with_for_update(read=share))
+
+
 def study_items(session: Session, month: str) -> str | None:
     item = session.get(StudyItem, month)
     return item.text if item else None
@@ -180,6 +190,7 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
         item.text, item.updated_at = text, now
     audit.record(session, now, actor, "study.set",
                  comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
+    hold_schedules(session, Schedule.job == "study_reminder", share=False)  # a reminder running now ends first
     late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_fired(session, month)
     return earlier, bool(late and post_study(session, month, text, now))
 
