@@ -35,8 +35,8 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, path: 
             "\n".join(where_seen(p) for p in a.publications), a.points,
             *(a.points * part for part in rewards.shares(rules, a.draft))]  # adds up to 个人 and 排行
            for a in rewards.articles(session, start, end)])
-    _rows(book.create_sheet("个人"), ["姓名", "部门", "积分", "篇数"],
-          [[p.name, p.department, p.points, p.articles] for p in rewards.people(session, start, end)])
+    _rows(book.create_sheet("个人"), ["姓名", "部门", "积分", "篇数", "备注"],
+          [[p.name, p.department, p.points, p.articles, p.note] for p in rewards.people(session, start, end)])
     _rows(book.create_sheet("部门"), ["部门", "积分", "篇数"],
           [[d.name, d.points, d.articles] for d in rewards.departments(session, start, end)])
     _rows(book.create_sheet("培训"), ["日期", "培训", "主讲", "人数", "参加人员"],

@@ -99,7 +99,8 @@ def _team(document: DocxDocument, session: Session, start: date, end: date, zone
         document.add_paragraph("全年还没有刊发的稿件。")
         return
     _ranking(document, "通讯员用稿积分排行", ["名次", "通讯员", "部门", "积分", "篇数"],
-             [[place, p.name, p.department, f"{p.points:g}", p.articles] for place, p in ranked])
+             [[place, f"{p.name}（{p.note}）" if p.note else p.name, p.department, f"{p.points:g}", p.articles]
+              for place, p in ranked])
     _ranking(document, "部门用稿积分排行", ["名次", "部门", "积分", "篇数"],
              [[place, d.name, f"{d.points:g}", d.articles]
               for place, d in rewards.placed(rewards.departments(session, start, end), TOP)])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import exports
 from bot.domain import drafts, rewards
@@ -18,6 +18,8 @@ from bot.forms import write_approval_form
 from bot.messages import Incoming
 from bot.reports import rewards_workbook
 from bot.runtime import Runtime
+from bot.summary import write_year_summary
+from models import Member
 from tests.conftest import ChatDriver, FrozenClock, Mailbox
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain, rows
@@ -271,3 +273,19 @@ def test_导出_reads_the_periods_people_say(words: str, title: str, newsroom: R
 def test_from_the_ai_bot_the_reply_says_the_app_sends_the_file(live: Runtime) -> None:
     reply = live.commands.handle(Incoming("aibot", "admin", "aibot:1", text="导出 2026"))
     assert reply is not None and "稍后由企业微信应用以文件发给您，请在应用的消息中查收" in reply.text
+
+
+def test_the_settlement_and_the_summary_mark_a_member_who_left_as_排行_does(chat: ChatDriver, tmp_path: Path) -> None:
+    """评选 and paying read these two: one who left was shown as any other member (排行 marks them)."""
+    approved_draft(chat)
+    chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://www.sgrb.example/1.html")
+    with chat.runtime.sessions.begin() as session:
+        session.execute(update(Member).where(Member.userid == "zhangsan").values(active=False))
+    assert "张三（办公室，已停用）3 分" in chat.as_member("admin").says("排行 2026")
+    people = settlement(chat.runtime, tmp_path / "2026.xlsx")["个人"]
+    assert [(row["姓名"], row["备注"]) for row in people] == [("张三", "已停用")]
+    with chat.runtime.sessions.begin() as session:
+        write_year_summary(session, 2026, date(2026, 5, 12), SHANGHAI, tmp_path / "summary.docx")
+    cells = [[cell.text for cell in row.cells] for table in Document(str(tmp_path / "summary.docx")).tables
+             for row in table.rows]
+    assert ["1", "张三（已停用）", "办公室", "3", "1"] in cells

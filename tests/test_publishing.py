@@ -385,6 +385,8 @@ def test_another_page_corrects_头版_both_ways(newsroom: Runtime, sent: Sent) -
     assert "记录：版面改为 第11版，不再按头版计（积分 -3）" in corrected
     assert "无需重复" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 第11版")
     assert "链接补记" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/11")
+    # 「第11版 头版」 is refused in one message, so in two: the 头版 beside a later link is no front page of 第11版
+    assert "「第11版」不是头版" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/11 头版")
     assert "改为头版（积分 +3）" in chat.as_member("zhangsan").says("刊发 #1 韶关日报 A1版")
     with newsroom.sessions.begin() as session:
         [row] = [(s.url, s.page, s.front_page, s.points) for s in session.scalars(select(Submission))
@@ -669,7 +671,7 @@ def test_the_whole_way_through_the_encrypted_endpoint_to_the_spreadsheet(
     assert len(articles) == 1 and articles[0][8] == 10
     assert "https://www.sgrb.example/1.html" in articles[0][7] and "南方网（省级，头版）" in articles[0][5]
     people = list(book["个人"].iter_rows(min_row=2, values_only=True))
-    assert people == [("张三", "办公室", 10, 1)]
+    assert people == [("张三", "办公室", 10, 1, None)]
     assert list(book["部门"].iter_rows(min_row=2, values_only=True)) == [("办公室", 10, 1)]
     monthly = Path(str(tmp_path)) / "monthly.xlsx"
     result = subprocess.run([sys.executable, "-m", "bot.cli", "report", "monthly", "--month", "2026-05", "-o",

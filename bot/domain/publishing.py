@@ -99,6 +99,8 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     changes = [f"{name}{'改为' if recorded else '补记'} {given}" for name, given, recorded in (
         ("链接", proof.url, submission.url), ("版面", proof.page, submission.page)) if given not in (None, recorded)]
     new_page = proof.page not in (None, submission.page)
+    if not new_page and submission.page is not None and proof.front_page:  # 第3版 recorded, 「链接 头版」 later
+        Proof(page=submission.page, front_page=True).checked()  # as 「第3版 头版」 in one message: refused
     front = proof.front_page if new_page else bool(submission.front_page) or proof.front_page
     if front != submission.front_page:
         changes.append("改为头版" if front else "不再按头版计")

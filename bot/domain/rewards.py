@@ -107,9 +107,14 @@ class Standing:
     active: bool = True  # a member who left stays in the ranking of their year, marked (评选 is of those here)
     userid: str = ""  # a member's
 
+    @property
+    def note(self) -> str:
+        """「已停用」 for a member who left, in every ranking read for 评选 and paying; else empty."""
+        return "" if self.active else "已停用"
+
     def member_line(self, rank: int) -> str:
         """「1. 张三（办公室）12 分，3 篇」: a member's place in a ranking; 「（办公室，已停用）」 for one who left."""
-        where = (self.department or "未填部门") + ("" if self.active else "，已停用")
+        where = "，".join(filter(None, (self.department or "未填部门", self.note)))
         return f"{rank}. {self.name}（{where}）{self.points:g} 分，{self.articles} 篇"
 
     def department_line(self, rank: int) -> str:
