@@ -74,6 +74,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("aibot_name")
+    @classmethod
+    def _name_without_at(cls, value: str) -> str:
+        """「@审稿机器人」 as the group shows it is 审稿机器人: the mention is found by the name after the @."""
+        return value.strip().lstrip("@＠").strip()
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:

@@ -76,11 +76,16 @@ def study(msg: Incoming, ctx: Context) -> Reply:
 @router.command("日程", roles={Role.admin}, takes_lines=True)
 def calendar(msg: Incoming, ctx: Context) -> Reply:
     """日程 [启用｜停用 编号｜设置 编号 字段=值…｜假日｜放假｜上班｜清除 日期…] — 定时任务和节假日（管理员）
-    例：日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10月1日至8日 国庆节
+    例：日程 设置 meeting hour=16 place=二楼会议室
+    例：日程 放假 10月1日至8日 国庆节
     """
     if ctx.command.body:  # 「日程 放假 …⏎上班 9月28日 …」: the notice pasted line by line
         below = ctx.command.body.strip().splitlines()[0].strip()
         raise UsageError(f"「日程」一条消息只写一行，这条没有执行。请把第二行另发一条，以「日程」开头：日程 {below}")
+    if again := _AGAIN.search(ctx.command.raw_args):  # 「place=二楼会议室；日程 放假 …」 was stored as the place
+        first, second = ctx.command.raw_args[:again.start()].strip(), ctx.command.raw_args[again.start():]
+        raise UsageError(f"一条消息只写一条「日程」命令，这条没有执行。请分两条发送：「日程 {first}」"
+                         f"和「{second.lstrip('；;，,。 ')}」")
     raw = _ACTION_COLON.sub(r"\1 ", ctx.command.raw_args)
     words = raw.split()
     if holidays := _WORKDAY_WORD.match(raw):  # 「日程 放假10月1日 国庆节」 too
@@ -127,6 +132,7 @@ _WORKDAY_ACTIONS = {"假日": "假日", "节假日": "假日", "放假": "放假
                     "清除": "清除"}
 _WORKDAY_WORD = re.compile(rf"(?:{'|'.join(_WORKDAY_ACTIONS)})(?=[\s\d０-９]|$)")
 # 「日程 放假：10月1日…」, as a list is written: the colon is no part of the days.
+_AGAIN = re.compile(r"(?:^|[\s；;，,。])日程(?=\s|$)")  # the command word again: a second command
 _ACTION_COLON = re.compile(rf"^({'|'.join(_WORKDAY_ACTIONS)})\s*[:：,，]\s*(?=[\d０-９])")
 
 

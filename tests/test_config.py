@@ -82,3 +82,10 @@ def test_e_mail_is_printed_only_on_a_trial_run_with_nothing_of_wecom_live() -> N
     assert not Settings(_env_file=None, aibot_token="t", aibot_aes_key=key).mail_printed
     assert not Settings(_env_file=None, group_channel="webhook", group_webhook_key="k").mail_printed
     assert not Settings(_env_file=None, wecom_corp_id="ww1", wecom_secret="x", wecom_agent_id=1000002).mail_printed
+
+
+@pytest.mark.parametrize("written", ["审稿机器人", "@审稿机器人", " ＠审稿机器人 "])
+def test_the_ai_bots_name_is_taken_with_or_without_its_at(written: str) -> None:
+    """.env.example shows the name as "@审稿机器人": copied with its @, the mention was looked for as "@@…" and stayed
+    in the command (「退回 #1⏎@审稿机器人」 returned the draft with the mention as its reason)."""
+    assert Settings(_env_file=None, aibot_name=written).aibot_name == "审稿机器人"

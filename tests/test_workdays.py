@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -212,3 +214,24 @@ def test_the_count_of_days_in_the_notice_is_no_part_of_the_holidays_name(days: s
     admin = chat.as_member("admin")
     assert "已登记 2026年10月1日至10月8日（8 天）放假" in admin.says(f"日程 放假 {days} 国庆节、中秋节")
     assert "放假（国庆节、中秋节），共 8 天" in admin.says("日程 假日")
+
+
+def test_the_readmes_examples_are_entered_as_typed(chat: ChatDriver) -> None:
+    """An admin copies the README's examples: its 上班 example, from an earlier year's notice, was refused."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"`(日程 (?:放假|上班) [^`]+)`", readme)
+    assert len(examples) >= 2
+    for example in examples:
+        assert chat.as_member("admin").says(example).startswith("已登记"), example
+
+
+def test_two_日程_commands_in_one_message_do_nothing(chat: ChatDriver) -> None:
+    """帮助 日程 showed 「日程 设置 meeting hour=16 place=二楼会议室；日程 放假 …」 as one example: typed so, the second
+    command became the meeting's place, and no holiday was entered."""
+    reply = chat.as_member("admin").says("日程 设置 meeting hour=16 place=二楼会议室；日程 放假 10月1日至8日 国庆节")
+    assert reply == ("一条消息只写一条「日程」命令，这条没有执行。请分两条发送：「日程 设置 meeting hour=16 "
+                     "place=二楼会议室」和「日程 放假 10月1日至8日 国庆节」")
+    with chat.runtime.sessions.begin() as session:
+        assert session.get(Schedule, "meeting").params["place"] != "二楼会议室；日程 放假 10月1日至8日 国庆节"
+    shown = chat.as_member("admin").says("帮助 日程")
+    assert "例：日程 设置 meeting hour=16 place=二楼会议室\n" in shown and "；日程" not in shown
