@@ -355,7 +355,8 @@ class CommandEngine:
 # A draft named in words, as people write it: 3号稿件, 三号稿, 第3篇, 第三篇, 稿件3. Not a number that names
 # something else: 15号前, 10号文件, 改稿3次, 已发2篇.
 _NUMBER = r"([0-9]{1,9}|[零〇一二两三四五六七八九十百]{1,6})"
-DRAFT_IN_WORDS = re.compile(rf"{_NUMBER}\s*号\s*稿|第\s*{_NUMBER}\s*篇|稿件\s*([0-9]{{1,9}})(?![0-9年月日号次篇])")
+DRAFT_IN_WORDS = re.compile(rf"{_NUMBER}\s*号\s*稿|第\s*{_NUMBER}\s*篇"
+                            r"|稿件\s*([0-9]{1,9})(?![0-9])(?!\s*[年月日号次篇字人张条份个期版])")
 
 
 def drafts_in_words(text: str) -> list[tuple[str, int]]:
@@ -381,10 +382,11 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
 
 
 def quoted_draft(quoted: str) -> str | None:
-    """The one draft number a quoted message names, as #12 or in words (None for none or several)."""
+    """The one draft number a quoted message names: as #12, else in words (「3号稿已改好」); None for none or
+    several. A #12 wins over words, which may count or order something else (「荔枝系列第二篇」)."""
     # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
     numbers = {int(n) for n in QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted))))}
-    numbers |= {named for _, named in drafts_in_words(one_line(quoted))}
+    numbers = numbers or {named for _, named in drafts_in_words(one_line(quoted))}
     return str(numbers.pop()) if len(numbers) == 1 else None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from bot.domain import review
 from bot.domain.drafts import current_version, get
@@ -15,18 +14,18 @@ from handlers.arguments import draft_number, later_number, one_number_only, take
 from models import DraftState, Role
 
 router = Router()
-# An approval's comment is a remark (「同意，注意核实数据」, also on the line below): a longer one, or a long line
-# below 「批准 #1」, is most likely the approver's own wording of the text, which approving v1 would not send.
+# An approval's comment is a remark (「同意，注意核实数据」, also on the line below): a longer one is most likely the
+# approver's own wording of the text, which approving the version as it is would not send.
 APPROVAL_COMMENT_MAX_CHARS = 100
-REMARK_LINE_MAX_CHARS = 30
 # An approval's comment approves only when nothing in it negates, asks or holds back (「不通过」「数据核实了吗」
 # 「先放一放」「原则同意，请修改后再报」): a wrong refusal costs a resend, a wrong approval sends a rejected article
 # out. Yes-phrases that hold such a word anyway, titles in 《》 and links are read past. The cases it was tuned on:
 # tests/test_approval_comments.py.
 _DOUBT = re.compile(
     r"[不没未别勿否莫拒]\w{0,2}|退回|驳回|缓发|等等|再等|吗|呢|[？?]"  # no, not yet, a question
-    r"|[改缓暂慎撤删]|补充|补齐|补全|重写|重新|作废|去掉|去除|换成|换为|替换|应为|应是|更正|订正|纠正|精简|压缩"
-    r"|缩减|调整|精炼|以下|如下|这一?版|标题[:：]"  # change it first, or send another text
+    r"|[改缓暂慎撤删砍]|补充|补齐|补全|重写|重新|作废|去掉|去除|拿掉|换成|换为|替换|写成|应为|应是|更正|订正|纠正"
+    r"|修正|校正|合并|(?<!已)(?:精简|精炼|压缩|缩减|调整)(?:后|一下|一些|下|到|至|为|成)"
+    r"|(?:再|请|需要?|要)(?:精简|精炼|压缩|缩减|调整)|(?:以下|如下)(?:文字|文本|内容为)|标题[:：]"  # change it first
     r"|斟酌|商榷|再议|再说|再定|再看|看看|后再|稍后|晚点|留待|待定|有待|放一放|压一压|搁置"  # later
     r"|审定|请示|把关|沟通|确认|研究|商量|定夺"  # someone else decides
     r"|有误|有错|错误|问题|欠妥|是否|能否|可否|对得上|对不上"  # something is wrong, or asked
@@ -78,15 +77,14 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 #编号 [意见] — 批准待审核的稿件；只有一篇待审时可只发「批准」二字
     例：批准 #12 同意，注意核实数据
     """
-    below = [line.strip() for line in msg.text.splitlines()[1:]]
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
         number, rest = take_number(ctx.command, "批准")
-        return _approved(ctx, number, rest.raw_args, lines_below=below)
+        return _approved(ctx, number, rest.raw_args)
     later = later_number(ctx.command.args)  # 「批准 同意发布 #12」: need not come first
     if later is not None:
         start, end = later.span()
         comment = (ctx.command.raw_args[:start] + ctx.command.raw_args[end:]).strip()
-        return _approved(ctx, int(later.group(1)), comment, lines_below=below)
+        return _approved(ctx, int(later.group(1)), comment)
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")
@@ -109,9 +107,13 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     例：退回 #12 第二段数据请核实
     """
     number, rest = take_number(ctx.command, "退回")
-    _one_draft_only("退回", number, rest.raw_args)
     draft = review.return_to_author(ctx.session, number, ctx.member, rest.raw_args, ctx.now)
-    return Reply(f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。")
+    lines = [f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。"]
+    other = later_number(rest.raw_args)  # 「与 #1 内容重复」 is a reason; 「退回 #2 和 #3 …」 would leave #3 waiting
+    if other is not None and int(other.group(1)) != number:
+        lines.append(f"只退回了稿件 {draft.number}：意见里提到的 #{other.group(1)} 没有退回。"
+                     f"如也要退回，请另发「退回 {other.group(1)} 原因」。")
+    return Reply("\n".join(lines))
 
 
 @router.command("撤回", roles={Role.correspondent}, number_only=True, near=("撤稿", "撤销", "撤消", "撒回"))
@@ -138,12 +140,13 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"请回复「退回 {draft.number} 原因」，原因写具体，例如：退回 {draft.number} 标题需要更具体")
 
 
-def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None,
-              lines_below: Sequence[str] = ()) -> Reply:
-    _one_draft_only("批准", number, comment)
-    if len(comment) > APPROVAL_COMMENT_MAX_CHARS or any(len(line) > REMARK_LINE_MAX_CHARS for line in lines_below):
-        raise UsageError(f"没有批准稿件 #{number}：意见太长（超过 {APPROVAL_COMMENT_MAX_CHARS} 字，或下一行超过 "
-                         f"{REMARK_LINE_MAX_CHARS} 字），像是改过的正文，而批准只批准稿件现有的正文。"
+def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None = None) -> Reply:
+    other = later_number(comment)
+    if other is not None and int(other.group(1)) != number:  # 「批准 同意 #2 #3」: #3 would be thought approved
+        raise one_number_only("批准", number, int(other.group(1)))
+    if len(comment) > APPROVAL_COMMENT_MAX_CHARS:
+        raise UsageError(f"没有批准稿件 #{number}：意见超过 {APPROVAL_COMMENT_MAX_CHARS} 字，像是改过的正文，"
+                         f"而批准只批准稿件现有的正文。"
                          f"同意现有正文请发送「批准 #{number}」，可附简短意见；"
                          f"要改正文请发送「退回 #{number} 原因」，由作者或编辑「修改 #{number}」后再送审。")
     doubt = _DOUBT.search(_YES_PHRASES.sub("", without_links(comment)))
@@ -154,10 +157,3 @@ def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
     told = "作者和编辑" if draft.editor is not None else "作者"
     return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知{told}。")
-
-
-def _one_draft_only(word: str, number: int, comment: str) -> None:
-    """「批准 同意 #2 #3」 would approve #2 only while the approver thinks both were; a repeat of #2 is #2."""
-    other = later_number(comment)
-    if other is not None and int(other.group(1)) != number:
-        raise one_number_only(word, number, int(other.group(1)))

@@ -21,7 +21,11 @@ YES = [
     "同意，报《乐昌日报》和县融媒体中心", "没意见，同意", "同意，注意别把职务写错", "同意，不必再送我看",
     "同意，这个稿子没什么要改的", "同意，没啥问题", "同意，特别注意数据准确", "同意，分别报日报和融媒体",
     "经研究，同意发布", "数据已核实，同意", "同意，别忘了配图", "同意，标题《荔枝为何这么甜？》很好",
-    "同意，无修改意见", "已阅，没有修改意见",
+    "同意，无修改意见", "已阅，没有修改意见", "这版可以了，同意发布", "同意，这版写得很好",
+    "同意，以下两点请注意：一是核实数据，二是注意署名", "行文精炼，同意", "内容精简，同意发布",
+    "同意，机构调整部分表述准确", "同意，篇幅已压缩到位",
+    "同意\n@李四 请尽快投递韶关日报、南方网和乐昌融媒体中心，争取本周内见报，辛苦了",
+    "\n同意。请注意核实文中数据和人名职务，确保准确后报送日报和南方网。",
 ]
 
 NO = [
@@ -37,7 +41,8 @@ NO = [
     "同意，删去第三段", "同意，删了第三段再发", "同意，第二段去掉", "同意，标题换成《乐昌举行地灾演练》",
     "同意。标题：乐昌举行地灾演练", "同意，人数应为300人", "同意，把日期更正为5月12日", "同意，精简后投递",
     "同意，压缩到800字以内", "同意，调整一下标题", "按以下文字发：今天上午，乐昌市在坪石镇举行地质灾害应急演练。",
-    "同意，用这一版", "同意，文字再精炼一些",
+    "同意，文字再精炼一些", "同意，最后一段砍掉", "同意，第三段拿掉再发", "同意，300人写成300余人",
+    "同意，人名修正后发", "同意，把第二段和第三段合并", "同意，文中有两处错别字，请校正",
 ]
 
 
@@ -62,16 +67,18 @@ def pending_one(chat: ChatDriver) -> None:
     assert "已送审" in chat.as_member("lisi").says("送审 #1")
 
 
-@pytest.mark.parametrize("text", [
-    "批准 #1 同意\n今天上午，乐昌市在坪石镇举行地质灾害应急演练，300余人参加。",
-    "批准 #1 " + "今天上午，乐昌市自然资源局在坪石镇举行地质灾害应急演练，200余人参加。" * 3,
-])
+REWRITTEN = ("今天上午，乐昌市自然资源局在坪石镇举行地质灾害应急演练，200余人参加。演练模拟了山体滑坡险情，"
+             "检验了应急队伍的反应能力和各部门的协同配合，参演人员迅速转移受威胁群众，现场处置有序，"
+             "达到了预期的演练效果。")
+
+
+@pytest.mark.parametrize("text", [f"批准 #1 同意\n{REWRITTEN}", f"批准 #1 {REWRITTEN}"])
 def test_an_article_pasted_under_批准_approves_nothing(chat: ChatDriver, text: str) -> None:
     """The approver's own wording under 批准 is no comment: v1 would go out, not what they sent."""
     pending_one(chat)
     reply = chat.as_member("wangwu").says(text)
     assert state(chat, 1) == DraftState.pending, reply
-    assert reply.startswith("没有批准稿件 #1：意见太长（超过 100 字，或下一行超过 30 字）"), reply
+    assert reply.startswith("没有批准稿件 #1：意见超过 100 字，像是改过的正文"), reply
     assert "修改 #1" in reply
 
 
@@ -86,15 +93,39 @@ def test_a_quote_naming_a_draft_in_words_approves_that_draft_or_nothing(chat: Ch
         assert reply.startswith("稿件 #3 当前编辑中，不能批准"), reply
 
 
-@pytest.mark.parametrize("text", ["退回 #1 和 #2 数据都不对", "退回 #1 数据不对，#2 也一样"])
-def test_退回_naming_a_second_draft_returns_neither(chat: ChatDriver, text: str) -> None:
+@pytest.mark.parametrize("text", ["退回 #1 和 #2 数据都不对", "退回 #1 与 #2 内容重复，请合并成一篇"])
+def test_退回_naming_a_second_draft_returns_the_first_and_says_so(chat: ChatDriver, text: str) -> None:
+    """「退回 #1 和 #2 …」 left #2 waiting while the approver thought it returned; 「与 #2 内容重复」 is a reason. The
+    first is returned either way, and the reply says the other was not."""
     chat.as_member("zhangsan").says("投稿 甲稿\n今天上午，演练在坪石镇举行。")
     chat.as_member("xiaoli").says("投稿 乙稿\n今天下午，规划股开展业务培训。")
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("zhaoliu").says("送审 #2")
     reply = chat.as_member("wangwu").says(text)
-    assert "一条命令只能写一个稿件编号" in reply, reply
-    assert (state(chat, 1), state(chat, 2)) == (DraftState.pending, DraftState.pending)
+    assert reply.endswith("只退回了稿件 #1：意见里提到的 #2 没有退回。如也要退回，请另发「退回 2 原因」。"), reply
+    assert (state(chat, 1), state(chat, 2)) == (DraftState.returned, DraftState.pending)
+
+
+def two_pending(chat: ChatDriver) -> None:
+    for title in ("甲稿", "乙稿", "丙稿"):
+        chat.as_member("zhangsan").says(f"投稿 {title}\n今天上午，{title}的活动在坪石镇举行。")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("lisi").says("送审 #3")
+
+
+@pytest.mark.parametrize("quoted", ["王局，#3 已改好，这是荔枝系列报道第二篇，请审核",
+                                    "#3 已按要求压缩，稿件 800 字，请王局审核", "王局，今天第1篇稿子 #3 请审核"])
+def test_a_quotes_number_wins_over_words_that_count_or_order(chat: ChatDriver, quoted: str) -> None:
+    two_pending(chat)
+    reply = in_group(chat, "wangwu", "批准", quoted=quoted)
+    assert state(chat, 3) == DraftState.approved, (quoted, reply)
+
+
+def test_a_quote_counting_drafts_names_none(chat: ChatDriver) -> None:
+    """「今天送审稿件 2 篇」 counts drafts: it approved #2 alone."""
+    two_pending(chat)
+    reply = in_group(chat, "wangwu", "批准", quoted="王局，今天送审稿件 2 篇，请抽空审核")
+    assert reply.startswith("待您审核的稿件有 2 篇，没有批准任何一篇"), reply
 
 
 def test_the_same_draft_named_twice_is_one_draft(chat: ChatDriver) -> None:

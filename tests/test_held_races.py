@@ -99,6 +99,37 @@ def test_a_publication_recorded_as_the_mail_starts_is_not_written_over(newsroom:
     assert submission.sent_at is None  # and no e-mail went
 
 
+def test_a_publication_recorded_as_the_mail_is_given_up_is_not_written_over(newsroom: Runtime,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dead letter of an e-mail read its submission as queued; 刊发 committed; the dead letter wrote failed over
+    the publication (投递 could then send it again)."""
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat)
+    chat.as_member("lisi").says(f"投递 #{number} 韶关日报")  # the mail server down all day
+    submission_id = submission_of(newsroom, number).id
+    real_failed = submitting.mail_failed
+    reached, release = threading.Event(), threading.Event()
+
+    def read_first(session: Any, submission_id: int, *args: Any) -> Any:
+        read = session.get(Submission, submission_id)  # held in the session as mail_failed holds its own read
+        assert read.state == SubmissionState.queued
+        reached.set()
+        assert release.wait(timeout=30)
+        return real_failed(session, submission_id, *args)
+
+    def dead_letter() -> bool:
+        with newsroom.sessions.begin() as session:
+            return submitting.mail_failed(session, submission_id, "SMTP unreachable", newsroom.clock(), "claim:1")
+
+    monkeypatch.setattr(submitting, "mail_failed", read_first)
+    mailer, _ = in_thread(dead_letter)
+    assert reached.wait(timeout=30)
+    assert "已登记稿件" in say(newsroom, "zhangsan", f"刊发 #{number} 韶关日报 {LINK}", "t:p")
+    release.set()
+    mailer.join(timeout=30)
+    assert submission_of(newsroom, number).state == SubmissionState.published
+
+
 def test_不采用_at_the_moment_of_刊发_never_undoes_the_publication(newsroom: Runtime,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """不采用 had read the submission as sent; 刊发 committed (用稿反馈 posted, points given) before 不采用 wrote

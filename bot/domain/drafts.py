@@ -301,12 +301,12 @@ def editor_for(session: Session, author: Member) -> Member | None:
 def _locked_editor_for(session: Session, author: Member) -> Member | None:
     """editor_for, its choice's row held until the draft commits: a role taken away at the same moment either waits
     for this draft (and hands it over) or is seen here, and another editor is chosen."""
-    editor = editor_for(session, author)
-    if editor is None:
-        return None
-    session.execute(select(Member.id).where(Member.id == editor.id).with_for_update(read=True))
-    session.refresh(editor)
-    return editor if members.is_editor(editor) else editor_for(session, author)
+    while (editor := editor_for(session, author)) is not None:  # each round's query sees the role changes waited for
+        session.execute(select(Member.id).where(Member.id == editor.id).with_for_update(read=True))
+        session.refresh(editor)
+        if members.is_editor(editor):
+            return editor
+    return None
 
 
 def compare_and_set(session: Session, draft: Draft, states: tuple[str, ...], **values: Any) -> bool:

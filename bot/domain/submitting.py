@@ -97,12 +97,8 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
     took over, it was recorded already (刊发, 不采用), the outlet was retired meanwhile (the editor is told), or
     this e-mail's last attempt died inside SMTP (then the editor is asked to check with the outlet: never a
     second copy)."""
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        return None
-    get(session, submission.draft_id, lock=True)  # as 投递, 刊发 and 不采用: a draft's submissions change together
-    session.refresh(submission)
-    if submission.message_id != message_id:
+    submission = _locked(session, submission_id)
+    if submission is None or submission.message_id != message_id:
         return None
     if submission.state == SubmissionState.sending:
         mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)
@@ -118,6 +114,16 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
                       f"mail-retired:{submission.id}:{attempt}", now)
         return None
     submission.state = SubmissionState.sending  # committed before SMTP: a crash from here on is seen
+    return submission
+
+
+def _locked(session: Session, submission_id: int) -> Submission | None:
+    """The submission, read once its draft is locked as 投递, 刊发 and 不采用 lock it: a draft's submissions change
+    together, never one written over another's 刊发."""
+    submission = session.get(Submission, submission_id)
+    if submission is not None:
+        get(session, submission.draft_id, lock=True)
+        session.refresh(submission)
     return submission
 
 
@@ -146,7 +152,7 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
     """An e-mail was given up (a dead letter), or its connection broke after the message was handed over
     (`maybe_sent`): mark the submission failed, so 投递 may send it again, and tell the editor which outlet and
     what to do. `attempt` names the attempt: each is reported once. True when the outlet may have it."""
-    submission = session.get(Submission, submission_id)
+    submission = _locked(session, submission_id)
     if submission is None or submission.state not in (SubmissionState.queued, SubmissionState.sending):
         return False
     # Still `sending` at its dead letter: the last attempt died inside SMTP (the claim after it found attempts
