@@ -133,3 +133,11 @@ def test_the_same_draft_named_twice_is_one_draft(chat: ChatDriver) -> None:
     reply = chat.as_member("wangwu").says("批准 #1 同意，请尽快投递#1")
     assert state(chat, 1) == DraftState.approved, reply
     assert reply.endswith("已通知作者和编辑。")
+
+
+def test_an_approver_sending_批准_again_is_told_they_approved_it(chat: ChatDriver) -> None:
+    """The second 批准 #1 of the same approver read 「已由 王五 批准，不能再批准」, as if someone else had."""
+    pending_one(chat)
+    assert chat.as_member("wangwu").says("批准 #1").startswith("已批准稿件 #1")
+    assert chat.as_member("wangwu").says("批准 #1") == "稿件 #1 您已批准（v1），无需重复批准。"
+    assert chat.as_member("zhouqi").says("批准 #1").startswith("稿件 #1 已由 王五 批准，不能再批准。")

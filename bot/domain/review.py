@@ -264,6 +264,8 @@ def _require_approver(session: Session, draft: Draft, member: Member, action: st
     if Role.approver not in member.roles:
         raise Refused(f"稿件 {draft.number} 正在等审核人审核，只有审核人可以{action}。"
                       f"意见请告诉审核人，或等审核结果；发送「稿件 {draft.number}」查看。", draft.id)
+    if draft.state == S.approved and draft.approved_by_id == member.id and action == "批准":  # sent twice
+        raise Refused(f"稿件 {draft.number} 您已批准（v{draft.current_version}），无需重复批准。", draft.id)
     if draft.state != S.pending:
         raise Refused(_state_refusal(draft, action), draft.id)
     if session.scalar(select(Draft.id).where(Draft.id == draft.id, had_a_hand(literal(member.id),
