@@ -281,6 +281,14 @@ class CommandEngine:
                 session.execute(STORE_REPLY, {"message_key": msg.key, "reply": reply.text})
             return reply
 
+    def _refused_what(self, msg: Incoming) -> str:
+        """What a stranger or a member who left sent, for the audit log: its command word and length, never its
+        text (the log is append-only, and their words, an ID number as like as not, are not the office's to keep)."""
+        if not msg.text:
+            return msg.kind
+        matched = self.router.match(msg.text)
+        return f"{matched[1].word if matched else '非命令'}，{len(msg.text)} 字"
+
     def _respond(self, session: Session, msg: Incoming) -> Reply:
         now = self.clock()
         if msg.kind == "event" and msg.userid == SYSTEM_SENDER:  # 通讯录变更: WeCom's own, from no member
@@ -292,12 +300,12 @@ class CommandEngine:
         if (recent or 0) > self.settings.rate_limit_per_minute:  # this message is counted: it was just stored
             return Reply("消息发送过于频繁，请一分钟后再试。", outcome="rate_limited")
         if member is None:
-            audit.record(session, now, msg.userid, "unknown_member", comment=msg.text[:200] or msg.kind)
+            audit.record(session, now, msg.userid, "unknown_member", comment=self._refused_what(msg))
             account = "" if msg.in_group else f"（{msg.userid}）"  # the group need not learn anyone's userid
             return Reply(f"您好，您的企业微信账号{account}还未登记为本系统成员。"
                          f"请联系{members.admins_named(session)}登记后再使用。", outcome="not_member")
         if not member.active:
-            audit.record(session, now, msg.userid, "inactive_member", comment=msg.text[:200] or msg.kind)
+            audit.record(session, now, msg.userid, "inactive_member", comment=self._refused_what(msg))
             return Reply(f"您的账号已停用。如有疑问请联系{members.admins_named(session)}。", outcome="inactive")
         if msg.kind == "event":
             handler = self.router.events.get(msg.event)

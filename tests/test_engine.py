@@ -91,9 +91,10 @@ def test_inactive_member_is_told(chat: ChatDriver) -> None:
     with chat.runtime.sessions.begin() as session:
         session.scalars(select(Member).where(Member.userid == "xiaoli")).one().active = False
     assert "已停用" in chat.as_member("xiaoli").says("帮助")
+    assert "已停用" in chat.as_member("xiaoli").says("我的电话 13800000000")
     with chat.runtime.sessions.begin() as session:
-        assert session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "inactive_member")).all() == [
-            "xiaoli"]
+        assert session.execute(select(AuditEvent.actor, AuditEvent.comment).where(
+            AuditEvent.action == "inactive_member")).all() == [("xiaoli", "帮助，2 字"), ("xiaoli", "非命令，16 字")]
 
 
 def test_non_text_messages_get_a_clear_answer(office: Runtime) -> None:
