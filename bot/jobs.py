@@ -49,14 +49,17 @@ def meeting(ctx: JobContext) -> int:
 
 
 def meeting_notice(ctx: JobContext) -> int:
-    """`days_before` the meeting (and on the day): time, place, agenda and the leads gathered."""
+    """`days_before` the meeting (and on the day): time, place, agenda and the leads gathered. An advance notice
+    missed (the bot down that morning) or not yet due when the meeting moved closer goes at the next firing before
+    the day, unless the group was told of that day already."""
     found = meetings.next_meeting(ctx.session, ctx.fire.replace(hour=0, minute=0), ctx.settings.zone, hold=True)
     days_before = int(ctx.schedule.params.get("days_before", 0))
-    if found is None or meetings.days_until(found[0], ctx.fire, ctx.settings.zone) != days_before:
-        return 0
-    if found[0] <= ctx.now:  # over already (a notice set after the meeting's hour, or sent late): nothing to tell
+    if found is None or found[0] <= ctx.now:  # over already (a notice set after the meeting's hour, or sent late)
         return 0
     when, schedule = found
+    due = meetings.days_until(when, ctx.fire, ctx.settings.zone)
+    if due != days_before and not (0 < due < days_before and not meetings.announced(ctx.session, when)):
+        return 0
     at = when.astimezone(ctx.settings.zone)
     if off := workdays.holiday(ctx.session, at.date()):  # nobody comes on a holiday: the admins decide
         local = f"{at.year}年{day_name(at.date())}{at:%H:%M}"
@@ -64,7 +67,8 @@ def meeting_notice(ctx: JobContext) -> int:
                       f"{local}的宣传工作例会正逢放假（{off}），工作群没有收到例会通知。请另定时间后在群里通知，"
                       f"或发送「日程 设置 meeting …」调整例会日程。", f"meeting-off:{when:%Y-%m-%d}", ctx.now)
         return 0
-    title = "今天" if days_before == 0 else f"{days_before} 天后"
+    left = meetings.days_until(when, ctx.now, ctx.settings.zone)  # from when it is posted, late or not
+    title = "今天" if left == 0 else f"{left} 天后"
     details = meetings.meeting_lines(ctx.session, when, schedule, ctx.settings.zone)
     lines = [f"**宣传工作例会通知**（{title}）", *details]
     return ctx.to_group(f"meeting:{when:%Y-%m-%d}:{days_before}", lines, "……更多线索：发送「例会」查看")

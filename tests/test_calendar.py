@@ -785,3 +785,66 @@ def test_a_meeting_moved_after_its_notice_is_announced_again(chat: ChatDriver, c
     assert group_messages(chat.runtime)[-1].payload["markdown"]["content"].startswith(
         "**例会照常**\n6月25日 09:00的宣传工作例会照常举行：\n时间：2026年6月25日（星期四）09:00\n地点：局三楼会议室")
     assert admin.says("日程 启用 例会") == "日程 meeting 已启用。"  # once
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def notices_before(chat: ChatDriver, day: datetime) -> list[str]:
+    return [m.payload["markdown"]["content"] for m in group_messages(chat.runtime) if m.created_at < day]
+
+
+def test_a_three_day_notice_missed_while_down_goes_out_before_the_day(chat: ChatDriver, cal: Calendar,
+                                                                      clock: FrozenClock) -> None:
+    """Down over Tuesday 09:00 (the one firing three days before): the group first heard of Friday's meeting on
+    the day. The next firing before the day posts it, counted from then."""
+    only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
+    for day, hour, minute in ((22, 18, 0), (24, 8, 0), (24, 9, 0), (25, 9, 0), (26, 8, 30)):  # down all Tuesday
+        clock.current = local(2026, 6, day, hour, minute)
+        cal.tick()
+    heads = [post.splitlines()[0] for post in notices_before(chat, local(2026, 6, 27, 0, 0))]
+    assert heads == ["**宣传工作例会通知**（2 天后）", "**宣传工作例会通知**（今天）"]
+
+
+def test_a_meeting_moved_closer_is_announced_ahead_of_its_day(chat: ChatDriver, cal: Calendar,
+                                                              clock: FrozenClock) -> None:
+    """Moved from Friday 26th to Wednesday 24th on Monday, before Friday's notice was due: its 3-day notice had
+    been due on Sunday, and the group heard of it on the day. Now Monday's 09:00 firing, caught up at 11:00."""
+    only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
+    clock.current = local(2026, 6, 22, 10, 0)
+    assert "已修改" in chat.as_member("admin").says("日程 设置 meeting day=last_wed")
+    for day, hour, minute in ((22, 11, 0), (23, 9, 0), (24, 8, 30)):
+        clock.current = local(2026, 6, day, hour, minute)
+        cal.tick()
+    ahead = notices_before(chat, local(2026, 6, 24, 0, 0))
+    assert len(ahead) == 1 and ahead[0].startswith("**宣传工作例会通知**（2 天后）") and "6月24日" in ahead[0]
+
+
+def test_a_notice_caught_up_late_counts_the_days_from_when_it_is_posted(chat: ChatDriver, cal: Calendar,
+                                                                        clock: FrozenClock) -> None:
+    only(chat.runtime, "meeting", "meeting_notice")
+    clock.current = local(2026, 6, 20, 10, 0)
+    assert "已修改" in chat.as_member("admin").says("日程 设置 meeting_notice grace=2880")
+    cal.tick()
+    clock.current = local(2026, 6, 24, 8, 0)  # down from Saturday over Tuesday's 09:00, back on Wednesday
+    cal.tick()
+    [notice] = notices_before(chat, local(2026, 6, 27, 0, 0))
+    assert notice.startswith("**宣传工作例会通知**（2 天后）") and "6月26日" in notice
+
+
+def test_an_advance_notice_goes_out_once(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    """Caught up at the next firing, a notice is not posted again on the days after; a meeting moved after its
+    notice is told by 例会变更, and its own notice follows on its day as ever."""
+    only(chat.runtime, "meeting", "meeting_notice")
+    for day in (23, 24, 25):
+        clock.current = local(2026, 6, day, 9, 0)
+        cal.tick()
+    assert len(notices_before(chat, local(2026, 6, 27, 0, 0))) == 1
+    clock.current = local(2026, 6, 25, 10, 0)  # moved to Monday 29th after its notice: 例会变更 tells of it
+    assert "例会变更" in chat.as_member("admin").says("日程 设置 meeting day=last_mon")
+    for day in (26, 27, 28):
+        clock.current = local(2026, 6, day, 9, 0)
+        cal.tick()
+    heads = [post.splitlines()[0] for post in notices_before(chat, local(2026, 6, 29, 0, 0))]
+    assert heads == ["**宣传工作例会通知**（3 天后）", "**例会变更**", "**宣传工作例会通知**（3 天后）"]

@@ -1176,3 +1176,17 @@ def test_changing_the_level_of_an_outlet_with_publications_says_what_it_changes(
     changed = admin.says("媒体 修改 韶关日报 级别=市级")
     assert "已登记的 1 篇次刊发积分不变，但统计、结算表和年度总结按新级别显示" in changed
     assert "注意" not in admin.says("媒体 修改 韶关日报 署名=通讯员")  # only the level
+
+
+def test_the_same_link_written_another_way_is_no_correction(chat: ChatDriver) -> None:
+    """The editor records the author's publication again from his browser's address bar (http, a trailing slash,
+    an anchor): each was posted to the group as 用稿反馈（更正） 「链接已更正」, and the link recorded was changed."""
+    number = approved_draft(chat)
+    link = "https://www.sgrb.example/2026/0512/1.html"
+    chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 {link}")
+    for written in ("http://www.sgrb.example/2026/0512/1.html", f"{link}/", f"{link}#comments"):
+        assert "无需重复" in chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 {written}")
+    with chat.runtime.sessions.begin() as session:
+        assert [s.url for s in session.scalars(select(Submission))] == [link]
+        posts = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("published:%"))).all()
+    assert len(posts) == 1

@@ -39,7 +39,7 @@ def change_schedule(session: Session, schedule_id: str, changes: dict[str, str],
     found = next_meeting(session, now, zone)
     before = (found[0], found[1].params.get("place")) if found is not None else None
     schedule = schedules.change(session, schedule_id, changes, zone, now, actor)
-    if schedule.id != MEETING or before is None or not _announced(session, before[0]):
+    if schedule.id != MEETING or before is None or not announced(session, before[0]):
         return schedule, False
     after = next_meeting(session, now, zone)
     if after is None or (after[0], schedule.params.get("place")) == before:
@@ -59,7 +59,7 @@ def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: Zon
     schedule = schedules.enable(session, schedule_id, enabled, now, actor)
     if schedule.id != MEETING:
         return schedule, False
-    if not enabled and found is not None and _announced(session, found[0]):
+    if not enabled and found is not None and announced(session, found[0]):
         when = found[0].astimezone(zone)
         key, lines = "meeting-cancelled", ["**例会取消**",
                                            f"原定{day_name(when)} {when:%H:%M}的宣传工作例会取消，时间另行通知。"]
@@ -78,7 +78,7 @@ def _called_off(session: Session, when: datetime) -> bool:
     return (_latest_post(session, when, "meeting-cancelled", "meeting-resumed") or "").startswith("meeting-cancelled")
 
 
-def _announced(session: Session, when: datetime) -> bool:
+def announced(session: Session, when: datetime) -> bool:
     """Whether the group was told of the meeting on `when`'s day: a notice (jobs.meeting_notice's keys) or a
     change that moved it there."""
     return _latest_post(session, when, "meeting", "meeting-change") is not None

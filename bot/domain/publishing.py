@@ -96,6 +96,8 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     """刊发 of a recorded publication: a new link or page replaces a wrong one (or adds the one not known before),
     头版 learnt later is added (with its points), a date given corrects the day; what is not given stays — a
     plain repeat changes nothing and never takes 头版 away; only another page can (第1版 corrected to 第11版)."""
+    if proof.url is not None and submission.link_key == link_key(proof.url):  # http://, a trailing /, a #fragment:
+        proof = replace(proof, url=None)  # the same article's link, no correction (the link first recorded stays)
     changes = [f"{name}{'改为' if recorded else '补记'} {given}" for name, given, recorded in (
         ("链接", proof.url, submission.url), ("版面", proof.page, submission.page)) if given not in (None, recorded)]
     new_page = proof.page not in (None, submission.page)
