@@ -65,7 +65,8 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         replaced, late = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
                                                   ctx.now, ctx.member.userid, ctx.settings.zone)
         earlier = f"替换了原有内容：\n{replaced}\n" if replaced else ""
-        posted = "本月学习提醒日已过，已把学习内容发到工作群。" if late else ""
+        posted = (("已把更正后的学习内容发到工作群。" if replaced else "本月学习提醒日已过，已把学习内容发到工作群。")
+                  if late else "")
         return Reply(f"已设置 {month} 的学习内容。{posted}{earlier}发送「学习 {month}」查看。")
     if text:
         raise UsageError("用法：学习｜学习 2026-07｜学习 设置 [2026-07] 内容（管理员）")

@@ -293,9 +293,12 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     [posted] = group_messages(chat.runtime)
     assert posted.payload["markdown"]["content"].splitlines() == ["**6月学习提醒**", "《习近平谈治国理政》第二卷",
                                                                   "发送「学习」随时查看。"]
-    assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 改后的书目")  # posted once
+    # Changed after the group had them: posted as 更正 (the group kept the wrong list), the same again is nothing.
+    assert "已把更正后的学习内容发到工作群" in chat.as_member("admin").says("学习 设置 改后的书目")
+    assert "工作群" not in chat.as_member("admin").says("学习 设置 改后的书目")
     assert "已把学习内容发到工作群" not in chat.as_member("admin").says("学习 设置 7月 下月的书")  # not yet due
-    assert len(group_messages(chat.runtime)) == 1
+    assert [m.payload["markdown"]["content"].splitlines()[:2] for m in group_messages(chat.runtime)][1:] == [
+        ["**6月学习提醒（更正）**", "改后的书目"]]
     # The month in words is the month, never the first word of this month's items (nor posted as them).
     for said, month in (("学习 设置 下月 《新闻思想讲义》", "2026-07"), ("学习 设置 八月 八月的书", "2026-08"),
                         ("学习 设置 下个月\n《新闻思想讲义》", "2026-07")):
@@ -304,7 +307,7 @@ def test_a_study_reminder_without_items_asks_the_admins_and_posts_once_they_are_
     assert chat.as_member("zhangsan").says("学习 本月") == "2026-06 学习内容：\n改后的书目"
     assert chat.as_member("zhangsan").says("学习 下月") == "2026-07 学习内容：\n《新闻思想讲义》"
     assert chat.as_member("zhangsan").says("学习 十二月") == "2026-12 的学习内容还没有设置。"
-    assert len(group_messages(chat.runtime)) == 1
+    assert len(group_messages(chat.runtime)) == 2
 
 
 def test_study_items_set_for_a_past_month_are_history_not_a_reminder(chat: ChatDriver, cal: Calendar,

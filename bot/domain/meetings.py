@@ -176,7 +176,8 @@ def study_reminder_fired(session: Session, month: str) -> bool:
 def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None,
                     zone: ZoneInfo) -> tuple[str | None, bool]:
     """Set a month's study items. Returns the items they replaced, if any (shown, and kept in the audit log), and
-    whether they went to the group now: this month's, set after the reminder asked the admins for them."""
+    whether they went to the group now: this month's, set after the reminder asked the admins for them, or
+    changed after the group had them (posted as 更正)."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
@@ -192,13 +193,18 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
                  comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
     hold_schedules(session, Schedule.job == "study_reminder", share=False)  # a reminder running now ends first
     late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_fired(session, month)
-    return earlier, bool(late and post_study(session, month, text, now))
+    if not late or text == earlier:
+        return earlier, False
+    told = bool(outbox.group_posts(session, [f"study:{month}"]))
+    return earlier, bool(post_study(session, month, text, now, corrected=told))
 
 
-def post_study(session: Session, month: str, items: str, now: datetime) -> int:
-    """The month's study reminder in the group, once a month whenever it is posted."""
-    lines = [f"**{int(month[5:])}月学习提醒**", items, "发送「学习」随时查看。"]
-    return outbox.to_group(session, f"study:{month}", lines, now)
+def post_study(session: Session, month: str, items: str, now: datetime, corrected: bool = False) -> int:
+    """The month's study reminder in the group, once a month whenever it is posted; `corrected`, items changed
+    after it (each change once)."""
+    lines = [f"**{int(month[5:])}月学习提醒{'（更正）' if corrected else ''}**", items, "发送「学习」随时查看。"]
+    return outbox.to_group(session, f"study:{month}" + (f":corrected:{now.isoformat()}" if corrected else ""),
+                           lines, now)
 
 
 def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:
