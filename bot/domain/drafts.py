@@ -40,6 +40,10 @@ _EDITOR_FOR = (
     .group_by(Member.id)
     .order_by(case((Member.id == _OWN_EDITOR, 0), else_=1), func.count(Draft.id), Member.id).limit(1))
 
+# The chosen editor's row locked, and its WHERE read again on the row as a role change left it (FOR SHARE).
+_STILL_EDITOR = (select(Member.id).where(Member.id == bindparam("editor_id"), Member.active.is_(True),
+                                         members.holds(Role.editor)).with_for_update(read=True))
+
 
 def had_a_hand(member_id: ColumnElement[int] | QueryableAttribute[int],
                userid: ColumnElement[str] | QueryableAttribute[str]) -> ColumnElement[bool]:
@@ -302,9 +306,7 @@ def _locked_editor_for(session: Session, author: Member) -> Member | None:
     """editor_for, its choice's row held until the draft commits: a role taken away at the same moment either waits
     for this draft (and hands it over) or is seen here, and another editor is chosen."""
     while (editor := editor_for(session, author)) is not None:  # each round's query sees the role changes waited for
-        session.execute(select(Member.id).where(Member.id == editor.id).with_for_update(read=True))
-        session.refresh(editor)
-        if members.is_editor(editor):
+        if session.scalar(_STILL_EDITOR, {"editor_id": editor.id}):
             return editor
     return None
 
