@@ -187,7 +187,7 @@ def test_q11_a_token_error_refreshes_the_token_once_and_retries(errcode: int, li
     assert rows(live)[1].state == OutboxState.sent and rows(live)[1].attempts == 1
 
 
-@pytest.mark.parametrize("errcode", [45009, 130101])
+@pytest.mark.parametrize("errcode", [45009, 45033, 130101])
 def test_q11_rate_limit_waits_at_least_a_minute(errcode: int, live: Runtime, fake_wecom: FakeWeCom,
                                                     clock: FrozenClock) -> None:
     fake_wecom.fail("message/send", errcode)
@@ -210,14 +210,37 @@ def test_q11_a_rate_limited_gettoken_waits_a_minute_and_is_not_called_bad_creden
     assert [text for _, text in sent_texts(fake_wecom)] == ["限频"]
 
 
-def test_q11_untrusted_ip_is_a_dead_letter_that_says_what_to_do(live: Runtime, fake_wecom: FakeWeCom) -> None:
+def test_q11_an_untrusted_ip_keeps_every_message_until_it_is_fixed(live: Runtime, fake_wecom: FakeWeCom,
+                                                                   clock: FrozenClock,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A configuration problem, as wrong credentials are: its dead letter's alarm to the admins was refused alike
+    (the same IP), and every notice queued meanwhile was lost until someone ran `newsbot outbox retry`."""
+    fake_wecom.fail("message/send", 60020)
     fake_wecom.fail("message/send", 60020)
     queue_texts(live, ("lisi", "IP 不在白名单"))
     drain(live)
+    [row] = rows(live)
+    assert row.state == OutboxState.pending and row.attempts == 0
+    assert "企业可信IP" in (row.last_error or "") and "固定 IP 的代理" in (row.last_error or "")
+    assert "企业可信IP" in caplog.text  # said where the admin looks while WeCom itself refuses
+    clock.advance(minutes=11)
+    drain(live)
+    assert rows(live)[0].state == OutboxState.pending
+    clock.advance(minutes=11)  # the IP is trusted now
+    drain(live)
+    assert rows(live)[0].state == OutboxState.sent and [t for _, t in sent_texts(fake_wecom)] == ["IP 不在白名单"]
+
+
+@pytest.mark.parametrize(("errcode", "setting"), [(81013, "可见范围"), (86003, "NEWSBOT_GROUP_CHAT_ID"),
+                                                  (93000, "NEWSBOT_GROUP_WEBHOOK_KEY")])
+def test_q11_a_refusal_tells_the_admins_what_to_fix(errcode: int, setting: str, live: Runtime,
+                                                    fake_wecom: FakeWeCom) -> None:
+    fake_wecom.fail("message/send", errcode)
+    queue_texts(live, ("lisi", "拒收"))
+    drain(live)
     dead, notice = rows(live)
-    assert dead.state == OutboxState.dead
-    assert "企业可信IP" in (dead.last_error or "") and "固定 IP 的代理" in (dead.last_error or "")
-    assert notice.recipient == "admin" and "发送失败" in notice.payload["text"]["content"]
+    assert dead.state == OutboxState.dead and setting in (dead.last_error or "")
+    assert notice.recipient == "admin" and setting in notice.payload["text"]["content"]
     assert "newsbot outbox retry 1" in notice.payload["text"]["content"]
 
 

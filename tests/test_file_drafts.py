@@ -204,7 +204,7 @@ def test_utf16_text_and_content_type_checks() -> None:
 
 
 def test_a_file_job_that_dies_tells_the_member(live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
-    fake_wecom.fail("media/get", 60020)
+    fake_wecom.fail("media/get", 40004)
     send_file(live, clock, "zhangsan", "M1", filename="稿.docx")
     drain(live)
     assert "暂时无法读取" in told(live, "zhangsan")[-1]

@@ -25,7 +25,7 @@ from bot.wecom.crypto import decrypt_file
 from models import AccessToken
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
-RATE_LIMITED = frozenset({45009, 130101})  # wait at least a minute
+RATE_LIMITED = frozenset({45009, 45033, 130101})  # wait at least a minute (45033: too many calls at once)
 _EXPIRED_URL = 40007  # reported like an expired media id: the member must send the file again
 BATCH = 1000  # message/send takes at most 1000 userids
 _EARLY = timedelta(minutes=5)  # treat a token as expired this long before WeCom does

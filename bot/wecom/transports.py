@@ -24,7 +24,13 @@ IP_NOT_TRUSTED = 60020
 CREDENTIALS_HINT = ("企业微信拒绝了应用凭据：请检查 NEWSBOT_WECOM_CORP_ID 和 NEWSBOT_WECOM_SECRET"
                     "（应用管理 → 自建应用 → Secret），改好后消息会自动继续发送。")
 IP_HINT = ("企业微信拒绝了本服务器的 IP（errcode 60020）：请在应用管理的「企业可信IP」中加入本服务器的出口 IP，"
-           "或通过固定 IP 的代理访问（设置 NEWSBOT_WECOM_API_BASE_URL）。")
+           "或通过固定 IP 的代理访问（设置 NEWSBOT_WECOM_API_BASE_URL），改好后消息会自动继续发送。")
+# What an admin does about a refusal that will not pass by itself.
+REFUSAL_HINTS = {
+    81013: "收件人不在应用的可见范围，请在管理后台「应用管理 → 本应用 → 可见范围」中加入该成员",
+    86003: "工作群不存在，请检查 NEWSBOT_GROUP_CHAT_ID（或用 newsbot group create 建群）",
+    93000: "群机器人的地址已失效（机器人被移出群或重置了地址），请更新 NEWSBOT_GROUP_WEBHOOK_KEY",
+}
 
 
 @contextmanager
@@ -34,20 +40,19 @@ def wecom_policy() -> Iterator[None]:
         yield
     except (httpx.TimeoutException, httpx.TransportError) as exc:
         raise RetryLater(f"连不上企业微信（{type(exc).__name__}），稍后重试") from exc
-    except TokenRefused as error:
-        if error.errcode == IP_NOT_TRUSTED:
-            raise Undeliverable(IP_HINT) from error
-        # Wrong corp id or secret: keep every message until the configuration is fixed.
-        log.error("%s %s", CREDENTIALS_HINT, error)
-        raise RetryLater(f"{CREDENTIALS_HINT}（{error}）", timedelta(minutes=10), counts=False) from error
     except WeComError as error:
+        if isinstance(error, TokenRefused) or error.errcode == IP_NOT_TRUSTED:
+            # Wrong credentials, or this server's IP not trusted: every message (the admins' alarm too) would be
+            # refused alike, so all wait, and go once the configuration is fixed.
+            hint = IP_HINT if error.errcode == IP_NOT_TRUSTED else CREDENTIALS_HINT
+            log.error("%s %s", hint, error)
+            raise RetryLater(f"{hint}（{error}）", timedelta(minutes=10), counts=False) from error
         if error.errcode == -1 or error.errcode in TOKEN_ERRORS:
             raise RetryLater(f"企业微信暂时出错（{error}），稍后重试") from error
         if error.errcode in RATE_LIMITED:
             raise RetryLater(str(error), timedelta(seconds=60 + random.uniform(0, 15)), counts=False) from error
-        if error.errcode == IP_NOT_TRUSTED:
-            raise Undeliverable(IP_HINT) from error
-        raise Undeliverable(f"企业微信拒收（{error}），请按错误码查企业微信文档") from error
+        what = REFUSAL_HINTS.get(error.errcode, "请按错误码查企业微信文档")
+        raise Undeliverable(f"企业微信拒收（{error}）：{what}") from error
 
 
 def for_wecom(message: OutboxMessage) -> dict[str, Any]:
