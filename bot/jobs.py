@@ -57,9 +57,12 @@ def meeting_notice(ctx: JobContext) -> int:
     if found is None or found[0] <= ctx.now:  # over already (a notice set after the meeting's hour, or sent late)
         return 0
     when, schedule = found
-    due = meetings.days_until(when, ctx.fire, ctx.settings.zone)
-    if due != days_before and not (0 < due < days_before and not meetings.announced(ctx.session, when)):
-        return 0
+    due, left = (meetings.days_until(when, at, ctx.settings.zone) for at in (ctx.fire, ctx.now))
+    if days_before == 0:
+        if due != 0:
+            return 0
+    elif left == 0 or meetings.announced(ctx.session, when, advance_only=due == days_before) or due > days_before:
+        return 0  # the day's own notice tells of it now; or told already, in advance or by 例会变更
     at = when.astimezone(ctx.settings.zone)
     if off := workdays.holiday(ctx.session, at.date()):  # nobody comes on a holiday: the admins decide
         local = f"{at.year}年{day_name(at.date())}{at:%H:%M}"
@@ -67,8 +70,7 @@ def meeting_notice(ctx: JobContext) -> int:
                       f"{local}的宣传工作例会正逢放假（{off}），工作群没有收到例会通知。请另定时间后在群里通知，"
                       f"或发送「日程 设置 meeting …」调整例会日程。", f"meeting-off:{when:%Y-%m-%d}", ctx.now)
         return 0
-    left = meetings.days_until(when, ctx.now, ctx.settings.zone)  # from when it is posted, late or not
-    title = "今天" if left == 0 else f"{left} 天后"
+    title = "今天" if left == 0 else f"{left} 天后"  # from when it is posted, late or not
     details = meetings.meeting_lines(ctx.session, when, schedule, ctx.settings.zone)
     lines = [f"**宣传工作例会通知**（{title}）", *details]
     return ctx.to_group(f"meeting:{when:%Y-%m-%d}:{days_before}", lines, "……更多线索：发送「例会」查看")

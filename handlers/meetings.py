@@ -62,16 +62,16 @@ def study(msg: Incoming, ctx: Context) -> Reply:
     start, end = found or (today, 0)
     month, text = f"{start:%Y-%m}", raw[end:].strip()
     if setting:  # 学习 设置 2026-07 …: next month's items ahead of the reminder
-        replaced, late = meetings.set_study_items(ctx.session, month, "\n".join(filter(None, [text, ctx.command.body])),
-                                                  ctx.now, ctx.member.userid, ctx.settings.zone)
-        earlier = f"替换了原有内容：\n{replaced}\n" if replaced else ""
-        posted = (("已把更正后的学习内容发到工作群。" if replaced else "本月学习提醒日已过，已把学习内容发到工作群。")
-                  if late else "")
-        return Reply(f"已设置 {month} 的学习内容。{posted}{earlier}发送「学习 {month}」查看。")
+        items = "\n".join(filter(None, [text, ctx.command.body])).strip()
+        replaced, posted = meetings.set_study_items(ctx.session, month, items, ctx.now, ctx.member.userid,
+                                                    ctx.settings.zone)
+        earlier = ("与原有内容相同。" if replaced == items else f"替换了原有内容：\n{replaced}\n") if replaced else ""
+        return Reply(f"已设置 {month} 的学习内容。{meetings.STUDY_POSTED.get(posted, '')}{earlier}"
+                     f"发送「学习 {month}」查看。")
     if text:
         raise UsageError("用法：学习｜学习 2026-07｜学习 设置 [2026-07] 内容（管理员）")
-    items = meetings.study_items(ctx.session, month)
-    return Reply(f"{month} 学习内容：\n{items}" if items else f"{month} 的学习内容还没有设置。")
+    kept = meetings.study_items(ctx.session, month)
+    return Reply(f"{month} 学习内容：\n{kept}" if kept else f"{month} 的学习内容还没有设置。")
 
 
 @router.command("日程", roles={Role.admin}, takes_lines=True)

@@ -356,7 +356,7 @@ def test_study_items_after_a_month_and_a_colon_or_a_day_never_become_this_months
         refused = admin.says(f"学习 设置 {day} 《乡村振兴促进法》")
         assert f"学习内容没有设置：「{day[:12]}」读不出是哪个月。请写：学习 设置 2026-07 内容" in refused
     for month in ("8月，《习近平谈治国理政》第三卷", "8月《习近平谈治国理政》第三卷"):  # a comma, a title: 8月
-        assert "已设置 2026-08 的学习内容。替换了原有内容" in admin.says(f"学习 设置 {month}")
+        assert "已设置 2026-08 的学习内容。与原有内容相同。" in admin.says(f"学习 设置 {month}")
     assert "已设置 2026-05" in admin.says("学习 设置 1.2026年全国两会精神传达提纲 2.《新闻思想讲义》")  # numbered
     admin.says("学习 设置 五月的书")
     assert chat.as_member("zhangsan").says("学习") == "2026-05 学习内容：\n五月的书"
@@ -595,7 +595,7 @@ def test_schedule_cli(chat: ChatDriver, tmp_path: object) -> None:
     with chat.runtime.sessions.begin() as session:
         session.add(JobRun(schedule_id="study_reminder", period=f"{month}-01T09:00:00", claimed_by="test",
                            claimed_at=chat.runtime.clock(), outcome="done", detail="", messages=1))
-    assert "已发到工作群" in cli("set", "--month", month, "本月的书", command="study").stdout
+    assert "已把学习内容发到工作群" in cli("set", "--month", month, "本月的书", command="study").stdout
     assert [m.dedupe_key for m in group_messages(chat.runtime)] == [f"study:{month}"]
 
 
@@ -851,3 +851,38 @@ def test_an_advance_notice_goes_out_once(chat: ChatDriver, cal: Calendar, clock:
         cal.tick()
     heads = [post.splitlines()[0] for post in notices_before(chat, local(2026, 6, 29, 0, 0))]
     assert heads == ["**宣传工作例会通知**（3 天后）", "**例会变更**", "**宣传工作例会通知**（3 天后）"]
+
+
+def test_an_advance_notice_never_goes_on_the_day_nor_twice_when_its_days_change(chat: ChatDriver, cal: Calendar,
+                                                                              clock: FrozenClock) -> None:
+    """A grace of a day caught Thursday's firing up on Friday, the day: 「（今天）」 twice in half an hour. And
+    days_before lowered after the notice went posted a second advance notice."""
+    only(chat.runtime, "meeting", "meeting_notice", "meeting_day_notice")
+    clock.current = local(2026, 6, 20, 10, 0)
+    assert "已修改" in chat.as_member("admin").says("日程 设置 meeting_notice grace=1440")
+    for day, hour, minute in ((23, 8, 0), (26, 8, 0), (26, 8, 30)):  # down from Tuesday 08:00 to Friday 08:00
+        clock.current = local(2026, 6, day, hour, minute)
+        cal.tick()
+    assert [p.splitlines()[0] for p in notices_before(chat, local(2026, 6, 27, 0, 0))] == [
+        "**宣传工作例会通知**（今天）"]
+    clock.current = local(2026, 7, 28, 9, 0)  # July's meeting (31st): its notice, then days_before=2
+    cal.tick()
+    clock.current = local(2026, 7, 28, 10, 0)
+    assert "已修改" in chat.as_member("admin").says("日程 设置 meeting_notice days_before=2")
+    clock.current = local(2026, 7, 29, 9, 0)
+    cal.tick()
+    july = [p for p in notices_before(chat, local(2026, 7, 31, 0, 0)) if "7月31日" in p]
+    assert [p.splitlines()[0] for p in july] == ["**宣传工作例会通知**（3 天后）"]
+
+
+def test_study_items_sent_again_after_a_missed_reminder_reach_the_group(chat: ChatDriver, cal: Calendar,
+                                                                       clock: FrozenClock) -> None:
+    """The reminder was missed beyond its grace: the same items set again go to the group (they never had them)."""
+    only(chat.runtime, "study_reminder")
+    clock.current = local(2026, 6, 1, 10, 0)
+    chat.as_member("admin").says("学习 设置 2026-06 《习近平谈治国理政》第二卷")
+    clock.current = local(2026, 6, 8, 10, 0)
+    assert cal.tick() == [("study_reminder", "2026-06-05T09:00:00", "skipped")]
+    assert "已把学习内容发到工作群" in chat.as_member("admin").says("学习 设置 《习近平谈治国理政》第二卷")
+    assert [m.payload["markdown"]["content"].splitlines()[0] for m in group_messages(chat.runtime)] == [
+        "**6月学习提醒**"]

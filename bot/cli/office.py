@@ -83,7 +83,7 @@ def _study_set(args: argparse.Namespace, settings: Settings) -> int:
     month = f"{stats.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
     with runtime.sessions.begin() as session:
         _, posted = meetings.set_study_items(session, month, args.text, runtime.clock(), None, settings.zone)
-    print(f"已设置 {month} 的学习内容。" + ("本月学习提醒日已过，已发到工作群。" if posted else ""))
+    print(f"已设置 {month} 的学习内容。{meetings.STUDY_POSTED.get(posted, '')}")
     return 0
 
 

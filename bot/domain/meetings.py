@@ -78,10 +78,12 @@ def _called_off(session: Session, when: datetime) -> bool:
     return (_latest_post(session, when, "meeting-cancelled", "meeting-resumed") or "").startswith("meeting-cancelled")
 
 
-def announced(session: Session, when: datetime) -> bool:
-    """Whether the group was told of the meeting on `when`'s day: a notice (jobs.meeting_notice's keys) or a
-    change that moved it there."""
-    return _latest_post(session, when, "meeting", "meeting-change") is not None
+def announced(session: Session, when: datetime, advance_only: bool = False) -> bool:
+    """Whether the group was told of the meeting on `when`'s day: a notice (jobs.meeting_notice's keys
+    `meeting:day:N`, N days before) or a change that moved it there; with `advance_only`, a notice days before."""
+    kinds = ("meeting",) if advance_only else ("meeting", "meeting-change")
+    keys = outbox.group_posts(session, [f"{kind}:{when:%Y-%m-%d}:" for kind in kinds])
+    return any(not (advance_only and key.endswith(":0")) for key in keys)
 
 
 def _latest_post(session: Session, when: datetime, *kinds: str) -> str | None:
@@ -165,6 +167,7 @@ def study_items(session: Session, month: str) -> str | None:
 
 
 STUDY_MAX_CHARS = 500
+STUDY_POSTED = {"提醒": "本月学习提醒日已过，已把学习内容发到工作群。", "更正": "已把更正后的学习内容发到工作群。"}
 
 
 def study_reminder_fired(session: Session, month: str) -> bool:
@@ -174,10 +177,10 @@ def study_reminder_fired(session: Session, month: str) -> bool:
 
 
 def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None,
-                    zone: ZoneInfo) -> tuple[str | None, bool]:
+                    zone: ZoneInfo) -> tuple[str | None, str]:
     """Set a month's study items. Returns the items they replaced, if any (shown, and kept in the audit log), and
-    whether they went to the group now: this month's, set after the reminder asked the admins for them, or
-    changed after the group had them (posted as 更正)."""
+    what went to the group now: "提醒", this month's set after the reminder day (the reminder asked the admins
+    for them, or was missed); "更正", changed after the group had them; else ""."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
@@ -193,10 +196,11 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
                  comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
     hold_schedules(session, Schedule.job == "study_reminder", share=False)  # a reminder running now ends first
     late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_fired(session, month)
-    if not late or text == earlier:
-        return earlier, False
-    told = bool(outbox.group_posts(session, [f"study:{month}"]))
-    return earlier, bool(post_study(session, month, text, now, corrected=told))
+    told = late and bool(outbox.group_posts(session, [f"study:{month}"]))
+    if not late or (told and text == earlier):
+        return earlier, ""
+    post_study(session, month, text, now, corrected=told)
+    return earlier, "更正" if told else "提醒"
 
 
 def post_study(session: Session, month: str, items: str, now: datetime, corrected: bool = False) -> int:
