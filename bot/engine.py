@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import paging
 from bot.config import Settings
 from bot.db import insert_if_new
-from bot.domain import audit, members
+from bot.domain import audit, drafts, members
 from bot.domain.errors import Refused, UserError
 from bot.messages import Incoming, Reply
 from bot.text import (
@@ -28,7 +28,7 @@ from bot.text import (
     without_links,
     xml_safe,
 )
-from models import InboundMessage, Member, Role
+from models import Draft, InboundMessage, Member, Role
 from models.base import table
 
 log = logging.getLogger(__name__)
@@ -323,7 +323,8 @@ class CommandEngine:
         if matched is None and URL.search(command_line(msg.text)[0]) and "link" in self.router.kinds:  # a bare link
             return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
-            return Reply(unknown_command_hint(msg.text, self.router, msg.quoted), outcome="unknown_command")
+            returned = [] if msg.in_group else drafts.returned_to(session, member)
+            return Reply(unknown_command_hint(msg.text, self.router, msg.quoted, returned), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             message = members.role_refusal(session, member, route.roles, route.words[0])
@@ -398,7 +399,9 @@ def quoted_draft(quoted: str) -> str | None:
     return str(numbers.pop()) if len(numbers) == 1 else None
 
 
-def unknown_command_hint(text: str, router: Router, quoted: str = "") -> str:
+def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = ()) -> str:
+    """What to send instead; `returned`, the member's drafts returned to them, which their words may be about
+    (「已改」, the corrected text pasted without 「修改 #1」)."""
     line, raw, _ = command_line(text)
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
@@ -410,14 +413,23 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "") -> str:
             meant = f"{meant.split(' ', 1)[0]} #{number}"
         meant = meant if len(meant) <= 40 else meant[:40] + "…"
         return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
+    to_revise = ""
+    if returned:
+        first = returned[0].number
+        which = (f"您的稿件 {first}《{returned[0].title}》已退回待修改" if len(returned) == 1 else
+                 f"您有 {len(returned)} 篇退回待修改的稿件（{'、'.join(d.number for d in returned[:5])}）")
+        to_revise = (f"{which}：发送「稿件 {first}」看退回意见，改好后发送「修改 {first}」，换行写完整正文。")
     if len(text.strip()) >= ARTICLE_LIKE_CHARS:  # on a phone Enter sends: 「投稿 标题」 went alone, the text after it
-        return (f"未能识别「{shown}」。这像是稿件正文：投稿请把「投稿 标题」和正文放在同一条消息里"
-                "（标题后换行写正文），给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。"
-                "发送「帮助」查看可用命令。")
-    return f"未能识别「{shown}」。发送「帮助」查看可用命令。"
+        head, _, below = text.strip().partition("\n")
+        title = head.strip() if len(head.strip()) <= TITLE_LIKE_CHARS and below.strip() else "标题"
+        how = to_revise or (f"投稿请发送「投稿 {title}」，换行写正文（手机上可写成一行：投稿《{title}》正文……）；"
+                            "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。")
+        return f"未能识别「{shown}」，这像是稿件正文，没有保存。{how}发送「帮助」查看可用命令。"
+    return f"未能识别「{shown}」。{to_revise}发送「帮助」查看可用命令。"
 
 
 ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text
+TITLE_LIKE_CHARS = 30  # its first line, this short with text below, most likely the article's title
 
 
 __all__ = ["Clock", "Command", "CommandEngine", "Context", "Router", "UserError", "utc_now"]

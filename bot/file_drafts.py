@@ -7,6 +7,7 @@ file, extracts the text, creates the draft and tells the member, never inside We
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -167,10 +168,15 @@ class FileDraftJob:
             outbox.reply(session, userid, job.get("reply"), text, f"file:{job['source_key']}:{outcome}", self._clock())
 
 
+# The names Word, WPS and Windows give a file nobody named: no title (「新建 Microsoft Word 文档 (2)」, 「文档1」).
+_DEFAULT_NAME = re.compile(r"(?:新建.*文档|文档|Doc|Document|未命名|无标题|Untitled)[\s\d()（）_-]*", re.IGNORECASE)
+
+
 def _title(filename: str, text: str) -> str:
-    """The file name without its extension; for a nameless file, a short first line of the text."""
+    """The file name without its extension; for a nameless file (or one named as Word names a new one), a short
+    first line of the text."""
     stem = Path(filename).stem.strip()
-    if stem:
+    if stem and not _DEFAULT_NAME.fullmatch(stem):
         return stem[: drafts.TITLE_MAX_CHARS]
     first = text.strip().split("\n", 1)[0].strip()
     return first if 0 < len(first) <= 30 else "文件投稿"

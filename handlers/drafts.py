@@ -23,10 +23,11 @@ _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 
 
-@router.command("投稿", roles={Role.correspondent}, takes_body=True, near=("交稿", "发稿", "写稿", "投搞"))
+@router.command("投稿", roles={Role.correspondent}, takes_body=True, near=("交稿", "发稿", "写稿", "投搞", "头稿"))
 def submit(msg: Incoming, ctx: Context) -> Reply:
     """投稿 标题⏎正文 — 提交新稿件，自动分配编辑
     例：投稿 乐昌开展地灾应急演练⏎（换行写正文）
+    例：投稿《乐昌开展地灾应急演练》正文……（手机上回车就发送时，写成一行）
     """
     if ctx.command.raw_args and not ctx.command.body.strip():  # a title for the file just sent?
         titled = file_drafts.title_recent_file(ctx.session, ctx.member, ctx.command.raw_args, ctx.now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.domain import outlets, publishing, rewards, submitting, workdays
+from bot.domain import drafts, outlets, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
 from bot.engine import Context, Router
@@ -165,7 +165,9 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
     placed = publishing.place_link(ctx.session, ctx.member, msg.text)
     usage = f"刊发 #编号 媒体名称 {placed.url}"
     if not placed.drafts:
-        return Reply(f"收到链接（尚未登记）。您没有批准后等待刊发的稿件；若是已刊发稿件在另一家媒体刊发，"
+        submit = ("" if drafts.wrote_any(ctx.session, ctx.member) else
+                  "机器人不读取链接里的文章：投稿请发送「投稿 标题」并换行写正文，或直接发 .docx 文件。")
+        return Reply(f"收到链接（尚未登记）。{submit}您没有批准后等待刊发的稿件；若是已刊发稿件在另一家媒体刊发，"
                      f"请写明编号和媒体：{usage}")
     if placed.named and len(placed.drafts) == 1:
         draft, sent_to = placed.drafts[0]

@@ -194,7 +194,7 @@ def test_a_long_refusal_is_paged_like_any_reply(chat: ChatDriver) -> None:
     ("zhangsan", "送审 #1", "需要编辑角色"),                       # wrong role
     ("zhaoliu", "送审 #1", "只有稿件 #1 的编辑 李四可以送审"),       # not this draft's editor
     ("zhaoliu", "修改 #1\n改", "只有稿件 #1 的编辑 李四可以修改"),
-    ("zhangsan", "修改 #1\n作者想改", "按三审分离不能修改自己的稿件；补充正文请用「续稿 #1」"),
+    ("zhangsan", "修改 #1\n作者想改", "按三审分离不能修改自己的稿件；文字的改动请告诉编辑李四，由编辑修改；"),
     ("lisi", "批准 #1", "需要审核角色"),
     ("wangwu", "批准 #1", "当前编辑中，不能批准"),                  # wrong state
     ("wangwu", "退回 #1 意见", "只有稿件 #1 的编辑 李四可以退回"),

@@ -105,7 +105,10 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
         title, text = one_line_draft.group(1) or one_line_draft.group(2), one_line_draft.group(3)
     title, text = check_title(title), article(_TEXT_LABEL.sub("", text, count=1))
     if not meaningful(text):
-        raise UsageError("请在标题的下一行起写正文（同一条消息里换行）。例如：\n投稿 标题\n正文第一段……")
+        head, _, rest = title.partition(" ")  # 「投稿 标题 正文…」 on one line: where the title ends is a guess
+        line = f"投稿《{head}》{rest or '正文……'}"
+        raise UsageError("没有保存：没有正文。请在标题的下一行起写正文（同一条消息里换行）；手机上回车就发送的，"
+                         f"可以写成一行，标题加书名号：{line if len(line) <= 40 else line[:40] + '…'}")
     _refuse_a_repeat(session, author, title, text, now)
     editor = _locked_editor_for(session, author)
     # By id, not by object: both members are in the session already, so draft.author and draft.editor come from
@@ -132,26 +135,42 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
 REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a second tap) within it is refused
 
 
-# Built once, as 投稿 runs it on every draft (building a statement costs more than running this one).
-_REPEAT = (select(Draft.id).join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
-           .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
-                  Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn,
-                  DraftVersion.hash == bindparam("hash")).limit(1))
+# Built once, as 投稿 runs it on every draft (building a statement costs more than running this one): the author's
+# draft of this title that makes a new one a mistake — the same text again, or one returned to them to revise.
+_REPEAT = (select(Draft.id, Draft.state)
+           .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
+           .where(Draft.author_id == bindparam("author_id"), Draft.title == bindparam("title"),
+                  or_(Draft.state == DraftState.returned,
+                      and_(Draft.created_at >= bindparam("since"), Draft.state != DraftState.withdrawn,
+                           DraftVersion.hash == bindparam("hash")))).limit(1))
 
 
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
-    """The same title and text from the same author again would be a second draft for a second editor."""
-    earlier = session.scalar(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title,
-                                       "hash": content_hash(text)})
-    if earlier is not None:
-        raise Refused(f"这篇稿件已投过：#{earlier}《{title}》，标题和正文都相同，没有重复投稿。要补充内容请发送"
-                      f"「续稿 #{earlier}」，换行写追加的正文；发送「稿件 #{earlier}」可查看它的进度。", earlier)
+    """The same title and text from the same author again would be a second draft for a second editor; the
+    corrected text of a draft returned to them, a second draft beside the one that waits for 「修改」."""
+    earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title,
+                                        "hash": content_hash(text)}).first()
+    if earlier is None:
+        return
+    number, state = earlier
+    if state == DraftState.returned:
+        raise Refused(f"没有保存为新稿件：您的稿件 #{number}《{title}》已退回待修改。改好的稿子请发送"
+                      f"「修改 #{number}」，换行写完整正文（编辑能看到改了哪里）；确实要另投一篇新稿，请换一个标题。",
+                      number)
+    raise Refused(f"这篇稿件已投过：#{number}《{title}》，标题和正文都相同，没有重复投稿。要补充内容请发送"
+                  f"「续稿 #{number}」，换行写追加的正文；发送「稿件 #{number}」可查看它的进度。", number)
 
 
 # The office's template, copied: 「标题：…」⏎「正文：…」; the labels are no part of the title or the text.
 _TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
 _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
 _ONE_LINE_DRAFT = re.compile(r"^(?:《([^《》]+)》|(?:标题|题目)\s*[:：]\s*(.+?)\s*正文\s*[:：])\s*(\S.*)$")
+
+
+def returned_to(session: Session, member: Member) -> list[Draft]:
+    """The drafts returned to `member` to revise, oldest first."""
+    return list(session.scalars(select(Draft).where(Draft.author_id == member.id, Draft.state == DraftState.returned)
+                                .order_by(Draft.id).limit(LIST_LIMIT)))
 
 
 def wrote_any(session: Session, member: Member) -> bool:

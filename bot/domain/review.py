@@ -249,9 +249,10 @@ def _require_editor(draft: Draft, member: Member, action: str,
                     states: tuple[str, ...]) -> None:
     if draft.state not in states:  # first: nobody may (撤回, 已投递), whatever 三审分离 would say
         raise Refused(_state_refusal(draft, action), draft.id)
-    if draft.author_id == member.id:
-        hint = (f"补充正文请用「续稿 {draft.number}」" if draft.state == S.editing else
-                f"需要改动请联系编辑{draft.editor.name if draft.editor else ''}")
+    if draft.author_id == member.id:  # 续稿 appends: a corrected whole text there would hold the article twice
+        editor = f"编辑{draft.editor.name if draft.editor else ''}"
+        hint = (f"文字的改动请告诉{editor}，由编辑修改；只是在文末补充内容，才用「续稿 {draft.number}」"
+                if draft.state == S.editing else f"需要改动请联系{editor}")
         raise Refused(f"您是稿件 {draft.number} 的作者，按三审分离不能{action}自己的稿件；{hint}。", draft.id)
     # Its editor, or any editor while it has none who still edits (one who left before handing over).
     if not may_edit(draft, member):
