@@ -324,7 +324,8 @@ class CommandEngine:
             return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
             returned = [] if msg.in_group else drafts.returned_to(session, member)
-            return Reply(unknown_command_hint(msg.text, self.router, msg.quoted, returned), outcome="unknown_command")
+            return Reply(unknown_command_hint(msg.text, self.router, msg.quoted, returned,
+                                              member.may(Role.correspondent)), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             message = members.role_refusal(session, member, route.roles, route.words[0])
@@ -399,9 +400,10 @@ def quoted_draft(quoted: str) -> str | None:
     return str(numbers.pop()) if len(numbers) == 1 else None
 
 
-def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = ()) -> str:
+def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = (),
+                         writes: bool = True) -> str:
     """What to send instead; `returned`, the member's drafts returned to them, which their words may be about
-    (「已改」, the corrected text pasted without 「修改 #1」)."""
+    (「已改」, the corrected text pasted without 「修改 #1」); `writes`, whether they may 投稿."""
     line, raw, _ = command_line(text)
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
@@ -413,19 +415,25 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: 
             meant = f"{meant.split(' ', 1)[0]} #{number}"
         meant = meant if len(meant) <= 40 else meant[:40] + "…"
         return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
+    head, _, below = text.strip().partition("\n")
+    title = head.strip() if len(head.strip()) <= TITLE_LIKE_CHARS and below.strip() else ""
+    revised = next((draft for draft in returned if draft.title == title), None)  # its title on the first line
     to_revise = ""
-    if returned:
-        first = returned[0].number
-        which = (f"您的稿件 {first}《{returned[0].title}》已退回待修改" if len(returned) == 1 else
-                 f"您有 {len(returned)} 篇退回待修改的稿件（{'、'.join(d.number for d in returned[:5])}）")
-        to_revise = (f"{which}：发送「稿件 {first}」看退回意见，改好后发送「修改 {first}」，换行写完整正文。")
-    if len(text.strip()) >= ARTICLE_LIKE_CHARS:  # on a phone Enter sends: 「投稿 标题」 went alone, the text after it
-        head, _, below = text.strip().partition("\n")
-        title = head.strip() if len(head.strip()) <= TITLE_LIKE_CHARS and below.strip() else "标题"
-        how = to_revise or (f"投稿请发送「投稿 {title}」，换行写正文（手机上可写成一行：投稿《{title}》正文……）；"
-                            "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。")
-        return f"未能识别「{shown}」，这像是稿件正文，没有保存。{how}发送「帮助」查看可用命令。"
-    return f"未能识别「{shown}」。{to_revise}发送「帮助」查看可用命令。"
+    if revised is not None or len(returned) == 1:
+        draft = revised or returned[0]
+        to_revise = (f"您的稿件 {draft.number}《{draft.title}》已退回待修改：发送「稿件 {draft.number}」看退回意见，"
+                     f"改好后发送「修改 {draft.number}」，换行写完整正文。")
+    elif returned:
+        to_revise = (f"您有 {len(returned)} 篇退回待修改的稿件（{'、'.join(d.number for d in returned[:5])}）："
+                     "改好后发送「修改 #编号」，换行写完整正文。")
+    if len(text.strip()) < ARTICLE_LIKE_CHARS:
+        return f"未能识别「{shown}」。{to_revise}发送「帮助」查看可用命令。"
+    # On a phone Enter sends: 「投稿 标题」 went alone, the text after it.
+    title = title or "标题"
+    submit = ("" if not writes or revised is not None else
+              f"投稿请发送「投稿 {title}」，换行写正文（手机上可写成一行：{drafts.one_line_form(title)}）；"
+              "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。")
+    return f"未能识别「{shown}」，这像是稿件正文，没有保存。{submit}{to_revise}发送「帮助」查看可用命令。"
 
 
 ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text

@@ -169,7 +169,8 @@ class FileDraftJob:
 
 
 # The names Word, WPS and Windows give a file nobody named: no title (「新建 Microsoft Word 文档 (2)」, 「文档1」).
-_DEFAULT_NAME = re.compile(r"(?:新建.*文档|文档|Doc|Document|未命名|无标题|Untitled)[\s\d()（）_-]*", re.IGNORECASE)
+_DEFAULT_NAME = re.compile(r"(?:新建\s*(?:Microsoft\s*Word|DOCX|WPS)?\s*(?:文档|文字文稿|文本文档)|文档|文字文稿|Doc"
+                           r"|Document|未命名\S*|无标题\S*|Untitled\S*)(?:\s*-\s*副本)*[\s\d()（）_-]*", re.IGNORECASE)
 
 
 def _title(filename: str, text: str) -> str:

@@ -3,6 +3,7 @@ weeks): whatever they send that is not recorded says so, and what to type instea
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.runtime import Runtime
@@ -71,14 +72,50 @@ def test_a_link_from_someone_who_never_submitted_says_how_to_submit(chat: ChatDr
     assert "投稿请发送「投稿 标题」" in chat.as_member("zhangsan").says("https://mp.weixin.qq.com/s/AbCdEf123")
 
 
-def test_a_word_file_under_words_default_name_takes_its_title_from_the_text(live: Runtime, fake_wecom: FakeWeCom,
-                                                                           clock: FrozenClock) -> None:
+def test_the_hint_names_the_returned_draft_whose_title_it_carries_and_投稿_for_another(chat: ChatDriver) -> None:
+    """Two drafts returned: the corrected text of #2 under its title was pointed to 「修改 #1」; an unrelated article
+    from a member with a returned draft was pointed to 修改 only (it would have overwritten #1)."""
+    me = chat.as_member("zhangsan")
+    returned(chat)
+    me.says(f"投稿 乐昌召开耕地保护推进会\n{ART}")
+    chat.as_member("lisi").says("退回 #2 标题请再具体些")
+    reply = me.says(f"乐昌召开耕地保护推进会\n{FIXED}")
+    assert "您的稿件 #2《乐昌召开耕地保护推进会》已退回待修改" in reply and "「修改 #1」" not in reply
+    assert "投稿请发送" not in reply
+    reply = me.says(f"乐昌市开展防汛演练\n{ART}")
+    assert "「投稿 乐昌市开展防汛演练」" in reply and "您有 2 篇退回待修改的稿件（#1、#2）" in reply
+
+
+def test_a_title_holding_book_marks_is_given_the_labelled_one_line_form(chat: ChatDriver) -> None:
+    """「投稿《《乐昌日报》头版…》正文」, as suggested, is no draft: 《》 cannot hold 《》."""
+    me = chat.as_member("zhangsan")
+    assert "投稿 标题：我局经验被《南方日报》刊发 正文：正文……" in me.says("投稿 我局经验被《南方日报》刊发")
+    assert "已收到投稿 #1" in me.says(f"投稿 标题：我局经验被《南方日报》刊发 正文：{ART}")
+
+
+def test_an_approver_pasting_text_is_not_told_to_投稿(chat: ChatDriver) -> None:
+    reply = chat.as_member("wangwu").says(f"{TITLE}\n{ART}")
+    assert "这像是稿件正文，没有保存" in reply and "投稿" not in reply
+
+
+def test_a_title_used_again_after_a_week_is_another_article(chat: ChatDriver, clock: FrozenClock) -> None:
+    """「工作动态」 returned last month: this month's 「工作动态」 was refused as its corrected text."""
+    me = chat.as_member("zhangsan")
+    me.says(f"投稿 工作动态\n{ART}")
+    chat.as_member("lisi").says("退回 #1 请补充数据")
+    clock.advance(days=8)
+    assert "已收到投稿 #2" in me.says(f"投稿 工作动态\n{FIXED}")
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("新建 Microsoft Word 文档.docx", TITLE), ("文档1.docx", TITLE), ("演练稿.docx", "演练稿"),
+    ("新建 Microsoft Word 文档 - 副本.docx", TITLE), ("文字文稿1.docx", TITLE), ("新建 DOCX 文档 (2).docx", TITLE),
+    ("新建市档案馆接收首批机关文档.docx", "新建市档案馆接收首批机关文档"), ("文档室搬迁.docx", "文档室搬迁")])
+def test_default_file_names_are_no_title_and_real_ones_are(name: str, title: str, live: Runtime,
+                                                            fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
     """「新建 Microsoft Word 文档.docx」 was the title the editor, the approver, the outlets and the group saw."""
-    names = ("新建 Microsoft Word 文档.docx", "文档1.docx", "新建 DOCX 文档 (2).docx", "演练稿.docx")
-    for n, name in enumerate(names):
-        fake_wecom.media[f"M{n}"] = (DOCX_TYPE, name, docx_bytes(f"{TITLE}{n}", ART))
-        send_file(live, clock, "zhangsan", f"M{n}")
-        drain(live)
+    fake_wecom.media["M1"] = (DOCX_TYPE, name, docx_bytes(TITLE, ART))
+    send_file(live, clock, "zhangsan", "M1")
+    drain(live)
     with live.sessions.begin() as session:
-        assert [d.title for d in session.scalars(select(Draft).order_by(Draft.id))] == [
-            f"{TITLE}0", f"{TITLE}1", f"{TITLE}2", "演练稿"]
+        assert session.scalars(select(Draft.title)).one() == title

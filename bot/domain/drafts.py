@@ -106,9 +106,9 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     title, text = check_title(title), article(_TEXT_LABEL.sub("", text, count=1))
     if not meaningful(text):
         head, _, rest = title.partition(" ")  # 「投稿 标题 正文…」 on one line: where the title ends is a guess
-        line = f"投稿《{head}》{rest or '正文……'}"
+        line = one_line_form(head, rest)
         raise UsageError("没有保存：没有正文。请在标题的下一行起写正文（同一条消息里换行）；手机上回车就发送的，"
-                         f"可以写成一行，标题加书名号：{line if len(line) <= 40 else line[:40] + '…'}")
+                         f"可以写成一行：{line if len(line) <= 40 else line[:40] + '…'}")
     _refuse_a_repeat(session, author, title, text, now)
     editor = _locked_editor_for(session, author)
     # By id, not by object: both members are in the session already, so draft.author and draft.editor come from
@@ -140,14 +140,15 @@ REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a 
 _REPEAT = (select(Draft.id, Draft.state)
            .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
            .where(Draft.author_id == bindparam("author_id"), Draft.title == bindparam("title"),
-                  or_(Draft.state == DraftState.returned,
+                  or_(and_(Draft.state == DraftState.returned, Draft.state_since >= bindparam("since")),
                       and_(Draft.created_at >= bindparam("since"), Draft.state != DraftState.withdrawn,
                            DraftVersion.hash == bindparam("hash")))).limit(1))
 
 
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
     """The same title and text from the same author again would be a second draft for a second editor; the
-    corrected text of a draft returned to them, a second draft beside the one that waits for 「修改」."""
+    corrected text of a draft returned to them this week, a second draft beside the one that waits for 「修改」
+    (a title used again later, 「工作动态」, is another article)."""
     earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title,
                                         "hash": content_hash(text)}).first()
     if earlier is None:
@@ -165,6 +166,12 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
 _TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
 _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
 _ONE_LINE_DRAFT = re.compile(r"^(?:《([^《》]+)》|(?:标题|题目)\s*[:：]\s*(.+?)\s*正文\s*[:：])\s*(\S.*)$")
+
+
+def one_line_form(title: str, text: str = "") -> str:
+    """The draft on one line, as 投稿 reads it where Enter sends: the title in 《》, or labelled when it holds 《》."""
+    text = text or "正文……"
+    return f"投稿 标题：{title} 正文：{text}" if "《" in title or "》" in title else f"投稿《{title}》{text}"
 
 
 def returned_to(session: Session, member: Member) -> list[Draft]:
