@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import outbox
 from bot.config import Settings
-from bot.domain import outlets, photos, stats, submitting
+from bot.domain import members, outlets, photos, stats, submitting
 from bot.domain.drafts import version
 from bot.domain.photos import Photo
 from bot.forms import a4_document
@@ -176,8 +177,11 @@ class MailTransport:
         try:
             smtp = connect(self._settings)
         except Exception as exc:  # counts: after MAX_ATTEMPTS it is a dead letter, and the admins read why
-            delay = timedelta(minutes=10) if isinstance(exc, _SETTING_ERRORS) else None  # None: the line, backoff
-            raise RetryLater(setting_problem(exc, self._settings), delay) from exc
+            problem = setting_problem(exc, self._settings)
+            if isinstance(exc, _SETTING_ERRORS):  # no retry mends it: the admins hear now, not at the dead letter
+                self._tell_admins(problem)
+                raise RetryLater(problem, timedelta(minutes=10)) from exc
+            raise RetryLater(problem) from exc  # the line: backoff
         try:
             smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -200,6 +204,16 @@ class MailTransport:
             raise RetryLater(f"发送中与邮件服务器的连接中断（{type(exc).__name__}: {exc}），稍后重试") from exc
         finally:
             quit_quietly(smtp)  # once DATA is accepted the mail is sent, whatever QUIT answers
+
+
+    def _tell_admins(self, problem: str) -> None:
+        """Once a day, while a setting keeps every e-mail from going."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            outbox.notify(session, members.admin_userids(session),
+                          f"给媒体的邮件发不出去：{problem}。邮件留在发件箱，改好设置并重启后会自动发出；"
+                          "可用 newsbot mail check 检查设置。",
+                          f"mail-setting:{now.astimezone(self._settings.zone):%Y-%m-%d}", now)
 
 
 def connect(settings: Settings) -> _SMTP:

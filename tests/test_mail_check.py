@@ -27,6 +27,7 @@ from bot.runtime import Runtime
 from models import OutboxMessage
 from tests.conftest import FrozenClock, Mailbox
 from tests.loopback import free_port
+from tests.test_delivery import drain
 from tests.test_mail_once import mailed_with
 
 
@@ -132,12 +133,21 @@ def test_a_refused_login_is_named(check: Any) -> None:
 
 
 def test_the_dispatcher_keeps_the_mail_and_says_which_setting(newsroom: Runtime, clock: FrozenClock) -> None:
-    """A setting no retry mends: tried again every ten minutes (not in seconds), the reason in Chinese."""
+    """A setting no retry mends: tried again every ten minutes (not in seconds), the reason in Chinese; the admins
+    hear of it at once, once a day (they heard at the dead letter, about six hours after 投递)."""
     mailed_with(newsroom, smtp_tls="starttls")  # the loopback mailbox has no STARTTLS
     with newsroom.sessions.begin() as session:
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
         assert "不支持 STARTTLS" in str(row.last_error) and row.attempts == 1
         assert row.next_attempt_at.replace(tzinfo=dt.UTC) - clock() == timedelta(minutes=10)
+    for _ in range(3):
+        clock.advance(minutes=10)
+        drain(newsroom)
+    with newsroom.sessions.begin() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("mail-setting:%"))).all()
+        assert [m.recipient for m in told] == ["admin"]
+        assert told[0].payload["text"]["content"].startswith("给媒体的邮件发不出去：邮件服务器")
+        assert "newsbot mail check" in told[0].payload["text"]["content"]
 
 
 class SpamFilter(Mailbox):
