@@ -59,10 +59,12 @@ def meeting_notice(ctx: JobContext) -> int:
     when, schedule = found
     due, left = (meetings.days_until(when, at, ctx.settings.zone) for at in (ctx.fire, ctx.now))
     if days_before == 0:
-        if due != 0:
-            return 0
-    elif left == 0 or meetings.announced(ctx.session, when, advance_only=due == days_before) or due > days_before:
-        return 0  # the day's own notice tells of it now; or told already, in advance or by 例会变更
+        now_due = due == 0
+    else:  # on its day, or late until the day before; not after an earlier advance notice, nor late after 例会变更
+        now_due = left > 0 and due <= days_before and not meetings.announced(
+            ctx.session, when, advance_only=due == days_before)
+    if not now_due:
+        return 0
     at = when.astimezone(ctx.settings.zone)
     if off := workdays.holiday(ctx.session, at.date()):  # nobody comes on a holiday: the admins decide
         local = f"{at.year}年{day_name(at.date())}{at:%H:%M}"

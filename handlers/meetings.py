@@ -66,8 +66,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         replaced, posted = meetings.set_study_items(ctx.session, month, items, ctx.now, ctx.member.userid,
                                                     ctx.settings.zone)
         earlier = ("与原有内容相同。" if replaced == items else f"替换了原有内容：\n{replaced}\n") if replaced else ""
-        return Reply(f"已设置 {month} 的学习内容。{meetings.STUDY_POSTED.get(posted, '')}{earlier}"
-                     f"发送「学习 {month}」查看。")
+        return Reply(f"已设置 {month} 的学习内容。{posted}{earlier}发送「学习 {month}」查看。")
     if text:
         raise UsageError("用法：学习｜学习 2026-07｜学习 设置 [2026-07] 内容（管理员）")
     kept = meetings.study_items(ctx.session, month)

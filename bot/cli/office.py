@@ -83,7 +83,7 @@ def _study_set(args: argparse.Namespace, settings: Settings) -> int:
     month = f"{stats.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
     with runtime.sessions.begin() as session:
         _, posted = meetings.set_study_items(session, month, args.text, runtime.clock(), None, settings.zone)
-    print(f"已设置 {month} 的学习内容。{meetings.STUDY_POSTED.get(posted, '')}")
+    print(f"已设置 {month} 的学习内容。{posted}")
     return 0
 
 

@@ -167,7 +167,6 @@ def study_items(session: Session, month: str) -> str | None:
 
 
 STUDY_MAX_CHARS = 500
-STUDY_POSTED = {"提醒": "本月学习提醒日已过，已把学习内容发到工作群。", "更正": "已把更正后的学习内容发到工作群。"}
 
 
 def study_reminder_fired(session: Session, month: str) -> bool:
@@ -179,8 +178,8 @@ def study_reminder_fired(session: Session, month: str) -> bool:
 def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None,
                     zone: ZoneInfo) -> tuple[str | None, str]:
     """Set a month's study items. Returns the items they replaced, if any (shown, and kept in the audit log), and
-    what went to the group now: "提醒", this month's set after the reminder day (the reminder asked the admins
-    for them, or was missed); "更正", changed after the group had them; else ""."""
+    what went to the group now, in words for the admin (empty for nothing): this month's items set after the
+    reminder day (the reminder asked the admins for them, or was missed), or changed after the group had them."""
     text = text.strip()
     if not text:
         raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
@@ -200,7 +199,7 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
     if not late or (told and text == earlier):
         return earlier, ""
     post_study(session, month, text, now, corrected=told)
-    return earlier, "更正" if told else "提醒"
+    return earlier, ("已把更正后的学习内容发到工作群。" if told else "本月学习提醒日已过，已把学习内容发到工作群。")
 
 
 def post_study(session: Session, month: str, items: str, now: datetime, corrected: bool = False) -> int:
