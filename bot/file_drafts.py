@@ -25,7 +25,7 @@ from bot.messages import Incoming
 from bot.text import word_count
 from bot.wecom.client import Media, WeComError
 from bot.wecom.transports import wecom_policy
-from models import Draft, DraftFile, DraftState, DraftVersion, Member, OutboxMessage, OutboxState, Role
+from models import AuditEvent, Draft, DraftFile, DraftState, Member, OutboxMessage, OutboxState, Role
 
 FILE_JOB = "file"
 _EXPIRED_MEDIA = 40007
@@ -61,14 +61,13 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
     session.refresh(job)
     if job.state == OutboxState.sending:
         return f"文件{named}正在读取，请在收到创建结果后再发送「投稿 {title}」。"
-    found = session.execute(
-        select(Draft, DraftFile.filename, DraftVersion.text).join(DraftFile, DraftFile.draft_id == Draft.id)
-        .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
-        .where(DraftFile.source_key == job.payload["source_key"])).first()
-    # Only a title the bot gave it: the file's name, or for a nameless file (AI bot) the text's first line.
-    if found is None or found[0].title not in (_title(found[1], ""), _title("", found[2])):
+    draft = session.scalar(select(Draft).join(DraftFile, DraftFile.draft_id == Draft.id)
+                           .where(DraftFile.source_key == job.payload["source_key"]))
+    # Only a title the bot gave it (the file's name, or the text's first line), not one the author gave since.
+    if draft is None or session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == draft.id,
+                                                                   AuditEvent.action == "retitle").limit(1)):
         return None
-    draft, before = found[0], found[0].title
+    before = draft.title
     if draft.current_version != 1 or not drafts.compare_and_set(session, draft, (DraftState.editing,),
                                                                  title=title, updated_at=now):
         return (f"稿件 {draft.number}《{before}》当前{DraftState(draft.state).label}，编辑已在处理，不再改标题。"
@@ -127,7 +126,7 @@ class FileDraftJob:
 
     def _create(self, userid: str, job: dict[str, Any], filename: str, media: Media, text: str) -> None:
         now, source_key = self._clock(), job["source_key"]
-        title = job.get("title") or _title(filename, text)
+        title, text = (job["title"], text) if job.get("title") else _title(filename, text)
         try:
             with self._sessions.begin() as session:
                 author = members.get(session, userid)
@@ -173,11 +172,13 @@ _DEFAULT_NAME = re.compile(r"(?:新建\s*(?:Microsoft\s*Word|DOCX|WPS)?\s*(?:文
                            r"|Document|未命名\S*|无标题\S*|Untitled\S*)(?:\s*-\s*副本)*[\s\d()（）_-]*", re.IGNORECASE)
 
 
-def _title(filename: str, text: str) -> str:
-    """The file name without its extension; for a nameless file (or one named as Word names a new one), a short
-    first line of the text."""
+def _title(filename: str, text: str) -> tuple[str, str]:
+    """The title and the article: the file name without its extension; for a nameless file (or one named as Word
+    names a new one), a short first line of the text, which then is no longer part of the article."""
     stem = Path(filename).stem.strip()
     if stem and not _DEFAULT_NAME.fullmatch(stem):
-        return stem[: drafts.TITLE_MAX_CHARS]
-    first = text.strip().split("\n", 1)[0].strip()
-    return first if 0 < len(first) <= 30 else "文件投稿"
+        return stem[: drafts.TITLE_MAX_CHARS], text
+    first, _, rest = text.strip().partition("\n")
+    if 0 < len(first.strip()) <= 30:
+        return first.strip(), rest if rest.strip() else text
+    return "文件投稿", text

@@ -35,6 +35,8 @@ WECOM_TEXT_LIMIT = 2048
 # page's footer (bot.paging).
 COPIED_HEADING = re.compile(r"#[0-9]+《[^\n]*》v[0-9]+（[^\n]*字）\n")
 COPIED_FOOTER = re.compile(r"（第 [0-9]+/[0-9]+ 页，(?:已全部显示|发送「更多」看下一页)）")
+# …and the lines above a later page: what it goes on answering, and how old it is.
+COPIED_PAGE_LINES = re.compile(r"^(?:（续「.*」）|（[0-9]+ 小时前的回复，状态以当时为准）)[ \t]*(?:\n|$)", re.MULTILINE)
 # Characters XML 1.0 cannot carry at all (replies, .docx files).
 _BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -124,8 +124,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         f"{draft.number}《{draft.title}》",
         f"状态：{state}",
         f"作者：{draft.author.name}（{draft.author.department or '未填部门'}）",
-        "版本：" + "；".join(f"v{v.number} {local_time(v.created_at, zone, ctx.now)} {v.author.name} "
-                            f"{word_count(v.text)}字" for v in versions[-5:]),
+        (f"版本（共 {len(versions)} 版，列出最近 5 版）：" if len(versions) > 5 else "版本：")
+        + "；".join(f"v{v.number} {local_time(v.created_at, zone, ctx.now)} {v.author.name} {word_count(v.text)}字"
+                   for v in versions[-5:]),
     ]
     if draft.approved_by is not None and draft.approved_at is not None:
         lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone, ctx.now)}")
@@ -178,6 +179,6 @@ def _compare(ctx: Context, draft: Draft, first: int, second: int) -> Reply:
     old, new = drafts.version(ctx.session, draft, first), drafts.version(ctx.session, draft, second)
     changes = version_diff(old.text, new.text)
     head = f"{draft.number}《{draft.title}》v{first} → v{second}"
-    if not changes:
-        return Reply(f"{head}：正文没有变化。")
+    if not changes:  # what is left: blanks, indents, empty lines (still a new version, which voids an approval)
+        return Reply(f"{head}：" + ("正文没有变化。" if old.text == new.text else "只改了空格、缩进或空行，文字未改。"))
     return Reply("\n".join([f"{head}，{len(changes)} 处改动（〔删：〕原文，〔增：〕新文）：", *changes]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import review
-from bot.domain.drafts import current_version, get
+from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
 from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
@@ -51,16 +51,32 @@ _YES_PHRASES = re.compile(
 def revise(msg: Incoming, ctx: Context) -> Reply:
     """修改 #编号⏎完整正文 — 编辑修改；退回后作者修改
     例：修改 #12⏎（换行写完整正文）
+    例：修改 #12⏎标题：新标题（只改标题；也可再换行写完整正文）
     """
     number = draft_number(ctx.command, "修改", text_below=True)
     draft = get(ctx.session, number)
-    before = current_version(ctx.session, draft)
+    before, title, was_approved = current_version(ctx.session, draft), draft.title, draft.state == DraftState.approved
     version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
-    state = DraftState(get(ctx.session, number).state)
-    if version.number == before.number:
-        return Reply(f"正文与 v{before.number} 相同：稿件 #{number} 原样交回编辑，当前{state.label}。")
+    state = DraftState(draft.state).label
+    retitled = f"标题已改为《{draft.title}》（原为《{title}》）" if draft.title != title else ""
     now, was = word_count(version.text), word_count(before.text)
-    lines = [f"已保存稿件 #{number} 的 v{version.number}，{now} 字（v{before.number} {was} 字），当前{state.label}。"]
+    if version.number != before.number:
+        lines = [f"{retitled}{'；' if retitled else ''}已保存稿件 #{number} 的 v{version.number}，{now} 字"
+                 f"（v{before.number} {was} 字），当前{state}。"]
+    elif retitled:
+        lines = [f"{retitled}，正文未改（v{version.number}），当前{state}。"]
+    else:
+        lines = [f"正文与 v{before.number} 相同：稿件 #{number} 原样交回编辑，当前{state}。"]
+    if was_approved:
+        approvers = "、".join(a.name for a in review.eligible_approvers(ctx.session, draft))
+        lines.append("原批准已作废，重新批准后才能投递；" + (f"已通知审核人：{approvers}。" if approvers
+                                                           else "暂无可审核的人，已通知管理员。"))
+    dropped = review.dropped_appends(ctx.session, draft, before, version)
+    if dropped:
+        first = dropped[0] if len(dropped[0]) <= 20 else dropped[0][:20] + "…"
+        lines.append(f"注意：作者续稿追加的 {len(dropped)} 段（「{first}」{'等' if len(dropped) > 1 else ''}）不在 "
+                     f"v{version.number} 中。如是有意删去，不必理会；如需保留，请发送"
+                     f"「稿件 #{number} v{before.number}」取回，补上后再发送「修改 #{number}」和完整正文。")
     if was >= 200 and now * 2 < was:  # only the changed paragraph sent, as with 续稿: the rest of it went
         lines.append(f"正文比原来短了一半以上。修改要发送完整正文；如果只发了改动的段落，请发送「稿件 #{number} "
                      f"v{before.number}」取回原文，改好后再发送「修改 #{number}」和完整正文。")
@@ -116,7 +132,11 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     """
     number, rest = take_number(ctx.command, "退回")
     draft = review.return_to_author(ctx.session, number, ctx.member, rest.raw_args, ctx.now)
-    lines = [f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。"]
+    if draft.state == DraftState.returned:
+        lines = [f"已将稿件 {draft.number} 退回给作者 {draft.author.name}，意见已转达。"]
+    else:  # an author who may no longer 修改: the editor takes the comment
+        lines = [f"作者 {draft.author.name} 已不能修改稿件，稿件 {draft.number} 回到{editor_named(draft)}那里修改，"
+                 "意见已转达。"]
     other = later_number(rest.raw_args)  # 「与 #1 内容重复」 is a reason; 「退回 #2 和 #3 …」 would leave #3 waiting
     if other is not None and int(other.group(1)) != number:
         lines.append(f"只退回了稿件 {draft.number}：意见里提到的 #{other.group(1)} 没有退回。"

@@ -168,6 +168,22 @@ _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
 _ONE_LINE_DRAFT = re.compile(r"^(?:《([^《》]+)》|(?:标题|题目)\s*[:：]\s*(.+?)\s*正文\s*[:：])\s*(\S.*)$")
 
 
+def retitled(text: str) -> tuple[str | None, str]:
+    """The template under 修改: a first line 「标题：…」 gives the draft a new title; the text is what follows it,
+    without its 「正文：」 label (nothing: the title alone changes)."""
+    head, _, rest = text.strip().partition("\n")
+    label = _TITLE_LABEL.match(head.strip())
+    if label is None:
+        return None, text
+    title = head.strip()[label.end():].strip()
+    if not title:
+        raise UsageError("「标题：」后面没有写标题。改标题请这样写：第一行「修改 #编号」，第二行「标题：新标题」；"
+                         "只改标题不必附正文。")
+    if len(title) > TITLE_MAX_CHARS:
+        raise UsageError(f"标题有 {len(title)} 个字，最多 {TITLE_MAX_CHARS} 个字。请缩短后重发。")
+    return check_title(title), _TEXT_LABEL.sub("", rest, count=1)
+
+
 def one_line_form(title: str, text: str = "") -> str:
     """The draft on one line, as 投稿 reads it where Enter sends: the title in 《》, or labelled when it holds 《》."""
     text = text or "正文……"

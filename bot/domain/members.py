@@ -151,7 +151,7 @@ def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Rol
     session.flush()  # a member new in this change needs an id before a query names them
     changed = list(changed)
     for member, _ in changed:  # first: a draft that comes back to an editor who also left is then handed over
-        if not member.active or not member.roles & review.REVISERS:
+        if not review.may_revise(member):
             review.author_cannot_revise(session, member, now, actor)
     handed_over = [draft for member, _ in changed for draft in drafts.hand_over(session, member, now, actor)]
     for member, was in changed:

@@ -199,7 +199,8 @@ def check(outlet: Outlet, draft: Draft, text: str, has_photos: bool) -> Check:
     if outlet.max_chars and words > outlet.max_chars:
         problems.append(f"正文 {words} 字，超过 {outlet.max_chars} 字")
     if outlet.max_title_chars and len(draft.title) > outlet.max_title_chars:
-        problems.append(f"标题 {len(draft.title)} 字，超过 {outlet.max_title_chars} 字")
+        problems.append(f"标题 {len(draft.title)} 字，超过 {outlet.max_title_chars} 字"
+                        f"（改标题请发送「修改 {draft.number}」，换行写「标题：新标题」；改后需重新批准）")
     if outlet.photos_required and not has_photos:
         problems.append("需要配图：请作者把带照片的 Word 稿件发给我（照片随稿件发给媒体）")
     return Check(outlet, problems)

@@ -24,9 +24,10 @@ from bot.domain.drafts import (
     get,
     had_a_hand,
     may_edit,
+    retitled,
 )
 from bot.domain.errors import Refused, UsageError
-from bot.text import COPIED_FOOTER, COPIED_HEADING, article, meaningful, word_count
+from bot.text import COPIED_FOOTER, COPIED_HEADING, COPIED_PAGE_LINES, article, meaningful, word_count
 from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
@@ -40,7 +41,8 @@ _PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindpa
 
 
 def revise(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
-    """修改: a new version by the editor (editing, approved) or the author (returned).
+    """修改: a new version by the editor (editing, approved) or the author (returned); a first line 「标题：…」
+    changes the title too (alone, only the title).
 
     After the author's revision the draft goes back to its editor (unchanged too: the author checked and found
     it right); a change after approval voids the approval and the draft waits for the approver again.
@@ -52,9 +54,11 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         raise UsageError(f"正文里有机器人回复的页码「{footer.group()}」：这是复制来的一页回复，正文可能不完整，"
                          "没有保存。请发送完整正文（去掉标题行和页码）；稿件较长时，建议在电脑上用企业微信复制发送。")
     heading = COPIED_HEADING.match(text)  # 「稿件 #1 全文」 copied whole: its first line is no part of the article
-    text = article(text[heading.end():]) if heading else text
-    if not meaningful(text):
-        raise UsageError(f"请在「修改 {draft.number}」的下一行写修改后的完整正文（同一条消息里换行）。")
+    title, text = retitled(article(COPIED_PAGE_LINES.sub("", text[heading.end():] if heading else text)))
+    title, text = title if title != draft.title else None, article(text)
+    if not meaningful(text) and title is None:
+        raise UsageError(f"请在「修改 {draft.number}」的下一行写修改后的完整正文（同一条消息里换行）；"
+                         f"改标题请在下一行写「标题：新标题」。")
     if draft.state == S.returned:
         if draft.author_id != member.id:
             raise Refused(f"稿件 {draft.number} 已退回给作者 {draft.author.name}，由作者修改。", draft.id)
@@ -66,20 +70,23 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         _require_editor(draft, member, "修改", (S.editing, S.approved))
         to_state = S.pending if draft.state == S.approved else S.editing
     old = current_version(session, draft)
+    text = text if meaningful(text) else old.text  # 「标题：…」 alone
     # Returned with a question the text already answers (请核实…): the author sends it back as it is.
     unchanged = old.hash == content_hash(text)
-    if unchanged and draft.state != S.returned:
+    if unchanged and title is None and draft.state != S.returned:
         raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
     number = old.number if unchanged else old.number + 1
-    from_state, editor_id = draft.state, acting_editor(draft, member)
+    from_state, editor_id, before = draft.state, acting_editor(draft, member), draft.title
     voided = from_state == S.approved
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
-          current_version=number, editor_id=editor_id,
+          current_version=number, editor_id=editor_id, **({"title": title} if title else {}),
           **({"approved_hash": None, "approved_by_id": None, "approved_at": None} if voided else {}))
     version = old if unchanged else add_version(session, draft, number, text, member, now)
+    if title:
+        audit.record(session, now, member.userid, "retitle", draft_id=draft.id, comment=f"{before} → {title}")
     event = audit.record(session, now, member.userid, "revise", draft_id=draft.id, from_state=from_state,
                          to_state=to_state, version=number,
-                         comment="批准已作废" if voided else "核实后未改动" if unchanged else None)
+                         comment="批准已作废" if voided else "核实后未改动" if unchanged and not title else None)
     if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
         who = "作者" if member.id == draft.author_id else ""
         did = "核实后没有改动" if unchanged else "修改了"
@@ -87,9 +94,26 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
                       f"{who}{member.name} {did}稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
                       f"draft:{draft.id}:revised:{audit.step_id(session, event)}", now)
     elif voided:
+        changes = ([] if unchanged else [f"修改为 v{number}"]) + ([f"标题改为《{title}》"] if title else [])
         _ask_approvers(session, draft, version, now, audit.step_id(session, event),
-                       f"稿件批准后被 {member.name} 修改为 v{number}，原批准已作废，请重新审核。")
+                       f"稿件批准后被 {member.name} {'，'.join(changes)}，原批准已作废，请重新审核。")
     return version
+
+
+def dropped_appends(session: Session, draft: Draft, before: DraftVersion, after: DraftVersion) -> list[str]:
+    """Paragraphs the author's 续稿 added to `before` that the 修改 making `after` left out: most likely the
+    reviser edited the text they had read before the 续稿 came."""
+    appended = set(session.scalars(select(AuditEvent.version).where(AuditEvent.draft_id == draft.id,
+                                                                    AuditEvent.action == "append")))
+    base = before.number
+    while base in appended:
+        base -= 1
+    origin = session.scalar(select(DraftVersion.text).where(DraftVersion.draft_id == draft.id,
+                                                            DraftVersion.number == base))
+    if base == before.number or origin is None or not before.text.startswith(origin):
+        return []
+    added = (line.strip() for line in before.text[len(origin):].splitlines())
+    return [paragraph for paragraph in added if paragraph and paragraph not in after.text]
 
 
 def send_for_approval(session: Session, draft_id: int, member: Member, now: datetime) -> list[Member]:
@@ -150,11 +174,24 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     if comment.strip(" 。.：:") in _PLACEHOLDERS:
         raise Refused(f"请把「{comment.strip(' 。.：:')}」换成具体的退回原因，作者才知道改什么，"
                       f"例如：退回 {draft.number} 第二段的数据请再核实", draft.id)
-    from_state = S(draft.state)
+    from_state, author = S(draft.state), draft.author
+    if from_state == S.editing and not may_revise(author):
+        raise Refused(f"作者 {author.name} {_why_cannot_revise(author)}，退回后没有人能修改稿件 {draft.number}。"
+                      f"请您直接发送「修改 {draft.number}」改好后送审；不再需要请管理员发送「撤回 {draft.number}」。",
+                      draft.id)
+    # The approver's comment on the draft of an author who may no longer 修改 is for its editor.
+    to_state = S.returned if may_revise(author) else S.editing
     editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
-    _move(session, draft, (from_state,), S.returned, now, "退回", editor_id=editor_id)
+    _move(session, draft, (from_state,), to_state, now, "退回", editor_id=editor_id)
     event = audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
-                         to_state=S.returned, version=draft.current_version, comment=comment)
+                         to_state=to_state, version=draft.current_version, comment=comment)
+    if to_state == S.editing:
+        editor = draft.editor if draft.editor is not None and draft.editor.active else None
+        outbox.notify(session, [editor.userid] if editor else members.admin_userids(session),
+                      f"稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n作者 {author.name} "
+                      f"{_why_cannot_revise(author)}，不能修改，稿件回到编辑中：请编辑修改后再送审。",
+                      f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
+        return draft
     revised = current_version(session, draft).author_id != draft.author_id  # 传帮带: start from the editor's text
     start = (f"编辑改过正文（现为 v{draft.current_version}），请先发送「稿件 {draft.number} 全文」取最新正文，"
              "在它上面修改，" if revised else "")
@@ -187,10 +224,19 @@ def _comment(text: str) -> str:
 REVISERS = frozenset({Role.correspondent, Role.editor})  # who may send 修改 (the author of a returned draft)
 
 
+def may_revise(author: Member) -> bool:
+    """Whether an author may still send 修改 for their returned draft."""
+    return author.active and bool(author.roles & REVISERS)
+
+
+def _why_cannot_revise(author: Member) -> str:
+    return "已停用" if not author.active else "已不是通讯员"
+
+
 def author_cannot_revise(session: Session, author: Member, now: datetime, actor: str | None) -> list[Draft]:
     """Drafts returned to an author who left, or who holds no role that may send 修改 any more, go back to their
     editor: only the author may revise a returned draft, so it would wait for ever where no list shows it."""
-    why = "已停用" if not author.active else "已不是通讯员"
+    why = _why_cannot_revise(author)
     back = list(session.scalars(select(Draft).where(Draft.author_id == author.id, Draft.state == S.returned)
                                 .order_by(Draft.id)))
     for draft in back:
