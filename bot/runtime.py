@@ -142,7 +142,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      f"抱歉，您要的文件未能发出，已通知管理员。原因：{error[:200]}", f"{death}:member", now)
     admins = members.admin_userids(session)
-    summary = outbox.describe(message)
+    summary = (submitting.mail_described(session, message.payload["submission_id"], message.recipient)
+               if message.channel == submitting.MAIL else outbox.describe(message))
     then = "最后一次发送中途中断，邮件可能已经发出：请先向该媒体确认，没有收到再运行" if maybe_sent else "处理后可运行"
     outbox.notify(session, admins,
                   f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"

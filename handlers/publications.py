@@ -12,7 +12,7 @@ from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
 from bot.text import day_name, to_half_width
 from handlers.arguments import take_number
-from models import Level, Role
+from models import Level, Role, SubmissionState
 
 router = Router()
 FRONT_PAGE_WORDS = ("头版", "头条", "头版头条")
@@ -45,8 +45,15 @@ def send(msg: Incoming, ctx: Context) -> Reply:
     if result.queued:
         lines.append(f"稿件 #{number} 已排队投递：{'、'.join(o.name for o in result.queued)}。")
     lines += [f"未投 {check.outlet.name}：{'；'.join(check.problems)}" for check in result.refused]
-    if result.already:
-        lines.append(f"之前已投递：{'、'.join(o.name for o in result.already)}")
+    if result.already:  # 已投递, or what came of it (刊发 with no e-mail of ours too)
+        lines.append("之前已有记录，没有再发：" + "、".join(f"{s.outlet.name}（{SubmissionState(s.state).label}）"
+                                                    for s in result.already))
+    lines += [f"没有发给{outlet.name}：它的邮箱 {outlet.mailbox} 已收到过这篇稿件（{twin.outlet.name}，"
+              f"{SubmissionState(twin.state).label}）。" for outlet, twin in result.same_mailbox]
+    if result.unsure:
+        unsure = "、".join(o.name for o in result.unsure)
+        lines.append(f"没有再发给{unsure}：之前的邮件发送时连接中断，可能已经收到。请先向媒体确认；"
+                     f"没有收到再单独发送「投递 #{number} {result.unsure[0].name}」。")
     if result.waiting:
         waiting = "、".join(o.name for o in result.waiting)
         lines.append(f"还在排队等待发送（之前的投递，邮件服务器恢复后自动发出）：{waiting}；"

@@ -59,11 +59,12 @@ class SubmissionState(StrEnum):
     published = "published"
     not_used = "not_used"
     failed = "failed"  # the e-mail could not be sent: 投递 again once the cause is fixed
+    unsure = "unsure"  # the connection broke once the e-mail was handed over: only a 投递 naming the outlet sends it
 
     @property
     def label(self) -> str:
         return {"queued": "待发送", "sending": "发送中", "sent": "已投递", "published": "已刊发", "not_used": "未采用",
-                "failed": "发送失败"}[self.value]
+                "failed": "发送失败", "unsure": "可能已发出（请向媒体确认）"}[self.value]
 
 
 class Submission(Base):

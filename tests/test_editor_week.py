@@ -1,5 +1,5 @@
-"""Review: an experienced correspondent as editor (编辑) for a busy week. Each test is a finding: it fails
-while the product behaves as described in its docstring."""
+"""An experienced correspondent as editor (编辑) for a busy week. Found by a review: each docstring says what
+went wrong before."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ def test_one_correct_mail_per_outlet_with_the_docx(newsroom: Runtime, mailbox: M
         assert {s.state for s in submissions} == {SubmissionState.sent}
         assert {s.message_id for s in submissions} == {m["Message-ID"] for m in mailbox.messages}
         assert session.get(Draft, 1).state == DraftState.submitted
-    assert "之前已投递：韶关日报" in chat.as_member("lisi").says("投递 #1 韶关日报")
+    assert "之前已有记录，没有再发：韶关日报（已投递）" in chat.as_member("lisi").says("投递 #1 韶关日报")
     drain(newsroom)
     assert len(mailbox.messages) == 2  # never twice to one outlet
 

@@ -278,7 +278,8 @@ def _waiting_outlets(session: Session, draft: Draft) -> list[Outlet]:
     """The outlets a draft was e-mailed to that have not published it (yet)."""
     return list(session.scalars(select(Outlet).join(Submission, Submission.outlet_id == Outlet.id).where(
         Submission.draft_id == draft.id,
-        Submission.state.in_((SubmissionState.queued, SubmissionState.sending, SubmissionState.sent)))
+        Submission.state.in_((SubmissionState.queued, SubmissionState.sending, SubmissionState.sent,
+                              SubmissionState.unsure)))
         .order_by(Outlet.id)))
 
 

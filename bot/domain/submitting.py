@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.domain import audit, members, outlets, photos
 from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit
-from bot.domain.errors import Refused, UsageError
+from bot.domain.errors import NotFound, Refused, UsageError
 from models import Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
 
 S = DraftState
@@ -26,8 +26,14 @@ MAIL = "mail"  # the outbox channel of submissions; payload {"submission_id", "m
 class Sent:
     queued: list[Outlet] = field(default_factory=list)
     refused: list[outlets.Check] = field(default_factory=list)
-    already: list[Outlet] = field(default_factory=list)
+    already: list[Submission] = field(default_factory=list)
     waiting: list[Outlet] = field(default_factory=list)  # its e-mail is queued still (a server down): not sent
+    unsure: list[Outlet] = field(default_factory=list)  # its e-mail may have arrived: sent only when named
+    # An outlet whose mailbox has the draft already, under another outlet's name (one replacing a retired one).
+    same_mailbox: list[tuple[Outlet, Submission]] = field(default_factory=list)
+
+
+RESENDABLE = (SubmissionState.failed, SubmissionState.unsure)  # 投递 may send these again (unsure: when named)
 
 
 def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
@@ -45,7 +51,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         raise UsageError(f"请写要投递的媒体，例如：投递 {draft.number} 韶关日报 南方网，或：投递 {draft.number} 全部")
     if "全部" in words and words != ["全部"]:
         raise UsageError(f"「全部」要单独写：投递 {draft.number} 全部；或只列媒体：投递 {draft.number} 韶关日报 南方网")
-    targets = outlets.active(session) if words == ["全部"] else [outlets.find(session, w) for w in words]
+    targets = outlets.active(session) if words == ["全部"] else _named(session, draft, words)
     if not targets:
         raise UsageError("还没有启用的媒体。请管理员用「媒体 添加 名称 级别 邮箱」添加，"
                          "或用「媒体 修改 名称 启用=是」启用。")
@@ -55,9 +61,19 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     result = Sent()
     for outlet in dict.fromkeys(targets):
         earlier = done.get(outlet.id)
-        if earlier is not None and earlier.state != SubmissionState.failed:
-            waits = earlier.state in (SubmissionState.queued, SubmissionState.sending)
-            (result.waiting if waits else result.already).append(outlet)
+        if earlier is not None and earlier.state == SubmissionState.unsure and words == ["全部"]:
+            result.unsure.append(outlet)  # a second copy only when the editor found it did not arrive
+            continue
+        if earlier is not None and earlier.state not in RESENDABLE:
+            if earlier.state in (SubmissionState.queued, SubmissionState.sending):
+                result.waiting.append(outlet)
+            else:
+                result.already.append(earlier)
+            continue
+        twin = next((s for s in done.values() if s.outlet_id != outlet.id and s.state not in RESENDABLE
+                     and outlet.mailbox and s.outlet.mailbox.lower() == outlet.mailbox.lower()), None)
+        if twin is not None:
+            result.same_mailbox.append((outlet, twin))
             continue
         verdict = outlets.check(outlet, draft, approved.text, has_photos)
         if not verdict.ok:
@@ -69,7 +85,7 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
                                     state=SubmissionState.queued, message_id=message_id, queued_at=now)
             session.add(submission)
             session.flush()
-        else:  # a failed send, tried again
+        else:  # a failed (or maybe failed) send, tried again
             submission = earlier
             submission.state, submission.message_id, submission.queued_at = SubmissionState.queued, message_id, now
         outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,  # one row per e-mail, as its Message-ID
@@ -86,6 +102,21 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
     return result
 
 
+def _named(session: Session, draft: Draft, words: list[str]) -> list[Outlet]:
+    """The outlets named, all of them or none: a misspelt or retired one stops the 投递, saying what to send."""
+    found, problems = [], []
+    for word in words:
+        try:
+            found.append(outlets.find(session, word))
+        except NotFound as error:
+            problems.append(error.message)
+    if problems:
+        rest = " ".join(dict.fromkeys(o.name for o in found))
+        raise UsageError("没有投递任何媒体。" + "".join(problems)
+                         + (f"只投其余的请发送「投递 {draft.number} {rest}」。" if rest else ""))
+    return found
+
+
 def new_message_id(sender: str) -> str:
     """The Message-ID of a submission's e-mail, recorded with it (the sender may be 「宣传办 <xcb@…>」)."""
     return make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "newsbot.local")
@@ -98,19 +129,28 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
     this e-mail's last attempt died inside SMTP (then the editor is asked to check with the outlet: never a
     second copy)."""
     submission = _locked(session, submission_id)
-    if submission is None or submission.message_id != message_id:
+    if submission is None:
         return None
+    if submission.message_id != message_id:
+        if submission.state != SubmissionState.failed:
+            return None
+        # `outbox retry` of an e-mail whose later 投递 failed too: nothing is on its way, so this one goes.
+        submission.message_id = message_id
     if submission.state == SubmissionState.sending:
         mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)
         return None
-    if submission.state not in (SubmissionState.queued, SubmissionState.failed):  # failed: `outbox retry`
+    if submission.state not in (SubmissionState.queued, *RESENDABLE):  # failed, unsure: `outbox retry`
         return None
-    if not submission.outlet.active:  # retired since 投递 (媒体 停用): it is sent nothing more
+    outlet = submission.outlet
+    if not outlet.active or not outlet.mailbox:  # retired (媒体 停用) or its mailbox cleared since 投递
         submission.state = SubmissionState.failed
-        draft, outlet = submission.draft, submission.outlet.name
-        audit.record(session, now, None, "mail.failed", draft_id=draft.id, comment=f"{outlet}：媒体已停用，未发出")
+        draft = submission.draft
+        why = "管理员已停用该媒体" if not outlet.active else "该媒体的邮箱已被清空"
+        audit.record(session, now, None, "mail.failed", draft_id=draft.id, comment=f"{outlet.name}：{why}，未发出")
+        again = "" if not outlet.active else (f"管理员设置邮箱（「媒体 修改 {outlet.name} 邮箱=地址」）后，"
+                                              f"请发送「投递 {draft.number} {outlet.name}」。")
         outbox.notify(session, told_of_mail(session, draft),
-                      f"稿件 {draft.number}《{draft.title}》没有投递{outlet}：管理员已停用该媒体，邮件没有发出。",
+                      f"稿件 {draft.number}《{draft.title}》没有投递{outlet.name}：{why}，邮件没有发出。{again}",
                       f"mail-retired:{submission.id}:{attempt}", now)
         return None
     submission.state = SubmissionState.sending  # committed before SMTP: a crash from here on is seen
@@ -140,7 +180,7 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
     given up for lost (failed)."""
     session.execute(update(Submission).where(Submission.id == submission_id,
                                              Submission.message_id == message_id).values(
-        state=case((Submission.state.in_((SubmissionState.sending, SubmissionState.failed)),
+        state=case((Submission.state.in_((SubmissionState.sending, *RESENDABLE)),
                     SubmissionState.sent), else_=Submission.state),
         # `now` typed as the column: a bare parameter would skip its UTC conversion, and PostgreSQL would
         # read it in the session's zone.
@@ -150,15 +190,16 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
 def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
                 maybe_sent: bool = False) -> bool:
     """An e-mail was given up (a dead letter), or its connection broke after the message was handed over
-    (`maybe_sent`): mark the submission failed, so 投递 may send it again, and tell the editor which outlet and
-    what to do. `attempt` names the attempt: each is reported once. True when the outlet may have it."""
+    (`maybe_sent`): mark the submission failed (unsure, when it may have arrived), so 投递 may send it again, and
+    tell the editor which outlet and what to do. `attempt` names the attempt: each is reported once. True when
+    the outlet may have it."""
     submission = _locked(session, submission_id)
     if submission is None or submission.state not in (SubmissionState.queued, SubmissionState.sending):
         return False
     # Still `sending` at its dead letter: the last attempt died inside SMTP (the claim after it found attempts
     # used up), so the outlet may have it, as when start_sending finds it so.
     maybe_sent = maybe_sent or submission.state == SubmissionState.sending
-    submission.state = SubmissionState.failed
+    submission.state = SubmissionState.unsure if maybe_sent else SubmissionState.failed
     draft = submission.draft
     outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
     text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"
@@ -169,6 +210,17 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
                  comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
     outbox.notify(session, told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
     return maybe_sent
+
+
+def mail_described(session: Session, submission_id: int, address: str) -> str:
+    """A submission's e-mail in the admins' words: the draft and the outlet (whose mailbox they may have to fix)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return f"投稿邮件发往 {address}"
+    draft, outlet = submission.draft, submission.outlet.name
+    title = draft.title if len(draft.title) <= 24 else draft.title[:24] + "…"  # the notice shows 120 characters
+    return (f"稿件 {draft.number}《{title}》投递{outlet}的邮件（发往 {address}；"
+            f"邮箱有误请发送「媒体 修改 {outlet} 邮箱=地址」）")
 
 
 def publishable(draft: Draft) -> bool:
