@@ -98,7 +98,8 @@ def _listing(ctx: Context) -> Reply:
                                 ("我的稿件", listing.authored_total, listing.authored)):
         if total:
             lines.append(f"{title}（{total}）：")
-            lines += [_line(ctx, d, overdue) for d in shown]
+            lines += [_line(ctx, d, overdue) + (_UNSENT_MARK if shown is waiting and d.state == DraftState.submitted
+                                                else "") for d in shown]
             if total > len(shown):
                 lines.append(f"……另有 {total - len(shown)} 篇更早的，发送「稿件 #编号」查看")
     if not listing.authored_total and ctx.member.may(Role.correspondent):
@@ -107,6 +108,9 @@ def _listing(ctx: Context) -> Reply:
         lines.append("目前没有待您处理的稿件。")
     lines.append("发送「稿件 #编号」查看详情。")
     return Reply("\n".join(lines))
+
+
+_UNSENT_MARK = "（有媒体的邮件没有发出）"  # a sent draft waits for its editor only so
 
 
 def _detail(ctx: Context, draft: Draft) -> Reply:
@@ -119,6 +123,12 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     if holder:
         late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""
         state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}{late}）"
+    sent = submitting.submissions(ctx.session, draft)
+    unsent = [s.outlet.name for s in sent if s.state in drafts.UNSENT]
+    if draft.state == DraftState.submitted and unsent:
+        state = (f"{'邮件都没有发出' if len(unsent) == len(sent) else state}（{'、'.join(unsent)}：待"
+                 f"{drafts.editor_named(draft)}重新「投递 {draft.number} 媒体名称」；"
+                 f"不再投请「不采用 {draft.number} 媒体名称」）")
     versions = drafts.versions(ctx.session, draft)
     lines = [
         f"{draft.number}《{draft.title}》",
@@ -130,7 +140,6 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     ]
     if draft.approved_by is not None and draft.approved_at is not None:
         lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone, ctx.now)}")
-    sent = submitting.submissions(ctx.session, draft)
     if sent:
         today = ctx.now.astimezone(zone).date()
         lines.append("媒体：" + "；".join(_outlet_line(s, today) for s in sent))

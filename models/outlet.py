@@ -79,6 +79,9 @@ class Submission(Base):
         # 转载: of the month's publications, those no e-mail of ours preceded (刊发 records them with no message id).
         Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("message_id = ''"),
               postgresql_where=text("message_id = ''")),
+        # The editor's 待我处理: sent drafts with an e-mail that did not go out (or may not have arrived).
+        Index("ix_submission_unsent_draft_id", "draft_id", sqlite_where=text("state IN ('failed', 'unsure')"),
+              postgresql_where=text("state IN ('failed', 'unsure')")),
         # 刊发: is this link another publication's already?
         Index("ix_submission_link_key", "link_key", sqlite_where=text("link_key IS NOT NULL"),
               postgresql_where=text("link_key IS NOT NULL")),

@@ -3,13 +3,17 @@ went wrong before."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot import outbox as outbox_module
 from bot.domain import review
 from bot.runtime import Runtime
-from models import Draft, DraftState
-from tests.conftest import ChatDriver, FrozenClock
+from models import Draft, DraftState, OutboxMessage, OutboxState
+from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
 from tests.test_file_drafts import DOCX_TYPE, docx_bytes, send_file
+from tests.test_publishing import approved_draft
 
 LONG = "今天上午，我局在坪石镇开展地质灾害应急演练，模拟山体滑坡险情，组织群众转移避险。"  # 40 字
 
@@ -178,3 +182,32 @@ def test_an_author_fixes_the_title_the_approver_returned(chat: ChatDriver) -> No
     assert reply.startswith("标题已改为《乐昌坪石镇开展地质灾害应急演练》（原为《乐昌开展地灾演练》），"
                             "正文未改（v1），当前编辑中。"), reply
     assert current(chat)[0].title == "乐昌坪石镇开展地质灾害应急演练"
+
+
+def test_a_draft_whose_only_mail_failed_is_not_shown_as_sent_and_stays_in_the_editors_list(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent) -> None:
+    """投递 #1 韶关日报, and that e-mail is given up (dead letter): nothing reached any outlet, yet 稿件 #1 says
+    「状态：已投递」 and the draft leaves the editor's 待我处理; the only trace is one notice in a busy week. It
+    should stay in the editor's list (and not read 已投递) until it is sent again."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    assert "已排队投递：韶关日报" in chat.as_member("lisi").says("投递 #1 韶关日报")
+    mailbox.down()
+    with newsroom.sessions.begin() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail",
+                                                          OutboxMessage.state == OutboxState.pending)).one()
+        row.attempts = outbox_module.MAX_ATTEMPTS
+    drain(newsroom)
+    assert any("投递韶关日报失败，邮件没有发出" in line for line in sent.lines)
+    detail = chat.as_member("lisi").says("稿件 #1")
+    listing = chat.as_member("lisi").says("稿件")
+    assert ("状态：邮件都没有发出（韶关日报：待编辑 李四重新「投递 #1 媒体名称」；不再投请「不采用 #1 媒体名称」）"
+            in detail), detail
+    assert "#1《乐昌开展世界地球日宣传》已投递（有媒体的邮件没有发出）" in listing, listing
+    mailbox.up()
+    chat.as_member("lisi").says("投递 #1 韶关日报")
+    drain(newsroom)
+    assert "#1" not in chat.as_member("lisi").says("稿件")  # sent at last: nothing more to do
+    assert "状态：已投递\n" in chat.as_member("lisi").says("稿件 #1")
+
+

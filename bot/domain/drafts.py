@@ -16,7 +16,17 @@ from bot import outbox
 from bot.domain import audit, members
 from bot.domain.errors import NotFound, Refused, UsageError
 from bot.text import article, meaningful, one_line, word_count
-from models import AuditEvent, DepartmentEditor, Draft, DraftState, DraftVersion, Member, Role
+from models import (
+    AuditEvent,
+    DepartmentEditor,
+    Draft,
+    DraftState,
+    DraftVersion,
+    Member,
+    Role,
+    Submission,
+    SubmissionState,
+)
 
 TITLE_MAX_CHARS = 100
 TEXT_MAX_CHARS = 100_000
@@ -72,13 +82,18 @@ _ME, _MY_USERID = bindparam("member_id", type_=Integer), bindparam("userid", typ
 _COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author_id == _ME)
 
 
+UNSENT = (SubmissionState.failed, SubmissionState.unsure)  # e-mails 投递 may send again (unsure: when named)
+_UNSENT = select(Submission.draft_id).where(Submission.state.in_(UNSENT))  # by ix_submission_unsent_draft_id
+
+
 @cache
 def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
     """Counting and listing what waits for a member: their drafts returned to them to revise, the drafts they
-    edit, and those approved for them to 投递; unassigned ones for an editor (whichever editor takes them);
-    pending ones for an approver."""
+    edit, those approved for them to 投递 and those with an e-mail that did not go out; unassigned ones for an
+    editor (whichever editor takes them); pending ones for an approver."""
     waiting = [(Draft.author_id == _ME) & (Draft.state == DraftState.returned),
-               (Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved))]
+               (Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved)),
+               (Draft.editor_id == _ME) & (Draft.state == DraftState.submitted) & Draft.id.in_(_UNSENT)]
     if editor:  # a draft with no editor is any editor's to edit or 投递
         waiting.append(Draft.editor_id.is_(None) & Draft.state.in_((DraftState.editing, DraftState.approved))
                        & (Draft.author_id != _ME))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, members, outlets, photos
-from bot.domain.drafts import approved_version, compare_and_set, editor_named, get, may_edit
+from bot.domain.drafts import UNSENT, approved_version, compare_and_set, editor_named, get, may_edit
 from bot.domain.errors import NotFound, Refused, UsageError
 from models import Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
 
@@ -32,8 +32,6 @@ class Sent:
     # An outlet whose mailbox has the draft already, under another outlet's name (one replacing a retired one).
     same_mailbox: list[tuple[Outlet, Submission]] = field(default_factory=list)
 
-
-RESENDABLE = (SubmissionState.failed, SubmissionState.unsure)  # 投递 may send these again (unsure: when named)
 
 
 def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
@@ -64,13 +62,13 @@ def submit(session: Session, draft_id: int, member: Member, words: list[str], se
         if earlier is not None and earlier.state == SubmissionState.unsure and words == ["全部"]:
             result.unsure.append(outlet)  # a second copy only when the editor found it did not arrive
             continue
-        if earlier is not None and earlier.state not in RESENDABLE:
+        if earlier is not None and earlier.state not in UNSENT:
             if earlier.state in (SubmissionState.queued, SubmissionState.sending):
                 result.waiting.append(outlet)
             else:
                 result.already.append(earlier)
             continue
-        twin = next((s for s in done.values() if s.outlet_id != outlet.id and s.state not in RESENDABLE
+        twin = next((s for s in done.values() if s.outlet_id != outlet.id and s.state not in UNSENT
                      and outlet.mailbox and s.outlet.mailbox.lower() == outlet.mailbox.lower()), None)
         if twin is not None:
             result.same_mailbox.append((outlet, twin))
@@ -139,7 +137,7 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
     if submission.state == SubmissionState.sending:
         mail_failed(session, submission_id, "", now, attempt, maybe_sent=True)
         return None
-    if submission.state not in (SubmissionState.queued, *RESENDABLE):  # failed, unsure: `outbox retry`
+    if submission.state not in (SubmissionState.queued, *UNSENT):  # failed, unsure: `outbox retry`
         return None
     outlet = submission.outlet
     if not outlet.active or not outlet.mailbox:  # retired (媒体 停用) or its mailbox cleared since 投递
@@ -180,7 +178,7 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
     given up for lost (failed)."""
     session.execute(update(Submission).where(Submission.id == submission_id,
                                              Submission.message_id == message_id).values(
-        state=case((Submission.state.in_((SubmissionState.sending, *RESENDABLE)),
+        state=case((Submission.state.in_((SubmissionState.sending, *UNSENT)),
                     SubmissionState.sent), else_=Submission.state),
         # `now` typed as the column: a bare parameter would skip its UTC conversion, and PostgreSQL would
         # read it in the session's zone.
