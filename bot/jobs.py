@@ -31,11 +31,14 @@ class JobContext:
 
 
 def monthly_report(ctx: JobContext) -> int:
-    """The 1st: last month's figures and the departments with no draft (宣传无死角)."""
-    this_month = ctx.fire.date().replace(day=1)
-    start = (this_month - timedelta(days=1)).replace(day=1)
-    figures = stats.figures(ctx.session, start, this_month, ctx.settings.zone)
-    lines = [f"**{month_name(start)}宣传工作月报**", figures.headline]
+    """The 1st: last month's figures and the departments with no draft (宣传无死角). Fired in the second half of
+    a month (日程 设置 monthly_report day=last), that month's so far."""
+    day = ctx.fire.date()
+    start = day.replace(day=1) if day.day > 15 else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    figures = stats.figures(ctx.session, start, end, ctx.settings.zone)
+    so_far = f"（截至{day.month}月{day.day}日）" if day >= start else ""
+    lines = [f"**{month_name(start)}宣传工作月报{so_far}**", figures.headline]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:
         lines.append(f"{start.month}月没有投稿的部门：{'、'.join(figures.silent_departments)}"

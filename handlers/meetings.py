@@ -112,11 +112,17 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         changes = field_values(tail)
         if not changes:
             raise UsageError("请写 字段=值，例如：日程 设置 meeting hour=16 place=二楼会议室")
+        before = dict(schedules.get(ctx.session, rest[0]).rule)
         schedule, announced = meetings.change_schedule(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now,
                                                        ctx.member.userid)
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
         told = "\n已通知的例会时间或地点有变，已在工作群发出例会变更。" if announced else ""
+        skipped = schedules.skipped_this_month(before, schedule, ctx.settings.zone, ctx.now)
+        if skipped is not None:
+            told += (f"\n注意：按新规则，本月的 {local_time(skipped, ctx.settings.zone, ctx.now)} 已过，本月不再发送"
+                     + ("；本月学习内容用「学习 设置」设置后会直接发到工作群。" if schedule.job == "study_reminder"
+                        else "。如本月还要发送，请先设为今后的时间，发送后再改回。"))
         return Reply(f"已修改 {schedule.id}：{schedules.describe_rule(schedule.rule)}{params}，"
                      f"下次 {local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else '—'}{told}")
     raise UsageError("用法：日程｜日程 启用 编号｜日程 停用 编号｜日程 设置 编号 字段=值 …｜日程 假日｜"

@@ -169,10 +169,17 @@ def study_items(session: Session, month: str) -> str | None:
 STUDY_MAX_CHARS = 500
 
 
-def study_reminder_fired(session: Session, month: str) -> bool:
-    """Whether the month's study reminder is past: items set now go to the group at once."""
-    return session.scalar(select(JobRun.id).join(Schedule, Schedule.id == JobRun.schedule_id).where(
-        Schedule.job == "study_reminder", JobRun.period.like(f"{month}-%")).limit(1)) is not None
+def study_reminder_past(session: Session, now: datetime, zone: ZoneInfo) -> bool:
+    """Whether this month's study reminder is past: it fired, or its day under today's rule went by without it
+    (moved to a day gone by). Items set now go to the group at once."""
+    local = now.astimezone(zone)
+    if session.scalar(select(JobRun.id).join(Schedule, Schedule.id == JobRun.schedule_id).where(
+            Schedule.job == "study_reminder", JobRun.period.like(f"{local:%Y-%m}-%")).limit(1)) is not None:
+        return True
+    schedule = session.scalar(select(Schedule).where(Schedule.job == "study_reminder", Schedule.enabled.is_(True)))
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    day = schedules.trigger(schedule.rule, zone).get_next_fire_time(None, start) if schedule is not None else None
+    return day is not None and day < local
 
 
 def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None,
@@ -194,7 +201,7 @@ def set_study_items(session: Session, month: str, text: str, now: datetime, acto
     audit.record(session, now, actor, "study.set",
                  comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
     hold_schedules(session, Schedule.job == "study_reminder", share=False)  # a reminder running now ends first
-    late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_fired(session, month)
+    late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_past(session, now, zone)
     told = late and bool(outbox.group_posts(session, [f"study:{month}"]))
     if not late or (told and text == earlier):
         return earlier, ""

@@ -277,7 +277,9 @@ def _read_rows(numbered: Iterable[tuple[int, list[str]]]
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(CSV_HEADER):
-            errors.append(f"第 {line} 行：应有 4 列，实际 {len(cells)} 列")
+            several = ("；多个角色用 | 分隔写在同一列，例如 编辑|通讯员（用逗号会多出列）"
+                       if len(cells) > len(CSV_HEADER) else "")
+            errors.append(f"第 {line} 行：应有 4 列（userid,name,department,roles），实际 {len(cells)} 列{several}")
             continue
         userid, name, department, role_text = (one_line(cell).strip() for cell in cells)
         if not userid or not name:

@@ -98,6 +98,10 @@ def change(session: Session, schedule_id: str, changes: dict[str, str], zone: Zo
     except (ValueError, TypeError) as exc:
         raise UsageError(_rule_refusal(rule, zone)) from exc
     if upcoming is None:
+        past = trigger(rule, zone).get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=zone))
+        if past is not None:  # a date written in full, gone by
+            raise UsageError(f"这个时间（{past:%Y-%m-%d %H:%M}）已过，没有修改。请写今后的日期，"
+                             "或去掉 year（每年）、month（每月）。")
         raise UsageError("这个时间规则永远不会触发（比如 2 月 30 日），请检查。")
     if rule != schedule.rule:  # a new place or grace leaves a due firing due; catching up starts from a new rule
         _every_month_has_its_day(rule, zone, now)
@@ -169,6 +173,19 @@ def describe_params(schedule: Schedule) -> str:
             return ";".join(f"{month}-{day} {name}" for month, day, name in value)
         return str(value)
     return " ".join(f"{name}={shown(value)}" for name, value in schedule.params.items())
+
+
+def skipped_this_month(before: dict[str, str], schedule: Schedule, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """This month's firing a change of rule left behind: the old rule had it still ahead, the new rule's is gone
+    by (日程 设置 day=2 on the 3rd). A new rule catches up on nothing before it: the month goes without."""
+    local = now.astimezone(zone)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    ahead = trigger(before, zone).get_next_fire_time(None, local)
+    gone = trigger(schedule.rule, zone).get_next_fire_time(None, start)
+    upcoming = next_fire(schedule, now, zone)
+    if ahead is None or gone is None or (ahead.year, ahead.month) != (local.year, local.month) or gone >= local:
+        return None
+    return gone if upcoming is None or (upcoming.year, upcoming.month) != (local.year, local.month) else None
 
 
 def next_fire(schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetime | None:
