@@ -37,7 +37,7 @@ def monthly_report(ctx: JobContext) -> int:
     start = day.replace(day=1) if day.day > 15 else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
     figures = stats.figures(ctx.session, start, end, ctx.settings.zone)
-    so_far = f"（截至{day.month}月{day.day}日）" if day >= start else ""
+    so_far = f"（截至{day.month}月{day.day}日）" if day < end else ""
     lines = [f"**{month_name(start)}宣传工作月报{so_far}**", figures.headline]
     lines += [f"> {row.name}：投递 {row.sent}，刊发 {row.published}，上稿率 {row.rate}" for row in figures.outlets]
     if figures.silent_departments:

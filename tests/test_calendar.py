@@ -55,7 +55,8 @@ def test_q15_monthly_report_fires_at_9_shanghai_on_the_1st_once(chat: ChatDriver
     clock.advance(seconds=30)
     assert cal.tick() == []
     [report] = group_messages(chat.runtime)
-    assert report.dedupe_key == "report:2026-05" and "2026年5月宣传工作月报" in report.payload["markdown"]["content"]
+    assert report.dedupe_key == "report:2026-05"
+    assert "**2026年5月宣传工作月报**" in report.payload["markdown"]["content"]
 
 
 def test_the_last_friday_rule_for_every_month_of_two_years(chat: ChatDriver) -> None:
