@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,6 +87,11 @@ class Context:
     command: Command
     router: Router
     in_group: bool = False  # said in the work group: replies must not carry a draft's text
+
+    @property
+    def today(self) -> date:
+        """Today in the office's zone (on a server in UTC, 1 January begins at 08:00)."""
+        return self.now.astimezone(self.settings.zone).date()
 
 
 Handler = Callable[[Incoming, Context], Reply]

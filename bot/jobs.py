@@ -155,14 +155,12 @@ def overdue_reminders(ctx: JobContext) -> int:
             else:  # an admin holds it: nobody may approve it
                 todo = "目前没有能审核这篇稿件的审核人，请发送「成员 角色 账号 审核」指定一位"
             text = f"{waiting}{todo}；发送「稿件 {draft.number} 全文」查看。"
-            sent += outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid, payload=outbox.text(text),
-                                   dedupe_key=f"{holding}:{day}:{userid}", now=ctx.now)
+            sent += outbox.notify(ctx.session, [userid], text, f"{holding}:{day}", ctx.now)
         if earlier:  # the second reminder and later: an admin sees it too
             names = "、".join(members.names(ctx.session, late.holders).values()) or "无人"
             copy = f"抄送管理员：第 {earlier + 1} 次催办（经办：{names}）\n{text}"
-            for userid in (a for a in admins if a not in late.holders):
-                sent += outbox.enqueue(ctx.session, channel=outbox.APP, recipient=userid,
-                                       payload=outbox.text(copy), dedupe_key=f"{holding}:{day}:{userid}", now=ctx.now)
+            sent += outbox.notify(ctx.session, [a for a in admins if a not in late.holders], copy,
+                                  f"{holding}:{day}", ctx.now)
     return sent
 
 
@@ -176,8 +174,7 @@ def training_reminder(ctx: JobContext) -> int:
     admins = members.with_role(ctx.session, Role.admin)
     if not admins:
         return ctx.to_group(f"training:{year}", [text])
-    return sum(outbox.enqueue(ctx.session, channel=outbox.APP, recipient=admin.userid, payload=outbox.text(text),
-                              dedupe_key=f"training:{year}:{admin.userid}", now=ctx.now) for admin in admins)
+    return outbox.notify(ctx.session, [admin.userid for admin in admins], text, f"training:{year}", ctx.now)
 
 
 YEAR_END_PARTS = 10  # the whole year's articles (a county bureau's few dozen to a few hundred), not a flood

@@ -123,12 +123,12 @@ def _words(payload: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def notify(session: Session, userids: Iterable[str], message: str | dict[str, Any], dedupe_key: str,
-           now: datetime) -> None:
-    """A text (or a ready payload) to each member in `userids`, one row each (dedupe per recipient)."""
+           now: datetime) -> int:
+    """A text (or a ready payload) to each member in `userids`, one row each (dedupe per recipient); returns
+    how many rows were queued."""
     payload = text(message) if isinstance(message, str) else message
-    for userid in dict.fromkeys(userids):
-        enqueue(session, channel=APP, recipient=userid, payload=payload,
-                dedupe_key=f"{dedupe_key}:{userid}", now=now)
+    return sum(enqueue(session, channel=APP, recipient=userid, payload=payload,
+                       dedupe_key=f"{dedupe_key}:{userid}", now=now) for userid in dict.fromkeys(userids))
 
 
 def reply_route(msg: Incoming, now: datetime) -> dict[str, Any] | None:

@@ -141,7 +141,7 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     if draft.approved_by is not None and draft.approved_at is not None:
         lines.append(f"批准：{draft.approved_by.name} {local_time(draft.approved_at, zone, ctx.now)}")
     if sent:
-        today = ctx.now.astimezone(zone).date()
+        today = ctx.today
         lines.append("媒体：" + "；".join(_outlet_line(s, today) for s in sent))
     topic = topics.of_draft(ctx.session, draft.id)
     if topic:

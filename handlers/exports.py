@@ -23,7 +23,7 @@ def export(msg: Incoming, ctx: Context) -> Reply:
     导出 总结 [年份] — 年度宣传工作总结的数据素材（Word 文件）
     例：导出 2026Q3
     """
-    today, words = ctx.now.astimezone(ctx.settings.zone).date(), ctx.command.args.strip()
+    today, words = ctx.today, ctx.command.args.strip()
     summary = _SUMMARY.search(words)
     if summary is None:
         job, title = _wanted(words, today)

@@ -54,7 +54,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
         if not ctx.member.may(Role.admin):
             raise Refused("只有管理员可以设置学习内容。发送「学习」查看本月内容。")
         args, raw = args[2:].lstrip(), raw[2:].lstrip()
-    today = ctx.now.astimezone(ctx.settings.zone).date()
+    today = ctx.today
     found = stats.leading_month(args, today)
     if found is None and setting and _UNREAD_MONTH.match(args):  # read as items, it would replace this month's
         raise UsageError(f"学习内容没有设置：「{args.split()[0][:12]}」读不出是哪个月。请写：学习 设置 2026-07 内容，"
@@ -102,10 +102,8 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         return Reply("\n".join(lines))
     action, rest = words[0], words[1:]
     if action in ("启用", "停用") and len(rest) == 1:
-        schedule, told_group = meetings.enable_schedule(ctx.session, rest[0], action == "启用", ctx.settings.zone,
-                                                        ctx.now, ctx.member.userid)
-        told = "" if not told_group else (
-            "已通知的例会取消，已在工作群发出。" if action == "停用" else "已在工作群通知例会照常举行。")
+        schedule, told = meetings.enable_schedule(ctx.session, rest[0], action == "启用", ctx.settings.zone,
+                                                  ctx.now, ctx.member.userid)
         return Reply(f"日程 {schedule.id} 已{action}。{told}")
     if action == "设置" and len(rest) >= 2:
         tail = ctx.command.raw_args.split(None, 2)[2]  # values may contain spaces: agenda=一、线索 二、经验
@@ -117,7 +115,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
                                                        ctx.member.userid)
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
-        told = "\n已通知的例会时间或地点有变，已在工作群发出例会变更。" if announced else ""
+        told = f"\n{announced}" if announced else ""
         skipped = schedules.skipped_this_month(before, schedule, ctx.settings.zone, ctx.now)
         if skipped is not None:
             told += (f"\n注意：按新规则，本月的 {local_time(skipped, ctx.settings.zone, ctx.now)} 已过，本月不再发送"
@@ -144,7 +142,7 @@ _ACTION_COLON = re.compile(rf"^({'|'.join(_WORKDAY_ACTIONS)})\s*[:：,，]\s*(?=
 
 def _workdays(ctx: Context, word: str, rest: str) -> Reply:
     """The office's days off and weekend days worked: what the editor's clock and 催办 go by."""
-    today, action = ctx.now.astimezone(ctx.settings.zone).date(), _WORKDAY_ACTIONS[word]
+    today, action = ctx.today, _WORKDAY_ACTIONS[word]
     if action == "假日":
         lines = [f"{workdays.span_name(first, last, weekdays=True)} {'放假' if off else '调休上班'}（{name}），"
                  f"共 {(last - first).days + 1} 天" for first, last, off, name in workdays.upcoming(ctx.session, today)]

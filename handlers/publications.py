@@ -67,7 +67,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     例：刊发 #12 韶关日报 https://… 12月30日
     """
     number, rest = take_number(ctx.command, "刊发")
-    today = ctx.now.astimezone(ctx.settings.zone).date()
+    today = ctx.today
     outlet_word, proof, on = _read(number, rest.raw_args, today)
     result = publishing.publish(ctx.session, number, ctx.member, outlet_word, proof, ctx.now, ctx.settings.zone, on)
     outlet = result.submission.outlet

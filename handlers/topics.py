@@ -51,7 +51,7 @@ def series(msg: Incoming, ctx: Context) -> Reply:
         if total > SHOWN:
             lines.append(f"（显示最新 {SHOWN} 篇）")
         return Reply("\n".join(lines))
-    start, end, period = stats.parse_period(ctx.command.args, ctx.now.astimezone(ctx.settings.zone).date())
+    start, end, period = stats.parse_period(ctx.command.args, ctx.today)
     counts = topics.counts(ctx.session, start, end, ctx.settings.zone)
     if not counts:
         return Reply("还没有专题（系列报道）。管理员可发送「专题 添加 垦造水田」，"

@@ -40,7 +40,7 @@ def training(msg: Incoming, ctx: Context) -> Reply:
 
 
 def _year(ctx: Context) -> Reply:
-    today = ctx.now.astimezone(ctx.settings.zone).date()
+    today = ctx.today
     found = _YEAR.fullmatch(ctx.command.args) if ctx.command.args else None
     if ctx.command.args and found is None:
         raise UsageError(f"用法：{USAGE}")
@@ -69,7 +69,7 @@ def _detail(ctx: Context, number: int) -> Reply:
 
 
 def _record(ctx: Context, text: str) -> Reply:
-    today = ctx.now.astimezone(ctx.settings.zone).date()
+    today = ctx.today
     day_word, rest = [*text.split(maxsplit=1), "", ""][:2]
     day = workdays.past_day(day_word, today) if day_word else None
     if day is None:

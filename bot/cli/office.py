@@ -108,11 +108,11 @@ def _schedule_toggle(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
-        _, told_group = meetings.enable_schedule(session, args.id, args.enabled, settings.zone, runtime.clock(),
-                                                 actor=None)
+        _, told = meetings.enable_schedule(session, args.id, args.enabled, settings.zone, runtime.clock(),
+                                           actor=None)
     print(f"{args.id}: {'enabled' if args.enabled else 'disabled'}")
-    if told_group:
-        print("已在工作群通知例会照常举行。" if args.enabled else "已通知的例会取消，已在工作群发出。")
+    if told:
+        print(told)
     return 0
 
 
@@ -127,7 +127,7 @@ def _schedule_set(args: argparse.Namespace, settings: Settings) -> int:
         params = json.dumps(schedule.params, ensure_ascii=False)
         print(f"{schedule.id}: {schedules.describe_rule(schedule.rule)} {params}")
         if announced:
-            print("已通知的例会时间或地点有变，已在工作群发出例会变更。")
+            print(announced)
     return 0
 
 

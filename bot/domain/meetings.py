@@ -33,44 +33,46 @@ def next_meeting(session: Session, after: datetime, zone: ZoneInfo,
 
 
 def change_schedule(session: Session, schedule_id: str, changes: dict[str, str], zone: ZoneInfo, now: datetime,
-                    actor: str | None) -> tuple[Schedule, bool]:
+                    actor: str | None) -> tuple[Schedule, str]:
     """日程 设置 (schedules.change). A meeting the group was told of, moved or re-placed, is announced again with
-    its new time and place: True beside the schedule then. The notices of the new day follow as ever."""
+    its new time and place: what the group was told, in words for the admin, beside the schedule ("" for
+    nothing). The notices of the new day follow as ever."""
     found = next_meeting(session, now, zone)
     before = (found[0], found[1].params.get("place")) if found is not None else None
     schedule = schedules.change(session, schedule_id, changes, zone, now, actor)
     if schedule.id != MEETING or before is None or not announced(session, before[0]):
-        return schedule, False
+        return schedule, ""
     after = next_meeting(session, now, zone)
     if after is None or (after[0], schedule.params.get("place")) == before:
-        return schedule, False
+        return schedule, ""
     old = before[0].astimezone(zone)
     lines = ["**例会变更**", f"原定{day_name(old)} {old:%H:%M}的宣传工作例会改为：",
              *meeting_lines(session, after[0], schedule, zone)[:3]]
     outbox.to_group(session, f"meeting-change:{after[0].astimezone(zone):%Y-%m-%d}:{now.isoformat()}", lines, now)
-    return schedule, True
+    return schedule, "已通知的例会时间或地点有变，已在工作群发出例会变更。"
 
 
 def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: ZoneInfo, now: datetime,
-                    actor: str | None) -> tuple[Schedule, bool]:
+                    actor: str | None) -> tuple[Schedule, str]:
     """日程 启用/停用 (schedules.enable). A meeting the group was told of, stopped, is called off in the group;
-    one called off, started again, is on again there: True beside the schedule when the group is told."""
+    one called off, started again, is on again there: what the group was told, in words, beside the schedule."""
     found = next_meeting(session, now, zone)  # none while stopped
     schedule = schedules.enable(session, schedule_id, enabled, now, actor)
     if schedule.id != MEETING:
-        return schedule, False
+        return schedule, ""
     if not enabled and found is not None and announced(session, found[0]):
         when = found[0].astimezone(zone)
-        key, lines = "meeting-cancelled", ["**例会取消**",
-                                           f"原定{day_name(when)} {when:%H:%M}的宣传工作例会取消，时间另行通知。"]
+        key, told, lines = "meeting-cancelled", "已通知的例会取消，已在工作群发出。", [
+            "**例会取消**", f"原定{day_name(when)} {when:%H:%M}的宣传工作例会取消，时间另行通知。"]
     elif enabled and (found := next_meeting(session, now, zone)) is not None and _called_off(session, found[0]):
         when = found[0].astimezone(zone)
-        key, lines = "meeting-resumed", ["**例会照常**", f"{day_name(when)} {when:%H:%M}的宣传工作例会照常举行：",
-                                         *meeting_lines(session, found[0], schedule, zone)[:3]]
+        key, told, lines = "meeting-resumed", "已在工作群通知例会照常举行。", [
+            "**例会照常**", f"{day_name(when)} {when:%H:%M}的宣传工作例会照常举行：",
+            *meeting_lines(session, found[0], schedule, zone)[:3]]
     else:
-        return schedule, False
+        return schedule, ""
     outbox.to_group(session, f"{key}:{when:%Y-%m-%d}:{now.isoformat()}", lines, now)
-    return schedule, True
+    return schedule, told
 
 
 def _called_off(session: Session, when: datetime) -> bool:
