@@ -33,7 +33,7 @@ class FileRefused(Exception):
 
 
 def extract_text(filename: str, data: bytes) -> str:
-    """The text of a .docx (paragraphs) or .txt (UTF-8 or GB18030) file."""
+    """The text of a .docx (paragraphs) or .txt (UTF-8, UTF-16 or GB18030) file."""
     suffix = Path(filename).suffix.lower()
     if suffix == DOCX or (not suffix and data.startswith(b"PK\x03\x04")):
         text = _docx_text(data)

@@ -30,7 +30,7 @@ _COLON_AFTER_CHINESE = re.compile(r"(?<=[^\x00-\x7f]):+$")  # 「韶关日报:�
 
 
 @router.command("投递", roles={Role.editor}, takes_number=True, near=("投送", "转投", "发邮件", "一稿多投"))
-def send(msg: Incoming, ctx: Context) -> Reply:
+def send_to_outlets(msg: Incoming, ctx: Context) -> Reply:
     """投递 #编号 媒体…｜全部 — 按各媒体格式要求把批准的稿件发到投稿邮箱
     例：投递 #12 韶关日报 南方网
     """
@@ -39,7 +39,7 @@ def send(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError("尚未配置邮件发送服务（SMTP），暂不能投递。请联系系统运维人员设置 NEWSBOT_SMTP_HOST 和 "
                          f"NEWSBOT_SMTP_SENDER 并重启服务；稿件 #{number} 状态不变，设置完成后请重新发送"
                          f"「投递 #{number} {rest.raw_args.strip() or '媒体'}」。")
-    result = submitting.submit(ctx.session, number, ctx.member, outlets.names_in(rest.raw_args),
+    result = submitting.send_to_outlets(ctx.session, number, ctx.member, outlets.names_in(rest.raw_args),
                                ctx.settings.smtp_sender, ctx.now)
     lines = []
     if result.queued:

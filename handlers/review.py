@@ -84,7 +84,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
 
 
 @router.command("送审", roles={Role.editor}, number_only=True, near=("报审", "送批", "提审", "送审核"))
-def send(msg: Incoming, ctx: Context) -> Reply:
+def send_for_approval(msg: Incoming, ctx: Context) -> Reply:
     """送审 #编号 — 编辑改好后送分管领导审核
     例：送审 #12
     """

@@ -277,6 +277,18 @@ def test_q19_1500_recipients_cost_two_message_send_calls(live: Runtime, fake_wec
     assert rows(live)[0].recipient == "1500 人"
 
 
+def test_recipients_wecom_called_invalid_are_logged(live: Runtime, fake_wecom: FakeWeCom,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """WeCom answers ok and drops them (out of the app's visible range): the log is where an admin sees it."""
+    fake_wecom.invalid_users.add("user0001")
+    with live.sessions.begin() as session:
+        outbox.broadcast(session, ["user0000", "user0001"], "学习提醒", "study:2026-05", live.clock())
+    with caplog.at_level("WARNING", logger="bot.wecom.transports"):
+        drain(live)
+    assert rows(live)[0].state == OutboxState.sent
+    assert "WeCom called these userids invalid: user0001" in caplog.text
+
+
 def test_cards_go_out_with_a_unique_task_id_and_without_the_local_fallback(live: Runtime,
                                                                           fake_wecom: FakeWeCom) -> None:
     card = {"card_type": "button_interaction", "task_id": "d1v1-abc", "main_title": {"title": "待审核"}}

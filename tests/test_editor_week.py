@@ -97,7 +97,7 @@ def test_a_return_to_an_author_who_may_no_longer_revise_does_not_strand_the_draf
     """The author's roles were taken away (left the department) while the editor works on the draft; the editor
     then sends 退回 #1: the bot answers 「意见已转达」 and the draft is returned to a member who cannot send 修改.
     It is in nobody's list (the editor's 稿件 no longer shows it; the admin's neither). When the roles are taken
-    away first, review.author_cannot_revise already brings returned drafts back to the editor; a 退回 after it
+    away first, review.back_to_editor already brings returned drafts back to the editor; a 退回 after it
     should be refused (or the draft stay with the editor) with what to do instead."""
     chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + LONG)
     chat.as_member("admin").says("成员 角色 zhangsan 无")

@@ -1,10 +1,11 @@
-"""The points ledger (models.points): rewritten from the published submissions whenever a draft is published.
+"""The points ledger (models.points): rewritten from the published submissions whenever a draft's publications
+change (刊发, its corrections, 撤销刊发, a reprice).
 
 `refresh` rewrites one draft's months and the member totals they touch; `rebuild` rewrites everything (the
-upgrade that brought the tables, `newsbot db rebuild-totals`, a bulk load). Publications only ever get added,
-and a draft's author and editor are settled before its first publication (刊发 locks the draft, so a revision
-claiming it comes wholly before or after; after, it is refused), so a draft's publications are all its rows
-depend on. Each row names the draft's author and editor: whose points they are.
+upgrade that brought the tables, `newsbot db rebuild-totals`, a bulk load). A draft's author and editor are
+settled before its first publication (刊发 locks the draft, so a revision claiming it comes wholly before or
+after; after, it is refused), so a draft's publications are all its rows depend on. Each row names the draft's
+author and editor: whose points they are.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def after_change(session: Session, changed: Iterable[tuple[Member, frozenset[Rol
     changed = list(changed)
     for member, _ in changed:  # first: a draft that comes back to an editor who also left is then handed over
         if not review.may_revise(member):
-            review.author_cannot_revise(session, member, now, actor)
+            review.back_to_editor(session, member, now, actor)
     handed_over = [draft for member, _ in changed for draft in drafts.hand_over(session, member, now, actor)]
     for member, was in changed:
         if Role.approver in now_acting(member) - was:

@@ -233,7 +233,7 @@ def _why_cannot_revise(author: Member) -> str:
     return "已停用" if not author.active else "已不是通讯员"
 
 
-def author_cannot_revise(session: Session, author: Member, now: datetime, actor: str | None) -> list[Draft]:
+def back_to_editor(session: Session, author: Member, now: datetime, actor: str | None) -> list[Draft]:
     """Drafts returned to an author who left, or who holds no role that may send 修改 any more, go back to their
     editor: only the author may revise a returned draft, so it would wait for ever where no list shows it."""
     why = _why_cannot_revise(author)

@@ -34,8 +34,8 @@ class Sent:
 
 
 
-def submit(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
-           now: datetime) -> Sent:
+def send_to_outlets(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
+                    now: datetime) -> Sent:
     """投递: check the approved version against each outlet's rules and queue one e-mail per passing outlet."""
     draft = get(session, draft_id, lock=True)  # before any write: 刊发 takes the same lock first too
     if not may_edit(draft, member):

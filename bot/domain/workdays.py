@@ -53,7 +53,7 @@ def mark(session: Session, first: date, last: date, off: bool, name: str, now: d
     """Days off (放假) or weekend days worked (上班); returns what they were entered as before, if otherwise."""
     name = one_line(name).strip()
     if not name:
-        raise UsageError(f"请写上名称，{usage(now.date())}")
+        raise UsageError(f"请写上名称，{usage(first)}")
     if len(name) > NAME_MAX_CHARS:
         raise UsageError(f"名称最多 {NAME_MAX_CHARS} 个字。")
     days = _days(first, last)

@@ -80,7 +80,9 @@ class AppTransport:
         if wait is not None:
             raise RetryLater("a recipient is at WeCom's limit of app messages per member", wait, counts=False)
         with wecom_policy():
-            self._client.send_message(userids, for_wecom(message))
+            invalid = self._client.send_message(userids, for_wecom(message))
+        if invalid:  # not in the app's visible range, or no such account: WeCom drops them and answers ok
+            log.warning("outbox %s: WeCom called these userids invalid: %s", message.id, "|".join(invalid))
 
 
 class AppChatTransport:
