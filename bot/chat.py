@@ -6,8 +6,8 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 
-from bot.engine import Router
 from bot.messages import Incoming
+from bot.router import Router
 from bot.runtime import Runtime
 from bot.text import command_line
 

@@ -1,6 +1,6 @@
 """All chat commands, in dispatch and 帮助 order (explicit: no directory scanning)."""
 
-from bot.engine import Router
+from bot.router import Router
 from handlers import (
     drafts,
     exports,

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from bot.domain.errors import UsageError
-from bot.engine import Command
+from bot.router import Command
 from bot.text import leading_draft_number, to_half_width, without_links
 
 _GLUED_NUMBER = re.compile(r"#?\s*(?:-\s*[0-9]|[0-9]+(?:[A-Za-z_]|[./\-][0-9]))\S*")  # 「#2abc」「1.5」「12/13」「#-1」

@@ -9,8 +9,8 @@ from bot import file_drafts
 from bot.domain import audit, drafts, members, review, sla, submitting, topics
 from bot.domain.diff import version_diff
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.text import day_name, word_count
 from handlers.arguments import draft_number, take_number
 from handlers.formatting import draft_line, duration, local_time

@@ -10,8 +10,8 @@ from typing import Any
 from bot import exports
 from bot.domain import drafts, stats
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from handlers.arguments import draft_number
 
 router = Router()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot import file_drafts
 from bot.domain import members
 from bot.domain.errors import Refused
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from models import Role
 
 router = Router()

@@ -6,8 +6,8 @@ from functools import cache
 
 from bot import paging
 from bot.domain import members
-from bot.engine import Context, Route, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Route, Router
 from models import Role
 
 router = Router()

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from bot.domain import meetings, schedules, stats, workdays
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router, one_command_only
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router, one_command_only
 from bot.text import field_values
 from handlers.formatting import local_time
 from models import Role

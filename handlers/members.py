@@ -6,8 +6,8 @@ from itertools import groupby
 
 from bot.domain import drafts, members
 from bot.domain.errors import UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from models import Member, Role
 
 router = Router()

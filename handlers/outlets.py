@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.domain import outlets
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.text import field_values
 from models import Level, Outlet, Role
 

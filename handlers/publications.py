@@ -8,8 +8,8 @@ from datetime import date
 from bot.domain import drafts, outlets, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.text import day_name, to_half_width
 from handlers.arguments import take_number
 from models import Level, Role, SubmissionState

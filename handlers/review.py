@@ -7,8 +7,8 @@ import re
 from bot.domain import review
 from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, without_links, word_count
 from handlers.arguments import draft_number, later_number, one_number_only, take_number
 from models import DraftState, Role

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.domain import rewards, stats
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 
 router = Router()
 TOP = 10

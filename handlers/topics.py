@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.domain import stats, topics
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.text import leading_draft_number
 from handlers.arguments import take_number
 from handlers.formatting import draft_line

@@ -6,8 +6,8 @@ import re
 
 from bot.domain import trainings, workdays
 from bot.domain.errors import Refused, UsageError
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.text import day_name
 from models import Role, Training
 

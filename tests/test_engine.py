@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import outbox
-from bot.engine import Context, Router
 from bot.messages import Incoming, Reply
+from bot.router import Context, Router
 from bot.runtime import Runtime
 from models import AuditEvent, Draft, DraftState, Member, OutboxMessage, Role
 from tests.conftest import PG_URL, ChatDriver

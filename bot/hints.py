@@ -1,0 +1,98 @@
+"""What a message that is no command likely meant, and which draft a quoted message names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.domain import drafts
+from bot.domain.errors import UserError
+from bot.router import Command, Router
+from bot.text import (
+    QUOTED_NUMBER,
+    command_line,
+    leading_draft_number,
+    one_line,
+    small_number,
+    to_half_width,
+    without_links,
+)
+from models import Draft
+
+# A draft named in words, as people write it: 3号稿件, 三号稿, 第3篇, 第三篇, 稿件3. Not a number that names
+# something else: 15号前, 10号文件, 改稿3次, 已发2篇.
+_NUMBER = r"([0-9]{1,9}|[零〇一二两三四五六七八九十百]{1,6})"
+DRAFT_IN_WORDS = re.compile(rf"{_NUMBER}\s*号\s*稿|第\s*{_NUMBER}\s*篇"
+                            r"|稿件\s*([0-9]{1,9})(?![0-9])(?!\s*[年月日号次篇字人张条份个期版])")
+
+
+def drafts_in_words(text: str) -> list[tuple[str, int]]:
+    """The drafts `text` names in words: (the words, the number)."""
+    return [(found.group().strip(), small_number(next(filter(None, found.groups()))))
+            for found in DRAFT_IN_WORDS.finditer(to_half_width(without_links(text)))]
+
+
+def with_quoted_number(command: Command, quoted: str) -> Command:
+    """`批准` quoting a message about #12 → `批准 #12`.
+
+    A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
+    quoted_number = quoted_draft(quoted)
+    if quoted_number is None or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
+        return command
+    # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
+    for words, named in drafts_in_words(command.args):
+        if named != int(quoted_number):
+            raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{words}」，"
+                            f"没有执行。请写明编号重发，例如「{command.word} #{quoted_number}」。")
+    number = f"#{quoted_number}"
+    return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
+
+
+def quoted_draft(quoted: str) -> str | None:
+    """The one draft number a quoted message names: as #12, else in words (「3号稿已改好」); None for none or
+    several. A #12 wins over words, which may count or order something else (「荔枝系列第二篇」)."""
+    # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
+    numbers = {int(n) for n in QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted))))}
+    numbers = numbers or {named for _, named in drafts_in_words(one_line(quoted))}
+    return str(numbers.pop()) if len(numbers) == 1 else None
+
+
+def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = (),
+                         writes: bool = True) -> str:
+    """What to send instead; `returned`, the member's drafts returned to them, which their words may be about
+    (「已改」, the corrected text pasted without 「修改 #1」); `writes`, whether they may 投稿."""
+    line, raw, _ = command_line(text)
+    if not line:
+        return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"  # as typed
+    meant = router.suggestion(line)
+    if meant is not None:
+        number = None if "#" in meant or drafts_in_words(line) else quoted_draft(quoted)
+        if number is not None and router.takes_number(meant):  # 「同意」 quoting #3's notice: 「批准 #3」
+            meant = f"{meant.split(' ', 1)[0]} #{number}"
+        meant = meant if len(meant) <= 40 else meant[:40] + "…"
+        return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
+    head, _, below = text.strip().partition("\n")
+    title = head.strip() if len(head.strip()) <= TITLE_LIKE_CHARS and below.strip() else ""
+    revised = next((draft for draft in returned if draft.title == title), None)  # its title on the first line
+    to_revise = ""
+    if revised is not None or len(returned) == 1:
+        draft = revised or returned[0]
+        to_revise = (f"您的稿件 {draft.number}《{draft.title}》已退回待修改：发送「稿件 {draft.number}」看退回意见，"
+                     f"改好后发送「修改 {draft.number}」，换行写完整正文。")
+    elif returned:
+        to_revise = (f"您有 {len(returned)} 篇退回待修改的稿件（{'、'.join(d.number for d in returned[:5])}）："
+                     "改好后发送「修改 #编号」，换行写完整正文。")
+    if len(text.strip()) < ARTICLE_LIKE_CHARS:
+        return f"未能识别「{shown}」。{to_revise}发送「帮助」查看可用命令。"
+    # On a phone Enter sends: 「投稿 标题」 went alone, the text after it.
+    title = title or "标题"
+    submit = ("" if not writes or revised is not None else
+              f"投稿请发送「投稿 {title}」，换行写正文（手机上可写成一行：{drafts.one_line_form(title)}）；"
+              "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。")
+    return f"未能识别「{shown}」，这像是稿件正文，没有保存。{submit}{to_revise}发送「帮助」查看可用命令。"
+
+
+ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text
+TITLE_LIKE_CHARS = 30  # its first line, this short with text below, most likely the article's title
