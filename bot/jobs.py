@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config import Settings
-from bot.domain import meetings, members, rewards, sla, stats, topics, trainings, workdays
+from bot.domain import meetings, members, rewards, schedules, sla, stats, studying, topics, trainings, workdays
 from bot.domain.schedules import TITLES
 from bot.text import day_name, month_name
 from models import DraftState, OutboxMessage, Role, Schedule
@@ -83,12 +83,12 @@ def meeting_notice(ctx: JobContext) -> int:
 
 def study_reminder(ctx: JobContext) -> int:
     """每月学习制度: this month's items to the group; with none set, the admins are asked for them instead (the
-    reminder goes out once they are: `meetings.set_study_items`)."""
+    reminder goes out once they are: `studying.set_items`)."""
     month = f"{ctx.fire:%Y-%m}"
-    meetings.hold_schedules(ctx.session, Schedule.id == ctx.schedule.id, share=True)  # 学习 设置 now waits for it
-    items = meetings.study_items(ctx.session, month)
+    schedules.hold(ctx.session, Schedule.id == ctx.schedule.id, share=True)  # 学习 设置 now waits for it
+    items = studying.items(ctx.session, month)
     if items:
-        return meetings.post_study(ctx.session, month, items, ctx.now)
+        return studying.post(ctx.session, month, items, ctx.now)
     admins = members.admin_userids(ctx.session)
     outbox.notify(ctx.session, admins, f"{day_name(ctx.fire.date())}为本月学习提醒日，但本月学习内容尚未设置，"
                   "工作群尚未收到提醒。请发送「学习 设置 内容」，设置后将立即发送到工作群。",

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from docx.document import Document as DocxDocument
 from sqlalchemy.orm import Session
 
-from bot.domain import audit, meetings, members, rewards, stats, topics, trainings
+from bot.domain import audit, meetings, members, rewards, stats, studying, topics, trainings
 from bot.domain.proof import where_seen
 from bot.forms import a4_document, save, table
 from bot.text import day_name
@@ -40,7 +40,7 @@ def write_year_summary(session: Session, year: int, today: date, zone: ZoneInfo,
 
 
 def _study(document: DocxDocument, session: Session, year: int) -> None:
-    studied = meetings.study_of_year(session, year)
+    studied = studying.of_year(session, year)
     document.add_heading("一、理论学习（每月学习制度）", level=1)
     document.add_paragraph(f"全年 {len(studied)} 个月安排了学习内容。")
     if studied:

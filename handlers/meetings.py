@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.domain import meetings, schedules, stats, workdays
+from bot.domain import meetings, schedules, stats, studying, workdays
 from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router, one_command_only
@@ -63,13 +63,13 @@ def study(msg: Incoming, ctx: Context) -> Reply:
     month, text = f"{start:%Y-%m}", raw[end:].strip()
     if setting:  # 学习 设置 2026-07 …: next month's items ahead of the reminder
         items = "\n".join(filter(None, [text, ctx.command.body])).strip()
-        replaced, posted = meetings.set_study_items(ctx.session, month, items, ctx.now, ctx.member.userid,
+        replaced, posted = studying.set_items(ctx.session, month, items, ctx.now, ctx.member.userid,
                                                     ctx.settings.zone)
         earlier = ("与原有内容相同。" if replaced == items else f"替换了原有内容：\n{replaced}\n") if replaced else ""
         return Reply(f"已设置 {month} 的学习内容。{posted}{earlier}发送「学习 {month}」查看。")
     if text:
         raise UsageError("用法：学习｜学习 2026-07｜学习 设置 [2026-07] 内容（管理员）")
-    kept = meetings.study_items(ctx.session, month)
+    kept = studying.items(ctx.session, month)
     return Reply(f"{month} 学习内容：\n{kept}" if kept else f"{month} 的学习内容还没有设置。")
 
 

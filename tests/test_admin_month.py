@@ -37,7 +37,7 @@ def test_moving_the_study_reminder_to_a_day_already_past_loses_the_months_study(
                                                                                  clock: FrozenClock) -> None:
     """On May 3 the admin moves the study reminder to the 2nd (a day past this month): the reply says only
     「下次 06-02」. May's reminder never fires, and May's items set on the 10th are kept but never reach the group
-    (set_study_items posts late items only after a firing of the month): 每月学习制度 skips May without a word."""
+    (studying.set_items posted late items only after a firing of the month): 每月学习制度 skips May without a word."""
     clock.current = utc(2026, 5, 3, 2)
     only(chat.runtime, "study_reminder")
     calendar = Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="test")

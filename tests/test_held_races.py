@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.domain import audit, drafts, meetings, submitting
+from bot.domain import audit, drafts, meetings, studying, submitting
 from bot.messages import Incoming
 from bot.runtime import Runtime
 from bot.scheduler import Calendar
@@ -206,7 +206,7 @@ def test_study_items_set_as_the_reminder_finds_none_reach_the_group(
     items never reached the group."""
     only(chat.runtime, "study_reminder")
     clock.current = datetime(2026, 6, 5, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
-    with hold(monkeypatch, meetings, "study_items") as (reached, release):
+    with hold(monkeypatch, studying, "items") as (reached, release):
         ticker, _ = in_thread(cal.tick)
         assert reached.wait(timeout=30)
         admin, said = in_thread(lambda: say(chat.runtime, "admin", "学习 设置 《习近平谈治国理政》第二卷", "t:s"),

@@ -76,13 +76,13 @@ def add_commands(commands: Commands) -> None:
 
 
 def _study_set(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import meetings, stats
+    from bot.domain import stats, studying
 
     runtime = runtime_for(settings)
     # 「1月」 in December is the coming January, as in chat; 2026-7 is stored as 2026-07.
     month = f"{stats.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
     with runtime.sessions.begin() as session:
-        _, posted = meetings.set_study_items(session, month, args.text, runtime.clock(), None, settings.zone)
+        _, posted = studying.set_items(session, month, args.text, runtime.clock(), None, settings.zone)
     print(f"已设置 {month} 的学习内容。{posted}")
     return 0
 

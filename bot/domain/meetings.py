@@ -1,18 +1,18 @@
-"""The monthly publicity meeting (宣传工作例会), its leads (线索) and the month's study items (学习)."""
+"""The monthly publicity meeting (宣传工作例会) and its leads (线索); the study items are bot.domain.studying."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, schedules, workdays
+from bot.domain import schedules, workdays
 from bot.domain.errors import UsageError
 from bot.text import day_name
-from models import Draft, JobRun, Lead, Member, Outlet, Schedule, StudyItem, Submission, SubmissionState
+from models import Draft, JobRun, Lead, Member, Outlet, Schedule, Submission, SubmissionState
 
 MEETING = "meeting"  # the schedule whose rule is the meeting itself (default: last Friday 15:00)
 LEAD_MAX_CHARS = 500
@@ -24,7 +24,7 @@ def next_meeting(session: Session, after: datetime, zone: ZoneInfo,
     """The first meeting at or after `after` (local time), and its schedule (place, agenda). With `hold` (the
     notice), 日程 设置/停用 of the meeting waits for the transaction to end, and so sees the notice."""
     if hold:
-        hold_schedules(session, Schedule.id == MEETING, share=True)
+        schedules.hold(session, Schedule.id == MEETING, share=True)
     schedule = session.get(Schedule, MEETING, populate_existing=hold)
     if schedule is None:
         return None
@@ -132,12 +132,6 @@ def lead_count(session: Session, since: datetime, until: datetime) -> int:
                                                                        Lead.created_at < until)) or 0
 
 
-def study_of_year(session: Session, year: int) -> list[StudyItem]:
-    """The months of `year` that had study items set, in order."""
-    return list(session.scalars(select(StudyItem).where(StudyItem.month.like(f"{year}-%"))
-                                .order_by(StudyItem.month)))
-
-
 def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead:
     text = text.strip()
     if not text:
@@ -155,68 +149,6 @@ def add_lead(session: Session, member: Member, text: str, now: datetime) -> Lead
 
 
 LEAD_REPEAT_WINDOW = timedelta(days=31)  # a month's meeting
-
-
-def hold_schedules(session: Session, *where: ColumnElement[bool], share: bool) -> None:
-    """Lock the schedules' rows until the transaction ends: a job and an admin's change to what it reads take
-    turns (on PostgreSQL; SQLite's one writer does so anyway)."""
-    session.execute(select(Schedule.id).where(*where).with_for_update(read=share))
-
-
-def study_items(session: Session, month: str) -> str | None:
-    item = session.get(StudyItem, month)
-    return item.text if item else None
-
-
-STUDY_MAX_CHARS = 500
-
-
-def study_reminder_past(session: Session, now: datetime, zone: ZoneInfo) -> bool:
-    """Whether this month's study reminder is past: it fired, or its day under today's rule went by without it
-    (moved to a day gone by). Items set now go to the group at once."""
-    local = now.astimezone(zone)
-    if session.scalar(select(JobRun.id).join(Schedule, Schedule.id == JobRun.schedule_id).where(
-            Schedule.job == "study_reminder", JobRun.period.like(f"{local:%Y-%m}-%")).limit(1)) is not None:
-        return True
-    schedule = session.scalar(select(Schedule).where(Schedule.job == "study_reminder", Schedule.enabled.is_(True)))
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    day = schedules.trigger(schedule.rule, zone).get_next_fire_time(None, start) if schedule is not None else None
-    return day is not None and day < local
-
-
-def set_study_items(session: Session, month: str, text: str, now: datetime, actor: str | None,
-                    zone: ZoneInfo) -> tuple[str | None, str]:
-    """Set a month's study items. Returns the items they replaced, if any (shown, and kept in the audit log), and
-    what went to the group now, in words for the admin (empty for nothing): this month's items set after the
-    reminder day (the reminder asked the admins for them, or was missed), or changed after the group had them."""
-    text = text.strip()
-    if not text:
-        raise UsageError("请写本月学习内容，例如：学习 设置 《习近平谈治国理政》第二卷第三章")
-    if len(text) > STUDY_MAX_CHARS:  # the reminder takes them to the group in one message
-        raise UsageError(f"学习内容最多 {STUDY_MAX_CHARS} 个字（现在 {len(text)} 个）。请列出篇目，全文可发到群里。")
-    item = session.get(StudyItem, month)
-    earlier = item.text if item else None
-    if item is None:
-        session.add(StudyItem(month=month, text=text, updated_at=now))
-    else:
-        item.text, item.updated_at = text, now
-    audit.record(session, now, actor, "study.set",
-                 comment=f"{month}: {text[:100]}" + (f"（原内容：{earlier[:400]}）" if earlier else ""))
-    hold_schedules(session, Schedule.job == "study_reminder", share=False)  # a reminder running now ends first
-    late = month == f"{now.astimezone(zone):%Y-%m}" and study_reminder_past(session, now, zone)
-    told = late and bool(outbox.group_posts(session, [f"study:{month}"]))
-    if not late or (told and text == earlier):
-        return earlier, ""
-    post_study(session, month, text, now, corrected=told)
-    return earlier, ("已把更正后的学习内容发到工作群。" if told else "本月学习提醒日已过，已把学习内容发到工作群。")
-
-
-def post_study(session: Session, month: str, items: str, now: datetime, corrected: bool = False) -> int:
-    """The month's study reminder in the group, once a month whenever it is posted; `corrected`, items changed
-    after it (each change once)."""
-    lines = [f"**{int(month[5:])}月学习提醒{'（更正）' if corrected else ''}**", items, "发送「学习」随时查看。"]
-    return outbox.to_group(session, f"study:{month}" + (f":corrected:{now.isoformat()}" if corrected else ""),
-                           lines, now)
 
 
 def meeting_lines(session: Session, when: datetime, schedule: Schedule, zone: ZoneInfo) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
@@ -198,3 +198,9 @@ def describe_rule(rule: dict[str, str]) -> str:
 
 def runs(session: Session, limit: int = 200) -> list[JobRun]:
     return list(session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
+
+
+def hold(session: Session, *where: ColumnElement[bool], share: bool) -> None:
+    """Lock the schedules' rows until the transaction ends: a job and an admin's change to what it reads take
+    turns (on PostgreSQL; SQLite's one writer does so anyway)."""
+    session.execute(select(Schedule.id).where(*where).with_for_update(read=share))
