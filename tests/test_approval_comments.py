@@ -1,5 +1,5 @@
 """批准 with a comment, on comments a deputy director writes: a yes approves, a no, a not-yet or a question
-approves nothing (handlers/review.py: _DOUBT and _YES_PHRASES); what else a reply to a review can say."""
+approves nothing (bot/domain/approval_comments.py: _DOUBT and _YES_PHRASES); what else a reply to a review can say."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from sqlalchemy import Integer, String, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, members
+from bot.domain import approval_comments, audit, members
 from bot.domain.drafts import (
     acting_editor,
     add_version,
@@ -133,7 +133,11 @@ def send_for_approval(session: Session, draft_id: int, member: Member, now: date
 
 def approve(session: Session, draft_id: int, member: Member, now: datetime, comment: str = "",
             expected_hash: str | None = None) -> Draft:
-    """批准: pending → approved, bound to the current version's hash (a card carries the hash it showed)."""
+    """批准: pending → approved, bound to the current version's hash (a card carries the hash it showed); a
+    comment that does not say yes approves nothing (approval_comments)."""
+    doubt = approval_comments.refusal(draft_id, comment)
+    if doubt is not None:
+        raise UsageError(doubt)
     draft = get(session, draft_id)
     _require_approver(session, draft, member, "批准")
     comment = _comment(comment)
