@@ -25,7 +25,7 @@ from bot.messages import Incoming
 from bot.text import word_count
 from bot.wecom.client import Media, WeComError
 from bot.wecom.transports import wecom_policy
-from models import AuditEvent, Draft, DraftFile, DraftState, Member, OutboxMessage, OutboxState, Role
+from models import AuditEvent, Draft, DraftFile, DraftState, Member, OutboxMessage, OutboxState
 
 FILE_JOB = "file"
 _EXPIRED_MEDIA = 40007
@@ -132,8 +132,6 @@ class FileDraftJob:
                 author = members.get(session, userid)
                 if author is None or not author.active:
                     raise UserError("您的账号已停用或不在成员名单中，文件没有成为稿件。如有疑问请联系管理员。")
-                if not author.may(Role.correspondent):  # the role was taken away while the file was read
-                    raise UserError(members.role_refusal(session, author, {Role.correspondent}, "投稿"))
                 draft = drafts.submit(session, author, title, text, now).draft
                 session.add(self._keep(draft.id, source_key, filename, media, now))
                 editor = f"，编辑：{draft.editor.name}" if draft.editor else "，暂无可分配的编辑，已通知管理员"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from bot import file_drafts
-from bot.domain import members
-from bot.domain.errors import Refused
+from bot.domain import drafts
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
-from models import Role
 
 router = Router()
 
@@ -15,8 +13,7 @@ router = Router()
 @router.kind("file")
 def file_received(msg: Incoming, ctx: Context) -> Reply:
     """A file message: queue its download; the member hears back when the draft is ready."""
-    if not ctx.member.may(Role.correspondent):
-        raise Refused(members.role_refusal(ctx.session, ctx.member, {Role.correspondent}, "投稿"))
+    drafts.require_writer(ctx.session, ctx.member)
     file_drafts.queue(ctx.session, msg, ctx.now)
     name = f"「{msg.filename}」" if msg.filename else ""
     origin = "文件名" if msg.filename else "文件名或正文第一行"  # an AI bot file may come without its name

@@ -113,8 +113,15 @@ class Submitted:
     words: int
 
 
+def require_writer(session: Session, member: Member) -> None:
+    """投稿 is the correspondents' (a file too, and again when it is read: the role may have gone meanwhile)."""
+    if not member.may(Role.correspondent):
+        raise Refused(members.role_refusal(session, member, {Role.correspondent}, "投稿"))
+
+
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
     """A new draft, v1, in `editing`, assigned to its editor (editor_for)."""
+    require_writer(session, author)
     one_line_draft = None if meaningful(text) else _ONE_LINE_DRAFT.match(one_line(title).strip())
     if one_line_draft:  # 「投稿《标题》正文…」 or 「投稿 标题：… 正文：…」, typed where Enter sends
         title, text = one_line_draft.group(1) or one_line_draft.group(2), one_line_draft.group(3)
