@@ -110,12 +110,20 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         changes = field_values(tail)
         if not changes:
             raise UsageError("请写 字段=值，例如：日程 设置 meeting hour=16 place=二楼会议室")
-        before = dict(schedules.get(ctx.session, rest[0]).rule)
+        earlier = schedules.get(ctx.session, rest[0])
+        before, days_before = dict(earlier.rule), list(earlier.params.get("days") or [])
         schedule, announced = meetings.change_schedule(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now,
                                                        ctx.member.userid)
         upcoming = schedules.next_fire(schedule, ctx.now, ctx.settings.zone)
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
         told = f"\n{announced}" if announced else ""
+        days = schedule.params.get("days") or []
+        removed = [day for day in days_before if day not in days]
+        if "days" in changes and removed:  # the list is replaced whole: adding one day by itself drops the rest
+            both = sorted(days + removed, key=lambda day: (day[0], day[1]))
+            told += (f"\n主题日整体替换，去掉了 {len(removed)} 个：{'、'.join(f'{m}-{d} {n}' for m, d, n in removed)}。"
+                     f"如要保留，请发送：日程 设置 {schedule.id} days="
+                     + ";".join(f"{m}-{d} {n}" for m, d, n in both))
         skipped = schedules.skipped_this_month(before, schedule, ctx.settings.zone, ctx.now)
         if skipped is not None:
             told += (f"\n注意：按新规则，本月的 {local_time(skipped, ctx.settings.zone, ctx.now)} 已过，本月不再发送"

@@ -12,7 +12,7 @@ from bot.messages import Incoming, Reply
 from bot.router import Context, Router
 from bot.text import day_name, to_half_width
 from handlers.arguments import take_number
-from models import Level, Role, SubmissionState
+from models import DraftState, Level, Role, SubmissionState
 
 router = Router()
 FRONT_PAGE_WORDS = ("头版", "头条", "头版头条")
@@ -45,6 +45,13 @@ def send_to_outlets(msg: Incoming, ctx: Context) -> Reply:
     if result.queued:
         lines.append(f"稿件 #{number} 已排队投递：{'、'.join(o.name for o in result.queued)}。")
     lines += [f"未投 {check.outlet.name}：{'；'.join(check.problems)}" for check in result.refused]
+    if any(check.needs_revision for check in result.refused):
+        if drafts.get(ctx.session, number).state == DraftState.approved:  # nothing went out: it may change still
+            lines.append(f"要投这些媒体，请发送「修改 #{number}」改正文（标题另起一行写「标题：新标题」），"
+                         "改后需重新批准，再投递。")
+        else:
+            lines.append("本稿已投递其他媒体，不能再修改，字数或标题不合要求的媒体这次无法投递。"
+                         "以后投递「全部」前，请先发送「媒体」核对各媒体的要求，需要时先修改。")
     if result.already:  # 已投递, or what came of it (刊发 with no e-mail of ours too)
         lines.append("之前已有记录，没有再发：" + "、".join(f"{s.outlet.name}（{SubmissionState(s.state).label}）"
                                                     for s in result.already))
@@ -80,9 +87,10 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     if result.repeated:
         return Reply(f"已登记：稿件 #{number} 在{outlet.name}的刊发之前已记录，无需重复。"
                      "链接或版面有误、漏写头版时，发送同样的「刊发」命令和正确的链接或版面（加「头版」）即可更正。")
-    gained = (f"，积分 +{result.added_points:g}" if result.added_points
-              else "（多方采用按最高计，本次不加分）" if rewards.current(ctx.session).highest_only
-              else "（本次积分为 0）")
+    highest_only = rewards.current(ctx.session).highest_only
+    why = f"（本稿累计 {result.total:g} 分{'，多方采用按最高计' if highest_only else ''}）"  # 南方网 5, then 头版 6: +1
+    gained = (f"，积分 +{result.added_points:g}{why if result.total != result.added_points else ''}"
+              if result.added_points else "（多方采用按最高计，本次不加分）" if highest_only else "（本次积分为 0）")
     day, page = result.submission.published_on, result.submission.page
     details = [*([day_name(day)] if day and day != today else []), *([page] if page else [])]
     when = f"（{' '.join(details)}）" if details else ""

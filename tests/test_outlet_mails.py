@@ -213,7 +213,8 @@ def test_a_title_too_long_for_one_outlet_is_refused_with_a_way_to_send_it(newsro
     reply = chat.as_member("lisi").says("投递 #1 韶关日报")
     assert "标题 26 字，超过 24 字" in reply
     # Every error names what was wrong and what to type instead (product.md, chat commands).
-    assert "超过 24 字（改标题请发送「修改 #1」，换行写「标题：新标题」；改后需重新批准）" in reply, reply
+    assert reply.endswith("未投 韶关日报：标题 26 字，超过 24 字\n要投这些媒体，请发送「修改 #1」改正文"
+                          "（标题另起一行写「标题：新标题」），改后需重新批准，再投递。"), reply
 
 
 def test_an_outlet_that_published_before_any_e_mail_is_not_said_to_have_been_sent_it(newsroom: Runtime,

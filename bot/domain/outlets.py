@@ -182,6 +182,7 @@ def _mailbox(raw: str) -> str:
 class Check:
     outlet: Outlet
     problems: list[str]
+    needs_revision: bool = False  # its text or title: only 修改 mends it, before the draft goes to any outlet
 
     @property
     def ok(self) -> bool:
@@ -190,20 +191,18 @@ class Check:
 
 def check(outlet: Outlet, draft: Draft, text: str, has_photos: bool) -> Check:
     """Every way the approved version breaks this outlet's format rules, in Chinese."""
-    problems = []
-    if not outlet.mailbox:
-        problems.append(f"媒体邮箱未设置（管理员发送「媒体 修改 {outlet.name} 邮箱=地址」）")
-    words = word_count(text)
+    words, revise = word_count(text), []  # what only 修改 mends
     if outlet.min_chars and words < outlet.min_chars:
-        problems.append(f"正文 {words} 字，少于 {outlet.min_chars} 字")
+        revise.append(f"正文 {words} 字，少于 {outlet.min_chars} 字")
     if outlet.max_chars and words > outlet.max_chars:
-        problems.append(f"正文 {words} 字，超过 {outlet.max_chars} 字")
+        revise.append(f"正文 {words} 字，超过 {outlet.max_chars} 字")
     if outlet.max_title_chars and len(draft.title) > outlet.max_title_chars:
-        problems.append(f"标题 {len(draft.title)} 字，超过 {outlet.max_title_chars} 字"
-                        f"（改标题请发送「修改 {draft.number}」，换行写「标题：新标题」；改后需重新批准）")
+        revise.append(f"标题 {len(draft.title)} 字，超过 {outlet.max_title_chars} 字")
+    unset = f"媒体邮箱未设置（管理员发送「媒体 修改 {outlet.name} 邮箱=地址」）"
+    problems = ([] if outlet.mailbox else [unset]) + revise
     if outlet.photos_required and not has_photos:
         problems.append("需要配图：请作者把带照片的 Word 稿件发给我（照片随稿件发给媒体）")
-    return Check(outlet, problems)
+    return Check(outlet, problems, bool(revise))
 
 
 DEFAULT_BYLINE = "{department} {author}"

@@ -35,6 +35,7 @@ class Published:
     repeated: bool  # the publication was recorded before: no points, no 用稿反馈
     corrected: str = ""  # …and this one corrected it: what changed, in words
     posted: bool = True  # …and posted to the group (not when its 用稿反馈 went there often enough today)
+    total: float = 0.0  # the draft's points after it
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, proof: Proof, now: datetime,
@@ -88,7 +89,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
                          version=submission.version,
                          comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {where_seen(submission)}")
     _feedback(session, draft, submission, _points_line(total, added, rules.highest_only), now, zone, event)
-    return Published(submission, added, False)
+    return Published(submission, added, False, total=total)
 
 
 def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member,
