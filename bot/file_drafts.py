@@ -61,17 +61,22 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
     session.refresh(job)
     if job.state == OutboxState.sending:
         return f"文件{named}正在读取，请在收到创建结果后再发送「投稿 {title}」。"
-    draft = session.scalar(select(Draft).join(DraftFile, DraftFile.draft_id == Draft.id)
-                           .where(DraftFile.source_key == job.payload["source_key"]))
+    found = session.execute(select(Draft, DraftFile.filename).join(DraftFile, DraftFile.draft_id == Draft.id)
+                            .where(DraftFile.source_key == job.payload["source_key"])).first()
     # Only a title the bot gave it (the file's name, or the text's first line), not one the author gave since.
-    if draft is None or session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == draft.id,
+    if found is None or session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == found[0].id,
                                                                    AuditEvent.action == "retitle").limit(1)):
         return None
-    before = draft.title
+    draft, before = found[0], found[0].title
     if draft.current_version != 1 or not drafts.compare_and_set(session, draft, (DraftState.editing,),
                                                                  title=title, updated_at=now):
         return (f"稿件 {draft.number}《{before}》当前{DraftState(draft.state).label}，编辑已在处理，不再改标题。"
                 "需要改标题请联系编辑。")
+    first = drafts.version(session, draft, 1)
+    if not _named_by(found[1]) and before != _UNTITLED and not first.text.startswith(before):
+        # The first line it was given as its title is the article's again (a byline, perhaps): nothing is lost.
+        first.text = f"{before}\n{first.text}"
+        first.hash = drafts.content_hash(first.text)
     audit.record(session, now, member.userid, "retitle", draft_id=draft.id, comment=f"{before} → {title}")
     if draft.editor is not None and draft.editor_id != member.id:
         outbox.notify(session, [draft.editor.userid], f"作者把稿件 {draft.number} 的标题改为《{title}》。",
@@ -170,13 +175,21 @@ _DEFAULT_NAME = re.compile(r"(?:新建\s*(?:Microsoft\s*Word|DOCX|WPS)?\s*(?:文
                            r"|Document|未命名\S*|无标题\S*|Untitled\S*)(?:\s*-\s*副本)*[\s\d()（）_-]*", re.IGNORECASE)
 
 
+_UNTITLED = "文件投稿"
+
+
+def _named_by(filename: str) -> bool:
+    """Whether the file's name is a title: not one Word or WPS gives a new file."""
+    stem = Path(filename).stem.strip()
+    return bool(stem) and not _DEFAULT_NAME.fullmatch(stem)
+
+
 def _title(filename: str, text: str) -> tuple[str, str]:
     """The title and the article: the file name without its extension; for a nameless file (or one named as Word
     names a new one), a short first line of the text, which then is no longer part of the article."""
-    stem = Path(filename).stem.strip()
-    if stem and not _DEFAULT_NAME.fullmatch(stem):
-        return stem[: drafts.TITLE_MAX_CHARS], text
+    if _named_by(filename):
+        return Path(filename).stem.strip()[: drafts.TITLE_MAX_CHARS], text
     first, _, rest = text.strip().partition("\n")
     if 0 < len(first.strip()) <= 30:
         return first.strip(), rest if rest.strip() else text
-    return "文件投稿", text
+    return _UNTITLED, text

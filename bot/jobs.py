@@ -34,7 +34,7 @@ def monthly_report(ctx: JobContext) -> int:
     """The 1st: last month's figures and the departments with no draft (宣传无死角). Fired in the second half of
     a month (日程 设置 monthly_report day=last), that month's so far."""
     day = ctx.fire.date()
-    start = day.replace(day=1) if day.day > 15 else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    start = stats.reported_month(day)
     end = (start + timedelta(days=32)).replace(day=1)
     figures = stats.figures(ctx.session, start, end, ctx.settings.zone)
     so_far = f"（截至{day.month}月{day.day}日）" if day < end else ""
@@ -43,7 +43,9 @@ def monthly_report(ctx: JobContext) -> int:
     if figures.silent_departments:
         lines.append(f"{start.month}月没有投稿的部门：{'、'.join(figures.silent_departments)}"
                      "——宣传无死角，请各部门通讯员积极供稿。")
-    return ctx.to_group(f"report:{start:%Y-%m}", lines, f"完整数据：发送「统计 {start:%Y-%m}」")
+    # A month so far is not the whole month: a report of it on the 1st (the rule set back) is news.
+    return ctx.to_group(f"report:{start:%Y-%m}{':so-far' if so_far else ''}", lines,
+                        f"完整数据：发送「统计 {start:%Y-%m}」")
 
 
 def meeting(ctx: JobContext) -> int:
@@ -224,7 +226,7 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
     """A firing skipped beyond its grace (the bot was down): the admins hear of it when it was the period's only
     post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""
     instead = {
-        "monthly_report": f"可在工作群发送「统计 {fire.date().replace(day=1) - timedelta(days=1):%Y-%m}」代替",
+        "monthly_report": f"可在工作群发送「统计 {stats.reported_month(fire.date()):%Y-%m}」代替",
         "year_end": f"可在工作群发送「排行 {stats.closing_year(fire.date())}」查看年度排行，"
                     f"发送「导出 {stats.closing_year(fire.date())}」获取全年刊发稿件清单（用稿奖励表）",
         "study_reminder": "本月学习内容已设置的，可在工作群发送「学习」；尚未设置的，请发送「学习 设置 内容」，"

@@ -110,7 +110,7 @@ def _listing(ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-_UNSENT_MARK = "（有媒体的邮件没有发出）"  # a sent draft waits for its editor only so
+_UNSENT_MARK = "（有媒体的邮件未确认发出）"  # a sent draft waits for its editor only so: failed, or may have
 
 
 def _detail(ctx: Context, draft: Draft) -> Reply:
@@ -124,11 +124,13 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""
         state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}{late}）"
     sent = submitting.submissions(ctx.session, draft)
-    unsent = [s.outlet.name for s in sent if s.state in drafts.UNSENT]
+    unsent = [s for s in sent if s.state in drafts.UNSENT]
     if draft.state == DraftState.submitted and unsent:
-        state = (f"{'邮件都没有发出' if len(unsent) == len(sent) else state}（{'、'.join(unsent)}：待"
-                 f"{drafts.editor_named(draft)}重新「投递 {draft.number} 媒体名称」；"
-                 f"不再投请「不采用 {draft.number} 媒体名称」）")
+        failed = all(s.state == SubmissionState.failed for s in sent)
+        maybe = "（可能已发出，请先向媒体确认）"
+        where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
+        state = (f"{'邮件都没有发出' if failed else state}（{where}：待{drafts.editor_named(draft)}重新"
+                 f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」）")
     versions = drafts.versions(ctx.session, draft)
     lines = [
         f"{draft.number}《{draft.title}》",

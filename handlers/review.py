@@ -40,7 +40,8 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     dropped = review.dropped_appends(ctx.session, draft, before, version)
     if dropped:
         first = dropped[0] if len(dropped[0]) <= 20 else dropped[0][:20] + "…"
-        lines.append(f"注意：作者续稿追加的 {len(dropped)} 段（「{first}」{'等' if len(dropped) > 1 else ''}）不在 "
+        quoted = "" if ctx.in_group else f"（「{first}」{'等' if len(dropped) > 1 else ''}）"  # the text stays in 1:1
+        lines.append(f"注意：作者续稿追加的 {len(dropped)} 段{quoted}不在 "
                      f"v{version.number} 中。如是有意删去，不必理会；如需保留，请发送"
                      f"「稿件 #{number} v{before.number}」取回，补上后再发送「修改 #{number}」和完整正文。")
     if was >= 200 and now * 2 < was:  # only the changed paragraph sent, as with 续稿: the rest of it went

@@ -48,7 +48,9 @@ def test_happy_path_edit_send_bare_approve(chat: ChatDriver, submitted: list[int
     card = cards[0].payload
     assert card["msgtype"] == "template_card"
     buttons = card["template_card"]["button_list"]
-    assert buttons[0]["key"] == f"approve:1:{review.content_hash('今天上午，应急演练在坪石镇举行，200 人参加。')}"
+    text_hash = review.content_hash("今天上午，应急演练在坪石镇举行，200 人参加。")
+    title = card["template_card"]["main_title"]["desc"]  # what the card shows, and its 批准 carries
+    assert buttons[0]["key"] == "approve:1:" + review.content_hash(title + "\n" + text_hash)
     assert buttons[1]["key"] == "return:1"
     assert "回复「批准 #1」" in card["fallback"]
     new_messages(chat, submitted)

@@ -89,7 +89,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
                          comment="批准已作废" if voided else "核实后未改动" if unchanged and not title else None)
     if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
         who = "作者" if member.id == draft.author_id else ""
-        did = "核实后没有改动" if unchanged else "修改了"
+        did = "修改了" if not unchanged else "修改了标题" if title else "核实后没有改动"
         outbox.notify(session, [draft.editor.userid],
                       f"{who}{member.name} {did}稿件 {draft.number}《{draft.title}》（v{number}），请继续编辑。",
                       f"draft:{draft.id}:revised:{audit.step_id(session, event)}", now)
@@ -142,25 +142,38 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
     _require_approver(session, draft, member, "批准")
     comment = _comment(comment)
     version = current_version(session, draft)
-    if expected_hash is not None and expected_hash != version.hash:
-        raise Refused(f"这张卡片是旧版本：稿件 {draft.number} 已更新为 v{version.number}。"
+    if expected_hash is not None and not _card_shows(session, draft, version, expected_hash):
+        raise Refused(f"这张卡片是旧版本：稿件 {draft.number} 已更新为 v{version.number}《{draft.title}》。"
                       f"请发送「稿件 {draft.number}」查看后，回复「批准 {draft.number}」。", draft.id)
     _move(session, draft, (S.pending,), S.approved, now, "批准", approved_hash=version.hash, approved_by_id=member.id,
           approved_at=now)
-    audit.record(session, now, member.userid, "approve", draft_id=draft.id, from_state=S.pending,
-                 to_state=S.approved, version=version.number, comment=comment or None)
-    note = f"，意见：{comment}" if comment else ""
+    event = audit.record(session, now, member.userid, "approve", draft_id=draft.id, from_state=S.pending,
+                         to_state=S.approved, version=version.number, comment=comment or None)
+    step, note = audit.step_id(session, event), f"，意见：{comment}" if comment else ""
     if session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == draft.id, AuditEvent.action == "approve",
-                                                  AuditEvent.version < version.number).limit(1)):
+                                                  AuditEvent.id < step).limit(1)):
         note = f"（v{version.number}，前次批准已因修改作废）{note}"  # not a repeat of the first notice
+    key = f"draft:{draft.id}:approved:{step}"  # each approval: after a new title, the version is the same
     outbox.notify(session, [draft.author.userid],
-                  f"您的稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}。",
-                  f"draft:{draft.id}:approved:v{version.number}", now)
+                  f"您的稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}。", key, now)
     if draft.editor is not None:
         outbox.notify(session, [draft.editor.userid],
-                      f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，请安排投递。",
-                      f"draft:{draft.id}:approved:v{version.number}", now)
+                      f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，请安排投递。", key, now)
     return draft
+
+
+def card_hash(version: DraftVersion, title: str) -> str:
+    """What a review card showed, as its 批准 button carries it: the version's text and the draft's title."""
+    return content_hash(f"{title}\n{version.hash}")
+
+
+def _card_shows(session: Session, draft: Draft, version: DraftVersion, shown: str) -> bool:
+    """Whether a card's 批准 is for the draft as it is. Cards sent before titles could change carry the version's
+    hash alone: good while the title never changed."""
+    if shown == version.hash:
+        return session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == draft.id,
+                                                          AuditEvent.action == "retitle").limit(1)) is None
+    return shown == card_hash(version, draft.title)
 
 
 def pending_for(session: Session, approver: Member) -> list[Draft]:
@@ -405,7 +418,7 @@ def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: 
         "sub_title_text": (reason + "\n" if reason else "") + facts,
         "task_id": f"d{draft.id}v{version.number}-{version.hash[:8]}-{approver.id}",
         "button_list": [
-            {"text": "批准", "style": 1, "key": f"approve:{draft.id}:{version.hash}"},
+            {"text": "批准", "style": 1, "key": f"approve:{draft.id}:{card_hash(version, draft.title)}"},
             {"text": "退回", "style": 2, "key": f"return:{draft.id}"},
         ],
     }

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -114,6 +114,13 @@ def parse_span(text: str, today: date) -> tuple[date, date, str]:
     if found is None and _PERIOD.fullmatch(text):
         return parse_period(text, today)
     raise UsageError(f"时间应写成 2026-05（月份）、2026Q3（季度）或 2026（全年）这样，不是「{typed}」。")
+
+
+def reported_month(day: date) -> date:
+    """The month a monthly report on `day` is about: in the second half of a month (day=last), that month so far;
+    else the month before, whole."""
+    start = day.replace(day=1)
+    return start if day.day > 15 else (start - timedelta(days=1)).replace(day=1)
 
 
 def closing_year(day: date) -> int:

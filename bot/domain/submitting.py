@@ -14,7 +14,7 @@ from bot import outbox
 from bot.domain import audit, members, outlets, photos
 from bot.domain.drafts import UNSENT, approved_version, compare_and_set, editor_named, get, may_edit
 from bot.domain.errors import NotFound, Refused, UsageError
-from models import Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
+from models import AuditEvent, Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
 
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
@@ -56,6 +56,9 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
     approved = approved_version(session, draft)
     has_photos = photos.any_in(session, draft.id)
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
+    # A mailbox that has the draft, may have it, or gets it now, under any outlet's name: one copy each.
+    mailboxes = {s.outlet.mailbox.lower(): s for s in done.values()
+                 if s.state != SubmissionState.failed and s.outlet.mailbox}
     result = Sent()
     for outlet in dict.fromkeys(targets):
         earlier = done.get(outlet.id)
@@ -68,9 +71,8 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
             else:
                 result.already.append(earlier)
             continue
-        twin = next((s for s in done.values() if s.outlet_id != outlet.id and s.state not in UNSENT
-                     and outlet.mailbox and s.outlet.mailbox.lower() == outlet.mailbox.lower()), None)
-        if twin is not None:
+        twin = mailboxes.get(outlet.mailbox.lower())
+        if twin is not None and twin.outlet_id != outlet.id:
             result.same_mailbox.append((outlet, twin))
             continue
         verdict = outlets.check(outlet, draft, approved.text, has_photos)
@@ -90,6 +92,7 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
                        payload={"submission_id": submission.id, "message_id": message_id},
                        dedupe_key=f"mail:{submission.id}:{message_id[:150]}", now=now)
         result.queued.append(outlet)
+        mailboxes[outlet.mailbox.lower()] = submission
     if result.queued:
         if draft.state == S.approved and not compare_and_set(session, draft, (S.approved,), state=S.submitted,
                                                              state_since=now, updated_at=now):
@@ -205,9 +208,21 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
             f"稿件 {draft.number}《{draft.title}》投递{outlet}失败，邮件没有发出，管理员已收到原因。"
             f"问题解决后请发送{again}重新投递。")
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
-                 comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
+                 comment=f"{outlet}：{_MAYBE_SENT if maybe_sent else error[:200]}")
     outbox.notify(session, told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
     return maybe_sent
+
+
+def maybe_arrived(session: Session, submission: Submission) -> bool:
+    """Whether the submission's last failed e-mail may have arrived (its connection broke once handed over)."""
+    outlet = submission.outlet.name
+    last = session.scalar(select(AuditEvent.comment).where(
+        AuditEvent.draft_id == submission.draft_id, AuditEvent.action == "mail.failed",
+        AuditEvent.comment.startswith(f"{outlet}：", autoescape=True)).order_by(AuditEvent.id.desc()).limit(1))
+    return last == f"{outlet}：{_MAYBE_SENT}"
+
+
+_MAYBE_SENT = "可能已发出"  # the audit comment of an e-mail that may have arrived
 
 
 def mail_described(session: Session, submission_id: int, address: str) -> str:
