@@ -76,9 +76,10 @@ class Submission(Base):
         # The month's figures of one outlet (bot.domain.stats.recount).
         Index("ix_submission_outlet_id_sent_at", "outlet_id", "sent_at"),
         Index("ix_submission_outlet_id_published_on", "outlet_id", "published_on"),
-        # 转载: of the month's publications, those no e-mail of ours preceded (刊发 records them with no message id).
-        Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("message_id = ''"),
-              postgresql_where=text("message_id = ''")),
+        # 转载: of the month's publications, those no e-mail of ours preceded (none was sent: 刊发 recorded them
+        # alone, or our e-mail never left).
+        Index("ix_submission_reprints_published_on", "published_on", sqlite_where=text("sent_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL")),
         # The editor's 待我处理: sent drafts with an e-mail that did not go out (or may not have arrived).
         Index("ix_submission_unsent_draft_id", "draft_id", sqlite_where=text("state IN ('failed', 'unsure')"),
               postgresql_where=text("state IN ('failed', 'unsure')")),

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, func, insert, literal_column, or_, select
+from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain import ledger
@@ -196,8 +196,13 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     # A draft its author withdrew (a test, a duplicate) was never a submission the office counts.
     submitted_in = (Draft.created_at >= since, Draft.created_at < until, Draft.state != DraftState.withdrawn)
     submitted = session.scalar(select(func.count()).select_from(Draft).where(*submitted_in)) or 0
-    approved = session.scalar(select(func.count(func.distinct(AuditEvent.draft_id))).where(  # drafts, not approvals:
-        AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until)) or 0  # a re-approval is one
+    # Drafts, not approvals: a draft is counted in the month of its first approval (a re-approval after a 修改 is
+    # no new one), so that the months add up to the quarter and the year.
+    first = aliased(AuditEvent)
+    approved = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until,
+        ~exists().where(first.draft_id == AuditEvent.draft_id, first.action == "approve",
+                        first.id < AuditEvent.id))) or 0
     # The months' cells by outlet and author (bot.domain.stats.recount keeps them), added up per outlet and
     # department in SQL (a year of a large office is tens of thousands of cells); three views add those up.
     cells = session.execute(
@@ -218,7 +223,7 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     # Nor is a draft's first publication, though the author sent it themselves: a reprint copies an earlier one.
     earlier = aliased(Submission)
     reprinted = session.scalar(select(func.count()).select_from(Submission).join(Outlet).where(
-        Submission.message_id == literal_column("''"), Submission.published_on >= start,
+        Submission.sent_at.is_(None), Submission.published_on >= start,
         Submission.published_on < end, Outlet.level != Level.own,
         exists().where(earlier.draft_id == Submission.draft_id, or_(
             earlier.published_on < Submission.published_on,
