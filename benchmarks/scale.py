@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--database-url URL]
 
-Bulk-inserts drafts (each with a version, three submissions, a third of them published, and the two chat
-messages sent about it, to one of the 30 editors and to the author) spread over ten years among 300
+Bulk-inserts drafts (each with a version, its approval, three submissions, a third of them published, and the two
+chat messages sent about it, to one of the 30 editors and to the author) spread over ten years among 300
 members, rewrites the kept totals (`newsbot db rebuild-totals`) and times 统计 (a month and a year), 排行,
 积分, 稿件 (list and detail) and 投稿 through the engine at each size, then the dispatcher sending what those
 投稿 queued (发送: a pass that sends one message to an editor with a long history). Prints a table; --json
@@ -35,7 +35,7 @@ from bot.domain.members import holds
 from bot.messages import Incoming
 from bot.migrate import rebuild_totals, upgrade
 from bot.runtime import Runtime
-from models import Draft, DraftVersion, Member, OutboxMessage, OutboxState, Outlet, Role, Submission
+from models import AuditEvent, Draft, DraftVersion, Member, OutboxMessage, OutboxState, Outlet, Role, Submission
 
 DEPARTMENTS = [f"部门{n}" for n in range(20)]
 BATCH = 20_000
@@ -66,7 +66,7 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
         size = min(BATCH, target - have)
         with runtime.sessions.begin() as session:
             first = (session.scalar(select(func.max(Draft.id))) or 0) + 1
-            drafts, versions, submissions, messages = [], [], [], []
+            drafts, versions, submissions, messages, approvals = [], [], [], [], []
             for n in range(size):
                 created = START + timedelta(minutes=rng.randrange(10 * 365 * 24 * 60))
                 author, editor = rng.choice(member_ids), editors[n % len(editors)]
@@ -76,6 +76,8 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
                                "approved_hash": "x" * 64, "approved_by_id": member_ids[-1], "approved_at": created})
                 versions.append({"draft_id": first + n, "number": 1, "text": "正文" * 200, "hash": "x" * 64,
                                  "author_id": author, "created_at": created})
+                approvals.append({"at": created, "actor": "approver", "action": "approve", "draft_id": first + n,
+                                  "from_state": "pending", "to_state": "approved", "version": 1})
                 for recipient, event in ((userids[editor], "assigned"), (userids[author], "published")):
                     messages.append({"channel": "app", "recipient": recipient, "payload": {"msgtype": "text",
                                      "text": {"content": f"稿件 #{first + n}"}}, "dedupe_key":
@@ -95,6 +97,7 @@ def grow(runtime: Runtime, target: int, member_ids: list[int], rng: random.Rando
             session.execute(insert(DraftVersion), versions)
             session.execute(insert(Submission), submissions)
             session.execute(insert(OutboxMessage), messages)
+            session.execute(insert(AuditEvent), approvals)  # 统计 counts a month's first approvals
             if session.bind is not None and session.bind.dialect.name == "postgresql":  # explicit ids: 投稿 needs
                 session.execute(text("SELECT setval(pg_get_serial_sequence('draft', 'id'), :last)"),  # the next
                                 {"last": first + size - 1})

@@ -37,6 +37,8 @@ def test_editors_修改_after_the_authors_续稿_does_not_silently_drop_the_appe
     author.says("投稿 乐昌开展地灾演练\n" + LONG)
     editor.says("稿件 #1 全文")  # the editor starts from v1
     assert "现为 v2" in author.says("续稿 #1\n参演群众共200人，转移安置演练用时30分钟。")
+    told = [m.payload["text"]["content"] for m in chat.outbox() if m.recipient == "lisi" and "text" in m.payload]
+    assert told[-1].endswith("作者续稿，现为 v2（63 字）。发送「稿件 #1 v1..v2」看追加的内容。"), told
     reply = editor.says("修改 #1\n" + LONG.replace("今天上午", "5月12日上午"))
     _, text = current(chat)
     assert "参演群众共200人" not in text  # the appended paragraph is not in the current version

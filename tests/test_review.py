@@ -81,7 +81,8 @@ def test_return_by_editor_then_author_revises_back_to_the_same_editor(chat: Chat
     d = draft(chat)
     assert (d.state, d.editor.userid, d.current_version) == (DraftState.editing, "lisi", 2)
     assert new_messages(chat, submitted) == [
-        ("lisi", "作者张三 修改了稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
+        ("lisi", "作者张三 修改了稿件 #1《乐昌开展地质灾害应急演练》（v2），"
+                 "发送「稿件 #1 v1..v2」看改动，请继续编辑。")]
 
 
 def test_return_by_approver(chat: ChatDriver, submitted: list[int]) -> None:
@@ -463,7 +464,8 @@ def test_no_edits_while_the_approver_has_it(chat: ChatDriver, submitted: list[in
 def test_admin_edits_are_attributed_and_admins_do_not_approve(chat: ChatDriver, submitted: list[int]) -> None:
     assert "v2" in chat.as_member("admin").says("修改 #1\n管理员改过的正文")
     assert new_messages(chat, submitted) == [
-        ("lisi", "钱主任 修改了稿件 #1《乐昌开展地质灾害应急演练》（v2），请继续编辑。")]
+        ("lisi", "钱主任 修改了稿件 #1《乐昌开展地质灾害应急演练》（v2），"
+                 "发送「稿件 #1 v1..v2」看改动，请继续编辑。")]
     chat.as_member("lisi").says("送审 #1")
     assert "需要审核角色" in chat.as_member("admin").says("批准 #1")
     assert "• 批准" not in chat.as_member("admin").says("帮助")

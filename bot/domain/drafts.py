@@ -275,7 +275,8 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if draft.editor is not None:
         outbox.notify(session, [draft.editor.userid],
                       f"稿件 {draft.number}《{draft.title}》作者续稿，现为 v{number}"
-                      f"（{word_count(combined)} 字）。",
+                      f"（{word_count(combined)} 字）。发送「稿件 {draft.number} v{newest.number}..v{number}」"
+                      "看追加的内容。",
                       f"draft:{draft.id}:v{number}:appended", now)
     return version
 
