@@ -9,7 +9,21 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot import outbox
@@ -83,7 +97,8 @@ _COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author
 
 
 UNSENT = (SubmissionState.failed, SubmissionState.unsure)  # e-mails 投递 may send again (unsure: when named)
-_UNSENT = select(Submission.draft_id).where(Submission.state.in_(UNSENT))  # by ix_submission_unsent_draft_id
+# Written as literals, as in ix_submission_unsent_draft_id's condition: parameters could not be matched to it.
+_UNSENT = select(Submission.draft_id).where(Submission.state.in_([literal_column(f"'{s}'") for s in UNSENT]))
 
 
 @cache

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, func, insert, or_, select
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain import ledger
@@ -188,6 +188,12 @@ class Figures:
                 f"（其中转载 {self.reprinted} 篇次，转载率 {self.reprint_rate}）")
 
 
+# Typed as the column: a bare parameter would skip its UTC conversion (PostgreSQL reads it in the session's zone).
+_APPROVED = select(func.count(func.distinct(AuditEvent.draft_id))).where(
+    AuditEvent.action == "approve", AuditEvent.at >= bindparam("since", type_=AuditEvent.at.type),
+    AuditEvent.at < bindparam("until", type_=AuditEvent.at.type))
+
+
 def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures:
     """The figures of whole calendar months [start, end): a month, a quarter or a year."""
     if start.day != 1 or end.day != 1 or end <= start:
@@ -196,13 +202,13 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
     # A draft its author withdrew (a test, a duplicate) was never a submission the office counts.
     submitted_in = (Draft.created_at >= since, Draft.created_at < until, Draft.state != DraftState.withdrawn)
     submitted = session.scalar(select(func.count()).select_from(Draft).where(*submitted_in)) or 0
-    # Drafts, not approvals: a draft is counted in the month of its first approval (a re-approval after a 修改 is
-    # no new one), so that the months add up to the quarter and the year.
-    first = aliased(AuditEvent)
-    approved = session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "approve", AuditEvent.at >= since, AuditEvent.at < until,
-        ~exists().where(first.draft_id == AuditEvent.draft_id, first.action == "approve",
-                        first.id < AuditEvent.id))) or 0
+    # The drafts approved in each month (a re-approval after a 修改 in the same month is none), added up as the
+    # other figures are: a quarter or a year is its months added up, a draft approved again in a later month too.
+    approved, month = 0, start
+    while month < end:
+        following = _next_month(month)
+        approved += session.scalar(_APPROVED, {"since": instant(month, zone), "until": instant(following, zone)}) or 0
+        month = following
     # The months' cells by outlet and author (bot.domain.stats.recount keeps them), added up per outlet and
     # department in SQL (a year of a large office is tens of thousands of cells); three views add those up.
     cells = session.execute(
