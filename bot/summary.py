@@ -17,7 +17,7 @@ from bot.domain import audit, meetings, members, rewards, stats, studying, topic
 from bot.domain.proof import where_seen
 from bot.forms import a4_document, save, table
 from bot.text import day_name
-from models import DraftState, Level
+from models import DraftState, Level, Role
 
 TOP = 10  # places in the rankings, as 排行 shows them
 MAINSTREAM = (Level.central, Level.provincial, Level.city)  # 大报大台大刊大网: the office's aim
@@ -78,8 +78,8 @@ def _news(document: DocxDocument, session: Session, start: date, end: date, zone
 def _team(document: DocxDocument, session: Session, start: date, end: date, zone: ZoneInfo) -> None:
     document.add_heading("三、队伍建设", level=1)
     people = members.all_members(session)
-    writers = [m for m in people if members.is_correspondent(m)]
-    missing = members.departments_without_correspondent(people)
+    writers = [m for m in people if m.active and Role.correspondent in m.roles]
+    missing = members.departments_without(people, Role.correspondent)
     document.add_paragraph(
         f"现有通讯员 {len(writers)} 名，分布在 {len({m.department for m in writers if m.department})} 个部门"
         + (f"；尚未推荐通讯员的部门：{'、'.join(missing)}。" if missing else "，每个部门均有通讯员。"))

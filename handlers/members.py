@@ -65,8 +65,9 @@ def _listing(people: list[Member], own_editors: dict[str, Member]) -> str:
         own = "" if own_editor is None else f"（部门编辑：{own_editor.name}" + (
             "）" if members.is_editor(own_editor) else "，已不是在职编辑，新稿件按稿件最少分配）")
         lines.append(f"{department or '未填部门'}{own}：{names}")
-    missing = members.departments_without_correspondent(people)
+    missing = members.departments_without(people, Role.correspondent)
     if missing:
-        lines.append(f"还没有通讯员的部门：{'、'.join(missing)}（每个部门应推荐一名通讯员）")
+        lines.append(f"还没有通讯员的部门：{'、'.join(missing)}（每个部门应推荐一名通讯员；"
+                     "部门里的编辑也写稿的，请给其加上通讯员角色：成员 角色 账号 编辑 通讯员）")
     lines.append(f"修改：{_USAGE}")
     return "\n".join(lines)

@@ -20,8 +20,7 @@ def test_the_list_shows_departments_roles_and_where_a_correspondent_is_missing(c
     listing = chat.as_member("admin").says("成员")
     assert listing.startswith("成员 7 人：")
     assert "办公室：张三（zhangsan，通讯员）、钱主任（admin，管理员）" in listing
-    # 局领导 approve: they owe none; 地籍股's editor is its correspondent (编辑: 局有经验通讯员)
-    assert "还没有通讯员的部门" not in listing
+    assert "还没有通讯员的部门：地籍股（每个部门应推荐一名通讯员；" in listing  # 局领导 approve: they owe none
     assert "需要管理员角色" in chat.as_member("lisi").says("成员")
     assert "成员 [角色 账号 角色…｜部门 账号 部门｜部门编辑 部门 账号]" in chat.as_member("admin").says("帮助 成员")
     assert "没有您可用的命令「成员」" in chat.as_member("lisi").says("帮助 成员")
@@ -101,7 +100,8 @@ def test_an_editor_who_stops_editing_hands_the_drafts_on(chat: ChatDriver) -> No
     chat.as_member("admin").says("成员 角色 zhaoliu 无")  # nobody left to edit: the admins hear of each
     with chat.runtime.sessions.begin() as session:
         assert session.scalars(select(Draft.editor_id).order_by(Draft.id)).all() == [None, None, None]
-        moves = session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "hand_over")).all()
+        moves = session.scalars(select(AuditEvent.comment).where(AuditEvent.action == "hand_over")
+                                .order_by(AuditEvent.id)).all()
     assert moves == ["李四 → 赵六", "李四 → 赵六"] + ["赵六 → 待分配"] * 3  # #1 too, sent for approval
     assert [m.recipient for m in chat.outbox() if m.dedupe_key.startswith("draft:2:unassigned")] == ["admin"]
 
@@ -399,7 +399,7 @@ def test_the_bureaus_leaders_owe_no_drafts_unless_they_write(chat: ChatDriver) -
     an admin (领导小组组长), the deputy directors approve. An approver who also writes owes drafts like anyone."""
     admin = chat.as_member("admin")
     admin.says("成员 部门 admin 局领导")
-    assert "还没有通讯员的部门" not in admin.says("成员")
+    assert "还没有通讯员的部门：地籍股（" in admin.says("成员")
     assert admin.says("统计").endswith("没有投稿的部门：办公室、地籍股、执法监察大队、规划股")
     admin.says("成员 角色 wangwu 审核 通讯员")
     assert admin.says("统计").endswith("没有投稿的部门：办公室、地籍股、局领导、执法监察大队、规划股")
@@ -407,4 +407,4 @@ def test_the_bureaus_leaders_owe_no_drafts_unless_they_write(chat: ChatDriver) -
     admin.says("成员 部门 admin 办公室")
     admin.says("成员 部门 zhangsan 规划股")
     admin.says("成员 部门 xiaoli 规划股")
-    assert "还没有通讯员的部门：办公室（" in admin.says("成员")
+    assert "还没有通讯员的部门：办公室、地籍股（" in admin.says("成员")

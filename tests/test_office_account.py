@@ -75,10 +75,15 @@ def test_the_monthly_meetings_default_agenda_has_the_training_the_account_holds_
     assert agenda == "宣传培训；交流讨论最新的新闻线索和用稿动态；写稿经验交流", agenda
 
 
-def test_a_department_whose_experienced_correspondent_edits_is_not_said_to_have_no_correspondent(
-        chat: ChatDriver) -> None:
-    """product.md's roles: 编辑 = 「局有经验通讯员」. 地籍股's only member, 赵六, is its experienced correspondent
-    (编辑), yet 成员 says 「还没有通讯员的部门：地籍股（每个部门应推荐一名通讯员）」 — the office did recommend one."""
+def test_a_department_whose_only_member_edits_is_told_how_to_make_them_its_correspondent(chat: ChatDriver) -> None:
+    """product.md's roles: 编辑 = 「局有经验通讯员」, yet 投稿 takes the correspondent's role: 地籍股's only member,
+    赵六, edits and cannot 投稿, so the department has nobody who submits. A review proposed counting the editor;
+    another found that 成员 then said 地籍股 had a correspondent whose 投稿 is refused. 成员 names the department and
+    says how to make its editor its correspondent too."""
     reply = chat.as_member("admin").says("成员")
     assert "地籍股：赵六（zhaoliu，编辑）" in reply
-    assert "还没有通讯员的部门：地籍股" not in reply, reply
+    assert ("还没有通讯员的部门：地籍股（每个部门应推荐一名通讯员；部门里的编辑也写稿的，请给其加上通讯员角色："
+            "成员 角色 账号 编辑 通讯员）") in reply, reply
+    assert "「投稿」需要通讯员角色" in chat.as_member("zhaoliu").says("投稿 地籍测绘新进展\n正文")
+    chat.as_member("admin").says("成员 角色 zhaoliu 编辑 通讯员")
+    assert "还没有通讯员的部门" not in chat.as_member("admin").says("成员")

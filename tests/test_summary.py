@@ -72,7 +72,7 @@ def test_the_summary_gives_the_years_figures_in_the_order_of_the_offices_report(
     assert ["韶关日报", "1", "1", "100%"] in cells
     assert "全年没有投稿的部门：地籍股、执法监察大队。" in text  # 李四 edits, and wrote nothing
     assert ["垦造水田", "1", "1"] in cells
-    assert "现有通讯员 4 名，分布在 4 个部门，每个部门均有通讯员。" in text  # 编辑 are 局有经验通讯员
+    assert "现有通讯员 3 名，分布在 3 个部门；尚未推荐通讯员的部门：地籍股。" in text
     assert "按日程召开宣传工作例会 1 次，收集新闻线索 1 条。" in text
     assert "全年开展通讯员培训 1 次，共 3 人次参加。" in text
     assert ["2026-04-20", "新闻写作培训", "省厅宣传处", "3"] in cells

@@ -219,17 +219,10 @@ def owing_departments(people: Iterable[Member]) -> set[str]:
         and all(m.roles & {Role.approver, Role.admin} and Role.correspondent not in m.roles for m in staff))}
 
 
-CORRESPONDENTS = frozenset({Role.correspondent, Role.editor})  # an editor is one of the 局有经验通讯员
-
-
-def is_correspondent(member: Member) -> bool:
-    return member.active and bool(member.roles & CORRESPONDENTS)
-
-
-def departments_without_correspondent(people: Iterable[Member]) -> list[str]:
-    """Departments owing drafts (`owing_departments`) with no active correspondent (每个部门均推荐一名通讯员)."""
+def departments_without(people: Iterable[Member], role: Role) -> list[str]:
+    """Departments owing drafts (`owing_departments`) where nobody active holds `role` (每个部门均推荐一名通讯员)."""
     people = list(people)
-    return sorted(owing_departments(people) - {m.department for m in people if is_correspondent(m)})
+    return sorted(owing_departments(people) - {m.department for m in people if m.active and role in m.roles})
 
 
 @dataclass(frozen=True)

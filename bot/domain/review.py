@@ -240,12 +240,12 @@ def _comment(text: str) -> str:
     return comment
 
 
-REVISERS = members.CORRESPONDENTS  # who may send 修改 (the author of a returned draft)
+REVISERS = frozenset({Role.correspondent, Role.editor})  # who may send 修改 (the author of a returned draft)
 
 
 def may_revise(author: Member) -> bool:
     """Whether an author may still send 修改 for their returned draft."""
-    return members.is_correspondent(author)
+    return author.active and bool(author.roles & REVISERS)
 
 
 def _why_cannot_revise(author: Member) -> str:
