@@ -146,11 +146,13 @@ class MailTransport:
         with self._sessions.begin() as session:
             submission = submitting.start_sending(session, submission_id, message_id, self._clock(),
                                                   message.claimed_by or "")
-            if submission is None:
-                return
-            text = version(session, submission.draft, submission.version).text
-            email = compose(self._settings, submission, text, message_id, self._clock(),
-                            photos.of_draft(session, submission.draft_id))
+            if submission is not None:
+                text = version(session, submission.draft, submission.version).text
+                email = compose(self._settings, submission, text, message_id, self._clock(),
+                                photos.of_draft(session, submission.draft_id))
+        if submission is None:  # perhaps found handed over by an attempt that died: counted as sent then
+            self._recount(submission_id)
+            return
         try:
             if self._write is not None:
                 self._write(f"[本地模式·未发送] 邮件给 {email['To']}：{email['Subject']}")
@@ -160,6 +162,7 @@ class MailTransport:
             with self._sessions.begin() as session:
                 submitting.mail_failed(session, submission_id, str(exc), self._clock(), message.claimed_by or "",
                                        maybe_sent=True)
+            self._recount(submission_id)
             return
         except (RetryLater, Undeliverable):
             with self._sessions.begin() as session:
@@ -167,6 +170,10 @@ class MailTransport:
             raise
         with self._sessions.begin() as session:  # on its own: whatever happens next, the outlet got its e-mail
             submitting.mail_sent(session, submission_id, message_id, self._clock())
+        self._recount(submission_id)
+
+    def _recount(self, submission_id: int) -> None:
+        """The months an e-mail counts in for 统计 (sent, or maybe: handed over when its connection broke)."""
         try:
             with self._sessions.begin() as session:
                 stats.recount(session, submission_id, self._settings.zone)

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import outbox
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
-from bot.domain import members, submitting
+from bot.domain import members, stats, submitting
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.exports import EXPORT_JOB, ExportJob
 from bot.file_drafts import FILE_JOB, FileDraftJob
@@ -102,7 +104,8 @@ class Runtime:
         return lambda url, limit: download_encrypted(self.http, url, key, limit)
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.sessions, self.transports, self.clock, on_dead=tell_admins_of_dead_letter)
+        return Dispatcher(self.sessions, self.transports, self.clock,
+                          on_dead=partial(tell_admins_of_dead_letter, zone=self.settings.zone))
 
     def announce_mode(self) -> None:
         """Say once, at start, how outgoing messages leave."""
@@ -123,7 +126,8 @@ class Runtime:
         self.db.dispose()
 
 
-def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: str, now: datetime) -> None:
+def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: str, now: datetime, *,
+                               zone: ZoneInfo) -> None:
     """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
     if message.dedupe_key.startswith("deadletter:"):
         return
@@ -133,6 +137,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     death = f"deadletter:{message.id}:{(message.claimed_by or '').rpartition(':')[2]}"
     maybe_sent = message.channel == submitting.MAIL and submitting.mail_failed(
         session, message.payload["submission_id"], error, now, message.claimed_by or "")
+    if maybe_sent:  # its last attempt died inside SMTP: counted as sent (bot.domain.submitting.mail_failed)
+        stats.recount(session, message.payload["submission_id"], zone)
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, message.payload.get("reply"),
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"

@@ -17,7 +17,7 @@ from bot.domain.drafts import approved_version, compare_and_set, get, may_see
 from bot.domain.errors import Refused, UsageError
 from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
-from bot.domain.submitting import PUBLISHABLE, maybe_arrived, publishable, submissions, told_of_mail
+from bot.domain.submitting import PUBLISHABLE, publishable, submissions, told_of_mail
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
 
@@ -66,6 +66,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
         submission = Submission(draft_id=draft.id, outlet_id=outlet.id, version=approved.number, message_id="",
                                 state=SubmissionState.sent, queued_at=now)
         session.add(submission)
+    elif submission.state in (SubmissionState.sending, SubmissionState.unsure) and submission.sent_at is None:
+        submission.sent_at = now  # our e-mail reached the server, or may have: no reprint, and never sent again
     rules, day = rewards.current(session), on or now.astimezone(zone).date()
     before = rewards.draft_total(session, draft.id, rules)
     session.flush()
@@ -200,13 +202,11 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone, also=day)
     unsent = submission.sent_at is None and submission.message_id != ""
-    if unsent:  # a 投递 of ours whose e-mail was never confirmed: it may be sent again, by whoever sends the draft
-        unsure = maybe_arrived(session, submission)
-        submission.state = SubmissionState.unsure if unsure else SubmissionState.failed
-        mail = ("可能已经发出（发送时连接中断），请先向媒体确认" if unsure else "还没有发出")
+    if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again, by whoever sends the draft
+        submission.state = SubmissionState.failed
         outbox.notify(session, told_of_mail(session, draft),
                       f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，给{outlet.name}的投稿邮件"
-                      f"{mail}；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
+                      f"还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
                       f"revoked:{submission.id}:{now.isoformat()}", now)
     elif submission.sent_at is None:  # recorded by 刊发 alone (no e-mail of ours): nothing is left of it
         session.delete(submission)

@@ -89,11 +89,12 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
                          comment="批准已作废" if voided else "核实后未改动" if unchanged and not title else None)
     if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
         who = "作者" if member.id == draft.author_id else ""
-        did = "修改了" if not unchanged else "修改了标题" if title else "核实后没有改动"
+        did = "修改了" if not unchanged else "没有改正文，" if title else "核实后没有改动"
         compare = "" if unchanged else f"发送「稿件 {draft.number} v{old.number}..v{number}」看改动，"
+        new_title = f"标题改为《{title}》（原为《{before}》），" if title else ""
         outbox.notify(session, [draft.editor.userid],
                       f"{who}{member.name} {did}稿件 {draft.number}《{draft.title}》（v{number}），"
-                      f"{compare}请继续编辑。",
+                      f"{new_title}{compare}请继续编辑。",
                       f"draft:{draft.id}:revised:{audit.step_id(session, event)}", now)
     elif voided:
         changes = ([] if unchanged else [f"修改为 v{number}"]) + ([f"标题改为《{title}》"] if title else [])

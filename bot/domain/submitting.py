@@ -14,7 +14,7 @@ from bot import outbox
 from bot.domain import audit, members, outlets, photos
 from bot.domain.drafts import UNSENT, approved_version, compare_and_set, editor_named, get, may_edit
 from bot.domain.errors import NotFound, Refused, UsageError
-from models import AuditEvent, Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
+from models import Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
 
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
@@ -201,6 +201,8 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
     # used up), so the outlet may have it, as when start_sending finds it so.
     maybe_sent = maybe_sent or submission.state == SubmissionState.sending
     submission.state = SubmissionState.unsure if maybe_sent else SubmissionState.failed
+    if maybe_sent:  # handed to the outlet's server: sent, as far as 统计 and a later 撤销刊发 can tell
+        submission.sent_at = submission.sent_at or now
     draft = submission.draft
     outlet, again = submission.outlet.name, f"「投递 {draft.number} {submission.outlet.name}」"
     text = (f"稿件 {draft.number}《{draft.title}》投递{outlet}时与邮件服务器的连接中断，邮件可能已经发出。"
@@ -208,21 +210,9 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
             f"稿件 {draft.number}《{draft.title}》投递{outlet}失败，邮件没有发出，管理员已收到原因。"
             f"问题解决后请发送{again}重新投递。")
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
-                 comment=f"{outlet}：{_MAYBE_SENT if maybe_sent else error[:200]}")
+                 comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
     outbox.notify(session, told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
     return maybe_sent
-
-
-def maybe_arrived(session: Session, submission: Submission) -> bool:
-    """Whether the submission's last failed e-mail may have arrived (its connection broke once handed over)."""
-    outlet = submission.outlet.name
-    last = session.scalar(select(AuditEvent.comment).where(
-        AuditEvent.draft_id == submission.draft_id, AuditEvent.action == "mail.failed",
-        AuditEvent.comment.startswith(f"{outlet}：", autoescape=True)).order_by(AuditEvent.id.desc()).limit(1))
-    return last == f"{outlet}：{_MAYBE_SENT}"
-
-
-_MAYBE_SENT = "可能已发出"  # the audit comment of an e-mail that may have arrived
 
 
 def mail_described(session: Session, submission_id: int, address: str) -> str:
