@@ -44,6 +44,7 @@ class Draft(Base):
         Index("ix_draft_editor_id_state", "editor_id", "state"),
         Index("ix_draft_created_at_state", "created_at", "state"),  # 统计: drafts submitted, not withdrawn
         Index("ix_draft_author_id_created_at", "author_id", "created_at"),  # …and departments without any
+        Index("ix_draft_author_id_state", "author_id", "state"),  # 投稿 and 稿件: the drafts returned to the author
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

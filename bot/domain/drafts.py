@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -173,13 +174,17 @@ REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a 
 
 
 # Built once, as 投稿 runs it on every draft (building a statement costs more than running this one): the author's
-# draft of this title that makes a new one a mistake — the same text again, or one returned to them to revise.
-_REPEAT = (select(Draft.id, Draft.state)
-           .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
-           .where(Draft.author_id == bindparam("author_id"), Draft.title == bindparam("title"),
-                  or_(and_(Draft.state == DraftState.returned, Draft.state_since >= bindparam("since")),
-                      and_(Draft.created_at >= bindparam("since"), Draft.state != DraftState.withdrawn,
-                           DraftVersion.hash == bindparam("hash")))).limit(1))
+# draft of this title that makes a new one a mistake — one returned to them to revise (by the state's index: a
+# few drafts), or the same text again this week (by the author's drafts of the week). Two parts, each by its own
+# index: one condition with OR read all of an author's drafts (3,300 of ten years at 1,000,000: 57 ms).
+_REPEAT = union_all(
+    select(Draft.id, Draft.state).where(Draft.state == DraftState.returned, Draft.author_id == bindparam("author_id"),
+                                        Draft.title == bindparam("title"), Draft.state_since >= bindparam("since")),
+    select(Draft.id, Draft.state)
+    .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
+    .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
+           Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn,
+           DraftVersion.hash == bindparam("hash"))).limit(1)
 
 
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
