@@ -4,6 +4,8 @@ when one outlet's e-mail goes wrong. Found by a review: each docstring says what
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -32,18 +34,27 @@ class SlowToConfirmFor(Mailbox):
         return result
 
 
+@contextmanager
+def slow_mailbox(newsroom: Runtime, mailbox: Mailbox, address: str) -> Iterator[SlowToConfirmFor]:
+    """An SMTP server that takes `address`'s e-mail but confirms it too late: the bot records 可能已发出."""
+    mailbox.down()
+    box = SlowToConfirmFor(port=mailbox.port)
+    box.slow = address
+    box.up()
+    try:
+        newsroom.transports["mail"] = mail.MailTransport(
+            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+        yield box
+    finally:
+        box.down()
+
+
 def test_投递_全部_after_a_fix_does_not_resend_to_an_outlet_that_may_already_have_it(
         newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
     """南方网's server took the e-mail but confirmed too late: the editor is asked to check with 南方网 before
     sending it again. Later an admin fills in another outlet's mailbox and the editor sends 「投递 #1 全部」, as the
     bot's own replies suggest for the outlets still missing: 南方网 silently gets a second copy."""
-    mailbox.down()
-    box = SlowToConfirmFor(port=mailbox.port)
-    box.slow = "news@southcn.example"
-    box.up()
-    try:
-        newsroom.transports["mail"] = mail.MailTransport(
-            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+    with slow_mailbox(newsroom, mailbox, "news@southcn.example") as box:
         chat = ChatDriver(newsroom)
         approved_draft(chat)
         chat.as_member("lisi").says("投递 #1 南方网")
@@ -65,8 +76,6 @@ def test_投递_全部_after_a_fix_does_not_resend_to_an_outlet_that_may_already
         again = chat.as_member("lisi").says("投递 #1 南方网")  # named: the editor found it did not arrive
         drain(newsroom)
         assert "已排队投递：南方网" in again and len(received_by(box, "news@southcn.example")) == 2
-    finally:
-        box.down()
 
 
 def test_a_new_outlet_for_the_same_mailbox_does_not_get_a_draft_that_mailbox_already_has(

@@ -8,6 +8,7 @@ from bot.runtime import Runtime
 from models import Draft
 from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
 from tests.test_delivery import drain
+from tests.test_outlet_mails import received_by, slow_mailbox
 from tests.test_publishing import approved_draft
 
 LONG = "今天上午，我局在坪石镇开展地质灾害应急演练，模拟山体滑坡险情，组织群众转移避险。"
@@ -89,16 +90,8 @@ def test_a_publication_revoked_of_a_mail_that_may_have_arrived_is_sent_again_by_
     the admin takes the record back (撤销刊发, 登错了版面). The submission was then 「发送失败」 and the editor told
     the e-mail 「还没有发出」 — it was handed over, and 南方网 even printed it — and the next 投递 全部 sends 南方网 a
     second copy. It should stay 可能已发出 (unsure), as before the 刊发."""
-    from bot import mail
-    from tests.test_outlet_mails import SlowToConfirmFor, received_by
 
-    mailbox.down()
-    box = SlowToConfirmFor(port=mailbox.port)
-    box.slow = "news@southcn.example"
-    box.up()
-    try:
-        newsroom.transports["mail"] = mail.MailTransport(
-            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+    with slow_mailbox(newsroom, mailbox, "news@southcn.example") as box:
         chat = ChatDriver(newsroom)
         approved_draft(chat)
         chat.as_member("lisi").says("投递 #1 南方网")
@@ -110,8 +103,6 @@ def test_a_publication_revoked_of_a_mail_that_may_have_arrived_is_sent_again_by_
         clock.advance(minutes=5)
         drain(newsroom)
         assert len(received_by(box, "news@southcn.example")) == 1, (revoked, reply)
-    finally:
-        box.down()
 
 
 def test_two_outlets_sharing_a_mailbox_get_two_copies_in_one_投递(newsroom: Runtime, mailbox: Mailbox) -> None:
@@ -135,16 +126,8 @@ def test_a_new_outlet_for_a_mailbox_that_may_have_the_draft_is_sent_it_by_投递
     """韶关日报's e-mail may have arrived (可能已发出), so 投递 全部 passes 韶关日报 by. The admin replaces 韶关日报
     with 韶关日报社 (same mailbox, as the bot advises for a change of level). 「投递 #1 全部」 now sends that mailbox
     a second copy: the same-mailbox guard counts only e-mails known to have arrived, not those that may have."""
-    from bot import mail
-    from tests.test_outlet_mails import SlowToConfirmFor, received_by
 
-    mailbox.down()
-    box = SlowToConfirmFor(port=mailbox.port)
-    box.slow = "tougao@sgrb.example"
-    box.up()
-    try:
-        newsroom.transports["mail"] = mail.MailTransport(
-            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+    with slow_mailbox(newsroom, mailbox, "tougao@sgrb.example") as box:
         chat = ChatDriver(newsroom)
         approved_draft(chat)
         chat.as_member("lisi").says("投递 #1 韶关日报")
@@ -157,8 +140,6 @@ def test_a_new_outlet_for_a_mailbox_that_may_have_the_draft_is_sent_it_by_投递
         clock.advance(minutes=5)
         drain(newsroom)
         assert len(received_by(box, "tougao@sgrb.example")) == 1, reply
-    finally:
-        box.down()
 
 
 def test_the_editors_listing_says_a_mail_that_may_have_arrived_was_not_sent(
@@ -167,16 +148,8 @@ def test_the_editors_listing_says_a_mail_that_may_have_arrived_was_not_sent(
     稿件 list marks the draft 「有媒体的邮件没有发出」 and 稿件 #1 says 「邮件都没有发出（南方网：待李四重新「投递 #1
     媒体名称」）」: the editor who follows it sends 南方网 a second copy without checking. The listing should say
     it may have been sent and to check with the outlet first."""
-    from bot import mail
-    from tests.test_outlet_mails import SlowToConfirmFor
 
-    mailbox.down()
-    box = SlowToConfirmFor(port=mailbox.port)
-    box.slow = "news@southcn.example"
-    box.up()
-    try:
-        newsroom.transports["mail"] = mail.MailTransport(
-            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+    with slow_mailbox(newsroom, mailbox, "news@southcn.example"):
         chat = ChatDriver(newsroom)
         approved_draft(chat)
         chat.as_member("lisi").says("投递 #1 南方网")
@@ -184,8 +157,6 @@ def test_the_editors_listing_says_a_mail_that_may_have_arrived_was_not_sent(
         listing = chat.as_member("lisi").says("稿件")
         detail = chat.as_member("lisi").says("稿件 #1")
         assert "没有发出" not in detail.split("\n")[1] and "没有发出" not in listing, (listing, detail)
-    finally:
-        box.down()
 
 
 def test_a_missed_month_end_report_names_the_month_before_it(chat: ChatDriver, clock: FrozenClock) -> None:
@@ -239,20 +210,14 @@ def test_an_e_mail_that_may_have_arrived_before_the_upgrade_is_sent_again_by_投
     from alembic import command
     from sqlalchemy import create_engine, text
 
-    from bot import mail, migrate
-    from tests.test_outlet_mails import SlowToConfirmFor, received_by
+    from bot import migrate
+    from tests.test_outlet_mails import received_by
 
     url = newsroom.settings.database_url
     if not url.startswith("sqlite"):
         import pytest
         pytest.skip("downgrades the test database")
-    mailbox.down()
-    box = SlowToConfirmFor(port=mailbox.port)
-    box.slow = "news@southcn.example"
-    box.up()
-    try:
-        newsroom.transports["mail"] = mail.MailTransport(
-            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
+    with slow_mailbox(newsroom, mailbox, "news@southcn.example") as box:
         chat = ChatDriver(newsroom)
         approved_draft(chat)
         chat.as_member("lisi").says("投递 #1 南方网")
@@ -271,8 +236,6 @@ def test_an_e_mail_that_may_have_arrived_before_the_upgrade_is_sent_again_by_投
         clock.advance(minutes=5)
         drain(newsroom)
         assert len(received_by(box, "news@southcn.example")) == 1, reply
-    finally:
-        box.down()
 
 
 def test_a_downgrade_from_0030_leaves_states_the_0029_code_cannot_read(tmp_path: object) -> None:

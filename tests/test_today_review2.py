@@ -3,34 +3,15 @@ its docstring what went wrong before."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from bot import mail
 from bot.runtime import Runtime
 from models import Submission
 from tests.conftest import ChatDriver, FrozenClock, Mailbox
 from tests.test_delivery import drain
-from tests.test_outlet_mails import SlowToConfirmFor, received_by
+from tests.test_outlet_mails import received_by, slow_mailbox
 from tests.test_publishing import approved_draft
 
 SOUTHCN = "news@southcn.example"
 LONG = "今天上午，我局在坪石镇开展地质灾害应急演练，模拟山体滑坡险情，组织群众转移避险。"
-
-
-@contextmanager
-def slow_mailbox(newsroom: Runtime, mailbox: Mailbox, address: str) -> Iterator[SlowToConfirmFor]:
-    """An SMTP server that takes `address`'s e-mail but confirms it too late: the bot records 可能已发出."""
-    mailbox.down()
-    box = SlowToConfirmFor(port=mailbox.port)
-    box.slow = address
-    box.up()
-    try:
-        newsroom.transports["mail"] = mail.MailTransport(
-            newsroom.sessions, newsroom.settings.model_copy(update={"smtp_timeout_seconds": 0.5}), newsroom.clock)
-        yield box
-    finally:
-        box.down()
 
 
 def state_of(runtime: Runtime, draft_id: int, outlet_name: str) -> str:
