@@ -436,6 +436,15 @@ def may_edit(draft: Draft, member: Member) -> bool:
     return member.may(Role.admin) or (Role.editor in member.roles and acting_editor(draft, member) == member.id)
 
 
+def editor_or_admins(session: Session, draft: Draft) -> list[str]:
+    """Who acts for the draft's editor and hears what they must act on: its editor while they may still edit
+    (an admin may), else the admins (a sent draft is not handed over when its editor leaves or stops editing)."""
+    editor = draft.editor
+    if editor is not None and editor.active and editor.may(Role.editor):
+        return [editor.userid]
+    return members.admin_userids(session)
+
+
 def editor_named(draft: Draft) -> str:
     """「编辑 李四」, or just 「编辑」 for a draft without one: for replies that send a member to its editor."""
     return f"编辑 {draft.editor.name}" if draft.editor else "编辑"

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.domain import audit, ledger, outlets, rewards, stats
-from bot.domain.drafts import approved_version, compare_and_set, get, may_see
+from bot.domain.drafts import approved_version, compare_and_set, editor_or_admins, get, may_see
 from bot.domain.errors import Refused, UsageError
 from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
-from bot.domain.submitting import PUBLISHABLE, publishable, submissions, told_of_mail
+from bot.domain.submitting import PUBLISHABLE, publishable, submissions
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
 from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
 
@@ -204,7 +204,7 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     unsent = submission.sent_at is None and submission.message_id != ""
     if unsent:  # a 投递 of ours whose e-mail never left: it may be sent again, by whoever sends the draft
         submission.state = SubmissionState.failed
-        outbox.notify(session, told_of_mail(session, draft),
+        outbox.notify(session, editor_or_admins(session, draft),
                       f"稿件 {draft.number}《{draft.title}》在{outlet.name}的刊发登记已撤销，给{outlet.name}的投稿邮件"
                       f"还没有发出；需要投递时请发送「投递 {draft.number} {outlet.name}」。",
                       f"revoked:{submission.id}:{now.isoformat()}", now)

@@ -21,6 +21,7 @@ from bot.domain.drafts import (
     content_hash,
     current_version,
     editor_named,
+    editor_or_admins,
     get,
     had_a_hand,
     may_edit,
@@ -206,8 +207,7 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     event = audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                          to_state=to_state, version=draft.current_version, comment=comment)
     if to_state == S.editing:
-        editor = draft.editor if draft.editor is not None and draft.editor.active else None
-        outbox.notify(session, [editor.userid] if editor else members.admin_userids(session),
+        outbox.notify(session, editor_or_admins(session, draft),
                       f"稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n作者 {author.name} "
                       f"{_why_cannot_revise(author)}，不能修改，稿件回到编辑中：请编辑修改后再送审。",
                       f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
@@ -264,8 +264,7 @@ def back_to_editor(session: Session, author: Member, now: datetime, actor: str |
             continue  # the author's own 修改 got there first
         event = audit.record(session, now, actor, "back_to_editor", draft_id=draft.id, from_state=S.returned,
                              to_state=S.editing, version=draft.current_version, comment=f"作者 {author.name} {why}")
-        editor = draft.editor if draft.editor is not None and draft.editor.active else None
-        outbox.notify(session, [editor.userid] if editor else members.admin_userids(session),
+        outbox.notify(session, editor_or_admins(session, draft),
                       f"稿件 {draft.number}《{draft.title}》退回给作者 {author.name} 修改，但作者{why}，"
                       f"稿件回到编辑中：编辑可修改后送审；不再需要请管理员发送「撤回 {draft.number}」。",
                       f"draft:{draft.id}:back_to_editor:{audit.step_id(session, event)}", now)

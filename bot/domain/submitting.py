@@ -11,10 +11,18 @@ from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import audit, members, outlets, photos
-from bot.domain.drafts import UNSENT, approved_version, compare_and_set, editor_named, get, may_edit
+from bot.domain import audit, outlets, photos
+from bot.domain.drafts import (
+    UNSENT,
+    approved_version,
+    compare_and_set,
+    editor_named,
+    editor_or_admins,
+    get,
+    may_edit,
+)
 from bot.domain.errors import NotFound, Refused, UsageError
-from models import Draft, DraftState, Member, Outlet, Role, Submission, SubmissionState
+from models import Draft, DraftState, Member, Outlet, Submission, SubmissionState
 
 S = DraftState
 SUBMITTABLE = (S.approved, S.submitted, S.published)
@@ -150,7 +158,7 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
         audit.record(session, now, None, "mail.failed", draft_id=draft.id, comment=f"{outlet.name}：{why}，未发出")
         again = "" if not outlet.active else (f"管理员设置邮箱（「媒体 修改 {outlet.name} 邮箱=地址」）后，"
                                               f"请发送「投递 {draft.number} {outlet.name}」。")
-        outbox.notify(session, told_of_mail(session, draft),
+        outbox.notify(session, editor_or_admins(session, draft),
                       f"稿件 {draft.number}《{draft.title}》没有投递{outlet.name}：{why}，邮件没有发出。{again}",
                       f"mail-retired:{submission.id}:{attempt}", now)
         return None
@@ -211,7 +219,7 @@ def mail_failed(session: Session, submission_id: int, error: str, now: datetime,
             f"问题解决后请发送{again}重新投递。")
     audit.record(session, now, None, "mail.failed", draft_id=draft.id,
                  comment=f"{outlet}：{'可能已发出' if maybe_sent else error[:200]}")
-    outbox.notify(session, told_of_mail(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
+    outbox.notify(session, editor_or_admins(session, draft), text, f"mail-failed:{submission.id}:{attempt}", now)
     return maybe_sent
 
 
@@ -229,15 +237,6 @@ def mail_described(session: Session, submission_id: int, address: str) -> str:
 def publishable(draft: Draft) -> bool:
     """Approved, and its approval still standing: what may go to the outlets and be recorded as published."""
     return draft.state in SUBMITTABLE and draft.approved_hash is not None
-
-
-def told_of_mail(session: Session, draft: Draft) -> list[str]:
-    """Who sends the draft to outlets and hears how its e-mails went: its editor, or the admins when it has none
-    who may still 投递 (a sent draft is not handed over when its editor leaves or stops editing)."""
-    editor = draft.editor
-    if editor is not None and editor.active and editor.may(Role.editor):
-        return [editor.userid]
-    return members.admin_userids(session)
 
 
 def submissions(session: Session, draft: Draft) -> list[Submission]:
