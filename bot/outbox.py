@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Text, bindparam, cast, delete, exists, or_, select, update
+from sqlalchemy import Text, bindparam, cast, delete, exists, or_, select, union_all, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.db import insert_if_new
@@ -87,14 +87,15 @@ def enqueue(session: Session, *, channel: str, recipient: str, payload: dict[str
 # asks for that check: a retry of a row sent before a crash must not arrive twice).
 DUPLICATE_CHECK = timedelta(seconds=1800)
 _AGAIN = re.compile(r"\n（第\d+次通知）$")
-# The rows that may be sent within 30 minutes of this one: sent lately, or still to go (WeCom may be down for
-# longer). Only those whose stored JSON holds the words are decoded: an editor gets dozens of notices an hour.
-_SAME_WORDS_TO = (select(OUTBOX_TABLE.c.payload)
-                  .where(OUTBOX_TABLE.c.channel.in_((APP, AIBOT_REPLY)),
-                         OUTBOX_TABLE.c.recipient == bindparam("recipient"),
-                         or_(OUTBOX_TABLE.c.state.in_((OutboxState.pending, OutboxState.sending)),
-                             OUTBOX_TABLE.c.sent_at > bindparam("since")),
-                         cast(OUTBOX_TABLE.c.payload, Text).like(bindparam("words"), escape="/")))
+# The rows that may be sent within 30 minutes of this one: still to go (WeCom may be down for longer), or sent
+# lately; two parts, each a range of its index (with OR, all the member was ever sent: 33,000 rows of an editor at
+# 1,000,000 drafts). Only those whose stored JSON holds the words are decoded.
+_TO = (OUTBOX_TABLE.c.channel.in_((APP, AIBOT_REPLY)), OUTBOX_TABLE.c.recipient == bindparam("recipient"),
+       cast(OUTBOX_TABLE.c.payload, Text).like(bindparam("words"), escape="/"))
+_SAME_WORDS_TO = union_all(
+    select(OUTBOX_TABLE.c.payload).where(*_TO, OUTBOX_TABLE.c.state.in_((OutboxState.pending, OutboxState.sending))),
+    select(OUTBOX_TABLE.c.payload).where(*_TO, OUTBOX_TABLE.c.sent_at > bindparam("since"),
+                                         OUTBOX_TABLE.c.state.not_in((OutboxState.pending, OutboxState.sending))))
 
 
 def _told_again(session: Session, recipient: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -27,6 +27,8 @@ class OutboxMessage(Base):
         # the state before the id, that is a probe among the unsent rows, not a walk through every message
         # the recipient was ever sent (an editor gets one per draft).
         Index("ix_outbox_message_channel_recipient_state_id", "channel", "recipient", "state", "id"),
+        # What a member was sent in the last 30 minutes (WeCom's duplicate check), not all they were ever sent.
+        Index("ix_outbox_message_channel_recipient_sent_at", "channel", "recipient", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
