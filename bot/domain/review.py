@@ -89,13 +89,16 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
                          to_state=to_state, version=number,
                          comment="批准已作废" if voided else "核实后未改动" if unchanged and not title else None)
     if to_state == S.editing and draft.editor is not None and draft.editor_id != member.id:
-        who = "作者" if member.id == draft.author_id else ""
-        did = "修改了" if not unchanged else "没有改正文，" if title else "核实后没有改动"
-        compare = "" if unchanged else f"发送「稿件 {draft.number} v{old.number}..v{number}」看改动，"
+        who = f"{'作者' if member.id == draft.author_id else ''}{member.name}"
         new_title = f"标题改为《{title}》（原为《{before}》），" if title else ""
-        outbox.notify(session, [draft.editor.userid],
-                      f"{who}{member.name} {did}稿件 {draft.number}《{draft.title}》（v{number}），"
-                      f"{new_title}{compare}请继续编辑。",
+        if unchanged and title:
+            told = f"{who} 把稿件 {draft.number} 的{new_title}正文未改（v{number}），"
+        elif unchanged:
+            told = f"{who} 核实后没有改动稿件 {draft.number}《{draft.title}》（v{number}），"
+        else:
+            told = (f"{who} 修改了稿件 {draft.number}《{draft.title}》（v{number}），{new_title}"
+                    f"发送「稿件 {draft.number} v{old.number}..v{number}」看改动，")
+        outbox.notify(session, [draft.editor.userid], f"{told}请继续编辑。",
                       f"draft:{draft.id}:revised:{audit.step_id(session, event)}", now)
     elif voided:
         changes = ([] if unchanged else [f"修改为 v{number}"]) + ([f"标题改为《{title}》"] if title else [])
