@@ -100,8 +100,8 @@ def test_the_editor_told_of_a_title_only_修改_reads_a_sentence(chat: ChatDrive
     chat.as_member("zhangsan").says("修改 #1\n标题：乐昌坪石镇开展地质灾害应急演练")
     notices = [row.payload["text"]["content"] for row in chat.outbox()
                if row.recipient == "lisi" and "text" in row.payload and "请继续编辑" in row.payload["text"]["content"]]
-    assert notices[-1] == ("作者张三 把稿件 #1 的标题改为《乐昌坪石镇开展地质灾害应急演练》（原为《乐昌开展地灾演练》），"
-                           "正文未改（v1），请继续编辑。"), notices
+    assert notices[-1] == ("作者张三 把稿件 #1 的标题改为《乐昌坪石镇开展地质灾害应急演练》"
+                           "（原为《乐昌开展地灾演练》），正文未改（v1），请继续编辑。"), notices
 
 
 # --- wrong figures --------------------------------------------------------------------------------------------
