@@ -11,7 +11,8 @@ from bot.router import Context, Router
 from models import Member, Role
 
 router = Router()
-_USAGE = "成员 角色 zhangsan 通讯员 编辑｜成员 部门 zhangsan 办公室｜成员 部门编辑 办公室 lisi（无：取消）"
+_USAGE = ("成员 角色 zhangsan 通讯员 编辑｜成员 部门 zhangsan 办公室｜成员 部门编辑 办公室 lisi（无：取消）｜"
+          "有人离开宣传队伍：成员 角色 zhangsan 无（稿件和积分记录都保留）")
 
 
 @router.command("成员", roles={Role.admin})

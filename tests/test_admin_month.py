@@ -72,3 +72,20 @@ def test_members_import_with_roles_split_by_a_comma_says_how_to_write_them(cli: 
     result = cli("members", "import", str(path))
     assert result.returncode == 2
     assert "多个角色用 | 分隔写在同一列，例如 编辑|通讯员" in result.stderr, result.stderr
+
+
+def test_the_listing_gives_the_next_催办_on_a_working_day(chat: ChatDriver, clock: FrozenClock) -> None:
+    """催办 fires daily and chases nobody on a day off: the listing said its next run was on a Sunday."""
+    clock.current = utc(2026, 5, 15, 2)  # Friday 10:00 in Shanghai
+    admin = chat.as_member("admin")
+
+    def next_催办() -> str:
+        return next(line for line in admin.says("日程").splitlines() if line.startswith("overdue_reminders"))
+
+    assert "下次 05-18 09:30" in next_催办()  # Monday, not Saturday
+    admin.says("日程 放假 5月18日 调休")
+    assert "下次 05-19 09:30" in next_催办()
+
+
+def test_the_members_usage_says_how_to_mark_one_who_left(chat: ChatDriver) -> None:
+    assert "有人离开宣传队伍：成员 角色 zhangsan 无（稿件和积分记录都保留）" in chat.as_member("admin").says("成员")

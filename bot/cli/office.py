@@ -94,7 +94,7 @@ def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
     with runtime.sessions.begin() as session:
         rows = []
         for schedule in schedules.everything(session):
-            upcoming = schedules.next_fire(schedule, runtime.clock(), settings.zone)
+            upcoming = schedules.next_run(session, schedule, runtime.clock(), settings.zone)
             rows.append({"id": schedule.id, "job": schedule.job, "rule": schedule.rule, "enabled": schedule.enabled,
                          "params": schedule.params, "grace_minutes": schedule.grace_minutes,
                          "next": upcoming.isoformat() if upcoming else None})

@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from bot.domain import audit
+from bot.domain import audit, workdays
 from bot.domain.errors import NotFound, UsageError
 from bot.text import to_half_width
 from models import JobRun, Schedule
@@ -190,6 +190,22 @@ def skipped_this_month(before: dict[str, str], schedule: Schedule, zone: ZoneInf
 
 def next_fire(schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetime | None:
     return trigger(schedule.rule, zone).get_next_fire_time(None, now.astimezone(zone)) if schedule.enabled else None
+
+
+ON_WORKING_DAYS = frozenset({"overdue_reminders"})  # jobs that pass over the days off themselves (bot.jobs)
+
+
+def next_run(session: Session, schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """When the schedule next acts, as its listing shows it: past the office's days off for a job that skips
+    them (催办 fires daily and chases nobody on a Sunday or in 国庆)."""
+    upcoming = next_fire(schedule, now, zone)
+    if upcoming is None or schedule.job not in ON_WORKING_DAYS:
+        return upcoming
+    days, rule = workdays.between(session, upcoming.date(), upcoming.date() + timedelta(days=60)), trigger(
+        schedule.rule, zone)
+    while upcoming is not None and not days.working(upcoming.date()):
+        upcoming = rule.get_next_fire_time(upcoming, upcoming + timedelta(seconds=1))
+    return upcoming
 
 
 def describe_rule(rule: dict[str, str]) -> str:
