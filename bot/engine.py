@@ -34,7 +34,6 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
     INBOUND_TABLE.c.userid == bindparam("userid"), INBOUND_TABLE.c.received_at > bindparam("since"))
 
 
-
 _ADMIN_ONLY = frozenset({Role.admin})
 SYSTEM_SENDER = "sys"  # the FromUserName of WeCom's own events (通讯录变更); members come from `members sync`
 PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"

@@ -122,7 +122,6 @@ def test_role_and_department_words_that_could_not_be_used_later_are_refused(chat
     assert (member(chat, "lisi").role_names, member(chat, "xiaoli").department) == ("correspondent|editor", "规划股")
 
 
-
 def test_editors_leaving_together_hand_nothing_to_each_other(chat: ChatDriver) -> None:
     from bot.domain import directory
 

@@ -201,8 +201,8 @@ def next_run(session: Session, schedule: Schedule, now: datetime, zone: ZoneInfo
     upcoming = next_fire(schedule, now, zone)
     if upcoming is None or schedule.job not in ON_WORKING_DAYS:
         return upcoming
-    days, rule = workdays.between(session, upcoming.date(), upcoming.date() + timedelta(days=60)), trigger(
-        schedule.rule, zone)
+    days = workdays.between(session, upcoming.date(), upcoming.date() + timedelta(days=60))
+    rule = trigger(schedule.rule, zone)
     while upcoming is not None and not days.working(upcoming.date()):
         upcoming = rule.get_next_fire_time(upcoming, upcoming + timedelta(seconds=1))
     return upcoming

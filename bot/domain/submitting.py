@@ -41,7 +41,6 @@ class Sent:
     same_mailbox: list[tuple[Outlet, Submission]] = field(default_factory=list)
 
 
-
 def send_to_outlets(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
                     now: datetime) -> Sent:
     """投递: check the approved version against each outlet's rules and queue one e-mail per passing outlet."""
