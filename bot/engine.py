@@ -129,8 +129,9 @@ class CommandEngine:
             return self._run(self.router.kinds["link"], "link", msg, session, member, Command("link", "", "", ""), now)
         if matched is None:
             returned = [] if msg.in_group else drafts.returned_to(session, member)
+            just_now = None if msg.in_group else drafts.just_submitted(session, member, now)
             return Reply(unknown_command_hint(msg.text, self.router, msg.quoted, returned,
-                                              member.may(Role.correspondent)), outcome="unknown_command")
+                                              member.may(Role.correspondent), just_now), outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             message = members.role_refusal(session, member, route.roles, route.words[0])

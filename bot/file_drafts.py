@@ -186,10 +186,13 @@ def _named_by(filename: str) -> bool:
 
 def _title(filename: str, text: str) -> tuple[str, str]:
     """The title and the article: the file name without its extension; for a nameless file (or one named as Word
-    names a new one), a short first line of the text, which then is no longer part of the article."""
-    if _named_by(filename):
-        return Path(filename).stem.strip()[: drafts.TITLE_MAX_CHARS], text
+    names a new one), a short first line of the text. A first line taken or repeated as the title is no longer
+    part of the article."""
     first, _, rest = text.strip().partition("\n")
-    if 0 < len(first.strip()) <= 30:
-        return first.strip(), rest if rest.strip() else text
+    first = first.strip()
+    if _named_by(filename):  # its first line is the same title, as news drafts are written: once is enough
+        title = Path(filename).stem.strip()[: drafts.TITLE_MAX_CHARS]
+        return title, rest if first.strip("《》") == title and rest.strip() else text
+    if 0 < len(first) <= 30 and "。" not in first:  # not the article's first sentence
+        return first, rest if rest.strip() else text
     return _UNTITLED, text

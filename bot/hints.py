@@ -59,9 +59,10 @@ def quoted_draft(quoted: str) -> str | None:
 
 
 def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = (),
-                         writes: bool = True) -> str:
+                         writes: bool = True, recent: Draft | None = None) -> str:
     """What to send instead; `returned`, the member's drafts returned to them, which their words may be about
-    (「已改」, the corrected text pasted without 「修改 #1」); `writes`, whether they may 投稿."""
+    (「已改」, the corrected text pasted without 「修改 #1」); `writes`, whether they may 投稿; `recent`, the
+    draft they submitted just now, whose next paragraph Enter may have sent alone."""
     line, raw, _ = command_line(text)
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
@@ -84,15 +85,22 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: 
     elif returned:
         to_revise = (f"您有 {len(returned)} 篇退回待修改的稿件（{'、'.join(d.number for d in returned[:5])}）："
                      "改好后发送「修改 #编号」，换行写完整正文。")
+    to_append = "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。"
+    if recent is not None:
+        to_append = (f"如果这是稿件 {recent.number}《{recent.title}》的后续正文，请发送「续稿 {recent.number}」，"
+                     f"换行写这段（手机上可写成一行：续稿 {recent.number}：这段正文）。")
     if len(text.strip()) < ARTICLE_LIKE_CHARS:
+        if recent is not None and _SENTENCE_MARKS.search(text):
+            return f"未能识别「{shown}」，没有保存。{to_append}{to_revise}发送「帮助」查看可用命令。"
         return f"未能识别「{shown}」。{to_revise}发送「帮助」查看可用命令。"
     # On a phone Enter sends: 「投稿 标题」 went alone, the text after it.
     title = title or "标题"
     submit = ("" if not writes or revised is not None else
-              f"投稿请发送「投稿 {title}」，换行写正文（手机上可写成一行：{drafts.one_line_form(title)}）；"
-              "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。")
-    return f"未能识别「{shown}」，这像是稿件正文，没有保存。{submit}{to_revise}发送「帮助」查看可用命令。"
+              f"投稿请发送「投稿 {title}」，换行写正文（手机上可写成一行：{drafts.one_line_form(title)}）；")
+    return (f"未能识别「{shown}」，这像是稿件正文，没有保存。{submit}{to_append if submit or recent else ''}{to_revise}"
+            "发送「帮助」查看可用命令。")
 
 
+_SENTENCE_MARKS = re.compile("[，。；！？]")  # a short message that reads as a sentence of an article
 ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text
 TITLE_LIKE_CHARS = 30  # its first line, this short with text below, most likely the article's title

@@ -14,7 +14,7 @@ from bot.messages import Incoming, Reply
 from bot.text import command_line, leading_draft_number
 from models import Member, Role
 
-_AFTER_WORD = " :,;、"  # the first line is half-width already: ：，； are :,;
+_AFTER_WORD = " :,;、—"  # the first line is half-width already: ：，； are :,; (not "-": 「撤回 -1」 is no #1)
 # A friendly emoji at the end of a command's line, as WeCom's code ([强], [微笑]) or as a character (👍): a
 # gesture, no argument (「批准[强]」 approves, 「稿件 [微笑]」 lists). Only these: 「批准[疑问]」, 「批准 👎」 still
 # approve nothing, and a word in brackets ([头版], [南方网]) is an argument.
@@ -156,9 +156,9 @@ class Router:
             args, raw_args = args[:emoji.start()], raw_args[:emoji.start()]
         if args in ("。", ".", "!"):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」「批准...」 are)
             args = raw_args = ""
-        elif args.endswith("。") and (body.strip() or not route.takes_body):
+        elif args.endswith("。") and not route.takes_body:
             # 「积分 2026。」「稿件 #1 全文。」: nor is the one that ends the sentence (but 「投稿《标题》正文。」, a
-            # draft on one line, ends its article with it)
+            # draft on one line, ends its article with it, and 「投稿 标题 第一句。」 shows a sentence in the title)
             args, raw_args = args.rstrip("。").rstrip(), raw_args.rstrip("。").rstrip()
         return route, Command(word, args, raw_args, body, several)
 

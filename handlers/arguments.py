@@ -46,7 +46,7 @@ def take_number(command: Command, word: str, *, acts: bool = True, alone: bool =
 def draft_number(command: Command, word: str, *, text_below: bool = False) -> int:
     """A command that takes nothing but the number on its line: 「撤回 #1 和 #2」 names a second draft anywhere
     after it, and any other words do nothing (「撤回 #1 不对，先不撤」 must not withdraw; 「续稿 #1 第一句…」
-    would lose the sentence, as the text starts on the next line)."""
+    would lose the sentence, as the text starts on the next line or after a colon)."""
     number, rest = take_number(command, word, alone=True)
     later = later_number(rest.args)
     if later is not None and int(later.group(1)) != number:
@@ -56,10 +56,20 @@ def draft_number(command: Command, word: str, *, text_below: bool = False) -> in
         shown = extra if len(extra) <= 20 else extra[:20] + "…"
         if text_below:
             raise UsageError(f"「{word} #{number}」这一行只写编号，这条没有执行（多写了「{shown}」）。"
-                             f"请重发：第一行「{word} #{number}」，正文从第二行写起。")
+                             f"请重发：第一行「{word} #{number}」，正文从第二行写起；手机上回车就发送的，"
+                             f"可以写成一行，编号后加冒号：{word} #{number}：正文……")
         raise UsageError(f"「{word}」后只写稿件编号，这条没有执行（多写了「{shown}」）。"
                          f"确定要{word}请发送：{word} #{number}")
     return number
+
+
+def draft_number_and_text(command: Command, word: str) -> tuple[int, str]:
+    """`续稿 #12` ⏎ the text; on a phone, where Enter sends, on one line after a colon: 「续稿 #12：正文…」."""
+    number, rest = take_number(command, word, alone=True)
+    separator = command.args[: len(command.args) - len(rest.args)]  # what came before the rest: 「#12：」
+    if not rest.args or ":" not in separator:
+        return draft_number(command, word, text_below=True), command.body
+    return number, f"{rest.raw_args}\n{command.body}" if command.body.strip() else rest.raw_args
 
 
 def later_number(text: str) -> re.Match[str] | None:

@@ -12,7 +12,7 @@ from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
 from bot.text import day_name, word_count
-from handlers.arguments import draft_number, take_number
+from handlers.arguments import draft_number_and_text, take_number
 from handlers.formatting import draft_line, duration, local_time
 from models import Draft, DraftState, Role, Submission, SubmissionState
 
@@ -45,9 +45,10 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
 def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文
     例：续稿 #12⏎（换行写后续正文）
+    例：续稿 #12：后续正文……（手机上回车就发送时，写成一行）
     """
-    number = draft_number(ctx.command, "续稿", text_below=True)
-    version = drafts.append(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
+    number, text = draft_number_and_text(ctx.command, "续稿")
+    version = drafts.append(ctx.session, number, ctx.member, text, ctx.now)
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 
 
@@ -94,14 +95,16 @@ def _listing(ctx: Context) -> Reply:
                                                             ctx.now, ctx.settings)}
     lines = []
     waiting = sorted(listing.queue, key=lambda d: d.id not in overdue)  # the overdue first, each part newest first
-    for title, total, shown in (("待我处理", listing.queue_total, waiting),
-                                ("我的稿件", listing.authored_total, listing.authored)):
+    for title, total, listed in (("待我处理", listing.queue_total, waiting),
+                                 ("我的稿件", listing.authored_total, listing.authored)):
         if total:
-            lines.append(f"{title}（{total}）：")
-            lines += [_line(ctx, d, overdue) + (_UNSENT_MARK if shown is waiting and d.state == DraftState.submitted
-                                                else "") for d in shown]
-            if total > len(shown):
-                lines.append(f"……另有 {total - len(shown)} 篇更早的，发送「稿件 #编号」查看")
+            # One's own draft returned to revise is listed once, where it waits: 「我的稿件」 says so.
+            shown = listed if listed is waiting else [d for d in listed if d not in listing.queue]
+            above = f"，{len(listed) - len(shown)} 篇见上" if len(shown) < len(listed) else ""
+            lines.append(f"{title}（{total}{above}）：")
+            lines += [_line(ctx, d, overdue) + (_mark(ctx, d) if listed is waiting else "") for d in shown]
+            if total > len(listed):
+                lines.append(f"……另有 {total - len(listed)} 篇更早的，发送「稿件 #编号」查看")
     if not listing.authored_total and ctx.member.may(Role.correspondent):
         lines.append("您还没有投稿。")
     if not lines:
@@ -110,7 +113,13 @@ def _listing(ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-_UNSENT_MARK = "（有媒体的邮件未确认发出）"  # a sent draft waits for its editor only so: failed, or may have
+def _mark(ctx: Context, draft: Draft) -> str:
+    """Why a draft in 「待我处理」 waits for the member, where its state does not say."""
+    if draft.state == DraftState.submitted:  # a sent draft waits for its editor only so: failed, or may have
+        return "（有媒体的邮件未确认发出）"
+    if draft.state == DraftState.returned and draft.author_id == ctx.member.id:
+        return f"，待您「修改 {draft.number}」"
+    return ""
 
 
 def _detail(ctx: Context, draft: Draft) -> Reply:
@@ -158,6 +167,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         lines.append(f"{local_time(event.at, zone, ctx.now)} {actor} {label}{note}")
     compare = f"；对比：稿件 {draft.number} v1..v{draft.current_version}" if draft.current_version > 1 else ""
     lines.append(f"看全文：稿件 {draft.number} 全文{compare}")
+    if draft.state == DraftState.returned and draft.author_id == ctx.member.id:  # what the return notice said
+        lines.append(f"改好后请发送「修改 {draft.number}」，换行写完整正文"
+                     f"（手机上可写成一行：修改 {draft.number}：完整正文）。")
     return Reply("\n".join(lines))
 
 

@@ -8,7 +8,7 @@ from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, word_count
-from handlers.arguments import draft_number, later_number, one_number_only, take_number
+from handlers.arguments import draft_number, draft_number_and_text, later_number, one_number_only, take_number
 from models import DraftState, Role
 
 router = Router()
@@ -18,11 +18,12 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     """修改 #编号⏎完整正文 — 编辑修改；退回后作者修改
     例：修改 #12⏎（换行写完整正文）
     例：修改 #12⏎标题：新标题（只改标题；也可再换行写完整正文）
+    例：修改 #12：完整正文……（手机上回车就发送时，写成一行）
     """
-    number = draft_number(ctx.command, "修改", text_below=True)
+    number, text = draft_number_and_text(ctx.command, "修改")
     draft = get(ctx.session, number)
     before, title, was_approved = current_version(ctx.session, draft), draft.title, draft.state == DraftState.approved
-    version = review.revise(ctx.session, number, ctx.member, ctx.command.body, ctx.now)
+    version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
     state = DraftState(draft.state).label
     retitled = f"标题已改为《{draft.title}》（原为《{title}》）" if draft.title != title else ""
     now, was = word_count(version.text), word_count(before.text)

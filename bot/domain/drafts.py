@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -140,7 +141,12 @@ def submit(session: Session, author: Member, title: str, text: str, now: datetim
     require_writer(session, author)
     one_line_draft = None if meaningful(text) else _ONE_LINE_DRAFT.match(one_line(title).strip())
     if one_line_draft:  # 「投稿《标题》正文…」 or 「投稿 标题：… 正文：…」, typed where Enter sends
-        title, text = one_line_draft.group(1) or one_line_draft.group(2), one_line_draft.group(3)
+        text = one_line_draft.group("text")
+        title = next(found for name, found in one_line_draft.groupdict().items() if found and name != "text")
+    elif not title.strip() and (label := _TITLE_LABEL.match(text.strip())):  # 「投稿⏎标题：…⏎正文：…」
+        title, _, text = text.strip()[label.end():].partition("\n")
+    if meaningful(text) and _SENTENCE.search(one_line(title).strip()):  # 「投稿 标题 第一句。⏎第二段」
+        raise UsageError(_sentence_in_title(one_line(title).strip().rstrip("。")))
     title, text = check_title(title), article(_TEXT_LABEL.sub("", text, count=1))
     if not meaningful(text):
         head, _, rest = title.partition(" ")  # 「投稿 标题 正文…」 on one line: where the title ends is a guess
@@ -174,40 +180,52 @@ REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a 
 
 
 # Built once, as 投稿 runs it on every draft (building a statement costs more than running this one): the author's
-# draft of this title that makes a new one a mistake — one returned to them to revise (by the state's index: a
-# few drafts), or the same text again this week (by the author's drafts of the week). Two parts, each by its own
-# index: one condition with OR read all of an author's drafts (3,300 of ten years at 1,000,000: 57 ms).
-_REPEAT = union_all(
-    select(Draft.id, Draft.state).where(Draft.state == DraftState.returned, Draft.author_id == bindparam("author_id"),
-                                        Draft.title == bindparam("title"), Draft.state_since >= bindparam("since")),
-    select(Draft.id, Draft.state)
+# drafts of this title that make a new one a mistake — one returned to them to revise (by the state's index: a
+# few drafts), or one of this week, whose text the new one may repeat (by the author's drafts of the week). Two
+# parts, each by its own index: one condition with OR read all of an author's drafts (3,300 at 1,000,000: 57 ms).
+_REPEAT: CompoundSelect[tuple[int, str, str]] = union_all(
+    select(Draft.id, Draft.state, literal_column("''").label("text"))
+    .where(Draft.state == DraftState.returned, Draft.author_id == bindparam("author_id"),
+           Draft.title == bindparam("title"), Draft.state_since >= bindparam("since")),
+    select(Draft.id, Draft.state, DraftVersion.text)
     .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
     .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
-           Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn,
-           DraftVersion.hash == bindparam("hash"))).limit(1)
+           Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn))
 
 
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
-    """The same title and text from the same author again would be a second draft for a second editor; the
-    corrected text of a draft returned to them this week, a second draft beside the one that waits for 「修改」
-    (a title used again later, 「工作动态」, is another article)."""
-    earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title,
-                                        "hash": content_hash(text)}).first()
-    if earlier is None:
-        return
-    number, state = earlier
-    if state == DraftState.returned:
-        raise Refused(f"没有保存为新稿件：您的稿件 #{number}《{title}》已退回待修改。改好的稿子请发送"
-                      f"「修改 #{number}」，换行写完整正文（编辑能看到改了哪里）；确实要另投一篇新稿，请换一个标题。",
-                      number)
-    raise Refused(f"这篇稿件已投过：#{number}《{title}》，标题和正文都相同，没有重复投稿。要补充内容请发送"
-                  f"「续稿 #{number}」，换行写追加的正文；发送「稿件 #{number}」可查看它的进度。", number)
+    """The same article from the same author again would be a second draft for a second editor: the same title
+    this week with the same text, or with one text within the other (the Word file, then its text pasted; a
+    part sent again with 投稿 instead of 续稿). The corrected text of a draft returned to them this week would be a
+    second draft beside the one that waits for 「修改」. A title used again with other text, 「工作动态」, is another
+    article."""
+    earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title}).all()
+    returned = next((row.id for row in earlier if row.state == DraftState.returned), None)
+    if returned is not None:
+        raise Refused(f"没有保存为新稿件：您的稿件 #{returned}《{title}》已退回待修改。改好的稿子请发送"
+                      f"「修改 #{returned}」，换行写完整正文（编辑能看到改了哪里）；确实要另投一篇新稿，请换一个标题。",
+                      returned)
+    new = _squeezed(text)
+    for row in earlier:
+        number, old = row.id, _squeezed(row.text)
+        if new in old or old in new:
+            same = "标题和正文都相同" if new == old else "标题相同，正文与它重合"
+            raise Refused(f"这篇稿件已投过：#{number}《{title}》，{same}，没有重复投稿。要补充内容请发送"
+                          f"「续稿 #{number}」，换行写追加的正文；发送「稿件 #{number}」可查看它的进度。", number)
+
+
+def _squeezed(text: str) -> str:
+    """The text without its blanks, which a paste or a Word file adds and takes away."""
+    return "".join(text.split())
 
 
 # The office's template, copied: 「标题：…」⏎「正文：…」; the labels are no part of the title or the text.
 _TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
 _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
-_ONE_LINE_DRAFT = re.compile(r"^(?:《([^《》]+)》|(?:标题|题目)\s*[:：]\s*(.+?)\s*正文\s*[:：])\s*(\S.*)$")
+# A title in 《》 (or 【】「」“”, as often written) or labelled, then the text: 「投稿《标题》正文…」.
+_TITLE_MARKS = ("《》", "【】", "「」", "“”")
+_ONE_LINE_DRAFT = re.compile("^(?:" + "|".join(f"{m[0]}(?P<t{i}>[^{m}]+){m[1]}" for i, m in enumerate(_TITLE_MARKS))
+                             + r"|(?:标题|题目)\s*[:：]\s*(?P<label>.+?)\s*正文\s*[:：])\s*(?P<text>\S.*)$")
 
 
 def retitled(text: str) -> tuple[str | None, str]:
@@ -226,6 +244,18 @@ def retitled(text: str) -> tuple[str | None, str]:
     return check_title(title), _TEXT_LABEL.sub("", rest, count=1)
 
 
+# The article's first sentence on the 投稿 line: a full stop inside, or a part after a space that reads as a
+# sentence. 「守护绿水青山，建设美丽乡村。」 is a title with a stray full stop.
+_SENTENCE = re.compile(r"。.|\s\S*，.*。$")
+
+
+def _sentence_in_title(title: str) -> str:
+    head, _, rest = title.partition(" ")
+    lines = f"\n投稿 {head}\n{rest}\n（接着写正文）" if rest else ""
+    return ("没有保存：标题里有句号「。」，像是把正文的第一句写进了标题行。「投稿」这一行只写标题，正文从第二行写起"
+            + (f"，例如：{lines}" if lines else "。"))
+
+
 def one_line_form(title: str, text: str = "") -> str:
     """The draft on one line, as 投稿 reads it where Enter sends: the title in 《》, or labelled when it holds 《》."""
     text = text or "正文……"
@@ -238,13 +268,20 @@ def returned_to(session: Session, member: Member) -> list[Draft]:
                                 .order_by(Draft.id).limit(LIST_LIMIT)))
 
 
+def just_submitted(session: Session, member: Member, now: datetime) -> Draft | None:
+    """The member's draft of the last hour that 续稿 may still add to: a paragraph sent alone belongs to it."""
+    since = now - timedelta(hours=1)
+    return session.scalar(select(Draft).where(Draft.author_id == member.id, Draft.created_at >= since,
+                                              Draft.state.in_(_APPENDABLE_STATES)).order_by(Draft.id.desc()).limit(1))
+
+
 def wrote_any(session: Session, member: Member) -> bool:
     return session.scalar(select(exists().where(Draft.author_id == member.id))) or False
 
 
 def check_title(title: str) -> str:
-    title = _TITLE_LABEL.sub("", one_line(title).strip())  # a file's name may hold a line break; a Subject may not
-    if len(title) > 2 and title[0] == "《" and title[-1] == "》" and "《" not in title[1:-1]:
+    title = _TITLE_LABEL.sub("", one_line(title).strip().rstrip("。"))  # a Subject holds no line break
+    if len(title) > 2 and title[0] + title[-1] in _TITLE_MARKS and title[0] not in title[1:-1]:
         title = title[1:-1].strip()  # 「投稿 《标题》」: every reply puts the title in 《》 itself
     if not title:
         raise UsageError("请在「投稿」后写标题，下一行起写正文。例如：\n投稿 乐昌开展地质灾害应急演练\n（正文）")
