@@ -36,13 +36,20 @@ def drafts_in_words(text: str) -> list[tuple[str, int]]:
 def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
-    A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
-    quoted_number = quoted_draft(quoted)
-    if quoted_number is None or leading_draft_number(command.args) is not None or "#" in without_links(command.args):
+    A number in the message itself wins; a quote naming several drafts stops the command (no guessing)."""
+    if leading_draft_number(command.args) is not None or "#" in without_links(command.args):
         return command
+    quoted_numbers = sorted(quoted_drafts(quoted))
+    if len(quoted_numbers) > 1:  # 「批准」 quoting 「#1 和 #2 已改好」: bare, it would act on whichever one waits
+        listed = "、".join(f"#{n}" for n in quoted_numbers)
+        raise UserError(f"您引用的消息提到了 {listed}，这条没有写编号，没有执行。"
+                        f"请写明编号，一篇一条，例如「{command.word} #{quoted_numbers[0]}」。")
+    if not quoted_numbers:
+        return command
+    quoted_number = quoted_numbers[0]
     # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
     for words, named in drafts_in_words(command.args):
-        if named != int(quoted_number):
+        if named != quoted_number:
             raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{words}」，"
                             f"没有执行。请写明编号重发，例如「{command.word} #{quoted_number}」。")
     number = f"#{quoted_number}"
@@ -50,12 +57,17 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
 
 
 def quoted_draft(quoted: str) -> str | None:
-    """The one draft number a quoted message names: as #12, else in words (「3号稿已改好」); None for none or
-    several. A #12 wins over words, which may count or order something else (「荔枝系列第二篇」)."""
+    """The one draft number a quoted message names; None for none or several."""
+    numbers = quoted_drafts(quoted)
+    return str(numbers.pop()) if len(numbers) == 1 else None
+
+
+def quoted_drafts(quoted: str) -> set[int]:
+    """The drafts a quoted message names: as #12, else in words (「3号稿已改好」). A #12 wins over words, which
+    may count or order something else (「荔枝系列第二篇」)."""
     # Links blanked before full-width forms go: a link ends at 「，」, which would become ",".
     numbers = {int(n) for n in QUOTED_NUMBER.findall(to_half_width(without_links(one_line(quoted))))}
-    numbers = numbers or {named for _, named in drafts_in_words(one_line(quoted))}
-    return str(numbers.pop()) if len(numbers) == 1 else None
+    return numbers or {named for _, named in drafts_in_words(one_line(quoted))}
 
 
 def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = (),

@@ -12,7 +12,19 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config import Settings
-from bot.domain import meetings, members, rewards, schedules, sla, stats, studying, topics, trainings, workdays
+from bot.domain import (
+    meetings,
+    members,
+    review,
+    rewards,
+    schedules,
+    sla,
+    stats,
+    studying,
+    topics,
+    trainings,
+    workdays,
+)
 from bot.domain.schedules import TITLES
 from bot.text import day_name, month_name
 from models import DraftState, OutboxMessage, Role, Schedule
@@ -155,7 +167,7 @@ def overdue_reminders(ctx: JobContext) -> int:
             elif userid in approvers:
                 todo = f"回复「批准 {draft.number}」或「退回 {draft.number} 原因」"
             else:  # an admin holds it: nobody may approve it
-                todo = "目前没有能审核这篇稿件的审核人，请发送「成员 角色 账号 审核」指定一位"
+                todo = f"目前没有能审核这篇稿件的审核人，{review.NAME_AN_APPROVER}"
             text = f"{waiting}{todo}；发送「稿件 {draft.number} 全文」查看。"
             sent += outbox.notify(ctx.session, [userid], text, f"{holding}:{day}", ctx.now)
         if earlier:  # the second reminder and later: an admin sees it too

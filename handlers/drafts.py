@@ -52,13 +52,18 @@ def append(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"已追加到稿件 #{number}，现为 v{version.number}，共 {word_count(version.text)} 字。")
 
 
-@router.command("稿件", "我的稿件", takes_number=True, near=("查稿", "查看", "查询", "稿子", "搞件", "我的搞件"))
+@router.command("稿件", "我的稿件", takes_number=True,
+                near=("查稿", "查看", "查询", "稿子", "搞件", "我的搞件", "待办", "我的待办", "待审", "待审核",
+                      "待处理"))
 def show(msg: Incoming, ctx: Context) -> Reply:
     """稿件 [#编号 [v版本｜v1..v2]] — 我的稿件和待办；带编号看详情、全文、对比
     例：稿件 #12 v1..v2
     """
     if not ctx.command.args:
         return _listing(ctx)
+    if not any(char.isdigit() for char in ctx.command.args):  # 「稿件 待审核」: the listing was meant
+        raise UsageError(f"无法识别「{ctx.command.raw_args[:20]}」。查看您的稿件和待办请只发「稿件」；"
+                         "查看一篇请写编号，例如「稿件 #12」。")
     number, rest = take_number(ctx.command, "稿件", acts=False)
     draft = drafts.get(ctx.session, number)
     if not drafts.may_see(ctx.member, draft):
@@ -119,6 +124,8 @@ def _mark(ctx: Context, draft: Draft) -> str:
         return "（有媒体的邮件未确认发出）"
     if draft.state == DraftState.returned and draft.author_id == ctx.member.id:
         return f"，待您「修改 {draft.number}」"
+    if draft.state == DraftState.pending and Role.approver not in ctx.member.roles:  # listed for an admin
+        return "，暂无可审核的人：请给一位没有参与此稿的成员加上审核角色（成员 角色）"
     return ""
 
 

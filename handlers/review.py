@@ -64,7 +64,8 @@ def send_for_approval(msg: Incoming, ctx: Context) -> Reply:
 
 
 @router.command("批准", roles={Role.approver}, takes_number=True,
-                near=("同意", "通过", "审核通过", "审批", "批淮", "准予"))
+                near=("同意", "同意发布", "同意刊发", "同意发稿", "可以发", "已阅", "通过", "审核通过", "审批", "批淮",
+                      "准予"))
 def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 #编号 [意见] — 批准待审核的稿件；只有一篇待审时可只发「批准」二字
     例：批准 #12 同意，注意核实数据

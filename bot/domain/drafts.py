@@ -104,10 +104,11 @@ _UNSENT = select(Submission.draft_id).where(Submission.state.in_([literal_column
 
 
 @cache
-def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
+def _queue(editor: bool, approver: bool, admin: bool) -> tuple[Select[int], Select[Draft]]:
     """Counting and listing what waits for a member: their drafts returned to them to revise, the drafts they
     edit, those approved for them to 投递 and those with an e-mail that did not go out; unassigned ones for an
-    editor (whichever editor takes them); pending ones for an approver."""
+    editor (whichever editor takes them); pending ones for an approver, and for an admin those nobody may approve
+    (they name an approver)."""
     waiting = [(Draft.author_id == _ME) & (Draft.state == DraftState.returned),
                (Draft.editor_id == _ME) & Draft.state.in_((*_EDITOR_LOAD_STATES, DraftState.approved)),
                (Draft.editor_id == _ME) & (Draft.state == DraftState.submitted) & Draft.id.in_(_UNSENT)]
@@ -116,6 +117,9 @@ def _queue(editor: bool, approver: bool) -> tuple[Select[int], Select[Draft]]:
                        & (Draft.author_id != _ME))
     if approver:
         waiting.append((Draft.state == DraftState.pending) & ~had_a_hand(_ME, _MY_USERID))
+    if admin:
+        waiting.append((Draft.state == DraftState.pending) & ~exists().where(
+            Member.active.is_(True), members.holds(Role.approver), ~had_a_hand(Member.id, Member.userid)))
     where = or_(*waiting)
     return _count(where), _newest(where, QUEUE_LIMIT)
 
@@ -410,7 +414,8 @@ class Listing:
 
 def listing(session: Session, member: Member) -> Listing:
     """The member's own drafts and the drafts waiting for them, newest first."""
-    count_queue, newest_queue = _queue(Role.editor in member.roles, Role.approver in member.roles)
+    count_queue, newest_queue = _queue(Role.editor in member.roles, Role.approver in member.roles,
+                                       Role.admin in member.roles)
     me = {"member_id": member.id, "userid": member.userid}
     authored_total, queue_total = session.scalar(_COUNT_MINE, me) or 0, session.scalar(count_queue, me) or 0
     # Most members have nothing waiting for them: a count of 0 needs no list.

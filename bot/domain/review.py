@@ -41,6 +41,9 @@ _PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindpa
                 .order_by(Draft.id))
 
 
+_NO_APPROVAL: dict[str, Any] = {"approved_hash": None, "approved_by_id": None, "approved_at": None}  # voided
+
+
 def revise(session: Session, draft_id: int, member: Member, text: str, now: datetime) -> DraftVersion:
     """修改: a new version by the editor (editing, approved) or the author (returned); a first line 「标题：…」
     changes the title too (alone, only the title).
@@ -81,7 +84,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     voided = from_state == S.approved
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
           current_version=number, editor_id=editor_id, **({"title": title} if title else {}),
-          **({"approved_hash": None, "approved_by_id": None, "approved_at": None} if voided else {}))
+          **(_NO_APPROVAL if voided else {}))
     version = old if unchanged else add_version(session, draft, number, text, member, now)
     if title:
         audit.record(session, now, member.userid, "retitle", draft_id=draft.id, comment=f"{before} → {title}")
@@ -104,6 +107,11 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         changes = ([] if unchanged else [f"修改为 v{number}"]) + ([f"标题改为《{title}》"] if title else [])
         _ask_approvers(session, draft, version, now, audit.step_id(session, event),
                        f"稿件批准后被 {member.name} {'，'.join(changes)}，原批准已作废，请重新审核。")
+        if draft.editor is not None and draft.editor_id != member.id:  # they were told to 投递 it
+            outbox.notify(session, [draft.editor.userid],
+                          f"您编辑的稿件 {draft.number}《{draft.title}》批准后被 {member.name} {'，'.join(changes)}，"
+                          "原批准已作废，已重新送审；批准后会再通知您投递。",
+                          f"draft:{draft.id}:voided:{audit.step_id(session, event)}", now)
     return version
 
 
@@ -166,7 +174,16 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
     if draft.editor is not None:
         outbox.notify(session, [draft.editor.userid],
                       f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，请安排投递。", key, now)
+    _tell_other_approvers(session, draft, member, "批准", key, now)
     return draft
+
+
+def _tell_other_approvers(session: Session, draft: Draft, member: Member, done: str, key: str,
+                          now: datetime) -> None:
+    """The other approvers' cards for the draft are done with: a bare 「批准」 of theirs must not be meant for it."""
+    others = [a.userid for a in eligible_approvers(session, draft) if a.id != member.id]
+    outbox.notify(session, others, f"稿件 {draft.number}《{draft.title}》已由 {member.name} {done}，无需您再审核。",
+                  f"{key}:others", now)
 
 
 def card_hash(version: DraftVersion, title: str) -> str:
@@ -189,7 +206,8 @@ def pending_for(session: Session, approver: Member) -> list[Draft]:
 
 
 def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
-    """退回: by the editor while editing or an approver while pending; the comment is required."""
+    """退回: by the editor while editing, or an approver while pending or approved and unsent (the approval is
+    void); the comment is required."""
     draft = get(session, draft_id)
     check_can_return(session, draft, member)
     comment = _comment(comment)
@@ -206,14 +224,23 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     # The approver's comment on the draft of an author who may no longer 修改 is for its editor.
     to_state = S.returned if may_revise(author) else S.editing
     editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
-    _move(session, draft, (from_state,), to_state, now, "退回", editor_id=editor_id)
+    approved_by = draft.approved_by if from_state == S.approved else None
+    _move(session, draft, (from_state,), to_state, now, "退回", editor_id=editor_id,
+          **(_NO_APPROVAL if approved_by else {}))
     event = audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                          to_state=to_state, version=draft.current_version, comment=comment)
+    step = audit.step_id(session, event)
+    if from_state == S.pending:
+        _tell_other_approvers(session, draft, member, "退回", f"draft:{draft.id}:returned:{step}", now)
+    if approved_by is not None and approved_by.id != member.id:  # another approver takes their approval back
+        outbox.notify(session, [approved_by.userid], f"您批准的稿件 {draft.number}《{draft.title}》在投递前被 "
+                      f"{member.name} 退回，原批准作废。意见：{comment}",
+                      f"draft:{draft.id}:approval-returned:{step}", now)
     if to_state == S.editing:
         outbox.notify(session, editor_or_admins(session, draft),
                       f"稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n作者 {author.name} "
                       f"{_why_cannot_revise(author)}，不能修改，稿件回到编辑中：请编辑修改后再送审。",
-                      f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
+                      f"draft:{draft.id}:returned-editor:{step}", now)
         return draft
     revised = current_version(session, draft).author_id != draft.author_id  # 传帮带: start from the editor's text
     start = (f"编辑改过正文（现为 v{draft.current_version}），请先发送「稿件 {draft.number} 全文」取最新正文，"
@@ -221,14 +248,14 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     outbox.notify(session, [draft.author.userid],
                   f"您的稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n"
                   f"{start}修改后请发送「修改 {draft.number}」，换行写完整正文。",
-                  f"draft:{draft.id}:returned:{audit.step_id(session, event)}", now)
+                  f"draft:{draft.id}:returned:{step}", now)
     if draft.editor is not None and draft.editor_id not in (draft.author_id, member.id):
         # The approver's comments are often on the editor's own work (标题, 导语), and the draft leaves their list;
         # an admin returning it while editing took the editor's own step.
         outbox.notify(session, [draft.editor.userid],  # 「您编辑的」: an admin may have sent it in their place
                       f"您编辑的稿件 {draft.number}《{draft.title}》被 {member.name} 退回给作者 {draft.author.name}，"
                       f"意见：{comment}\n作者修改后会回到您这里继续编辑。",
-                      f"draft:{draft.id}:returned-editor:{audit.step_id(session, event)}", now)
+                      f"draft:{draft.id}:returned-editor:{step}", now)
     return draft
 
 
@@ -275,7 +302,11 @@ def back_to_editor(session: Session, author: Member, now: datetime, actor: str |
 
 
 def check_can_return(session: Session, draft: Draft, member: Member) -> None:
-    if draft.state == S.pending:
+    """The editor while editing; an approver while pending, or after approval until it is sent (an approval given
+    by mistake, 「批准」 meaning another draft, is taken back so)."""
+    if draft.state == S.approved and Role.approver in member.roles:  # approved: not sent yet (投递 moves it on)
+        _require_approver(session, draft, member, "退回", (S.approved,))
+    elif draft.state == S.pending:
         _require_approver(session, draft, member, "退回")
     elif draft.state == S.editing:
         _require_editor(draft, member, "退回", (S.editing,))
@@ -329,13 +360,14 @@ def _require_editor(draft: Draft, member: Member, action: str,
                       "或请管理员发送「成员 角色 …」调整编辑。", draft.id)
 
 
-def _require_approver(session: Session, draft: Draft, member: Member, action: str) -> None:
+def _require_approver(session: Session, draft: Draft, member: Member, action: str,
+                      states: tuple[str, ...] = (S.pending,)) -> None:
     if Role.approver not in member.roles:
         raise Refused(f"稿件 {draft.number} 正在等审核人审核，只有审核人可以{action}。"
                       f"意见请告诉审核人，或等审核结果；发送「稿件 {draft.number}」查看。", draft.id)
     if draft.state == S.approved and draft.approved_by_id == member.id and action == "批准":  # sent twice
         raise Refused(f"稿件 {draft.number} 您已批准（v{draft.current_version}），无需重复批准。", draft.id)
-    if draft.state != S.pending:
+    if draft.state not in states:
         raise Refused(_state_refusal(draft, action), draft.id)
     if session.scalar(select(Draft.id).where(Draft.id == draft.id, had_a_hand(literal(member.id),
                                                                            literal(member.userid)))):
@@ -401,12 +433,16 @@ def ask_new_approver(session: Session, member: Member, now: datetime) -> None:
                       f"draft:{draft.id}:review:{step}", now)
 
 
+# What an admin sends when nobody may approve a draft: 成员 角色 replaces the roles, so the others are written too.
+NAME_AN_APPROVER = ("请给一位没有参与此稿的成员加上审核角色：「成员 角色 账号 其现有角色 审核」"
+                    "（角色要写全，未写的会被去掉）")
+
+
 def _tell_admins_no_approver(session: Session, draft: Draft, now: datetime, occasion: str) -> None:
     admins = members.admin_userids(session)
     outbox.notify(session, admins,
                   f"稿件 {draft.number}《{draft.title}》待审核，但没有可审核的人（审核人都参与了写作或编辑，"
-                  "或已停用、不再担任审核人）。请给一位没有参与此稿的成员加上审核角色："
-                  "「成员 角色 账号 其现有角色 审核」（角色要写全，未写的会被去掉）。",
+                  f"或已停用、不再担任审核人）。{NAME_AN_APPROVER}。",
                   f"draft:{draft.id}:no-approver:{occasion}", now)
 
 
