@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SIGNATURE_PLACEHOLDER = "（请在 .env 中设置 NEWSBOT_SIGNATURE）"
 
 
+_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}  # the database drivers newsbot installs
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure; secrets are SecretStr so they never reach logs."""
 
@@ -83,11 +86,21 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
-        backend = value.partition(":")[0].partition("+")[0]
-        if backend not in ("sqlite", "postgresql"):
-            raise ValueError(f"数据库只支持 SQLite 或 PostgreSQL（当前为「{backend}」），例如：sqlite:///./newsbot.db "
-                             "或 postgresql+psycopg://用户名:密码@主机:5432/数据库名")
+        backend, _, driver = value.partition(":")[0].partition("+")
+        example = "例如：sqlite:///./newsbot.db 或 postgresql+psycopg://用户名:密码@主机:5432/数据库名"
+        if backend not in _DRIVERS:
+            raise ValueError(f"数据库只支持 SQLite 或 PostgreSQL（当前为「{backend}」），{example}")
+        if driver and driver != _DRIVERS[backend]:  # 「postgresql+psycopg2://」, as many guides write it
+            raise ValueError(f"数据库驱动「{driver}」没有安装，newsbot 用的是 {_DRIVERS[backend]}，{example}")
         return value
+
+    @field_validator("wecom_api_base_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):  # without it every call fails, and only in the log
+            raise ValueError(f"企业微信接口地址要写完整，以 https:// 开头（当前为「{value}」），"
+                             "例如 https://qyapi.weixin.qq.com 或 https://固定IP代理的地址")
+        return value.rstrip("/")
 
     @field_validator("wecom_aes_key", "aibot_aes_key")
     @classmethod

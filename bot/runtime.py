@@ -26,6 +26,7 @@ from bot.outbox import Dispatcher, LocalTransport, Transport
 from bot.wecom.client import Media, TokenStore, WeComClient, download_encrypted
 from bot.wecom.crypto import aes_key
 from bot.wecom.transports import (
+    MAYBE_POSTED,
     AiBotReplyTransport,
     AppChatTransport,
     AppTransport,
@@ -150,7 +151,8 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     admins = members.admin_userids(session)
     summary = (submitting.mail_described(session, message.payload["submission_id"], message.recipient)
                if message.channel == submitting.MAIL else outbox.describe(message))
-    then = "最后一次发送中途中断，邮件可能已经发出：请先向该媒体确认，没有收到再运行" if maybe_sent else "处理后可运行"
+    then = ("最后一次发送中途中断，邮件可能已经发出：请先向该媒体确认，没有收到再运行" if maybe_sent
+            else "请先在群里查看，没有看到再运行" if MAYBE_POSTED in error else "处理后可运行")
     outbox.notify(session, admins,
                   f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"
                   f"{then} newsbot outbox retry {message.id} 重新发送。",

@@ -231,7 +231,8 @@ def test_a_title_after_a_nameless_file_was_read_retitles_its_draft(
         assert "标题取自文件名或正文第一行；如需另定标题，请接着发送「投稿 标题」" in received
         drain(live_bot)
         reply = aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} 投稿 乐昌开展世界地球日宣传", chat="single"))
-    assert "已将稿件 #1 的标题改为《乐昌开展世界地球日宣传》（原为《4月22日，我局开展宣传。》）" in reply, reply
+    # Its first line is a sentence, no title: the draft was 「文件投稿」, and the sentence stays in the text.
+    assert "已将稿件 #1 的标题改为《乐昌开展世界地球日宣传》（原为《文件投稿》）" in reply, reply
     with live_bot.sessions.begin() as session:
         assert session.scalars(select(Draft.title)).all() == ["乐昌开展世界地球日宣传"]
 
@@ -308,7 +309,7 @@ def test_quotes_that_name_several_drafts_or_disagree_with_the_text_are_not_used(
     listing = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准"))
     assert "没有批准任何一篇" in listing
     again = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote=listing))
-    assert "没有批准任何一篇" in again  # the quote names #1 and #2: no guessing
+    assert "您引用的消息提到了 #1、#2，这条没有写编号，没有执行" in again  # no guessing
     reply = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准 同意发布 #2", quote="稿件 #1 已送审"))
     assert reply.startswith("已批准稿件 #2")  # the number in the text wins, wherever it stands
     assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.approved)

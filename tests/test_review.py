@@ -61,6 +61,7 @@ def test_happy_path_edit_send_bare_approve(chat: ChatDriver, submitted: list[int
     assert sorted(new_messages(chat, submitted)) == [
         ("lisi", "稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准，请安排投递。"),
         ("zhangsan", "您的稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准。"),
+        ("zhouqi", "稿件 #1《乐昌开展地质灾害应急演练》已由 王五 批准，无需您再审核。"),  # his card is done with
     ]
     assert [(a, who, to) for a, who, to, _ in events(chat)] == [
         ("submit", "zhangsan", "editing"), ("revise", "lisi", "editing"), ("send", "lisi", "pending"),
@@ -92,6 +93,7 @@ def test_return_by_approver(chat: ChatDriver, submitted: list[int]) -> None:
     assert draft(chat).state == DraftState.returned
     told = dict(new_messages(chat, submitted))
     assert "被 周七 退回，意见：标题太长，请压缩到20字以内" in told.pop("zhangsan")
+    assert told.pop("wangwu") == "稿件 #1《乐昌开展地质灾害应急演练》已由 周七 退回，无需您再审核。"
     assert list(told) == ["lisi"]  # and the editor who sent it
 
 
@@ -442,8 +444,8 @@ def test_every_round_at_the_same_version_is_told_again(chat: ChatDriver, submitt
         cards = [to for to, _ in new_messages(chat, submitted)]
         assert sorted(cards) == ["wangwu", "zhouqi"]
         chat.as_member("wangwu").says(f"退回 #1 {comment}")
-        assert [(to, comment in text) for to, text in new_messages(chat, submitted)] == [("zhangsan", True),
-                                                                                          ("lisi", True)]
+        assert [(to, comment in text) for to, text in new_messages(chat, submitted)] == [
+            ("zhouqi", False), ("zhangsan", True), ("lisi", True)]  # the other approver: no need to review it
         assert "原样交回编辑" in chat.as_member("zhangsan").says("修改 #1\n今天上午，演练在坪石镇举行。")
         assert [to for to, _ in new_messages(chat, submitted)] == ["lisi"]
     assert draft(chat, 1).current_version == 1
@@ -648,7 +650,7 @@ def test_a_returned_draft_found_right_goes_back_unchanged(chat: ChatDriver, subm
 def test_refusals_after_approval_or_withdrawal_say_what_can_be_done(chat: ChatDriver, submitted: list[int]) -> None:
     chat.as_member("lisi").says("送审 #1")
     chat.as_member("wangwu").says("批准 #1")
-    reply = chat.as_member("wangwu").says("退回 #1 刚发现数据有误，先别投")
+    reply = chat.as_member("zhouqi").says("退回 #1 刚发现数据有误，先别投")  #王五 may: he approved it
     assert "不能再退回。发现问题请编辑 李四发送「修改 #1」改正（原批准作废，重新审核），或请作者发送「撤回 #1」" in (
         reply)
     chat.as_member("zhangsan").says("撤回 #1")

@@ -40,8 +40,9 @@ def test_submit_edit_send_and_bare_approve(client: TestClient, wecom: WeComSimul
     assert "已批准稿件 #1《乐昌开展世界地球日宣传》（v2）" in reply
     assert state(office) == DraftState.approved
     messages = queued(office)
-    assert [to for to, _ in messages] == ["lisi", "wangwu", "zhouqi", "zhangsan", "lisi"]
-    assert messages[-2] == ("zhangsan", "您的稿件 #1《乐昌开展世界地球日宣传》已由 王五 批准。")
+    assert [to for to, _ in messages] == ["lisi", "wangwu", "zhouqi", "zhangsan", "lisi", "zhouqi"]
+    assert messages[-3] == ("zhangsan", "您的稿件 #1《乐昌开展世界地球日宣传》已由 王五 批准。")
+    assert messages[-1] == ("zhouqi", "稿件 #1《乐昌开展世界地球日宣传》已由 王五 批准，无需您再审核。")
     with office.sessions.begin() as session:
         trail = [(e.action, e.actor, e.from_state, e.to_state, e.version)
                  for e in session.scalars(select(AuditEvent).where(AuditEvent.draft_id == 1)
@@ -97,7 +98,8 @@ def test_branches_and_refusals_through_the_endpoint(client: TestClient, wecom: W
             "zhangsan", "wangwu"]  # the role refusal and the ambiguous bare 批准
     told = [to for to, _ in queued(office)]
     assert told.count("zhangsan") == 3  # two returns, the approval, nothing for the own withdrawal
-    assert told.count("wangwu") == 5 and told.count("zhouqi") == 5  # cards ×4 (#1 three times, #2), withdrawal
+    # cards ×4 (#1 three times, #2), the withdrawal, and the other's decision (周七's 退回, 王五's 批准)
+    assert told.count("wangwu") == 6 and told.count("zhouqi") == 6
 
 
 def test_card_click_and_typed_command_have_the_same_effects(client: TestClient, wecom: WeComSimulator,

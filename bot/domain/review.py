@@ -174,16 +174,16 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
     if draft.editor is not None:
         outbox.notify(session, [draft.editor.userid],
                       f"稿件 {draft.number}《{draft.title}》已由 {member.name} 批准{note}，请安排投递。", key, now)
-    _tell_other_approvers(session, draft, member, "批准", key, now)
+    _tell_other_approvers(session, draft, member, "批准", step, now)
     return draft
 
 
-def _tell_other_approvers(session: Session, draft: Draft, member: Member, done: str, key: str,
+def _tell_other_approvers(session: Session, draft: Draft, member: Member, done: str, step: int,
                           now: datetime) -> None:
     """The other approvers' cards for the draft are done with: a bare 「批准」 of theirs must not be meant for it."""
     others = [a.userid for a in eligible_approvers(session, draft) if a.id != member.id]
     outbox.notify(session, others, f"稿件 {draft.number}《{draft.title}》已由 {member.name} {done}，无需您再审核。",
-                  f"{key}:others", now)
+                  f"draft:{draft.id}:decided:{step}", now)
 
 
 def card_hash(version: DraftVersion, title: str) -> str:
@@ -206,8 +206,8 @@ def pending_for(session: Session, approver: Member) -> list[Draft]:
 
 
 def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
-    """退回: by the editor while editing, or an approver while pending or approved and unsent (the approval is
-    void); the comment is required."""
+    """退回: by the editor while editing, an approver while pending, or the approver of an approved draft not yet
+    sent (the approval is void); the comment is required."""
     draft = get(session, draft_id)
     check_can_return(session, draft, member)
     comment = _comment(comment)
@@ -224,18 +224,13 @@ def return_to_author(session: Session, draft_id: int, member: Member, comment: s
     # The approver's comment on the draft of an author who may no longer 修改 is for its editor.
     to_state = S.returned if may_revise(author) else S.editing
     editor_id = acting_editor(draft, member) if from_state == S.editing else draft.editor_id  # not an approver
-    approved_by = draft.approved_by if from_state == S.approved else None
     _move(session, draft, (from_state,), to_state, now, "退回", editor_id=editor_id,
-          **(_NO_APPROVAL if approved_by else {}))
+          **(_NO_APPROVAL if from_state == S.approved else {}))
     event = audit.record(session, now, member.userid, "return", draft_id=draft.id, from_state=from_state,
                          to_state=to_state, version=draft.current_version, comment=comment)
     step = audit.step_id(session, event)
     if from_state == S.pending:
-        _tell_other_approvers(session, draft, member, "退回", f"draft:{draft.id}:returned:{step}", now)
-    if approved_by is not None and approved_by.id != member.id:  # another approver takes their approval back
-        outbox.notify(session, [approved_by.userid], f"您批准的稿件 {draft.number}《{draft.title}》在投递前被 "
-                      f"{member.name} 退回，原批准作废。意见：{comment}",
-                      f"draft:{draft.id}:approval-returned:{step}", now)
+        _tell_other_approvers(session, draft, member, "退回", step, now)
     if to_state == S.editing:
         outbox.notify(session, editor_or_admins(session, draft),
                       f"稿件 {draft.number}《{draft.title}》被 {member.name} 退回，意见：{comment}\n作者 {author.name} "
@@ -302,9 +297,9 @@ def back_to_editor(session: Session, author: Member, now: datetime, actor: str |
 
 
 def check_can_return(session: Session, draft: Draft, member: Member) -> None:
-    """The editor while editing; an approver while pending, or after approval until it is sent (an approval given
-    by mistake, 「批准」 meaning another draft, is taken back so)."""
-    if draft.state == S.approved and Role.approver in member.roles:  # approved: not sent yet (投递 moves it on)
+    """The editor while editing; an approver while pending, and the one who approved it until it is sent (an
+    approval given by mistake, a bare 「批准」 meant for another draft, is taken back so)."""
+    if draft.state == S.approved and draft.approved_by_id == member.id:  # not sent yet: 投递 moves it on
         _require_approver(session, draft, member, "退回", (S.approved,))
     elif draft.state == S.pending:
         _require_approver(session, draft, member, "退回")

@@ -33,12 +33,18 @@ REFUSAL_HINTS = {
 }
 
 
+MAYBE_POSTED = "企业微信没有及时应答，群消息可能已经发到群里（群消息没有去重，为免重复没有重发）"
+
+
 @contextmanager
-def wecom_policy() -> Iterator[None]:
-    """Map what went wrong to the outbox's retry policy."""
+def wecom_policy(repeatable: bool = True) -> Iterator[None]:
+    """Map what went wrong to the outbox's retry policy. A send that is not `repeatable` (a group post: WeCom
+    checks app messages for duplicates, not those) is not sent again once WeCom may have taken it."""
     try:
         yield
     except (httpx.TimeoutException, httpx.TransportError) as exc:
+        if not repeatable and isinstance(exc, httpx.ReadTimeout) and not _asked_for_token(exc):
+            raise Undeliverable(MAYBE_POSTED) from exc  # the admins are told, with the command that sends it
         raise RetryLater(f"连不上企业微信（{type(exc).__name__}），稍后重试") from exc
     except WeComError as error:
         if isinstance(error, TokenRefused) or error.errcode == IP_NOT_TRUSTED:
@@ -53,6 +59,14 @@ def wecom_policy() -> Iterator[None]:
             raise RetryLater(str(error), timedelta(seconds=60 + random.uniform(0, 15)), counts=False) from error
         what = REFUSAL_HINTS.get(error.errcode, "请按错误码查企业微信文档")
         raise Undeliverable(f"企业微信拒收（{error}）：{what}") from error
+
+
+def _asked_for_token(exc: httpx.HTTPError) -> bool:
+    """Whether the request that failed was the access token's, before anything was sent."""
+    try:
+        return exc.request.url.path.endswith("/gettoken")
+    except RuntimeError:  # no request attached: assume the worst
+        return False
 
 
 def for_wecom(message: OutboxMessage) -> dict[str, Any]:
@@ -92,7 +106,7 @@ class AppChatTransport:
         self._client, self._chat_id = client, chat_id
 
     def send(self, message: OutboxMessage) -> None:
-        with wecom_policy():
+        with wecom_policy(repeatable=False):
             self._client.send_group_chat(self._chat_id, for_wecom(message))
 
 
@@ -106,7 +120,7 @@ class WebhookTransport:
         wait = self._window.take(["group-robot"])
         if wait is not None:
             raise RetryLater("group robot: 20 messages a minute", wait, counts=False)
-        with wecom_policy():
+        with wecom_policy(repeatable=False):
             self._client.send_webhook(self._key, for_wecom(message))
 
 
