@@ -21,7 +21,24 @@ _AFTER_WORD = " :,;、—"  # the first line is half-width already: ：，； ar
 _FRIENDLY_CODES = ("强", "OK", "好的", "胜利", "握手", "抱拳", "鼓掌", "微笑", "愉快", "呲牙", "憨笑", "玫瑰", "爱心",
                    "加油", "庆祝", "耶", "666", "赞", "太阳", "咖啡")
 _FRIENDLY = "👍👌✌🙏👏😊🙂😀😃😄😁☺🌹❤💪🎉✅☀☕🌞"
-_EMOJI_TAIL = re.compile(rf"(?:\s*(?:\[(?:{'|'.join(_FRIENDLY_CODES)})\]|[{_FRIENDLY}]\uFE0F?))+$")
+_FRIENDLY_TAGS = tuple(f"[{code}]" for code in _FRIENDLY_CODES)
+
+
+def emoji_tail(text: str) -> int:
+    """Where the friendly emoji that end `text` begin, with the blanks before each (len(text): none). Read from
+    the end, not by a pattern searched at every position, which a line of 60,000 blanks would make quadratic."""
+    start = end = len(text)
+    while True:
+        end -= text.endswith("\uFE0F", 0, end)  # an emoji's presentation selector
+        if end and text[end - 1] in _FRIENDLY:
+            end -= 1
+        elif tag := next((tag for tag in _FRIENDLY_TAGS if text.endswith(tag, 0, end)), None):
+            end -= len(tag)
+        else:
+            return start
+        while end and text[end - 1].isspace():
+            end -= 1
+        start = end
 
 
 def one_command_only(word: str, count: int) -> str:
@@ -152,8 +169,9 @@ class Router:
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
         args, raw_args = line[start:].strip(), raw_line[start:].strip()
-        if not route.keeps_lines and (emoji := _EMOJI_TAIL.search(args)):  # not a title's or a lead's own
-            args, raw_args = args[:emoji.start()], raw_args[:emoji.start()]
+        if not route.keeps_lines:  # not a title's or a lead's own
+            end = emoji_tail(args)
+            args, raw_args = args[:end], raw_args[:end]
         if args in ("。", ".", "!"):  # 「稿件。」「帮助！」: a full stop is no argument (「批准？」「批准...」 are)
             args = raw_args = ""
         elif args.endswith("。") and not route.takes_body:
@@ -165,7 +183,7 @@ class Router:
     def suggestion(self, line: str) -> str | None:
         """What a line that is no command likely meant, as a command that works when typed: 「同意 #2」 →
         「批准 #2」, 「投 稿 标题」 → 「投稿 标题」, 「撤稿 #1 不要了」 → 「撤回 #1」, 「同意，可以发」 → 「批准」."""
-        meant = self._meant(_EMOJI_TAIL.sub("", line))
+        meant = self._meant(line[:emoji_tail(line)])
         if meant is None:
             return None
         word, rest = meant[0], meant[1].strip(" ,:")

@@ -73,9 +73,10 @@ _STILL_EDITOR = (select(Member.id).where(Member.id == bindparam("editor_id"), Me
 
 def had_a_hand(member_id: ColumnElement[int] | QueryableAttribute[int],
                userid: ColumnElement[str] | QueryableAttribute[str]) -> ColumnElement[bool]:
-    """SQL, over Draft: the member is its author or editor, wrote one of its versions, or took an editor's step
-    on it (送审, or 退回 while editing; an admin acting for the editor too). 三审分离: they do not approve it."""
-    editor_step = or_(AuditEvent.action == "send",
+    """SQL, over Draft: the member is its author or editor, wrote one of its versions or its title, or took an
+    editor's step on it (送审, or 退回 while editing; an admin acting for the editor too). 三审分离: they do not
+    approve it."""
+    editor_step = or_(AuditEvent.action.in_(("send", "retitle")),
                       and_(AuditEvent.action == "return", AuditEvent.from_state == DraftState.editing))
     return or_(Draft.author_id == member_id, and_(Draft.editor_id.is_not(None), Draft.editor_id == member_id),
                # Whatever else they name (the draft, the member) belongs to the enclosing queries.
@@ -143,13 +144,12 @@ def require_writer(session: Session, member: Member) -> None:
 def submit(session: Session, author: Member, title: str, text: str, now: datetime) -> Submitted:
     """A new draft, v1, in `editing`, assigned to its editor (editor_for)."""
     require_writer(session, author)
-    one_line_draft = None if meaningful(text) else _ONE_LINE_DRAFT.match(one_line(title).strip())
+    one_line_draft = None if meaningful(text) else _one_line_draft(one_line(title).strip())
     if one_line_draft:  # 「投稿《标题》正文…」 or 「投稿 标题：… 正文：…」, typed where Enter sends
-        text = one_line_draft.group("text")
-        title = next(found for name, found in one_line_draft.groupdict().items() if found and name != "text")
+        title, text = one_line_draft
     elif not title.strip() and (label := _TITLE_LABEL.match(text.strip())):  # 「投稿⏎标题：…⏎正文：…」
         title, _, text = text.strip()[label.end():].partition("\n")
-    if meaningful(text) and _SENTENCE.search(one_line(title).strip()):  # 「投稿 标题 第一句。⏎第二段」
+    if meaningful(text) and _holds_a_sentence(one_line(title).strip()):  # 「投稿 标题 第一句。⏎第二段」
         raise UsageError(_sentence_in_title(one_line(title).strip().rstrip("。")))
     title, text = check_title(title), article(_TEXT_LABEL.sub("", text, count=1))
     if not meaningful(text):
@@ -226,10 +226,24 @@ def _squeezed(text: str) -> str:
 # The office's template, copied: 「标题：…」⏎「正文：…」; the labels are no part of the title or the text.
 _TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
 _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
-# A title in 《》 (or 【】「」“”, as often written) or labelled, then the text: 「投稿《标题》正文…」.
-_TITLE_MARKS = ("《》", "【】", "「」", "“”")
-_ONE_LINE_DRAFT = re.compile("^(?:" + "|".join(f"{m[0]}(?P<t{i}>[^{m}]+){m[1]}" for i, m in enumerate(_TITLE_MARKS))
-                             + r"|(?:标题|题目)\s*[:：]\s*(?P<label>.+?)\s*正文\s*[:：])\s*(?P<text>\S.*)$")
+_TITLE_MARKS = ("《》", "【】", "「」", "“”")  # a title in 《》, or as often in 【】「」“”
+_TEXT_LABEL_INSIDE = re.compile(r"正文\s*+[:：]")
+
+
+def _one_line_draft(line: str) -> tuple[str, str] | None:
+    """The title and the text of a draft on one line: 「《标题》正文…」 (or 【】「」“”) or 「标题：… 正文：…」.
+    Without patterns that try every split of a run of blanks: a line of blanks may be 60,000 long."""
+    closing = next((marks[1] for marks in _TITLE_MARKS if line.startswith(marks[0])), None)
+    if closing is not None:
+        end = line.find(closing, 1)
+        title, text = line[1:end], line[end + 1:].strip()
+        return (title, text) if end > 1 and line[0] not in title and text else None
+    label = _TITLE_LABEL.match(line)
+    text_label = _TEXT_LABEL_INSIDE.search(line, label.end()) if label else None
+    if label is None or text_label is None:
+        return None
+    title, text = line[label.end():text_label.start()].strip(), line[text_label.end():].strip()
+    return (title, text) if title and text else None
 
 
 def retitled(text: str) -> tuple[str | None, str]:
@@ -248,9 +262,11 @@ def retitled(text: str) -> tuple[str | None, str]:
     return check_title(title), _TEXT_LABEL.sub("", rest, count=1)
 
 
-# The article's first sentence on the 投稿 line: a full stop inside, or a part after a space that reads as a
-# sentence. 「守护绿水青山，建设美丽乡村。」 is a title with a stray full stop.
-_SENTENCE = re.compile(r"。.|\s\S*，.*。$")
+def _holds_a_sentence(title: str) -> bool:
+    """The article's first sentence on the 投稿 line: a full stop inside, or one at the end of a part after a
+    space that reads as a sentence. 「守护绿水青山，建设美丽乡村。」 is a title with a stray full stop."""
+    bare = title.rstrip("。")
+    return "。" in bare or (bare != title and re.search(r"\s\S*，", bare) is not None)
 
 
 def _sentence_in_title(title: str) -> str:

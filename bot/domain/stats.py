@@ -36,7 +36,8 @@ _MONTH = re.compile(r"(?:(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月)|(
 # 本月, 上月, 下个月 …: the month by today.
 _MONTH_BY_TODAY = re.compile(rf"(?:本月|这个月|当月|(上|下)个?月){_END}")
 # 2026, 2026年, 2026Q3, 2026-Q3, 2026 Q3, 2026年第3季度, 2026年三季度
-_PERIOD = re.compile(r"(?:(\d{4})\s*年?度?)?\s*(?:-?\s*[Qq]([1-4])|第?\s*([1-4一二三四])\s*季度)?")
+# Possessive blanks (\s*+): none of them gives a blank back, which a run of blanks would make cubic to try.
+_PERIOD = re.compile(r"(?:(\d{4})\s*+年?度?)?\s*+(?:-?\s*+[Qq]([1-4])|第?\s*+([1-4一二三四])\s*+季度)?")
 
 
 def leading_month(text: str, today: date, past: bool = False) -> tuple[date, int] | None:
