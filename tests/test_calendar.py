@@ -238,7 +238,7 @@ def test_an_admin_holding_a_pending_draft_is_asked_for_an_approver(chat: ChatDri
     [reminder] = [m.payload["text"]["content"] for m in chat.outbox()
                   if m.recipient == "admin" and m.dedupe_key.startswith("remind:")]
     assert ("目前没有能审核这篇稿件的审核人，请给一位没有参与此稿的成员加上审核角色："
-            "「成员 角色 账号 其现有角色 审核」") in reminder
+            "「成员 角色 账号 其现有角色 审核」（角色要写全，未写的会被去掉）") in reminder
     assert "批准 #1" not in reminder
 
 
