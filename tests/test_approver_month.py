@@ -1,17 +1,12 @@
-"""The deputy director's (分管副局长, approver) month: findings of a review, each a failing test."""
+"""The deputy director's (分管副局长, approver) month: what a review found wrong, each proved by a test first."""
 
 from __future__ import annotations
-
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from models import Draft, DraftState, Member, Role
 from tests.conftest import ChatDriver
 from tests.test_aibot import in_group
-from tests.test_calendar import cal, only  # noqa: F401  (the fixture)
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def state(chat: ChatDriver, number: int) -> str:

@@ -1,7 +1,7 @@
-"""Review: a new correspondent's first weeks (never used a bot, types on the WeCom phone app).
+"""A new correspondent's first weeks (never used a bot, types on the WeCom phone app).
 
-Each test is a failing proof of something that makes a newcomer lose text, duplicate a draft or be told to do what
-they cannot do."""
+Each test first proved something that made a newcomer lose text, duplicate a draft or be told to do what they
+cannot do."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review (ops): the office admin and the operator following README and docs/deployment.md for a year."""
+"""The office admin and the operator following README and docs/deployment.md for a year."""
 
 from __future__ import annotations
 
