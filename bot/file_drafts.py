@@ -193,6 +193,6 @@ def _title(filename: str, text: str) -> tuple[str, str]:
     if _named_by(filename):  # its first line is the same title, as news drafts are written: once is enough
         title = Path(filename).stem.strip()[: drafts.TITLE_MAX_CHARS]
         return title, rest if first.strip("《》") == title and rest.strip() else text
-    if 0 < len(first) <= 30 and "。" not in first:  # not the article's first sentence
+    if 0 < len(first) <= drafts.TITLE_LIKE_CHARS and "。" not in first:  # not the article's first sentence
         return first, rest if rest.strip() else text
     return _UNTITLED, text

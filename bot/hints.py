@@ -36,17 +36,13 @@ def drafts_in_words(text: str) -> list[tuple[str, int]]:
 def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
-    A number in the message itself wins; a quote naming several drafts stops the command (no guessing)."""
+    A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
     if leading_draft_number(command.args) is not None or "#" in without_links(command.args):
         return command
-    quoted_numbers = sorted(quoted_drafts(quoted))
-    if len(quoted_numbers) > 1:  # 「批准」 quoting 「#1 和 #2 已改好」: bare, it would act on whichever one waits
-        listed = "、".join(f"#{n}" for n in quoted_numbers)
-        raise UserError(f"您引用的消息提到了 {listed}，这条没有写编号，没有执行。"
-                        f"请写明编号，一篇一条，例如「{command.word} #{quoted_numbers[0]}」。")
-    if not quoted_numbers:
+    quoted_numbers = quoted_drafts(quoted)
+    if len(quoted_numbers) != 1:  # several: none is guessed (a bare 批准 then approves nothing, handlers/review)
         return command
-    quoted_number = quoted_numbers[0]
+    quoted_number = quoted_numbers.pop()
     # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
     for words, named in drafts_in_words(command.args):
         if named != quoted_number:
@@ -87,7 +83,7 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: 
         meant = meant if len(meant) <= 40 else meant[:40] + "…"
         return f"未能识别「{shown}」。您是要发送「{meant}」吗？请照此格式重发；发送「帮助」查看可用命令。"
     head, _, below = text.strip().partition("\n")
-    title = head.strip() if len(head.strip()) <= TITLE_LIKE_CHARS and below.strip() else ""
+    title = head.strip() if len(head.strip()) <= drafts.TITLE_LIKE_CHARS and below.strip() else ""
     revised = next((draft for draft in returned if draft.title == title), None)  # its title on the first line
     to_revise = ""
     if revised is not None or len(returned) == 1:
@@ -115,4 +111,3 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: 
 
 _SENTENCE_MARKS = re.compile("[，。；！？]")  # a short message that reads as a sentence of an article
 ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text
-TITLE_LIKE_CHARS = 30  # its first line, this short with text below, most likely the article's title

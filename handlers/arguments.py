@@ -43,33 +43,38 @@ def take_number(command: Command, word: str, *, acts: bool = True, alone: bool =
     return number, rest
 
 
-def draft_number(command: Command, word: str, *, text_below: bool = False) -> int:
+def draft_number(command: Command, word: str) -> int:
     """A command that takes nothing but the number on its line: 「撤回 #1 和 #2」 names a second draft anywhere
-    after it, and any other words do nothing (「撤回 #1 不对，先不撤」 must not withdraw; 「续稿 #1 第一句…」
-    would lose the sentence, as the text starts on the next line or after a colon)."""
+    after it, and any other words do nothing (「撤回 #1 不对，先不撤」 must not withdraw)."""
     number, rest = take_number(command, word, alone=True)
-    later = later_number(rest.args)
-    if later is not None and int(later.group(1)) != number:
-        raise one_number_only(word, number, int(later.group(1)))
-    extra = _MENTIONS.sub("", rest.raw_args).strip().rstrip("。.！!")  # 「送审 #1 @王五」 in the group: 送审 #1
-    if extra:
-        shown = extra if len(extra) <= 20 else extra[:20] + "…"
-        if text_below:
-            raise UsageError(f"「{word} #{number}」这一行只写编号，这条没有执行（多写了「{shown}」）。"
-                             f"请重发：第一行「{word} #{number}」，正文从第二行写起；手机上回车就发送的，"
-                             f"可以写成一行，编号后加冒号：{word} #{number}：正文……")
-        raise UsageError(f"「{word}」后只写稿件编号，这条没有执行（多写了「{shown}」）。"
-                         f"确定要{word}请发送：{word} #{number}")
+    _nothing_else(word, number, rest, text_below=False)
     return number
 
 
 def draft_number_and_text(command: Command, word: str) -> tuple[int, str]:
-    """`续稿 #12` ⏎ the text; on a phone, where Enter sends, on one line after a colon: 「续稿 #12：正文…」."""
+    """`续稿 #12` ⏎ the text; on a phone, where Enter sends, on one line after a colon: 「续稿 #12：正文…」. Other
+    words after the number do nothing: 「续稿 #1 第一句…」 would lose the sentence."""
     number, rest = take_number(command, word, alone=True)
-    separator = command.args[: len(command.args) - len(rest.args)]  # what came before the rest: 「#12：」
-    if not rest.args or ":" not in separator:
-        return draft_number(command, word, text_below=True), command.body
-    return number, f"{rest.raw_args}\n{command.body}" if command.body.strip() else rest.raw_args
+    if rest.args and ":" in command.args.removesuffix(rest.args):  # 「#12：」 came before the text
+        return number, f"{rest.raw_args}\n{command.body}" if command.body.strip() else rest.raw_args
+    _nothing_else(word, number, rest, text_below=True)
+    return number, command.body
+
+
+def _nothing_else(word: str, number: int, rest: Command, text_below: bool) -> None:
+    later = later_number(rest.args)
+    if later is not None and int(later.group(1)) != number:
+        raise one_number_only(word, number, int(later.group(1)))
+    extra = _MENTIONS.sub("", rest.raw_args).strip().rstrip("。.！!")  # 「送审 #1 @王五」 in the group: 送审 #1
+    if not extra:
+        return
+    shown = extra if len(extra) <= 20 else extra[:20] + "…"
+    if text_below:
+        raise UsageError(f"「{word} #{number}」这一行只写编号，这条没有执行（多写了「{shown}」）。"
+                         f"请重发：第一行「{word} #{number}」，正文从第二行写起；手机上回车就发送的，"
+                         f"可以写成一行，编号后加冒号：{word} #{number}：正文……")
+    raise UsageError(f"「{word}」后只写稿件编号，这条没有执行（多写了「{shown}」）。"
+                     f"确定要{word}请发送：{word} #{number}")
 
 
 def later_number(text: str) -> re.Match[str] | None:

@@ -100,14 +100,13 @@ def _listing(ctx: Context) -> Reply:
                                                             ctx.now, ctx.settings)}
     lines = []
     waiting = sorted(listing.queue, key=lambda d: d.id not in overdue)  # the overdue first, each part newest first
-    for title, total, listed in (("待我处理", listing.queue_total, waiting),
-                                 ("我的稿件", listing.authored_total, listing.authored)):
+    mine = [d for d in listing.authored if d not in listing.queue]  # one's own returned draft: once, where it waits
+    for title, total, listed, shown, marked in (("待我处理", listing.queue_total, waiting, waiting, True),
+                                                ("我的稿件", listing.authored_total, listing.authored, mine, False)):
         if total:
-            # One's own draft returned to revise is listed once, where it waits: 「我的稿件」 says so.
-            shown = listed if listed is waiting else [d for d in listed if d not in listing.queue]
             above = f"，{len(listed) - len(shown)} 篇见上" if len(shown) < len(listed) else ""
             lines.append(f"{title}（{total}{above}）：")
-            lines += [_line(ctx, d, overdue) + (_mark(ctx, d) if listed is waiting else "") for d in shown]
+            lines += [_line(ctx, d, overdue) + (_mark(ctx, d) if marked else "") for d in shown]
             if total > len(listed):
                 lines.append(f"……另有 {total - len(listed)} 篇更早的，发送「稿件 #编号」查看")
     if not listing.authored_total and ctx.member.may(Role.correspondent):
@@ -124,8 +123,9 @@ def _mark(ctx: Context, draft: Draft) -> str:
         return "（有媒体的邮件未确认发出）"
     if draft.state == DraftState.returned and draft.author_id == ctx.member.id:
         return f"，待您「修改 {draft.number}」"
-    if draft.state == DraftState.pending and Role.approver not in ctx.member.roles:  # listed for an admin
-        return "，暂无可审核的人：请给一位没有参与此稿的成员加上审核角色（成员 角色）"
+    if (draft.state == DraftState.pending and ctx.member.may(Role.admin)
+            and not review.eligible_approvers(ctx.session, draft)):  # why it is an admin's
+        return f"，暂无可审核的人：{review.NAME_AN_APPROVER}"
     return ""
 
 

@@ -28,16 +28,18 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
         had = member.roles
         _, handed = members.set_roles(ctx.session, member.userid, members.parse_roles(words[2]), ctx.now,
                                       ctx.member.userid)
-        removed = [role.label for role in Role if role in had - member.roles]
-        moved = [f"{d.number} → {d.editor.name if d.editor else '待分配（已通知管理员）'}" for d in handed]
-        listed = member.userid in ctx.settings.admin_userids and Role.admin not in member.roles
-        kept = " ".join(role.label for role in Role if role in had | member.roles)
-        return Reply(f"已将 {member.name}（{member.userid}）的角色设为：{member.role_labels}。"
-                     + (f"（去掉了原有的{'、'.join(removed)}；如只想加上角色，请发送「成员 角色 {member.userid} "
-                        f"{kept}」）" if removed and member.roles else "")
-                     + (f"\n其负责的稿件已转交：{'，'.join(moved)}" if moved else "")
-                     + (f"\n注意：{member.userid} 列在配置 NEWSBOT_ADMINS 中，下次发消息时会重新成为管理员；"
-                        "要撤销请联系系统运维人员从配置中删除。" if listed else ""))
+        lines = [f"已将 {member.name}（{member.userid}）的角色设为：{member.role_labels}。"]
+        if member.roles and (had - member.roles):  # 成员 角色 replaces: 「成员 角色 lisi 审核」 meant to add, often
+            removed = "、".join(role.label for role in Role if role in had - member.roles)
+            both = " ".join(role.label for role in Role if role in had | member.roles)
+            lines[0] += f"（去掉了原有的{removed}；如只想加上角色，请发送「成员 角色 {member.userid} {both}」）"
+        if handed:
+            lines.append("其负责的稿件已转交：" + "，".join(
+                f"{d.number} → {d.editor.name if d.editor else '待分配（已通知管理员）'}" for d in handed))
+        if member.userid in ctx.settings.admin_userids and Role.admin not in member.roles:
+            lines.append(f"注意：{member.userid} 列在配置 NEWSBOT_ADMINS 中，下次发消息时会重新成为管理员；"
+                         "要撤销请联系系统运维人员从配置中删除。")
+        return Reply("\n".join(lines))
     if len(words) == 3 and words[0] == "部门":
         member = members.find(ctx.session, words[1])
         known = sorted({m.department for m in members.all_members(ctx.session) if m.active and m.department})

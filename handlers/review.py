@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain import review
 from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
+from bot.hints import quoted_drafts
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, word_count
@@ -64,8 +65,7 @@ def send_for_approval(msg: Incoming, ctx: Context) -> Reply:
 
 
 @router.command("批准", roles={Role.approver}, takes_number=True,
-                near=("同意", "同意发布", "同意刊发", "同意发稿", "可以发", "已阅", "通过", "审核通过", "审批", "批淮",
-                      "准予"))
+                near=("同意", "同意发布", "同意刊发", "同意发稿", "可以发", "通过", "审核通过", "审批", "批淮", "准予"))
 def approve(msg: Incoming, ctx: Context) -> Reply:
     """批准 #编号 [意见] — 批准待审核的稿件；只有一篇待审时可只发「批准」二字
     例：批准 #12 同意，注意核实数据
@@ -78,6 +78,10 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
         start, end = later.span()
         comment = (ctx.command.raw_args[:start] + ctx.command.raw_args[end:]).strip()
         return _approved(ctx, int(later.group(1)), comment)
+    quoted = sorted(quoted_drafts(msg.quoted))
+    if len(quoted) > 1:  # 「批准」 quoting 「#1 和 #2 已改好」: bare, it would approve whichever one still waits
+        raise Refused(f"您引用的消息提到了 {'、'.join(f'#{n}' for n in quoted)}，这条没有写编号，没有批准任何稿件。"
+                      f"请写明编号，一篇一条，例如「批准 #{quoted[0]}」。")
     waiting = review.pending_for(ctx.session, ctx.member)
     if not waiting:
         return Reply("目前没有待您审核的稿件。")

@@ -309,7 +309,7 @@ def test_quotes_that_name_several_drafts_or_disagree_with_the_text_are_not_used(
     listing = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准"))
     assert "没有批准任何一篇" in listing
     again = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准", quote=listing))
-    assert "您引用的消息提到了 #1、#2，这条没有写编号，没有执行" in again  # no guessing
+    assert "您引用的消息提到了 #1、#2，这条没有写编号，没有批准任何稿件" in again  # no guessing
     reply = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 批准 同意发布 #2", quote="稿件 #1 已送审"))
     assert reply.startswith("已批准稿件 #2")  # the number in the text wins, wherever it stands
     assert (draft_state(bot_runtime, 1), draft_state(bot_runtime, 2)) == (DraftState.pending, DraftState.approved)

@@ -98,12 +98,12 @@ def test_an_approver_asking_what_waits_is_not_pointed_to_the_listing(chat: ChatD
 
 
 def test_a_leaders_usual_yes_gets_no_pointer_to_approve(chat: ChatDriver) -> None:
-    """The deputy director answers the card the way leaders sign papers: 「同意发布」, 「同意，可以发」, 「已阅，同意」.
+    """The deputy director answers the card the way leaders sign papers: 「同意发布」, 「同意，可以发」, 「同意刊发」.
     Plain 「同意」 is answered 「您是要发送「批准」吗？」, but these get only 「未能识别…发送「帮助」」: the draft
     waits and he believes he approved it. Expected: each is pointed to 「批准 #1」 (nothing approved)."""
     chat.as_member("zhangsan").says("投稿 甲稿\n今天上午，甲稿的活动在坪石镇举行。")
     chat.as_member("lisi").says("送审 #1")
-    replies = {text: chat.as_member("wangwu").says(text) for text in ("同意发布", "同意，可以发", "已阅，同意")}
+    replies = {text: chat.as_member("wangwu").says(text) for text in ("同意发布", "同意，可以发", "同意刊发")}
     assert state(chat, 1) == DraftState.pending
     assert all("批准" in reply for reply in replies.values()), replies
 

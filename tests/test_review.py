@@ -757,11 +757,15 @@ def test_the_full_text_reply_pasted_back_is_read_as_the_article(chat: ChatDriver
 
 
 def test_修改_says_how_long_the_text_is_and_warns_when_most_of_it_went(chat: ChatDriver) -> None:
-    """Only the changed paragraph sent, as with 续稿, replaced the whole article without a word."""
+    """Only the changed paragraph sent, as with 续稿, replaced the whole article without a word. A line as short
+    as a reply to the comment is not taken for the text at all."""
     chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + "\n".join([LONG] * 10))
     chat.as_member("lisi").says("退回 #1 第二段补充参演人数")
-    reply = chat.as_member("zhangsan").says("修改 #1\n共有50人参加。")
-    assert "v2，8 字（v1 400 字）" in reply
+    refused = chat.as_member("zhangsan").says("修改 #1\n共有50人参加。")
+    assert refused.startswith("没有保存：这条只有 8 个字，当前 v1 有 409 个字。「修改」要发送改好的完整正文"), refused
+    assert "请发送「稿件 #1 全文」取回原文，再发送「修改 #1」换行贴上原文" in refused
+    reply = chat.as_member("zhangsan").says("修改 #1\n" + "\n".join([LONG] * 3))
+    assert "v2，120 字（v1 400 字）" in reply
     assert "正文比原来短了一半以上。修改要发送完整正文" in reply and "「稿件 #1 v1」取回原文" in reply
 
 

@@ -73,7 +73,7 @@ def test_branches_and_refusals_through_the_endpoint(client: TestClient, wecom: W
     assert "没有批准任何一篇" in say(client, wecom, "wangwu", "批准")                        # ambiguous bare 批准
     assert (state(office, 1), state(office, 2)) == (DraftState.pending, DraftState.pending)
     assert "已将稿件 #1 退回" in say(client, wecom, "zhouqi", "退回 #1 标题再具体些")          # return by approver
-    say(client, wecom, "zhangsan", "修改 #1\n第三稿")
+    say(client, wecom, "zhangsan", "修改 #1\n第三稿：5月12日上午，在坪石镇")
     say(client, wecom, "lisi", "送审 #1")
     with office.sessions.begin() as session:
         card = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "wangwu")

@@ -45,6 +45,7 @@ from models import (
 )
 
 TITLE_MAX_CHARS = 100
+TITLE_LIKE_CHARS = 30  # a line this short is most likely a title (news titles are); a longer one, the article's
 TEXT_MAX_CHARS = 100_000
 LIST_LIMIT = 50  # of a member's own drafts in 稿件: pages read with 更多 hold them; older ones are named by number
 QUEUE_LIMIT = 500  # of what waits for them: all of it, the oldest (overdue) too, short of a runaway
@@ -184,25 +185,26 @@ REPEAT_WINDOW = timedelta(days=7)  # the same draft sent again (a slow reply, a 
 
 
 # Built once, as 投稿 runs it on every draft (building a statement costs more than running this one): the author's
-# drafts of this title that make a new one a mistake — one returned to them to revise (by the state's index: a
-# few drafts), or one of this week, whose text the new one may repeat (by the author's drafts of the week). Two
-# parts, each by its own index: one condition with OR read all of an author's drafts (3,300 at 1,000,000: 57 ms).
-_REPEAT: CompoundSelect[tuple[int, str, str]] = union_all(
-    select(Draft.id, Draft.state, literal_column("''").label("text"))
+# drafts of this title that may make a new one a mistake — one returned to them to revise (by the state's index: a
+# few drafts), and those of this week, with their first text (by the author's drafts of the week). Two parts, each
+# by its own index: one condition with OR read all of an author's drafts (3,300 at 1,000,000: 57 ms).
+_REPEAT: CompoundSelect[tuple[int, str, datetime, str]] = union_all(
+    select(Draft.id, Draft.state, Draft.created_at, literal_column("''").label("text"))
     .where(Draft.state == DraftState.returned, Draft.author_id == bindparam("author_id"),
            Draft.title == bindparam("title"), Draft.state_since >= bindparam("since")),
-    select(Draft.id, Draft.state, DraftVersion.text)
+    select(Draft.id, Draft.state, Draft.created_at, DraftVersion.text)
     .join(DraftVersion, (DraftVersion.draft_id == Draft.id) & (DraftVersion.number == 1))
     .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
            Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn))
+OVERLAP_WINDOW = timedelta(hours=1)  # the Word file, then its text pasted (or the other way round): minutes apart
 
 
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
     """The same article from the same author again would be a second draft for a second editor: the same title
-    this week with the same text, or with one text within the other (the Word file, then its text pasted; a
-    part sent again with 投稿 instead of 续稿). The corrected text of a draft returned to them this week would be a
-    second draft beside the one that waits for 「修改」. A title used again with other text, 「工作动态」, is another
-    article."""
+    this week with the same text, or within the hour with one text inside the other (the Word file, then its text
+    pasted). The corrected text of a draft returned to them this week would be a second draft beside the one that
+    waits for 「修改」. A title used again with other text, 「工作动态」 (a week's roundup opening with Monday's
+    item too), is another article."""
     earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title}).all()
     returned = next((row.id for row in earlier if row.state == DraftState.returned), None)
     if returned is not None:
@@ -211,11 +213,11 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
                       returned)
     new = _squeezed(text)
     for row in earlier:
-        number, old = row.id, _squeezed(row.text)
-        if new in old or old in new:
+        old, recent = _squeezed(row.text), row.created_at >= now - OVERLAP_WINDOW
+        if new == old or (recent and (new in old or old in new)):
             same = "标题和正文都相同" if new == old else "标题相同，正文与它重合"
-            raise Refused(f"这篇稿件已投过：#{number}《{title}》，{same}，没有重复投稿。要补充内容请发送"
-                          f"「续稿 #{number}」，换行写追加的正文；发送「稿件 #{number}」可查看它的进度。", number)
+            raise Refused(f"这篇稿件已投过：#{row.id}《{title}》，{same}，没有重复投稿。要补充内容请发送"
+                          f"「续稿 #{row.id}」，换行写追加的正文；发送「稿件 #{row.id}」可查看它的进度。", row.id)
 
 
 def _squeezed(text: str) -> str:
@@ -227,6 +229,7 @@ def _squeezed(text: str) -> str:
 _TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
 _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
 _TITLE_MARKS = ("《》", "【】", "「」", "“”")  # a title in 《》, or as often in 【】「」“”
+_CLAUSE_AFTER_SPACE = re.compile(r"\s\S*，")
 _TEXT_LABEL_INSIDE = re.compile(r"正文\s*+[:：]")
 
 
@@ -237,7 +240,9 @@ def _one_line_draft(line: str) -> tuple[str, str] | None:
     if closing is not None:
         end = line.find(closing, 1)
         title, text = line[1:end], line[end + 1:].strip()
-        return (title, text) if end > 1 and line[0] not in title and text else None
+        # Headlines open with 【栏目】 and “quoted words” too: after those marks, only prose is an article.
+        prose = closing == "》" or any(mark in text for mark in "，。")
+        return (title, text) if end > 1 and line[0] not in title and text and prose else None
     label = _TITLE_LABEL.match(line)
     text_label = _TEXT_LABEL_INSIDE.search(line, label.end()) if label else None
     if label is None or text_label is None:
@@ -263,10 +268,12 @@ def retitled(text: str) -> tuple[str | None, str]:
 
 
 def _holds_a_sentence(title: str) -> bool:
-    """The article's first sentence on the 投稿 line: a full stop inside, or one at the end of a part after a
-    space that reads as a sentence. 「守护绿水青山，建设美丽乡村。」 is a title with a stray full stop."""
+    """The article's first sentence on the 投稿 line: a full stop inside, or a line longer than titles are whose
+    part after a space is a sentence (「标题 5月10日上午，……演练。」). 「坪石镇 守护绿水青山，建设美丽乡村。」 is a
+    title with a stray full stop."""
     bare = title.rstrip("。")
-    return "。" in bare or (bare != title and re.search(r"\s\S*，", bare) is not None)
+    return "。" in bare or (bare != title and len(bare) > TITLE_LIKE_CHARS and _CLAUSE_AFTER_SPACE.search(bare)
+                           is not None)
 
 
 def _sentence_in_title(title: str) -> str:
@@ -300,7 +307,8 @@ def wrote_any(session: Session, member: Member) -> bool:
 
 
 def check_title(title: str) -> str:
-    title = _TITLE_LABEL.sub("", one_line(title).strip().rstrip("。"))  # a Subject holds no line break
+    # A file's name may hold a line break, which a Subject may not; a full stop ends a sentence, not a title.
+    title = _TITLE_LABEL.sub("", one_line(title).strip().rstrip("。"))
     if len(title) > 2 and title[0] + title[-1] in _TITLE_MARKS and title[0] not in title[1:-1]:
         title = title[1:-1].strip()  # 「投稿 《标题》」: every reply puts the title in 《》 itself
     if not title:

@@ -41,6 +41,7 @@ _PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindpa
                 .order_by(Draft.id))
 
 
+_REPLY_LIKE_CHARS = 100  # an author's 修改 this short, for a text four times as long, is a reply to the comment
 _NO_APPROVAL: dict[str, Any] = {"approved_hash": None, "approved_by_id": None, "approved_at": None}  # voided
 
 
@@ -75,6 +76,11 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         to_state = S.pending if draft.state == S.approved else S.editing
     old = current_version(session, draft)
     text = text if meaningful(text) else old.text  # 「标题：…」 alone
+    if draft.state == S.returned and len(text) < _REPLY_LIKE_CHARS and len(text) * 4 < len(old.text):
+        raise UsageError(f"没有保存：这条只有 {len(text)} 个字，当前 v{old.number} 有 {len(old.text)} 个字。"
+                         "「修改」要发送改好的完整正文，它会替换原文。只是回复意见的（如「已核实」），"
+                         f"请发送「稿件 {draft.number} 全文」取回原文，再发送「修改 {draft.number}」换行贴上原文："
+                         "原样交回编辑。")
     # Returned with a question the text already answers (请核实…): the author sends it back as it is.
     unchanged = old.hash == content_hash(text)
     if unchanged and title is None and draft.state != S.returned:
