@@ -81,7 +81,7 @@ def build(session: Session, job: dict[str, Any], userid: str, zone: ZoneInfo, to
     else:
         start, end = date.fromisoformat(job["start"]), date.fromisoformat(job["end"])
         if job["kind"] == "rewards":
-            rewards_workbook(session, start, end, job["name"], out)
+            rewards_workbook(session, start, end, job["name"], today, out)
             filename = f"{job['name']}用稿奖励表.xlsx"
         else:
             monthly_workbook(session, start, end, zone, out)

@@ -68,9 +68,11 @@ def _summary(text: str, today: date) -> tuple[dict[str, Any], str]:
 
 
 def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
-    """A year (the default) or quarter is its reward settlement; a month, its figures."""
+    """A year or quarter is its reward settlement; a month, its figures. The default is this year, but in January
+    and February the year just closed: its settlement is what the office pays then."""
+    default = "去年" if today.month <= 2 else "今年"
     try:
-        start, end, name = stats.parse_span(text or "今年", today)
+        start, end, name = stats.parse_span(text or default, today)
     except UsageError:
         raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"
                          "（季度）、导出 2026-05 或 上月（月度统计表）") from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain import drafts, outlets, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
@@ -94,8 +94,13 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     day, page = result.submission.published_on, result.submission.page
     details = [*([day_name(day)] if day and day != today else []), *([page] if page else [])]
     when = f"（{' '.join(details)}）" if details else ""
-    return Reply(f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
-                 "用稿反馈已发到工作群。")
+    reply = (f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
+             "用稿反馈已发到工作群。")
+    if on is None and today.month % 3 == 1 and today.day <= 7:  # an article of last quarter, recorded late?
+        before = today.replace(day=1) - timedelta(days=1)
+        reply += (f"\n没有写刊发日期，按今天（{day_name(today)}）计入{today.year}年第{(today.month + 2) // 3}季度。"
+                  f"如是上季度刊发的，请发送「刊发 #{number} {outlet.name} {day_name(before)}」（写实际日期）更正。")
+    return Reply(reply)
 
 
 def _read(number: int, text: str, today: date) -> tuple[str, Proof, date | None]:

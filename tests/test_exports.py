@@ -38,7 +38,7 @@ def approval_form(runtime: Runtime, number: int, path: Path) -> tuple[str, list[
 
 def settlement(runtime: Runtime, path: Path) -> dict[str, list[dict[str, object]]]:
     with runtime.sessions.begin() as session:
-        rewards_workbook(session, date(2026, 1, 1), date(2027, 1, 1), "2026年", path)
+        rewards_workbook(session, date(2026, 1, 1), date(2027, 1, 1), "2026年", date(2026, 5, 12), path)
     book = load_workbook(path)
     sheets = {}
     for sheet in book.worksheets:

@@ -470,7 +470,8 @@ def test_the_settlement_shows_the_points_and_rules_that_排行_shows(chat: ChatD
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")  # 3 points: 2.625 and 0.375
     ranking = chat.as_member("admin").says("排行 2026Q2")
     with chat.runtime.sessions.begin() as session:
-        rewards_workbook(session, date(2026, 4, 1), date(2026, 7, 1), "2026年第2季度", tmp_path / "q2.xlsx")
+        rewards_workbook(session, date(2026, 4, 1), date(2026, 7, 1), "2026年第2季度", date(2026, 7, 2),
+                         tmp_path / "q2.xlsx")
     book = load_workbook(tmp_path / "q2.xlsx")
     people = {row[0]: row[2] for row in book["个人"].iter_rows(min_row=2, values_only=True)}
     assert people == {"张三": 2.625, "李四": 0.375} or people == {"张三": 2.625, "赵六": 0.375}, people

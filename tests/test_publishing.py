@@ -364,7 +364,7 @@ def test_a_publication_in_print_is_recorded_by_its_page(newsroom: Runtime, sent:
     assert "南方网（省级，头版）" in feedback[2] and "> 版面：2026-05-15 A1版" in feedback[2]
     output = Path(str(tmp_path)) / "rewards.xlsx"
     with newsroom.sessions.begin() as session:
-        rewards_workbook(session, date(2026, 1, 1), date(2027, 1, 1), "2026", output)
+        rewards_workbook(session, date(2026, 1, 1), date(2027, 1, 1), "2026", date(2026, 5, 12), output)
     [article] = list(load_workbook(output)["稿件"].iter_rows(min_row=2, values_only=True))
     assert article[7] == "https://www.sgrb.example/2026/0513/3.html 第3版\nA1版" and article[8] == 10
     revoked = chat.as_member("admin").says("撤销刊发 #1 南方网 应为第2版")

@@ -140,7 +140,8 @@ def test_the_settlement_lists_the_periods_trainings(chat: ChatDriver, tmp_path: 
     chat.as_member("admin").says(RECORD)
     chat.as_member("admin").says("培训 登记 2026-01-15 省厅通讯员培训班\n李四")
     with chat.runtime.sessions.begin() as session:
-        rewards_workbook(session, date(2026, 4, 1), date(2026, 7, 1), "2026年第2季度", tmp_path / "q2.xlsx")
+        rewards_workbook(session, date(2026, 4, 1), date(2026, 7, 1), "2026年第2季度", date(2026, 7, 2),
+                         tmp_path / "q2.xlsx")
     rows = list(load_workbook(tmp_path / "q2.xlsx")["培训"].iter_rows(values_only=True))
     assert rows == [("日期", "培训", "主讲", "人数", "参加人员"),
                     ("2026-05-08", "新闻写作培训", "韶关日报记者", 3, "张三、小李、李四")]

@@ -237,9 +237,10 @@ def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
 
     period = f"{args.year}Q{args.quarter}" if args.quarter else str(args.year)
     runtime = runtime_for(settings)
-    start, end, name = parse_period(period, office_today(runtime))
+    today = office_today(runtime)
+    start, end, name = parse_period(period, today)
     with runtime.sessions.begin() as session:
-        writing(args.output, lambda path: rewards_workbook(session, start, end, name, path))
+        writing(args.output, lambda path: rewards_workbook(session, start, end, name, today, path))
     print(f"{name}用稿奖励表已写入 {args.output}")
     return 0
 
