@@ -37,18 +37,22 @@ def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
     A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
-    if leading_draft_number(command.args) is not None or "#" in without_links(command.args):
-        return command
+    typed = leading_draft_number(command.args)
     quoted_numbers = quoted_drafts(quoted)
-    if len(quoted_numbers) != 1:  # several: none is guessed (a bare 批准 then approves nothing, handlers/review)
-        return command
+    if "#" in without_links(command.args) or len(quoted_numbers) != 1:  # several: none is guessed (a bare 批准
+        return command  # then approves nothing, handlers/review)
     quoted_number = quoted_numbers.pop()
+    if typed is not None:  # 「退回 2 处数据不对」 quoting #1's notice: a count, or draft 2? Neither is guessed.
+        if typed[0] == quoted_number:
+            return command
+        raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条开头写的是「{typed[0]}」，没有执行。"
+                        f"请写明编号重发：「{command.word} #{quoted_number} …」或「{command.word} #{typed[0]} …」。")
     # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
     for words, named in drafts_in_words(command.args):
         if named != quoted_number:
             raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{words}」，"
                             f"没有执行。请写明编号重发，例如「{command.word} #{quoted_number}」。")
-    number = f"#{quoted_number}"
+    number = f"#{quoted_number}{command.separator}"  # 「续稿：正文」 is 「续稿 #1：正文」
     return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
 
 

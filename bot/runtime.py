@@ -140,13 +140,16 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
         session, message.payload["submission_id"], error, now, message.claimed_by or "")
     if maybe_sent:  # its last attempt died inside SMTP: counted as sent (bot.domain.submitting.mail_failed)
         stats.recount(session, message.payload["submission_id"], zone)
+    # Asked for in the group, the answer comes 1:1, as the file would have: its reason is the member's business.
+    route = message.payload.get("reply")
+    route = None if route and route.get("group") else route
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
-        outbox.reply(session, message.recipient, message.payload.get("reply"),
+        outbox.reply(session, message.recipient, route,
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"
                      "请稍后重新发送，或把正文复制出来用「投稿 标题」换行发送。",
                      f"{death}:member", now)
     if message.channel == EXPORT_JOB:  # …or for the file asked for
-        outbox.reply(session, message.recipient, message.payload.get("reply"),
+        outbox.reply(session, message.recipient, route,
                      f"抱歉，您要的文件未能发出，已通知管理员。原因：{error[:200]}", f"{death}:member", now)
     admins = members.admin_userids(session)
     summary = (submitting.mail_described(session, message.payload["submission_id"], message.recipient)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from bot.domain import drafts, outlets, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
+from bot.hints import quoted_draft
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
 from bot.text import day_name, to_half_width
@@ -184,6 +185,11 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
     """A link without 刊发 (in a text or shared as a link): ask which draft and outlet it is; nothing is recorded."""
     placed = publishing.place_link(ctx.session, ctx.member, msg.text)
     usage = f"刊发 #编号 媒体名称 {placed.url}"
+    quoted = quoted_draft(msg.quoted) if msg.quoted else None
+    if quoted is not None:  # a link pasted quoting a draft's notice or its 用稿反馈: that draft, as for commands
+        draft = drafts.get(ctx.session, int(quoted))
+        return Reply(f"收到链接（尚未登记）。您引用的是稿件 {draft.number}《{draft.title}》：如是它的刊发链接，"
+                     f"请发送：刊发 {draft.number} 媒体名称 {placed.url}")
     if not placed.drafts:
         submit = ("" if drafts.wrote_any(ctx.session, ctx.member) else
                   "机器人不读取链接里的文章：投稿请发送「投稿 标题」并换行写正文，或直接发 .docx 文件。")

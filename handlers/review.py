@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain import review
 from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
@@ -98,6 +100,9 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     raise Refused("\n".join(lines))
 
 
+_TITLE_IN_COMMENT = re.compile(r"《([^《》]{2,})》")
+
+
 @router.command("退回", roles={Role.editor, Role.approver}, takes_number=True, near=("驳回", "打回", "退稿", "不同意"))
 def return_(msg: Incoming, ctx: Context) -> Reply:
     """退回 #编号 意见 — 退回给作者修改，必须写明意见
@@ -145,6 +150,10 @@ def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None
     other = later_number(comment)
     if other is not None and int(other.group(1)) != number:  # 「批准 同意 #2 #3」: #3 would be thought approved
         raise one_number_only("批准", number, int(other.group(1)))
+    other_title = review.another_pending_titled(ctx.session, number, _TITLE_IN_COMMENT.findall(comment))
+    if other_title is not None:  # 「批准《丙稿》」 quoting #1's notice: which one was meant? (《办法》 is no draft)
+        raise Refused(f"这条写的是稿件 {other_title.number}《{other_title.title}》，但编号（或引用的消息）是 "
+                      f"#{number}，没有批准。请写明编号重发，例如「批准 {other_title.number}」。", number)
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
     told = "作者和编辑" if draft.editor is not None else "作者"
     return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知{told}。")

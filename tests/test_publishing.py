@@ -227,7 +227,7 @@ def test_publications_feedback_and_points(policy: str, expected_total: float, ne
     assert ("积分：本稿累计 5 分（本次 +2 分，多方采用按最高计）" if policy == "highest"
             else "积分：本稿累计 8 分（本次 +5 分）") in feedback[1]
     assert "https://news.southcn.example/a/1.html" in feedback[1]
-    assert len(feedback) == 3 and "用稿反馈（更正）**：《" in feedback[2]  # the repeat posts nothing
+    assert len(feedback) == 3 and "用稿反馈（更正）**：#1《" in feedback[2]  # the repeat posts nothing
     assert f"积分：{expected_total:g} 分（不变）" in feedback[2]
     assert "[https://news.southcn.example/a/2.html]" in feedback[2] and "> 更正：链接已更正" in feedback[2]
     detail = chat.as_member("zhangsan").says("稿件 #1")

@@ -303,12 +303,13 @@ def _points_line(total: float, added: float, highest_only: bool) -> str:
 def _feedback(session: Session, draft: Draft, submission: Submission, points: str, now: datetime, zone: ZoneInfo,
               event: AuditEvent, corrected: str = "") -> None:
     """用稿反馈 to the group, once per recording (`event`); a correction posts the publication once more, saying
-    what was `corrected`. A publication of an earlier day says its day, with a link too."""
+    what was `corrected`. A publication of an earlier day says its day, with a link too. It names the draft's
+    number: a member quoting the post names the draft."""
     author, outlet, url = draft.author, submission.outlet, submission.url
     day = submission.published_on
     late = day is not None and day < now.astimezone(zone).date()
     plain = markdown_plain  # members' words make no links in the bot's post
-    lines = [f"**用稿反馈{'（更正）' if corrected else ''}**：《{plain(draft.title)}》",
+    lines = [f"**用稿反馈{'（更正）' if corrected else ''}**：{draft.number}《{plain(draft.title)}》",
              f"> 媒体：{plain(outlet.name)}（{Level(outlet.level).label}{'，头版' if submission.front_page else ''}）",
              f"> 作者：{plain(author.name)}（{plain(author.department or '未填部门')}）",
              f"> 积分：{points}",

@@ -206,6 +206,14 @@ def _card_shows(session: Session, draft: Draft, version: DraftVersion, shown: st
     return shown == card_hash(version, draft.title)
 
 
+def another_pending_titled(session: Session, draft_id: int, titles: list[str]) -> Draft | None:
+    """A pending draft other than `draft_id` with one of these titles: a comment that names it by title means it."""
+    if not titles:
+        return None
+    return session.scalar(select(Draft).where(Draft.state == S.pending, Draft.id != draft_id, Draft.title.in_(titles))
+                          .limit(1))
+
+
 def pending_for(session: Session, approver: Member) -> list[Draft]:
     """Drafts waiting for `approver`: pending, and not written or edited by them."""
     return list(session.scalars(_PENDING_FOR, {"member_id": approver.id, "userid": approver.userid}))
