@@ -79,8 +79,9 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     outlet_word, proof, on = _read(number, rest.raw_args, today)
     result = publishing.publish(ctx.session, number, ctx.member, outlet_word, proof, ctx.now, ctx.settings.zone, on)
     outlet = result.submission.outlet
+    moved = f"，积分按刊发年份调整：{result.moved}" if result.moved else ""
     if result.corrected:
-        gained = f"积分 {result.added_points:+g}" if result.added_points else "积分不变"
+        gained = (f"积分 {result.added_points:+g}" if result.added_points else "积分不变") + moved
         told = ("更正已发到工作群。" if result.posted else
                 f"这条用稿反馈今天已在工作群发过 {publishing.FEEDBACK_POSTS_A_DAY} 次，本次更正只记录、不再发群；"
                 f"发送「稿件 #{number}」可查看最新记录。")
@@ -90,7 +91,8 @@ def published(msg: Incoming, ctx: Context) -> Reply:
                      "链接或版面有误、漏写头版时，发送同样的「刊发」命令和正确的链接或版面（加「头版」）即可更正。")
     highest_only = rewards.current(ctx.session).highest_only
     why = f"（本稿累计 {result.total:g} 分{'，多方采用按最高计' if highest_only else ''}）"  # 南方网 5, then 头版 6: +1
-    gained = (f"，积分 +{result.added_points:g}{why if result.total != result.added_points else ''}"
+    gained = (moved + why if moved else
+              f"，积分 +{result.added_points:g}{why if result.total != result.added_points else ''}"
               if result.added_points else "（多方采用按最高计，本次不加分）" if highest_only else "（本次积分为 0）")
     day, page = result.submission.published_on, result.submission.page
     details = [*([day_name(day)] if day and day != today else []), *([page] if page else [])]

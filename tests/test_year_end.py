@@ -13,6 +13,7 @@ from bot.runtime import Runtime
 from tests.conftest import ChatDriver, FrozenClock
 from tests.test_delivery import drain
 from tests.test_exports import saved
+from tests.test_figures_agree import group_posts
 from tests.test_publishing import approved_draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -101,3 +102,24 @@ def test_a_publication_recorded_in_january_without_a_day_says_it_counts_in_the_n
     reply = chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 https://www.sgrb.example/1.html")
     assert "2026年积分" not in chat.as_member("zhangsan").says("积分 2026")
     assert "2027" in reply or "1月3日" in reply or "12月30日" in reply, reply
+
+
+def test_a_late_record_of_an_earlier_publication_says_the_points_moved_between_years(newsroom: Runtime,
+                                                                                   clock: FrozenClock) -> None:
+    """多方采用按最高计. A draft appeared in 韶关日报 on 30 December and in 南方网 on 4 January; 南方网 was recorded
+    first (5 points in 2027). On 6 January the editor records the 韶关日报 print of 12月30日: 3 points move into
+    the 2026 ranking (评选) and out of 2027. The reply and the group's 用稿反馈 said 「本次不加分」; they say the
+    move now."""
+    chat = ChatDriver(newsroom)
+    at(clock, 2026, 12, 20)
+    number = approved_draft(chat)
+    at(clock, 2027, 1, 4)
+    chat.as_member("zhangsan").says(f"刊发 #{number} 南方网 https://www.southcn.example/1.html")
+    at(clock, 2027, 1, 6)
+    reply = chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 第3版 12月30日")
+    assert "2026年积分：3" in chat.as_member("zhangsan").says("积分 2026")
+    assert "2027年积分：2" in chat.as_member("zhangsan").says("积分 2027")
+    post = group_posts(newsroom)[-1]
+    assert "积分按刊发年份调整：2026年 +3 分，2027年 -3 分（本稿累计 5 分" in reply, reply
+    assert "> 积分：本稿累计 5 分（按刊发年份调整：2026年 +3 分，2027年 -3 分，多方采用按最高计）" in post, post
+    assert "不加分" not in reply + post

@@ -36,6 +36,7 @@ class Published:
     corrected: str = ""  # …and this one corrected it: what changed, in words
     posted: bool = True  # …and posted to the group (not when its 用稿反馈 went there often enough today)
     total: float = 0.0  # the draft's points after it
+    moved: str = ""  # …and how they moved between years, when they did (rewards.moved_between_years)
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, proof: Proof, now: datetime,
@@ -69,7 +70,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
     elif submission.state in (SubmissionState.sending, SubmissionState.unsure) and submission.sent_at is None:
         submission.sent_at = now  # our e-mail reached the server, or may have: no reprint, and never sent again
     rules, day = rewards.current(session), on or now.astimezone(zone).date()
-    before = rewards.draft_total(session, draft.id, rules)
+    years = rewards.draft_years(session, draft.id, rules)
+    before = sum(years.values())
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
@@ -81,7 +83,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
         return Published(submission, 0.0, True)
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone)
-    total = rewards.draft_total(session, draft.id, rules)
+    years_after = rewards.draft_years(session, draft.id, rules)
+    total, moved = sum(years_after.values()), rewards.moved_between_years(years, years_after)
     added = total - before
     # The first publication, from whichever state it had; a concurrent first 刊发 elsewhere is just as good.
     if draft.state != S.published:
@@ -90,8 +93,8 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
     event = audit.record(session, now, member.userid, "publish", draft_id=draft.id, to_state=S.published,
                          version=submission.version,
                          comment=f"{outlet.name} {day:%Y-%m-%d}刊发 {where_seen(submission)}")
-    _feedback(session, draft, submission, _points_line(total, added, rules.highest_only), now, zone, event)
-    return Published(submission, added, False, total=total)
+    _feedback(session, draft, submission, _points_line(total, added, rules.highest_only, moved), now, zone, event)
+    return Published(submission, added, False, total=total, moved=moved)
 
 
 def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submission, member: Member,
@@ -115,7 +118,8 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     if not changes:
         return Published(submission, 0.0, True)
     rules = rewards.current(session)
-    before = rewards.draft_total(session, draft.id, rules)
+    years = rewards.draft_years(session, draft.id, rules)
+    before = sum(years.values())
     if proof.url is not None:
         submission.url, submission.link_key = proof.url, link_key(proof.url)
     submission.page = proof.page or submission.page
@@ -134,15 +138,17 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     ledger.refresh(session, draft.id)
     if on is not None and on != earlier:
         stats.recount(session, submission.id, zone, also=earlier)
-    total = rewards.draft_total(session, draft.id, rules)
+    years_after = rewards.draft_years(session, draft.id, rules)
+    total, moved = sum(years_after.values()), rewards.moved_between_years(years, years_after)
     event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
                          comment=f"{outlet.name}：{'，'.join(changes)}")
-    points = _points_line(total, total - before, rules.highest_only) if total != before else f"{total:g} 分（不变）"
+    points = (_points_line(total, total - before, rules.highest_only, moved) if total != before or moved
+              else f"{total:g} 分（不变）")
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
     posted = _posts_today(session, submission, now, zone) < FEEDBACK_POSTS_A_DAY
     if posted:
         _feedback(session, draft, submission, points, now, zone, event, corrected=what or "链接已更正")
-    return Published(submission, total - before, True, corrected="，".join(changes), posted=posted)
+    return Published(submission, total - before, True, corrected="，".join(changes), posted=posted, moved=moved)
 
 
 def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
@@ -291,13 +297,14 @@ def _plain(text: str) -> str:
     return _NOT_IN_TITLES.sub("", text)
 
 
-def _points_line(total: float, added: float, highest_only: bool) -> str:
-    """The draft's points as the group should read them: what this publication added, under the policy."""
-    if added == total:  # the first publication that counts
+def _points_line(total: float, added: float, highest_only: bool, moved: str = "") -> str:
+    """The draft's points as the group should read them: what this publication added, under the policy, and how
+    its points moved between years (a year's ranking changed although the total did not)."""
+    if added == total and not moved:  # the first publication that counts
         return f"{total:g} 分"
     rule = "，多方采用按最高计" if highest_only else ""
-    change = f" {added:+g} 分" if added else "不加分"
-    return f"本稿累计 {total:g} 分（本次{change}{rule}）"
+    change = f"按刊发年份调整：{moved}" if moved else f"本次 {added:+g} 分" if added else "本次不加分"
+    return f"本稿累计 {total:g} 分（{change}{rule}）"
 
 
 def _feedback(session: Session, draft: Draft, submission: Submission, points: str, now: datetime, zone: ZoneInfo,

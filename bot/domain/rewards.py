@@ -98,6 +98,25 @@ def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
                                 .where(DraftMonth.draft_id == draft_id)) or 0.0)
 
 
+def draft_years(session: Session, draft_id: int, rules: RewardRules) -> dict[int, float]:
+    """The draft's points by the year they count in (a year's ranking and settlement)."""
+    years: dict[int, float] = {}
+    for month, points in session.execute(select(DraftMonth.month, _points(rules, DraftMonth))
+                                         .where(DraftMonth.draft_id == draft_id)):
+        years[month // 100] = years.get(month // 100, 0.0) + points
+    return years
+
+
+def moved_between_years(before: dict[int, float], after: dict[int, float]) -> str:
+    """「2026年 +3 分，2027年 -3 分」 when a publication moved points from one year to another (按最高计: an
+    earlier publication recorded late takes the best one's place in its own year), else ""."""
+    changes = {year: after.get(year, 0.0) - before.get(year, 0.0) for year in sorted(before.keys() | after.keys())}
+    changed = {year: change for year, change in changes.items() if change}
+    if len(changed) < 2:
+        return ""
+    return "，".join(f"{year}年 {change:+g} 分" for year, change in changed.items())
+
+
 @dataclass(frozen=True)
 class Standing:
     name: str  # a member's name, or a department
