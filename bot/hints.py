@@ -36,11 +36,12 @@ def drafts_in_words(text: str) -> list[tuple[str, int]]:
 def with_quoted_number(command: Command, quoted: str) -> Command:
     """`批准` quoting a message about #12 → `批准 #12`.
 
-    A number in the message itself wins; a quote naming several drafts names none (no guessing)."""
+    A #N in the message itself wins; a bare number other than the quoted one, or another draft named in words,
+    stops the command; a quote naming several drafts names none (a bare 批准 then approves nothing)."""
     typed = leading_draft_number(command.args)
     quoted_numbers = quoted_drafts(quoted)
-    if "#" in without_links(command.args) or len(quoted_numbers) != 1:  # several: none is guessed (a bare 批准
-        return command  # then approves nothing, handlers/review)
+    if "#" in without_links(command.args) or len(quoted_numbers) != 1:
+        return command
     quoted_number = quoted_numbers.pop()
     if typed is not None:  # 「退回 2 处数据不对」 quoting #1's notice: a count, or draft 2? Neither is guessed.
         if typed[0] == quoted_number:
