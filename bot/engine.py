@@ -145,7 +145,7 @@ class CommandEngine:
                          outcome="invalid")
         if route.takes_number and msg.quoted:
             try:
-                command = with_quoted_number(command, msg.quoted)
+                command = with_quoted_number(command, msg.quoted, route.takes_body)
             except UserError as clash:
                 return Reply(clash.message, command=route.words[0], outcome="invalid")
         return self._run(route.handler, route.words[0], msg, session, member, command, now)

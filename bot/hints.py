@@ -33,28 +33,29 @@ def drafts_in_words(text: str) -> list[tuple[str, int]]:
             for found in DRAFT_IN_WORDS.finditer(to_half_width(without_links(text)))]
 
 
-def with_quoted_number(command: Command, quoted: str) -> Command:
-    """`批准` quoting a message about #12 → `批准 #12`.
+def with_quoted_number(command: Command, quoted: str, takes_text: bool = False) -> Command:
+    """A command quoting a message about #12, with no number of its own → the command on #12 (`批准` → `批准 #12`).
 
-    A #N in the message itself wins; a bare number other than the quoted one, or another draft named in words,
-    stops the command; a quote naming several drafts names none (a bare 批准 then approves nothing)."""
-    typed = leading_draft_number(command.args)
+    A #N in the message itself wins, and so does the quoted number's own (「撤回 1」 quoting #1's notice); a bare
+    number followed by words (「退回 2 处数据不对」: a count, or draft 2?) or another draft named in words stops
+    the command; a quote naming several drafts names none (a bare 批准 then approves nothing). For a command whose
+    text may follow a colon (`takes_text`: 「续稿：1、加强领导…」), no number is read from the text."""
     quoted_numbers = quoted_drafts(quoted)
     if "#" in without_links(command.args) or len(quoted_numbers) != 1:
         return command
     quoted_number = quoted_numbers.pop()
-    if typed is not None:  # 「退回 2 处数据不对」 quoting #1's notice: a count, or draft 2? Neither is guessed.
-        if typed[0] == quoted_number:
-            return command
-        raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条开头写的是「{typed[0]}」，没有执行。"
-                        f"请写明编号重发：「{command.word} #{quoted_number} …」或「{command.word} #{typed[0]} …」。")
-    # 「批准 3号稿件」 quoting #1's notice: the words name another draft, and neither may be guessed.
-    for words, named in drafts_in_words(command.args):
-        if named != quoted_number:
-            raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{words}」，"
-                            f"没有执行。请写明编号重发，例如「{command.word} #{quoted_number}」。")
-    number = f"#{quoted_number}{command.separator}"  # 「续稿：正文」 is 「续稿 #1：正文」
-    return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip())
+    typed = None if takes_text and command.colon else leading_draft_number(command.args)
+    if typed is not None and (typed[0] == quoted_number or not command.args[typed[1]:].strip()):
+        return command  # 「稿件 2」 quoting #1's notice reads #2, as typed
+    # 「退回 2 处…」 or 「批准 3号稿件」 quoting #1's notice: the words may name another draft; neither is guessed.
+    other = [str(typed[0])] if typed is not None else [words for words, named in drafts_in_words(command.args)
+                                                         if named != quoted_number]
+    if other:
+        raise UserError(f"您引用的是稿件 #{quoted_number} 的消息，但这条写的是「{other[0]}」，没有执行。"
+                        f"请写明编号重发，例如「{command.word} #{quoted_number} …」。")
+    number = f"#{quoted_number}{':' if command.colon else ''}"  # 「续稿：正文」 is 「续稿 #1：正文」
+    return replace(command, args=f"{number} {command.args}".strip(), raw_args=f"{number} {command.raw_args}".strip(),
+                   number_quoted=True)
 
 
 def quoted_draft(quoted: str) -> str | None:

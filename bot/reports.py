@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import rewards, stats, trainings
 from bot.domain.proof import where_seen
-from bot.text import day_name, xml_safe
+from bot.text import xml_safe
 from models import Level
 
 
@@ -46,8 +46,9 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, today:
             "、".join(m.name for m in trainings.attendees(session, e.training))]
            for e in trainings.between(session, start, end)])
     _rows(book.create_sheet("规则"), ["项目", "值"], [
-        ["期间", name + (f"（数据截至{day_name(today)}）" if today < end else "")],
-        ["生成日期", f"{today:%Y-%m-%d}"], ["中央", rules.central], ["省级", rules.provincial], ["市级", rules.city],
+        ["期间", name], ["生成日期", f"{today:%Y-%m-%d}"],
+        ["数据截至", f"{today:%Y-%m-%d}（期间未结束，之后登记的刊发不在表内）" if today < end else "期间已结束"],
+        ["中央", rules.central], ["省级", rules.provincial], ["市级", rules.city],
         ["县级", rules.county], ["本单位新媒体", rules.own], ["头版倍数", rules.front_page_multiplier],
         ["多方采用", "按最高计，不累计" if rules.highest_only else "累计"], ["编辑分成", rules.editor_share],
         ["说明", "以上为现行规则；每篇刊发的分值按登记时的规则记录（newsbot rewards reprice 重算过的按重算时）"]])

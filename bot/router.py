@@ -55,7 +55,8 @@ class Command:
     raw_args: str
     body: str
     several: int = 1  # lines that begin with this command's word: more than one is several commands
-    separator: str = ""  # 「:」 when the word was followed by one (「续稿：正文」), which the arguments lose
+    colon: bool = False  # the word was followed by a colon (「续稿：正文」), which the arguments lose
+    number_quoted: bool = False  # its draft number came from the message it quotes (hints.with_quoted_number)
 
 
 @dataclass
@@ -169,7 +170,7 @@ class Router:
             several += sum(1 for part in body.splitlines() if again.match(part.strip()))
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
-        separator = ":" if ":" in line[len(word):start] else ""
+        colon = ":" in line[len(word):start]
         args, raw_args = line[start:].strip(), raw_line[start:].strip()
         if not route.keeps_lines:  # not a title's or a lead's own
             end = emoji_tail(args)
@@ -180,7 +181,7 @@ class Router:
             # 「积分 2026。」「稿件 #1 全文。」: nor is the one that ends the sentence (but 「投稿《标题》正文。」, a
             # draft on one line, ends its article with it, and 「投稿 标题 第一句。」 shows a sentence in the title)
             args, raw_args = args.rstrip("。").rstrip(), raw_args.rstrip("。").rstrip()
-        return route, Command(word, args, raw_args, body, several, separator)
+        return route, Command(word, args, raw_args, body, several, colon)
 
     def suggestion(self, line: str) -> str | None:
         """What a line that is no command likely meant, as a command that works when typed: 「同意 #2」 →

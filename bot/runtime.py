@@ -141,8 +141,7 @@ def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: 
     if maybe_sent:  # its last attempt died inside SMTP: counted as sent (bot.domain.submitting.mail_failed)
         stats.recount(session, message.payload["submission_id"], zone)
     # Asked for in the group, the answer comes 1:1, as the file would have: its reason is the member's business.
-    route = message.payload.get("reply")
-    route = None if route and route.get("group") else route
+    route = None if (message.payload.get("reply") or {}).get("group") else message.payload.get("reply")
     if message.channel == FILE_JOB:  # the member is waiting to hear about the file
         outbox.reply(session, message.recipient, route,
                      "抱歉，您发来的文件暂时无法读取，已通知管理员。"

@@ -79,7 +79,7 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     outlet_word, proof, on = _read(number, rest.raw_args, today)
     result = publishing.publish(ctx.session, number, ctx.member, outlet_word, proof, ctx.now, ctx.settings.zone, on)
     outlet = result.submission.outlet
-    moved = f"，积分按刊发年份调整：{result.moved}" if result.moved else ""
+    moved = f"，积分按刊发日期调整：{result.moved}" if result.moved else ""
     if result.corrected:
         gained = (f"积分 {result.added_points:+g}" if result.added_points else "积分不变") + moved
         told = ("更正已发到工作群。" if result.posted else
@@ -91,19 +91,27 @@ def published(msg: Incoming, ctx: Context) -> Reply:
                      "链接或版面有误、漏写头版时，发送同样的「刊发」命令和正确的链接或版面（加「头版」）即可更正。")
     highest_only = rewards.current(ctx.session).highest_only
     why = f"（本稿累计 {result.total:g} 分{'，多方采用按最高计' if highest_only else ''}）"  # 南方网 5, then 头版 6: +1
-    gained = (moved + why if moved else
-              f"，积分 +{result.added_points:g}{why if result.total != result.added_points else ''}"
-              if result.added_points else "（多方采用按最高计，本次不加分）" if highest_only else "（本次积分为 0）")
+    if moved:  # an earlier publication recorded late: the total may stand while a quarter's ranking changes
+        gained = moved + why
+    elif result.added_points:
+        gained = f"，积分 +{result.added_points:g}{why if result.total != result.added_points else ''}"
+    else:
+        gained = "（多方采用按最高计，本次不加分）" if highest_only else "（本次积分为 0）"
     day, page = result.submission.published_on, result.submission.page
     details = [*([day_name(day)] if day and day != today else []), *([page] if page else [])]
     when = f"（{' '.join(details)}）" if details else ""
     reply = (f"已登记稿件 #{number} 在{outlet.name}（{Level(outlet.level).label}）刊发{when}{gained}，"
              "用稿反馈已发到工作群。")
-    if on is None and today.month % 3 == 1 and today.day <= 7:  # an article of last quarter, recorded late?
+    if on is None and today.month % 3 == 1 and today.day <= QUARTER_NOTE_DAYS:  # last quarter's, recorded late?
         before = today.replace(day=1) - timedelta(days=1)
+        seen = result.submission.url or result.submission.page or ""
         reply += (f"\n没有写刊发日期，按今天（{day_name(today)}）计入{today.year}年第{(today.month + 2) // 3}季度。"
-                  f"如是上季度刊发的，请发送「刊发 #{number} {outlet.name} {day_name(before)}」（写实际日期）更正。")
+                  f"如是上季度刊发的，请发送「刊发 #{number} {outlet.name} {seen} {day_name(before)}」"
+                  "（写实际日期）更正。")
     return Reply(reply)
+
+
+QUARTER_NOTE_DAYS = 7  # in a quarter's first week, a publication recorded without its day may be last quarter's
 
 
 def _read(number: int, text: str, today: date) -> tuple[str, Proof, date | None]:
@@ -175,7 +183,9 @@ def revoke(msg: Incoming, ctx: Context) -> Reply:
         raise UsageError(f"原因最多 {REASON_MAX} 字，请简要说明。")
     revoked = publishing.revoke(ctx.session, number, ctx.member, words[0], words[1], ctx.now, ctx.settings.zone)
     outlet, lost = revoked.outlet.name, revoked.lost_points
-    lines = [f"已撤销稿件 #{number} 在{outlet}的刊发登记，" + (f"扣除 {lost:g} 分" if lost else "积分不变")
+    points = (f"积分按刊发日期调整：{revoked.moved}" if revoked.moved else f"扣除 {lost:g} 分" if lost
+              else "积分不变")
+    lines = [f"已撤销稿件 #{number} 在{outlet}的刊发登记，{points}"
              + f"，更正已发到工作群。如需登记正确的刊发，请发送「刊发 #{number} 媒体名称 文章链接」。"]
     if revoked.unsent:
         lines.append(f"登记刊发时，给{outlet}的投稿邮件还没有发出；需要投递时请发送「投递 #{number} {outlet}」。")
@@ -187,11 +197,11 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
     """A link without 刊发 (in a text or shared as a link): ask which draft and outlet it is; nothing is recorded."""
     placed = publishing.place_link(ctx.session, ctx.member, msg.text)
     usage = f"刊发 #编号 媒体名称 {placed.url}"
-    quoted = quoted_draft(msg.quoted) if msg.quoted else None
+    named = quoted_draft(msg.quoted) if msg.quoted and "#" not in msg.text else None  # a #N of its own wins
+    quoted = publishing.recordable(ctx.session, ctx.member, int(named)) if named else None
     if quoted is not None:  # a link pasted quoting a draft's notice or its 用稿反馈: that draft, as for commands
-        draft = drafts.get(ctx.session, int(quoted))
-        return Reply(f"收到链接（尚未登记）。您引用的是稿件 {draft.number}《{draft.title}》：如是它的刊发链接，"
-                     f"请发送：刊发 {draft.number} 媒体名称 {placed.url}")
+        return Reply(f"收到链接（尚未登记）。您引用的是稿件 {quoted.number}《{quoted.title}》：如是它的刊发链接，"
+                     f"请发送：刊发 {quoted.number} 媒体名称 {placed.url}")
     if not placed.drafts:
         submit = ("" if drafts.wrote_any(ctx.session, ctx.member) else
                   "机器人不读取链接里的文章：投稿请发送「投稿 标题」并换行写正文，或直接发 .docx 文件。")

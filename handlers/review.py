@@ -74,6 +74,8 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     """
     if leading_draft_number(ctx.command.args) is not None or ctx.command.args.startswith("#"):
         number, rest = take_number(ctx.command, "批准")
+        if ctx.command.number_quoted:  # 「批准《丙稿》」 quoting #1's notice: which one was meant?
+            _refuse_another_title(ctx, number, rest.raw_args)
         return _approved(ctx, number, rest.raw_args)
     later = later_number(ctx.command.args)  # 「批准 同意发布 #12」: need not come first
     if later is not None:
@@ -101,6 +103,17 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
 
 
 _TITLE_IN_COMMENT = re.compile(r"《([^《》]{2,})》")
+
+
+def _refuse_another_title(ctx: Context, number: int, comment: str) -> None:
+    """The quoted message names #1, the words another pending draft by its title (《办法》 names no draft)."""
+    titles = _TITLE_IN_COMMENT.findall(comment)
+    if get(ctx.session, number).title in titles:
+        return
+    other = review.another_pending_titled(ctx.session, number, titles)
+    if other is not None:
+        raise Refused(f"您引用的是稿件 #{number} 的消息，但这条写的是稿件 {other.number}《{other.title}》，没有批准。"
+                      f"请写明编号重发，例如「批准 {other.number}」。", number)
 
 
 @router.command("退回", roles={Role.editor, Role.approver}, takes_number=True, near=("驳回", "打回", "退稿", "不同意"))
@@ -150,10 +163,6 @@ def _approved(ctx: Context, number: int, comment: str, expected_hash: str | None
     other = later_number(comment)
     if other is not None and int(other.group(1)) != number:  # 「批准 同意 #2 #3」: #3 would be thought approved
         raise one_number_only("批准", number, int(other.group(1)))
-    other_title = review.another_pending_titled(ctx.session, number, _TITLE_IN_COMMENT.findall(comment))
-    if other_title is not None:  # 「批准《丙稿》」 quoting #1's notice: which one was meant? (《办法》 is no draft)
-        raise Refused(f"这条写的是稿件 {other_title.number}《{other_title.title}》，但编号（或引用的消息）是 "
-                      f"#{number}，没有批准。请写明编号重发，例如「批准 {other_title.number}」。", number)
     draft = review.approve(ctx.session, number, ctx.member, ctx.now, comment, expected_hash)
     told = "作者和编辑" if draft.editor is not None else "作者"
     return Reply(f"已批准稿件 {draft.number}《{draft.title}》（v{draft.current_version}），已通知{told}。")

@@ -18,7 +18,7 @@ def points(msg: Incoming, ctx: Context) -> Reply:
     start, end, name = stats.parse_period(ctx.command.args, ctx.today)
     mine = rewards.articles(ctx.session, start, end, ctx.member)
     if not mine:
-        return Reply(f"{name}您还没有刊发的稿件。{_last_year(ctx, '积分')}")
+        return Reply(f"{name}您还没有刊发的稿件。{_last_year_hint(ctx, '积分')}")
     lines = [f"{name}积分：{sum(a.points for a in mine):g}（{len(mine)} 篇）"]
     for article in mine:
         where = "、".join(p.outlet.name for p in article.publications)
@@ -34,7 +34,7 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
     start, end, name = stats.parse_period(ctx.command.args, ctx.today)
     people = rewards.people(ctx.session, start, end)
     if not people:
-        return Reply(f"{name}还没有刊发的稿件。{_last_year(ctx, '排行')}")
+        return Reply(f"{name}还没有刊发的稿件。{_last_year_hint(ctx, '排行')}")
     lines = [f"{name}通讯员排行："]
     shown = rewards.placed(people, TOP)
     lines += [p.member_line(place) for place, p in shown]
@@ -56,7 +56,7 @@ def figures(msg: Incoming, ctx: Context) -> Reply:
     return Reply("\n".join(stats.figures(ctx.session, start, end, ctx.settings.zone).lines(name)))
 
 
-def _last_year(ctx: Context, word: str) -> str:
+def _last_year_hint(ctx: Context, word: str) -> str:
     """After a bare command finds nothing this year (in January, say), the year just closed is one word away."""
     year = ctx.today.year - 1
     return "" if ctx.command.args else f"查看{year}年请发送「{word} {year}」。"

@@ -104,7 +104,7 @@ def test_a_publication_recorded_in_january_without_a_day_says_it_counts_in_the_n
     assert "2027" in reply or "1月3日" in reply or "12月30日" in reply, reply
 
 
-def test_a_late_record_of_an_earlier_publication_says_the_points_moved_between_years(newsroom: Runtime,
+def test_a_late_record_of_an_earlier_publication_says_the_points_moved_between_quarters(newsroom: Runtime,
                                                                                    clock: FrozenClock) -> None:
     """多方采用按最高计. A draft appeared in 韶关日报 on 30 December and in 南方网 on 4 January; 南方网 was recorded
     first (5 points in 2027). On 6 January the editor records the 韶关日报 print of 12月30日: 3 points move into
@@ -120,6 +120,7 @@ def test_a_late_record_of_an_earlier_publication_says_the_points_moved_between_y
     assert "2026年积分：3" in chat.as_member("zhangsan").says("积分 2026")
     assert "2027年积分：2" in chat.as_member("zhangsan").says("积分 2027")
     post = group_posts(newsroom)[-1]
-    assert "积分按刊发年份调整：2026年 +3 分，2027年 -3 分（本稿累计 5 分" in reply, reply
-    assert "> 积分：本稿累计 5 分（按刊发年份调整：2026年 +3 分，2027年 -3 分，多方采用按最高计）" in post, post
+    assert "积分按刊发日期调整：2026年第4季度 +3 分，2027年第1季度 -3 分（本稿累计 5 分" in reply, reply
+    assert ("> 积分：本稿累计 5 分（按刊发日期调整：2026年第4季度 +3 分，2027年第1季度 -3 分，多方采用按最高计）"
+            in post), post
     assert "不加分" not in reply + post

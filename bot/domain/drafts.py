@@ -241,7 +241,7 @@ def _one_line_draft(line: str) -> tuple[str, str] | None:
         end = line.find(closing, 1)
         title, text = line[1:end], line[end + 1:].strip()
         # Headlines open with 【栏目】 and “quoted words” too: after those marks, only prose is an article.
-        prose = closing == "》" or any(mark in text for mark in "，。")
+        prose = closing == "》" or "。" in text or len(text) > TITLE_LIKE_CHARS
         return (title, text) if end > 1 and line[0] not in title and text and prose else None
     label = _TITLE_LABEL.match(line)
     text_label = _TEXT_LABEL_INSIDE.search(line, label.end()) if label else None

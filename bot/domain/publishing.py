@@ -19,7 +19,7 @@ from bot.domain.links import check_url, href, link_key
 from bot.domain.proof import Proof, where_seen
 from bot.domain.submitting import PUBLISHABLE, publishable, submissions
 from bot.text import QUOTED_NUMBER, URL, markdown_plain, to_half_width
-from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, Role, Submission, SubmissionState
+from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, RewardRules, Role, Submission, SubmissionState
 
 S = DraftState
 _LINK_CANDIDATES = 200  # a bare link is matched against the newest approved drafts
@@ -36,7 +36,7 @@ class Published:
     corrected: str = ""  # …and this one corrected it: what changed, in words
     posted: bool = True  # …and posted to the group (not when its 用稿反馈 went there often enough today)
     total: float = 0.0  # the draft's points after it
-    moved: str = ""  # …and how they moved between years, when they did (rewards.moved_between_years)
+    moved: str = ""  # …and how they moved between quarters, when they did (rewards.moved_between_quarters)
 
 
 def publish(session: Session, draft_id: int, member: Member, outlet_word: str, proof: Proof, now: datetime,
@@ -70,8 +70,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
     elif submission.state in (SubmissionState.sending, SubmissionState.unsure) and submission.sent_at is None:
         submission.sent_at = now  # our e-mail reached the server, or may have: no reprint, and never sent again
     rules, day = rewards.current(session), on or now.astimezone(zone).date()
-    years = rewards.draft_years(session, draft.id, rules)
-    before = sum(years.values())
+    before = rewards.draft_quarters(session, draft.id, rules)
     session.flush()
     recorded = session.execute(update(Submission).where(Submission.id == submission.id,
                                                         Submission.state != SubmissionState.published).values(
@@ -83,9 +82,7 @@ def publish(session: Session, draft_id: int, member: Member, outlet_word: str, p
         return Published(submission, 0.0, True)
     ledger.refresh(session, draft.id)
     stats.recount(session, submission.id, zone)
-    years_after = rewards.draft_years(session, draft.id, rules)
-    total, moved = sum(years_after.values()), rewards.moved_between_years(years, years_after)
-    added = total - before
+    total, added, moved = _points_after(session, draft.id, rules, before)
     # The first publication, from whichever state it had; a concurrent first 刊发 elsewhere is just as good.
     if draft.state != S.published:
         compare_and_set(session, draft, (S.approved, S.submitted), state=S.published, state_since=now,
@@ -118,8 +115,7 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     if not changes:
         return Published(submission, 0.0, True)
     rules = rewards.current(session)
-    years = rewards.draft_years(session, draft.id, rules)
-    before = sum(years.values())
+    before = rewards.draft_quarters(session, draft.id, rules)
     if proof.url is not None:
         submission.url, submission.link_key = proof.url, link_key(proof.url)
     submission.page = proof.page or submission.page
@@ -138,17 +134,15 @@ def _correct(session: Session, draft: Draft, outlet: Outlet, submission: Submiss
     ledger.refresh(session, draft.id)
     if on is not None and on != earlier:
         stats.recount(session, submission.id, zone, also=earlier)
-    years_after = rewards.draft_years(session, draft.id, rules)
-    total, moved = sum(years_after.values()), rewards.moved_between_years(years, years_after)
+    total, added, moved = _points_after(session, draft.id, rules, before)
     event = audit.record(session, now, member.userid, "publish.correct", draft_id=draft.id,
                          comment=f"{outlet.name}：{'，'.join(changes)}")
-    points = (_points_line(total, total - before, rules.highest_only, moved) if total != before or moved
-              else f"{total:g} 分（不变）")
+    points = _points_line(total, added, rules.highest_only, moved) if added or moved else f"{total:g} 分（不变）"
     what = "，".join(change for change in changes if not change.startswith("链接"))  # the link is shown anyway
     posted = _posts_today(session, submission, now, zone) < FEEDBACK_POSTS_A_DAY
     if posted:
         _feedback(session, draft, submission, points, now, zone, event, corrected=what or "链接已更正")
-    return Published(submission, total - before, True, corrected="，".join(changes), posted=posted, moved=moved)
+    return Published(submission, added, True, corrected="，".join(changes), posted=posted, moved=moved)
 
 
 def _check_day(draft: Draft, on: date, now: datetime, zone: ZoneInfo) -> None:
@@ -185,6 +179,7 @@ class Revoked:
     outlet: Outlet
     lost_points: float
     unsent: bool  # our e-mail to the outlet never left (刊发 came first, or it failed): 投递 may send it now
+    moved: str = ""  # how the draft's points moved between quarters (rewards.moved_between_quarters)
 
 
 def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, reason: str, now: datetime,
@@ -200,7 +195,8 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
         raise UsageError(f"稿件 {draft.number} 在{outlet.name}没有登记刊发，无需撤销。"
                          f"发送「稿件 {draft.number}」查看已登记的刊发。")
     rules = rewards.current(session)
-    before, day, seen = rewards.draft_total(session, draft.id, rules), submission.published_on, where_seen(submission)
+    before = rewards.draft_quarters(session, draft.id, rules)
+    day, seen = submission.published_on, where_seen(submission)
     submission.state, submission.url, submission.link_key, submission.page = SubmissionState.sent, None, None, None
     submission.published_on = None
     submission.front_page, submission.points = False, 0.0
@@ -217,19 +213,21 @@ def revoke(session: Session, draft_id: int, member: Member, outlet_word: str, re
     elif submission.sent_at is None:  # recorded by 刊发 alone (no e-mail of ours): nothing is left of it
         session.delete(submission)
     session.flush()
-    after = rewards.draft_total(session, draft.id, rules)
+    after, added, moved = _points_after(session, draft.id, rules, before)
     left = set(session.scalars(select(Submission.state).where(Submission.draft_id == draft.id)))
     if SubmissionState.published not in left:  # its only publication: back to waiting for one
         compare_and_set(session, draft, (S.published,), state=S.submitted if left else S.approved,
                         state_since=now, updated_at=now)
     event = audit.record(session, now, member.userid, "publish.revoke", draft_id=draft.id, from_state=S.published,
                          to_state=draft.state, comment=f"{outlet.name} {seen}：{reason}")
-    plain, lost = markdown_plain, before - after
-    _to_group(session, [f"**用稿反馈（更正）**：《{plain(draft.title)}》在{plain(outlet.name)}的刊发登记已撤销",
+    plain, lost = markdown_plain, -added
+    change = f"（按刊发日期调整：{moved}）" if moved else f"（扣除 {lost:g} 分）" if lost else ""
+    _to_group(session, [f"**用稿反馈（更正）**：{draft.number}《{plain(draft.title)}》在{plain(outlet.name)}的刊发"
+                        "登记已撤销",
                         f"> 原因：{plain(reason)}",
-                        f"> 积分：本稿现为 {after:g} 分" + (f"（扣除 {lost:g} 分）" if lost else "")],
+                        f"> 积分：本稿现为 {after:g} 分{change}"],
               f"published:{draft.id}:{outlet.id}:{audit.step_id(session, event)}", now)
-    return Revoked(outlet, lost, unsent)
+    return Revoked(outlet, lost, unsent, moved)
 
 
 def _require_new_link(session: Session, url: str, draft: Draft, outlet: Outlet) -> None:
@@ -243,6 +241,12 @@ def _require_new_link(session: Session, url: str, draft: Draft, outlet: Outlet) 
     if other is not None:
         raise Refused(f"这个链接已登记为稿件 #{other[0]} 在{other[1]}的刊发，同一篇文章只登记一次。请核对媒体和链接"
                       "（每家媒体的文章有自己的链接）；登记错了请管理员发送「撤销刊发 #编号 媒体 原因」。", draft.id)
+
+
+def recordable(session: Session, member: Member, draft_id: int) -> Draft | None:
+    """The draft, when the member may record its publication; else None (nor is its title shown them)."""
+    draft = session.get(Draft, draft_id)
+    return draft if draft is not None and may_see(member, draft) and publishable(draft) else None
 
 
 @dataclass(frozen=True)
@@ -297,13 +301,22 @@ def _plain(text: str) -> str:
     return _NOT_IN_TITLES.sub("", text)
 
 
+def _points_after(session: Session, draft_id: int, rules: RewardRules,
+                  before: dict[tuple[int, int], float]) -> tuple[float, float, str]:
+    """After a change to the draft's publications: its points, what the change added, how it moved them between
+    quarters (「本次不加分」 may move 3 points into last year's ranking)."""
+    after = rewards.draft_quarters(session, draft_id, rules)
+    total = sum(after.values())
+    return total, total - sum(before.values()), rewards.moved_between_quarters(before, after)
+
+
 def _points_line(total: float, added: float, highest_only: bool, moved: str = "") -> str:
     """The draft's points as the group should read them: what this publication added, under the policy, and how
-    its points moved between years (a year's ranking changed although the total did not)."""
+    its points moved between quarters (a quarter's ranking changed although the total did not)."""
     if added == total and not moved:  # the first publication that counts
         return f"{total:g} 分"
     rule = "，多方采用按最高计" if highest_only else ""
-    change = f"按刊发年份调整：{moved}" if moved else f"本次 {added:+g} 分" if added else "本次不加分"
+    change = f"按刊发日期调整：{moved}" if moved else f"本次 {added:+g} 分" if added else "本次不加分"
     return f"本稿累计 {total:g} 分（{change}{rule}）"
 
 

@@ -41,7 +41,8 @@ _PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindpa
                 .order_by(Draft.id))
 
 
-_REPLY_LIKE_CHARS = 100  # an author's 修改 this short, for a text four times as long, is a reply to the comment
+_REPLY_LIKE_CHARS = 30  # an author's 修改 this short, for a text four times as long, is a reply to the comment
+# (「已核实，人数无误」); a brief asked for (「压缩成80字的简讯」) is longer
 _NO_APPROVAL: dict[str, Any] = {"approved_hash": None, "approved_by_id": None, "approved_at": None}  # voided
 
 
@@ -207,7 +208,7 @@ def _card_shows(session: Session, draft: Draft, version: DraftVersion, shown: st
 
 
 def another_pending_titled(session: Session, draft_id: int, titles: list[str]) -> Draft | None:
-    """A pending draft other than `draft_id` with one of these titles: a comment that names it by title means it."""
+    """A pending draft other than `draft_id` with one of these titles."""
     if not titles:
         return None
     return session.scalar(select(Draft).where(Draft.state == S.pending, Draft.id != draft_id, Draft.title.in_(titles))

@@ -98,23 +98,22 @@ def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
                                 .where(DraftMonth.draft_id == draft_id)) or 0.0)
 
 
-def draft_years(session: Session, draft_id: int, rules: RewardRules) -> dict[int, float]:
-    """The draft's points by the year they count in (a year's ranking and settlement)."""
-    years: dict[int, float] = {}
+def draft_quarters(session: Session, draft_id: int, rules: RewardRules) -> dict[tuple[int, int], float]:
+    """The draft's points by the quarter they count in (each quarter's settlement and ranking, and so the year's)."""
+    quarters: dict[tuple[int, int], float] = {}
     for month, points in session.execute(select(DraftMonth.month, _points(rules, DraftMonth))
                                          .where(DraftMonth.draft_id == draft_id)):
-        years[month // 100] = years.get(month // 100, 0.0) + points
-    return years
+        quarter = (month // 100, (month % 100 + 2) // 3)
+        quarters[quarter] = quarters.get(quarter, 0.0) + points
+    return quarters
 
 
-def moved_between_years(before: dict[int, float], after: dict[int, float]) -> str:
-    """「2026年 +3 分，2027年 -3 分」 when a publication moved points from one year to another (按最高计: an
-    earlier publication recorded late takes the best one's place in its own year), else ""."""
-    changes = {year: after.get(year, 0.0) - before.get(year, 0.0) for year in sorted(before.keys() | after.keys())}
-    changed = {year: change for year, change in changes.items() if change}
-    if len(changed) < 2:
-        return ""
-    return "，".join(f"{year}年 {change:+g} 分" for year, change in changed.items())
+def moved_between_quarters(before: dict[tuple[int, int], float], after: dict[tuple[int, int], float]) -> str:
+    """「2026年第4季度 +3 分，2027年第1季度 -3 分」 when a change moved points from one quarter to another (按最高计:
+    an earlier publication recorded late takes the best one's place in its own quarter), else ""."""
+    changes = {quarter: after.get(quarter, 0.0) - before.get(quarter, 0.0) for quarter in sorted(before | after)}
+    moved = [f"{year}年第{quarter}季度 {change:+g} 分" for (year, quarter), change in changes.items() if change]
+    return "，".join(moved) if len(moved) > 1 else ""
 
 
 @dataclass(frozen=True)
