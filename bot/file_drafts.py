@@ -134,7 +134,7 @@ class FileDraftJob:
         title, text = (job["title"], text) if job.get("title") else _title(filename, text)
         try:
             with self._sessions.begin() as session:
-                author = members.get(session, userid)
+                author = members.get(session, userid, lock=True)  # as the author's 投稿 in chat: one at a time
                 if author is None or not author.active:
                     raise UserError("您的账号已停用或不在成员名单中，文件没有成为稿件。如有疑问请联系管理员。")
                 draft = drafts.submit(session, author, title, text, now).draft

@@ -45,7 +45,11 @@ def parse_roles(text: str) -> frozenset[Role]:
     return frozenset(roles)
 
 
-def get(session: Session, userid: str) -> Member | None:
+def get(session: Session, userid: str, *, lock: bool = False) -> Member | None:
+    """The member; with `lock`, their row is held as a message of theirs holds it (for_message): what they do
+    from the chat and from a file job takes turns (投稿's repeat check)."""
+    if lock:
+        return session.scalar(_SENDER, {"userid": userid}, execution_options={"populate_existing": True})
     return session.scalar(select(Member).where(Member.userid == userid))
 
 

@@ -222,8 +222,9 @@ def pending_for(session: Session, approver: Member) -> list[Draft]:
 
 def return_to_author(session: Session, draft_id: int, member: Member, comment: str, now: datetime) -> Draft:
     """退回: by the editor while editing, an approver while pending, or the approver of an approved draft not yet
-    sent (the approval is void); the comment is required."""
-    draft = get(session, draft_id)
+    sent (the approval is void); the comment is required. The draft is locked first: whose approval it is, and
+    its state, are read as they are (a 修改 and a second 批准 meanwhile made it another's)."""
+    draft = get(session, draft_id, lock=True)
     check_can_return(session, draft, member)
     comment = _comment(comment)
     if not comment:
@@ -325,8 +326,9 @@ def check_can_return(session: Session, draft: Draft, member: Member) -> None:
 
 
 def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> Draft:
-    """撤回: by the author or an admin, in any state before 投递."""
-    draft = get(session, draft_id)
+    """撤回: by the author or an admin, in any state before 投递 (the draft locked first: a 退回 at the same moment
+    comes wholly before or after)."""
+    draft = get(session, draft_id, lock=True)
     is_author = draft.author_id == member.id
     if not (is_author or member.may(Role.admin)):
         raise Refused(f"只有作者本人或管理员可以撤回稿件 {draft.number}。不同意刊发请用「退回 {draft.number} 原因」。",
