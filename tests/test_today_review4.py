@@ -8,7 +8,7 @@ from models import DraftState
 from tests.conftest import ChatDriver, FrozenClock
 from tests.test_aibot import draft_state, in_group
 from tests.test_publishing import approved_draft
-from tests.test_year_end import at
+from tests.test_year_end import at, print_recorded_late
 
 
 def test_the_quarter_notes_correction_command_is_refused(newsroom: Runtime, clock: FrozenClock) -> None:
@@ -76,12 +76,7 @@ def test_a_late_record_that_moves_points_between_quarters_says_本次不加分(n
     「本次不加分」 — the very message the year's fix replaced, for the same move between two settlements of the
     office (quarters are settled too). Expected: the move said, as between years."""
     chat = ChatDriver(newsroom)
-    at(clock, 2026, 3, 20)
-    number = approved_draft(chat)
-    at(clock, 2026, 4, 2)
-    chat.as_member("zhangsan").says(f"刊发 #{number} 南方网 https://www.southcn.example/1.html")
-    at(clock, 2026, 4, 3)
-    reply = chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 第3版 3月30日")
+    _, reply = print_recorded_late(chat, clock, (2026, 3, 20), (2026, 4, 2), (2026, 4, 3), "3月30日")
     assert "2026年第1季度积分：3" in chat.as_member("zhangsan").says("积分 2026Q1")
     assert "不加分" not in reply, reply
 
@@ -153,12 +148,7 @@ def test_revoking_a_late_publication_says_积分不变_while_points_move_back_be
     and go back to 2027, but 撤销刊发 (unlike 刊发 and its corrections now) still reads the total only: the reply
     says 「积分不变」 and the group's correction 「本稿现为 5 分」. Expected: the move between years said."""
     chat = ChatDriver(newsroom)
-    at(clock, 2026, 12, 20)
-    number = approved_draft(chat)
-    at(clock, 2027, 1, 4)
-    chat.as_member("zhangsan").says(f"刊发 #{number} 南方网 https://www.southcn.example/1.html")
-    at(clock, 2027, 1, 6)
-    chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 第3版 12月30日")
+    number, _ = print_recorded_late(chat, clock, (2026, 12, 20), (2027, 1, 4), (2027, 1, 6), "12月30日")
     at(clock, 2027, 1, 8)
     reply = chat.as_member("admin").says(f"撤销刊发 #{number} 韶关日报 登错了媒体")
     assert "2026年积分" not in chat.as_member("zhangsan").says("积分 2026")

@@ -23,6 +23,29 @@ def at(clock: FrozenClock, year: int, month: int, day: int, hour: int = 10) -> N
     clock.current = datetime(year, month, day, hour, tzinfo=SHANGHAI).astimezone(UTC)
 
 
+def published_last_december(newsroom: Runtime, clock: FrozenClock) -> ChatDriver:
+    """A draft published in 韶关日报 on 10 December 2026; the office's clock on 4 January 2027."""
+    chat = ChatDriver(newsroom)
+    at(clock, 2026, 12, 10)
+    number = approved_draft(chat)
+    chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 https://www.sgrb.example/1.html")
+    at(clock, 2027, 1, 4)
+    return chat
+
+
+def print_recorded_late(chat: ChatDriver, clock: FrozenClock, approved: tuple[int, int, int],
+                        reprinted: tuple[int, int, int], recorded: tuple[int, int, int],
+                        printed: str) -> tuple[int, str]:
+    """多方采用按最高计: a draft approved on `approved`, its 南方网 reprint recorded on `reprinted` (5 points),
+    then, on `recorded`, the 韶关日报 print of the earlier day `printed` (3 points): its number, the reply."""
+    at(clock, *approved)
+    number = approved_draft(chat)
+    at(clock, *reprinted)
+    chat.as_member("zhangsan").says(f"刊发 #{number} 南方网 https://www.southcn.example/1.html")
+    at(clock, *recorded)
+    return number, chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 第3版 {printed}")
+
+
 def workbook_text(data: bytes) -> str:
     book = load_workbook(io.BytesIO(data))
     return "\n".join(str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
@@ -52,11 +75,7 @@ def test_排行_in_january_before_anything_is_published_points_to_last_year(news
     """On 4 January the director types 「排行」 for the 优秀通讯员评选 (the year-end post told the group to
     look at the ranking). The answer is 「2027年还没有刊发的稿件。」 and nothing else: it does not say that the
     year just closed is 「排行 2026」 (product.md: every reply says what to type instead)."""
-    chat = ChatDriver(newsroom)
-    at(clock, 2026, 12, 10)
-    number = approved_draft(chat)
-    chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 https://www.sgrb.example/1.html")
-    at(clock, 2027, 1, 4)
+    chat = published_last_december(newsroom, clock)
     reply = chat.as_member("wangwu").says("排行")
     assert "排行 2026" in reply, reply
 
@@ -65,11 +84,7 @@ def test_积分_in_january_before_anything_is_published_points_to_last_year(news
                                                                      clock: FrozenClock) -> None:
     """On 4 January a correspondent types 「积分」 to see the points the office will pay for last year: the
     answer is 「2027年您还没有刊发的稿件。」, with no word that last year's are 「积分 2026」."""
-    chat = ChatDriver(newsroom)
-    at(clock, 2026, 12, 10)
-    number = approved_draft(chat)
-    chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 https://www.sgrb.example/1.html")
-    at(clock, 2027, 1, 4)
+    chat = published_last_december(newsroom, clock)
     reply = chat.as_member("zhangsan").says("积分")
     assert "积分 2026" in reply, reply
 
@@ -79,11 +94,7 @@ def test_bare_导出_in_january_gives_the_year_just_closed_as_导出_总结_does
     """On 4 January the admin types 「导出」 for the year's settlement, as the year-end post suggests. 「导出 总结」
     (and the year-end post) take the year just closed, but bare 「导出」 queues 「2027年用稿奖励表」: a file with
     four days and no article, while 2026's articles are what is to be paid."""
-    chat = ChatDriver(newsroom)
-    at(clock, 2026, 12, 10)
-    number = approved_draft(chat)
-    chat.as_member("zhangsan").says(f"刊发 #{number} 韶关日报 https://www.sgrb.example/1.html")
-    at(clock, 2027, 1, 4)
+    chat = published_last_december(newsroom, clock)
     admin = chat.as_member("admin")
     assert "2026年度宣传工作总结" in admin.says("导出 总结")
     reply = admin.says("导出")
@@ -111,12 +122,7 @@ def test_a_late_record_of_an_earlier_publication_says_the_points_moved_between_q
     the 2026 ranking (评选) and out of 2027. The reply and the group's 用稿反馈 said 「本次不加分」; they say the
     move now."""
     chat = ChatDriver(newsroom)
-    at(clock, 2026, 12, 20)
-    number = approved_draft(chat)
-    at(clock, 2027, 1, 4)
-    chat.as_member("zhangsan").says(f"刊发 #{number} 南方网 https://www.southcn.example/1.html")
-    at(clock, 2027, 1, 6)
-    reply = chat.as_member("lisi").says(f"刊发 #{number} 韶关日报 第3版 12月30日")
+    _, reply = print_recorded_late(chat, clock, (2026, 12, 20), (2027, 1, 4), (2027, 1, 6), "12月30日")
     assert "2026年积分：3" in chat.as_member("zhangsan").says("积分 2026")
     assert "2027年积分：2" in chat.as_member("zhangsan").says("积分 2027")
     post = group_posts(newsroom)[-1]
