@@ -15,8 +15,9 @@ from bot.config import Settings
 from bot.db import insert_if_new
 from bot.domain import audit, drafts, members
 from bot.domain.errors import Refused, UserError
-from bot.hints import unknown_command_hint, with_quoted_number
+from bot.hints import unknown_command_hint
 from bot.messages import Incoming, Reply
+from bot.quoting import with_quoted_number
 from bot.router import Command, Context, Handler, Router, one_command_only
 from bot.text import URL, command_line, xml_safe
 from models import InboundMessage, Member, Role

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -46,6 +46,13 @@ def one_command_only(word: str, count: int) -> str:
     return f"一条消息只能发一条「{word}」命令，这条有 {count} 条，都没有执行。请分开发送，一条消息一条命令。"
 
 
+def lines_beginning_with(words: Sequence[str], body: str) -> int:
+    """Lines of `body` that begin with one of the command `words` as a word: a blank, # or the line's end follows
+    it (「线索 乙」 does, 「线索提供人：李明」 does not)."""
+    again = re.compile(rf"(?:{'|'.join(map(re.escape, words))})(?:[\s#＃]|$)", re.IGNORECASE)
+    return sum(1 for line in body.splitlines() if again.match(line.strip()))
+
+
 @dataclass(frozen=True)
 class Command:
     """A parsed command: its word, the normalised and raw arguments, and the lines below it."""
@@ -56,7 +63,7 @@ class Command:
     body: str
     several: int = 1  # lines that begin with this command's word: more than one is several commands
     colon: bool = False  # the word was followed by a colon (「续稿：正文」), which the arguments lose
-    number_quoted: bool = False  # its draft number came from the message it quotes (hints.with_quoted_number)
+    number_quoted: bool = False  # its draft number came from the message it quotes (quoting.with_quoted_number)
 
 
 @dataclass
@@ -166,8 +173,7 @@ class Router:
             line, raw_line, body = command_line(" ".join(lines))
         elif body and route.takes_body:  # 「投稿 乙⏎正文⏎投稿 丙⏎正文」: a line of the article beginning with the
             # command is a second one (the lines below 线索, 日程 and 培训 are read by their handlers)
-            again = re.compile(rf"(?:{'|'.join(map(re.escape, route.words))})(?:[\s#＃]|$)", re.IGNORECASE)
-            several += sum(1 for part in body.splitlines() if again.match(part.strip()))
+            several += lines_beginning_with(route.words, body)
         # 「稿件：#3」「线索，…」: a separator after the command word is no part of its arguments.
         start = len(line) - len(line[len(word):].lstrip(_AFTER_WORD))
         colon = ":" in line[len(word):start]

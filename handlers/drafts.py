@@ -41,7 +41,7 @@ def submit(msg: Incoming, ctx: Context) -> Reply:
                  f"长稿可发送「续稿 {draft.number}」换行追加正文；发送「稿件 {draft.number}」查看进度。")
 
 
-@router.command("续稿", roles={Role.correspondent}, takes_body=True, takes_number=True, near=("续搞",))
+@router.command("续稿", roles=set(review.REVISERS), takes_body=True, takes_number=True, near=("续搞",))
 def append(msg: Incoming, ctx: Context) -> Reply:
     """续稿 #编号⏎正文 — 给自己的稿件追加正文
     例：续稿 #12⏎（换行写后续正文）

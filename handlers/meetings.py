@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.domain import meetings, schedules, stats, studying, workdays
 from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
-from bot.router import Context, Router, one_command_only
+from bot.router import Context, Router, lines_beginning_with, one_command_only
 from bot.text import field_values
 from handlers.formatting import local_time
 from models import Role
@@ -21,7 +21,7 @@ def lead(msg: Incoming, ctx: Context) -> Reply:
     """线索 内容 — 提交新闻线索，下次例会交流
     例：线索 坪石镇垦造水田下月验收
     """
-    leads = 1 + sum(line.strip().startswith("线索") for line in ctx.command.body.splitlines())
+    leads = 1 + lines_beginning_with(("线索",), ctx.command.body)
     if leads > 1:  # 「线索 甲⏎线索 乙」 would be one lead of both
         raise UsageError(one_command_only("线索", leads))
     meetings.add_lead(ctx.session, ctx.member, "\n".join(filter(None, [ctx.command.raw_args, ctx.command.body])),

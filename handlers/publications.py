@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from bot.domain import drafts, outlets, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
-from bot.hints import quoted_draft
 from bot.messages import Incoming, Reply
+from bot.quoting import draft_quoted
 from bot.router import Context, Router
 from bot.text import day_name, to_half_width
 from handlers.arguments import take_number
@@ -197,7 +197,7 @@ def bare_link(msg: Incoming, ctx: Context) -> Reply:
     """A link without 刊发 (in a text or shared as a link): ask which draft and outlet it is; nothing is recorded."""
     placed = publishing.place_link(ctx.session, ctx.member, msg.text)
     usage = f"刊发 #编号 媒体名称 {placed.url}"
-    named = quoted_draft(msg.quoted) if msg.quoted and "#" not in msg.text else None  # a #N of its own wins
+    named = draft_quoted(msg.text, msg.quoted)
     quoted = publishing.recordable(ctx.session, ctx.member, int(named)) if named else None
     if quoted is not None:  # a link pasted quoting a draft's notice or its 用稿反馈: that draft, as for commands
         return Reply(f"收到链接（尚未登记）。您引用的是稿件 {quoted.number}《{quoted.title}》：如是它的刊发链接，"

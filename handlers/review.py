@@ -7,8 +7,8 @@ import re
 from bot.domain import review
 from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
-from bot.hints import quoted_drafts
 from bot.messages import Incoming, Reply
+from bot.quoting import quoted_drafts
 from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, word_count
 from handlers.arguments import draft_number, draft_number_and_text, later_number, one_number_only, take_number
@@ -135,7 +135,7 @@ def return_(msg: Incoming, ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-@router.command("撤回", roles={Role.correspondent}, number_only=True, near=("撤稿", "撤销", "撤消", "撒回"))
+@router.command("撤回", roles=set(review.REVISERS), number_only=True, near=("撤稿", "撤销", "撤消", "撒回"))
 def withdraw(msg: Incoming, ctx: Context) -> Reply:
     """撤回 #编号 — 撤回自己的稿件（投递前）
     例：撤回 #12

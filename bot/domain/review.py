@@ -286,8 +286,8 @@ REVISERS = frozenset({Role.correspondent, Role.editor})  # who may send 修改 (
 
 
 def may_revise(author: Member) -> bool:
-    """Whether an author may still send 修改 for their returned draft."""
-    return author.active and bool(author.roles & REVISERS)
+    """Whether an author may still send 修改 for their returned draft (an admin may: the 修改 route lets them in)."""
+    return author.active and any(author.may(role) for role in REVISERS)
 
 
 def _why_cannot_revise(author: Member) -> str:

@@ -93,11 +93,6 @@ def reprice(session: Session, since: date, actor: str | None, now: datetime) -> 
     return changed
 
 
-def draft_total(session: Session, draft_id: int, rules: RewardRules) -> float:
-    return float(session.scalar(select(func.sum(_points(rules, DraftMonth)))
-                                .where(DraftMonth.draft_id == draft_id)) or 0.0)
-
-
 def draft_quarters(session: Session, draft_id: int, rules: RewardRules) -> dict[tuple[int, int], float]:
     """The draft's points by the quarter they count in (each quarter's settlement and ranking, and so the year's)."""
     quarters: dict[tuple[int, int], float] = {}
