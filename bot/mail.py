@@ -183,12 +183,12 @@ class MailTransport:
     def _smtp(self, email: EmailMessage) -> None:
         try:
             smtp = connect(self._settings)
-        except Exception as exc:  # counts: after MAX_ATTEMPTS it is a dead letter, and the admins read why
+        except Exception as exc:
             problem = setting_problem(exc, self._settings)
-            if isinstance(exc, _SETTING_ERRORS):  # no retry mends it: the admins hear now, not at the dead letter
-                self._tell_admins(problem)
-                raise RetryLater(problem, timedelta(minutes=10)) from exc
-            raise RetryLater(problem) from exc  # the line: backoff
+            if isinstance(exc, _SETTING_ERRORS):  # no retry mends it: the admins hear now (daily), and the e-mails
+                self._tell_admins(problem)  # wait uncounted, to go out once the setting is put right, as promised
+                raise RetryLater(problem, timedelta(minutes=10), counts=False) from exc
+            raise RetryLater(problem) from exc  # the line: backoff; after MAX_ATTEMPTS a dead letter, its reason told
         try:
             smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -25,7 +25,9 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     """
     number, text = draft_number_and_text(ctx.command, "修改")
     draft = get(ctx.session, number)
-    before, title, was_approved = current_version(ctx.session, draft), draft.title, draft.state == DraftState.approved
+    # approved, or given to outlets none of which got it: a 修改 voids its approval
+    before, title = current_version(ctx.session, draft), draft.title
+    was_approved = draft.state in (DraftState.approved, DraftState.submitted)
     version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
     state = DraftState(draft.state).label
     retitled = f"标题已改为《{draft.title}》（原为《{title}》）" if draft.title != title else ""

@@ -203,7 +203,8 @@ def test_a_draft_whose_only_mail_failed_is_not_shown_as_sent_and_stays_in_the_ed
     assert any("投递韶关日报失败，邮件没有发出" in line for line in sent.lines)
     detail = chat.as_member("lisi").says("稿件 #1")
     listing = chat.as_member("lisi").says("稿件")
-    assert ("状态：邮件都没有发出（韶关日报：待编辑 李四重新「投递 #1 媒体名称」；不再投请「不采用 #1 媒体名称」）"
+    assert ("状态：邮件都没有发出（韶关日报：待编辑 李四重新「投递 #1 媒体名称」；不再投请「不采用 #1 媒体名称」；"
+            "要先改正文请「修改 #1」，改后重新批准）"
             in detail), detail
     assert "#1《乐昌开展世界地球日宣传》已投递（有媒体的邮件未确认发出）" in listing, listing
     mailbox.up()

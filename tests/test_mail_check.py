@@ -138,7 +138,7 @@ def test_the_dispatcher_keeps_the_mail_and_says_which_setting(newsroom: Runtime,
     mailed_with(newsroom, smtp_tls="starttls")  # the loopback mailbox has no STARTTLS
     with newsroom.sessions.begin() as session:
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
-        assert "不支持 STARTTLS" in str(row.last_error) and row.attempts == 1
+        assert "不支持 STARTTLS" in str(row.last_error) and row.attempts == 0  # uncounted: it waits for the fix
         assert row.next_attempt_at.replace(tzinfo=dt.UTC) - clock() == timedelta(minutes=10)
     for _ in range(3):
         clock.advance(minutes=10)

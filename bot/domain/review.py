@@ -29,7 +29,7 @@ from bot.domain.drafts import (
 )
 from bot.domain.errors import Refused, UsageError
 from bot.text import COPIED_FOOTER, COPIED_HEADING, COPIED_PAGE_LINES, article, meaningful, word_count
-from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
+from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role, Submission, SubmissionState
 
 S = DraftState
 COMMENT_MAX_CHARS = 500
@@ -53,7 +53,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     After the author's revision the draft goes back to its editor (unchanged too: the author checked and found
     it right); a change after approval voids the approval and the draft waits for the approver again.
     """
-    draft = get(session, draft_id)
+    draft = get(session, draft_id, lock=True)  # a 投递 at the same moment comes wholly before or after
     text = article(text)
     footer = COPIED_FOOTER.search(text)
     if footer:
@@ -73,8 +73,9 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         if draft.state == S.pending:
             raise Refused(f"稿件 {draft.number} 正在审核，不能修改（审核人看的就是这一版）。需要改动请审核人「退回」："
                           f"稿件回到作者 {draft.author.name}，作者修改或原样发回后，再回到编辑这里修改。", draft.id)
-        _require_editor(draft, member, "修改", (S.editing, S.approved))
-        to_state = S.pending if draft.state == S.approved else S.editing
+        signed_off = (S.approved, S.submitted) if none_sent(session, draft) else (S.approved,)
+        _require_editor(draft, member, "修改", (S.editing, *signed_off))
+        to_state = S.pending if draft.state in signed_off else S.editing
     old = current_version(session, draft)
     text = text if meaningful(text) else old.text  # 「标题：…」 alone
     if draft.state == S.returned and len(text) < _REPLY_LIKE_CHARS and len(text) * 4 < len(old.text):
@@ -88,7 +89,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         raise UsageError(f"正文与当前版本 v{old.number} 相同，没有改动。")
     number = old.number if unchanged else old.number + 1
     from_state, editor_id, before = draft.state, acting_editor(draft, member), draft.title
-    voided = from_state == S.approved
+    voided = to_state == S.pending
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
           current_version=number, editor_id=editor_id, **({"title": title} if title else {}),
           **(_NO_APPROVAL if voided else {}))
@@ -337,7 +338,7 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
         raise Refused(f"稿件 {draft.number} 已撤回，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
     if draft.state == S.published:
         raise Refused(f"稿件 {draft.number} 已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体。", draft.id)
-    if draft.state not in WITHDRAWABLE:
+    if draft.state not in WITHDRAWABLE and not none_sent(session, draft):
         raise Refused(f"稿件 {draft.number} 已投递，不能撤回。请直接联系媒体撤稿，"
                       f"并发送「不采用 {draft.number} 媒体名称」登记。", draft.id)
     from_state = S(draft.state)
@@ -349,11 +350,18 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
         told.append(draft.editor.userid)
     if from_state == S.pending:
         told += [approver.userid for approver in eligible_approvers(session, draft)]
-    if from_state == S.approved and draft.approved_by is not None and draft.approved_by_id != member.id:
+    if from_state in (S.approved, S.submitted) and draft.approved_by is not None and draft.approved_by_id != member.id:
         told.append(draft.approved_by.userid)  # they signed it off: it will not go out
     outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》已被 {member.name} 撤回。",
                   f"draft:{draft.id}:withdrawn", now)
     return draft
+
+
+def none_sent(session: Session, draft: Draft) -> bool:
+    """Whether a draft given to outlets (投递) reached none: every e-mail of it failed, so no outlet has it or may
+    have it, and it may still be corrected (修改, the approval void) or withdrawn, as before 投递."""
+    states = session.scalars(select(Submission.state).where(Submission.draft_id == draft.id)).all()
+    return draft.state == S.submitted and all(state == SubmissionState.failed for state in states)
 
 
 def _require_editor(draft: Draft, member: Member, action: str,

@@ -95,6 +95,7 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
         else:  # a failed (or maybe failed) send, tried again
             submission = earlier
             submission.state, submission.message_id, submission.queued_at = SubmissionState.queued, message_id, now
+            submission.version = approved.number  # corrected (修改) and approved again since it failed
         outbox.enqueue(session, channel=MAIL, recipient=outlet.mailbox,  # one row per e-mail, as its Message-ID
                        payload={"submission_id": submission.id, "message_id": message_id},
                        dedupe_key=f"mail:{submission.id}:{message_id[:150]}", now=now)
