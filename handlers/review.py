@@ -12,7 +12,7 @@ from bot.quoting import quoted_drafts
 from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, word_count
 from handlers.arguments import draft_number, draft_number_and_text, later_number, one_number_only, take_number
-from models import DraftState, Role
+from models import Draft, DraftState, Role
 
 router = Router()
 
@@ -93,6 +93,7 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
         return Reply("目前没有待您审核的稿件。")
     words = ctx.command.raw_args.strip()  # a full stop alone the engine has taken off; 「批准...」 trails off
     if len(waiting) == 1 and not words:
+        _refuse_if_just_decided(ctx, waiting[0])
         return _approved(ctx, waiting[0].id, "")
     # Never guess: several drafts wait, or the words may not be a comment at all (「批准不了」「批准？」「批准 1号稿」).
     # Nor echo them: 「批准 #2 不了，数据有问题」 would approve.
@@ -102,6 +103,15 @@ def approve(msg: Incoming, ctx: Context) -> Reply:
     lines = [f"{head}，例如「批准 {first} 同意」；不同意请发送「退回 {first} 原因」（原因写具体）："]
     lines += [f"{d.number}《{d.title}》（作者 {d.author.name}）" for d in waiting]
     raise Refused("\n".join(lines))
+
+
+def _refuse_if_just_decided(ctx: Context, left: Draft) -> None:
+    """Another approver decided a draft this one may have been reading: which one the bare 批准 means is asked."""
+    decided = review.decided_by_another(ctx.session, ctx.member, ctx.now)
+    if decided is not None:
+        draft, name, done = decided
+        raise Refused(f"没有批准任何稿件：稿件 {draft.number}《{draft.title}》刚由 {name} {done}，无需您再审核。"
+                      f"待您审核的只有稿件 {left.number}《{left.title}》，要批准它请发送「批准 {left.number}」。")
 
 
 _TITLE_IN_COMMENT = re.compile(r"《([^《》]{2,})》")

@@ -81,7 +81,7 @@ class DraftVersion(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), index=True)  # 投稿 asks whether another member sent this text
     author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime]
 

@@ -197,6 +197,12 @@ _REPEAT: CompoundSelect[tuple[int, str, datetime, str]] = union_all(
     .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
            Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn))
 OVERLAP_WINDOW = timedelta(hours=1)  # the Word file, then its text pasted (or the other way round): minutes apart
+# Another member's draft of this week with this very text (by the versions' hash index: a forwarded article).
+_SAME_TEXT: Select[int, str, str] = (
+    select(Draft.id, Draft.title, Member.name).join(DraftVersion, DraftVersion.draft_id == Draft.id)
+    .join(Member, Member.id == Draft.author_id)
+    .where(DraftVersion.hash == bindparam("hash"), Draft.author_id != bindparam("author_id"),
+           Draft.created_at >= bindparam("since"), Draft.state != DraftState.withdrawn).limit(1))
 
 
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
@@ -218,11 +224,34 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
             same = "标题和正文都相同" if new == old else "标题相同，正文与它重合"
             raise Refused(f"这篇稿件已投过：#{row.id}《{title}》，{same}，没有重复投稿。要补充内容请发送"
                           f"「续稿 #{row.id}」，换行写追加的正文；发送「稿件 #{row.id}」可查看它的进度。", row.id)
+        if recent:  # the same title again within the hour, the text changed: the correction of a date, a name
+            minutes = max(1, int((now - row.created_at).total_seconds() // 60))
+            raise Refused(f"没有保存为新稿件：您 {minutes} 分钟前刚投了同题稿件 #{row.id}《{title}》。"
+                          f"如是改正后的稿子，请把改动告诉编辑，由编辑修改；或发送「撤回 #{row.id}」后重新投稿。"
+                          "确是另一篇稿件，请换一个标题。", row.id)
+    another = session.execute(_SAME_TEXT, {"hash": content_hash(text), "author_id": author.id,
+                                           "since": now - REPEAT_WINDOW}).first()
+    if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
+        raise Refused(f"没有保存：正文与 {another.name} 的稿件 #{another.id}《{another.title}》完全相同，"
+                      f"一篇稿件只投一次。如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」"
+                      "后再投；合写的稿件由一人投稿。", another.id)
 
 
 def _squeezed(text: str) -> str:
     """The text without its blanks, which a paste or a Word file adds and takes away."""
     return "".join(text.split())
+
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_SENTENCE_CHARS = 8  # shorter ones (「是的。」, a closing 「（完）」) repeat in any article
+
+
+def _repeated_share(old: str, new: str) -> float:
+    """The share of `new`'s characters in sentences `old` holds already (in one pass of each)."""
+    sentences = [_squeezed(found) for found in _SENTENCE.findall(new)]
+    known = {found for found in map(_squeezed, _SENTENCE.findall(old)) if len(found) >= _SENTENCE_CHARS}
+    total = sum(map(len, sentences))
+    return sum(len(found) for found in sentences if found in known) / total if total else 0.0
 
 
 # The office's template, copied: 「标题：…」⏎「正文：…」; the labels are no part of the title or the text.
@@ -348,6 +377,10 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if newest.text.endswith(f"\n{text}"):  # sent again (the reply was slow): the article would hold it twice
         raise Refused(f"稿件 {draft.number} 的最新版本 v{newest.number} 末尾已是这段正文，没有重复追加。"
                       f"发送「稿件 {draft.number} 全文」可查看。", draft.id)
+    if _repeated_share(newest.text, text) >= 1 / 3:  # the corrected article pasted whole: it would be there twice
+        raise Refused(f"没有追加：这段正文有不少句子与稿件 {draft.number} 现有的正文相同，像是改过的全文。"
+                      f"续稿只追加新的段落；更正请告诉{editor_named(draft)}，由编辑修改，"
+                      f"或发送「撤回 {draft.number}」后重新投稿。", draft.id)
     between = "\n\n" if "\n\n" in newest.text else "\n"  # as the author parts the paragraphs: a blank line or not
     combined = f"{newest.text}{between}{text}"
     number = draft.current_version + 1

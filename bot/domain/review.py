@@ -6,7 +6,7 @@ queues its notifications, all in the caller's transaction. 三审分离: nobody 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, func, literal, select
@@ -214,6 +214,25 @@ def another_pending_titled(session: Session, draft_id: int, titles: list[str]) -
         return None
     return session.scalar(select(Draft).where(Draft.state == S.pending, Draft.id != draft_id, Draft.title.in_(titles))
                           .limit(1))
+
+
+JUST_DECIDED = timedelta(minutes=10)  # a draft read on a phone while another approver decided it
+
+
+def decided_by_another(session: Session, approver: Member, now: datetime) -> tuple[Draft, str, str] | None:
+    """A draft `approver` could approve that another approver approved or returned moments ago, with their name and
+    the word for it: a bare 「批准」 typed while reading it is not meant for the one draft left."""
+    events = session.execute(select(AuditEvent.draft_id, AuditEvent.action, Member.name)
+                             .join(Member, Member.userid == AuditEvent.actor)
+                             .where(AuditEvent.action.in_(("approve", "return")), AuditEvent.at >= now - JUST_DECIDED,
+                                    AuditEvent.from_state == S.pending, AuditEvent.actor != approver.userid,
+                                    AuditEvent.draft_id.is_not(None))
+                             .order_by(AuditEvent.id.desc())).all()
+    for draft_id, action, name in events:
+        draft = get(session, draft_id or 0)
+        if any(member.id == approver.id for member in eligible_approvers(session, draft)):
+            return draft, name, "批准" if action == "approve" else "退回"
+    return None
 
 
 def pending_for(session: Session, approver: Member) -> list[Draft]:
