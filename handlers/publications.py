@@ -58,6 +58,8 @@ def send_to_outlets(msg: Incoming, ctx: Context) -> Reply:
                                                     for s in result.already))
     lines += [f"没有发给{outlet.name}：它的邮箱 {outlet.mailbox} 已收到过这篇稿件（{twin.outlet.name}，"
               f"{SubmissionState(twin.state).label}）。" for outlet, twin in result.same_mailbox]
+    lines += [f"没有再发给{s.outlet.name}：之前已投递到它原来的邮箱 {s.sent_to}，现在的邮箱是 {s.outlet.mailbox}。"
+              f"需要发到新邮箱请单独发送「投递 #{number} {s.outlet.name}」。" for s in result.moved]
     if result.unsure:
         unsure = "、".join(o.name for o in result.unsure)
         lines.append(f"没有再发给{unsure}：之前的邮件发送时连接中断，可能已经收到。请先向媒体确认；"

@@ -94,6 +94,7 @@ class Submission(Base):
     version: Mapped[int]
     state: Mapped[str] = mapped_column(String(12))
     message_id: Mapped[str] = mapped_column(String(200))
+    sent_to: Mapped[str | None] = mapped_column(String(256))  # the mailbox its e-mail went to (None before 0037)
     queued_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     published_on: Mapped[date | None] = mapped_column(Date)

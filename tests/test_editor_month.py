@@ -1,4 +1,5 @@
-"""The editor's month of 一稿多投 (found by a review): mail held for a wrong setting, and a draft no outlet got."""
+"""The editor's month of 一稿多投 (found by a review): mail held for a wrong setting, a mailbox that
+changed, and a draft no outlet got."""
 
 from __future__ import annotations
 
@@ -11,6 +12,33 @@ from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
 from tests.test_delivery import drain
 from tests.test_outlet_mails import RefusesOne, received_by
 from tests.test_publishing import ARTICLE, approved_draft
+
+
+def test_an_outlet_whose_mailbox_was_corrected_can_be_sent_the_draft_at_its_new_address(
+        newsroom: Runtime, mailbox: Mailbox) -> None:
+    """The editor sends #1 to 韶关日报; the office's relay takes it (the bounce reaches only the sender's
+    mailbox days later), or 韶关日报 announces a new 投稿邮箱 mid-month. The admin corrects the mailbox with
+    「媒体 修改 韶关日报 邮箱=…」 and the editor sends 「投递 #1 韶关日报」: the bot answers 「之前已有记录，没有再发：
+    韶关日报（已投递）」 and nothing goes to the new address. No chat command and no CLI command sends it again, and
+    「稿件 #1」 says 已投递 without the address it went to. Now the e-mail goes to the outlet's address of now when
+    the outlet is named (its mailbox never had it); 「投递 #1 全部」 does not repeat it, saying which mailbox had it."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    lisi = chat.as_member("lisi")
+    lisi.says("投递 #1 韶关日报")
+    drain(newsroom)
+    assert len(received_by(mailbox, "tougao@sgrb.example")) == 1
+    chat.as_member("admin").says("媒体 修改 韶关日报 邮箱=news@sgrb.example")
+    everywhere = lisi.says("投递 #1 全部")
+    assert ("没有再发给韶关日报：之前已投递到它原来的邮箱 tougao@sgrb.example，现在的邮箱是 news@sgrb.example。"
+            "需要发到新邮箱请单独发送「投递 #1 韶关日报」。") in everywhere, everywhere
+    drain(newsroom)
+    assert received_by(mailbox, "news@sgrb.example") == []
+    reply = lisi.says("投递 #1 韶关日报")
+    drain(newsroom)
+    assert len(received_by(mailbox, "news@sgrb.example")) == 1, reply
+    assert len(received_by(mailbox, "tougao@sgrb.example")) == 1  # the old address gets no second copy
+    assert "之前已有记录，没有再发：韶关日报（已投递）" in lisi.says("投递 #1 韶关日报")  # once at the new one
 
 
 def test_a_draft_whose_every_e_mail_failed_can_still_be_corrected(newsroom: Runtime, mailbox: Mailbox,

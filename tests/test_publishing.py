@@ -405,7 +405,7 @@ def test_排行_tells_a_member_beyond_the_top_where_they_stand(chat: ChatDriver,
     """Ranked below the top ten, a correspondent could not see their own place (a review of a busy year)."""
     monkeypatch.setattr("handlers.stats.TOP", 1)
     for author, outlet in (("zhangsan", "南方网"), ("xiaoli", "韶关日报")):
-        number = approved_draft(chat, f"{author}的稿件", author=author)
+        number = approved_draft(chat, f"{author}的稿件", ARTICLE + author, author=author)
         chat.as_member(author).says(f"刊发 #{number} {outlet} https://news.example/{author}")
     ranking = chat.as_member("xiaoli").says("排行")
     assert ranking.startswith("2026年通讯员排行：\n1. 张三（办公室）5 分，1 篇\n……\n您：2. 小李（规划股）3 分，1 篇\n")
@@ -978,7 +978,7 @@ def test_one_link_is_one_publication(newsroom: Runtime) -> None:
         session.get(RewardRules, 1).policy = "sum"
     chat = ChatDriver(newsroom)
     publish_both(chat)
-    approved_draft(chat, title="另一篇稿件", author="xiaoli")
+    approved_draft(chat, title="另一篇稿件", text=ARTICLE + "另一篇", author="xiaoli")
     link = "https://www.sgrb.example/2026/0512/1.html"
     assert "积分 +3" in chat.as_member("zhangsan").says(f"刊发 #1 韶关日报 {link}")
     for command in (f"刊发 #1 南方网 {link}", f"刊发 #2 韶关日报 {link}"):

@@ -197,6 +197,7 @@ _REPEAT: CompoundSelect[tuple[int, str, datetime, str]] = union_all(
     .where(Draft.author_id == bindparam("author_id"), Draft.created_at >= bindparam("since"),
            Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn))
 OVERLAP_WINDOW = timedelta(hours=1)  # the Word file, then its text pasted (or the other way round): minutes apart
+FORWARDED_CHARS = 50  # an article, forwarded; two short texts (「见附件」「详见图片」) may agree by chance
 # Another member's draft of this week with this very text (by the versions' hash index: a forwarded article).
 _SAME_TEXT: Select[int, str, str] = (
     select(Draft.id, Draft.title, Member.name).join(DraftVersion, DraftVersion.draft_id == Draft.id)
@@ -229,8 +230,8 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
             raise Refused(f"没有保存为新稿件：您 {minutes} 分钟前刚投了同题稿件 #{row.id}《{title}》。"
                           f"如是改正后的稿子，请把改动告诉编辑，由编辑修改；或发送「撤回 #{row.id}」后重新投稿。"
                           "确是另一篇稿件，请换一个标题。", row.id)
-    another = session.execute(_SAME_TEXT, {"hash": content_hash(text), "author_id": author.id,
-                                           "since": now - REPEAT_WINDOW}).first()
+    another = None if len(new) < FORWARDED_CHARS else session.execute(
+        _SAME_TEXT, {"hash": content_hash(text), "author_id": author.id, "since": now - REPEAT_WINDOW}).first()
     if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
         raise Refused(f"没有保存：正文与 {another.name} 的稿件 #{another.id}《{another.title}》完全相同，"
                       f"一篇稿件只投一次。如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」"

@@ -39,6 +39,7 @@ class Sent:
     unsure: list[Outlet] = field(default_factory=list)  # its e-mail may have arrived: sent only when named
     # An outlet whose mailbox has the draft already, under another outlet's name (one replacing a retired one).
     same_mailbox: list[tuple[Outlet, Submission]] = field(default_factory=list)
+    moved: list[Submission] = field(default_factory=list)  # sent to the outlet's old mailbox: 全部 does not repeat it
 
 
 def send_to_outlets(session: Session, draft_id: int, member: Member, words: list[str], sender: str,
@@ -64,15 +65,18 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
     has_photos = photos.any_in(session, draft.id)
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
     # A mailbox that has the draft, may have it, or gets it now, under any outlet's name: one copy each.
-    mailboxes = {s.outlet.mailbox.lower(): s for s in done.values()
-                 if s.state != SubmissionState.failed and s.outlet.mailbox}
+    mailboxes = {(s.sent_to or s.outlet.mailbox).lower(): s for s in done.values()
+                 if s.state != SubmissionState.failed and (s.sent_to or s.outlet.mailbox)}
     result = Sent()
     for outlet in dict.fromkeys(targets):
         earlier = done.get(outlet.id)
         if earlier is not None and earlier.state == SubmissionState.unsure and words == ["全部"]:
             result.unsure.append(outlet)  # a second copy only when the editor found it did not arrive
             continue
-        if earlier is not None and earlier.state not in UNSENT:
+        if earlier is not None and _mailbox_changed(earlier) and words == ["全部"]:
+            result.moved.append(earlier)  # sent to its old mailbox: again only when the outlet is named
+            continue
+        if earlier is not None and earlier.state not in UNSENT and not _mailbox_changed(earlier):
             if earlier.state in (SubmissionState.queued, SubmissionState.sending):
                 result.waiting.append(outlet)
             else:
@@ -92,7 +96,7 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
                                     state=SubmissionState.queued, message_id=message_id, queued_at=now)
             session.add(submission)
             session.flush()
-        else:  # a failed (or maybe failed) send, tried again
+        else:  # a failed (or maybe failed) send tried again, or one sent to a mailbox the outlet no longer reads
             submission = earlier
             submission.state, submission.message_id, submission.queued_at = SubmissionState.queued, message_id, now
             submission.version = approved.number  # corrected (修改) and approved again since it failed
@@ -109,6 +113,13 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
                      to_state=draft.state, version=approved.number,
                      comment="、".join(o.name for o in result.queued))
     return result
+
+
+def _mailbox_changed(submission: Submission) -> bool:
+    """Whether the e-mail went to a mailbox the outlet has since changed (a mistyped address put right, or a new
+    投稿邮箱): the outlet may never have had it."""
+    return (submission.state == SubmissionState.sent and submission.sent_to is not None
+            and submission.sent_to.lower() != submission.outlet.mailbox.lower())
 
 
 def _named(session: Session, draft: Draft, words: list[str]) -> list[Outlet]:
@@ -162,7 +173,8 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
                       f"稿件 {draft.number}《{draft.title}》没有投递{outlet.name}：{why}，邮件没有发出。{again}",
                       f"mail-retired:{submission.id}:{attempt}", now)
         return None
-    submission.state = SubmissionState.sending  # committed before SMTP: a crash from here on is seen
+    submission.state, submission.sent_to = SubmissionState.sending, outlet.mailbox  # committed before SMTP: a crash
+    # from here on is seen
     return submission
 
 
