@@ -60,8 +60,17 @@ def monthly_report(ctx: JobContext) -> int:
                         f"完整数据：发送「统计 {start:%Y-%m}」")
 
 
+class Skipped(Exception):
+    """A firing the job passes over: recorded as skipped, the message as its reason."""
+
+
 def meeting(ctx: JobContext) -> int:
-    """The meeting itself: its firing marks it held, so leads after it count for the next one."""
+    """The meeting itself: its firing marks it held, so leads after it count for the next one. On a day off the
+    group was not called to it; a month's second firing (its day moved after it was held) calls no meeting."""
+    if off := workdays.holiday(ctx.session, ctx.fire.date()):
+        raise Skipped(f"a day off ({off}): no meeting was called")
+    if held := meetings.held_in_month(ctx.session, ctx.fire, ctx.settings.zone):
+        raise Skipped(f"this month's meeting was held on {held:%Y-%m-%d %H:%M}")
     return 0
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain.schedules import MAX_GRACE_MINUTES, trigger
-from bot.jobs import JOBS, JobContext, failed, missed
+from bot.jobs import JOBS, JobContext, Skipped, failed, missed
 from models import JobRun, Schedule
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ class Calendar:
                         if job is None:
                             raise LookupError(f"unknown job {schedule.job!r}")
                         record.messages = job(JobContext(session, self._settings, schedule, fire, now))
+                except Skipped as skip:
+                    record.outcome, record.detail = "skipped", str(skip)[:500]
                 except Exception as exc:
                     log.exception("job %s for %s failed", schedule.id, record.period)
                     record.outcome, record.detail = "failed", f"{type(exc).__name__}: {exc}"[:500]

@@ -93,7 +93,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
     if not words:
         lines = []
         for schedule in schedules.everything(ctx.session):
-            upcoming = schedules.next_run(ctx.session, schedule, ctx.now, ctx.settings.zone)
+            upcoming = meetings.next_run(ctx.session, schedule, ctx.now, ctx.settings.zone)
             when = local_time(upcoming, ctx.settings.zone, ctx.now) if upcoming else "已停用"
             params = schedules.describe_params(schedule)
             lines.append(f"{schedule.id}（{schedules.TITLES.get(schedule.id, schedule.job)}）"
@@ -114,7 +114,7 @@ def calendar(msg: Incoming, ctx: Context) -> Reply:
         before, days_before = dict(earlier.rule), list(earlier.params.get("days") or [])
         schedule, announced = meetings.change_schedule(ctx.session, rest[0], changes, ctx.settings.zone, ctx.now,
                                                        ctx.member.userid)
-        upcoming = schedules.next_run(ctx.session, schedule, ctx.now, ctx.settings.zone)
+        upcoming = meetings.next_run(ctx.session, schedule, ctx.now, ctx.settings.zone)
         params = f"；{schedules.describe_params(schedule)}" if schedule.params else ""
         told = f"\n{announced}" if announced else ""
         days = schedule.params.get("days") or []

@@ -88,13 +88,13 @@ def _study_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import schedules
+    from bot.domain import meetings, schedules
 
     runtime = runtime_for(settings)
     with runtime.sessions.begin() as session:
         rows = []
         for schedule in schedules.everything(session):
-            upcoming = schedules.next_run(session, schedule, runtime.clock(), settings.zone)
+            upcoming = meetings.next_run(session, schedule, runtime.clock(), settings.zone)
             rows.append({"id": schedule.id, "job": schedule.job, "rule": schedule.rule, "enabled": schedule.enabled,
                          "params": schedule.params, "grace_minutes": schedule.grace_minutes,
                          "next": upcoming.isoformat() if upcoming else None})

@@ -29,40 +29,64 @@ def next_meeting(session: Session, after: datetime, zone: ZoneInfo,
     if schedule is None:
         return None
     when = schedules.next_fire(schedule, after, zone)
+    if when is not None and held_in_month(session, when, zone):  # 每月召开一次: that month's is over
+        local = when.astimezone(zone)
+        when = schedules.next_fire(schedule, datetime(local.year + local.month // 12, local.month % 12 + 1, 1,
+                                                      tzinfo=zone), zone)
     return (when, schedule) if when is not None else None
+
+
+def next_run(session: Session, schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """When a schedule next acts, as 日程 lists it: the meeting's next one that takes place."""
+    if schedule.id != MEETING:
+        return schedules.next_run(session, schedule, now, zone)
+    found = next_meeting(session, now, zone)
+    return found[0] if found is not None else None
 
 
 def change_schedule(session: Session, schedule_id: str, changes: dict[str, str], zone: ZoneInfo, now: datetime,
                     actor: str | None) -> tuple[Schedule, str]:
     """日程 设置 (schedules.change). A meeting the group was told of, moved or re-placed, is announced again with
     its new time and place: what the group was told, in words for the admin, beside the schedule ("" for
-    nothing). The notices of the new day follow as ever."""
+    nothing). The notices of the new day follow as ever. A new rule's day later in a month whose meeting was
+    held calls no second one: the admin is told."""
     found = next_meeting(session, now, zone)
     before = (found[0], found[1].params.get("place")) if found is not None else None
     schedule = schedules.change(session, schedule_id, changes, zone, now, actor)
-    if schedule.id != MEETING or before is None or not announced(session, before[0]):
+    if schedule.id != MEETING:
         return schedule, ""
+    again = schedules.next_fire(schedule, now, zone)
+    held = held_in_month(session, again, zone) if again is not None else None
+    once = (f"本月例会已于{day_name(held)}举行（每月一次），按新规则的{day_name(again)}不再举行，也不发例会通知。"
+            if held is not None and again is not None else "")
+    if before is None or not announced(session, before[0]):
+        return schedule, once
     after = next_meeting(session, now, zone)
     if after is None or (after[0], schedule.params.get("place")) == before:
-        return schedule, ""
+        return schedule, once
     old = before[0].astimezone(zone)
     lines = ["**例会变更**", f"原定{day_name(old)} {old:%H:%M}的宣传工作例会改为：",
              *meeting_lines(session, after[0], schedule, zone)[:3]]
     outbox.to_group(session, f"meeting-change:{after[0].astimezone(zone):%Y-%m-%d}:{now.isoformat()}", lines, now)
-    return schedule, "已通知的例会时间或地点有变，已在工作群发出例会变更。"
+    return schedule, "已通知的例会时间或地点有变，已在工作群发出例会变更。" + once
 
 
 def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: ZoneInfo, now: datetime,
                     actor: str | None) -> tuple[Schedule, str]:
     """日程 启用/停用 (schedules.enable). A meeting the group was told of, stopped, is called off in the group;
-    one called off, started again, is on again there: what the group was told, in words, beside the schedule."""
+    one called off, started again, is on again there: what the group was told, in words, beside the schedule.
+    Stopped, the meeting of every later month is too: the admin is told so, and how to resume."""
     found = next_meeting(session, now, zone)  # none while stopped
     schedule = schedules.enable(session, schedule_id, enabled, now, actor)
     if schedule.id != MEETING:
         return schedule, ""
-    if not enabled and found is not None and announced(session, found[0]):
+    if not enabled and found is not None:  # the only way to call one meeting off stops every later one too
         when = found[0].astimezone(zone)
-        key, told, lines = "meeting-cancelled", "已通知的例会取消，已在工作群发出。", [
+        later = (f"以后每月的例会和例会通知也都停止，发送「日程 启用 {MEETING}」恢复；只取消这一次的，"
+                 f"请在{day_name(when)} {when:%H:%M}以后恢复。")
+        if not announced(session, found[0]):
+            return schedule, later
+        key, told, lines = "meeting-cancelled", f"已通知的例会取消，已在工作群发出。\n{later}", [
             "**例会取消**", f"原定{day_name(when)} {when:%H:%M}的宣传工作例会取消，时间另行通知。"]
     elif enabled and (found := next_meeting(session, now, zone)) is not None and _called_off(session, found[0]):
         when = found[0].astimezone(zone)
@@ -94,11 +118,26 @@ def _latest_post(session: Session, when: datetime, *kinds: str) -> str | None:
     return keys[0] if keys else None
 
 
-def last_meeting(session: Session, zone: ZoneInfo) -> datetime | None:
-    """When the last meeting was due (its schedule's latest firing, held or not), as the calendar recorded it."""
-    period = session.scalar(select(JobRun.period).where(JobRun.schedule_id == MEETING)
-                            .order_by(JobRun.period.desc()).limit(1))
-    return datetime.fromisoformat(period).replace(tzinfo=zone) if period else None
+def last_meeting(session: Session, zone: ZoneInfo, before: datetime | None = None) -> datetime | None:
+    """When the last meeting (before `before`) was held, as the calendar recorded it: its month's first firing not
+    on a day off (每月召开一次), whatever the outcome — the bot down at the hour, the meeting still took place."""
+    query = select(JobRun.period).where(JobRun.schedule_id == MEETING)
+    if before is not None:
+        query = query.where(JobRun.period < f"{before.astimezone(zone):%Y-%m-%dT%H:%M:%S}")
+    held: datetime | None = None
+    for period in session.scalars(query.order_by(JobRun.period.desc())).all():
+        fired = datetime.fromisoformat(period).replace(tzinfo=zone)
+        if held is not None and (fired.year, fired.month) != (held.year, held.month):
+            break
+        if not workdays.holiday(session, fired.date()):
+            held = fired
+    return held
+
+
+def held_in_month(session: Session, when: datetime, zone: ZoneInfo) -> datetime | None:
+    """The meeting held earlier in `when`'s month, if any: 每月召开一次, so a firing after it calls no meeting."""
+    last, local = last_meeting(session, zone, before=when), when.astimezone(zone)
+    return last if last is not None and (last.year, last.month) == (local.year, local.month) else None
 
 
 def leads_since(session: Session, since: datetime | None) -> list[tuple[Lead, str]]:
@@ -120,11 +159,12 @@ def publications_since(session: Session, day: date) -> list[tuple[str, str, str]
 
 
 def meetings_held(session: Session, start: date, end: date) -> int:
-    """How many meetings were due in [start, end) by the calendar (its runs of the meeting itself, whether the bot
-    was up at the hour or caught up later)."""
-    return session.scalar(select(func.count()).select_from(JobRun).where(
-        JobRun.schedule_id == MEETING, JobRun.period >= start.isoformat(),
-        JobRun.period < end.isoformat())) or 0
+    """How many meetings were held in [start, end) by the calendar (its firings of the meeting itself, whether the
+    bot was up at the hour or not): one a month at most, none on a day off, as `last_meeting` counts them."""
+    periods = session.scalars(select(JobRun.period).where(
+        JobRun.schedule_id == MEETING, JobRun.period >= start.isoformat(), JobRun.period < end.isoformat())).all()
+    off = workdays.between(session, start, end).off
+    return len({period[:7] for period in periods if date.fromisoformat(period[:10]) not in off})
 
 
 def lead_count(session: Session, since: datetime, until: datetime) -> int:
