@@ -164,9 +164,12 @@ class MailTransport:
                                        maybe_sent=True)
             self._recount(submission_id)
             return
-        except (RetryLater, Undeliverable):
+        except (RetryLater, Undeliverable) as exc:
+            now = self._clock()
             with self._sessions.begin() as session:
                 submitting.not_sent(session, submission_id)
+                if isinstance(exc, RetryLater) and now - message.created_at >= submitting.MAIL_LATE:
+                    submitting.mail_late(session, submission_id, str(exc), now)
             raise
         with self._sessions.begin() as session:  # on its own: whatever happens next, the outlet got its e-mail
             submitting.mail_sent(session, submission_id, message_id, self._clock())

@@ -134,3 +134,30 @@ def test_a_draft_none_of_whose_e_mails_left_may_be_withdrawn(newsroom: Runtime, 
         assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
     finally:
         box.down()
+
+
+def test_the_editor_hears_within_the_hour_when_the_mail_server_is_down(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
+    """The office's mail server is unreachable on an event day. The editor's 投递 said 「已排队投递」 and then
+    nothing: the first word came with the dead letter, about a day later, too late for the news. An hour on, the
+    editor hears once which outlet is still waiting and why, while the bot keeps trying; the e-mail goes when the
+    server is back."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    mailbox.down()
+    chat.as_member("lisi").says("投递 #1 韶关日报")
+    late = "的邮件投递一小时后仍未发出"
+    for _ in range(5):
+        drain(newsroom)
+        clock.advance(minutes=10)
+    assert not any(late in line for line in sent.lines)
+    for _ in range(12):
+        drain(newsroom)
+        clock.advance(minutes=10)
+    told = [line for line in sent.lines if late in line]
+    assert len(told) == 1 and "lisi" in told[0] and "韶关日报" in told[0], told
+    mailbox.up()
+    for _ in range(12):
+        drain(newsroom)
+        clock.advance(minutes=30)
+    assert len(received_by(mailbox, "tougao@sgrb.example")) == 1

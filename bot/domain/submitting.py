@@ -4,7 +4,7 @@ becomes of each e-mail (sending, sent, failed: the editor is told, and never a s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 
 from sqlalchemy import case, func, literal, select, update
@@ -206,6 +206,22 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
         # `now` typed as the column: a bare parameter would skip its UTC conversion, and PostgreSQL would
         # read it in the session's zone.
         sent_at=func.coalesce(Submission.sent_at, literal(now, Submission.sent_at.type))))
+
+
+MAIL_LATE = timedelta(hours=1)
+
+
+def mail_late(session: Session, submission_id: int, problem: str, now: datetime) -> None:
+    """An e-mail not sent an hour after its 投递 (the mail server down, a setting wrong): its editor hears once, and
+    why, not at its dead letter a day later — news is timely, and the outlet can be told another way meanwhile."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return
+    draft = submission.draft
+    outbox.notify(session, editor_or_admins(session, draft),
+                  f"稿件 {draft.number}《{draft.title}》给{submission.outlet.name}的邮件投递一小时后仍未发出"
+                  f"（{problem}），会继续自动重试。时效性强的稿件，可先用电话或微信告知媒体。",
+                  f"mail-late:{submission.id}:{submission.message_id[:150]}", now)
 
 
 def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
