@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.domain import (
     meetings,
     members,
+    periods,
     review,
     rewards,
     schedules,
@@ -46,7 +47,7 @@ def monthly_report(ctx: JobContext) -> int:
     """The 1st: last month's figures and the departments with no draft (宣传无死角). Fired in the second half of
     a month (日程 设置 monthly_report day=last), that month's so far."""
     day = ctx.fire.date()
-    start = stats.reported_month(day)
+    start = periods.reported_month(day)
     end = (start + timedelta(days=32)).replace(day=1)
     figures = stats.figures(ctx.session, start, end, ctx.settings.zone)
     so_far = f"（截至{day.month}月{day.day}日）" if day < end else ""
@@ -207,7 +208,7 @@ def year_end(ctx: JobContext) -> int:
     """Dec 28: the year's ranking of people and departments and its published articles (the material for 工作巡礼).
     Fired in the first half of a year, it closes the year before, whole (日程 设置 year_end month=1 day=2)."""
     day = ctx.fire.date()
-    year = stats.closing_year(day)
+    year = periods.closing_year(day)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     so_far = f"，截至{day.month}月{day.day}日" if day < end else ""  # Dec 31 too: later 刊发 still count
     lines = [f"**{year}年度用稿排行（优秀通讯员评选参考{so_far}）**"]
@@ -247,9 +248,9 @@ def missed(session: Session, schedule: Schedule, fire: datetime, now: datetime) 
     """A firing skipped beyond its grace (the bot was down): the admins hear of it when it was the period's only
     post, with what to do instead. Daily reminders and notices need no word: the next run covers them."""
     instead = {
-        "monthly_report": f"可在工作群发送「统计 {stats.reported_month(fire.date()):%Y-%m}」代替",
-        "year_end": f"可在工作群发送「排行 {stats.closing_year(fire.date())}」查看年度排行，"
-                    f"发送「导出 {stats.closing_year(fire.date())}」获取全年刊发稿件清单（用稿奖励表）",
+        "monthly_report": f"可在工作群发送「统计 {periods.reported_month(fire.date()):%Y-%m}」代替",
+        "year_end": f"可在工作群发送「排行 {periods.closing_year(fire.date())}」查看年度排行，"
+                    f"发送「导出 {periods.closing_year(fire.date())}」获取全年刊发稿件清单（用稿奖励表）",
         "study_reminder": "本月学习内容已设置的，可在工作群发送「学习」；尚未设置的，请发送「学习 设置 内容」，"
                           "设置后将立即发到工作群",
         "training_reminder": f"请自行安排{fire.year}年通讯员培训",

@@ -47,9 +47,9 @@ def one_command_only(word: str, count: int) -> str:
 
 
 def lines_beginning_with(words: Sequence[str], body: str) -> int:
-    """Lines of `body` that begin with one of the command `words` as a word: a blank, # or the line's end follows
-    it (「线索 乙」 does, 「线索提供人：李明」 does not)."""
-    again = re.compile(rf"(?:{'|'.join(map(re.escape, words))})(?:[\s#＃]|$)", re.IGNORECASE)
+    """Lines of `body` that begin with one of the command `words` as a word: a blank, #, a colon or comma (as after
+    a command) or the line's end follows it (「线索 乙」「线索：乙」 do, 「线索提供人：李明」 does not)."""
+    again = re.compile(rf"(?:{'|'.join(map(re.escape, words))})(?:[\s#＃:：,，]|$)", re.IGNORECASE)
     return sum(1 for line in body.splitlines() if again.match(line.strip()))
 
 

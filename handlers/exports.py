@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot import exports
-from bot.domain import drafts, stats
+from bot.domain import drafts, periods
 from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
@@ -53,9 +53,9 @@ _SUMMARY_YEAR = {"上": "去年", "去": "去年", "今": "今年", "本": "今�
 
 def _summary(text: str, today: date) -> tuple[dict[str, Any], str]:
     """A year (by default the one closing: in the first half of a year, the year before) that has begun."""
-    example = f"导出 总结 {stats.closing_year(today)}"
+    example = f"导出 总结 {periods.closing_year(today)}"
     try:
-        start, end, name = stats.parse_period(text or str(stats.closing_year(today)), today)
+        start, end, name = periods.parse_period(text or str(periods.closing_year(today)), today)
     except UsageError:
         if text.isdigit():
             raise  # a year out of range: the refusal says which years are
@@ -72,13 +72,13 @@ def _wanted(text: str, today: date) -> tuple[dict[str, Any], str]:
     and February the year just closed: its settlement is what the office pays then."""
     default = "去年" if today.month <= 2 else "今年"
     try:
-        start, end, name = stats.parse_span(text or default, today)
+        start, end, name = periods.parse_span(text or default, today)
     except UsageError:
         raise UsageError(f"「{text}」不是年份、季度或月份。例如：导出 2026（全年用稿奖励表）、导出 2026Q3 或 上季度"
                          "（季度）、导出 2026-05 或 上月（月度统计表）") from None
     if start > today:  # an empty file of a period to come helps nobody
         raise UsageError(f"{name}还没有开始，没有可导出的数据。例如：导出 {today.year}")
-    if stats.is_month(start, end):
+    if periods.is_month(start, end):
         return exports.month_figures(start, end), f"{start:%Y-%m}统计表"
     return exports.settlement(start, end, name), f"{name}用稿奖励表"
 

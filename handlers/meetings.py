@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.domain import meetings, schedules, stats, studying, workdays
+from bot.domain import meetings, periods, schedules, studying, workdays
 from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router, lines_beginning_with, one_command_only
@@ -55,7 +55,7 @@ def study(msg: Incoming, ctx: Context) -> Reply:
             raise Refused("只有管理员可以设置学习内容。发送「学习」查看本月内容。")
         args, raw = args[2:].lstrip(), raw[2:].lstrip()
     today = ctx.today
-    found = stats.leading_month(args, today)
+    found = periods.leading_month(args, today)
     if found is None and setting and _UNREAD_MONTH.match(args):  # read as items, it would replace this month's
         raise UsageError(f"学习内容没有设置：「{args.split()[0][:12]}」读不出是哪个月。请写：学习 设置 2026-07 内容，"
                          "或 学习 设置 7月 内容（月份后空一格；本月的不用写月份）。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.domain import drafts, outlets, publishing, rewards, submitting, workdays
+from bot.domain import drafts, outlets, periods, publishing, rewards, submitting, workdays
 from bot.domain.errors import UsageError
 from bot.domain.proof import PAGE, PROGRAMME, Proof
 from bot.messages import Incoming, Reply
@@ -107,7 +107,8 @@ def published(msg: Incoming, ctx: Context) -> Reply:
     if on is None and today.month % 3 == 1 and today.day <= QUARTER_NOTE_DAYS:  # last quarter's, recorded late?
         before = today.replace(day=1) - timedelta(days=1)
         seen = result.submission.url or result.submission.page or ""
-        reply += (f"\n没有写刊发日期，按今天（{day_name(today)}）计入{today.year}年第{(today.month + 2) // 3}季度。"
+        counted = f"{today.year}年第{periods.quarter(today.month)}季度"
+        reply += (f"\n没有写刊发日期，按今天（{day_name(today)}）计入{counted}。"
                   f"如是上季度刊发的，请发送「刊发 #{number} {outlet.name} {seen} {day_name(before)}」"
                   "（写实际日期）更正。")
     return Reply(reply)

@@ -25,9 +25,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     """
     number, text = draft_number_and_text(ctx.command, "修改")
     draft = get(ctx.session, number)
-    # approved, or given to outlets none of which got it: a 修改 voids its approval
     before, title = current_version(ctx.session, draft), draft.title
-    was_approved = draft.state in (DraftState.approved, DraftState.submitted)
     version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
     state = DraftState(draft.state).label
     retitled = f"标题已改为《{draft.title}》（原为《{title}》）" if draft.title != title else ""
@@ -39,7 +37,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
         lines = [f"{retitled}，正文未改（v{version.number}），当前{state}。"]
     else:
         lines = [f"正文与 v{before.number} 相同：稿件 #{number} 原样交回编辑，当前{state}。"]
-    if was_approved:
+    if draft.state == DraftState.pending:  # it was not (修改 is refused then): the approval is void
         approvers = "、".join(a.name for a in review.eligible_approvers(ctx.session, draft))
         lines.append("原批准已作废，重新批准后才能投递；" + (f"已通知审核人：{approvers}。" if approvers
                                                            else "暂无可审核的人，已通知管理员。"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import rewards, stats
+from bot.domain import periods, rewards, stats
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
 
@@ -15,7 +15,7 @@ def points(msg: Incoming, ctx: Context) -> Reply:
     """积分 [年份｜季度] — 我的用稿积分和刊发的稿件
     例：积分 2026Q2
     """
-    start, end, name = stats.parse_period(ctx.command.args, ctx.today)
+    start, end, name = periods.parse_period(ctx.command.args, ctx.today)
     mine = rewards.articles(ctx.session, start, end, ctx.member)
     if not mine:
         return Reply(f"{name}您还没有刊发的稿件。{_last_year_hint(ctx, '积分')}")
@@ -31,7 +31,7 @@ def ranking(msg: Incoming, ctx: Context) -> Reply:
     """排行 [年份｜季度] — 通讯员和部门的用稿积分排行
     例：排行 2026Q3
     """
-    start, end, name = stats.parse_period(ctx.command.args, ctx.today)
+    start, end, name = periods.parse_period(ctx.command.args, ctx.today)
     people = rewards.people(ctx.session, start, end)
     if not people:
         return Reply(f"{name}还没有刊发的稿件。{_last_year_hint(ctx, '排行')}")
@@ -52,7 +52,7 @@ def figures(msg: Incoming, ctx: Context) -> Reply:
     """统计 [2026-05｜2026] — 投稿、刊发、上稿率、转载率和未投稿的部门
     例：统计 2026-05
     """
-    start, end, name = stats.parse_span(ctx.command.args, ctx.today)
+    start, end, name = periods.parse_span(ctx.command.args, ctx.today)
     return Reply("\n".join(stats.figures(ctx.session, start, end, ctx.settings.zone).lines(name)))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import stats, topics
+from bot.domain import periods, topics
 from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
 from bot.router import Context, Router
@@ -51,7 +51,7 @@ def series(msg: Incoming, ctx: Context) -> Reply:
         if total > SHOWN:
             lines.append(f"（显示最新 {SHOWN} 篇）")
         return Reply("\n".join(lines))
-    start, end, period = stats.parse_period(ctx.command.args, ctx.today)
+    start, end, period = periods.parse_period(ctx.command.args, ctx.today)
     counts = topics.counts(ctx.session, start, end, ctx.settings.zone)
     if not counts:
         return Reply("还没有专题（系列报道）。管理员可发送「专题 添加 垦造水田」，"

@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.domain import ledger, members, publishing, review, rewards, stats
+from bot.domain import ledger, members, periods, publishing, review, rewards, stats
 from bot.domain.proof import Proof
 from bot.messages import Incoming
 from bot.migrate import alembic_config, upgrade
 from bot.runtime import Runtime
 from models import Draft, DraftMonth, Member, MemberMonth, Outlet, OutletMonth, RewardRules, Submission
 from tests.conftest import PG_URL, ChatDriver, sqlite_steps
-from tests.test_publishing import approved_draft
+from tests.test_publishing import ARTICLE, approved_draft
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -429,7 +429,7 @@ def test_q07_a_members_open_message_does_not_block_the_totals_of_their_drafts(ne
 def test_equal_points_share_a_place(chat: ChatDriver) -> None:
     """优秀通讯员评选 reads the numbers: equal points are one place (1, 1, 3), whoever joined first."""
     approved_draft(chat, title="张三的稿件")
-    approved_draft(chat, title="小李的稿件", author="xiaoli")
+    approved_draft(chat, title="小李的稿件", text=ARTICLE + "小李", author="xiaoli")
     chat.as_member("zhangsan").says("刊发 #1 韶关日报 https://sgrb.example/1")
     chat.as_member("xiaoli").says("刊发 #2 韶关日报 https://sgrb.example/2")
     ranking = chat.as_member("admin").says("排行 2026")
@@ -450,7 +450,7 @@ def test_the_places_keep_everyone_tied_at_the_last_one() -> None:
     ("2026年二季度", "2026年第2季度"), ("2026年度", "2026年"), ("四季度", "2025年第4季度")])
 def test_a_period_is_written_as_the_office_says_it(words: str, name: str) -> None:
     """A quarter without a year is the latest one begun: in May, 四季度 is last year's, the one to settle."""
-    assert stats.parse_period(words, date(2026, 5, 12))[2] == name
+    assert periods.parse_period(words, date(2026, 5, 12))[2] == name
 
 
 def test_a_period_not_understood_says_how_to_write_one(chat: ChatDriver) -> None:

@@ -574,10 +574,10 @@ def test_a_re_approval_counts_once_and_says_which_version(chat: ChatDriver, subm
 
 
 def test_a_number_named_only_in_passing_is_never_suggested(chat: ChatDriver, submitted: list[int]) -> None:
-    """The same article sent twice (a word changed, or it would be refused as a repeat): 「撤回 #2 重复投稿，保留 #1」
-    must not lead the author to withdraw #1, which cannot be undone; 「# 1」 with a blank is a number as much as
-    「#1」 is."""
-    chat.as_member("zhangsan").says("投稿 乐昌开展地质灾害应急演练\n今天上午，应急演练在坪石镇举行。")
+    """The same article sent twice (a word and the title changed, or it would be refused as a repeat): 「撤回 #2
+    重复投稿，保留 #1」 must not lead the author to withdraw #1, which cannot be undone; 「# 1」 with a blank is a
+    number as much as 「#1」 is."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾应急演练\n今天上午，应急演练在坪石镇举行。")
     for said in ("撤回 #2 重复投稿，保留 #1", "撤回 #2 重复投稿，保留 # 1"):
         reply = chat.as_member("zhangsan").says(said)
         assert "没有执行。请重发，只写一个编号，例如「撤回 #2」" in reply and "撤回 #1" not in reply, reply

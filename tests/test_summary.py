@@ -16,7 +16,7 @@ from models import JobRun
 from tests.conftest import ChatDriver, FrozenClock
 from tests.test_delivery import drain
 from tests.test_exports import saved
-from tests.test_publishing import approved_draft
+from tests.test_publishing import ARTICLE, approved_draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -43,7 +43,7 @@ def a_year_of_work(runtime: Runtime, clock: FrozenClock) -> ChatDriver:
     chat.as_member("lisi").says(f"投递 #{first} 韶关日报 南方网")
     drain(runtime)
     chat.as_member("zhangsan").says(f"刊发 #{first} 韶关日报 第1版")
-    second = approved_draft(chat, "规划股开展土地日宣传", author="xiaoli")
+    second = approved_draft(chat, "规划股开展土地日宣传", ARTICLE + "规划股", author="xiaoli")
     chat.as_member("xiaoli").says(f"刊发 #{second} 南方网 https://www.southcn.example/2026/0512/2.html")
     chat.as_member("xiaoli").says("投稿 还在修改的稿件\n正文")  # submitted, never published
     chat.as_member("xiaoli").says("投稿 测试一下\n正文")
@@ -148,7 +148,7 @@ def test_only_admins_get_the_summary(newsroom: Runtime) -> None:
 
 
 def test_the_year_end_post_and_the_summary_close_the_same_year() -> None:
-    from bot.domain.stats import closing_year
+    from bot.domain.periods import closing_year
 
     assert [closing_year(day) for day in (date(2026, 12, 28), date(2027, 1, 2), date(2027, 6, 30),
                                           date(2027, 7, 1))] == [2026, 2026, 2026, 2027]

@@ -76,11 +76,11 @@ def add_commands(commands: Commands) -> None:
 
 
 def _study_set(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import stats, studying
+    from bot.domain import periods, studying
 
     runtime = runtime_for(settings)
     # 「1月」 in December is the coming January, as in chat; 2026-7 is stored as 2026-07.
-    month = f"{stats.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
+    month = f"{periods.parse_month(args.month, office_today(runtime), past=False)[0]:%Y-%m}"
     with runtime.sessions.begin() as session:
         _, posted = studying.set_items(session, month, args.text, runtime.clock(), None, settings.zone)
     print(f"已设置 {month} 的学习内容。{posted}")
@@ -232,7 +232,7 @@ def _day(text: str) -> date:
 
 
 def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain.stats import parse_period
+    from bot.domain.periods import parse_period
     from bot.reports import rewards_workbook
 
     period = f"{args.year}Q{args.quarter}" if args.quarter else str(args.year)
@@ -246,7 +246,7 @@ def _report_rewards(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain.stats import parse_period
+    from bot.domain.periods import parse_period
     from bot.summary import write_year_summary
 
     runtime = runtime_for(settings)
@@ -261,12 +261,12 @@ def _report_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.domain import stats
+    from bot.domain import periods, stats
     from bot.reports import monthly_workbook
     from bot.text import month_name
 
     runtime = runtime_for(settings)
-    start, end = stats.parse_month(args.month, office_today(runtime))
+    start, end = periods.parse_month(args.month, office_today(runtime))
     with runtime.sessions.begin() as session:
         if args.output:
             writing(args.output, lambda path: monthly_workbook(session, start, end, settings.zone, path))

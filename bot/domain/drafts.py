@@ -100,6 +100,7 @@ _ME, _MY_USERID = bindparam("member_id", type_=Integer), bindparam("userid", typ
 _COUNT_MINE, _NEWEST_MINE = _count(Draft.author_id == _ME), _newest(Draft.author_id == _ME)
 
 
+WITHDRAWABLE = (DraftState.editing, DraftState.returned, DraftState.pending, DraftState.approved)  # 撤回, before 投递
 UNSENT = (SubmissionState.failed, SubmissionState.unsure)  # e-mails 投递 may send again (unsure: when named)
 # Written as literals, as in ix_submission_unsent_draft_id's condition: parameters could not be matched to it.
 _UNSENT = select(Submission.draft_id).where(Submission.state.in_([literal_column(f"'{s}'") for s in UNSENT]))
@@ -199,8 +200,8 @@ _REPEAT: CompoundSelect[tuple[int, str, datetime, str]] = union_all(
 OVERLAP_WINDOW = timedelta(hours=1)  # the Word file, then its text pasted (or the other way round): minutes apart
 FORWARDED_CHARS = 50  # an article, forwarded; two short texts (「见附件」「详见图片」) may agree by chance
 # Another member's draft of this week with this very text (by the versions' hash index: a forwarded article).
-_SAME_TEXT: Select[int, str, str] = (
-    select(Draft.id, Draft.title, Member.name).join(DraftVersion, DraftVersion.draft_id == Draft.id)
+_SAME_TEXT: Select[int, str, str, str] = (
+    select(Draft.id, Draft.title, Draft.state, Member.name).join(DraftVersion, DraftVersion.draft_id == Draft.id)
     .join(Member, Member.id == Draft.author_id)
     .where(DraftVersion.hash == bindparam("hash"), Draft.author_id != bindparam("author_id"),
            Draft.created_at >= bindparam("since"), Draft.state != DraftState.withdrawn).limit(1))
@@ -209,9 +210,10 @@ _SAME_TEXT: Select[int, str, str] = (
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
     """The same article from the same author again would be a second draft for a second editor: the same title
     this week with the same text, or within the hour with one text inside the other (the Word file, then its text
-    pasted). The corrected text of a draft returned to them this week would be a second draft beside the one that
-    waits for 「修改」. A title used again with other text, 「工作动态」 (a week's roundup opening with Monday's
-    item too), is another article."""
+    pasted), or within the hour with other text (a date corrected). The corrected text of a draft returned to them
+    this week would be a second draft beside the one that waits for 「修改」. A title used again later with other
+    text, 「工作动态」 (a week's roundup opening with Monday's item too), is another article. Another member's draft
+    of the week with the very same text is a forwarded article: one article, one draft."""
     earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title}).all()
     returned = next((row.id for row in earlier if row.state == DraftState.returned), None)
     if returned is not None:
@@ -227,15 +229,17 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
                           f"「续稿 #{row.id}」，换行写追加的正文；发送「稿件 #{row.id}」可查看它的进度。", row.id)
         if recent:  # the same title again within the hour, the text changed: the correction of a date, a name
             minutes = max(1, int((now - row.created_at).total_seconds() // 60))
+            again = f"；或发送「撤回 #{row.id}」后重新投稿" if row.state in WITHDRAWABLE else ""
             raise Refused(f"没有保存为新稿件：您 {minutes} 分钟前刚投了同题稿件 #{row.id}《{title}》。"
-                          f"如是改正后的稿子，请把改动告诉编辑，由编辑修改；或发送「撤回 #{row.id}」后重新投稿。"
-                          "确是另一篇稿件，请换一个标题。", row.id)
+                          f"如是改正后的稿子，请把改动告诉编辑，由编辑修改{again}。确是另一篇稿件，请换一个标题。",
+                          row.id)
     another = None if len(new) < FORWARDED_CHARS else session.execute(
         _SAME_TEXT, {"hash": content_hash(text), "author_id": author.id, "since": now - REPEAT_WINDOW}).first()
     if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
+        whose = (f"如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」后再投；"
+                 if another.state in WITHDRAWABLE else f"它{DraftState(another.state).label}；")
         raise Refused(f"没有保存：正文与 {another.name} 的稿件 #{another.id}《{another.title}》完全相同，"
-                      f"一篇稿件只投一次。如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」"
-                      "后再投；合写的稿件由一人投稿。", another.id)
+                      f"一篇稿件只投一次。{whose}合写的稿件由一人投稿。", another.id)
 
 
 def _squeezed(text: str) -> str:

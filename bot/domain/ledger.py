@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from bot.domain import periods
 from models import Draft, DraftMonth, MemberMonth, Share, Submission, SubmissionState
 
 _BATCH = 10_000
@@ -44,7 +45,7 @@ def months(publications: Iterable[tuple[date, float]]) -> list[dict[str, Any]]:
     quarters: set[tuple[int, int]] = set()
     years: set[int] = set()
     for day, points in sorted(publications):
-        quarter = (day.year, (day.month - 1) // 3)
+        quarter = (day.year, periods.quarter(day.month))
         row = rows.setdefault(month_key(day), {"month": month_key(day), "highest": 0.0, "total": 0.0,
                                                "first_in_quarter": quarter not in quarters,
                                                "first_in_year": day.year not in years})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.domain import schedules, workdays
 from bot.domain.errors import UsageError
+from bot.domain.periods import next_month
 from bot.text import day_name
 from models import Draft, JobRun, Lead, Member, Outlet, Schedule, Submission, SubmissionState
 
@@ -30,9 +31,8 @@ def next_meeting(session: Session, after: datetime, zone: ZoneInfo,
         return None
     when = schedules.next_fire(schedule, after, zone)
     if when is not None and held_in_month(session, when, zone):  # 每月召开一次: that month's is over
-        local = when.astimezone(zone)
-        when = schedules.next_fire(schedule, datetime(local.year + local.month // 12, local.month % 12 + 1, 1,
-                                                      tzinfo=zone), zone)
+        when = schedules.next_fire(schedule, datetime.combine(next_month(when.astimezone(zone).date()), time(),
+                                                              zone), zone)
     return (when, schedule) if when is not None else None
 
 
@@ -55,10 +55,9 @@ def change_schedule(session: Session, schedule_id: str, changes: dict[str, str],
     schedule = schedules.change(session, schedule_id, changes, zone, now, actor)
     if schedule.id != MEETING:
         return schedule, ""
-    again = schedules.next_fire(schedule, now, zone)
-    held = held_in_month(session, again, zone) if again is not None else None
-    once = (f"本月例会已于{day_name(held)}举行（每月一次），按新规则的{day_name(again)}不再举行，也不发例会通知。"
-            if held is not None and again is not None else "")
+    once, again = "", schedules.next_fire(schedule, now, zone)
+    if again is not None and (held := held_in_month(session, again, zone)) is not None:
+        once = f"本月例会已于{day_name(held)}举行（每月一次），按新规则的{day_name(again)}不再举行，也不发例会通知。"
     if before is None or not announced(session, before[0]):
         return schedule, once
     after = next_meeting(session, now, zone)

@@ -13,8 +13,9 @@ from sqlalchemy import Integer, String, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.domain import approval_comments, audit, members
+from bot.domain import approval_comments, audit, members, submitting
 from bot.domain.drafts import (
+    WITHDRAWABLE,
     acting_editor,
     add_version,
     compare_and_set,
@@ -29,11 +30,10 @@ from bot.domain.drafts import (
 )
 from bot.domain.errors import Refused, UsageError
 from bot.text import COPIED_FOOTER, COPIED_HEADING, COPIED_PAGE_LINES, article, meaningful, word_count
-from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role, Submission, SubmissionState
+from models import AuditEvent, Draft, DraftState, DraftVersion, Member, Role
 
 S = DraftState
 COMMENT_MAX_CHARS = 500
-WITHDRAWABLE = (S.editing, S.returned, S.pending, S.approved)
 _TITLE_ON_CARD = 24
 # Built once: every bare 批准 runs it.
 _PENDING_FOR = (select(Draft).where(Draft.state == S.pending, ~had_a_hand(bindparam("member_id", type_=Integer),
@@ -73,7 +73,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         if draft.state == S.pending:
             raise Refused(f"稿件 {draft.number} 正在审核，不能修改（审核人看的就是这一版）。需要改动请审核人「退回」："
                           f"稿件回到作者 {draft.author.name}，作者修改或原样发回后，再回到编辑这里修改。", draft.id)
-        signed_off = (S.approved, S.submitted) if none_sent(session, draft) else (S.approved,)
+        signed_off = (S.approved, S.submitted) if submitting.none_sent(session, draft) else (S.approved,)
         _require_editor(draft, member, "修改", (S.editing, *signed_off))
         to_state = S.pending if draft.state in signed_off else S.editing
     old = current_version(session, draft)
@@ -93,6 +93,8 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
     _move(session, draft, (from_state,), to_state, now, "修改", keep_since=from_state == to_state,
           current_version=number, editor_id=editor_id, **({"title": title} if title else {}),
           **(_NO_APPROVAL if voided else {}))
+    if from_state == S.submitted:  # none of its e-mails left: none goes out now
+        submitting.stop_unsent(session, draft)
     version = old if unchanged else add_version(session, draft, number, text, member, now)
     if title:
         audit.record(session, now, member.userid, "retitle", draft_id=draft.id, comment=f"{before} → {title}")
@@ -230,6 +232,8 @@ def decided_by_another(session: Session, approver: Member, now: datetime) -> tup
                              .order_by(AuditEvent.id.desc())).all()
     for draft_id, action, name in events:
         draft = get(session, draft_id or 0)
+        if draft.state == S.pending:  # waiting again (corrected since): a bare 批准 may be for it
+            continue
         if any(member.id == approver.id for member in eligible_approvers(session, draft)):
             return draft, name, "批准" if action == "approve" else "退回"
     return None
@@ -357,11 +361,13 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
         raise Refused(f"稿件 {draft.number} 已撤回，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
     if draft.state == S.published:
         raise Refused(f"稿件 {draft.number} 已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体。", draft.id)
-    if draft.state not in WITHDRAWABLE and not none_sent(session, draft):
+    if draft.state not in WITHDRAWABLE and not submitting.none_sent(session, draft):
         raise Refused(f"稿件 {draft.number} 已投递，不能撤回。请直接联系媒体撤稿，"
                       f"并发送「不采用 {draft.number} 媒体名称」登记。", draft.id)
     from_state = S(draft.state)
     _move(session, draft, (from_state,), S.withdrawn, now, "撤回")
+    if from_state == S.submitted:  # none of its e-mails left: none goes out now
+        submitting.stop_unsent(session, draft)
     audit.record(session, now, member.userid, "withdraw", draft_id=draft.id, from_state=from_state,
                  to_state=S.withdrawn, version=draft.current_version)
     told = [] if is_author else [draft.author.userid]
@@ -374,13 +380,6 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
     outbox.notify(session, told, f"稿件 {draft.number}《{draft.title}》已被 {member.name} 撤回。",
                   f"draft:{draft.id}:withdrawn", now)
     return draft
-
-
-def none_sent(session: Session, draft: Draft) -> bool:
-    """Whether a draft given to outlets (投递) reached none: every e-mail of it failed, so no outlet has it or may
-    have it, and it may still be corrected (修改, the approval void) or withdrawn, as before 投递."""
-    states = session.scalars(select(Submission.state).where(Submission.draft_id == draft.id)).all()
-    return draft.state == S.submitted and all(state == SubmissionState.failed for state in states)
 
 
 def _require_editor(draft: Draft, member: Member, action: str,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, lazyload
 
-from bot.domain import audit, ledger
+from bot.domain import audit, ledger, periods
 from bot.domain.errors import UsageError
 from models import (
     Draft,
@@ -98,7 +98,7 @@ def draft_quarters(session: Session, draft_id: int, rules: RewardRules) -> dict[
     quarters: dict[tuple[int, int], float] = {}
     for month, points in session.execute(select(DraftMonth.month, _points(rules, DraftMonth))
                                          .where(DraftMonth.draft_id == draft_id)):
-        quarter = (month // 100, (month % 100 + 2) // 3)
+        quarter = (month // 100, periods.quarter(month % 100))
         quarters[quarter] = quarters.get(quarter, 0.0) + points
     return quarters
 

@@ -65,18 +65,19 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
     has_photos = photos.any_in(session, draft.id)
     done = {s.outlet_id: s for s in session.scalars(select(Submission).where(Submission.draft_id == draft.id))}
     # A mailbox that has the draft, may have it, or gets it now, under any outlet's name: one copy each.
-    mailboxes = {(s.sent_to or s.outlet.mailbox).lower(): s for s in done.values()
-                 if s.state != SubmissionState.failed and (s.sent_to or s.outlet.mailbox)}
+    mailboxes = {_mailbox(s): s for s in done.values() if s.state != SubmissionState.failed and _mailbox(s)}
     result = Sent()
     for outlet in dict.fromkeys(targets):
         earlier = done.get(outlet.id)
+        moved = (earlier is not None and earlier.state == SubmissionState.sent
+                 and _mailbox(earlier) != outlet.mailbox.lower())
         if earlier is not None and earlier.state == SubmissionState.unsure and words == ["全部"]:
             result.unsure.append(outlet)  # a second copy only when the editor found it did not arrive
             continue
-        if earlier is not None and _mailbox_changed(earlier) and words == ["全部"]:
+        if earlier is not None and moved and words == ["全部"]:
             result.moved.append(earlier)  # sent to its old mailbox: again only when the outlet is named
             continue
-        if earlier is not None and earlier.state not in UNSENT and not _mailbox_changed(earlier):
+        if earlier is not None and earlier.state not in UNSENT and not moved:
             if earlier.state in (SubmissionState.queued, SubmissionState.sending):
                 result.waiting.append(outlet)
             else:
@@ -115,11 +116,10 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
     return result
 
 
-def _mailbox_changed(submission: Submission) -> bool:
-    """Whether the e-mail went to a mailbox the outlet has since changed (a mistyped address put right, or a new
-    投稿邮箱): the outlet may never have had it."""
-    return (submission.state == SubmissionState.sent and submission.sent_to is not None
-            and submission.sent_to.lower() != submission.outlet.mailbox.lower())
+def _mailbox(submission: Submission) -> str:
+    """Where its e-mail went (a mistyped address put right since, or the outlet's new 投稿邮箱, differs: the
+    outlet may never have had it); before revision 0037 unknown, taken as the outlet's mailbox of now."""
+    return (submission.sent_to or submission.outlet.mailbox).lower()
 
 
 def _named(session: Session, draft: Draft, words: list[str]) -> list[Outlet]:
@@ -161,10 +161,12 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
         return None
     if submission.state not in (SubmissionState.queued, *UNSENT):  # failed, unsure: `outbox retry`
         return None
+    draft = submission.draft
+    if not publishable(draft) or submission.version != approved_version(session, draft).number:
+        return None  # withdrawn, or corrected since (the approval void, or given to another version)
     outlet = submission.outlet
     if not outlet.active or not outlet.mailbox:  # retired (媒体 停用) or its mailbox cleared since 投递
         submission.state = SubmissionState.failed
-        draft = submission.draft
         why = "管理员已停用该媒体" if not outlet.active else "该媒体的邮箱已被清空"
         audit.record(session, now, None, "mail.failed", draft_id=draft.id, comment=f"{outlet.name}：{why}，未发出")
         again = "" if not outlet.active else (f"管理员设置邮箱（「媒体 修改 {outlet.name} 邮箱=地址」）后，"
@@ -173,8 +175,8 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
                       f"稿件 {draft.number}《{draft.title}》没有投递{outlet.name}：{why}，邮件没有发出。{again}",
                       f"mail-retired:{submission.id}:{attempt}", now)
         return None
-    submission.state, submission.sent_to = SubmissionState.sending, outlet.mailbox  # committed before SMTP: a crash
-    # from here on is seen
+    # Committed before SMTP: a crash from here on is seen.
+    submission.state, submission.sent_to = SubmissionState.sending, outlet.mailbox
     return submission
 
 
@@ -260,6 +262,24 @@ def mail_described(session: Session, submission_id: int, address: str) -> str:
     title = draft.title if len(draft.title) <= 24 else draft.title[:24] + "…"  # the notice shows 120 characters
     return (f"稿件 {draft.number}《{title}》投递{outlet}的邮件（发往 {address}；"
             f"邮箱有误请发送「媒体 修改 {outlet} 邮箱=地址」）")
+
+
+def none_sent(session: Session, draft: Draft) -> bool:
+    """Whether a draft given to outlets (投递) reached none: no e-mail of it was handed over (an e-mail's sent_at is
+    set once it was, or may have been) or is being handed over now; then it may still be corrected (修改, the
+    approval void) or withdrawn, as before 投递."""
+    if draft.state != S.submitted:
+        return False
+    rows = session.execute(select(Submission.state, Submission.sent_at).where(Submission.draft_id == draft.id))
+    return all(sent_at is None and state != SubmissionState.sending for state, sent_at in rows)
+
+
+def stop_unsent(session: Session, draft: Draft) -> None:
+    """The e-mails still queued of a draft corrected or withdrawn before any left: failed, so none goes out (their
+    sending finds the draft no longer as approved) and a 投递 after a new approval sends the new version."""
+    session.execute(update(Submission).where(Submission.draft_id == draft.id,
+                                             Submission.state == SubmissionState.queued)
+                    .values(state=SubmissionState.failed))
 
 
 def publishable(draft: Draft) -> bool:
