@@ -5,19 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox
+from bot import dead_letters, outbox
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
-from bot.domain import members, stats, submitting
+from bot.domain import submitting
 from bot.engine import Clock, CommandEngine, utc_now
 from bot.exports import EXPORT_JOB, ExportJob
 from bot.file_drafts import FILE_JOB, FileDraftJob
@@ -26,7 +25,6 @@ from bot.outbox import Dispatcher, LocalTransport, Transport
 from bot.wecom.client import Media, TokenStore, WeComClient, download_encrypted
 from bot.wecom.crypto import aes_key
 from bot.wecom.transports import (
-    MAYBE_POSTED,
     AiBotReplyTransport,
     AppChatTransport,
     AppTransport,
@@ -34,7 +32,6 @@ from bot.wecom.transports import (
     WebhookTransport,
 )
 from handlers import ROUTER
-from models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +103,7 @@ class Runtime:
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.sessions, self.transports, self.clock,
-                          on_dead=partial(tell_admins_of_dead_letter, zone=self.settings.zone))
+                          on_dead=partial(dead_letters.tell_admins, zone=self.settings.zone))
 
     def announce_mode(self) -> None:
         """Say once, at start, how outgoing messages leave."""
@@ -125,37 +122,3 @@ class Runtime:
             self.client.close()
         self.http.close()
         self.db.dispose()
-
-
-def tell_admins_of_dead_letter(session: Session, message: OutboxMessage, error: str, now: datetime, *,
-                               zone: ZoneInfo) -> None:
-    """A message that will never be sent is reported to the admins (but a failed report is not reported)."""
-    if message.dedupe_key.startswith("deadletter:"):
-        return
-    if message.channel == outbox.APP and (member := members.get(session, message.recipient)) and not member.active:
-        return  # a notice to a member who left: WeCom refuses it (81013), which is no news to the admins
-    # Each death is news: a row revived by `newsbot outbox retry` that dies again is reported again.
-    death = f"deadletter:{message.id}:{(message.claimed_by or '').rpartition(':')[2]}"
-    maybe_sent = message.channel == submitting.MAIL and submitting.mail_failed(
-        session, message.payload["submission_id"], error, now, message.claimed_by or "")
-    if maybe_sent:  # its last attempt died inside SMTP: counted as sent (bot.domain.submitting.mail_failed)
-        stats.recount(session, message.payload["submission_id"], zone)
-    # Asked for in the group, the answer comes 1:1, as the file would have: its reason is the member's business.
-    route = None if (message.payload.get("reply") or {}).get("group") else message.payload.get("reply")
-    if message.channel == FILE_JOB:  # the member is waiting to hear about the file
-        outbox.reply(session, message.recipient, route,
-                     "抱歉，您发来的文件暂时无法读取，已通知管理员。"
-                     "请稍后重新发送，或把正文复制出来用「投稿 标题」换行发送。",
-                     f"{death}:member", now)
-    if message.channel == EXPORT_JOB:  # …or for the file asked for
-        outbox.reply(session, message.recipient, route,
-                     f"抱歉，您要的文件未能发出，已通知管理员。原因：{error[:200]}", f"{death}:member", now)
-    admins = members.admin_userids(session)
-    summary = (submitting.mail_described(session, message.payload["submission_id"], message.recipient)
-               if message.channel == submitting.MAIL else outbox.describe(message))
-    then = ("最后一次发送中途中断，邮件可能已经发出：请先向该媒体确认，没有收到再运行" if maybe_sent
-            else "请先在群里查看，没有看到再运行" if MAYBE_POSTED in error else "处理后可运行")
-    outbox.notify(session, admins,
-                  f"一条消息发送失败，已停止重试（发件箱 {message.id}）：{summary[:120]}\n原因：{error[:300]}\n"
-                  f"{then} newsbot outbox retry {message.id} 重新发送。",
-                  death, now)

@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from bot.cli.common import CliError, Commands, field_value, office_today, print_rows, runtime_for, with_json, writing
+from bot.cli.json_views import outlet_json
 from bot.config import Settings
-from bot.views import outlet_json
 
 
 def add_commands(commands: Commands) -> None:

@@ -12,8 +12,8 @@ from typing import TypeVar
 import httpx
 
 from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_json
+from bot.cli.json_views import member_json
 from bot.config import Settings
-from bot.views import member_json
 from bot.wecom.client import TokenRefused, WeComClient, WeComError
 
 T = TypeVar("T")

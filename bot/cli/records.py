@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_json, writing
+from bot.cli.json_views import draft_json, outbox_json
 from bot.config import Settings
 from bot.domain.errors import NotFound
-from bot.views import draft_json, outbox_json
 from models import Draft, OutboxMessage, OutboxState
 
 LISTED = 200  # `outbox list`: the newest rows (a few days of traffic), and every dead one besides

@@ -541,12 +541,9 @@ def may_edit(draft: Draft, member: Member) -> bool:
 
 
 def editor_or_admins(session: Session, draft: Draft) -> list[str]:
-    """Who acts for the draft's editor and hears what they must act on: its editor while they may still edit
-    (an admin may), else the admins (a sent draft is not handed over when its editor leaves or stops editing)."""
-    editor = draft.editor
-    if editor is not None and editor.active and editor.may(Role.editor):
-        return [editor.userid]
-    return members.admin_userids(session)
+    """Who acts for the draft's editor and hears what they must act on: its editor while they still edit, else the
+    admins (a sent draft is not handed over when its editor leaves or stops editing)."""
+    return [draft.editor.userid] if draft.editor is not None and has_editor(draft) else members.admin_userids(session)
 
 
 def editor_named(draft: Draft) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.domain import members, review, workdays
-from bot.domain.drafts import has_editor
+from bot.domain.drafts import editor_or_admins
 from bot.domain.workdays import MONDAY_TO_FRIDAY, Workdays
 from models import Draft, DraftState
 
@@ -95,8 +95,6 @@ def overdue(session: Session, now: datetime, settings: Settings) -> list[Overdue
 
 def _holders(session: Session, draft: Draft) -> list[str]:
     if draft.state == DraftState.editing:
-        if draft.editor is not None and has_editor(draft):  # not one who left or lost the role
-            return [draft.editor.userid]
-        return members.admin_userids(session)
+        return editor_or_admins(session, draft)
     approvers = [a.userid for a in review.eligible_approvers(session, draft)]
     return approvers or members.admin_userids(session)
