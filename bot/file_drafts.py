@@ -137,6 +137,11 @@ class FileDraftJob:
                 author = members.get(session, userid, lock=True)  # as the author's 投稿 in chat: one at a time
                 if author is None or not author.active:
                     raise UserError("您的账号已停用或不在成员名单中，文件没有成为稿件。如有疑问请联系管理员。")
+                earlier = drafts.same_article_within_the_hour(session, author, drafts.check_title(title), text, now)
+                if earlier is not None and not _kept(session, earlier, media):  # the Word file with the photos,
+                    # after the text was typed: it is #N's (the same file again is a repeat, refused below)
+                    self._attach(session, earlier, userid, job, filename, media, now)
+                    return
                 draft = drafts.submit(session, author, title, text, now).draft
                 session.add(self._keep(draft.id, source_key, filename, media, now))
                 editor = f"，编辑：{draft.editor.name}" if draft.editor else "，暂无可分配的编辑，已通知管理员"
@@ -148,6 +153,24 @@ class FileDraftJob:
                              f"file:{source_key}:done", now)
         except UserError as error:
             self._tell(userid, f"文件{quoted(filename)}未能投稿：{error.message}", job, "refused")
+
+    def _attach(self, session: Session, draft: Draft, userid: str, job: dict[str, Any], filename: str, media: Media,
+                now: datetime) -> None:
+        """The file kept with the draft it repeats (its photos go to the outlets with it); its text is the editor's
+        to compare, as the draft's stays as it was."""
+        source_key = job["source_key"]
+        session.add(self._keep(draft.id, source_key, filename, media, now))
+        audit.record(session, now, userid, "file.attach", draft_id=draft.id, comment=filename[:200])
+        if draft.editor is not None:
+            outbox.notify(session, [draft.editor.userid],
+                          f"作者 {draft.author.name} 给稿件 {draft.number}《{draft.title}》补发了文件"
+                          f"{quoted(filename)}，已附在稿件上（文件里的照片随稿件投递）。"
+                          "文件的文字与稿件如有出入，请核对后「修改」。",
+                          f"file:{source_key}:attached", now)
+        outbox.reply(session, userid, job["reply"],
+                     f"文件{quoted(filename)}与您刚投的稿件 {draft.number}《{draft.title}》是同一篇，已附在这篇稿件上，"
+                     f"没有另建新稿；文件里的照片会随稿件投递。正文以稿件 {draft.number} 为准，文件里的文字如有改动，"
+                     f"请告诉{drafts.editor_named(draft)}。", f"file:{source_key}:done", now)
 
     def _keep(self, draft_id: int, source_key: str, filename: str, media: Media, now: datetime) -> DraftFile:
         filename = filename or ("稿件.docx" if media.data.startswith(b"PK\x03\x04") else "稿件.txt")
@@ -168,6 +191,13 @@ class FileDraftJob:
     def _tell(self, userid: str, text: str, job: dict[str, Any], outcome: str) -> None:
         with self._sessions.begin() as session:
             outbox.reply(session, userid, job.get("reply"), text, f"file:{job['source_key']}:{outcome}", self._clock())
+
+
+def _kept(session: Session, draft: Draft, media: Media) -> bool:
+    """Whether the draft keeps this very file already."""
+    digest = hashlib.sha256(media.data).hexdigest()
+    return session.scalar(select(DraftFile.id).where(DraftFile.draft_id == draft.id, DraftFile.sha256 == digest)
+                          .limit(1)) is not None
 
 
 # The names Word, WPS and Windows give a file nobody named: no title (「新建 Microsoft Word 文档 (2)」, 「文档1」).

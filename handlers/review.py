@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import review
+from bot.domain import review, submitting
 from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
 from bot.messages import Incoming, Reply
@@ -12,7 +12,7 @@ from bot.quoting import quoted_drafts
 from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, word_count
 from handlers.arguments import draft_number, draft_number_and_text, later_number, one_number_only, take_number
-from models import Draft, DraftState, Role
+from models import Draft, DraftState, Role, SubmissionState
 
 router = Router()
 
@@ -26,6 +26,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     number, text = draft_number_and_text(ctx.command, "修改")
     draft = get(ctx.session, number)
     before, title = current_version(ctx.session, draft), draft.title
+    queued = [s.outlet.name for s in submitting.submissions(ctx.session, draft) if s.state == SubmissionState.queued]
     version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
     state = DraftState(draft.state).label
     retitled = f"标题已改为《{draft.title}》（原为《{title}》）" if draft.title != title else ""
@@ -41,6 +42,8 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
         approvers = "、".join(a.name for a in review.eligible_approvers(ctx.session, draft))
         lines.append("原批准已作废，重新批准后才能投递；" + (f"已通知审核人：{approvers}。" if approvers
                                                            else "暂无可审核的人，已通知管理员。"))
+        if queued:  # 投递'd moments ago, or held by the mail server: the old text does not go out
+            lines.append(f"排队待发的邮件（{'、'.join(queued)}）已停发，重新批准后请再「投递 #{number} 媒体」。")
     dropped = review.dropped_appends(ctx.session, draft, before, version)
     if dropped:
         first = dropped[0] if len(dropped[0]) <= 20 else dropped[0][:20] + "…"

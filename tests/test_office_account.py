@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 import models
-from tests.conftest import ChatDriver
+from bot.runtime import Runtime
+from tests.conftest import ChatDriver, Mailbox
+from tests.test_delivery import drain
 
 BODY = "乐昌市国土资源局今天组织开展地质灾害应急演练。" * 20  # 460 characters
 OUTLETS = ["局微信公众号", "乐昌市政府网", "韶关日报", "韶关市国土资源局网站", "广东省自然资源厅网站", "南方网"]
@@ -23,11 +25,13 @@ def approved(chat: ChatDriver, title: str, body: str = BODY) -> tuple[int, str]:
     return number, editor
 
 
-def test_the_投递_advice_for_one_outlets_format_can_be_followed_after_the_others_were_sent(chat: ChatDriver) -> None:
+def test_the_投递_advice_for_one_outlets_format_can_be_followed_after_the_others_were_sent(
+        newsroom: Runtime, mailbox: Mailbox) -> None:
     """一稿多投 「根据…投稿格式和用途需求」: the editor sends to 全部; the three outlets that take the draft get it
     and 韶关日报 is refused (标题 28 字 > 24) with 「改标题请发送「修改 #1」，换行写「标题：新标题」；改后需重新批准」.
     Doing exactly that is refused 「稿件 #1 当前已投递，不能修改」, and so is a longer text for 省厅/南方网: once any
     outlet has the draft, no version fitting another outlet can be made, and the reply's own advice was a dead end."""
+    chat = ChatDriver(newsroom)
     for i, outlet in enumerate(OUTLETS):
         chat.as_member("admin").says(f"媒体 修改 {outlet} 邮箱=o{i}@example.com")
     number, editor = approved(chat, "乐昌市国土资源局召开2026年度地质灾害防治工作部署会议")
@@ -37,6 +41,7 @@ def test_the_投递_advice_for_one_outlets_format_can_be_followed_after_the_othe
     assert "已排队投递：局微信公众号、乐昌市政府网、韶关市国土资源局网站" in reply
     # …and once other outlets have it, the advice is not the 修改 it would refuse
     assert "修改 #" not in reply and "本稿已投递其他媒体，不能再修改" in reply, reply
+    drain(newsroom)  # the e-mails leave (queued, a 修改 would still stop them: test_today_review5)
     assert "不能修改" in chat.as_member(editor).says(f"修改 #{number}\n标题：乐昌部署2026年地质灾害防治工作")
 
 

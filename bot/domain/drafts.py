@@ -201,8 +201,8 @@ OVERLAP_WINDOW = timedelta(hours=1)  # the Word file, then its text pasted (or t
 FORWARDED_CHARS = 50  # an article, forwarded; two short texts (「见附件」「详见图片」) may agree by chance
 # Another member's draft of this week with this very text (by the versions' hash index: a forwarded article).
 _SAME_TEXT: Select[int, str, str, str] = (
-    select(Draft.id, Draft.title, Draft.state, Member.name).join(DraftVersion, DraftVersion.draft_id == Draft.id)
-    .join(Member, Member.id == Draft.author_id)
+    select(Draft.id, Draft.title, Draft.state, Member.name)
+    .join(DraftVersion, DraftVersion.draft_id == Draft.id).join(Member, Member.id == Draft.author_id)
     .where(DraftVersion.hash == bindparam("hash"), Draft.author_id != bindparam("author_id"),
            Draft.created_at >= bindparam("since"), Draft.state != DraftState.withdrawn).limit(1))
 
@@ -210,16 +210,17 @@ _SAME_TEXT: Select[int, str, str, str] = (
 def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, now: datetime) -> None:
     """The same article from the same author again would be a second draft for a second editor: the same title
     this week with the same text, or within the hour with one text inside the other (the Word file, then its text
-    pasted), or within the hour with other text (a date corrected). The corrected text of a draft returned to them
-    this week would be a second draft beside the one that waits for 「修改」. A title used again later with other
-    text, 「工作动态」 (a week's roundup opening with Monday's item too), is another article. Another member's draft
-    of the week with the very same text is a forwarded article: one article, one draft."""
+    pasted), or within the hour with much of the text the same (a date corrected). The corrected text of a draft
+    returned to them this week would be a second draft beside the one that waits for 「修改」. A title used again
+    with other text, 「工作动态」 (a week's roundup opening with Monday's item too), or two files named 「新闻稿」, is
+    another article. Another member's draft of the week with the very same text is a forwarded article: one
+    article, one draft."""
     earlier = session.execute(_REPEAT, {"author_id": author.id, "since": now - REPEAT_WINDOW, "title": title}).all()
     returned = next((row.id for row in earlier if row.state == DraftState.returned), None)
     if returned is not None:
         raise Refused(f"没有保存为新稿件：您的稿件 #{returned}《{title}》已退回待修改。改好的稿子请发送"
-                      f"「修改 #{returned}」，换行写完整正文（编辑能看到改了哪里）；确实要另投一篇新稿，请换一个标题。",
-                      returned)
+                      f"「修改 #{returned}」，换行写完整正文（编辑能看到改了哪里）；"
+                      f"不再修改的，可发送「撤回 #{returned}」；确实要另投一篇新稿，请换一个标题。", returned)
     new = _squeezed(text)
     for row in earlier:
         old, recent = _squeezed(row.text), row.created_at >= now - OVERLAP_WINDOW
@@ -227,12 +228,8 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
             same = "标题和正文都相同" if new == old else "标题相同，正文与它重合"
             raise Refused(f"这篇稿件已投过：#{row.id}《{title}》，{same}，没有重复投稿。要补充内容请发送"
                           f"「续稿 #{row.id}」，换行写追加的正文；发送「稿件 #{row.id}」可查看它的进度。", row.id)
-        if recent:  # the same title again within the hour, the text changed: the correction of a date, a name
-            minutes = max(1, int((now - row.created_at).total_seconds() // 60))
-            again = f"；或发送「撤回 #{row.id}」后重新投稿" if row.state in WITHDRAWABLE else ""
-            raise Refused(f"没有保存为新稿件：您 {minutes} 分钟前刚投了同题稿件 #{row.id}《{title}》。"
-                          f"如是改正后的稿子，请把改动告诉编辑，由编辑修改{again}。确是另一篇稿件，请换一个标题。",
-                          row.id)
+        if recent and same_article(row.text, text):  # within the hour, the text corrected: a date, a name
+            raise Refused(_a_correction(get(session, row.id), now), row.id)
     another = None if len(new) < FORWARDED_CHARS else session.execute(
         _SAME_TEXT, {"hash": content_hash(text), "author_id": author.id, "since": now - REPEAT_WINDOW}).first()
     if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
@@ -240,6 +237,28 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
                  if another.state in WITHDRAWABLE else f"它{DraftState(another.state).label}；")
         raise Refused(f"没有保存：正文与 {another.name} 的稿件 #{another.id}《{another.title}》完全相同，"
                       f"一篇稿件只投一次。{whose}合写的稿件由一人投稿。", another.id)
+
+
+def _a_correction(earlier: Draft, now: datetime) -> str:
+    """The refusal of a corrected text sent again as a new draft, with the ways on from where the first one is."""
+    minutes = max(1, int((now - earlier.created_at).total_seconds() // 60))
+    head = (f"没有保存为新稿件：您 {minutes} 分钟前刚投了同题稿件 {earlier.number}《{earlier.title}》，"
+            "正文大体相同。")
+    if earlier.state in WITHDRAWABLE:
+        return (f"{head}如是改正后的稿子，请把改动告诉{editor_named(earlier)}，由编辑修改；"
+                f"或发送「撤回 {earlier.number}」后重新投稿。")
+    return (f"{head}它{DraftState(earlier.state).label}，不能再改或撤回：更正请告诉{editor_named(earlier)}；"
+            "要另投更正稿，请换一个标题（如加「更正」二字）。")
+
+
+def same_article_within_the_hour(session: Session, author: Member, title: str, text: str,
+                                 now: datetime) -> Draft | None:
+    """The author's draft of this title from the last hour, still with its editor, of which `text` is much the
+    same article (a Word file with the photos, sent after the text was typed): the file belongs to it."""
+    for row in session.execute(_REPEAT, {"author_id": author.id, "since": now - OVERLAP_WINDOW, "title": title}):
+        if row.state == DraftState.editing and same_article(row.text, text):
+            return get(session, row.id)
+    return None
 
 
 def _squeezed(text: str) -> str:
@@ -251,12 +270,13 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _SENTENCE_CHARS = 8  # shorter ones (「是的。」, a closing 「（完）」) repeat in any article
 
 
-def _repeated_share(old: str, new: str) -> float:
-    """The share of `new`'s characters in sentences `old` holds already (in one pass of each)."""
+def same_article(old: str, new: str) -> bool:
+    """Whether the sentences the two texts share make a third of each (in one pass of each): a corrected article,
+    or one with captions added; not a closing line that repeats the opening one, nor another article."""
     sentences = [_squeezed(found) for found in _SENTENCE.findall(new)]
     known = {found for found in map(_squeezed, _SENTENCE.findall(old)) if len(found) >= _SENTENCE_CHARS}
-    total = sum(map(len, sentences))
-    return sum(len(found) for found in sentences if found in known) / total if total else 0.0
+    shared = sum(len(found) for found in sentences if found in known) * 3
+    return bool(sentences) and shared >= len(_squeezed(new)) and shared >= len(_squeezed(old))
 
 
 # The office's template, copied: 「标题：…」⏎「正文：…」; the labels are no part of the title or the text.
@@ -382,7 +402,7 @@ def append(session: Session, draft_id: int, member: Member, text: str, now: date
     if newest.text.endswith(f"\n{text}"):  # sent again (the reply was slow): the article would hold it twice
         raise Refused(f"稿件 {draft.number} 的最新版本 v{newest.number} 末尾已是这段正文，没有重复追加。"
                       f"发送「稿件 {draft.number} 全文」可查看。", draft.id)
-    if _repeated_share(newest.text, text) >= 1 / 3:  # the corrected article pasted whole: it would be there twice
+    if same_article(newest.text, text):  # the corrected article pasted whole: it would be there twice
         raise Refused(f"没有追加：这段正文有不少句子与稿件 {draft.number} 现有的正文相同，像是改过的全文。"
                       f"续稿只追加新的段落；更正请告诉{editor_named(draft)}，由编辑修改，"
                       f"或发送「撤回 {draft.number}」后重新投稿。", draft.id)
