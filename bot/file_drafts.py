@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import outbox
 from bot.config import Settings
 from bot.documents import FileRefused, check_content_type, extract_text, quoted
-from bot.domain import audit, drafts, members
+from bot.domain import audit, drafts, members, photos
 from bot.domain.errors import UserError
 from bot.messages import Incoming
 from bot.text import word_count
@@ -64,8 +64,9 @@ def title_recent_file(session: Session, member: Member, title: str, now: datetim
     found = session.execute(select(Draft, DraftFile.filename).join(DraftFile, DraftFile.draft_id == Draft.id)
                             .where(DraftFile.source_key == job.payload["source_key"])).first()
     # Only a title the bot gave it (the file's name, or the text's first line), not one the author gave since.
-    if found is None or session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == found[0].id,
-                                                                   AuditEvent.action == "retitle").limit(1)):
+    # Nor a draft the file was only attached to (typed first: its first line was never taken as the title).
+    if found is None or session.scalar(select(AuditEvent.id).where(
+            AuditEvent.draft_id == found[0].id, AuditEvent.action.in_(("retitle", "file.attach"))).limit(1)):
         return None
     draft, before = found[0], found[0].title
     if draft.current_version != 1 or not drafts.compare_and_set(session, draft, (DraftState.editing,),
@@ -138,8 +139,8 @@ class FileDraftJob:
                 if author is None or not author.active:
                     raise UserError("您的账号已停用或不在成员名单中，文件没有成为稿件。如有疑问请联系管理员。")
                 earlier = drafts.same_article_within_the_hour(session, author, drafts.check_title(title), text, now)
-                if earlier is not None and not _kept(session, earlier, media):  # the Word file with the photos,
-                    # after the text was typed: it is #N's (the same file again is a repeat, refused below)
+                if earlier is not None and not photos.has_files(session, earlier.id):  # the Word file with the
+                    # photos, after the text was typed: it is #N's (a file again is a repeat, refused below)
                     self._attach(session, earlier, userid, job, filename, media, now)
                     return
                 draft = drafts.submit(session, author, title, text, now).draft
@@ -191,13 +192,6 @@ class FileDraftJob:
     def _tell(self, userid: str, text: str, job: dict[str, Any], outcome: str) -> None:
         with self._sessions.begin() as session:
             outbox.reply(session, userid, job.get("reply"), text, f"file:{job['source_key']}:{outcome}", self._clock())
-
-
-def _kept(session: Session, draft: Draft, media: Media) -> bool:
-    """Whether the draft keeps this very file already."""
-    digest = hashlib.sha256(media.data).hexdigest()
-    return session.scalar(select(DraftFile.id).where(DraftFile.draft_id == draft.id, DraftFile.sha256 == digest)
-                          .limit(1)) is not None
 
 
 # The names Word, WPS and Windows give a file nobody named: no title (「新建 Microsoft Word 文档 (2)」, 「文档1」).

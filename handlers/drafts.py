@@ -142,7 +142,7 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     sent = submitting.submissions(ctx.session, draft)
     unsent = [s for s in sent if s.state in drafts.UNSENT]
     if draft.state == DraftState.submitted and unsent:
-        failed = submitting.none_sent(ctx.session, draft)
+        failed = drafts.none_sent(ctx.session, draft)
         maybe = "（可能已发出，请先向媒体确认）"
         where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
         state = (f"{'邮件都没有发出' if failed else state}（{where}：待{drafts.editor_named(draft)}重新"

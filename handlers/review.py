@@ -24,7 +24,7 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     例：修改 #12：完整正文……（手机上回车就发送时，写成一行）
     """
     number, text = draft_number_and_text(ctx.command, "修改")
-    draft = get(ctx.session, number)
+    draft = get(ctx.session, number, lock=True)  # the e-mails it may stop are read as they stand
     before, title = current_version(ctx.session, draft), draft.title
     queued = [s.outlet.name for s in submitting.submissions(ctx.session, draft) if s.state == SubmissionState.queued]
     version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
@@ -43,7 +43,8 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
         lines.append("原批准已作废，重新批准后才能投递；" + (f"已通知审核人：{approvers}。" if approvers
                                                            else "暂无可审核的人，已通知管理员。"))
         if queued:  # 投递'd moments ago, or held by the mail server: the old text does not go out
-            lines.append(f"排队待发的邮件（{'、'.join(queued)}）已停发，重新批准后请再「投递 #{number} 媒体」。")
+            lines.append(f"排队待发的邮件（{'、'.join(queued)}）已停发，重新批准后请再发送"
+                         f"「投递 #{number} {' '.join(queued)}」。")
     dropped = review.dropped_appends(ctx.session, draft, before, version)
     if dropped:
         first = dropped[0] if len(dropped[0]) <= 20 else dropped[0][:20] + "…"

@@ -229,22 +229,22 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
             raise Refused(f"这篇稿件已投过：#{row.id}《{title}》，{same}，没有重复投稿。要补充内容请发送"
                           f"「续稿 #{row.id}」，换行写追加的正文；发送「稿件 #{row.id}」可查看它的进度。", row.id)
         if recent and same_article(row.text, text):  # within the hour, the text corrected: a date, a name
-            raise Refused(_a_correction(get(session, row.id), now), row.id)
+            raise Refused(_a_correction(session, get(session, row.id), now), row.id)
     another = None if len(new) < FORWARDED_CHARS else session.execute(
         _SAME_TEXT, {"hash": content_hash(text), "author_id": author.id, "since": now - REPEAT_WINDOW}).first()
     if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
         whose = (f"如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」后再投；"
-                 if another.state in WITHDRAWABLE else f"它{DraftState(another.state).label}；")
+                 if may_withdraw(session, get(session, another.id)) else f"它{DraftState(another.state).label}；")
         raise Refused(f"没有保存：正文与 {another.name} 的稿件 #{another.id}《{another.title}》完全相同，"
                       f"一篇稿件只投一次。{whose}合写的稿件由一人投稿。", another.id)
 
 
-def _a_correction(earlier: Draft, now: datetime) -> str:
+def _a_correction(session: Session, earlier: Draft, now: datetime) -> str:
     """The refusal of a corrected text sent again as a new draft, with the ways on from where the first one is."""
     minutes = max(1, int((now - earlier.created_at).total_seconds() // 60))
     head = (f"没有保存为新稿件：您 {minutes} 分钟前刚投了同题稿件 {earlier.number}《{earlier.title}》，"
             "正文大体相同。")
-    if earlier.state in WITHDRAWABLE:
+    if may_withdraw(session, earlier):
         return (f"{head}如是改正后的稿子，请把改动告诉{editor_named(earlier)}，由编辑修改；"
                 f"或发送「撤回 {earlier.number}」后重新投稿。")
     return (f"{head}它{DraftState(earlier.state).label}，不能再改或撤回：更正请告诉{editor_named(earlier)}；"
@@ -449,6 +449,21 @@ def version(session: Session, draft: Draft, number: int) -> DraftVersion:
         existing = f"现有 v1–v{draft.current_version}" if draft.current_version > 1 else "只有 v1"
         raise NotFound(f"稿件 {draft.number} 没有 v{number}，{existing}。")
     return found
+
+
+def none_sent(session: Session, draft: Draft) -> bool:
+    """Whether a draft given to outlets (投递) reached none: no e-mail of it was handed over (an e-mail's sent_at is
+    set once it was, or may have been) or is being handed over now; then it may still be corrected (修改, the
+    approval void) or withdrawn, as before 投递."""
+    if draft.state != DraftState.submitted:
+        return False
+    rows = session.execute(select(Submission.state, Submission.sent_at).where(Submission.draft_id == draft.id))
+    return all(sent_at is None and state != SubmissionState.sending for state, sent_at in rows)
+
+
+def may_withdraw(session: Session, draft: Draft) -> bool:
+    """Whether 撤回 may still take the draft back: before 投递, or after it while no e-mail of it left."""
+    return draft.state in WITHDRAWABLE or none_sent(session, draft)
 
 
 def approved_version(session: Session, draft: Draft) -> DraftVersion:

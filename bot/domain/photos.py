@@ -38,6 +38,11 @@ def any_in(session: Session, draft_id: int) -> bool:
     return any(_pictures(_content(original), read=False) for original in _originals(session, draft_id))
 
 
+def has_files(session: Session, draft_id: int) -> bool:
+    """Whether the draft keeps a file of its own already (a second would give the outlets its photos twice)."""
+    return session.scalar(select(DraftFile.id).where(DraftFile.draft_id == draft_id).limit(1)) is not None
+
+
 def _originals(session: Session, draft_id: int) -> list[DraftFile]:
     return list(session.scalars(select(DraftFile).where(DraftFile.draft_id == draft_id).order_by(DraftFile.id)))
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.domain import approval_comments, audit, members, submitting
 from bot.domain.drafts import (
-    WITHDRAWABLE,
     acting_editor,
     add_version,
     compare_and_set,
@@ -26,6 +25,8 @@ from bot.domain.drafts import (
     get,
     had_a_hand,
     may_edit,
+    may_withdraw,
+    none_sent,
     retitled,
 )
 from bot.domain.errors import Refused, UsageError
@@ -73,7 +74,7 @@ def revise(session: Session, draft_id: int, member: Member, text: str, now: date
         if draft.state == S.pending:
             raise Refused(f"稿件 {draft.number} 正在审核，不能修改（审核人看的就是这一版）。需要改动请审核人「退回」："
                           f"稿件回到作者 {draft.author.name}，作者修改或原样发回后，再回到编辑这里修改。", draft.id)
-        signed_off = (S.approved, S.submitted) if submitting.none_sent(session, draft) else (S.approved,)
+        signed_off = (S.approved, S.submitted) if none_sent(session, draft) else (S.approved,)
         _require_editor(draft, member, "修改", (S.editing, *signed_off))
         to_state = S.pending if draft.state in signed_off else S.editing
     old = current_version(session, draft)
@@ -361,7 +362,7 @@ def withdraw(session: Session, draft_id: int, member: Member, now: datetime) -> 
         raise Refused(f"稿件 {draft.number} 已撤回，无需再撤回。发送「稿件」查看您的稿件。", draft.id)
     if draft.state == S.published:
         raise Refused(f"稿件 {draft.number} 已刊发，不能撤回。需要更正或撤稿请直接联系刊发的媒体。", draft.id)
-    if draft.state not in WITHDRAWABLE and not submitting.none_sent(session, draft):
+    if not may_withdraw(session, draft):
         raise Refused(f"稿件 {draft.number} 已投递，不能撤回。请直接联系媒体撤稿，"
                       f"并发送「不采用 {draft.number} 媒体名称」登记。", draft.id)
     from_state = S(draft.state)

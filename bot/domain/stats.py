@@ -128,11 +128,15 @@ def figures(session: Session, start: date, end: date, zone: ZoneInfo) -> Figures
 
 def recount(session: Session, submission_id: int, zone: ZoneInfo, also: date | None = None) -> None:
     """Rewrite the cells one submission counts in: its outlet and author in the months it was sent and published
-    (and the month of `also`, the day it was published on before a correction)."""
+    (and the month of `also`, the day it was published on before a correction). One stopped before it was sent
+    (gone: submitting.stop_unsent) counted nowhere."""
     ledger.lock_totals(session)
-    outlet_id, author_id, sent_at, published_on = session.execute(
+    found = session.execute(
         select(Submission.outlet_id, Draft.author_id, Submission.sent_at, Submission.published_on)
-        .join(Draft, Draft.id == Submission.draft_id).where(Submission.id == submission_id)).one()
+        .join(Draft, Draft.id == Submission.draft_id).where(Submission.id == submission_id)).one_or_none()
+    if found is None:
+        return
+    outlet_id, author_id, sent_at, published_on = found
     days = [sent_at.astimezone(zone).date() if sent_at else None, published_on, also]
     for start in sorted({day.replace(day=1) for day in days if day is not None}):
         key, end = ledger.month_key(start), next_month(start)

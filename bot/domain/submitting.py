@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -162,8 +162,8 @@ def start_sending(session: Session, submission_id: int, message_id: str, now: da
     if submission.state not in (SubmissionState.queued, *UNSENT):  # failed, unsure: `outbox retry`
         return None
     draft = submission.draft
-    if not publishable(draft) or submission.version != approved_version(session, draft).number:
-        return None  # withdrawn, or corrected since (the approval void, or given to another version)
+    if not publishable(draft) or (draft.approved_at is not None and submission.queued_at < draft.approved_at):
+        return None  # withdrawn or corrected since, its approval void, or given again after this 投递
     outlet = submission.outlet
     if not outlet.active or not outlet.mailbox:  # retired (媒体 停用) or its mailbox cleared since 投递
         submission.state = SubmissionState.failed
@@ -264,22 +264,11 @@ def mail_described(session: Session, submission_id: int, address: str) -> str:
             f"邮箱有误请发送「媒体 修改 {outlet} 邮箱=地址」）")
 
 
-def none_sent(session: Session, draft: Draft) -> bool:
-    """Whether a draft given to outlets (投递) reached none: no e-mail of it was handed over (an e-mail's sent_at is
-    set once it was, or may have been) or is being handed over now; then it may still be corrected (修改, the
-    approval void) or withdrawn, as before 投递."""
-    if draft.state != S.submitted:
-        return False
-    rows = session.execute(select(Submission.state, Submission.sent_at).where(Submission.draft_id == draft.id))
-    return all(sent_at is None and state != SubmissionState.sending for state, sent_at in rows)
-
-
 def stop_unsent(session: Session, draft: Draft) -> None:
-    """The e-mails still queued of a draft corrected or withdrawn before any left: failed, so none goes out (their
-    sending finds the draft no longer as approved) and a 投递 after a new approval sends the new version."""
-    session.execute(update(Submission).where(Submission.draft_id == draft.id,
-                                             Submission.state == SubmissionState.queued)
-                    .values(state=SubmissionState.failed))
+    """The e-mails still queued of a draft corrected or withdrawn before any left: never sent, so no record of
+    them stays (their outbox rows find none, and send nothing); a 投递 after a new approval sends the new version."""
+    session.execute(delete(Submission).where(Submission.draft_id == draft.id,
+                                             Submission.state == SubmissionState.queued))
 
 
 def publishable(draft: Draft) -> bool:
