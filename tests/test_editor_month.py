@@ -3,6 +3,9 @@ changed, and a draft no outlet got."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 
 from bot import mail
@@ -12,6 +15,21 @@ from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
 from tests.test_delivery import drain
 from tests.test_outlet_mails import RefusesOne, received_by
 from tests.test_publishing import ARTICLE, approved_draft
+
+
+@contextmanager
+def sent_where_南方网_refuses(newsroom: Runtime, mailbox: Mailbox) -> Iterator[ChatDriver]:
+    """#1 approved and given to 南方网 only, whose server refuses the address: no outlet has it."""
+    mailbox.down()
+    box = RefusesOne(port=mailbox.port).up()
+    try:
+        chat = ChatDriver(newsroom)
+        approved_draft(chat)
+        chat.as_member("lisi").says("投递 #1 南方网")
+        drain(newsroom)
+        yield chat
+    finally:
+        box.down()
 
 
 def test_an_outlet_whose_mailbox_was_corrected_can_be_sent_the_draft_at_its_new_address(
@@ -49,18 +67,8 @@ def test_a_draft_whose_every_e_mail_failed_can_still_be_corrected(newsroom: Runt
     the author to ask the outlet to withdraw an article it never received. The draft can only go out with the
     known error. Expected: while no e-mail of it has left (or may have), 修改 works as after approval (a new
     version, the approval voided and asked again)."""
-    mailbox.down()
-    box = RefusesOne(port=mailbox.port).up()
-    try:
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
-        lisi = chat.as_member("lisi")
-        lisi.says("投递 #1 南方网")
-        drain(newsroom)
-        assert box.messages == []
-        reply = lisi.says("修改 #1\n" + ARTICLE.replace("4月22日", "4月23日"))
-    finally:
-        box.down()
+    with sent_where_南方网_refuses(newsroom, mailbox) as chat:
+        reply = chat.as_member("lisi").says("修改 #1\n" + ARTICLE.replace("4月22日", "4月23日"))
     with newsroom.sessions.begin() as session:
         versions = session.scalars(select(DraftVersion.number)).all()
     assert sorted(versions) == [1, 2], reply
@@ -98,21 +106,13 @@ def test_a_corrected_draft_no_outlet_got_goes_out_as_corrected_or_is_withdrawn(
     """After the fix above: 「稿件 #1」 offers 修改 while no e-mail left; the corrected text needs the approver
     again, and the next 投递 to the outlet whose send failed carries v2, not the v1 that failed. A draft none of
     whose e-mails left may also be withdrawn (it was refused, telling the author to ask the outlet)."""
-    mailbox.down()
-    box = RefusesOne(port=mailbox.port).up()
-    try:
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
+    with sent_where_南方网_refuses(newsroom, mailbox) as chat:
         lisi = chat.as_member("lisi")
-        lisi.says("投递 #1 南方网")
-        drain(newsroom)
         assert "要先改正文请「修改 #1」，改后重新批准" in lisi.says("稿件 #1")
         reply = lisi.says("修改 #1\n" + ARTICLE.replace("4月22日", "4月23日"))
         assert "原批准已作废" in reply, reply
         assert "批准后才能投递" in lisi.says("投递 #1 南方网")
         assert "已批准" in chat.as_member("wangwu").says("批准 #1")
-    finally:
-        box.down()
     mailbox.up()
     chat.as_member("admin").says("媒体 修改 南方网 邮箱=tougao@southcn.example")
     assert "已排队投递" in lisi.says("投递 #1 南方网")
@@ -124,16 +124,8 @@ def test_a_corrected_draft_no_outlet_got_goes_out_as_corrected_or_is_withdrawn(
 
 
 def test_a_draft_none_of_whose_e_mails_left_may_be_withdrawn(newsroom: Runtime, mailbox: Mailbox) -> None:
-    mailbox.down()
-    box = RefusesOne(port=mailbox.port).up()
-    try:
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
-        chat.as_member("lisi").says("投递 #1 南方网")
-        drain(newsroom)
+    with sent_where_南方网_refuses(newsroom, mailbox) as chat:
         assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
-    finally:
-        box.down()
 
 
 def test_the_editor_hears_within_the_hour_when_the_mail_server_is_down(

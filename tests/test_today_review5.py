@@ -9,7 +9,8 @@ from bot.runtime import Runtime
 from models import Draft, DraftState, DraftVersion, Lead
 from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
 from tests.test_delivery import drain
-from tests.test_outlet_mails import RefusesOne, received_by
+from tests.test_editor_month import sent_where_南方网_refuses
+from tests.test_outlet_mails import received_by
 from tests.test_publishing import ARTICLE, approved_draft
 
 
@@ -25,16 +26,8 @@ def test_a_withdrawn_draft_is_not_mailed_by_outbox_retry_of_its_dead_letter(
     「处理后可运行 newsbot outbox retry N 重新发送」; the next day the admin fixes the mailbox and runs
     `newsbot outbox retry --all-dead`. Today the withdrawn article is mailed to 南方网 (start_sending never looks at
     the draft). Expected: a withdrawn draft (likewise one 修改'd back to 待审核) is never mailed by a retry."""
-    mailbox.down()
-    box = RefusesOne(port=mailbox.port).up()
-    try:
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
-        chat.as_member("lisi").says("投递 #1 南方网")
-        drain(newsroom)
+    with sent_where_南方网_refuses(newsroom, mailbox) as chat:
         assert "已撤回" in chat.as_member("zhangsan").says("撤回 #1")
-    finally:
-        box.down()
     mailbox.up()  # the outlet's address works again
     with newsroom.sessions.begin() as session:
         assert outbox.retry(session, None, clock()) >= 1
@@ -83,19 +76,11 @@ def test_a_draft_whose_only_failed_e_mail_was_marked_不采用_may_still_be_with
     撤稿」 — no outlet ever had it, and 修改 is refused alike. review.none_sent counts only `failed` e-mails, so
     following the bot's own advice (不采用) locks the draft for good. Expected: a draft no e-mail of which left
     (no submission with sent_at; failed or not_used ones) may be withdrawn or corrected."""
-    mailbox.down()
-    box = RefusesOne(port=mailbox.port).up()
-    try:
-        chat = ChatDriver(newsroom)
-        approved_draft(chat)
+    with sent_where_南方网_refuses(newsroom, mailbox) as chat:
         lisi = chat.as_member("lisi")
-        lisi.says("投递 #1 南方网")
-        drain(newsroom)
         assert "不采用 #1 媒体名称" in lisi.says("稿件 #1")
         lisi.says("不采用 #1 南方网")
         reply = chat.as_member("zhangsan").says("撤回 #1")
-    finally:
-        box.down()
     assert _state(newsroom) == DraftState.withdrawn, reply
 
 
