@@ -166,7 +166,8 @@ class FileDraftJob:
             outbox.notify(session, [draft.editor.userid],
                           f"作者 {draft.author.name} 给稿件 {draft.number}《{draft.title}》补发了文件"
                           f"{quoted(filename)}，已附在稿件上（文件里的照片随稿件投递）。"
-                          "文件的文字与稿件如有出入，请核对后「修改」。",
+                          "文件里的文字没有替换稿件正文；作者如在文件里改过内容，"
+                          f"请与作者核对后「修改 {draft.number}」。",
                           f"file:{source_key}:attached", now)
         outbox.reply(session, userid, job["reply"],
                      f"文件{quoted(filename)}与您刚投的稿件 {draft.number}《{draft.title}》是同一篇，已附在这篇稿件上，"

@@ -169,7 +169,7 @@ class MailTransport:
             with self._sessions.begin() as session:
                 submitting.not_sent(session, submission_id)
                 if isinstance(exc, RetryLater) and now - message.created_at >= submitting.MAIL_LATE:
-                    submitting.mail_late(session, submission_id, str(exc), now)
+                    submitting.mail_late(session, submission_id, not exc.counts, now)  # uncounted: a setting
             raise
         with self._sessions.begin() as session:  # on its own: whatever happens next, the outlet got its e-mail
             submitting.mail_sent(session, submission_id, message_id, self._clock())

@@ -145,9 +145,9 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         failed = drafts.none_sent(ctx.session, draft)
         maybe = "（可能已发出，请先向媒体确认）"
         where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
+        first = f"；要先改正文，请发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if failed else ""
         state = (f"{'邮件都没有发出' if failed else state}（{where}：待{drafts.editor_named(draft)}重新"
-                 f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」"
-                 f"{f'；要先改正文请「修改 {draft.number}」，改后重新批准' if failed else ''}）")
+                 f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」{first}）")
     versions = drafts.versions(ctx.session, draft)
     lines = [
         f"{draft.number}《{draft.title}》",

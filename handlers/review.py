@@ -26,7 +26,9 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     number, text = draft_number_and_text(ctx.command, "修改")
     draft = get(ctx.session, number, lock=True)  # the e-mails it may stop are read as they stand
     before, title = current_version(ctx.session, draft), draft.title
-    queued = [s.outlet.name for s in submitting.submissions(ctx.session, draft) if s.state == SubmissionState.queued]
+    earlier = submitting.submissions(ctx.session, draft)
+    queued = [s.outlet.name for s in earlier if s.state == SubmissionState.queued]
+    again = [s.outlet.name for s in earlier if s.state in (SubmissionState.queued, SubmissionState.failed)]
     version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
     state = DraftState(draft.state).label
     retitled = f"标题已改为《{draft.title}》（原为《{title}》）" if draft.title != title else ""
@@ -42,9 +44,9 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
         approvers = "、".join(a.name for a in review.eligible_approvers(ctx.session, draft))
         lines.append("原批准已作废，重新批准后才能投递；" + (f"已通知审核人：{approvers}。" if approvers
                                                            else "暂无可审核的人，已通知管理员。"))
-        if queued:  # 投递'd moments ago, or held by the mail server: the old text does not go out
-            lines.append(f"排队待发的邮件（{'、'.join(queued)}）已停发，重新批准后请再发送"
-                         f"「投递 #{number} {' '.join(queued)}」。")
+        if again:  # 投递'd moments ago, held by the mail server, or failed: none of it went out
+            stopped = f"排队待发的邮件（{'、'.join(queued)}）已停发；" if queued else ""
+            lines.append(f"{stopped}重新批准后请再发送「投递 #{number} {' '.join(again)}」。")
     dropped = review.dropped_appends(ctx.session, draft, before, version)
     if dropped:
         first = dropped[0] if len(dropped[0]) <= 20 else dropped[0][:20] + "…"

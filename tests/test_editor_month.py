@@ -108,7 +108,7 @@ def test_a_corrected_draft_no_outlet_got_goes_out_as_corrected_or_is_withdrawn(
     whose e-mails left may also be withdrawn (it was refused, telling the author to ask the outlet)."""
     with sent_where_南方网_refuses(newsroom, mailbox) as chat:
         lisi = chat.as_member("lisi")
-        assert "要先改正文请「修改 #1」，改后重新批准" in lisi.says("稿件 #1")
+        assert "要先改正文，请发送「修改 #1」和完整正文，改后需审核人重新批准" in lisi.says("稿件 #1")
         reply = lisi.says("修改 #1\n" + ARTICLE.replace("4月22日", "4月23日"))
         assert "原批准已作废" in reply, reply
         assert "批准后才能投递" in lisi.says("投递 #1 南方网")
@@ -138,7 +138,7 @@ def test_the_editor_hears_within_the_hour_when_the_mail_server_is_down(
     approved_draft(chat)
     mailbox.down()
     chat.as_member("lisi").says("投递 #1 韶关日报")
-    late = "的邮件投递一小时后仍未发出"
+    late = "投递已一小时，发给韶关日报的邮件还没有发出（暂时连不上邮件服务器，会继续自动重试）"
     for _ in range(5):
         drain(newsroom)
         clock.advance(minutes=10)

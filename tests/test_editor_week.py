@@ -204,7 +204,7 @@ def test_a_draft_whose_only_mail_failed_is_not_shown_as_sent_and_stays_in_the_ed
     detail = chat.as_member("lisi").says("稿件 #1")
     listing = chat.as_member("lisi").says("稿件")
     assert ("状态：邮件都没有发出（韶关日报：待编辑 李四重新「投递 #1 媒体名称」；不再投请「不采用 #1 媒体名称」；"
-            "要先改正文请「修改 #1」，改后重新批准）"
+            "要先改正文，请发送「修改 #1」和完整正文，改后需审核人重新批准）"
             in detail), detail
     assert "#1《乐昌开展世界地球日宣传》已投递（有媒体的邮件未确认发出）" in listing, listing
     mailbox.up()

@@ -111,7 +111,7 @@ def test_mail_held_for_a_wrong_smtp_setting_does_not_go_out_after_the_editor_cor
     with newsroom.sessions.begin() as session:
         versions = session.scalars(select(DraftVersion.number)).all()
     assert sorted(versions) == [1, 2], reply
-    assert "排队待发的邮件（南方网）已停发，重新批准后请再发送「投递 #1 南方网」" in reply, reply
+    assert "排队待发的邮件（南方网）已停发；重新批准后请再发送「投递 #1 南方网」" in reply, reply
     for message in received_by(mailbox, "news@southcn.example"):
         assert "4月22日" not in message.get_body(("plain",)).get_content(), reply
 

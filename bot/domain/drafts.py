@@ -234,7 +234,8 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
         _SAME_TEXT, {"hash": content_hash(text), "author_id": author.id, "since": now - REPEAT_WINDOW}).first()
     if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
         whose = (f"如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」后再投；"
-                 if may_withdraw(session, get(session, another.id)) else f"它{DraftState(another.state).label}；")
+                 if may_withdraw(session, get(session, another.id))
+                 else f"该稿件{DraftState(another.state).label}，不能再投；")
         raise Refused(f"没有保存：正文与 {another.name} 的稿件 #{another.id}《{another.title}》完全相同，"
                       f"一篇稿件只投一次。{whose}合写的稿件由一人投稿。", another.id)
 

@@ -81,8 +81,8 @@ def enable_schedule(session: Session, schedule_id: str, enabled: bool, zone: Zon
         return schedule, ""
     if not enabled and found is not None:  # the only way to call one meeting off stops every later one too
         when = found[0].astimezone(zone)
-        later = (f"以后每月的例会和例会通知也都停止，发送「日程 启用 {MEETING}」恢复；只取消这一次的，"
-                 f"请在{day_name(when)} {when:%H:%M}以后恢复。")
+        later = (f"下月起的例会和例会通知也会一并停止。如只取消这一次，请在{day_name(when)} {when:%H:%M}以后"
+                 "发送「日程 启用 例会」，下月例会照常。")
         if not announced(session, found[0]):
             return schedule, later
         key, told, lines = "meeting-cancelled", f"已通知的例会取消，已在工作群发出。\n{later}", [

@@ -69,7 +69,7 @@ def send_to_outlets(session: Session, draft_id: int, member: Member, words: list
     result = Sent()
     for outlet in dict.fromkeys(targets):
         earlier = done.get(outlet.id)
-        moved = (earlier is not None and earlier.state == SubmissionState.sent
+        moved = (earlier is not None and earlier.state == SubmissionState.sent and bool(outlet.mailbox)
                  and _mailbox(earlier) != outlet.mailbox.lower())
         if earlier is not None and earlier.state == SubmissionState.unsure and words == ["全部"]:
             result.unsure.append(outlet)  # a second copy only when the editor found it did not arrive
@@ -213,17 +213,23 @@ def mail_sent(session: Session, submission_id: int, message_id: str, now: dateti
 MAIL_LATE = timedelta(hours=1)
 
 
-def mail_late(session: Session, submission_id: int, problem: str, now: datetime) -> None:
-    """An e-mail not sent an hour after its 投递 (the mail server down, a setting wrong): its editor hears once, and
-    why, not at its dead letter a day later — news is timely, and the outlet can be told another way meanwhile."""
+def mail_late(session: Session, submission_id: int, setting: bool, now: datetime) -> None:
+    """E-mail not sent an hour after its 投递 (the mail server down, or a `setting` wrong, which the admins were
+    told of): the editor hears once for the 投递, naming the outlets still waiting — not at the dead letter a day
+    later: news is timely, and the outlets can be told another way meanwhile."""
     submission = session.get(Submission, submission_id)
     if submission is None:
         return
     draft = submission.draft
+    waiting = session.scalars(select(Outlet.name).join(Submission, Submission.outlet_id == Outlet.id).where(
+        Submission.draft_id == draft.id, Submission.queued_at == submission.queued_at,
+        Submission.state.in_((SubmissionState.queued, SubmissionState.sending))).order_by(Submission.id)).all()
+    why = "邮件服务器设置有误，已通知管理员，改好后自动发出" if setting else "暂时连不上邮件服务器，会继续自动重试"
+    outlets = "、".join(waiting) or submission.outlet.name
     outbox.notify(session, editor_or_admins(session, draft),
-                  f"稿件 {draft.number}《{draft.title}》给{submission.outlet.name}的邮件投递一小时后仍未发出"
-                  f"（{problem}），会继续自动重试。时效性强的稿件，可先用电话或微信告知媒体。",
-                  f"mail-late:{submission.id}:{submission.message_id[:150]}", now)
+                  f"稿件 {draft.number}《{draft.title}》投递已一小时，发给{outlets}的邮件还没有发出（{why}）。"
+                  "时效性强的稿件，可先用电话或微信告知媒体。",
+                  f"mail-late:{draft.id}:{submission.queued_at.isoformat()}", now)
 
 
 def mail_failed(session: Session, submission_id: int, error: str, now: datetime, attempt: str,
