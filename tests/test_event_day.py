@@ -111,3 +111,17 @@ def test_a_bare_批准_just_after_another_approver_took_the_draft_approves_nothi
     clock.advance(minutes=11)
     assert "已批准" in chat.as_member("wangwu").says("批准")
     assert state(chat, 2) == DraftState.approved
+
+
+def test_a_bare_批准_just_after_the_author_withdrew_the_draft_approves_nothing(chat: ChatDriver) -> None:
+    """王五 reads #1 on his phone while its author withdraws it; his bare 「批准」 a minute later approved #2, which
+    he never opened (found by a review of the day's races). A withdrawal from 待审核 counts as a decision too."""
+    units(chat)
+    for who, title in (("c1", "防汛救灾志愿服务"), ("c2", "坪石镇灾后复产")):
+        chat.as_member(who).says(f"投稿 {title}\n{TEXT.replace('7月20日', '7月' + str(len(title)) + '日')}")
+    for number in (1, 2):
+        assert "已送审" in chat.as_member(editor_of(chat, number)).says(f"送审 #{number}")
+    assert "已撤回" in chat.as_member("c1").says("撤回 #1")
+    reply = chat.as_member("wangwu").says("批准")
+    assert state(chat, 2) == DraftState.pending, reply
+    assert "稿件 #1《防汛救灾志愿服务》刚由 陈一 撤回" in reply and "「批准 #2」" in reply, reply

@@ -199,6 +199,7 @@ _REPEAT: CompoundSelect[tuple[int, str, datetime, str]] = union_all(
            Draft.title == bindparam("title"), Draft.state != DraftState.withdrawn))
 OVERLAP_WINDOW = timedelta(hours=1)  # the Word file, then its text pasted (or the other way round): minutes apart
 FORWARDED_CHARS = 50  # an article, forwarded; two short texts (「见附件」「详见图片」) may agree by chance
+_SAME_TEXT_LOCK = 0x64726166  # "draf": the advisory lock class of a text's hash, held while 投稿 checks it
 # Another member's draft of this week with this very text (by the versions' hash index: a forwarded article).
 _SAME_TEXT: Select[int, str, str, str] = (
     select(Draft.id, Draft.title, Draft.state, Member.name)
@@ -230,8 +231,14 @@ def _refuse_a_repeat(session: Session, author: Member, title: str, text: str, no
                           f"「续稿 #{row.id}」，换行写追加的正文；发送「稿件 #{row.id}」可查看它的进度。", row.id)
         if recent and same_article(row.text, text):  # within the hour, the text corrected: a date, a name
             raise Refused(_a_correction(session, get(session, row.id), now), row.id)
-    another = None if len(new) < FORWARDED_CHARS else session.execute(
-        _SAME_TEXT, {"hash": content_hash(text), "author_id": author.id, "since": now - REPEAT_WINDOW}).first()
+    another = None
+    if len(new) >= FORWARDED_CHARS:
+        digest = content_hash(text)
+        if session.get_bind().dialect.name == "postgresql":  # two members forwarding it at once take turns (each
+            # locks only their own row); SQLite runs one transaction at a time anyway
+            session.execute(select(func.pg_advisory_xact_lock(_SAME_TEXT_LOCK, int(digest[:7], 16))))
+        another = session.execute(_SAME_TEXT, {"hash": digest, "author_id": author.id,
+                                               "since": now - REPEAT_WINDOW}).first()
     if another is not None:  # one article, one draft: two would go to two editors, two mailboxes, two rewards
         whose = (f"如这篇应由您投稿，请 {another.name} 或管理员发送「撤回 #{another.id}」后再投；"
                  if may_withdraw(session, get(session, another.id))
@@ -256,9 +263,10 @@ def same_article_within_the_hour(session: Session, author: Member, title: str, t
                                  now: datetime) -> Draft | None:
     """The author's draft of this title from the last hour, still with its editor, of which `text` is much the
     same article (a Word file with the photos, sent after the text was typed): the file belongs to it."""
-    for row in session.execute(_REPEAT, {"author_id": author.id, "since": now - OVERLAP_WINDOW, "title": title}):
+    for row in session.execute(_REPEAT, {"author_id": author.id, "since": now - OVERLAP_WINDOW, "title": title}).all():
         if row.state == DraftState.editing and same_article(row.text, text):
-            return get(session, row.id)
+            draft = get(session, row.id, lock=True)  # a 送审 or 撤回 at the same moment comes wholly before or after
+            return draft if draft.state == DraftState.editing else None
     return None
 
 

@@ -220,14 +220,15 @@ def another_pending_titled(session: Session, draft_id: int, titles: list[str]) -
 
 
 JUST_DECIDED = timedelta(minutes=10)  # a draft read on a phone while another approver decided it
+_DECISIONS = {"approve": "批准", "return": "退回", "withdraw": "撤回"}
 
 
 def decided_by_another(session: Session, approver: Member, now: datetime) -> tuple[Draft, str, str] | None:
-    """A draft `approver` could approve that another approver approved or returned moments ago, with their name and
-    the word for it: a bare 「批准」 typed while reading it is not meant for the one draft left."""
+    """A draft `approver` could approve that another approver approved or returned, or its author withdrew, moments
+    ago, with their name and the word for it: a bare 「批准」 typed while reading it is not meant for the one left."""
     events = session.execute(select(AuditEvent.draft_id, AuditEvent.action, Member.name)
                              .join(Member, Member.userid == AuditEvent.actor)
-                             .where(AuditEvent.action.in_(("approve", "return")), AuditEvent.at >= now - JUST_DECIDED,
+                             .where(AuditEvent.action.in_(_DECISIONS), AuditEvent.at >= now - JUST_DECIDED,
                                     AuditEvent.from_state == S.pending, AuditEvent.actor != approver.userid,
                                     AuditEvent.draft_id.is_not(None))
                              .order_by(AuditEvent.id.desc())).all()
@@ -236,7 +237,7 @@ def decided_by_another(session: Session, approver: Member, now: datetime) -> tup
         if draft.state == S.pending:  # waiting again (corrected since): a bare 批准 may be for it
             continue
         if any(member.id == approver.id for member in eligible_approvers(session, draft)):
-            return draft, name, "批准" if action == "approve" else "退回"
+            return draft, name, _DECISIONS[action]
     return None
 
 

@@ -184,10 +184,10 @@ def _locked(session: Session, submission_id: int) -> Submission | None:
     """The submission, read once its draft is locked as 投递, 刊发 and 不采用 lock it: a draft's submissions change
     together, never one written over another's 刊发."""
     submission = session.get(Submission, submission_id)
-    if submission is not None:
-        get(session, submission.draft_id, lock=True)
-        session.refresh(submission)
-    return submission
+    if submission is None:
+        return None
+    get(session, submission.draft_id, lock=True)
+    return session.get(Submission, submission_id, populate_existing=True)  # None: stopped meanwhile (修改, 撤回)
 
 
 def not_sent(session: Session, submission_id: int) -> None:
