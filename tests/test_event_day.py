@@ -92,6 +92,15 @@ def test_the_corrected_article_sent_as_续稿_is_not_appended(chat: ChatDriver, 
     assert "已追加" in chat.as_member("c1").says("续稿 #1\n活动共发放大米200袋、食用油100桶，清理淤泥30余吨。")
 
 
+def two_waiting(chat: ChatDriver) -> None:
+    """#1《防汛救灾志愿服务》 by 陈一 and #2《坪石镇灾后复产》 by 陈二, both sent for approval."""
+    units(chat)
+    for who, title in (("c1", "防汛救灾志愿服务"), ("c2", "坪石镇灾后复产")):
+        chat.as_member(who).says(f"投稿 {title}\n{TEXT.replace('7月20日', '7月' + str(len(title)) + '日')}")
+    for number in (1, 2):
+        assert "已送审" in chat.as_member(editor_of(chat, number)).says(f"送审 #{number}")
+
+
 def test_a_bare_批准_just_after_another_approver_took_the_draft_approves_nothing(chat: ChatDriver,
                                                                                clock: FrozenClock) -> None:
     """Two drafts wait: #1 and #2. 王五, between meetings, opens #1 on his phone and reads it; meanwhile 周七 approves
@@ -99,11 +108,7 @@ def test_a_bare_批准_just_after_another_approver_took_the_draft_approves_nothi
     and its editor is told to send it out. 王五's 「稿件 #1 已由 周七 批准」 notice reaches him after the fact.
     Now within ten minutes of another approver's decision on a draft he could have approved, a bare 批准 approves
     nothing and names both: the one decided, and 「批准 #2」 for the one left. Later it approves the one left."""
-    units(chat)
-    for who, title in (("c1", "防汛救灾志愿服务"), ("c2", "坪石镇灾后复产")):
-        chat.as_member(who).says(f"投稿 {title}\n{TEXT.replace('7月20日', '7月' + str(len(title)) + '日')}")
-    for number in (1, 2):
-        assert "已送审" in chat.as_member(editor_of(chat, number)).says(f"送审 #{number}")
+    two_waiting(chat)
     assert "已批准" in chat.as_member("zhouqi").says("批准 #1")
     reply = chat.as_member("wangwu").says("批准")  # meant #1, seconds after 周七
     assert state(chat, 2) == DraftState.pending, reply
@@ -116,11 +121,7 @@ def test_a_bare_批准_just_after_another_approver_took_the_draft_approves_nothi
 def test_a_bare_批准_just_after_the_author_withdrew_the_draft_approves_nothing(chat: ChatDriver) -> None:
     """王五 reads #1 on his phone while its author withdraws it; his bare 「批准」 a minute later approved #2, which
     he never opened (found by a review of the day's races). A withdrawal from 待审核 counts as a decision too."""
-    units(chat)
-    for who, title in (("c1", "防汛救灾志愿服务"), ("c2", "坪石镇灾后复产")):
-        chat.as_member(who).says(f"投稿 {title}\n{TEXT.replace('7月20日', '7月' + str(len(title)) + '日')}")
-    for number in (1, 2):
-        assert "已送审" in chat.as_member(editor_of(chat, number)).says(f"送审 #{number}")
+    two_waiting(chat)
     assert "已撤回" in chat.as_member("c1").says("撤回 #1")
     reply = chat.as_member("wangwu").says("批准")
     assert state(chat, 2) == DraftState.pending, reply
