@@ -26,7 +26,8 @@ def revise(msg: Incoming, ctx: Context) -> Reply:
     number, text = draft_number_and_text(ctx.command, "修改")
     draft = get(ctx.session, number, lock=True)  # the e-mails it may stop are read as they stand
     before, title = current_version(ctx.session, draft), draft.title
-    earlier = submitting.submissions(ctx.session, draft)
+    # Only a sent draft has e-mails a 修改 may stop (none of them left); other drafts skip the query.
+    earlier = submitting.submissions(ctx.session, draft) if draft.state == DraftState.submitted else []
     queued = [s.outlet.name for s in earlier if s.state == SubmissionState.queued]
     again = [s.outlet.name for s in earlier if s.state in (SubmissionState.queued, SubmissionState.failed)]
     version = review.revise(ctx.session, number, ctx.member, text, ctx.now)
