@@ -141,13 +141,19 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}{late}）"
     sent = submitting.submissions(ctx.session, draft)
     unsent = [s for s in sent if s.state in drafts.UNSENT]
-    if draft.state == DraftState.submitted and unsent:
-        failed = drafts.none_sent(ctx.session, draft)
-        maybe = "（可能已发出，请先向媒体确认）"
-        where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
-        first = f"；要先改正文，请发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if failed else ""
-        state = (f"{'邮件都没有发出' if failed else state}（{where}：待{drafts.editor_named(draft)}重新"
-                 f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」{first}）")
+    queued = [s.outlet.name for s in sent if s.state == SubmissionState.queued]
+    if draft.state == DraftState.submitted and (unsent or queued):
+        none_sent = drafts.none_sent(ctx.session, draft)
+        revise = f"改正文，请发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if none_sent else ""
+        if unsent:
+            maybe = "（可能已发出，请先向媒体确认）"
+            where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
+            state = (f"{'邮件都没有发出' if none_sent else state}（{where}：待{drafts.editor_named(draft)}重新"
+                     f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」"
+                     f"{'；要先' + revise if revise else ''}）")
+        else:  # held by the mail server or its setting: they go out by themselves
+            state = (f"{'邮件都还没有发出' if none_sent else state}（给{'、'.join(queued)}的邮件正排队等待发送，"
+                     f"会自动发出{'；要在发出前' + revise if revise else ''}）")
     versions = drafts.versions(ctx.session, draft)
     lines = [
         f"{draft.number}《{draft.title}》",
