@@ -192,8 +192,15 @@ def training_reminder(ctx: JobContext) -> int:
     """每年…开展通讯员培训: each admin is asked, 1:1, to arrange the year's training for the correspondents
     (the group, if there is no admin yet: the reminder is not lost)."""
     year = ctx.fire.year
+    held = trainings.of_year(ctx.session, year)  # the trainer came early in the year: it is on the record
+    if held:
+        done = "、".join(f"{day_name(e.training.day)} {e.training.title}" for e in held[:3])
+        arrange = (f"{year}年已登记通讯员培训 {len(held)} 次：{done}{'等' if len(held) > 3 else ''}"
+                   f"（发送「培训 {year}」查看）。如还要安排培训，定下后在例会上通知大家")
+    else:
+        arrange = f"请安排{year}年的培训（时间、主讲人、内容），定下后在例会上通知大家"
     text = (f"年度通讯员培训提醒：按局里的做法，每年邀请省、市上级主管部门经验丰富的宣传工作者来局开展通讯员培训，"
-            f"并鼓励年轻干部参加各类新闻写作培训。请安排{year}年的培训（时间、主讲人、内容），定下后在例会上通知大家；"
+            f"并鼓励年轻干部参加各类新闻写作培训。{arrange}；"
             "培训后发送「培训 登记 日期 名称 主讲 …」，第二行写参加人员，记入培训台账。")
     admins = members.with_role(ctx.session, Role.admin)
     if not admins:

@@ -1,0 +1,46 @@
+"""Practices of the office's own account (lechang-publicity-work-2019.txt) run over a year through the chat and the
+calendar. Found by a review: each docstring says what a user does, what happened, and what should happen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.scheduler import Calendar
+from tests.conftest import ChatDriver, FrozenClock
+from tests.test_calendar import group_messages, only
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.fixture
+def cal(chat: ChatDriver, clock: FrozenClock) -> Calendar:
+    return Calendar(chat.runtime.sessions, chat.runtime.settings, clock, worker="test")
+
+
+def year_end_post(chat: ChatDriver) -> str:
+    [post] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
+    return str(post.payload["markdown"]["content"])
+
+
+def test_the_march_training_reminder_knows_the_training_already_held_this_year(
+        chat: ChatDriver, cal: Calendar, clock: FrozenClock) -> None:
+    """「每年均会邀请省、市上级主管部门经验丰富的宣传工作者前来该局开展通讯员培训」: in 2027 the 省厅 trainer came on
+    February 26 and the admin recorded it (培训 登记 2月26日 …). On March 1 every admin still reads 「请安排2027年的
+    培训（时间、主讲人、内容）」, as if the year had none: the reminder ignores the record it asks them to keep.
+    Expected: it names the training already recorded this year, and asks only about any further one."""
+    only(chat.runtime, "training_reminder")
+    clock.current = local(2027, 2, 26, 17, 0)
+    recorded = chat.as_member("admin").says("培训 登记 2月26日 省厅通讯员培训班 主讲 省厅宣传处\n张三、李四")
+    assert "已登记培训 #1" in recorded
+    clock.current = local(2027, 3, 1, 9, 0)
+    assert cal.tick() == [("training_reminder", "2027-03-01T09:00:00", "done")]
+    [asked] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("training:")]
+    assert "请安排2027年的培训（时间、主讲人、内容）" not in asked, asked
+    assert "2027年已登记通讯员培训 1 次：2月26日 省厅通讯员培训班" in asked, asked
