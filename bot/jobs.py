@@ -227,6 +227,8 @@ def year_end(ctx: JobContext) -> int:
     if trained:
         lines.append(f"全年通讯员培训 {len(trained)} 次，共 {sum(e.attendees for e in trained)} 人次参加"
                      f"（发送「培训 {year}」查看）。")
+    else:  # 每年…开展通讯员培训: a year without one is news, as the year's summary says
+        lines.append("全年没有登记通讯员培训。")
     if so_far:
         lines.append(f"此后登记的刊发仍计入全年：发送「排行 {year}」查看最新排行。")
     lines.append(f"年度宣传工作总结的数据素材：管理员发送「导出 总结 {year}」获取。")

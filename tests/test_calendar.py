@@ -432,7 +432,7 @@ def test_year_end_ranking(chat: ChatDriver, cal: Calendar, clock: FrozenClock) -
     [message] = [m for m in group_messages(chat.runtime) if m.dedupe_key.startswith("yearend:")]
     assert message.payload["markdown"]["content"] == "\n".join([
         "**2026年度用稿排行（优秀通讯员评选参考，截至12月28日）**", "1. 张三（办公室）3 分，1 篇", "部门：办公室 3 分",
-        "此后登记的刊发仍计入全年：发送「排行 2026」查看最新排行。",
+        "全年没有登记通讯员培训。", "此后登记的刊发仍计入全年：发送「排行 2026」查看最新排行。",
         "年度宣传工作总结的数据素材：管理员发送「导出 总结 2026」获取。", "全年刊发稿件 1 篇：",
         "· 《乐昌开展地质灾害应急演练》韶关日报"])
 

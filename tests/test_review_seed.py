@@ -44,3 +44,15 @@ def test_the_march_training_reminder_knows_the_training_already_held_this_year(
     [asked] = [m.payload["text"]["content"] for m in chat.outbox() if m.dedupe_key.startswith("training:")]
     assert "请安排2027年的培训（时间、主讲人、内容）" not in asked, asked
     assert "2027年已登记通讯员培训 1 次：2月26日 省厅通讯员培训班" in asked, asked
+
+
+def test_the_year_end_post_says_when_the_year_had_no_training(chat: ChatDriver, cal: Calendar,
+                                                              clock: FrozenClock) -> None:
+    """The yearly 通讯员培训 (每年均会邀请…开展通讯员培训) did not happen in 2026: the March reminder was not acted on
+    and nothing was recorded. The year-end post, the one report the whole group reads, counts a year's trainings
+    when there were some and says nothing when there were none, so the missed yearly step goes unremarked (the
+    admins' 导出 总结 does say 「全年没有登记通讯员培训」). Expected: the post says so too."""
+    only(chat.runtime, "year_end")
+    clock.current = local(2026, 12, 28, 10, 0)
+    assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
+    assert "全年没有登记通讯员培训" in year_end_post(chat)
