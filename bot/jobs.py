@@ -229,6 +229,11 @@ def year_end(ctx: JobContext) -> int:
                      f"（发送「培训 {year}」查看）。")
     else:  # 每年…开展通讯员培训: a year without one is news, as the year's summary says
         lines.append("全年没有登记通讯员培训。")
+    # 主题宣传: the theme days' calls ask for drafts to be filed in their series 「年终统计」.
+    series = [c for c in topics.counts(ctx.session, start, end, ctx.settings.zone) if c.drafts or c.published]
+    if series:
+        lines.append("专题（主题宣传、系列报道）：" + "；".join(f"{c.name} 投稿 {c.drafts} 篇、刊发 {c.published} 篇"
+                                                             for c in series) + "。")
     if so_far:
         lines.append(f"此后登记的刊发仍计入全年：发送「排行 {year}」查看最新排行。")
     lines.append(f"年度宣传工作总结的数据素材：管理员发送「导出 总结 {year}」获取。")

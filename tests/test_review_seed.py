@@ -56,3 +56,25 @@ def test_the_year_end_post_says_when_the_year_had_no_training(chat: ChatDriver, 
     clock.current = local(2026, 12, 28, 10, 0)
     assert cal.tick() == [("year_end", "2026-12-28T10:00:00", "done")]
     assert "全年没有登记通讯员培训" in year_end_post(chat)
+
+
+def test_the_year_end_post_counts_the_theme_days_series_the_call_promised(chat: ChatDriver, cal: Calendar,
+                                                                          clock: FrozenClock) -> None:
+    """用好主题宣传 (学雷锋日, 土地日, …): the call for drafts tells the group 「投稿后发送「专题 #编号 学雷锋日」归入
+    主题宣传，年终统计」. 张三 does so and the article is published. At the year's end the group's post has the ranking,
+    the trainings and the articles, but no word of the 主题宣传 series the members were asked to file their drafts
+    under for that count. Expected: the year-end post gives each series' drafts and publications of the year."""
+    clock.current = local(2026, 2, 1, 9, 0)
+    only(chat.runtime, "theme_day_calls", "year_end")
+    clock.current = local(2026, 2, 23, 9, 0)
+    cal.tick()  # 学雷锋日征稿, which opens the series
+    clock.current = local(2026, 3, 5, 10, 0)
+    text = "今天，乐昌市国土资源局开展学雷锋活动。" * 8
+    chat.as_member("zhangsan").says(f"投稿 乐昌国土局开展学雷锋志愿服务活动\n{text}")
+    assert "已归入专题「学雷锋日」" in chat.as_member("zhangsan").says("专题 #1 学雷锋日")
+    chat.as_member("lisi").says("送审 #1")
+    chat.as_member("wangwu").says("批准 #1")
+    chat.as_member("lisi").says("刊发 #1 韶关日报 https://www.sgrb.example/2026/1.html")
+    clock.current = local(2026, 12, 28, 10, 0)
+    cal.tick()
+    assert "专题（主题宣传、系列报道）：学雷锋日 投稿 1 篇、刊发 1 篇" in year_end_post(chat), year_end_post(chat)
