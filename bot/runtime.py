@@ -92,7 +92,7 @@ class Runtime:
         exports = ExportJob(self.sessions, s.zone, self.clock, self.client.upload_file if self.client else None,
                             app, Path(s.exports_dir))
         return {outbox.APP: app, outbox.GROUP: group, FILE_JOB: files, submitting.MAIL: mail, EXPORT_JOB: exports,
-                outbox.AIBOT_REPLY: AiBotReplyTransport(self.http, app, group, self.clock)}
+                outbox.AIBOT_REPLY: AiBotReplyTransport(self.sessions, self.http, app, group, self.clock)}
 
     def _aibot_download(self) -> Callable[[str, int], Media] | None:
         """AI bot files: fetched from their URL, decrypted with the bot's key."""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -126,16 +126,23 @@ class WebhookTransport:
 
 class AiBotReplyTransport:
     """A late answer to an AI bot message: to its response_url (single use, 1 h), else by the fallback —
-    the group for a group message, an app message for a 1:1 one (never a private answer in the group)."""
+    the group for a group message, an app message for a 1:1 one (never a private answer in the group).
 
-    def __init__(self, http: httpx.Client, app: Transport, group: Transport, clock: Callable[[], datetime]) -> None:
-        self._http, self._app, self._group, self._clock = http, app, group, clock
+    A post WeCom answered too late may have been shown: the row says so (`maybe_posted`), and a retry that finds
+    the URL used up takes it as ours, not as a reason to send the answer a second way."""
+
+    def __init__(self, sessions: sessionmaker[Session], http: httpx.Client, app: Transport, group: Transport,
+                 clock: Callable[[], datetime]) -> None:
+        self._sessions, self._http, self._app, self._group, self._clock = sessions, http, app, group, clock
 
     def send(self, message: OutboxMessage) -> None:
         payload = message.payload
         body = {"msgtype": "markdown", "markdown": payload["markdown"]}
         valid = self._clock() < datetime.fromisoformat(payload["expires_at"])
-        if valid and self._posted(payload["response_url"], body):
+        if valid and self._posted(message, body):
+            return
+        if valid and payload.get("maybe_posted"):
+            log.info("outbox %s: the response_url an earlier attempt may have used is used up: sent", message.id)
             return
         in_group = bool(payload.get("group"))
         plain = OutboxMessage(id=message.id, channel=GROUP if in_group else APP,
@@ -143,10 +150,16 @@ class AiBotReplyTransport:
                               dedupe_key=message.dedupe_key, attempts=message.attempts)
         (self._group if in_group else self._app).send(plain)
 
-    def _posted(self, url: str, body: dict[str, Any]) -> bool:
+    def _posted(self, message: OutboxMessage, body: dict[str, Any]) -> bool:
         """True when WeCom took it; False when the URL is used up or expired (use the fallback)."""
         with wecom_policy():
-            response = self._http.post(url, json=body)
+            try:
+                response = self._http.post(message.payload["response_url"], json=body)
+            except httpx.ReadTimeout:  # written whole, unanswered: WeCom may have shown it
+                with self._sessions.begin() as session:
+                    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+                        payload={**message.payload, "maybe_posted": True}))
+                raise
             if response.status_code >= 500:
                 raise WeComError(-1, f"HTTP {response.status_code}")
         try:
