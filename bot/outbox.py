@@ -249,7 +249,14 @@ class Undeliverable(Exception):
 class Transport(Protocol):
     def send(self, message: OutboxMessage) -> None:
         """Deliver or raise RetryLater / Undeliverable, within a timeout well under LEASE; a transport whose
-        sends have no such bound says so with `outlasts_lease = True`, and keeps its lease while it sends."""
+        sends have no such bound says so with `outlasts_lease = True`, and keeps its lease while it sends. One
+        whose sends must never be repeated (nothing downstream drops a second copy) names, as `not_repeatable`,
+        the reason a row is given up when an earlier attempt may have sent it."""
+
+
+# The last_error of a row handed to a transport that is `not_repeatable`, until its outcome is recorded: found on a
+# row claimed again (its dispatcher died, or lost its lease, in the middle of sending), the send may have gone.
+HANDED_OVER = "发送中（结果尚未记录）"
 
 
 DeadLetterHook = Callable[[Session, OutboxMessage, str, datetime], None]
@@ -324,17 +331,19 @@ class Dispatcher:
     def _still_ours(self, message: OutboxMessage) -> bool:
         """Renew the lease just before sending: a batch slower than the lease must not send twice.
 
-        A lease taken moments ago is left as it is, which saves a transaction per row of a quick batch."""
-        if message.lease_until is not None and message.lease_until - self._clock() > LEASE - FRESH_LEASE:
+        A lease taken moments ago is left as it is, which saves a transaction per row of a quick batch; a row
+        that must never be sent twice is marked as handed over in the same transaction, whatever its lease."""
+        once = bool(getattr(self._transports.get(message.channel), "not_repeatable", ""))
+        if not once and message.lease_until is not None and message.lease_until - self._clock() > LEASE - FRESH_LEASE:
             return True
-        return self._renew(message)
+        return self._renew(message, handing_over=once)
 
-    def _renew(self, message: OutboxMessage) -> bool:
+    def _renew(self, message: OutboxMessage, handing_over: bool = False) -> bool:
         with self._sessions.begin() as session:
             renewed = session.execute(update(OutboxMessage).where(
                 OutboxMessage.id == message.id, OutboxMessage.claimed_by == message.claimed_by,
                 OutboxMessage.state == OutboxState.sending,  # still our claim: nobody took it since, even if late
-            ).values(lease_until=self._clock() + LEASE))
+            ).values(lease_until=self._clock() + LEASE, **({"last_error": HANDED_OVER} if handing_over else {})))
             return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
 
     @contextmanager
@@ -366,6 +375,8 @@ class Dispatcher:
                 raise Undeliverable(f"已尝试 {MAX_ATTEMPTS} 次仍未发出（发送进程每次都在发送中途退出）")
             if transport is None:
                 raise Undeliverable(f"没有「{message.channel}」通道的发送方式（本版本不支持，请联系系统运维人员）")
+            if message.last_error == HANDED_OVER and (once := getattr(transport, "not_repeatable", "")):
+                raise Undeliverable(once)  # an attempt before this claim may have sent it, and never said
             with self._renewing(message) if getattr(transport, "outlasts_lease", False) else nullcontext():
                 transport.send(message)
         except RetryLater as exc:

@@ -33,7 +33,9 @@ REFUSAL_HINTS = {
 }
 
 
-MAYBE_POSTED = "企业微信没有及时应答，群消息可能已经发到群里（群消息没有去重，为免重复没有重发）"
+MAYBE_POSTED = "群消息可能已经发到群里（群消息没有去重，为免重复没有重发）"
+ANSWERED_LATE = f"企业微信没有及时应答，{MAYBE_POSTED}"
+CUT_SHORT = f"上次发送时发送进程中途退出（或超时被接手），{MAYBE_POSTED}"
 
 
 @contextmanager
@@ -44,7 +46,7 @@ def wecom_policy(repeatable: bool = True) -> Iterator[None]:
         yield
     except (httpx.TimeoutException, httpx.TransportError) as exc:
         if not repeatable and isinstance(exc, httpx.ReadTimeout) and not _asked_for_token(exc):
-            raise Undeliverable(MAYBE_POSTED) from exc  # the admins are told, with the command that sends it
+            raise Undeliverable(ANSWERED_LATE) from exc  # the admins are told, with the command that sends it
         raise RetryLater(f"连不上企业微信（{type(exc).__name__}），稍后重试") from exc
     except WeComError as error:
         if isinstance(error, TokenRefused) or error.errcode == IP_NOT_TRUSTED:
@@ -102,6 +104,8 @@ class AppTransport:
 class AppChatTransport:
     """The work group as a group chat the app created (`newsbot group create`)."""
 
+    not_repeatable = CUT_SHORT  # a group post has no duplicate check
+
     def __init__(self, client: WeComClient, chat_id: str) -> None:
         self._client, self._chat_id = client, chat_id
 
@@ -112,6 +116,8 @@ class AppChatTransport:
 
 class WebhookTransport:
     """The work group through its group robot: at most `limit` messages in any rolling minute."""
+
+    not_repeatable = CUT_SHORT  # a group post has no duplicate check
 
     def __init__(self, client: WeComClient, key: str, window: SendWindowLimit) -> None:
         self._client, self._key, self._window = client, key, window
