@@ -15,6 +15,7 @@ from bot.cli.common import CliError, Commands, print_rows, runtime_for, with_jso
 from bot.cli.json_views import member_json
 from bot.config import Settings
 from bot.wecom.client import TokenRefused, WeComClient, WeComError
+from models import Role
 
 T = TypeVar("T")
 
@@ -114,6 +115,11 @@ def _members_sync(args: argparse.Namespace, settings: Settings) -> int:
         names = "、".join(f"{m.name}（{m.userid}，{m.department or '未填部门'}）" for m in result.newcomers[:20])
         print(f"新成员还没有角色，不能投稿：{names}"
               f"{' 等' if len(result.newcomers) > 20 else ''}。请在机器人里发送「成员 角色 账号 通讯员」设置。")
+    for member, roles in result.returned:  # the userid may now be someone new's: no role until an admin says so
+        labels = " ".join(role.label for role in Role if role in roles)
+        print(f"{member.name}（{member.userid}）曾停用，现又在通讯录中，已重新启用，但没有角色"
+              f"（企业微信可能把离职人员的账号给了新人）" + (f"；原有角色：{labels}，确认是同一人请在机器人里发送"
+                                                  f"「成员 角色 {member.userid} {labels}」恢复。" if roles else "。"))
     return 0
 
 

@@ -1,9 +1,10 @@
-"""Directory sync: members from WeCom's department/list and user/list; roles are never touched."""
+"""Directory sync: members from WeCom's department/list and user/list; roles are never given, and are taken only
+from a member who had left and is listed again (perhaps someone new under the old userid)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit, members
 from bot.domain.errors import UsageError
 from bot.text import one_line
-from models import DepartmentEditor, Member
+from models import DepartmentEditor, Member, Role
 
 ACTIVE = 1  # user/list status: 1 active, 2 disabled, 4 not yet activated, 5 left
 
@@ -27,6 +28,9 @@ class SyncResult:
     handed_over: int  # drafts of editors who left
     renamed: list[tuple[str, str]]  # departments renamed in WeCom whose own editor followed the new name
     newcomers: list[Member]  # created now, with no role yet: the admins give them one
+    # Members who had left, listed again: back with no role (WeCom may give a departed member's userid to someone
+    # new), each with the roles they had, for an admin to give again to the same person.
+    returned: list[tuple[Member, frozenset[Role]]] = field(default_factory=list)
 
 
 def top_departments(departments: Sequence[dict[str, Any]]) -> list[int]:
@@ -53,6 +57,7 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
                          "请先检查应用的可见范围；确认无误再加 --force。")
     created = updated = unchanged = 0
     newcomers: list[Member] = []
+    returned: list[tuple[Member, frozenset[Role]]] = []
     listed: set[str] = set()
     for user in users:
         userid = str(user.get("userid", "")).strip()
@@ -71,6 +76,9 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         member.name = one_line(str(user.get("name") or userid))[:64]
         member.department = one_line(department_names.get(int(main), ""))[:64] if main is not None else ""
         member.active = user.get("status", ACTIVE) == ACTIVE
+        if known and member.active and not before[2]:  # had left: not known to be the same person
+            returned.append((member, member.roles))
+            member.roles = frozenset()
         if known and (member.name, member.department, member.active) == before:
             unchanged += 1
         elif known:
@@ -87,9 +95,11 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
     renamed = _follow_renamed(session, {one_line(name)[:64] for name in department_names.values()}, was_in,
                               existing.values(), now)
     audit.record(session, now, None, "member.sync",
-                 comment=f"created {created}, updated {updated}, deactivated {deactivated}")
+                 comment=f"created {created}, updated {updated}, deactivated {deactivated}"
+                 + "".join(f"; {m.userid} back, roles {'|'.join(r.value for r in roles) or '-'} → -"
+                           for m, roles in returned))
     return SyncResult(created, updated, unchanged, deactivated, handed_over, renamed,
-                      [m for m in newcomers if m.active])
+                      [m for m in newcomers if m.active], returned)
 
 
 def _follow_renamed(session: Session, names: set[str], was_in: dict[str, str], people: Iterable[Member],
