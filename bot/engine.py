@@ -139,8 +139,9 @@ class CommandEngine:
             audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
             return Reply(message, command=route.words[0], outcome="refused")
         if msg.in_group and route.roles == _ADMIN_ONLY:  # 成员, 日程: their replies are the office's own business
-            return Reply(f"「{route.words[0]}」是管理命令，回复含内部信息，请在与机器人的单聊中发送。",
-                         command=route.words[0], outcome="refused")
+            message = f"「{route.words[0]}」是管理命令，回复含内部信息，请在与机器人的单聊中发送。"
+            audit.record(session, now, member.userid, f"refused:{route.words[0]}", comment=message)
+            return Reply(message, command=route.words[0], outcome="refused")
         if command.several > 1:  # after the role checks: one who may not use it hears that first
             return Reply(one_command_only(route.words[0], command.several), command=route.words[0],
                          outcome="invalid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain import directory
 from models import DraftState, Role
 from tests.conftest import ChatDriver
-from tests.test_aibot import draft_state
+from tests.test_aibot import draft_state, in_group
 from tests.test_members import office_directory
 
 
@@ -39,3 +39,18 @@ def test_a_userid_back_in_the_directory_does_not_bring_back_the_approval_role(ch
 
 def _cards_to(chat: ChatDriver, userid: str) -> list[object]:
     return [m for m in chat.outbox() if m.recipient == userid and m.payload.get("msgtype") == "template_card"]
+
+
+def test_q16_an_admin_command_refused_in_the_group_is_an_audit_event(chat: ChatDriver) -> None:
+    """An admin writes 「@审稿机器人 成员 角色 lisi 审核」 in the work group. The bot refuses it there (its reply is
+    the office's own business) — but writes no audit event, while quality.md (16) says each refusal is one, and
+    every other refusal (a role, a rule) is. Expected: one `refused:成员` event, as for any refusal."""
+    from sqlalchemy import select
+
+    from models import AuditEvent
+
+    reply = in_group(chat, "admin", "成员 角色 lisi 审核")
+    assert "请在与机器人的单聊中发送" in reply, reply
+    with chat.runtime.sessions.begin() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "admin")).all()
+    assert actions == ["refused:成员"], actions
