@@ -13,6 +13,7 @@ _LEADING_MENTION = re.compile(r"\s*(?:@\S+\s+)*")  # "@张三 @审稿机器人 �
 _DRAFT_NUMBER = re.compile(r"#?([0-9]{1,100})(?![0-9])")
 QUOTED_NUMBER = re.compile(r"#([0-9]{1,100})(?![0-9])")  # a draft named anywhere in a text, as in 「稿件 #12 已批准」
 _BLANKS = re.compile(r"\s+")
+USERID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}")  # a WeCom account (成员 UserID): 1–64 of these
 _HIDDEN = ("Cc", "Cf", "Cs")  # control, format (zero-width space, direction marks) and lone surrogates
 # Joiners and tags inside emoji (👩‍🚒 is 👩, U+200D, 🚒; a subdivision flag ends in tags) are kept between
 # characters that are not ASCII, where they cannot split a number.

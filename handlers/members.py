@@ -47,6 +47,11 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)
         new = (f"\n注意：「{member.department}」是新部门，统计和排行会把它单独列出。现有部门：{'、'.join(known)}；"
                "写错了请重新设置。" if member.department not in known else "")  # 「规化股」 for 规划股
+        own = members.department_editors(ctx.session).get(before)
+        if own is not None and before != member.department and before not in {
+                m.department for m in members.all_members(ctx.session) if m.active}:  # the last one out: a rename?
+            new += (f"\n注意：{before}已没有成员，它的部门编辑{own.name}不再分到新稿件。如是部门改名，请发送"
+                    f"「成员 部门编辑 {member.department} {own.userid}」。")
         if before and before != member.department and drafts.wrote_any(ctx.session, member):
             new += (f"\n注意：部门排行和统计按成员现在的部门汇总，{member.name}以往的稿件和积分也随之从{before}"
                     f"计入{member.department}；已通报的排行请以当时导出的表格为准。")

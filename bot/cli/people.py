@@ -55,6 +55,12 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
         result = members.import_csv(session, source, runtime.clock())
     print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人。"
           + (f"不再担任编辑的成员的 {result.handed_over} 篇稿件已转交其他编辑。" if result.handed_over else ""))
+    for line in result.changes:  # an old file imported again undoes what was changed since: say what
+        print(f"  {line}")
+    if any("重新启用" in line for line in result.changes):
+        print("重新启用的成员如其实已离开，请运行 `newsbot members sync`（或在机器人里发送「成员 角色 账号 无」）。")
+    for old, new in result.renamed:
+        print(f"部门「{old}」已改名为「{new}」，部门编辑随之转到「{new}」。")
     return 0
 
 

@@ -3,7 +3,7 @@ from a member who had left and is listed again (perhaps someone new under the ol
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit, members
 from bot.domain.errors import UsageError
 from bot.text import one_line
-from models import DepartmentEditor, Member, Role
+from models import Member, Role
 
 ACTIVE = 1  # user/list status: 1 active, 2 disabled, 4 not yet activated, 5 left
 
@@ -92,30 +92,11 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
     changed = [(member, member.roles if member.userid in was_in else frozenset())
                for member in existing.values() if (member.userid in was_in) != member.active]
     handed_over = len(members.after_change(session, changed, now, None))
-    renamed = _follow_renamed(session, {one_line(name)[:64] for name in department_names.values()}, was_in,
-                              existing.values(), now)
+    renamed = members.follow_renamed(session, {one_line(name)[:64] for name in department_names.values()}, was_in,
+                                     existing.values(), now)
     audit.record(session, now, None, "member.sync",
                  comment=f"created {created}, updated {updated}, deactivated {deactivated}"
                  + "".join(f"; {m.userid} back, roles {'|'.join(r.value for r in roles) or '-'} → -"
                            for m, roles in returned))
     return SyncResult(created, updated, unchanged, deactivated, handed_over, renamed,
                       [m for m in newcomers if m.active], returned)
-
-
-def _follow_renamed(session: Session, names: set[str], was_in: dict[str, str], people: Iterable[Member],
-                    now: datetime) -> list[tuple[str, str]]:
-    """A department's own editor (stored by name) follows a rename: the old name is gone from WeCom and all its
-    members are now in one department, new in this sync. Else its drafts would silently go to the least-loaded
-    editor. A department that still exists only lost members (a transfer): nothing follows."""
-    own = {row.department: row for row in session.scalars(select(DepartmentEditor))}
-    renamed = []
-    for old, row in own.items():
-        if old in names:
-            continue
-        now_in = {m.department for m in people if m.active and was_in.get(m.userid) == old}
-        if len(now_in) != 1 or (new := now_in.pop()) in own or not new or new in was_in.values():
-            continue  # a merge into a department that was there already gives it no editor
-        row.department = new
-        audit.record(session, now, None, "member.department_editor", comment=f"{old} → {new}（部门改名）")
-        renamed.append((old, new))
-    return renamed

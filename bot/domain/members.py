@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import audit
 from bot.domain.errors import NotFound, Refused, UsageError
-from bot.text import one_line
+from bot.text import USERID, one_line
 from models import DepartmentEditor, Draft, DraftState, Member, Role
 from models.member import ROLE_LABELS
 
@@ -26,8 +26,6 @@ CSV_HEADER = ["userid", "name", "department", "roles"]
 # dispatcher) need not wait for it.
 _SENDER = select(Member).where(Member.userid == bindparam("userid")).with_for_update(key_share=True)
 
-
-USERID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}")  # a WeCom account (成员 UserID)
 
 def parse_roles(text: str) -> frozenset[Role]:
     """`editor|通讯员` → {editor, correspondent}, `无` → none; an unknown word is a UsageError naming it."""
@@ -210,6 +208,26 @@ def department_editors(session: Session) -> dict[str, Member]:
     return {department: editor for department, editor in rows}
 
 
+def follow_renamed(session: Session, names: set[str], was_in: dict[str, str], people: Iterable[Member],
+                   now: datetime, actor: str | None = None) -> list[tuple[str, str]]:
+    """A department's own editor (stored by name) follows a rename (`members sync`, `members import`): the old
+    name is gone (`names`: the departments there are now) and all its members (`was_in`: each active member's
+    department before) are now in one department, new in this change. Else its drafts would silently go to the
+    least-loaded editor. A department that still exists only lost members (a transfer): nothing follows."""
+    own = {row.department: row for row in session.scalars(select(DepartmentEditor))}
+    renamed = []
+    for old, row in own.items():
+        if old in names:
+            continue
+        now_in = {m.department for m in people if m.active and was_in.get(m.userid) == old}
+        if len(now_in) != 1 or (new := now_in.pop()) in own or not new or new in was_in.values():
+            continue  # a merge into a department that was there already gives it no editor
+        row.department = new
+        audit.record(session, now, actor, "member.department_editor", comment=f"{old} → {new}（部门改名）")
+        renamed.append((old, new))
+    return renamed
+
+
 def owing_departments(people: Iterable[Member]) -> set[str]:
     """The departments of active members that owe a correspondent and drafts (宣传无死角): all but the bureau's
     leaders' (领导小组, 分管副局长审核), where someone approves and everyone approves or leads as an admin, none
@@ -235,6 +253,8 @@ class ImportResult:
     updated: int
     unchanged: int  # rows as the members already were
     handed_over: int  # drafts of editors who are editors no more
+    changes: list[str]  # what it changed of members there before: 「李四（lisi）：角色 通讯员、编辑 → 编辑」
+    renamed: list[tuple[str, str]]  # departments renamed in the file whose own editor followed the new name
 
 
 def import_csv(session: Session, source: TextIO, now: datetime, actor: str | None = None) -> ImportResult:
@@ -250,16 +270,20 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     if errors:
         raise UsageError("导入失败，未做任何修改：\n" + "\n".join(errors))
     had_admins = bool(admin_userids(session))
+    everyone = {m.userid: m for m in session.scalars(select(Member))}
+    was_in = {m.userid: m.department for m in everyone.values() if m.active}
     created = updated = 0
     changed: list[tuple[Member, frozenset[Role]]] = []  # with the roles they acted in before
+    changes: list[str] = []
     for userid, name, department, roles in rows:
-        member = get(session, userid)
+        member = everyone.get(userid)
         if member is None:
-            member = Member(userid=userid, created_at=now)
+            member = everyone[userid] = Member(userid=userid, created_at=now)
             session.add(member)
             created += 1
         elif (member.name, member.department, member.roles, member.active) != (name, department, roles, True):
             updated += 1
+            changes.append(_change(member, name, department, roles))
         was = now_acting(member)  # none for a new member
         member.name, member.department, member.roles, member.active = name, department, roles, True
         if was != roles:
@@ -270,8 +294,25 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
                          "（例如 zhangsan,张三,办公室,admin|correspondent）。")
     # After every row: no draft goes to an editor whose own row takes the role away further down.
     handed_over = len(after_change(session, changed, now, actor))
+    # A department renamed in the file keeps its own editor, as at `members sync`.
+    renamed = follow_renamed(session, {m.department for m in everyone.values() if m.active}, was_in,
+                             everyone.values(), now, actor)
     audit.record(session, now, actor, "member.import", comment=f"created {created}, updated {updated}")
-    return ImportResult(created, updated, len(rows) - created - updated, handed_over)
+    return ImportResult(created, updated, len(rows) - created - updated, handed_over, changes, renamed)
+
+
+def _change(member: Member, name: str, department: str, roles: frozenset[Role]) -> str:
+    """What an import changes of a member there before: re-importing an old file undoes changes made since (a
+    role given in chat, a leaver marked by `members sync`), which the admin must see."""
+    parts = [] if member.active else ["重新启用（此前已停用：离职或已不在企业微信通讯录）"]
+    if member.name != name:
+        parts.append(f"姓名 {member.name} → {name}")
+    if member.department != department:
+        parts.append(f"部门 {member.department or '未填'} → {department or '未填'}")
+    if member.roles != roles:
+        after = "、".join(role.label for role in Role if role in roles) or "无角色"
+        parts.append(f"角色 {member.role_labels} → {after}")
+    return f"{member.name}（{member.userid}）：{'；'.join(parts)}"
 
 
 def _read_rows(numbered: Iterable[tuple[int, list[str]]]
