@@ -12,9 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.text import USERID
+
 SIGNATURE_PLACEHOLDER = "（请在 .env 中设置 NEWSBOT_SIGNATURE）"
 
 
+_ADMIN_SEPARATORS = re.compile(r"[,，、\s]+")
 _DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}  # the database drivers newsbot installs
 
 
@@ -120,10 +123,20 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("admins")
+    @classmethod
+    def _admins_are_accounts(cls, value: str) -> str:
+        """A name (钱主任) where the WeCom account belongs would make nobody an admin, without a word."""
+        wrong = [part for part in _ADMIN_SEPARATORS.split(value) if part and not USERID.fullmatch(part)]
+        if wrong:
+            raise ValueError(f"要写企业微信账号（管理后台 通讯录 → 成员详情的“账号”，字母、数字或 _-@.），不是姓名："
+                             f"「{'、'.join(wrong)}」不是账号。多个账号用逗号分开，例如 NEWSBOT_ADMINS=qianzr,lisi")
+        return value
+
     @property
     def admin_userids(self) -> frozenset[str]:
         # A Chinese input method types 「，」 and 「、」: `admin，lisi` is two admins, not one that nobody is.
-        return frozenset(part for part in re.split(r"[,，、\s]+", self.admins) if part)
+        return frozenset(part for part in _ADMIN_SEPARATORS.split(self.admins) if part)
 
     @property
     def callback_configured(self) -> bool:

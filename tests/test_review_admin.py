@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select, update
 
+from bot.config import Settings
 from models import Member
 from tests.conftest import OFFICE_CSV, ChatDriver
 from tests.test_cli import Cli, cli, office_csv  # noqa: F401  (the fixtures)
@@ -66,6 +69,28 @@ def test_moving_the_last_member_out_of_a_department_says_its_own_editor_is_left_
     reply = admin.says("成员 部门 xiaoli 国土空间规划股")
     assert "规划股已没有成员，它的部门编辑赵六不再分到新稿件" in reply, reply
     assert "成员 部门编辑 国土空间规划股 zhaoliu" in reply, reply
+
+
+def test_adding_a_retired_outlet_again_says_it_is_retired_and_how_to_restore_it(chat: ChatDriver) -> None:
+    """The office stopped sending to 南方网 (媒体 停用) and months later adds it again: 「已经有媒体「南方网」。要修改
+    请用「媒体 修改 南方网 字段=值」」. Following it (a new mailbox) leaves it retired, and 投递 still refuses it.
+    The reply should say it is retired and give 「媒体 修改 南方网 启用=是」."""
+    admin = chat.as_member("admin")
+    admin.says("媒体 停用 南方网")
+    reply = admin.says("媒体 添加 南方网 省 news@southcn.example")
+    assert "媒体「南方网」已停用" in reply and "媒体 修改 南方网 启用=是" in reply, reply
+    restored = admin.says("媒体 修改 南方网 启用=是 邮箱=news@southcn.example")
+    assert "南方网（南方）·省级\n邮箱：news@southcn.example" in restored, restored
+
+
+@pytest.mark.parametrize("admins", ["钱主任", "admin,钱主任"])
+def test_admins_written_by_name_are_refused_at_start(admins: str) -> None:
+    """The new admin fills .env.example's NEWSBOT_ADMINS with their own name (钱主任), not their WeCom account:
+    every command starts, nobody is an admin, and the bot tells members to ask 「宣传办管理员」. A WeCom account is
+    letters, digits and _-@. only, so the setting should be refused at start, naming it and what to write."""
+    with pytest.raises(ValidationError, match="要写企业微信账号"):
+        Settings(_env_file=None, admins=admins)
+    assert Settings(_env_file=None, admins="admin，QianZR、li.si").admin_userids == {"admin", "QianZR", "li.si"}
 
 
 def member(chat: ChatDriver, userid: str) -> Member:

@@ -74,7 +74,11 @@ def parse_level(word: str) -> Level:
 
 def add(session: Session, name: str, level: str, mailbox: str, now: datetime, actor: str | None) -> Outlet:
     name = name.strip()
-    if name and session.scalar(select(Outlet.id).where(Outlet.name == name)):
+    there = session.scalar(select(Outlet).where(Outlet.name == name)) if name else None
+    if there is not None and not there.active:  # re-added after 媒体 停用: it stays retired until restored
+        raise UsageError(f"媒体「{name}」已停用（它的投稿和刊发记录都在）。要重新启用请发送「媒体 修改 {name} 启用=是」"
+                         f"，需要时在同一条里改邮箱、级别，例如「媒体 修改 {name} 启用=是 邮箱=tougao@example.com」。")
+    if there is not None:
         raise UsageError(f"已经有媒体「{name}」。要修改请用「媒体 修改 {name} 字段=值」。")
     outlet = Outlet(name=name, aliases="", level=parse_level(level), mailbox=_mailbox(mailbox),
                     photos_required=False, byline="", attachment="docx", subject_template="{title}", purpose="",
