@@ -24,6 +24,7 @@ from models import AuditEvent, Draft, DraftState, Level, Member, Outlet, OutletM
 K = TypeVar("K", bound=Hashable)
 _BATCH = 20_000
 
+
 def percent(part: int, whole: int) -> str:
     """「13%」: a rate in whole percent, a half rounded up (四舍五入, as the office and its spreadsheets count: 1 of 8
     is 13 %, as 3 of 8 is 38 %; `:.0%` would round an exact half to even), counted in integers; 「—」 of nothing."""
