@@ -1,7 +1,8 @@
 """A fake WeCom API on loopback: the documented JSON, every request recorded, faults on demand.
 
 Faults are queued per API path and consumed one per request: an errcode (−1, 42001, 45009, 60020, …),
-"http502", or "hang" (answers after `hang_seconds`, longer than the client's timeout). `down()` closes
+"http502", "hang" (answers −1 after `hang_seconds`, longer than the client's timeout, having done nothing) or
+"late" (does what was asked, then answers after `hang_seconds`: WeCom took it, the client timed out). `down()` closes
 the port (connection refused) and `up()` opens it again on the same port.
 
 Like WeCom, app messages to a member beyond 30 in a minute or 1000 in an hour (by `clock`) are answered
@@ -120,14 +121,12 @@ class FakeWeCom:
         with self._lock:
             self.calls.append(call)
         response = await self._answer(call)
-        if response.media_type == "application/json":
-            call.errcode = json.loads(bytes(response.body))["errcode"]
+        call.errcode = _errcode(response)
         return response
 
     async def _answer(self, call: Call) -> Response:
-        path, params, body = call.path, call.params, call.body
         with self._lock:
-            fault = self.faults[path].pop(0) if self.faults[path] else None
+            fault = self.faults[call.path].pop(0) if self.faults[call.path] else None
         if fault == "hang":
             await asyncio.sleep(self.hang_seconds)
             return _error(-1)
@@ -135,6 +134,14 @@ class FakeWeCom:
             return Response("bad gateway", status_code=502)
         if isinstance(fault, int):
             return _error(fault)
+        response = self._serve(call)
+        if fault == "late":  # recorded as taken before the client gives up waiting
+            call.errcode = _errcode(response)
+            await asyncio.sleep(self.hang_seconds)
+        return response
+
+    def _serve(self, call: Call) -> Response:
+        path, params, body = call.path, call.params, call.body
         if path == "gettoken":
             return self._gettoken(params)
         if path == "webhook/send":
@@ -241,6 +248,10 @@ def _form(content_type: str, raw: bytes) -> dict[str, Any]:
         fields[str(part.get_param("name", header="content-disposition"))] = {
             "filename": part.get_filename(), "size": len(data), "data": data}
     return fields
+
+
+def _errcode(response: Response) -> int | None:
+    return int(json.loads(bytes(response.body))["errcode"]) if response.media_type == "application/json" else None
 
 
 def _ok(**fields: Any) -> JSONResponse:

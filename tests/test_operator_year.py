@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -13,7 +11,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from models import OutboxMessage
 from tests.conftest import FrozenClock
-from tests.fake_wecom import Call, FakeWeCom
+from tests.fake_wecom import FakeWeCom
 from tests.test_cli import Cli
 from tests.test_delivery import drain, group_runtime
 
@@ -56,20 +54,7 @@ def test_a_group_post_wecom_took_but_answered_late_is_not_posted_twice(live: Run
     and the group robot have no duplicate check, unlike app messages). Expected: a post that may have reached
     the group is not repeated (nothing sent twice), as for e-mails (可能已发出): the admins are told to look first."""
     fake_wecom.chats["chat-office"] = {"userlist": ["admin", "lisi", "zhangsan"]}
-    answer = fake_wecom._answer
-    slow = {"left": 1}
-    posted: list[dict[str, Any]] = []  # what the group saw
-
-    async def took_it_then_answered_late(call: Call) -> Any:
-        response = await answer(call)
-        if call.path == "appchat/send" and response.status_code == 200 and b'"errcode":0' in bytes(response.body):
-            posted.append(call.body or {})
-        if call.path == "appchat/send" and slow["left"]:
-            slow["left"] -= 1
-            await asyncio.sleep(fake_wecom.hang_seconds)  # longer than the client's timeout
-        return response
-
-    fake_wecom._answer = took_it_then_answered_late  # type: ignore[method-assign]
+    fake_wecom.fail("appchat/send", "late")
     runtime = group_runtime(wecom_settings, clock, group_channel="appchat", group_chat_id="chat-office")
     try:
         with runtime.sessions.begin() as session:
@@ -79,6 +64,7 @@ def test_a_group_post_wecom_took_but_answered_late_is_not_posted_twice(live: Run
         for _ in range(3):
             clock.advance(minutes=5)
             drain(runtime)
+        posted = fake_wecom.of("appchat/send", accepted_only=True)  # what the group saw
         assert len(posted) == 1, f"the group got the same 用稿反馈 {len(posted)} times"
         with runtime.sessions.begin() as session:
             told = [m.payload["text"]["content"] for m in session.scalars(select(OutboxMessage).where(

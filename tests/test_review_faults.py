@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -17,28 +15,8 @@ from bot.messages import Incoming
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
 from tests.conftest import OFFICE_CSV, FrozenClock
-from tests.fake_wecom import WEBHOOK_KEY, Call, FakeWeCom
+from tests.fake_wecom import WEBHOOK_KEY, FakeWeCom
 from tests.test_delivery import drain, group_runtime
-
-
-def took_it_then_answered_late(fake: FakeWeCom, path: str, times: int = 1) -> list[dict[str, Any]]:
-    """`path` is served as usual, but its first `times` answers come after the client's timeout; returns what
-    WeCom took (errcode 0) on `path`."""
-    answer = fake._answer
-    slow = {"left": times}
-    took: list[dict[str, Any]] = []
-
-    async def late(call: Call) -> Any:
-        response = await answer(call)
-        if call.path == path and response.status_code == 200 and b'"errcode":0' in bytes(response.body):
-            took.append(call.body or {})
-        if call.path == path and slow["left"]:
-            slow["left"] -= 1
-            await asyncio.sleep(fake.hang_seconds)  # longer than the client's timeout
-        return response
-
-    fake._answer = late  # type: ignore[method-assign]
-    return took
 
 
 def app_texts(fake: FakeWeCom, userid: str) -> list[str]:
@@ -53,7 +31,7 @@ def test_a_late_answer_wecom_took_on_its_response_url_is_not_sent_again_as_an_ap
     the answer goes again as an app message — the member reads the same answer twice, from the bot and from the
     app. Expected: an answer whose response_url WeCom may have taken, found used up on the retry, is done (it is
     ours that used it), not sent a second way."""
-    took = took_it_then_answered_late(fake_wecom, "aibot/response")
+    fake_wecom.fail("aibot/response", "late")
     url = f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code=R1"
     with live.sessions.begin() as session:
         msg = Incoming("aibot", "zhangsan", "aibot:m1", chat_type="single", response_url=url)
@@ -63,7 +41,7 @@ def test_a_late_answer_wecom_took_on_its_response_url_is_not_sent_again_as_an_ap
     for _ in range(3):
         clock.advance(minutes=1)
         drain(live)
-    assert len(took) == 1
+    assert len(fake_wecom.of("aibot/response", accepted_only=True)) == 1
     assert app_texts(fake_wecom, "zhangsan") == [], "the answer reached the member twice"
     with live.sessions.begin() as session:
         assert [m.state for m in session.scalars(select(OutboxMessage))] == [OutboxState.sent]
