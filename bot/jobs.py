@@ -169,7 +169,7 @@ def overdue_reminders(ctx: JobContext) -> int:
                                                                    len(f"{holding}:{day}"))))).where(
             OutboxMessage.dedupe_key.like(f"{holding}:%"), ~OutboxMessage.dedupe_key.like(f"{holding}:{day}:%"))
         earlier = ctx.session.scalar(earlier_days) or 0
-        waiting = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited_hours:.0f} 小时"
+        waiting = (f"催办：稿件 {draft.number}《{draft.title}》已等待 {late.waited}"
                    f"（时限 {late.limit_hours:g} 小时），请尽快处理：")
         for userid in late.holders:
             if draft.state != DraftState.pending:

@@ -6,6 +6,7 @@ days worked: `workdays`, in the office's zone); the approver's clock runs on cal
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,12 @@ class Late:
     draft: Draft
     waited_hours: float
     limit_hours: float
+
+    @property
+    def waited(self) -> str:
+        """「24 小时 20 分钟」: past the limit by minutes, a wait rounded to whole hours would read as the limit."""
+        hours, minutes = divmod(math.ceil(round(self.waited_hours * 60, 6)), 60)
+        return f"{hours} 小时" + (f" {minutes} 分钟" if minutes else "")
 
 
 def past_deadline(session: Session, drafts: Iterable[Draft], now: datetime, settings: Settings) -> list[Late]:
