@@ -403,6 +403,8 @@ def _require_editor(draft: Draft, member: Member, action: str,
 def _require_approver(session: Session, draft: Draft, member: Member, action: str,
                       states: tuple[str, ...] = (S.pending,)) -> None:
     if Role.approver not in member.roles:
+        if draft.state != S.pending:  # an old card's button, tapped by one who no longer approves
+            raise Refused(_state_refusal(draft, action), draft.id)
         raise Refused(f"稿件 {draft.number} 正在等审核人审核，只有审核人可以{action}。"
                       f"意见请告诉审核人，或等审核结果；发送「稿件 {draft.number}」查看。", draft.id)
     if draft.state == S.approved and draft.approved_by_id == member.id and action == "批准":  # sent twice
