@@ -163,7 +163,8 @@ def withdraw(msg: Incoming, ctx: Context) -> Reply:
 
 @router.event("template_card_event")
 def card_button(msg: Incoming, ctx: Context) -> Reply:
-    """A click on the review card: `approve:N:HASH` approves that version; `return:N` asks for the comment."""
+    """A click on the review card: `approve:N:HASH` approves that version; `return:N:HASH` asks for the comment
+    (and says when the draft changed since the card; older cards' `return:N` carry no hash)."""
     action, _, rest = msg.event_key.partition(":")
     number_text, _, version_hash = rest.partition(":")
     number = parse_draft_number(number_text)
@@ -173,6 +174,10 @@ def card_button(msg: Incoming, ctx: Context) -> Reply:
         return _approved(ctx, number, "", version_hash or None)
     draft = get(ctx.session, number)
     review.check_can_return(ctx.session, draft, ctx.member)
+    version = current_version(ctx.session, draft)
+    if version_hash and not review.card_shows(ctx.session, draft, version, version_hash):
+        return Reply(f"这张卡片是旧版本：稿件 {draft.number} 已更新为 v{version.number}《{draft.title}》。"
+                     f"请先发送「稿件 {draft.number}」查看；仍要退回，请回复「退回 {draft.number} 原因」，原因写具体。")
     return Reply(f"请回复「退回 {draft.number} 原因」，原因写具体，例如：退回 {draft.number} 标题需要更具体")
 
 

@@ -21,6 +21,23 @@ def state(chat: ChatDriver, number: int = 1) -> str:
         return str(draft.state)
 
 
+def test_the_return_button_of_an_old_card_says_the_draft_changed(chat: ChatDriver) -> None:
+    """王五 got the card of v1, and 周七 returned it; the author rewrote it (v2) and the editor sent it again. 王五,
+    reading the first card, taps its 退回: the bot asked for 「退回 #1 原因」 as if the card were current, and his
+    reason, about v1's text, went back to the author on a v2 he never read. The 批准 of that card says 「这张卡片是
+    旧版本」; its 退回 should say so too, naming v2."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + LONG)
+    chat.as_member("lisi").says("送审 #1")
+    [_, old_return] = card_keys(chat, "wangwu")[-1]
+    chat.as_member("zhouqi").says("退回 #1 请补充参加人数")
+    chat.as_member("zhangsan").says("修改 #1\n" + LONG + "共 200 人参加。")
+    chat.as_member("lisi").says("送审 #1")
+    reply = chat.click("wangwu", old_return)
+    assert "旧版本" in reply and "v2" in reply, reply
+    [_, new_return] = card_keys(chat, "wangwu")[-1]
+    assert "旧版本" not in chat.click("wangwu", new_return)
+
+
 def test_a_former_approver_clicking_an_old_card_is_not_told_the_draft_waits(chat: ChatDriver) -> None:
     """周七 is no approver any more (成员 角色 zhouqi 无); the draft on his old card was withdrawn meanwhile. He taps
     批准: the bot said 「稿件 #1 正在等审核人审核，只有审核人可以批准」 — untrue, nothing waits. It should say the

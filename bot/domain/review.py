@@ -168,7 +168,7 @@ def approve(session: Session, draft_id: int, member: Member, now: datetime, comm
     _require_approver(session, draft, member, "批准")
     comment = _comment(comment)
     version = current_version(session, draft)
-    if expected_hash is not None and not _card_shows(session, draft, version, expected_hash):
+    if expected_hash is not None and not card_shows(session, draft, version, expected_hash):
         raise Refused(f"这张卡片是旧版本：稿件 {draft.number} 已更新为 v{version.number}《{draft.title}》。"
                       f"请发送「稿件 {draft.number}」查看后，回复「批准 {draft.number}」。", draft.id)
     _move(session, draft, (S.pending,), S.approved, now, "批准", approved_hash=version.hash, approved_by_id=member.id,
@@ -202,9 +202,9 @@ def card_hash(version: DraftVersion, title: str) -> str:
     return content_hash(f"{title}\n{version.hash}")
 
 
-def _card_shows(session: Session, draft: Draft, version: DraftVersion, shown: str) -> bool:
-    """Whether a card's 批准 is for the draft as it is. Cards sent before titles could change carry the version's
-    hash alone: good while the title never changed."""
+def card_shows(session: Session, draft: Draft, version: DraftVersion, shown: str) -> bool:
+    """Whether a card's 批准 (or 退回) is for the draft as it is. Cards sent before titles could change carry the
+    version's hash alone: good while the title never changed."""
     if shown == version.hash:
         return session.scalar(select(AuditEvent.id).where(AuditEvent.draft_id == draft.id,
                                                           AuditEvent.action == "retitle").limit(1)) is None
@@ -502,7 +502,7 @@ def _review_card(draft: Draft, version: DraftVersion, approver: Member, reason: 
         "task_id": f"d{draft.id}v{version.number}-{version.hash[:8]}-{approver.id}",
         "button_list": [
             {"text": "批准", "style": 1, "key": f"approve:{draft.id}:{card_hash(version, draft.title)}"},
-            {"text": "退回", "style": 2, "key": f"return:{draft.id}"},
+            {"text": "退回", "style": 2, "key": f"return:{draft.id}:{card_hash(version, draft.title)}"},
         ],
     }
     fallback = (f"{reason}待审核：{draft.number}《{draft.title}》（{facts}）。\n"
