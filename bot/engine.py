@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import paging
 from bot.config import Settings
 from bot.db import insert_if_new
-from bot.domain import audit, drafts, members
+from bot.domain import audit, drafts, members, review
 from bot.domain.errors import Refused, UserError
 from bot.hints import unknown_command_hint
 from bot.messages import Incoming, Reply
@@ -131,8 +131,10 @@ class CommandEngine:
         if matched is None:
             returned = [] if msg.in_group else drafts.returned_to(session, member)
             just_now = None if msg.in_group else drafts.just_submitted(session, member, now)
+            reviewing = [] if msg.in_group or Role.approver not in member.roles else review.pending_for(session, member)
             return Reply(unknown_command_hint(msg.text, self.router, msg.quoted, returned,
-                                              member.may(Role.correspondent), just_now), outcome="unknown_command")
+                                              member.may(Role.correspondent), just_now, reviewing),
+                         outcome="unknown_command")
         route, command = matched
         if not route.allows(member):
             message = members.role_refusal(session, member, route.roles, route.words[0])

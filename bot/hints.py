@@ -13,10 +13,11 @@ from models import Draft
 
 
 def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: Sequence[Draft] = (),
-                         writes: bool = True, recent: Draft | None = None) -> str:
+                         writes: bool = True, recent: Draft | None = None, reviewing: Sequence[Draft] = ()) -> str:
     """What to send instead; `returned`, the member's drafts returned to them, which their words may be about
     (「已改」, the corrected text pasted without 「修改 #1」); `writes`, whether they may 投稿; `recent`, the
-    draft they submitted just now, whose next paragraph Enter may have sent alone."""
+    draft they submitted just now, whose next paragraph Enter may have sent alone; `reviewing`, the drafts waiting
+    for this approver, whose 退回 button asked for a reason now typed alone."""
     line, raw, _ = command_line(text)
     if not line:
         return "请输入命令，例如「稿件」。发送「帮助」查看全部命令。"
@@ -39,6 +40,7 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: 
     elif returned:
         to_revise = (f"您有 {len(returned)} 篇退回待修改的稿件（{'、'.join(d.number for d in returned[:5])}）："
                      "改好后发送「修改 #编号」，换行写完整正文。")
+    to_revise += _to_return(raw, reviewing)
     to_append = "给已投的稿件追加正文请发送「续稿 #编号」并换行写正文。"
     if recent is not None:
         to_append = (f"如果这是稿件 {recent.number}《{recent.title}》的后续正文，请发送「续稿 {recent.number}」，"
@@ -55,5 +57,20 @@ def unknown_command_hint(text: str, router: Router, quoted: str = "", returned: 
             "发送「帮助」查看可用命令。")
 
 
+def _to_return(words: str, reviewing: Sequence[Draft]) -> str:
+    """The reason for a 退回 typed alone, as the command to send: never acted on, a guess it is not."""
+    if not reviewing:
+        return ""
+    reason = words if len(words) <= _REASON_SHOWN else "原因"
+    if len(reviewing) == 1:
+        draft = reviewing[0]
+        return (f"如果这是稿件 {draft.number}《{draft.title}》的退回原因，请发送「退回 {draft.number} {reason}」；"
+                f"同意请发送「批准 {draft.number}」。")
+    numbers = "、".join(d.number for d in reviewing[:5])
+    return (f"待您审核的稿件有 {len(reviewing)} 篇（{numbers}）：退回请写明编号，"
+            f"例如「退回 {reviewing[0].number} {reason}」。")
+
+
+_REASON_SHOWN = 60  # a longer reason is better copied from the message than from the hint
 _SENTENCE_MARKS = re.compile("[，。；！？]")  # a short message that reads as a sentence of an article
 ARTICLE_LIKE_CHARS = 40  # a message this long that is no command is most likely an article's text

@@ -21,6 +21,19 @@ def state(chat: ChatDriver, number: int = 1) -> str:
         return str(draft.state)
 
 
+def test_the_reason_typed_after_the_return_button_is_not_lost(chat: ChatDriver) -> None:
+    """The deputy director taps 退回 on the card; the bot answers 「请回复「退回 #1 原因」…」. On the phone he types
+    the reason alone, 「标题需要更具体」, as one answers a question. The bot said 「未能识别「标题需要更具体」。发送
+    「帮助」查看可用命令。」: nothing about the draft waiting for him or how to send that reason. It should give the
+    command with his words in it, ready to send: 「退回 #1 标题需要更具体」."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + LONG)
+    chat.as_member("lisi").says("送审 #1")
+    assert "请回复「退回 #1 原因」" in chat.click("wangwu", card_keys(chat, "wangwu")[-1][1])
+    reply = chat.as_member("wangwu").says("标题需要更具体")
+    assert "「退回 #1 标题需要更具体」" in reply, reply
+    assert state(chat) == DraftState.pending  # a hint: nothing is returned on a guess
+
+
 def test_the_return_button_of_an_old_card_says_the_draft_changed(chat: ChatDriver) -> None:
     """王五 got the card of v1, and 周七 returned it; the author rewrote it (v2) and the editor sent it again. 王五,
     reading the first card, taps its 退回: the bot asked for 「退回 #1 原因」 as if the card were current, and his
