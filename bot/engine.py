@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import paging
+from bot import outbox, paging
 from bot.config import Settings
 from bot.db import insert_if_new
 from bot.domain import audit, drafts, members, review
 from bot.domain.errors import Refused, UserError
 from bot.hints import unknown_command_hint
-from bot.messages import Incoming, Reply
+from bot.messages import CARD_CLICK, Incoming, Reply
 from bot.quoting import with_quoted_number
 from bot.router import Command, Context, Handler, Router, one_command_only
 from bot.text import URL, command_line, xml_safe
@@ -83,6 +83,11 @@ class CommandEngine:
             if not first_time:
                 return Reply(session.scalar(STORED_REPLY, {"message_key": msg.key}) or "", outcome="duplicate")
             reply = self._respond(session, msg)
+            if reply.text and msg.channel == "app" and msg.event == CARD_CLICK:
+                # WeCom documents no text reply to a card's button, only the card's own update: the answer to a
+                # click (approved, or why not) goes as a message, once, whatever WeCom retries.
+                outbox.notify(session, [msg.userid], reply.text, f"card:{msg.key}", self.clock())
+                return replace(reply, text="")
             if reply.text:  # kept for the retries
                 session.execute(STORE_REPLY, {"message_key": msg.key, "reply": reply.text})
             return reply

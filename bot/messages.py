@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CARD_CLICK = "template_card_event"  # the event of a click on a template card's button
+
 
 @dataclass(frozen=True)
 class Incoming:

@@ -7,7 +7,7 @@ import re
 from bot.domain import review, submitting
 from bot.domain.drafts import current_version, editor_named, get
 from bot.domain.errors import Refused, UsageError
-from bot.messages import Incoming, Reply
+from bot.messages import CARD_CLICK, Incoming, Reply
 from bot.quoting import quoted_drafts
 from bot.router import Context, Router
 from bot.text import leading_draft_number, parse_draft_number, word_count
@@ -161,7 +161,7 @@ def withdraw(msg: Incoming, ctx: Context) -> Reply:
     return Reply(f"稿件 {draft.number}《{draft.title}》已撤回。")
 
 
-@router.event("template_card_event")
+@router.event(CARD_CLICK)
 def card_button(msg: Incoming, ctx: Context) -> Reply:
     """A click on the review card: `approve:N:HASH` approves that version; `return:N:HASH` asks for the comment
     (and says when the draft changed since the card; older cards' `return:N` carry no hash)."""

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 import models
 from bot.app import create_app
 from bot.config import Settings, get_settings
-from bot.messages import Incoming
+from bot.messages import CARD_CLICK, Incoming
 from bot.migrate import upgrade
 from bot.outbox import LocalTransport
 from bot.runtime import Runtime
@@ -182,6 +182,14 @@ class Speaker:
         return reply.text if reply else ""
 
 
+def card_answer(runtime: Runtime, key: str, userid: str) -> str:
+    """What the member is sent for their click with this key (the answer to a card goes as a message)."""
+    with runtime.sessions.begin() as session:
+        sent = session.scalar(select(models.OutboxMessage).where(
+            models.OutboxMessage.dedupe_key == f"card:{key}:{userid}"))
+    return sent.payload["text"]["content"] if sent else ""
+
+
 class ChatDriver:
     """`chat.as_member("zhangsan").says("投稿 …")` — the engine, as a member would use it."""
 
@@ -193,11 +201,13 @@ class ChatDriver:
         return Speaker(self.runtime, userid, self._counter)
 
     def click(self, userid: str, event_key: str) -> str:
-        """A click on a template card button."""
+        """A click on a template card button: what the member is sent for it (a message, not the reply)."""
         self._counter[0] += 1
-        reply = self.runtime.commands.handle(Incoming("app", userid, f"click:{self._counter[0]}", kind="event",
-                                                      event="template_card_event", event_key=event_key))
-        return reply.text if reply else ""
+        key = f"click:{self._counter[0]}"
+        reply = self.runtime.commands.handle(Incoming("app", userid, key, kind="event", event=CARD_CLICK,
+                                                      event_key=event_key))
+        assert reply.text == ""
+        return card_answer(self.runtime, key, userid)
 
     def count(self, model: type[models.Base]) -> int:
         with self.runtime.sessions.begin() as session:

@@ -23,10 +23,17 @@ def queued(office: Runtime) -> list[tuple[str, str]]:
                 for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
-def click(client: TestClient, wecom: WeComSimulator, userid: str, key: str) -> str:
+def click(client: TestClient, wecom: WeComSimulator, office: Runtime, userid: str, key: str) -> str:
+    """A card's button clicked: WeCom gets an empty answer, the member a message (its text)."""
     response: httpx.Response = post(client, wecom.callback(wecom.card_click(userid, key)))
-    assert response.status_code == 200
-    return wecom.reply_content(response.text)
+    assert response.status_code == 200 and response.text == ""
+    return card_answers(office, userid)[-1]
+
+
+def card_answers(office: Runtime, userid: str) -> list[str]:
+    with office.sessions.begin() as session:
+        return [m.payload["text"]["content"] for m in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.like(f"card:%:{userid}")).order_by(OutboxMessage.id))]
 
 
 def test_submit_edit_send_and_bare_approve(client: TestClient, wecom: WeComSimulator, office: Runtime,
@@ -79,9 +86,9 @@ def test_branches_and_refusals_through_the_endpoint(client: TestClient, wecom: W
         card = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "wangwu")
                                .order_by(OutboxMessage.id.desc())).first()
     approve_key = card.payload["template_card"]["button_list"][0]["key"]
-    assert "已批准稿件 #1" in click(client, wecom, "wangwu", approve_key)              # approve by card
+    assert "已批准稿件 #1" in click(client, wecom, office, "wangwu", approve_key)              # approve by card
     assert "当前待审核" in say(client, wecom, "lisi", "修改 #1\n第四稿")              # voids the approval
-    assert "旧版本" in click(client, wecom, "zhouqi", approve_key)                      # stale card
+    assert "旧版本" in click(client, wecom, office, "zhouqi", approve_key)                      # stale card
     assert state(office) == DraftState.pending
     assert "只有作者本人或管理员" in say(client, wecom, "lisi", "撤回 #1")
     assert "已撤回" in say(client, wecom, "zhangsan", "撤回 #1")                         # withdraw
@@ -98,8 +105,9 @@ def test_branches_and_refusals_through_the_endpoint(client: TestClient, wecom: W
             "zhangsan", "wangwu"]  # the role refusal and the ambiguous bare 批准
     told = [to for to, _ in queued(office)]
     assert told.count("zhangsan") == 3  # two returns, the approval, nothing for the own withdrawal
-    # cards ×4 (#1 three times, #2), the withdrawal, and the other's decision (周七's 退回, 王五's 批准)
-    assert told.count("wangwu") == 6 and told.count("zhouqi") == 6
+    # cards ×4 (#1 three times, #2), the withdrawal, the other's decision (周七's 退回, 王五's 批准) and the answer
+    # to their click (王五's 批准, 周七's stale card)
+    assert told.count("wangwu") == 7 and told.count("zhouqi") == 7
 
 
 def test_card_click_and_typed_command_have_the_same_effects(client: TestClient, wecom: WeComSimulator,
@@ -111,7 +119,7 @@ def test_card_click_and_typed_command_have_the_same_effects(client: TestClient, 
     with office.sessions.begin() as session:
         card = session.scalars(select(OutboxMessage)
                                .where(OutboxMessage.dedupe_key.like("draft:1:review:%:wangwu"))).one()
-    click(client, wecom, "wangwu", card.payload["template_card"]["button_list"][0]["key"])
+    click(client, wecom, office, "wangwu", card.payload["template_card"]["button_list"][0]["key"])
     say(client, wecom, "wangwu", "批准 #2")
     assert trail(office, 1)[-1][:2] == trail(office, 2)[-1][:2] == ("approve", "wangwu")
     with office.sessions.begin() as session:
@@ -127,8 +135,9 @@ def test_q03_a_card_click_retried_by_wecom_acts_once(client: TestClient, wecom: 
     with office.sessions.begin() as session:
         card = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "wangwu")).one()
     callback = wecom.callback(wecom.card_click("wangwu", card.payload["template_card"]["button_list"][0]["key"]))
-    replies = {wecom.reply_content(post(client, callback).text) for _ in range(3)}
-    assert len(replies) == 1 and "已批准稿件 #1" in replies.pop()
+    assert {post(client, callback).text for _ in range(3)} == {""}
+    answers = card_answers(office, "wangwu")
+    assert len(answers) == 1 and "已批准稿件 #1" in answers[0]  # told once
     with office.sessions.begin() as session:
         assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "approve")).all()) == 1
 
