@@ -39,7 +39,9 @@ COPIED_FOOTER = re.compile(r"（第 [0-9]+/[0-9]+ 页，(?:已全部显示|发�
 # …and the lines above a later page: what it goes on answering, and how old it is.
 COPIED_PAGE_LINES = re.compile(r"^(?:（续「.*」）|（[0-9]+ 小时前的回复，状态以当时为准）)[ \t]*(?:\n|$)", re.MULTILINE)
 # Characters XML 1.0 cannot carry at all (replies, .docx files).
-_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+# …and line breaks other than \n: Windows' \r\n, an old Mac's \r, Word's Shift+Enter (\v), a page break (\f), NEL and
+# Unicode's line and paragraph separators (a web page or a phone's paste).
+_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -137,11 +139,10 @@ def small_number(text: str) -> int:
 
 
 def xml_safe(text: str) -> str:
-    """`text` without the characters XML cannot carry; a vertical tab (Word's manual line break, Shift+Enter) or
-    a form feed (a page break in a .txt) is a line break, so the lines either side are not glued together."""
-    if "\x0b" in text or "\x0c" in text:  # rare; translate looks up every character
-        text = text.translate(_BREAKS)
-    return _XML_ILLEGAL.sub("", text)
+    """`text` without the characters XML cannot carry, its line breaks \n: a vertical tab (Word's manual line
+    break, Shift+Enter), a form feed (a page break in a .txt), \r, NEL, U+2028 and U+2029 end a line as \n does,
+    so a title's line is the title and the lines either side are not glued together in the outlet's e-mail."""
+    return _XML_ILLEGAL.sub("", _BREAKS.sub("\n", text))
 
 
 def field_values(text: str) -> dict[str, str]:

@@ -76,13 +76,15 @@ def test_one_correct_mail_per_outlet_with_the_docx(newsroom: Runtime, mailbox: M
 @pytest.mark.parametrize("separator", ["\r", "\u2028", "\u0085", "\t"])
 def test_a_hidden_line_break_in_a_title_is_a_space_and_its_mail_goes_out(separator: str, newsroom: Runtime,
                                                                          mailbox: Mailbox) -> None:
-    """A Subject cannot hold a line break: kept in the title, the e-mail could never be sent."""
+    """A Subject cannot hold a line break: kept in the title, the e-mail could never be sent. A line break of any
+    kind ends the 投稿 line (the rest is the article's first line); a tab is a blank."""
     chat = ChatDriver(newsroom)
     number = approved_draft(chat, title=f"乐昌\u200b宣传{separator}Bcc: spy@evil.cn")
     chat.as_member("lisi").says(f"投递 #{number} 韶关日报")
     drain(newsroom)
     [message] = mailbox.messages
-    assert message["Subject"] == "【投稿】乐昌宣传 Bcc: spy@evil.cn（乐昌市自然资源局 张三）"
+    title = "乐昌宣传 Bcc: spy@evil.cn" if separator == "\t" else "乐昌宣传"
+    assert message["Subject"] == f"【投稿】{title}（乐昌市自然资源局 张三）"
     assert message["To"] == "tougao@sgrb.example" and message["Bcc"] is None
 
 

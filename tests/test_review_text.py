@@ -1,0 +1,51 @@
+"""Text going in and out: what a phone, Word or a web page puts in a message, and what the outlets receive."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from models import Draft, DraftVersion
+from tests.conftest import ChatDriver, Mailbox
+from tests.test_delivery import drain
+from tests.test_publishing import ARTICLE, approved_draft
+
+
+@pytest.mark.parametrize("separator", ["\r", "\r\n", "\u2028", "\u2029", "\x85"])
+def test_a_title_line_ended_by_another_kind_of_line_break_is_the_title(separator: str, chat: ChatDriver) -> None:
+    """A correspondent pastes 「标题⏎正文」 from Word, a web page or an old Mac text, where the line ends in a
+    carriage return, a Unicode line or paragraph separator or NEL: the message shows the text below the title,
+    yet the bot answered 「没有保存：没有正文。请在标题的下一行起写正文」, which is what they did, and the draft was
+    not saved. Every line break is a line break: the draft is saved with its title and its text."""
+    reply = chat.as_member("zhangsan").says(f"投稿 乐昌开展地灾演练{separator}　　5月10日上午，乐昌市开展演练。"
+                                            f"{separator}　　第二段。")
+    assert "已收到投稿 #1《乐昌开展地灾演练》" in reply, reply
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(DraftVersion.text)).one() == "　　5月10日上午，乐昌市开展演练。\n　　第二段。"
+
+
+def test_an_outlet_gets_the_same_lines_inline_and_in_the_docx(newsroom: Runtime, mailbox: Mailbox) -> None:
+    """An article pasted from Word or a web page holds U+2028 (line separator), U+2029 (paragraph separator) or
+    NEL between its lines. The .docx sent to the outlet made them paragraphs, but the e-mail's text kept them:
+    mail readers show no break there (NEL is a control character), so the outlet's editor read 「…开展演练。
+    来自…」 glued in the text of the very e-mail whose attachment has two paragraphs. Both have the lines."""
+    lines = ["　　5月10日上午，乐昌市开展演练。", "乐昌市自然资源局供稿", "　　第二段。", "　　第三段。"]
+    text = f"{ARTICLE}\n{lines[0]}\u2028{lines[1]}\u2029{lines[2]}\x85{lines[3]}"
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat, text=text)
+    with newsroom.sessions.begin() as session:
+        stored = session.scalars(select(DraftVersion.text)).one()
+        assert session.get(Draft, number) is not None
+    assert stored == "\n".join([ARTICLE, *lines])
+    chat.as_member("lisi").says(f"投递 #{number} 韶关日报")
+    drain(newsroom)
+    [message] = mailbox.messages
+    body = message.get_body(("plain",)).get_content()
+    assert "\n".join(lines) + "\n" in body
+    [attachment] = list(message.iter_attachments())
+    paragraphs = [p.text for p in Document(io.BytesIO(attachment.get_content())).paragraphs]
+    assert paragraphs[2:2 + len(ARTICLE.split("\n")) + len(lines)] == [*ARTICLE.split("\n"), *lines]
