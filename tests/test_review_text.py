@@ -49,3 +49,20 @@ def test_an_outlet_gets_the_same_lines_inline_and_in_the_docx(newsroom: Runtime,
     [attachment] = list(message.iter_attachments())
     paragraphs = [p.text for p in Document(io.BytesIO(attachment.get_content())).paragraphs]
     assert paragraphs[2:2 + len(ARTICLE.split("\n")) + len(lines)] == [*ARTICLE.split("\n"), *lines]
+
+
+@pytest.mark.parametrize(("message", "title", "text"), [
+    ("投稿<<乐昌开展地灾演练>>5月10日上午，乐昌市开展演练。", "乐昌开展地灾演练", "5月10日上午，乐昌市开展演练。"),
+    ("投稿 ＜＜乐昌开展地灾演练＞＞\n正文。", "乐昌开展地灾演练", "正文。"),
+    ("投稿 学习<<民法典>>宣传月启动\n正文。", "学习《民法典》宣传月启动", "正文。"),
+], ids=["one line", "full-width", "inside"])
+def test_a_title_in_double_angle_brackets_is_a_title_in_book_marks(message: str, title: str, text: str,
+                                                                   chat: ChatDriver) -> None:
+    """A phone keyboard without 《》: the correspondent types <<标题>> (or ＜＜＞＞). On one line, 「投稿<<标题>>正文」
+    was refused as having no text, with a hint to send 「投稿《<<标题>>正文……》正文……」, which would have put the
+    whole article in the title; on its own line the title kept its brackets, so the reply read 《<<标题>>》 and
+    every outlet's Subject, .docx heading and the group's 用稿反馈 carried 「<<标题>>」. They are 《》."""
+    reply = chat.as_member("zhangsan").says(message)
+    assert f"已收到投稿 #1《{title}》" in reply, reply
+    with chat.runtime.sessions.begin() as session:
+        assert session.scalars(select(DraftVersion.text)).one() == text

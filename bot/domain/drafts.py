@@ -292,6 +292,9 @@ def same_article(old: str, new: str) -> bool:
 _TITLE_LABEL = re.compile(r"^(?:标题|题目)\s*[:：]\s*")
 _TEXT_LABEL = re.compile(r"^\s*正文\s*[:：]\s*")
 _TITLE_MARKS = ("《》", "【】", "「」", "“”")  # a title in 《》, or as often in 【】「」“”
+# 《》 typed where a keyboard has none: <<标题>>, ＜＜标题＞＞ (in a title; an article keeps what it was written with).
+_BOOK_MARKS = re.compile(r"<<|＜＜|>>|＞＞")
+_LEADING_BOOK_TITLE = re.compile(r"\A(?:<<|＜＜)([^<>＜＞]*)(?:>>|＞＞)")
 _CLAUSE_AFTER_SPACE = re.compile(r"\s\S*，")
 _TEXT_LABEL_INSIDE = re.compile(r"正文\s*+[:：]")
 
@@ -299,6 +302,7 @@ _TEXT_LABEL_INSIDE = re.compile(r"正文\s*+[:：]")
 def _one_line_draft(line: str) -> tuple[str, str] | None:
     """The title and the text of a draft on one line: 「《标题》正文…」 (or 【】「」“”) or 「标题：… 正文：…」.
     Without patterns that try every split of a run of blanks: a line of blanks may be 60,000 long."""
+    line = _LEADING_BOOK_TITLE.sub(r"《\1》", line, count=1)  # 「<<标题>>正文…」
     closing = next((marks[1] for marks in _TITLE_MARKS if line.startswith(marks[0])), None)
     if closing is not None:
         end = line.find(closing, 1)
@@ -371,7 +375,7 @@ def wrote_any(session: Session, member: Member) -> bool:
 
 def check_title(title: str) -> str:
     # A file's name may hold a line break, which a Subject may not; a full stop ends a sentence, not a title.
-    title = _TITLE_LABEL.sub("", one_line(title).strip().rstrip("。"))
+    title = _TITLE_LABEL.sub("", _book_marks(one_line(title)).strip().rstrip("。"))
     if len(title) > 2 and title[0] + title[-1] in _TITLE_MARKS and title[0] not in title[1:-1]:
         title = title[1:-1].strip()  # 「投稿 《标题》」: every reply puts the title in 《》 itself
     if not title:
@@ -379,6 +383,10 @@ def check_title(title: str) -> str:
     if len(title) > TITLE_MAX_CHARS:
         raise UsageError(f"标题有 {len(title)} 个字，最多 {TITLE_MAX_CHARS} 个字。请缩短标题后重新投稿。")
     return title
+
+
+def _book_marks(title: str) -> str:
+    return _BOOK_MARKS.sub(lambda mark: "《" if mark.group() in ("<<", "＜＜") else "》", title)
 
 
 def _not_appendable(draft: Draft) -> str:
