@@ -171,8 +171,13 @@ def to_group(session: Session, key: str, lines: list[str], now: datetime, more: 
                for n, content in enumerate(contents))
 
 
+_HEADING = re.compile(r"\*\*[^*\n]+\*\*")  # 「**宣传工作例会通知**」 at a line's start: the bot's own
+
+
 def _quoted(line: str) -> str:
     prefix = "> " if line.startswith("> ") else ""
+    heading = _HEADING.match(line, len(prefix))
+    prefix += heading.group() if heading else ""
     return prefix + markdown_plain(line[len(prefix):])
 
 

@@ -91,7 +91,7 @@ def leading_draft_number(text: str) -> tuple[int, int] | None:
     return (int(match.group(1) or match.group(2)), match.end()) if match else None
 
 
-_MARKDOWN_ACTIVE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞"})
+_MARKDOWN_ACTIVE = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀"})
 
 
 def without_links(text: str) -> str:
@@ -100,8 +100,9 @@ def without_links(text: str) -> str:
 
 
 def markdown_plain(text: str) -> str:
-    """Members' text inside a markdown message: it can make no link, tag or quote (those brackets become
-    full-width), so a title cannot put a link of its own into the bot's post."""
+    """Members' text inside a markdown message: it can make no link, tag, quote, bold or code (those brackets,
+    asterisks and backquotes become full-width), so a title cannot put a link of its own into the bot's post, nor
+    lose its 「**」 to a bold word."""
     return text.translate(_MARKDOWN_ACTIVE)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from models import Draft, DraftVersion
-from tests.conftest import ChatDriver, Mailbox
+from tests.conftest import ChatDriver, Mailbox, Sent
 from tests.test_delivery import drain
 from tests.test_publishing import ARTICLE, approved_draft
 
@@ -66,3 +66,16 @@ def test_a_title_in_double_angle_brackets_is_a_title_in_book_marks(message: str,
     assert f"已收到投稿 #1《{title}》" in reply, reply
     with chat.runtime.sessions.begin() as session:
         assert session.scalars(select(DraftVersion.text)).one() == text
+
+
+def test_a_title_with_asterisks_or_backquotes_shows_as_written_in_the_group(newsroom: Runtime, sent: Sent) -> None:
+    """A title 「乐昌开展**黄圃**演练 `2026`」 is published: the group's 用稿反馈 is markdown, which made 黄圃 bold and
+    2026 code, and the asterisks and backquotes were gone: the group read another title than the draft's. Members'
+    words make no formatting in the bot's posts, as they make no links: the marks show (full-width)."""
+    chat = ChatDriver(newsroom)
+    number = approved_draft(chat, title="乐昌开展**黄圃**演练 `2026`")
+    chat.as_member("zhangsan").says(f"刊发 #{number} 南方网 https://news.southcn.example/a.html")
+    drain(newsroom)
+    [feedback] = [line for line in sent.lines if "用稿反馈" in line]
+    assert feedback.count("**") == 2  # the post's own heading, 「**用稿反馈**」
+    assert "《乐昌开展＊＊黄圃＊＊演练 ｀2026｀》" in feedback
