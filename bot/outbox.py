@@ -171,14 +171,15 @@ def to_group(session: Session, key: str, lines: list[str], now: datetime, more: 
                for n, content in enumerate(contents))
 
 
-_HEADING = re.compile(r"\*\*[^*\n]+\*\*")  # 「**宣传工作例会通知**」 at a line's start: the bot's own
+_HEADING = re.compile(r"\*\*([^*\n]+)\*\*")  # 「**宣传工作例会通知**」 at a line's start: bold, as the bot wrote it
 
 
 def _quoted(line: str) -> str:
     prefix = "> " if line.startswith("> ") else ""
     heading = _HEADING.match(line, len(prefix))
-    prefix += heading.group() if heading else ""
-    return prefix + markdown_plain(line[len(prefix):])
+    if heading is None:
+        return prefix + markdown_plain(line[len(prefix):])
+    return f"{prefix}**{markdown_plain(heading.group(1))}**{markdown_plain(line[heading.end():])}"
 
 
 def split(lines: list[str], more: str, parts: int) -> list[str]:

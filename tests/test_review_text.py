@@ -79,3 +79,14 @@ def test_a_title_with_asterisks_or_backquotes_shows_as_written_in_the_group(news
     [feedback] = [line for line in sent.lines if "用稿反馈" in line]
     assert feedback.count("**") == 2  # the post's own heading, 「**用稿反馈**」
     assert "《乐昌开展＊＊黄圃＊＊演练 ｀2026｀》" in feedback
+
+
+def test_a_theme_days_name_makes_no_link_in_its_bold_heading(chat: ChatDriver) -> None:
+    """The bold heading of a group post (「**世界地球日征稿**」) stays bold, and a name in it still makes no link."""
+    from bot import outbox
+
+    with chat.runtime.sessions.begin() as session:
+        outbox.to_group(session, "t", ["**[点我](http://evil.example)征稿**：4月22日", "**粗**体"],
+                        chat.runtime.clock())
+    [post] = [m.payload["markdown"]["content"] for m in chat.outbox() if m.channel == "group"]
+    assert post == "**［点我］(http://evil.example)征稿**：4月22日\n**粗**体"
