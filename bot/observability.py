@@ -17,12 +17,14 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import JobRun, OutboxMessage
 from models.outbox import OutboxState
 
 log = logging.getLogger("newsbot.callback")
+scrape_log = logging.getLogger("newsbot.metrics")
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
 
@@ -76,12 +78,26 @@ def _token(value: str) -> str:
 
 
 class DatabaseCollector(Collector):
-    """Outbox rows by state and scheduler firings by schedule and outcome, counted at scrape time."""
+    """Outbox rows by state and scheduler firings by schedule and outcome, counted at scrape time; while the
+    database does not answer, `newsbot_database_up 0` instead (and a 200: the callbacks' errors must show)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
     def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("newsbot_database_up", "Whether the database answered this scrape (1) or not (0)")
+        try:
+            figures = list(self._figures())
+        except SQLAlchemyError as exc:  # the callback counters matter most now: still served, without these
+            scrape_log.warning("/metrics: the database did not answer (%s)", type(exc).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from figures
+
+    def _figures(self) -> Iterator[Metric]:
         outbox = GaugeMetricFamily("newsbot_outbox_messages", "Outbox rows not yet sent, by state", labels=["state"])
         runs = GaugeMetricFamily("newsbot_scheduler_runs", "Calendar firings claimed, by schedule and outcome",
                                  labels=["schedule", "outcome"])

@@ -1,0 +1,44 @@
+"""Running newsbot in production and knowing when it is sick: /metrics, /healthz and what each process logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.runtime import Runtime
+from tests.wecom_sim import WeComSimulator, say
+
+
+def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200, response.text
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.text) for sample in family.samples}
+
+
+def test_metrics_still_show_the_callbacks_while_the_database_is_down(
+        client: TestClient, wecom: WeComSimulator, office: Runtime, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database goes away (PostgreSQL restarting, a full disk): every callback is answered 「出错了」 and
+    counted as `error`. Prometheus scrapes /metrics to see that rise: it got a 500 and a traceback in the log
+    for every scrape, so the error counter was invisible exactly while it mattered. It should get the process's
+    counters, and `newsbot_database_up 0` instead of the outbox and scheduler figures it cannot read."""
+    say(client, wecom, "zhangsan", "帮助")
+    gone = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'newsbot.db'}")
+    monkeypatch.setattr(office, "db", gone)
+    monkeypatch.setattr(office, "sessions", sessionmaker(gone))
+    monkeypatch.setattr(office.commands, "sessions", sessionmaker(gone))
+    say(client, wecom, "zhangsan", "稿件")  # answered with the apology, counted as an error
+    figures = samples(client)
+    assert figures[("newsbot_database_up", ())] == 0
+    assert figures[("newsbot_callbacks_total", (("endpoint", "app"), ("outcome", "error")))] >= 1
+    assert figures[("newsbot_callbacks_total", (("endpoint", "app"), ("outcome", "ok")))] >= 1
+    assert not any(name == "newsbot_outbox_messages" for name, _ in figures)  # unknown, not 0
+    assert client.get("/healthz").status_code == 503
+    monkeypatch.undo()
+    assert samples(client)[("newsbot_database_up", ())] == 1
