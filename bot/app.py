@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from bot import migrate
 from bot.config import get_settings
 from bot.observability import configure_logging, metrics_text
 from bot.outbox import DispatcherThread
@@ -75,13 +76,20 @@ def create_app(runtime: Runtime, *, dispatcher: bool | None = None, scheduler: b
                                                       url_hosts=settings.aibot_url_hosts)
     app.include_router(callback.router)
 
+    schema = migrate.code_heads()
+
     @app.get("/healthz")
     def healthz() -> JSONResponse:
+        """Database reachable, and at this release's schema (not restored from an older backup, not upgraded
+        by a newer release, not awaiting `newsbot db upgrade` under a worker restarted on new code)."""
         try:
             with runtime.db.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                found = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
         except Exception as exc:
             return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+        if found != schema:
+            return JSONResponse({"status": "error", "schema": ",".join(sorted(found)) or "none",
+                                 "expected": ",".join(sorted(schema))}, status_code=503)
         return JSONResponse({"status": "ok", "local_mode": settings.local_mode})
 
     @app.get("/metrics")

@@ -97,4 +97,9 @@ def unknown_revisions(url: str) -> list[str]:
 
 def is_current(url: str) -> bool:
     """Whether the database is at the newest revision (False for an empty database)."""
-    return set(current_heads(url)) == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    return set(current_heads(url)) == code_heads()
+
+
+def code_heads() -> frozenset[str]:
+    """The newest revisions this code knows: what a database it runs on must be at."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from bot.runtime import Runtime
@@ -42,3 +44,30 @@ def test_metrics_still_show_the_callbacks_while_the_database_is_down(
     assert client.get("/healthz").status_code == 503
     monkeypatch.undo()
     assert samples(client)[("newsbot_database_up", ())] == 1
+
+
+@contextmanager
+def schema_at(runtime: Runtime, revision: str) -> Iterator[None]:
+    with runtime.db.begin() as connection:
+        actual = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    try:
+        yield
+    finally:
+        with runtime.db.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": actual})
+
+
+@pytest.mark.parametrize("revision", ["0037", "9999"])
+def test_healthz_fails_when_the_database_is_not_this_releases_schema(client: TestClient, office: Runtime,
+                                                                      revision: str) -> None:
+    """An admin installs a new release and a web worker is restarted on it before `newsbot db upgrade` (or
+    restores an older backup, or runs a newer release's upgrade under the running bot): /healthz said
+    {"status": "ok"} while every callback misread the tables. It should answer 503 and name both revisions."""
+    assert client.get("/healthz").status_code == 200
+    with schema_at(office, revision):
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "error"
+        assert revision in response.json()["schema"]
+    assert client.get("/healthz").status_code == 200
