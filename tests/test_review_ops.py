@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +15,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
+from bot.config import Settings
 from bot.runtime import Runtime
+from models import JobRun, OutboxMessage, OutboxState
+from tests.test_deployment import count, server_env, serving
+from tests.test_deployment import say as deliver_say
 from tests.wecom_sim import WeComSimulator, say
 
 
@@ -71,3 +78,22 @@ def test_healthz_fails_when_the_database_is_not_this_releases_schema(client: Tes
         assert response.json()["status"] == "error"
         assert revision in response.json()["schema"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_serve_no_dispatcher_no_scheduler_hold_with_one_worker(office: Runtime, settings: Settings,
+                                                               tmp_path: Path) -> None:
+    """An admin runs `newsbot serve --no-dispatcher --no-scheduler` (one worker) beside a `newsbot dispatcher`
+    and a `newsbot scheduler`, or to keep the calendar quiet for a while. The flags were ignored with one worker
+    (the settings had been read before the flags became NEWSBOT_DISPATCHER=off and NEWSBOT_SCHEDULER=off): the
+    server sent the outbox and ran the calendar all the same. They should hold, as with `--workers 4`."""
+    env = server_env(settings)
+    wecom = WeComSimulator(now=time.time, corp_id=settings.wecom_corp_id)
+    schedule = subprocess.run([sys.executable, "-m", "bot.cli", "schedule", "set", "study_reminder",
+                               "second=*/1", "minute=*", "hour=*", "day=*", "grace=1"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert schedule.returncode == 0, schedule.stderr
+    with serving(env, tmp_path, "--no-dispatcher", "--no-scheduler") as (url, _):
+        assert "已收到投稿 #1" in deliver_say(url, wecom, "zhangsan", "投稿 标题\n正文")  # the editor is told
+        time.sleep(3)  # 30 outbox polls, 15 calendar ticks
+    assert count(office, OutboxMessage, OutboxMessage.state == OutboxState.pending) >= 1
+    assert count(office, JobRun) == 0

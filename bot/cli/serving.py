@@ -12,7 +12,7 @@ from contextlib import nullcontext
 
 from bot import migrate
 from bot.cli.common import CliError, Commands, require_current_schema, require_known_schema, runtime_for
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from bot.observability import configure_logging
 
 
@@ -55,6 +55,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["NEWSBOT_DISPATCHER"] = "off"
     if args.no_scheduler:
         os.environ["NEWSBOT_SCHEDULER"] = "off"
+    get_settings.cache_clear()  # one worker runs in this process, whose settings were read before the flags
     # Several workers' counters add up in /metrics, whichever worker is scraped, through a shared folder.
     shared = args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     with tempfile.TemporaryDirectory(prefix="newsbot-metrics-") if shared else nullcontext() as metrics_dir:
