@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot import migrate
 from bot.config import get_settings
-from bot.observability import configure_logging, metrics_text
+from bot.observability import announce_process, configure_logging, metrics_text
 from bot.outbox import DispatcherThread
 from bot.runtime import Runtime
 from bot.scheduler import Calendar, SchedulerThread
@@ -39,6 +39,11 @@ def create_app(runtime: Runtime, *, dispatcher: bool | None = None, scheduler: b
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        elsewhere = [f"`newsbot {process}` {does}" for process, does, here in (
+            ("dispatcher", "sends the outbox", dispatcher), ("scheduler", "runs the calendar", scheduler)) if not here]
+        announce_process("serve", settings.database_url, f"dispatcher={'on' if dispatcher else 'off'}",
+                         f"calendar={'on' if scheduler else 'off'}",
+                         *([f"({', '.join(elsewhere)}: run it beside this)"] if elsewhere else []))
         runtime.announce_mode()
         worker = DispatcherThread(runtime.dispatcher(), settings.outbox_poll_seconds) if dispatcher else None
         calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings) if scheduler else None

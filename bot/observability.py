@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,6 +52,14 @@ def configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines per tick would bury the callbacks
     # httpx logs every request's URL at INFO, and WeCom's carry the secret, the access token or the robot key.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def announce_process(role: str, database_url: str, *doing: str) -> None:
+    """Once at start, what this process is (`newsbot serve`, `dispatcher`, `scheduler`), what it runs and its
+    database (never the password): with several units, each journal says which is which."""
+    database = make_url(database_url).render_as_string(hide_password=True)
+    logging.getLogger("newsbot.process").info("newsbot %s pid=%d %s database=%s", role, os.getpid(), " ".join(doing),
+                                              database)
 
 
 def skip_callback_access(record: logging.LogRecord) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -16,9 +17,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
+from bot.observability import announce_process
 from bot.runtime import Runtime
 from models import JobRun, OutboxMessage, OutboxState
-from tests.test_deployment import count, server_env, serving
+from tests.test_delivery import cli_env
+from tests.test_deployment import count, newsbot, server_env, serving, stop
 from tests.test_deployment import say as deliver_say
 from tests.wecom_sim import WeComSimulator, say
 
@@ -97,3 +100,40 @@ def test_serve_no_dispatcher_no_scheduler_hold_with_one_worker(office: Runtime, 
         time.sleep(3)  # 30 outbox polls, 15 calendar ticks
     assert count(office, OutboxMessage, OutboxMessage.state == OutboxState.pending) >= 1
     assert count(office, JobRun) == 0
+
+
+def wait_for(log: Path, needle: str, seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [line for line in (log.read_text() if log.exists() else "").splitlines() if needle in line]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no line with {needle!r} in:\n{log.read_text() if log.exists() else ''}")
+
+
+def test_each_process_says_what_it_is_when_it_starts(settings: Settings, tmp_path: Path) -> None:
+    """An admin runs docs/deployment.md's layout as three units and reads `journalctl -u newsbot-scheduler`:
+    it was empty (the scheduler logged nothing until a job failed), and `serve --no-dispatcher` did not say
+    that nothing in it sends the outbox. Each process should say, once at start, what it is, what it runs
+    and which database it uses (never the password)."""
+    env = cli_env(settings) | {"NEWSBOT_SCHEDULER_TICK_SECONDS": "60", "NEWSBOT_OUTBOX_POLL_SECONDS": "60"}
+    for command in ("scheduler", "dispatcher"):
+        log = tmp_path / f"{command}.log"
+        process = newsbot(env, tmp_path, command, log=log)
+        try:
+            line = wait_for(log, f"newsbot {command} ")
+        finally:
+            stop(process)
+        assert "pid=" in line and "database=" in line
+    log = tmp_path / "serve.log"
+    with serving(env, tmp_path, "--no-dispatcher", log=log):
+        line = wait_for(log, "newsbot serve ")
+    assert "dispatcher=off" in line and "calendar=on" in line and "newsbot dispatcher" in line
+
+
+def test_the_start_line_never_shows_the_database_password(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="newsbot.process")
+    announce_process("dispatcher", "postgresql+psycopg://newsbot:S3cret-pw@db:5432/newsbot", "poll=1s")
+    assert "newsbot dispatcher pid=" in caplog.text and "newsbot:***@db:5432/newsbot" in caplog.text
+    assert "S3cret-pw" not in caplog.text

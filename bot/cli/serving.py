@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from bot import migrate
 from bot.cli.common import CliError, Commands, require_current_schema, require_known_schema, runtime_for
 from bot.config import Settings, get_settings
-from bot.observability import configure_logging
+from bot.observability import announce_process, configure_logging
 
 
 def add_commands(commands: Commands) -> None:
@@ -92,6 +92,8 @@ def _dispatcher(args: argparse.Namespace, settings: Settings) -> int:
 
     configure_logging()
     runtime = runtime_for(settings)
+    announce_process("dispatcher", settings.database_url,
+                     "until-idle" if args.until_idle else f"poll={settings.outbox_poll_seconds:g}s")
     runtime.announce_mode()
     if args.until_idle:
         dispatcher = runtime.dispatcher()
@@ -108,6 +110,8 @@ def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
     configure_logging()
     runtime = runtime_for(settings)
+    announce_process("scheduler", settings.database_url, f"tick={settings.scheduler_tick_seconds:g}s",
+                     f"zone={settings.zone.key}")
     calendar = SchedulerThread(Calendar(runtime.sessions, settings, runtime.clock), settings)
     _run_until_signalled(calendar.start, calendar.stop)
     return 0
