@@ -11,6 +11,7 @@ import logging
 import random
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -419,6 +420,9 @@ class Dispatcher:
                 self._on_dead(session, message, error or "", now)
 
 
+FAILING_TOLD_EVERY = 60.0  # seconds between the lines of a dispatcher that keeps failing
+
+
 class DispatcherThread:
     """Runs a Dispatcher in a background thread until stopped."""
 
@@ -436,12 +440,22 @@ class DispatcherThread:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        failed, kind, told = 0, "", 0.0  # a run of failed passes (the database down): one traceback, not one a poll
         while not self._stop.is_set():
             try:
                 busy = self._dispatcher.run_once()
-            except Exception:
-                log.exception("outbox dispatcher pass failed")
-                busy = 0
+            except Exception as exc:
+                busy, failed = 0, failed + 1
+                if type(exc).__name__ != kind:
+                    kind, told = type(exc).__name__, time.monotonic()
+                    log.exception("outbox dispatcher pass failed")
+                elif time.monotonic() - told >= FAILING_TOLD_EVERY:
+                    told = time.monotonic()
+                    log.error("outbox dispatcher still failing (%d passes): %s", failed, kind)
+            else:
+                if failed:
+                    log.info("outbox dispatcher recovered after %d failed passes", failed)
+                failed, kind = 0, ""
             if not busy:
                 self._stop.wait(self._interval)
 

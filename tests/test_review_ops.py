@@ -14,10 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
 from bot.observability import announce_process
+from bot.outbox import DispatcherThread
 from bot.runtime import Runtime
 from models import JobRun, OutboxMessage, OutboxState
 from tests.test_delivery import cli_env
@@ -137,3 +139,35 @@ def test_the_start_line_never_shows_the_database_password(caplog: pytest.LogCapt
     announce_process("dispatcher", "postgresql+psycopg://newsbot:S3cret-pw@db:5432/newsbot", "poll=1s")
     assert "newsbot dispatcher pid=" in caplog.text and "newsbot:***@db:5432/newsbot" in caplog.text
     assert "S3cret-pw" not in caplog.text
+
+
+class Unreachable:
+    """A dispatcher whose database is down for `failing` passes, then back."""
+
+    def __init__(self, failing: int) -> None:
+        self.failing, self.passes = failing, 0
+
+    def run_once(self) -> int:
+        self.passes += 1
+        if self.passes <= self.failing:
+            raise OperationalError("SELECT …", {}, ConnectionRefusedError("connection refused"))
+        return 0
+
+
+def test_a_database_outage_does_not_flood_the_dispatchers_log(caplog: pytest.LogCaptureFixture) -> None:
+    """PostgreSQL restarts for a minute. Each dispatcher (one per web worker unless --no-dispatcher) logged a
+    full traceback every poll (1 s): some 60 lines a second per process, enough for journald's rate limit to
+    drop lines, the callbacks' among them. The first failure should carry the traceback, the following ones be
+    quiet (a line now and then), and the recovery said once."""
+    caplog.set_level(logging.INFO, logger="bot.outbox")
+    dispatcher = Unreachable(failing=200)
+    worker = DispatcherThread(dispatcher, 0.005)  # type: ignore[arg-type]
+    worker.start()
+    deadline = time.monotonic() + 30
+    while dispatcher.passes < 210 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.stop()
+    records = [r for r in caplog.records if r.name == "bot.outbox"]
+    assert sum(r.exc_info is not None for r in records) == 1
+    assert len(records) <= 5
+    assert "recovered" in records[-1].getMessage() and "200" in records[-1].getMessage()
