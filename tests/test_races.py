@@ -119,3 +119,17 @@ def test_one_link_recorded_for_two_drafts_at_the_same_moment_counts_once(newsroo
         published = session.scalars(select(Submission.draft_id).where(
             Submission.state == SubmissionState.published)).all()
     assert len(published) == ROUNDS
+
+
+def test_an_admins_first_messages_at_the_same_moment_are_all_answered(office: Runtime) -> None:
+    """A new admin, listed in NEWSBOT_ADMINS and never seen before, taps twice and sends a third message at once
+    (three WeCom deliveries, three workers): on PostgreSQL each created their member row, two clashed on its
+    unique userid and were answered 「处理这条消息时出错了」. Expected: one member row, every message answered."""
+    office.settings = office.settings.model_copy(update={"admins": "boss"})
+    office.commands.settings = office.settings
+    replies = together(office, *[("boss", "帮助")] * 3)
+    assert all("管理员" in reply and "出错" not in reply for reply in replies), replies
+    with office.sessions.begin() as session:
+        assert len(session.scalars(select(Member).where(Member.userid == "boss")).all()) == 1
+        assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "member.bootstrap_admin"))
+                   .all()) == 1

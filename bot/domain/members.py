@@ -12,10 +12,12 @@ from typing import TextIO
 from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
+from bot.db import insert_if_new
 from bot.domain import audit
 from bot.domain.errors import NotFound, Refused, UsageError
 from bot.text import USERID, one_line
 from models import DepartmentEditor, Draft, DraftState, Member, Role
+from models.base import table
 from models.member import ROLE_LABELS
 
 _ROLE_WORDS = {role.value: role for role in Role} | {label: role for role, label in ROLE_LABELS.items()}
@@ -25,6 +27,7 @@ CSV_HEADER = ["userid", "name", "department", "roles"]
 # time, yet rows that merely refer to the member (their drafts' totals, written by others' messages and the
 # dispatcher) need not wait for it.
 _SENDER = select(Member).where(Member.userid == bindparam("userid")).with_for_update(key_share=True)
+_MEMBERS = table(Member)
 
 
 def parse_roles(text: str) -> frozenset[Role]:
@@ -77,9 +80,12 @@ def for_message(session: Session, userid: str, admin_userids: frozenset[str], no
     member = session.scalar(_SENDER, {"userid": userid})
     if userid not in admin_userids or (member is not None and Role.admin in member.roles):
         return member
-    if member is None:
-        member = Member(userid=userid, name=userid, department="", role_names="", created_at=now)
-        session.add(member)
+    if member is None:  # their first message: another sent beside it waits for this row, then finds it theirs
+        insert_if_new(session, _MEMBERS, {"userid": userid, "name": userid, "department": "", "roles": "",
+                                          "active": True, "created_at": now}, "userid")
+        member = session.scalar(_SENDER, {"userid": userid})
+        if member is None or Role.admin in member.roles:
+            return member
     member.roles = member.roles | {Role.admin}
     audit.record(session, now, None, "member.bootstrap_admin", comment=userid)
     return member
