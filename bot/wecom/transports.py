@@ -134,8 +134,10 @@ class AiBotReplyTransport:
     """A late answer to an AI bot message: to its response_url (single use, 1 h), else by the fallback —
     the group for a group message, an app message for a 1:1 one (never a private answer in the group).
 
-    A post WeCom answered too late may have been shown: the row says so (`maybe_posted`), and a retry that finds
-    the URL used up takes it as ours, not as a reason to send the answer a second way."""
+    A post handed to WeCom may have been shown, whatever follows (no answer in time, the process killed): the row
+    says so before it goes (`maybe_posted`), and a retry that finds the URL used up takes it as ours, not as a
+    reason to send the answer a second way. Found used up at once, another answer to the message used it: the
+    fallback, from then on."""
 
     def __init__(self, sessions: sessionmaker[Session], http: httpx.Client, app: Transport, group: Transport,
                  clock: Callable[[], datetime]) -> None:
@@ -144,28 +146,31 @@ class AiBotReplyTransport:
     def send(self, message: OutboxMessage) -> None:
         payload = message.payload
         body = {"msgtype": "markdown", "markdown": payload["markdown"]}
-        valid = self._clock() < datetime.fromisoformat(payload["expires_at"])
-        if valid and self._posted(message, body):
-            return
-        if valid and payload.get("maybe_posted"):
-            log.info("outbox %s: the response_url an earlier attempt may have used is used up: sent", message.id)
-            return
+        if self._clock() < datetime.fromisoformat(payload["expires_at"]):
+            earlier = payload.get("maybe_posted")  # an attempt before this one handed it to WeCom
+            if not earlier:
+                self._note(message, maybe_posted=True)
+            if self._posted(payload["response_url"], body):
+                return
+            if earlier:
+                log.info("outbox %s: the response_url an earlier attempt may have used is used up: sent", message.id)
+                return
+            self._note(message, maybe_posted=False, expires_at=self._clock().isoformat())
         in_group = bool(payload.get("group"))
         plain = OutboxMessage(id=message.id, channel=GROUP if in_group else APP,
                               recipient="" if in_group else message.recipient, payload=body,
                               dedupe_key=message.dedupe_key, attempts=message.attempts)
         (self._group if in_group else self._app).send(plain)
 
-    def _posted(self, message: OutboxMessage, body: dict[str, Any]) -> bool:
+    def _note(self, message: OutboxMessage, **changes: Any) -> None:
+        with self._sessions.begin() as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+                payload={**message.payload, **changes}))
+
+    def _posted(self, url: str, body: dict[str, Any]) -> bool:
         """True when WeCom took it; False when the URL is used up or expired (use the fallback)."""
         with wecom_policy():
-            try:
-                response = self._http.post(message.payload["response_url"], json=body)
-            except httpx.ReadTimeout:  # written whole, unanswered: WeCom may have shown it
-                with self._sessions.begin() as session:
-                    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
-                        payload={**message.payload, "maybe_posted": True}))
-                raise
+            response = self._http.post(url, json=body)
             if response.status_code >= 500:
                 raise WeComError(-1, f"HTTP {response.status_code}")
         try:
