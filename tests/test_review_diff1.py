@@ -9,7 +9,7 @@ from bot import outbox
 from bot.messages import Incoming
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
-from tests.conftest import FrozenClock
+from tests.conftest import ChatDriver, FrozenClock
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
 from tests.test_review_faults import Killed, app_texts
@@ -58,3 +58,18 @@ def test_an_ai_bot_answer_whose_url_another_answer_used_still_goes_by_the_fallba
     drain(live)
     assert len(fake_wecom.of("aibot/response", accepted_only=True)) == 1
     assert app_texts(fake_wecom, "zhangsan") == ["答复2"]
+
+
+def test_moving_the_last_member_into_a_department_that_has_its_own_editor_offers_no_takeover(
+        chat: ChatDriver) -> None:
+    """规划股's own editor is 赵六, 地籍股's is 李四. The admin moves 小李, the only member of 规划股,
+    to 地籍股 (a transfer: 地籍股 was there already). The reply says 「如是部门改名，请发送
+    「成员 部门编辑 地籍股 zhaoliu」」: sent, it takes 地籍股 from 李四 — no rename happened (members
+    sync and import never follow a merge into a department that was there). Expected: the rename
+    hint only for a department new with this move."""
+    admin = chat.as_member("admin")
+    admin.says("成员 部门编辑 规划股 zhaoliu")
+    admin.says("成员 部门编辑 地籍股 lisi")
+    reply = admin.says("成员 部门 xiaoli 地籍股")
+    assert "已将 小李（xiaoli）的部门设为：地籍股" in reply, reply
+    assert "成员 部门编辑 地籍股 zhaoliu" not in reply, reply
