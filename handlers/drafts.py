@@ -144,7 +144,8 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
     queued = [s.outlet.name for s in sent if s.state == SubmissionState.queued]
     if draft.state == DraftState.submitted and (unsent or queued):
         none_sent = drafts.none_sent(ctx.session, draft)
-        revise = f"改正文，请发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if none_sent else ""
+        who = "" if draft.editor_id == ctx.member.id else drafts.editor_named(draft)  # only the editor may 修改 now
+        revise = f"改正文，请{who}发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if none_sent else ""
         if unsent:
             maybe = "（可能已发出，请先向媒体确认）"
             where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)

@@ -9,10 +9,12 @@ from bot import outbox
 from bot.messages import Incoming
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
-from tests.conftest import ChatDriver, FrozenClock
+from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
+from tests.test_publishing import approved_draft
 from tests.test_review_faults import Killed, app_texts
+from tests.test_today_review6 import _run, _wrong_smtp
 
 
 def test_an_ai_bot_answer_posted_just_before_the_dispatcher_died_is_not_sent_again_as_an_app_message(
@@ -73,3 +75,20 @@ def test_moving_the_last_member_into_a_department_that_has_its_own_editor_offers
     reply = admin.says("成员 部门 xiaoli 地籍股")
     assert "已将 小李（xiaoli）的部门设为：地籍股" in reply, reply
     assert "成员 部门编辑 地籍股 zhaoliu" not in reply, reply
+
+
+def test_held_mail_tells_the_author_who_may_correct_it(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
+    """The SMTP setting is wrong and 南方网's e-mail waits. The author 张三 asks 「稿件 #1」 and
+    reads 「要在发出前改正文，请发送「修改 #1」」; he sends it and is refused: only the editor
+    corrects a draft given to outlets. The reply should name who sends the 修改 (the editor
+    李四), as the failed-mail line names who sends 投递 again."""
+    _wrong_smtp(newsroom, True)
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("lisi").says("投递 #1 南方网")
+    _run(newsroom, clock, rounds=8)
+    detail = chat.as_member("zhangsan").says("稿件 #1")
+    state_line = detail.split("\n")[1]
+    assert "修改 #1" in state_line, detail
+    assert "李四" in state_line, state_line
