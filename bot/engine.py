@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -42,6 +43,12 @@ PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def card_answer_key(message_key: str) -> str:
+    """The outbox key of the answer to a card's button: the click's own key (up to 200 characters, the member's
+    account in it, and `outbox.notify` adds it again) hashed, to fit the column's 200 with any account."""
+    return "card:" + hashlib.sha256(message_key.encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -86,7 +93,7 @@ class CommandEngine:
             if reply.text and msg.channel == "app" and msg.event == CARD_CLICK:
                 # WeCom documents no text reply to a card's button, only the card's own update: the answer to a
                 # click (approved, or why not) goes as a message, once, whatever WeCom retries.
-                outbox.notify(session, [msg.userid], reply.text, f"card:{msg.key}", self.clock())
+                outbox.notify(session, [msg.userid], reply.text, card_answer_key(msg.key), self.clock())
                 return replace(reply, text="")
             if reply.text:  # kept for the retries
                 session.execute(STORE_REPLY, {"message_key": msg.key, "reply": reply.text})

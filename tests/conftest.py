@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 import models
 from bot.app import create_app
 from bot.config import Settings, get_settings
+from bot.engine import card_answer_key
 from bot.messages import CARD_CLICK, Incoming
 from bot.migrate import upgrade
 from bot.outbox import LocalTransport
@@ -186,7 +187,7 @@ def card_answer(runtime: Runtime, key: str, userid: str) -> str:
     """What the member is sent for their click with this key (the answer to a card goes as a message)."""
     with runtime.sessions.begin() as session:
         sent = session.scalar(select(models.OutboxMessage).where(
-            models.OutboxMessage.dedupe_key == f"card:{key}:{userid}"))
+            models.OutboxMessage.dedupe_key == f"{card_answer_key(key)}:{userid}"))
     return sent.payload["text"]["content"] if sent else ""
 
 

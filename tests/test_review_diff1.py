@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
 from bot import outbox
+from bot.domain import members
 from bot.messages import Incoming
 from bot.runtime import Runtime
-from models import OutboxMessage, OutboxState
-from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent
+from bot.wecom import app_messages
+from models import DraftState, OutboxMessage, OutboxState
+from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent, card_answer
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
 from tests.test_publishing import approved_draft
+from tests.test_review_cards import card_keys, state
 from tests.test_review_faults import Killed, app_texts
+from tests.test_today_review import LONG
 from tests.test_today_review6 import _run, _wrong_smtp
 
 
@@ -92,3 +98,28 @@ def test_held_mail_tells_the_author_who_may_correct_it(
     state_line = detail.split("\n")[1]
     assert "修改 #1" in state_line, detail
     assert "李四" in state_line, state_line
+
+
+LONG_USERID = "liuxiaoming.ziranziyuanju-lechang.shaoguan@gd"  # 45 characters, WeCom allows 64
+
+
+def test_an_approver_with_a_long_account_can_approve_from_the_card(chat: ChatDriver) -> None:
+    """The deputy director's WeCom account is long (「liuxiaoming.ziranziyuanju-lechang.shaoguan@gd」, 45 characters:
+    WeCom allows 64). He taps 批准 on the review card. The answer to the click is now queued as a message keyed by
+    the click's own key (which holds his account) and his account again: 250 characters for a 200-character column.
+    On PostgreSQL the insert fails, the approval is rolled back and he sees nothing, on every retry of WeCom's.
+    Expected: the draft approved and the answer sent, whatever the account's length."""
+    with chat.runtime.sessions.begin() as session:
+        row = f"{LONG_USERID},刘晓明,局领导,approver"
+        members.import_csv(session, io.StringIO(f"{','.join(members.CSV_HEADER)}\n{row}\n"), chat.runtime.clock())
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + LONG)
+    chat.as_member("lisi").says("送审 #1")
+    [approve, _] = card_keys(chat, LONG_USERID)[-1]
+    click = app_messages.to_incoming(  # as WeCom's callback brings it
+        f"<xml><ToUserName>wwcorp</ToUserName><FromUserName>{LONG_USERID}</FromUserName><CreateTime>1764300000"
+        f"</CreateTime><MsgType>event</MsgType><Event>template_card_event</Event><EventKey>{approve}</EventKey>"
+        "<TaskId>t1</TaskId><AgentID>1000002</AgentID></xml>")
+    assert chat.runtime.commands.handle(click).text == ""
+    assert state(chat) == DraftState.approved
+    assert all(len(row.dedupe_key) <= 200 for row in chat.outbox()), max(len(r.dedupe_key) for r in chat.outbox())
+    assert "已批准" in card_answer(chat.runtime, click.key, LONG_USERID)
