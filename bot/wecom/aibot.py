@@ -99,14 +99,31 @@ def strip_mention(text: str, bot_name: str) -> str:
     """Drop "@审稿机器人" wherever it stands in the command line (the name may contain spaces, the @ may be
     full-width); other leading mentions are dropped by the engine's normalisation. The lines below are the
     article: an e-mail address or 「＠我们」 in it stays as written, and so does the bot's name, except on a line
-    of its own, where it is no text of the message (「退回 #1⏎@审稿机器人」 has no comment)."""
+    of its own, where it is no text of the message (「退回 #1⏎@审稿机器人」 has no comment). Other members
+    mentioned at the end of the command line are whom it is for, no part of it (「刊发 #1 … @张三」)."""
     first, newline, body = text.partition("\n")
     first = first.replace("＠", "@")
     if bot_name:
         first = first.replace(f"@{bot_name}", " ")
         mention = f"[@＠]{re.escape(bot_name)}"
         body = re.sub(rf"^[^\S\n]*{mention}[^\S\n]*$", "", body, flags=re.MULTILINE)  # U+2005 after it too
-    return f"{first.strip()}{newline}{body}".strip()
+    return f"{_without_trailing_mentions(first).strip()}{newline}{body}".strip()
+
+
+def _without_trailing_mentions(line: str) -> str:
+    """The command line less the colleagues @-mentioned at its end (「积分 @张三」; WeCom puts U+2005 after each):
+    whom the message is for in the group, no argument of the command. One inside it (「退回 #1 请@张三 核实」) stays.
+    Scanned from the end, not by a pattern: a line of 60,000 blanks is read in linear time."""
+    end = len(line.rstrip())
+    while True:
+        start = end
+        while start > 0 and not line[start - 1].isspace():
+            start -= 1
+        if start == 0 or start == end or line[start] != "@":
+            return line[:end]
+        end = start
+        while end > 0 and line[end - 1].isspace():
+            end -= 1
 
 
 def envelope_json(envelope: Envelope) -> str:

@@ -1,0 +1,48 @@
+"""The work group reviewed as the office lives in it: members @ the bot and each other, quote its posts, and read
+its long replies page by page (found by the group review)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.runtime import Runtime
+from tests.conftest import ChatDriver
+from tests.test_aibot import BOT, bot, bot_runtime, client, in_group  # noqa: F401  (fixtures)
+from tests.test_publishing import approved_draft
+from tests.test_review import events
+from tests.wecom_sim import AiBotSimulator, aibot_say
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("刊发 #1 韶关日报 https://www.sgrb.com/a/1.html @张三\u2005", "已登记稿件 #1 在韶关日报"),
+    ("积分 @张三\u2005", "2026年"),
+    ("排行 2026 @张三\u2005@赵六\u2005", "2026年"),
+    ("统计 @所有人\u2005", "2026年5月：投稿"),
+    ("稿件 @张三", "我的稿件"),
+    ("学习 @所有人", "学习内容"),
+])
+def test_a_member_mentioned_after_a_command_in_the_group_is_no_part_of_it(
+        text: str, expected: str, client: TestClient, bot: AiBotSimulator,  # noqa: F811
+        bot_runtime: Runtime) -> None:  # noqa: F811
+    """In the group, people @ the colleague a message is for: 李四 records 张三's article with
+    「@审稿机器人 刊发 #1 韶关日报 https://… @张三」, 张三 asks 「@审稿机器人 积分 @张三」 as WeCom's mention list
+    offers it. The bot refused every one of them (「「@张三」无法识别」, 「时间应写成 2026…不是「@张三」」), and
+    the group had to learn to send each without the mention. Expected: a mention at the end of the command line is
+    no argument (as 「送审 #1 @王五」 already is), and the command runs."""
+    chat = ChatDriver(bot_runtime)
+    approved_draft(chat)
+    sender = "lisi" if text.startswith("刊发") else "zhangsan"
+    reply = aibot_say(client, bot, bot.text(sender, f"@{BOT} {text}"))
+    assert expected in reply and "无法识别" not in reply and "不是「" not in reply and "用法" not in reply, reply
+
+
+def test_a_comment_keeps_a_mention_inside_it(client: TestClient, bot: AiBotSimulator,  # noqa: F811
+                                             bot_runtime: Runtime) -> None:  # noqa: F811
+    """The mention inside a 退回's reason is part of what the approver wrote; only the trailing ones go."""
+    chat = ChatDriver(bot_runtime)
+    chat.as_member("zhangsan").says("投稿 标题\n今天上午，活动在坪石镇举行。")
+    chat.as_member("lisi").says("送审 #1")
+    reply = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 退回 #1 请@张三 核实第二段数据 @李四\u2005"))
+    assert "已将稿件 #1 退回" in reply, reply
+    assert events(chat)[-1][3] == "请@张三 核实第二段数据"
