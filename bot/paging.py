@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import Incoming
@@ -16,6 +18,7 @@ _STALE_BYTES = 64  # room for "（23 小时前的回复，状态以当时为准�
 STALE_AFTER = timedelta(hours=1)  # states and ages in a page are those of when it was asked
 _LABEL_CHARS = 20
 KEPT_FOR = timedelta(hours=24)  # 「更多」 the next day still goes on; a week later it would surprise
+_ASKED = re.compile(r"（续「(.*)」）\n")  # the label above a later page: what it goes on answering
 
 
 def conversation(msg: Incoming) -> str:
@@ -58,6 +61,20 @@ def next_page(session: Session, userid: str, now: datetime, chat: str = "single"
     else:
         session.delete(pending)
     return _with_footer(page, number, pending.total)
+
+
+def someone_elses(session: Session, userid: str, now: datetime, chat: str) -> tuple[str, str] | None:
+    """In a group, the newest long reply another member has still to read on: (their userid, what they asked).
+    Its footer told the whole group to send 「更多」, which goes on with the sender's own replies alone."""
+    if chat == "single":
+        return None
+    found = session.scalars(select(PendingPages).where(
+        PendingPages.chat == chat, PendingPages.userid != userid, PendingPages.created_at >= now - KEPT_FOR)
+        .order_by(PendingPages.created_at.desc()).limit(1)).first()
+    if found is None or not found.pages:
+        return None
+    asked = _ASKED.match(found.pages[0])
+    return found.userid, asked.group(1) if asked else ""
 
 
 def _with_footer(page: str, number: int, total: int) -> str:

@@ -46,8 +46,19 @@ def more(msg: Incoming, ctx: Context) -> Reply:
     """更多 — 长回复的下一页
     例：更多
     """
-    page = paging.next_page(ctx.session, ctx.member.userid, ctx.now, paging.conversation(msg))
-    return Reply(page or "没有更多内容了。长回复的后续页面保留 24 小时，请重新发送原来的命令。")
+    chat = paging.conversation(msg)
+    page = paging.next_page(ctx.session, ctx.member.userid, ctx.now, chat)
+    if page:
+        return Reply(page)
+    other = paging.someone_elses(ctx.session, ctx.member.userid, ctx.now, chat)
+    if other is not None:  # the group read a colleague's footer: 「更多」 is each member's own
+        userid, asked = other
+        name = members.names(ctx.session, [userid]).get(userid, "其他成员")
+        whole = asked and not asked.endswith("…")  # the label cuts a long command line short
+        yours = f"看您自己的请发送「{asked}」" if whole else "看您自己的请发送那条命令"
+        return Reply(f"「更多」只接着您自己的长回复，您在本群没有未看完的回复。群里那条是{name}的"
+                     f"{f'「{asked}」' if asked else '回复'}，要{name}本人发送「更多」才往下翻；{yours}。")
+    return Reply("没有更多内容了。长回复的后续页面保留 24 小时，请重新发送原来的命令。")
 
 
 @cache  # a route and its docstring do not change while the process runs

@@ -46,3 +46,15 @@ def test_a_comment_keeps_a_mention_inside_it(client: TestClient, bot: AiBotSimul
     reply = aibot_say(client, bot, bot.text("wangwu", f"@{BOT} 退回 #1 请@张三 核实第二段数据 @李四\u2005"))
     assert "已将稿件 #1 退回" in reply, reply
     assert events(chat)[-1][3] == "请@张三 核实第二段数据"
+
+
+def test_more_in_the_group_after_a_colleagues_long_reply_says_whose_it_is(chat: ChatDriver) -> None:
+    """钱主任 asks 「帮助」 in the group; its first page ends 「发送「更多」看下一页」 for all to read. 张三 sends
+    「@审稿机器人 更多」 as told and is answered 「没有更多内容了。长回复的后续页面保留 24 小时，请重新发送原来的
+    命令」: there are more pages, they are minutes old, and 张三 sent no command to resend. Expected: he is told
+    「更多」 goes on with his own replies only, whose reply that was, and the command to send for his own."""
+    first = in_group(chat, "admin", "帮助")
+    assert "发送「更多」看下一页" in first
+    reply = in_group(chat, "zhangsan", "更多")
+    assert "钱主任" in reply and "请发送「帮助」" in reply and "保留 24 小时" not in reply, reply
+    assert "（续「帮助」）" in in_group(chat, "admin", "更多")  # the admin's own pages are still his
