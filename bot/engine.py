@@ -39,6 +39,9 @@ RECENT_MESSAGES = select(func.count()).select_from(INBOUND_TABLE).where(
 _ADMIN_ONLY = frozenset({Role.admin})
 SYSTEM_SENDER = "sys"  # the FromUserName of WeCom's own events (通讯录变更); members come from `members sync`
 PHOTO_NOT_KEPT = "图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。"
+# A 图文 message's photo beside any other command (a 刊发 with the printed page): no draft's picture to advise on.
+PHOTO_IGNORED = "图片没有保存，只读取了文字。"
+_ARTICLE_WORDS = frozenset({"投稿", "续稿", "修改"})  # the commands whose photos would be the article's
 
 
 def utc_now() -> datetime:
@@ -179,7 +182,8 @@ class CommandEngine:
             reply = Reply(refusal.message, outcome="refused")
         except UserError as error:
             reply = Reply(error.message, outcome="invalid")
-        text = f"{PHOTO_NOT_KEPT}\n{reply.text}" if msg.images and reply.text else reply.text  # 图文: text read only
+        photo = PHOTO_NOT_KEPT if name in _ARTICLE_WORDS else PHOTO_IGNORED  # 图文: its text read only
+        text = f"{photo}\n{reply.text}" if msg.images and reply.text else reply.text
         # A refusal can be long too (bare 批准 lists every draft waiting): every reply fits one WeCom message.
         return Reply(paging.first_page(session, member.userid, text, now, msg), command=name, outcome=reply.outcome)
 

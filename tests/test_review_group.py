@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.messages import Incoming
 from bot.runtime import Runtime
 from tests.conftest import ChatDriver
 from tests.test_aibot import BOT, bot, bot_runtime, client, in_group  # noqa: F401  (fixtures)
@@ -58,3 +59,15 @@ def test_more_in_the_group_after_a_colleagues_long_reply_says_whose_it_is(chat: 
     reply = in_group(chat, "zhangsan", "更多")
     assert "钱主任" in reply and "请发送「帮助」" in reply and "保留 24 小时" not in reply, reply
     assert "（续「帮助」）" in in_group(chat, "admin", "更多")  # the admin's own pages are still his
+
+
+def test_a_photo_of_the_printed_page_with_published_is_not_called_a_drafts_picture(chat: ChatDriver) -> None:
+    """李四 records 张三's article in the group with a 图文 message: 「刊发 #1 韶关日报 第3版」 and a photo of the
+    page. The reply opens 「图片没有保存。配图请插入 Word 文档（.docx），随稿件发给我，投递时会一并发给媒体。」 — advice
+    for a draft's pictures, which tells the group the page photo would go to the outlets. Expected: only that the
+    photo was not kept (the text was read); the Word-file advice is for 投稿, 续稿 and 修改."""
+    approved_draft(chat)
+    reply = chat.runtime.commands.handle(Incoming("aibot", "lisi", "mixed:1", text="刊发 #1 韶关日报 第3版",
+                                                  chat_type="group", chat_id="wrkgroup", images=1)).text
+    assert "已登记稿件 #1 在韶关日报" in reply and "图片没有保存" in reply, reply
+    assert "配图" not in reply and "投递时" not in reply, reply
