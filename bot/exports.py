@@ -84,7 +84,7 @@ def build(session: Session, job: dict[str, Any], userid: str, zone: ZoneInfo, to
             rewards_workbook(session, start, end, job["name"], today, out)
             filename = f"{job['name']}用稿奖励表.xlsx"
         else:
-            monthly_workbook(session, start, end, zone, out)
+            monthly_workbook(session, start, end, zone, today, out)
             filename = f"{start:%Y-%m}统计表.xlsx"
     return filename, out.getvalue()
 

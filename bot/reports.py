@@ -55,15 +55,18 @@ def rewards_workbook(session: Session, start: date, end: date, name: str, today:
     book.save(path)
 
 
-def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, path: Path | BinaryIO) -> None:
+def monthly_workbook(session: Session, start: date, end: date, zone: ZoneInfo, today: date,
+                     path: Path | BinaryIO) -> None:
+    """The month's figures (统计), with the day they were made: a month not over says its figures stop there."""
     figures = stats.figures(session, start, end, zone)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "概况"
-    _rows(sheet, ["月份", "投稿", "批准", "投递", "刊发", "转载", "转载率"],
+    _rows(sheet, ["月份", "投稿", "批准", "投递", "刊发", "转载", "转载率", "生成日期", "数据截至"],
           [[f"{start:%Y-%m}", figures.submitted, figures.approved, figures.sent, figures.published,
-            figures.reprinted, figures.reprint_rate]])
+            figures.reprinted, figures.reprint_rate, f"{today:%Y-%m-%d}",
+            f"{today:%Y-%m-%d}（本月未结束，之后的投稿、投递和刊发不在表内）" if today < end else "全月"]])
     _rows(book.create_sheet("媒体"), ["媒体", "投递", "刊发", "上稿率"],
           [[r.name, r.sent, r.published, r.rate] for r in figures.outlets])
     _rows(book.create_sheet("级别"), ["级别", "投递", "刊发", "上稿率"],

@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 from docx import Document
+from openpyxl import load_workbook
 
 from bot.runtime import Runtime
 from tests.conftest import ChatDriver, Mailbox
 from tests.test_delivery import drain
+from tests.test_exports import saved
 from tests.test_publishing import approved_draft, attach_original
 
 
@@ -50,3 +53,23 @@ def test_the_outlets_get_the_photos_in_the_order_of_the_article_and_not_the_lett
     photos = [(a.get_filename(), a.get_content()) for a in message.iter_attachments()
               if a.get_content_maintype() == "image"]
     assert photos == [("图1.png", png(2)), ("图2.png", png(3))]
+
+
+def test_the_figures_of_a_month_not_over_say_so(newsroom: Runtime, tmp_path: Path) -> None:
+    """On 12 May the admin sends 「导出 本月」 for the office's monthly file. The 2026-05统计表.xlsx reads like the
+    month's figures — 投稿 1, and three departments under 未投稿部门 — with nothing saying they are the figures of
+    12 days (the group's 月报 says 「截至5月12日」, the settlement and the summary 「数据截至」). The file should say
+    the day it was made and that the month is not over; last month's file, that it is whole."""
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    chat.as_member("admin").says("导出 本月")
+    chat.as_member("admin").says("导出 上月")
+    drain(newsroom)
+    notes = {}
+    for name, data in saved(newsroom).items():
+        (tmp_path / name).write_bytes(data)
+        [header, row] = list(load_workbook(tmp_path / name)["概况"].iter_rows(values_only=True))
+        notes[name] = dict(zip(header, row, strict=True))
+    assert notes["2026-05统计表.xlsx"]["生成日期"] == "2026-05-12"
+    assert notes["2026-05统计表.xlsx"]["数据截至"] == "2026-05-12（本月未结束，之后的投稿、投递和刊发不在表内）"
+    assert notes["2026-04统计表.xlsx"]["数据截至"] == "全月"

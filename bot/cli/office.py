@@ -266,10 +266,11 @@ def _report_monthly(args: argparse.Namespace, settings: Settings) -> int:
     from bot.text import month_name
 
     runtime = runtime_for(settings)
-    start, end = periods.parse_month(args.month, office_today(runtime))
+    today = office_today(runtime)
+    start, end = periods.parse_month(args.month, today)
     with runtime.sessions.begin() as session:
         if args.output:
-            writing(args.output, lambda path: monthly_workbook(session, start, end, settings.zone, path))
+            writing(args.output, lambda path: monthly_workbook(session, start, end, settings.zone, today, path))
             print(f"{args.month} 统计已写入 {args.output}")
             return 0
         print("\n".join(stats.figures(session, start, end, settings.zone).lines(month_name(start))))
