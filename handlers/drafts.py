@@ -18,7 +18,7 @@ from models import Draft, DraftState, Role, Submission, SubmissionState
 
 router = Router()
 
-_SHOWN_COMMENTS = ("approve", "return", "revise", "retitle", "topic")
+_SHOWN_COMMENTS = ("approve", "return", "revise", "retitle", "topic", "file.attach")
 _SINGLE_VERSION = re.compile(r"v?(\d{1,6})", re.IGNORECASE)
 _VERSION_PAIR = re.compile(r"v?(\d{1,6})\s*(?:\.\.|-|~|到|→)\s*v?(\d{1,6})", re.IGNORECASE)
 

@@ -11,10 +11,13 @@ from pathlib import Path
 from docx import Document
 from openpyxl import load_workbook
 
+from bot.messages import Incoming
 from bot.runtime import Runtime
-from tests.conftest import ChatDriver, Mailbox
+from tests.conftest import ChatDriver, FrozenClock, Mailbox
+from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
-from tests.test_exports import saved
+from tests.test_exports import approval_form, saved
+from tests.test_file_drafts import DOCX_TYPE, send_file
 from tests.test_publishing import approved_draft, attach_original
 
 
@@ -73,3 +76,29 @@ def test_the_figures_of_a_month_not_over_say_so(newsroom: Runtime, tmp_path: Pat
     assert notes["2026-05统计表.xlsx"]["生成日期"] == "2026-05-12"
     assert notes["2026-05统计表.xlsx"]["数据截至"] == "2026-05-12（本月未结束，之后的投稿、投递和刊发不在表内）"
     assert notes["2026-04统计表.xlsx"]["数据截至"] == "全月"
+
+
+def test_the_word_file_kept_with_a_typed_draft_is_on_its_record_and_approval_form(
+        live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock, tmp_path: Path) -> None:
+    """张三 typed #1, then sent the Word file with the photos; it is kept with #1 and its photos go to the
+    outlets. 「稿件 #1」 then lists the step as 「file.attach」 (the audit code, in English), and the 审批表 leaves it
+    out altogether: the form the office files says nothing of the file whose photos went out under the bureau's
+    name. Both should name the step in Chinese with the file's name."""
+    chat = ChatDriver(live)
+    text = "5月12日上午，乐昌市自然资源局组织干部职工开展防汛救灾志愿服务活动。\n下午，志愿者们又走访了受灾群众。"
+    assert "已收到投稿 #1" in chat.as_member("zhangsan").says(f"投稿 防汛救灾志愿服务\n{text}")
+    clock.advance(minutes=15)
+    document = Document()
+    for paragraph in ("防汛救灾志愿服务", *text.split("\n")):
+        document.add_paragraph(paragraph)
+    document.add_picture(io.BytesIO(png(2)))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    fake_wecom.media["M1"] = (DOCX_TYPE, "防汛救灾志愿服务.docx", buffer.getvalue())
+    send_file(live, clock, "zhangsan", "M1")
+    drain(live)
+    record = live.commands.handle(Incoming("app", "zhangsan", "m-record", text="稿件 #1"))
+    assert record is not None and "file.attach" not in record.text
+    assert "张三 补发文件：防汛救灾志愿服务.docx" in record.text
+    _, cells = approval_form(live, 1, tmp_path / "f.docx")
+    assert ["张三", "补发文件", "", "防汛救灾志愿服务.docx"] in [row[1:] for row in cells]

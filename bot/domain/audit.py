@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "return": "退回",
     "withdraw": "撤回",
     "retitle": "改标题",
+    "file.attach": "补发文件",  # the Word file kept with a typed draft: its photos go to the outlets
     "submit_outlets": "投递",
     "publish": "刊发",
     "publish.correct": "更正刊发记录",
