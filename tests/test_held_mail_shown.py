@@ -8,17 +8,22 @@ from tests.test_publishing import approved_draft
 from tests.test_today_review6 import _run, _wrong_smtp
 
 
-def test_a_draft_whose_mail_is_held_is_not_shown_as_sent(
-        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
-    """The SMTP setting is wrong; 李四 sends 「投递 #1 南方网」 and the e-mail waits. 稿件 #1 said 「状态：已投递」,
-    though nothing left: the editor thinks 南方网 has it. Expected: it says the e-mail waits and goes out by
-    itself, and that a correction can still be made before it does (修改 stops the waiting e-mail)."""
+def held_for_南方网(newsroom: Runtime, clock: FrozenClock) -> ChatDriver:
+    """#1 approved and sent to 南方网 with a wrong SMTP setting: its e-mail waits (past the hour)."""
     _wrong_smtp(newsroom, True)
     chat = ChatDriver(newsroom)
     approved_draft(chat)
     chat.as_member("lisi").says("投递 #1 南方网")
     _run(newsroom, clock, rounds=8)
-    detail = chat.as_member("lisi").says("稿件 #1")
+    return chat
+
+
+def test_a_draft_whose_mail_is_held_is_not_shown_as_sent(
+        newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
+    """The SMTP setting is wrong; 李四 sends 「投递 #1 南方网」 and the e-mail waits. 稿件 #1 said 「状态：已投递」,
+    though nothing left: the editor thinks 南方网 has it. Expected: it says the e-mail waits and goes out by
+    itself, and that a correction can still be made before it does (修改 stops the waiting e-mail)."""
+    detail = held_for_南方网(newsroom, clock).as_member("lisi").says("稿件 #1")
     assert ("状态：邮件都还没有发出（给南方网的邮件正排队等待发送，会自动发出；"
             "要在发出前改正文，请发送「修改 #1」") in detail
     assert "南方网 待发送" in detail

@@ -16,11 +16,10 @@ from models import DraftState, OutboxMessage, OutboxState
 from tests.conftest import ChatDriver, FrozenClock, Mailbox, Sent, card_answer
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
-from tests.test_publishing import approved_draft
+from tests.test_held_mail_shown import held_for_南方网
 from tests.test_review_cards import card_keys, state
-from tests.test_review_faults import Killed, app_texts
+from tests.test_review_faults import app_texts, dies_after_sending
 from tests.test_today_review import LONG
-from tests.test_today_review6 import _run, _wrong_smtp
 
 
 def test_an_ai_bot_answer_posted_just_before_the_dispatcher_died_is_not_sent_again_as_an_app_message(
@@ -35,14 +34,7 @@ def test_an_ai_bot_answer_posted_just_before_the_dispatcher_died_is_not_sent_aga
         msg = Incoming("aibot", "zhangsan", "aibot:m1", chat_type="single", response_url=url)
         outbox.reply(session, "zhangsan", outbox.reply_route(msg, clock()), "已根据文件创建稿件 #1《乐昌开展宣传》",
                      "file:aibot:m1:done", clock())
-    dying = live.dispatcher()
-
-    def killed(*args: object, **kwargs: object) -> None:
-        raise Killed
-
-    monkeypatch.setattr(dying, "_finish", killed)
-    with pytest.raises(Killed):
-        dying.run_once()
+    dies_after_sending(live.dispatcher(), monkeypatch)
     assert len(fake_wecom.of("aibot/response", accepted_only=True)) == 1
     clock.advance(minutes=3)  # the lease has run out
     drain(live)
@@ -89,12 +81,7 @@ def test_held_mail_tells_the_author_who_may_correct_it(
     reads 「要在发出前改正文，请发送「修改 #1」」; he sends it and is refused: only the editor
     corrects a draft given to outlets. The reply should name who sends the 修改 (the editor
     李四), as the failed-mail line names who sends 投递 again."""
-    _wrong_smtp(newsroom, True)
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    chat.as_member("lisi").says("投递 #1 南方网")
-    _run(newsroom, clock, rounds=8)
-    detail = chat.as_member("zhangsan").says("稿件 #1")
+    detail = held_for_南方网(newsroom, clock).as_member("zhangsan").says("稿件 #1")
     state_line = detail.split("\n")[1]
     assert "修改 #1" in state_line, detail
     assert "李四" in state_line, state_line

@@ -12,6 +12,7 @@ from bot import outbox
 from bot.config import Settings
 from bot.domain import members
 from bot.messages import Incoming
+from bot.outbox import Dispatcher
 from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
 from tests.conftest import OFFICE_CSV, FrozenClock
@@ -51,6 +52,17 @@ class Killed(BaseException):
     """The dispatcher's process killed (kill -9, a power cut) at this point."""
 
 
+def dies_after_sending(dispatcher: Dispatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pass of `dispatcher`, killed once its send is made, before the outcome is recorded."""
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(dispatcher, "_finish", killed)
+    with pytest.raises(Killed):
+        dispatcher.run_once()
+
+
 def test_a_group_post_made_just_before_the_dispatcher_died_is_not_posted_again(
         wecom_settings: Settings, fake_wecom: FakeWeCom, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dispatcher posts a 用稿反馈 to the work group through the group robot; WeCom posts it and answers ok,
@@ -63,14 +75,7 @@ def test_a_group_post_made_just_before_the_dispatcher_died_is_not_posted_again(
         with runtime.sessions.begin() as session:
             members.import_csv(session, io.StringIO(OFFICE_CSV), clock())
             outbox.to_group(session, "published:1:1", ["**用稿反馈**：《乐昌开展地质灾害应急演练》"], clock())
-        dying = runtime.dispatcher()
-
-        def killed(*args: object, **kwargs: object) -> None:
-            raise Killed
-
-        monkeypatch.setattr(dying, "_finish", killed)
-        with pytest.raises(Killed):
-            dying.run_once()
+        dies_after_sending(runtime.dispatcher(), monkeypatch)
         assert len(fake_wecom.of("webhook/send", accepted_only=True)) == 1
         clock.advance(minutes=3)  # the lease has run out
         drain(runtime)
