@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.config import Settings
 from models import Member
@@ -93,9 +93,3 @@ def test_admins_written_by_name_are_refused_at_start(admins: str) -> None:
     assert Settings(_env_file=None, admins="admin，QianZR、li.si").admin_userids == {"admin", "QianZR", "li.si"}
 
 
-def member(chat: ChatDriver, userid: str) -> Member:
-    with chat.runtime.sessions.begin() as session:
-        found = session.scalar(select(Member).where(Member.userid == userid))
-        assert found is not None
-        session.expunge(found)
-        return found
