@@ -140,21 +140,8 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         late = "，已超时" if sla.is_overdue(ctx.session, draft, ctx.now, ctx.settings) else ""
         state += f"（{holder}，已 {duration(draft.state_since, ctx.now)}{late}）"
     sent = submitting.submissions(ctx.session, draft)
-    unsent = [s for s in sent if s.state in drafts.UNSENT]
-    queued = [s.outlet.name for s in sent if s.state == SubmissionState.queued]
-    if draft.state == DraftState.submitted and (unsent or queued):
-        none_sent = drafts.none_sent(ctx.session, draft)
-        who = "" if draft.editor_id == ctx.member.id else drafts.editor_named(draft)  # only the editor may 修改 now
-        revise = f"改正文，请{who}发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if none_sent else ""
-        if unsent:
-            maybe = "（可能已发出，请先向媒体确认）"
-            where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
-            state = (f"{'邮件都没有发出' if none_sent else state}（{where}：待{drafts.editor_named(draft)}重新"
-                     f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」"
-                     f"{'；要先' + revise if revise else ''}）")
-        else:  # held by the mail server or its setting: they go out by themselves
-            state = (f"{'邮件都还没有发出' if none_sent else state}（给{'、'.join(queued)}的邮件正排队等待发送，"
-                     f"会自动发出{'；要在发出前' + revise if revise else ''}）")
+    if draft.state == DraftState.submitted:
+        state = _unsent_mail(ctx, draft, sent, state)
     versions = drafts.versions(ctx.session, draft)
     lines = [
         f"{draft.number}《{draft.title}》",
@@ -186,6 +173,26 @@ def _detail(ctx: Context, draft: Draft) -> Reply:
         lines.append(f"改好后请发送「修改 {draft.number}」，换行写完整正文"
                      f"（手机上可写成一行：修改 {draft.number}：完整正文）。")
     return Reply("\n".join(lines))
+
+
+def _unsent_mail(ctx: Context, draft: Draft, sent: list[Submission], state: str) -> str:
+    """A sent draft's state, with the e-mails that have not left: failed or maybe sent (待 a new 投递), or still
+    queued (held by the mail server); while none left, how to correct the text first."""
+    unsent = [s for s in sent if s.state in drafts.UNSENT]
+    queued = [s.outlet.name for s in sent if s.state == SubmissionState.queued]
+    if not unsent and not queued:
+        return state
+    none_sent = drafts.none_sent(ctx.session, draft)
+    who = "" if draft.editor_id == ctx.member.id else drafts.editor_named(draft)  # only the editor may 修改 now
+    revise = f"改正文，请{who}发送「修改 {draft.number}」和完整正文，改后需审核人重新批准" if none_sent else ""
+    if not unsent:  # held by the mail server or its setting: they go out by themselves
+        return (f"{'邮件都还没有发出' if none_sent else state}（给{'、'.join(queued)}的邮件正排队等待发送，"
+                f"会自动发出{'；要在发出前' + revise if revise else ''}）")
+    maybe = "（可能已发出，请先向媒体确认）"
+    where = "、".join(s.outlet.name + (maybe if s.state == SubmissionState.unsure else "") for s in unsent)
+    return (f"{'邮件都没有发出' if none_sent else state}（{where}：待{drafts.editor_named(draft)}重新"
+            f"「投递 {draft.number} 媒体名称」；不再投请「不采用 {draft.number} 媒体名称」"
+            f"{'；要先' + revise if revise else ''}）")
 
 
 def _outlet_line(submission: Submission, today: date) -> str:
