@@ -89,18 +89,20 @@ def _in_article_order(archive: zipfile.ZipFile, names: list[str]) -> list[str]:
     a page header's or footer's picture (the letterhead's logo) is no photo of the article."""
     by_name = sorted(names, key=lambda name: [int(part) if part.isdigit() else part for part in _NUMBER.split(name)])
     try:
-        targets = _targets(archive, "word/_rels/document.xml.rels")
-        placed: list[str] = []
+        photos = set(names)  # sets and a dict: a hostile file's tens of thousands of pictures, in linear time
+        targets = {rid: target for rid, target in _targets(archive, "word/_rels/document.xml.rels").items()
+                   if target in photos}
+        placed: dict[str, None] = {}  # in the order first met
         for element in fromstring(archive.read("word/document.xml")).iter():
             for key in ("embed", "link", "id"):  # a:blip r:embed, v:imagedata r:id
                 target = targets.get(element.get(f"{_RELATIONSHIPS}{key}", ""))
-                if target in names and target not in placed:
-                    placed.append(target)
+                if target is not None:
+                    placed.setdefault(target)
         furniture = {target for rels in archive.namelist() if _PAGE_FURNITURE.fullmatch(rels)
                      for target in _targets(archive, rels).values()}
     except (KeyError, ParseError, DefusedXmlException):  # no document part, or one that can't be read: by name
         return by_name
-    return placed + [name for name in by_name if name not in placed and name not in furniture]
+    return [*placed, *(name for name in by_name if name not in placed and name not in furniture)]
 
 
 def _targets(archive: zipfile.ZipFile, rels: str) -> dict[str, str]:
