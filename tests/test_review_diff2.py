@@ -6,7 +6,16 @@ import io
 import time
 import zipfile
 
+from sqlalchemy import select
+
+from bot import outbox
 from bot.domain import photos
+from bot.messages import Incoming
+from bot.runtime import Runtime
+from models import OutboxMessage
+from tests.conftest import FrozenClock
+from tests.fake_wecom import FakeWeCom
+from tests.test_delivery import drain
 
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PR = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -36,3 +45,30 @@ def test_a_word_file_with_many_pictures_is_read_in_linear_time() -> None:
     found = photos._pictures(data, read=False)
     assert len(found) == 20_000
     assert time.monotonic() - started < 5, "ordering the photos took quadratic time"
+
+
+def test_a_late_answer_not_delivered_for_a_network_blip_is_not_lost_when_its_url_was_used(
+        live: Runtime, fake_wecom: FakeWeCom, clock: FrozenClock) -> None:
+    """A member sends the AI bot a Word file in a 1:1 chat; an answer to the message used its response_url
+    already. The dispatcher's next answer (「已根据文件创建稿件 #1」) finds WeCom unreachable (connection refused:
+    nothing was sent); on the retry the URL is used up, and as the row now says `maybe_posted` from before the
+    first attempt, the answer is taken as shown — the member never learns the draft's number. Expected: an attempt
+    that never reached WeCom leaves no `maybe_posted`; the retry sends the answer as an app message."""
+    url = f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code=R1"
+    fake_wecom.used_response_codes.add("R1")  # the message's first answer took it
+    with live.sessions.begin() as session:
+        msg = Incoming("aibot", "zhangsan", "aibot:m1", chat_type="single", response_url=url)
+        outbox.reply(session, "zhangsan", outbox.reply_route(msg, clock()), "已根据文件创建稿件 #1《乐昌开展宣传》",
+                     "file:aibot:m1:done", clock())
+    fake_wecom.down()
+    try:
+        drain(live)
+    finally:
+        fake_wecom.up()
+    for _ in range(3):
+        clock.advance(minutes=1)
+        drain(live)
+    got = [body[body["msgtype"]]["content"] for _, body in fake_wecom.delivered["zhangsan"]]
+    assert any("稿件 #1" in text for text in got), "the answer was taken as shown and dropped"
+    with live.sessions.begin() as session:
+        assert [m.payload.get("maybe_posted") for m in session.scalars(select(OutboxMessage))] != [True]

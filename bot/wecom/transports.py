@@ -150,7 +150,13 @@ class AiBotReplyTransport:
             earlier = payload.get("maybe_posted")  # an attempt before this one handed it to WeCom
             if not earlier:
                 self._note(message, maybe_posted=True)
-            if self._posted(payload["response_url"], body):
+            try:
+                posted = self._posted(payload["response_url"], body)
+            except RetryLater as error:
+                if not earlier and isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
+                    self._note(message, maybe_posted=False)  # it never reached WeCom: nothing was shown
+                raise
+            if posted:
                 return
             if earlier:
                 log.info("outbox %s: the response_url an earlier attempt may have used is used up: sent", message.id)
