@@ -57,7 +57,9 @@ def configure_logging() -> None:
 def announce_process(role: str, database_url: str, *doing: str) -> None:
     """Once at start, what this process is (`newsbot serve`, `dispatcher`, `scheduler`), what it runs and its
     database (never the password): with several units, each journal says which is which."""
-    database = make_url(database_url).render_as_string(hide_password=True)
+    url = make_url(database_url)
+    url = url.update_query_dict({key: "***" for key in url.query if "password" in key.lower()})  # libpq's ?password=
+    database = url.render_as_string(hide_password=True)
     logging.getLogger("newsbot.process").info("newsbot %s pid=%d %s database=%s", role, os.getpid(), " ".join(doing),
                                               database)
 

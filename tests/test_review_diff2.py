@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import logging
 import time
 import zipfile
 
+import pytest
 from sqlalchemy import select
 
 from bot import outbox
 from bot.domain import photos
 from bot.messages import Incoming
+from bot.observability import announce_process
 from bot.runtime import Runtime
 from models import OutboxMessage
 from tests.conftest import FrozenClock
@@ -72,3 +75,15 @@ def test_a_late_answer_not_delivered_for_a_network_blip_is_not_lost_when_its_url
     assert any("稿件 #1" in text for text in got), "the answer was taken as shown and dropped"
     with live.sessions.begin() as session:
         assert [m.payload.get("maybe_posted") for m in session.scalars(select(OutboxMessage))] != [True]
+
+
+def test_the_start_line_hides_a_password_given_as_a_connection_parameter(caplog: pytest.LogCaptureFixture) -> None:
+    """The operator writes NEWSBOT_DATABASE_URL with the password as a libpq parameter
+    (`postgresql+psycopg://newsbot@db/newsbot?password=…`, as psycopg and libpq accept, handy when the password holds
+    an @ or a /). Every process's start line wrote it into the journal in clear. Expected: hidden as the password
+    in the URL's user part is."""
+    with caplog.at_level(logging.INFO, logger="newsbot.process"):
+        announce_process("dispatcher", "postgresql+psycopg://newsbot@db/newsbot?password=S3cret&sslpassword=K3y",
+                         "poll=1s")
+    assert "S3cret" not in caplog.text and "K3y" not in caplog.text, caplog.text
+    assert "database=postgresql+psycopg://newsbot@db/newsbot" in caplog.text
