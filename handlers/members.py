@@ -47,8 +47,10 @@ def roster(msg: Incoming, ctx: Context) -> Reply:
         members.set_department(ctx.session, member, words[2], ctx.now, ctx.member.userid)
         new = (f"\n注意：「{member.department}」是新部门，统计和排行会把它单独列出。现有部门：{'、'.join(known)}；"
                "写错了请重新设置。" if member.department not in known else "")  # 「规化股」 for 规划股
-        own = members.department_editors(ctx.session).get(before)
-        if own is not None and before != member.department and member.department not in known and before not in {
+        editors = members.department_editors(ctx.session)
+        own = editors.get(before)
+        fresh = member.department not in known and member.department not in editors  # no member, no own editor
+        if own is not None and before != member.department and fresh and before not in {
                 m.department for m in members.all_members(ctx.session) if m.active}:  # the last one out: a rename?
             new += (f"\n注意：{before}已没有成员，它的部门编辑{own.name}不再分到新稿件。如是部门改名，请发送"
                     f"「成员 部门编辑 {member.department} {own.userid}」。")

@@ -15,8 +15,8 @@ from bot.domain import photos
 from bot.messages import Incoming
 from bot.observability import announce_process
 from bot.runtime import Runtime
-from models import OutboxMessage
-from tests.conftest import FrozenClock
+from models import Member, OutboxMessage
+from tests.conftest import ChatDriver, FrozenClock
 from tests.fake_wecom import FakeWeCom
 from tests.test_delivery import drain
 
@@ -87,3 +87,20 @@ def test_the_start_line_hides_a_password_given_as_a_connection_parameter(caplog:
                          "poll=1s")
     assert "S3cret" not in caplog.text and "K3y" not in caplog.text, caplog.text
     assert "database=postgresql+psycopg://newsbot@db/newsbot" in caplog.text
+
+
+def test_moving_the_last_member_into_an_emptied_department_with_its_own_editor_offers_no_takeover(
+        chat: ChatDriver) -> None:
+    """地籍股's own editor is 李四; its one member 赵六 has left (停用), the department editor kept. 规划股's own
+    editor is 张三. The admin moves 小李, the only member of 规划股, to 地籍股. As 地籍股 has no active member, the
+    reply takes it for a rename: 「如是部门改名，请发送「成员 部门编辑 地籍股 zhangsan」」 — sent, it takes 地籍股
+    from 李四. Expected: no rename hint into a department that has its own editor."""
+    admin = chat.as_member("admin")
+    admin.says("成员 角色 zhangsan 编辑 通讯员")
+    admin.says("成员 部门编辑 规划股 zhangsan")
+    admin.says("成员 部门编辑 地籍股 lisi")
+    with chat.runtime.sessions.begin() as session:
+        session.scalars(select(Member).where(Member.userid == "zhaoliu")).one().active = False
+    reply = admin.says("成员 部门 xiaoli 地籍股")
+    assert "已将 小李（xiaoli）的部门设为：地籍股" in reply, reply
+    assert "成员 部门编辑 地籍股" not in reply, reply
