@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bot.messages import Incoming
 from bot.runtime import Runtime
+from models import DraftVersion
 from tests.conftest import ChatDriver
 from tests.test_aibot import BOT, bot, bot_runtime, client, in_group  # noqa: F401  (fixtures)
 from tests.test_publishing import approved_draft
@@ -71,3 +73,15 @@ def test_a_photo_of_the_printed_page_with_published_is_not_called_a_drafts_pictu
                                                   chat_type="group", chat_id="wrkgroup", images=1)).text
     assert "已登记稿件 #1 在韶关日报" in reply and "图片没有保存" in reply, reply
     assert "配图" not in reply and "投递时" not in reply, reply
+
+
+@pytest.mark.parametrize("line", ["投稿《乐昌开展防汛演练》今天上午，全市开展防汛演练。来源 @乐昌发布",
+                                  "投稿 标题：乐昌开展防汛演练 正文：今天上午，全市开展防汛演练。 @乐昌发布"])
+def test_a_one_line_draft_in_the_group_keeps_its_last_word(line: str, client: TestClient, bot: AiBotSimulator,  # noqa: F811
+                                                           bot_runtime: Runtime) -> None:  # noqa: F811
+    """张三 sends a one-line draft in the group whose article ends crediting 「@乐昌发布」 (a WeChat account): the
+    trailing-mention rule took it for a colleague mentioned and cut it from the article. Expected: the line of an
+    article (投稿, 续稿, 修改) loses nothing at its end."""
+    assert "已收到投稿 #1" in aibot_say(client, bot, bot.text("zhangsan", f"@{BOT} {line}"))
+    with bot_runtime.sessions.begin() as session:
+        assert session.scalars(select(DraftVersion.text)).one().endswith("@乐昌发布")

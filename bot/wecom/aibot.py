@@ -107,7 +107,14 @@ def strip_mention(text: str, bot_name: str) -> str:
         first = first.replace(f"@{bot_name}", " ")
         mention = f"[@＠]{re.escape(bot_name)}"
         body = re.sub(rf"^[^\S\n]*{mention}[^\S\n]*$", "", body, flags=re.MULTILINE)  # U+2005 after it too
-    return f"{_without_trailing_mentions(first).strip()}{newline}{body}".strip()
+    if not _CARRIES_AN_ARTICLE.match(first):  # 「投稿《标题》…来源：@乐昌发布」: the article's own last word
+        first = _without_trailing_mentions(first)
+    return f"{first.strip()}{newline}{body}".strip()
+
+
+# The commands whose line may hold the article itself (on one line, where a phone's Enter sends): nothing is
+# taken off its end.
+_CARRIES_AN_ARTICLE = re.compile(r"\s*(?:投稿|续稿|修改)")
 
 
 def _without_trailing_mentions(line: str) -> str:
