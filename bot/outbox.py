@@ -66,7 +66,39 @@ FINISH = update(OUTBOX_TABLE).where(OUTBOX_TABLE.c.id == bindparam("message_id")
 
 
 def text(content: str) -> dict[str, Any]:
-    return {"msgtype": "text", "text": {"content": content}}
+    return {"msgtype": "text", "text": {"content": within_a_message(content)}}
+
+
+WECOM_TEXT_BYTES = 2048  # what WeCom shows of a text message: it cuts the rest off its end
+_CUT = "……"
+
+
+def within_a_message(content: str) -> str:
+    """`content` within WeCom's 2048 bytes. Past them WeCom cuts the end, where the command to send usually is
+    (「修改后请发送「修改 #1」」), so the longest line — a member's comment, a title — loses its middle instead."""
+    excess = len(content.encode()) - WECOM_TEXT_BYTES
+    if excess <= 0:
+        return content
+    lines = content.split("\n")
+    longest = max(range(len(lines)), key=lambda n: len(lines[n].encode()))
+    line, low, high = lines[longest], 0, len(lines[longest])
+    while low < high:  # the fewest characters taken from the line's middle that make the whole fit
+        middle = (low + high) // 2
+        if len(line.encode()) - len(_without_middle(line, middle).encode()) >= excess:
+            high = middle
+        else:
+            low = middle + 1
+    lines[longest] = _without_middle(line, low)
+    shortened = "\n".join(lines)
+    # Many short lines, none long enough to give way: cut at the end, as WeCom would, on a character's boundary.
+    return shortened if len(shortened.encode()) <= WECOM_TEXT_BYTES else \
+        shortened.encode()[:WECOM_TEXT_BYTES].decode(errors="ignore")
+
+
+def _without_middle(line: str, count: int) -> str:
+    """`line` less `count` characters from its middle, marked 「……」."""
+    keep = len(line) - count
+    return line[:(keep + 1) // 2] + _CUT + line[len(line) - keep // 2:] if count else line
 
 
 def template_card(card: dict[str, Any], fallback: str) -> dict[str, Any]:
