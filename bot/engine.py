@@ -48,6 +48,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _answered_by_message(msg: Incoming) -> bool:
+    """A click on a card's button: WeCom documents no text reply to it, only the card's own update, so the answer
+    (approved, or why not) goes as a message."""
+    return msg.channel == "app" and msg.event == CARD_CLICK
+
+
 def card_answer_key(message_key: str) -> str:
     """The outbox key of the answer to a card's button: the click's own key (up to 200 characters, the member's
     account in it, and `outbox.notify` adds it again) hashed, to fit the column's 200 with any account."""
@@ -74,8 +80,16 @@ class CommandEngine:
         except Exception:
             # Nothing was committed; WeCom gets an answer instead of a 500 and the member a hint.
             log.exception("message %s from %s failed", msg.key, msg.userid)
-            return Reply("抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。",
-                         outcome="error")
+            reply = Reply("抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。",
+                          outcome="error")
+            if not _answered_by_message(msg):
+                return reply
+            try:  # a card's button: in a transaction of its own (the database may be what failed)
+                with self.sessions.begin() as session:
+                    outbox.notify(session, [msg.userid], reply.text, f"{card_answer_key(msg.key)}:error", self.clock())
+            except Exception:
+                log.exception("message %s from %s: its error could not be told", msg.key, msg.userid)
+            return replace(reply, text="")
 
     def stored_reply(self, key: str) -> str | None:
         """The reply given to the message with this dedupe key, if any."""
@@ -93,9 +107,7 @@ class CommandEngine:
             if not first_time:
                 return Reply(session.scalar(STORED_REPLY, {"message_key": msg.key}) or "", outcome="duplicate")
             reply = self._respond(session, msg)
-            if reply.text and msg.channel == "app" and msg.event == CARD_CLICK:
-                # WeCom documents no text reply to a card's button, only the card's own update: the answer to a
-                # click (approved, or why not) goes as a message, once, whatever WeCom retries.
+            if reply.text and _answered_by_message(msg):  # once, whatever WeCom retries
                 outbox.notify(session, [msg.userid], reply.text, card_answer_key(msg.key), self.clock())
                 return replace(reply, text="")
             if reply.text:  # kept for the retries

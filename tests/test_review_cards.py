@@ -3,6 +3,9 @@ on an old card, or by one who is no approver any more. Each test: what a user do
 
 from __future__ import annotations
 
+import pytest
+
+from bot.domain import review
 from models import Draft, DraftState
 from tests.conftest import ChatDriver
 from tests.test_today_review import LONG
@@ -62,3 +65,21 @@ def test_a_former_approver_clicking_an_old_card_is_not_told_the_draft_waits(chat
     chat.as_member("zhangsan").says("撤回 #1")
     reply = chat.click("zhouqi", approve)
     assert "正在等审核人审核" not in reply and "已撤回" in reply, reply
+
+
+def test_a_card_click_that_fails_is_told_by_message_too(chat: ChatDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """王五 taps 批准 and the bot fails inside (a bug, the database gone a moment): the apology went as the click's
+    passive reply, which WeCom documents no way to show, so he saw nothing and thought it approved. Expected: the
+    apology comes as a message, as every other answer to a card's button, and nothing is approved."""
+    chat.as_member("zhangsan").says("投稿 乐昌开展地灾演练\n" + LONG)
+    chat.as_member("lisi").says("送审 #1")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(review, "approve", broken)
+    assert chat.click("wangwu", card_keys(chat, "wangwu")[-1][0]) == ""  # no answer under the success's key
+    told = [m.payload["text"]["content"] for m in chat.outbox()
+            if m.recipient == "wangwu" and m.dedupe_key.startswith("card:")]
+    assert told == ["抱歉，处理这条消息时出错了，没有做任何修改。请稍后再试；如果一直出错，请联系管理员。"]
+    assert state(chat) == DraftState.pending
