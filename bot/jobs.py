@@ -134,7 +134,7 @@ def theme_day_calls(ctx: JobContext) -> int:
             series = topics.of_theme_day(ctx.session, str(name), ctx.now)
             sent += ctx.to_group(f"theme:{target.isoformat()}:{name}", [
                 f"**{name}征稿**：{when}{name}，请各部门围绕主题策划宣传活动，",
-                "活动稿件请及时用「投稿 标题」换行写正文发送给我。",
+                "活动稿件请及时在与机器人的单聊中发送「投稿 标题」，换行写正文。",
                 *([f"投稿后发送「专题 #编号 {series.name}」归入主题宣传，年终统计。"] if series else [])])
     return sent
 

@@ -78,6 +78,8 @@ def test_a_theme_day_call_goes_out_ten_days_before(chat: ChatDriver, cal: Calend
     cal.tick()
     [call] = group_messages(chat.runtime)
     assert call.dedupe_key == "theme:2026-04-22:世界地球日" and "世界地球日征稿" in call.payload["markdown"]["content"]
+    # Where to send drafts: the group's app or robot posts it, and neither reads the group's replies.
+    assert "活动稿件请及时在与机器人的单聊中发送「投稿 标题」，换行写正文。" in call.payload["markdown"]["content"]
     # The theme day's drafts have a series of their own (主题宣传), counted in 专题 and the year's summary.
     assert "投稿后发送「专题 #编号 世界地球日」归入主题宣传，年终统计。" in call.payload["markdown"]["content"]
     chat.as_member("zhangsan").says("投稿 我局开展世界地球日宣传\n正文")
