@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox import APP, GROUP, RetryLater, Transport, Undeliverable
+from bot.outbox import APP, FINISH, GROUP, HANDED_OVER, RetryLater, Transport, Undeliverable
 from bot.wecom.client import RATE_LIMITED, TOKEN_ERRORS, TokenRefused, WeComClient, WeComError
 from models import OutboxMessage, SendWindow
 
@@ -163,10 +163,23 @@ class AiBotReplyTransport:
                 return
             self._note(message, maybe_posted=False, expires_at=self._clock().isoformat())
         in_group = bool(payload.get("group"))
+        if in_group:  # a group post has no duplicate check: marked before it goes, as the group's own posts are
+            if message.last_error == HANDED_OVER:
+                raise Undeliverable(CUT_SHORT)  # an attempt before this claim may have posted it, and never said
+            self._handing_over(message)
         plain = OutboxMessage(id=message.id, channel=GROUP if in_group else APP,
                               recipient="" if in_group else message.recipient, payload=body,
                               dedupe_key=message.dedupe_key, attempts=message.attempts)
         (self._group if in_group else self._app).send(plain)
+
+    def _handing_over(self, message: OutboxMessage) -> None:
+        """The row says the post is handed to WeCom (Dispatcher._still_ours for a channel that is never repeated);
+        a row claimed by another dispatcher meanwhile is not ours to post."""
+        with self._sessions.begin() as session:
+            marked = session.execute(FINISH, {"message_id": message.id, "claim": message.claimed_by,
+                                              "last_error": HANDED_OVER})
+            if marked.rowcount != 1:  # type: ignore[attr-defined]
+                raise RetryLater("另一个发送进程已接手这条消息")
 
     def _note(self, message: OutboxMessage, **changes: Any) -> None:
         with self._sessions.begin() as session:
