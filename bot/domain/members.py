@@ -283,10 +283,10 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     changes: list[str] = []
     for userid, name, department, roles in rows:
         member = everyone.get(userid)
-        if member is None:
-            member = everyone[userid] = Member(userid=userid, created_at=now)
-            session.add(member)
-            created += 1
+        if member is None:  # if new: an admin's first message may be adding it now (for_message), the import waits
+            created += insert_if_new(session, _MEMBERS, {"userid": userid, "name": name, "department": department,
+                                                         "roles": "", "active": True, "created_at": now}, "userid")
+            member = everyone[userid] = session.scalars(select(Member).where(Member.userid == userid)).one()
         elif (member.name, member.department, member.roles, member.active) != (name, department, roles, True):
             updated += 1
             changes.append(_change(member, name, department, roles))
