@@ -68,10 +68,11 @@ def sync(session: Session, departments: Sequence[dict[str, Any]], users: Sequenc
         member = existing.get(userid)
         known = member is not None
         if member is None:
-            member = existing[userid] = Member(userid=userid, role_names="", created_at=now)
-            session.add(member)
-            newcomers.append(member)
-            created += 1
+            member, new = members.added(session, userid, userid, "", now)
+            existing[userid] = member
+            if new:
+                newcomers.append(member)
+                created += 1
         before = (member.name, member.department, member.active)
         member.name = one_line(str(user.get("name") or userid))[:64]
         member.department = one_line(department_names.get(int(main), ""))[:64] if main is not None else ""

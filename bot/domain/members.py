@@ -81,14 +81,23 @@ def for_message(session: Session, userid: str, admin_userids: frozenset[str], no
     if userid not in admin_userids or (member is not None and Role.admin in member.roles):
         return member
     if member is None:  # their first message: another sent beside it waits for this row, then finds it theirs
-        insert_if_new(session, _MEMBERS, {"userid": userid, "name": userid, "department": "", "roles": "",
-                                          "active": True, "created_at": now}, "userid")
-        member = session.scalar(_SENDER, {"userid": userid})
-        if member is None or Role.admin in member.roles:
+        member, _ = added(session, userid, userid, "", now)
+        if Role.admin in member.roles:
             return member
     member.roles = member.roles | {Role.admin}
     audit.record(session, now, None, "member.bootstrap_admin", comment=userid)
     return member
+
+
+def added(session: Session, userid: str, name: str, department: str, now: datetime) -> tuple[Member, bool]:
+    """The member of `userid`, added (with no role) unless there: (the row, locked; whether this added it). One
+    being added by another transaction at this moment (an admin's first message, an import, a sync) is waited
+    for and found: no clash on the account."""
+    new = insert_if_new(session, _MEMBERS, {"userid": userid, "name": name, "department": department, "roles": "",
+                                            "active": True, "created_at": now}, "userid")
+    member = session.scalar(_SENDER, {"userid": userid})
+    assert member is not None  # inserted, or there: a member is never deleted
+    return member, new
 
 
 def role_refusal(session: Session, member: Member, roles: Iterable[Role], word: str) -> str:
@@ -283,10 +292,9 @@ def import_csv(session: Session, source: TextIO, now: datetime, actor: str | Non
     changes: list[str] = []
     for userid, name, department, roles in rows:
         member = everyone.get(userid)
-        if member is None:  # if new: an admin's first message may be adding it now (for_message), the import waits
-            created += insert_if_new(session, _MEMBERS, {"userid": userid, "name": name, "department": department,
-                                                         "roles": "", "active": True, "created_at": now}, "userid")
-            member = everyone[userid] = session.scalars(select(Member).where(Member.userid == userid)).one()
+        if member is None:
+            member, new = added(session, userid, name, department, now)
+            everyone[userid], created = member, created + new
         elif (member.name, member.department, member.roles, member.active) != (name, department, roles, True):
             updated += 1
             changes.append(_change(member, name, department, roles))
