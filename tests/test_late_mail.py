@@ -15,6 +15,16 @@ def _late_notices(chat: ChatDriver, userid: str) -> list[str]:
     return [text for text in texts if "还没有发出" in text]
 
 
+def _late_notices_an_hour_after(newsroom: Runtime, clock: FrozenClock, command: str) -> list[str]:
+    """李四's late-mail notices an hour after his `command` for the approved #1, the SMTP setting wrong."""
+    _wrong_smtp(newsroom, True)
+    chat = ChatDriver(newsroom)
+    approved_draft(chat)
+    assert "已排队投递" in chat.as_member("lisi").says(command)
+    _run(newsroom, clock, rounds=8)
+    return _late_notices(chat, "lisi")
+
+
 def test_the_editors_late_mail_notice_gives_no_server_settings_to_change(
         newsroom: Runtime, mailbox: Mailbox, sent: Sent, clock: FrozenClock) -> None:
     """The SMTP setting is wrong (STARTTLS on a server without it). 李四 sends 「投递 #1 南方网」. An hour later he
@@ -22,12 +32,7 @@ def test_the_editors_late_mail_notice_gives_no_server_settings_to_change(
     NEWSBOT_SMTP_TLS=ssl；…时才设 none），会继续自动重试」: the admins' repair instructions, with server variables an
     editor cannot see or set, and 「会继续自动重试」, though no retry mends a setting. Expected: the editor hears
     that the mail is held by a server setting the admins were told of (no NEWSBOT_ names, no host:port)."""
-    _wrong_smtp(newsroom, True)
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    assert "已排队投递" in chat.as_member("lisi").says("投递 #1 南方网")
-    _run(newsroom, clock, rounds=8)
-    notices = _late_notices(chat, "lisi")
+    notices = _late_notices_an_hour_after(newsroom, clock, "投递 #1 南方网")
     assert notices, "the editor was not told of the late e-mail at all"
     assert not any("NEWSBOT_" in text for text in notices), notices
     assert "邮件服务器设置有误，已通知管理员，改好后自动发出" in notices[0], notices
@@ -38,11 +43,6 @@ def test_one_late_mail_notice_for_one_投递_to_several_outlets(
     """The SMTP setting is wrong. 李四 sends 「投递 #1 全部」 (four outlets with a mailbox). An hour later his phone
     gets four messages in a row, each the same long text but for the outlet's name. Expected: one notice naming
     the outlets that wait (the e-mails of one 投递 are held for the same reason)."""
-    _wrong_smtp(newsroom, True)
-    chat = ChatDriver(newsroom)
-    approved_draft(chat)
-    assert "已排队投递" in chat.as_member("lisi").says("投递 #1 全部")
-    _run(newsroom, clock, rounds=8)
-    notices = _late_notices(chat, "lisi")
+    notices = _late_notices_an_hour_after(newsroom, clock, "投递 #1 全部")
     assert len(notices) == 1, notices
     assert "发给局微信公众号、乐昌市政府网、韶关日报、南方网的邮件还没有发出" in notices[0], notices

@@ -19,9 +19,9 @@ from bot.runtime import Runtime
 from models import Member, Role
 from tests.conftest import OFFICE_CSV, PG_URL, FrozenClock, Sent
 from tests.fake_wecom import WEBHOOK_KEY, FakeWeCom
-from tests.test_delivery import drain, group_runtime
+from tests.test_delivery import group_runtime
 from tests.test_held_races import hold, in_thread, say
-from tests.test_review_faults import dies_after_sending
+from tests.test_review_faults import group_posts_when_the_dispatcher_dies_after_posting
 
 pg_only = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's row-level concurrency; SQLite serialises")
 
@@ -42,13 +42,8 @@ def test_a_late_ai_bot_answer_posted_to_the_group_just_before_the_dispatcher_die
                            response_url=f"{fake_wecom.base_url}/cgi-bin/aibot/response?response_code=G")
             outbox.reply(session, "zhangsan", outbox.reply_route(msg, clock() - timedelta(hours=2)),
                          "已根据文件创建稿件 #1《乐昌开展宣传》", "file:aibot:g1:done", clock())
-        dies_after_sending(runtime.dispatcher(), monkeypatch)
-        assert len(fake_wecom.of("webhook/send", accepted_only=True)) == 1
-        clock.advance(minutes=3)  # the lease has run out
-        drain(runtime)
-        clock.advance(minutes=5)
-        drain(runtime)
-        assert len(fake_wecom.of("webhook/send", accepted_only=True)) == 1, "the group saw the answer twice"
+        assert group_posts_when_the_dispatcher_dies_after_posting(runtime, fake_wecom, clock, monkeypatch) == 1, \
+            "the group saw the answer twice"
     finally:
         runtime.close()
 
